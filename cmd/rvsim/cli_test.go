@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// cli runs rvsim in-process and returns stdout, stderr and exit status.
+func cli(t *testing.T, stdin string, args ...string) runResult {
+	t.Helper()
+	var out, errb bytes.Buffer
+	status := execute(args, strings.NewReader(stdin), &out, &errb)
+	return runResult{out.String(), errb.String(), status}
+}
+
+// oneLine checks that stderr is exactly one line starting "rvsim: " and
+// matching re.
+func oneLine(t *testing.T, r runResult, re string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimRight(r.stderr, "\n"), "\n")
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], "rvsim: ") {
+		t.Fatalf("stderr should be one line starting \"rvsim: \", got %q", r.stderr)
+	}
+	if !regexp.MustCompile(re).MatchString(lines[0]) {
+		t.Errorf("stderr %q does not match %q", lines[0], re)
+	}
+}
+
+func writeFile(t *testing.T, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestBadInputFiles(t *testing.T) {
+	hello, err := os.ReadFile(programPath("hello"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x86 := bytes.Clone(hello)
+	x86[18] = 62 // EM_X86_64
+	elf32 := bytes.Clone(hello)
+	elf32[4] = 1 // ELFCLASS32
+	cases := []struct {
+		name string
+		path string
+		re   string
+	}{
+		{"missing", filepath.Join(t.TempDir(), "nope.elf"), `load .*nope\.elf: .*no such file`},
+		{"not ELF", writeFile(t, "text.elf", []byte("hello world\n")), `load .*text\.elf: offset 0: no ELF magic`},
+		{"empty", writeFile(t, "empty.elf", nil), `load .*empty\.elf: .*no ELF magic`},
+		{"x86-64", writeFile(t, "x86.elf", x86), `machine EM_X86_64, want EM_RISCV`},
+		{"32-bit", writeFile(t, "rv32.elf", elf32), `class ELFCLASS32, want ELFCLASS64`},
+		{"truncated", writeFile(t, "cut.elf", hello[:len(hello)/3]), `load .*cut\.elf: .*(truncated|beyond the end)`},
+		{"directory", t.TempDir(), `load .*: .*is a directory`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := cli(t, "", "run", c.path)
+			if r.status != exitSimError {
+				t.Errorf("exit status %d, want %d", r.status, exitSimError)
+			}
+			oneLine(t, r, c.re)
+		})
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		re   string
+	}{
+		{[]string{"run", "--mem", "lots", programPath("hello")}, `--mem: "lots" is not a size`},
+		{[]string{"run", "--mem", "1K", programPath("hello")}, `memory size 1024 is below the minimum`},
+		{[]string{"run", "--mem", "8K", programPath("hello")}, `does not fit in guest memory|no room`},
+		{[]string{"run", "--log-format", "xml", programPath("hello")}, `--log-format "xml"`},
+		{[]string{"run", "--log-level", "loud", programPath("hello")}, `--log-level "loud"`},
+		{[]string{"run", "--env", "NOEQUALS", programPath("hello")}, `--env "NOEQUALS": want KEY=VALUE`},
+		{[]string{"run"}, `requires at least 1 arg`},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+	} {
+		r := cli(t, "", c.args...)
+		if r.status == 0 {
+			t.Errorf("%v: exit status 0, want failure", c.args)
+		}
+		oneLine(t, r, c.re)
+	}
+}
+
+func TestInstructionLimit(t *testing.T) {
+	r := cli(t, "", "run", "--max-insns", "1000", programPath("bench"))
+	if r.status != exitSimError {
+		t.Errorf("exit status %d, want %d", r.status, exitSimError)
+	}
+	oneLine(t, r, `instruction limit reached: 1000 instructions, stopped at pc 0x[0-9a-f]+`)
+}
+
+func TestStats(t *testing.T) {
+	r := cli(t, "", "run", "--stats", programPath("hello"))
+	if r.status != 0 {
+		t.Fatalf("exit status %d: %s", r.status, r.stderr)
+	}
+	for _, re := range []string{`rvsim: stats: instructions [1-9][0-9]*\n`, `rvsim: stats: wall time [0-9.]+s\n`, `rvsim: stats: MIPS [0-9.]+\n`} {
+		if !regexp.MustCompile(re).MatchString(r.stderr) {
+			t.Errorf("stats output %q lacks %q", r.stderr, re)
+		}
+	}
+}

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/rvsim/rvsim/vmm"
+)
+
+// Version is the rvsim version, written into traces and printed by --version.
+const Version = "0.1.0"
+
+// exitSimError is the exit status of rvsim's own failures (bad input file,
+// instruction limit, ...), as opposed to the guest's own exit status.
+const exitSimError = 125
+
+// app holds what every command shares: streams, logger and global flags.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	logLevel       string
+	logFormat      string
+	log            *zap.Logger
+	status         int
+}
+
+// exitError carries an exit status out of a command without a message.
+type exitError struct{ status int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.status) }
+
+func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:           "rvsim",
+		Short:         "RISC-V RV64 simulator with record and replay of non-deterministic instructions",
+		Version:       Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return a.setupLog()
+		},
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetArgs(args)
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
+	pf.StringVar(&a.logFormat, "log-format", "console", "log format: console or json")
+	root.AddCommand(a.runCmd(), a.recordCmd(), a.replayCmd(), a.inspectCmd())
+	err := root.Execute()
+	if a.log != nil {
+		a.log.Sync()
+	}
+	var ee *exitError
+	switch {
+	case err == nil:
+		return a.status
+	case errors.As(err, &ee):
+		return ee.status
+	}
+	a.fatal(err)
+	return exitSimError
+}
+
+// fatal prints rvsim's one-line error message.
+func (a *app) fatal(err error) {
+	msg := "rvsim: " + strings.ReplaceAll(err.Error(), "\n", " ")
+	if a.logFormat == "json" && a.log != nil {
+		a.log.Error(msg)
+		return
+	}
+	fmt.Fprintln(a.stderr, msg)
+}
+
+func (a *app) setupLog() error {
+	var lvl zapcore.Level
+	if err := lvl.UnmarshalText([]byte(a.logLevel)); err != nil {
+		return fmt.Errorf("--log-level %q: want debug, info, warn or error", a.logLevel)
+	}
+	ec := zap.NewProductionEncoderConfig()
+	var enc zapcore.Encoder
+	switch a.logFormat {
+	case "json":
+		ec.EncodeTime = zapcore.ISO8601TimeEncoder
+		enc = zapcore.NewJSONEncoder(ec)
+	case "console":
+		ec.TimeKey, ec.CallerKey = "", ""
+		ec.ConsoleSeparator = " "
+		ec.EncodeLevel = func(l zapcore.Level, pe zapcore.PrimitiveArrayEncoder) {
+			pe.AppendString("rvsim: " + l.String() + ":")
+		}
+		enc = zapcore.NewConsoleEncoder(ec)
+	default:
+		return fmt.Errorf("--log-format %q: want console or json", a.logFormat)
+	}
+	a.log = zap.New(zapcore.NewCore(enc, zapcore.AddSync(a.stderr), lvl))
+	return nil
+}
+
+// machineFlags are the flags every command that runs a guest shares.
+type machineFlags struct {
+	mem      string
+	maxInsns uint64
+	stats    bool
+	fsRoot   string
+	env      []string
+}
+
+func (f *machineFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.mem, "mem", "256M", "guest memory size (bytes, or with a K, M or G suffix)")
+	fl.Uint64Var(&f.maxInsns, "max-insns", 0, "stop with an error after this many instructions (0: no limit)")
+	fl.BoolVar(&f.stats, "stats", false, "print instructions, wall time and MIPS on stderr at the end")
+	fl.StringVar(&f.fsRoot, "fs", "", "directory whose files the guest may open read-only (default: none)")
+	fl.StringArrayVar(&f.env, "env", nil, "KEY=VALUE for the guest environment (repeatable)")
+}
+
+func (f *machineFlags) config(a *app, prog *vmm.Program, args []string) (vmm.Config, error) {
+	mem, err := parseSize(f.mem)
+	if err != nil {
+		return vmm.Config{}, fmt.Errorf("--mem: %w", err)
+	}
+	for _, e := range f.env {
+		if !strings.Contains(e, "=") {
+			return vmm.Config{}, fmt.Errorf("--env %q: want KEY=VALUE", e)
+		}
+	}
+	return vmm.Config{
+		MemSize:  mem,
+		MaxInsns: f.maxInsns,
+		Args:     append([]string{prog.Path}, args...),
+		Env:      f.env,
+		FSRoot:   f.fsRoot,
+		Stdin:    a.stdin,
+		Stdout:   a.stdout,
+		Stderr:   a.stderr,
+		Log:      a.log,
+	}, nil
+}
+
+// parseSize reads a byte count with an optional K, M or G suffix (powers of
+// 1024, optionally followed by "iB" or "B").
+func parseSize(s string) (uint64, error) {
+	t := strings.TrimSuffix(strings.TrimSuffix(strings.ToUpper(strings.TrimSpace(s)), "B"), "I")
+	shift := 0
+	if n := len(t); n > 0 {
+		switch t[n-1] {
+		case 'K':
+			shift = 10
+		case 'M':
+			shift = 20
+		case 'G':
+			shift = 30
+		}
+		if shift != 0 {
+			t = t[:n-1]
+		}
+	}
+	v, err := strconv.ParseUint(t, 10, 64)
+	if err != nil || v == 0 || v > (1<<40)>>shift {
+		return 0, fmt.Errorf("%q is not a size between 4K and 1T (for example 256M)", s)
+	}
+	return v << shift, nil
+}

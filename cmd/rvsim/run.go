@@ -1,0 +1,69 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rvsim/rvsim/vmm"
+)
+
+func (a *app) runCmd() *cobra.Command {
+	var mf machineFlags
+	cmd := &cobra.Command{
+		Use:   "run [flags] PROG.elf [-- ARGS...]",
+		Short: "Run a program in normal mode",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := a.newMachine(&mf, args)
+			if err != nil {
+				return err
+			}
+			res, err := m.Run()
+			if mf.stats {
+				a.printStats(res)
+			}
+			return a.finish(res, err)
+		},
+	}
+	mf.register(cmd)
+	return cmd
+}
+
+// newMachine loads the program named by args[0] and builds its machine with
+// the rest of args as the guest's arguments.
+func (a *app) newMachine(mf *machineFlags, args []string) (*vmm.Machine, error) {
+	prog, err := vmm.LoadFile(args[0])
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := mf.config(a, prog, args[1:])
+	if err != nil {
+		return nil, err
+	}
+	return vmm.New(prog, cfg)
+}
+
+// finish turns the end of a run into rvsim's exit status and message.
+func (a *app) finish(res vmm.Result, err error) error {
+	var fe *vmm.FaultError
+	if errors.As(err, &fe) {
+		a.fatal(err)
+		return &exitError{fe.Status}
+	}
+	if err != nil {
+		return err
+	}
+	a.status = res.Status
+	return nil
+}
+
+func (a *app) printStats(res vmm.Result) {
+	mips := 0.0
+	if s := res.Wall.Seconds(); s > 0 {
+		mips = float64(res.Instret) / s / 1e6
+	}
+	fmt.Fprintf(a.stderr, "rvsim: stats: instructions %d\nrvsim: stats: wall time %.6fs\nrvsim: stats: MIPS %.1f\n",
+		res.Instret, res.Wall.Seconds(), mips)
+}

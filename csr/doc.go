@@ -1,0 +1,10 @@
+// Package csr owns the control and status registers of an rvsim hart: their
+// numbers and names, the declarative table of which exist and which bits are
+// writable, the access rules the RISC-V privileged specification derives from
+// the address bits, the counters of Zicntr, the Zkr seed CSR, and the five
+// Xndrr CSRs of the record/replay unit, which belong to the monitor.
+//
+// The hart (package rv64) calls Access for every CSR instruction; the monitor
+// reads and writes registers directly through Get and Set, without the guest
+// access rules.
+package csr

@@ -1,0 +1,161 @@
+package ndbuf
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/rvsim/rvsim/csr"
+)
+
+// Mode is the value of the ndmode CSR.
+type Mode uint64
+
+// ndmode values (specification, section 3).
+const (
+	Normal Mode = 0
+	Record Mode = 1
+	Replay Mode = 2
+)
+
+// Kind is the kind of a non-deterministic event. The values are those of
+// the trace file's event kinds.
+type Kind uint8
+
+// Event kinds recorded by the unit.
+const (
+	KindCycle Kind = 1 // a read of cycle or mcycle
+	KindTime  Kind = 2 // a read of time
+	KindSeed  Kind = 3 // a read of seed
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindCycle:
+		return "cycle"
+	case KindTime:
+		return "time"
+	case KindSeed:
+		return "seed"
+	}
+	return fmt.Sprintf("kind%d", uint8(k))
+}
+
+// KindOf returns the event kind of a read of CSR num, or 0 if reading it is
+// deterministic (instret is: it is never recorded).
+func KindOf(num uint16) Kind {
+	switch num {
+	case csr.Cycle, csr.Mcycle:
+		return KindCycle
+	case csr.Time:
+		return KindTime
+	case csr.Seed:
+		return KindSeed
+	}
+	return 0
+}
+
+// EntrySize is the size of one buffer entry in monitor memory: a word
+// holding the kind (bits 63:56) and the low 56 bits of instret (the
+// position), the pc, and the value.
+const EntrySize = 24
+
+const posMask = 1<<56 - 1
+
+// Entry is one buffer entry.
+type Entry struct {
+	Kind    Kind
+	Instret uint64 // instructions retired before the reading instruction
+	PC      uint64
+	Value   uint64
+}
+
+// Matches reports whether e is the entry for a read of kind at instret and
+// pc: the check replay makes before it hands out a value.
+func (e Entry) Matches(kind Kind, instret, pc uint64) bool {
+	return e.Kind == kind && e.Instret&posMask == instret&posMask && e.PC == pc
+}
+
+// Unit is the record/replay unit: the Xndrr CSRs live in the CSR file, the
+// buffer in Mem, a region of monitor memory at physical address ndbase that
+// no guest access can reach.
+type Unit struct {
+	CSR *csr.File
+	Mem []byte
+}
+
+// New sets up the unit of CSR file f in mode with a buffer of size entries at
+// physical address base, which must lie outside guest memory.
+func New(f *csr.File, mode Mode, base, size uint64) *Unit {
+	u := &Unit{CSR: f, Mem: make([]byte, size*EntrySize)}
+	f.Set(csr.Ndbase, base)
+	f.Set(csr.Ndsize, size)
+	f.Set(csr.Ndhead, 0)
+	f.Set(csr.Ndtail, 0)
+	f.Set(csr.Ndmode, uint64(mode))
+	return u
+}
+
+// Mode returns the current ndmode.
+func (u *Unit) Mode() Mode { return Mode(u.CSR.Get(csr.Ndmode)) }
+
+func (u *Unit) put(i uint64, e Entry) {
+	b := u.Mem[i*EntrySize : i*EntrySize+EntrySize]
+	binary.LittleEndian.PutUint64(b, uint64(e.Kind)<<56|e.Instret&posMask)
+	binary.LittleEndian.PutUint64(b[8:], e.PC)
+	binary.LittleEndian.PutUint64(b[16:], e.Value)
+}
+
+func (u *Unit) get(i uint64) Entry {
+	b := u.Mem[i*EntrySize : i*EntrySize+EntrySize]
+	w := binary.LittleEndian.Uint64(b)
+	return Entry{Kind: Kind(w >> 56), Instret: w & posMask, PC: binary.LittleEndian.Uint64(b[8:]), Value: binary.LittleEndian.Uint64(b[16:])}
+}
+
+// Full reports whether a record would overflow: the hart then raises
+// cause 24 before executing the reading instruction.
+func (u *Unit) Full() bool { return u.CSR.Get(csr.Ndtail) >= u.CSR.Get(csr.Ndsize) }
+
+// Record appends e at ndtail. The caller has checked Full.
+func (u *Unit) Record(e Entry) {
+	t := u.CSR.Get(csr.Ndtail)
+	u.put(t, e)
+	u.CSR.Set(csr.Ndtail, t+1)
+}
+
+// Empty reports whether replay has no entry left: the hart then raises
+// cause 25 before executing the reading instruction.
+func (u *Unit) Empty() bool { return u.CSR.Get(csr.Ndhead) >= u.CSR.Get(csr.Ndtail) }
+
+// Peek returns the entry at ndhead without consuming it. The caller has
+// checked Empty.
+func (u *Unit) Peek() Entry { return u.get(u.CSR.Get(csr.Ndhead)) }
+
+// Advance consumes the entry at ndhead.
+func (u *Unit) Advance() { u.CSR.Set(csr.Ndhead, u.CSR.Get(csr.Ndhead)+1) }
+
+// Drain returns the entries [ndhead, ndtail), appended to dst, and resets
+// both pointers: the monitor's handling of cause 24.
+func (u *Unit) Drain(dst []Entry) []Entry {
+	for i, t := u.CSR.Get(csr.Ndhead), u.CSR.Get(csr.Ndtail); i < t; i++ {
+		dst = append(dst, u.get(i))
+	}
+	u.CSR.Set(csr.Ndhead, 0)
+	u.CSR.Set(csr.Ndtail, 0)
+	return dst
+}
+
+// Fill loads entries into the buffer from the start, as many as fit, sets
+// ndhead to 0 and ndtail past the last, and returns how many it took: the
+// monitor's handling of cause 25.
+func (u *Unit) Fill(entries []Entry) int {
+	n := min(uint64(len(entries)), u.CSR.Get(csr.Ndsize))
+	for i := uint64(0); i < n; i++ {
+		u.put(i, entries[i])
+	}
+	u.CSR.Set(csr.Ndhead, 0)
+	u.CSR.Set(csr.Ndtail, n)
+	return int(n)
+}
+
+// Pending returns how many entries are in the buffer.
+func (u *Unit) Pending() uint64 { return u.CSR.Get(csr.Ndtail) - u.CSR.Get(csr.Ndhead) }

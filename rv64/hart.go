@@ -1,0 +1,127 @@
+package rv64
+
+import (
+	"github.com/rvsim/rvsim/csr"
+	"github.com/rvsim/rvsim/ndbuf"
+)
+
+// Exception causes (privileged specification, table 3.6) and the two causes
+// of the Xndrr record/replay unit.
+const (
+	CauseMisalignedFetch = 0
+	CauseFetchAccess     = 1
+	CauseIllegal         = 2
+	CauseBreakpoint      = 3
+	CauseLoadAccess      = 5
+	CauseStoreAccess     = 7
+	CauseEcallU          = 8
+	CauseEcallM          = 11
+	CauseNDFull          = 24
+	CauseNDEmpty         = 25
+)
+
+// CauseName returns the specification's name for an exception cause.
+func CauseName(cause uint64) string {
+	switch cause {
+	case CauseMisalignedFetch:
+		return "instruction address misaligned"
+	case CauseFetchAccess:
+		return "instruction access fault"
+	case CauseIllegal:
+		return "illegal instruction"
+	case CauseBreakpoint:
+		return "breakpoint"
+	case 4:
+		return "load address misaligned"
+	case CauseLoadAccess:
+		return "load access fault"
+	case 6:
+		return "store address misaligned"
+	case CauseStoreAccess:
+		return "store access fault"
+	case CauseEcallU:
+		return "environment call from U-mode"
+	case CauseEcallM:
+		return "environment call from M-mode"
+	case CauseNDFull:
+		return "ND buffer full"
+	case CauseNDEmpty:
+		return "ND buffer empty"
+	}
+	return "exception"
+}
+
+// ExitKind says why Run returned.
+type ExitKind uint8
+
+// Exit kinds.
+const (
+	// ExitBudget: the instruction budget is spent; nothing else happened.
+	ExitBudget ExitKind = iota
+	// ExitEcall: an ecall from U-mode with UserTrapsExit set (a Linux
+	// system call for the monitor). PC is the ecall instruction.
+	ExitEcall
+	// ExitTrap: an exception the guest does not handle: from U-mode with
+	// UserTrapsExit set, or in M-mode with no usable handler (mtvec outside
+	// memory, or the handler's first instruction trapping again). PC, Cause
+	// and Tval describe the original exception.
+	ExitTrap
+	// ExitHost: a store touched the watched tohost doubleword. The store has
+	// completed and PC is the next instruction.
+	ExitHost
+	// ExitNDFull: in record mode, a read of cycle, time or seed found the
+	// ND buffer full (cause 24). PC is that instruction, not yet executed.
+	ExitNDFull
+	// ExitNDEmpty: in replay mode, a read of cycle, time or seed found the
+	// ND buffer empty (cause 25). PC is that instruction, not yet executed.
+	ExitNDEmpty
+	// ExitDiverge: in replay mode, the entry at ndhead is not the one for
+	// this read (another kind, instruction count or pc): the guest has
+	// diverged from the recording. PC is the reading instruction, Tval the
+	// kind it reads; the entry stays at ndhead for the monitor to report.
+	ExitDiverge
+)
+
+// Exit is the value Run returns: why it stopped and where.
+type Exit struct {
+	Kind  ExitKind
+	Cause uint64
+	Tval  uint64
+	PC    uint64
+}
+
+// Hart is one RV64IM hart with M and U privilege.
+type Hart struct {
+	X    [32]uint64 // integer registers; X[0] reads zero
+	PC   uint64
+	Priv uint8 // csr.PrivU or csr.PrivM
+	CSR  *csr.File
+	Mem  Memory
+
+	// UserTrapsExit makes every exception taken in U-mode an exit to the
+	// monitor instead of a trap into M-mode: the monitor is the kernel of
+	// a Linux user-mode program.
+	UserTrapsExit bool
+
+	// ND is the record/replay unit, nil in normal mode: reads of cycle,
+	// time and seed then cost nothing extra.
+	ND *ndbuf.Unit
+
+	watchLo, watchLen uint64 // stores into [watchLo, watchLo+watchLen) exit
+}
+
+// New returns a hart in M-mode at pc 0 with memory mem and CSR file f.
+func New(mem Memory, f *csr.File) *Hart {
+	return &Hart{Mem: mem, CSR: f, Priv: csr.PrivM}
+}
+
+// Instret returns the number of instructions retired.
+func (h *Hart) Instret() uint64 { return h.CSR.Instret }
+
+// WatchToHost makes every store that touches the doubleword at addr end Run
+// with ExitHost (the HTIF tohost protocol).
+func (h *Hart) WatchToHost(addr uint64) {
+	// Any store of up to 8 bytes that overlaps [addr, addr+8) starts in
+	// [addr-7, addr+8).
+	h.watchLo, h.watchLen = addr-7, 15
+}

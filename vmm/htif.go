@@ -1,0 +1,66 @@
+package vmm
+
+import "encoding/binary"
+
+// HTIF (host-target interface) as Spike and the RISC-V test suites use it:
+// the guest writes a command to tohost, the host answers in fromhost.
+const (
+	htifSysWrite = 64 // the write system call of the proxy-kernel protocol
+)
+
+// htif handles a store that touched tohost.
+func (m *Machine) htif() {
+	mem := &m.Hart.Mem
+	th, _ := mem.Slice(m.Prog.ToHost, 8)
+	v := binary.LittleEndian.Uint64(th)
+	if v == 0 {
+		return // not a command (a partial store, or clearing)
+	}
+	if v&1 == 1 {
+		m.exit(int(v >> 1 & 0xff))
+		return
+	}
+	device, cmd, payload := v>>56, v>>48&0xff, v&(1<<48-1)
+	reply := uint64(0)
+	switch {
+	case device == 0 && cmd == 0:
+		m.htifSyscall(payload)
+		reply = 1
+	case device == 1 && cmd == 1: // console putchar
+		m.cfg.Stdout.Write([]byte{byte(payload)})
+		reply = device<<56 | cmd<<48
+	}
+	clear(th)
+	if m.Prog.FromHost != 0 {
+		fh, _ := mem.Slice(m.Prog.FromHost, 8)
+		binary.LittleEndian.PutUint64(fh, reply)
+	}
+}
+
+// htifSyscall runs the proxy-kernel system call whose 8 arguments are at
+// addr: magic_mem[0] is the number, the result goes back to magic_mem[0].
+func (m *Machine) htifSyscall(addr uint64) {
+	args, ok := m.guest(addr, 64)
+	if !ok {
+		m.log.Warn("HTIF system call block outside guest memory")
+		return
+	}
+	a := func(i int) uint64 { return binary.LittleEndian.Uint64(args[8*i:]) }
+	r := errno(eNOSYS)
+	if a(0) == htifSysWrite {
+		r = errno(eBADF)
+		if fd := a(1); fd == 1 || fd == 2 {
+			if b, ok := m.guest(a(2), a(3)); ok {
+				w := m.cfg.Stdout
+				if fd == 2 {
+					w = m.cfg.Stderr
+				}
+				n, _ := w.Write(b)
+				r = uint64(n)
+			} else {
+				r = errno(eFAULT)
+			}
+		}
+	}
+	binary.LittleEndian.PutUint64(args, r)
+}

@@ -1,0 +1,218 @@
+package vmm
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"debug/elf"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+)
+
+// Errors a program can fail to load with; they are wrapped with the file
+// name and the place, and can be tested with errors.Is.
+var (
+	ErrNotELF    = errors.New("not an ELF file")
+	ErrForeign   = errors.New("not a static 64-bit little-endian RISC-V executable")
+	ErrTruncated = errors.New("file is truncated")
+	ErrLayout    = errors.New("bad program layout")
+)
+
+// Kind tells the two kinds of program apart.
+type Kind int
+
+// Program kinds.
+const (
+	KindLinux Kind = iota // Linux user-mode program, entered in U-mode
+	KindBare              // bare-metal program with a tohost symbol, entered in M-mode
+)
+
+func (k Kind) String() string {
+	if k == KindBare {
+		return "bare-metal"
+	}
+	return "linux"
+}
+
+// Segment is one PT_LOAD segment: Data is copied to Vaddr and the rest of
+// Memsz is zero.
+type Segment struct {
+	Vaddr, Memsz uint64
+	Data         []byte
+	Flags        elf.ProgFlag
+}
+
+// Program is a loaded and validated ELF executable.
+type Program struct {
+	Path     string
+	SHA256   [32]byte
+	Kind     Kind
+	Entry    uint64
+	Segments []Segment // sorted by address, not overlapping
+	ToHost   uint64    // bare-metal: address of tohost
+	FromHost uint64    // bare-metal: address of fromhost, 0 if absent
+	Phdr     uint64    // address of the program headers in memory, 0 if not loaded
+	Phent    uint64
+	Phnum    uint64
+}
+
+// Low returns the lowest address of any segment.
+func (p *Program) Low() uint64 { return p.Segments[0].Vaddr }
+
+// High returns one past the highest address of any segment.
+func (p *Program) High() uint64 {
+	var h uint64
+	for _, s := range p.Segments {
+		h = max(h, s.Vaddr+s.Memsz)
+	}
+	return h
+}
+
+// LoadFile reads and parses the ELF executable at path.
+func LoadFile(path string) (*Program, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	return Parse(path, data)
+}
+
+// Parse validates an ELF executable held in data; name is used in errors.
+func Parse(name string, data []byte) (p *Program, err error) {
+	defer func() {
+		// debug/elf is hardened but not promised panic-free on hostile
+		// input; a panic there is a malformed file, reported as one.
+		if r := recover(); r != nil {
+			p, err = nil, fmt.Errorf("load %s: malformed ELF (%v): %w", name, r, ErrForeign)
+		}
+	}()
+	if len(data) < 4 || !bytes.Equal(data[:4], []byte(elf.ELFMAG)) {
+		return nil, fmt.Errorf("load %s: offset 0: no ELF magic: %w", name, ErrNotELF)
+	}
+	if len(data) < 64 {
+		return nil, fmt.Errorf("load %s: %d bytes, shorter than an ELF64 header (64): %w", name, len(data), ErrTruncated)
+	}
+	if c := elf.Class(data[elf.EI_CLASS]); c != elf.ELFCLASS64 {
+		return nil, fmt.Errorf("load %s: offset 4: class %v, want ELFCLASS64: %w", name, c, ErrForeign)
+	}
+	if d := elf.Data(data[elf.EI_DATA]); d != elf.ELFDATA2LSB {
+		return nil, fmt.Errorf("load %s: offset 5: %v, want little-endian: %w", name, d, ErrForeign)
+	}
+	f, err := elf.NewFile(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %v: %w", name, err, ErrTruncated)
+	}
+	if f.Machine != elf.EM_RISCV {
+		return nil, fmt.Errorf("load %s: offset 18: machine %v, want EM_RISCV: %w", name, f.Machine, ErrForeign)
+	}
+	if f.Type != elf.ET_EXEC {
+		return nil, fmt.Errorf("load %s: offset 16: type %v, want ET_EXEC (a static executable): %w", name, f.Type, ErrForeign)
+	}
+	p = &Program{Path: name, SHA256: sha256.Sum256(data), Entry: f.Entry}
+	phoff := le64(data, 32)
+	p.Phent, p.Phnum = uint64(le16(data, 54)), uint64(len(f.Progs))
+	for i, ph := range f.Progs {
+		switch ph.Type {
+		case elf.PT_INTERP, elf.PT_DYNAMIC:
+			return nil, fmt.Errorf("load %s: program header %d: %v: dynamically linked programs are not supported: %w", name, i, ph.Type, ErrForeign)
+		case elf.PT_LOAD:
+		default:
+			continue
+		}
+		if ph.Filesz > ph.Memsz {
+			return nil, fmt.Errorf("load %s: segment %d: file size %#x exceeds memory size %#x: %w", name, i, ph.Filesz, ph.Memsz, ErrLayout)
+		}
+		if ph.Off > uint64(len(data)) || ph.Filesz > uint64(len(data))-ph.Off {
+			return nil, fmt.Errorf("load %s: segment %d: bytes [%#x, +%#x) lie beyond the end of the file (%#x bytes): %w", name, i, ph.Off, ph.Filesz, len(data), ErrTruncated)
+		}
+		if ph.Vaddr+ph.Memsz < ph.Vaddr {
+			return nil, fmt.Errorf("load %s: segment %d: [%#x, +%#x) wraps around the address space: %w", name, i, ph.Vaddr, ph.Memsz, ErrLayout)
+		}
+		if ph.Memsz == 0 {
+			continue
+		}
+		if phoff >= ph.Off && phoff+p.Phent*p.Phnum <= ph.Off+ph.Filesz {
+			p.Phdr = ph.Vaddr + phoff - ph.Off
+		}
+		p.Segments = append(p.Segments, Segment{Vaddr: ph.Vaddr, Memsz: ph.Memsz, Data: data[ph.Off : ph.Off+ph.Filesz], Flags: ph.Flags})
+	}
+	if len(p.Segments) == 0 {
+		return nil, fmt.Errorf("load %s: no loadable segment: %w", name, ErrLayout)
+	}
+	sort.SliceStable(p.Segments, func(a, b int) bool { return p.Segments[a].Vaddr < p.Segments[b].Vaddr })
+	for i := 1; i < len(p.Segments); i++ {
+		a, b := p.Segments[i-1], p.Segments[i]
+		if a.Vaddr+a.Memsz > b.Vaddr {
+			return nil, fmt.Errorf("load %s: segments at %#x (+%#x) and %#x overlap: %w", name, a.Vaddr, a.Memsz, b.Vaddr, ErrLayout)
+		}
+	}
+	if !p.executable(p.Entry) {
+		return nil, fmt.Errorf("load %s: entry point %#x is not inside an executable segment: %w", name, p.Entry, ErrLayout)
+	}
+	if p.Entry&3 != 0 {
+		return nil, fmt.Errorf("load %s: entry point %#x is not 4-byte aligned: %w", name, p.Entry, ErrLayout)
+	}
+	if err := p.findHTIF(f); err != nil {
+		return nil, fmt.Errorf("load %s: %w", name, err)
+	}
+	return p, nil
+}
+
+func (p *Program) executable(addr uint64) bool {
+	for _, s := range p.Segments {
+		if s.Flags&elf.PF_X != 0 && addr >= s.Vaddr && addr-s.Vaddr < s.Memsz {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *Program) inSegment(addr, n uint64) bool {
+	for _, s := range p.Segments {
+		if addr >= s.Vaddr && addr-s.Vaddr <= s.Memsz && n <= s.Memsz-(addr-s.Vaddr) {
+			return true
+		}
+	}
+	return false
+}
+
+// findHTIF looks for the tohost and fromhost symbols that make a program
+// bare-metal.
+func (p *Program) findHTIF(f *elf.File) error {
+	syms, err := f.Symbols()
+	if err != nil {
+		if errors.Is(err, elf.ErrNoSymbols) {
+			return nil
+		}
+		return fmt.Errorf("symbol table: %v: %w", err, ErrTruncated)
+	}
+	for _, s := range syms {
+		switch s.Name {
+		case "tohost":
+			p.Kind, p.ToHost = KindBare, s.Value
+		case "fromhost":
+			p.FromHost = s.Value
+		}
+	}
+	if p.Kind != KindBare {
+		return nil
+	}
+	if p.ToHost&7 != 0 || !p.inSegment(p.ToHost, 8) {
+		return fmt.Errorf("tohost at %#x is not an aligned doubleword inside a loaded segment: %w", p.ToHost, ErrLayout)
+	}
+	if p.FromHost != 0 && (p.FromHost&7 != 0 || !p.inSegment(p.FromHost, 8)) {
+		return fmt.Errorf("fromhost at %#x is not an aligned doubleword inside a loaded segment: %w", p.FromHost, ErrLayout)
+	}
+	return nil
+}
+
+func le16(b []byte, off int) uint16 { return uint16(b[off]) | uint16(b[off+1])<<8 }
+
+func le64(b []byte, off int) uint64 {
+	var v uint64
+	for i := 7; i >= 0; i-- {
+		v = v<<8 | uint64(b[off+i])
+	}
+	return v
+}

@@ -1,0 +1,140 @@
+package vmm
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Real ELF files built by the cross compiler (scripts/build-programs.sh).
+var (
+	helloELF = filepath.Join("..", "programs", "bin", "hello.elf")
+	bareELF  = filepath.Join("..", "programs", "bin", "bare_hello.elf")
+)
+
+func readELF(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// phdr returns the offset of program header i.
+func phdr(b []byte, i int) int {
+	return int(binary.LittleEndian.Uint64(b[32:])) + i*int(binary.LittleEndian.Uint16(b[54:]))
+}
+
+// loadIndexes returns the indexes of the PT_LOAD program headers.
+func loadIndexes(b []byte) []int {
+	var out []int
+	for i := 0; i < int(binary.LittleEndian.Uint16(b[56:])); i++ {
+		if elf.ProgType(binary.LittleEndian.Uint32(b[phdr(b, i):])) == elf.PT_LOAD {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func TestParseRealPrograms(t *testing.T) {
+	p, err := Parse(helloELF, readELF(t, helloELF))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Kind != KindLinux || p.Entry == 0 || p.Phdr == 0 && p.Phnum == 0 {
+		t.Errorf("hello.elf: kind %v entry %#x phnum %d", p.Kind, p.Entry, p.Phnum)
+	}
+	b, err := Parse(bareELF, readELF(t, bareELF))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Kind != KindBare || b.ToHost == 0 {
+		t.Errorf("bare_hello.elf: kind %v tohost %#x, want bare-metal with tohost", b.Kind, b.ToHost)
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	good := readELF(t, helloELF)
+	mutate := func(f func(b []byte) []byte) []byte { return f(bytes.Clone(good)) }
+	loads := loadIndexes(good)
+	cases := []struct {
+		name string
+		data []byte
+		want error
+		text string
+	}{
+		{"text file", []byte("#!/bin/sh\necho hi\n"), ErrNotELF, "offset 0"},
+		{"empty", nil, ErrNotELF, "no ELF magic"},
+		{"header cut", good[:40], ErrTruncated, "shorter than an ELF64 header"},
+		{"32-bit", mutate(func(b []byte) []byte { b[elf.EI_CLASS] = byte(elf.ELFCLASS32); return b }), ErrForeign, "ELFCLASS64"},
+		{"big-endian", mutate(func(b []byte) []byte { b[elf.EI_DATA] = byte(elf.ELFDATA2MSB); return b }), ErrForeign, "little-endian"},
+		{"x86-64", mutate(func(b []byte) []byte { binary.LittleEndian.PutUint16(b[18:], uint16(elf.EM_X86_64)); return b }), ErrForeign, "EM_RISCV"},
+		{"shared object", mutate(func(b []byte) []byte { binary.LittleEndian.PutUint16(b[16:], uint16(elf.ET_DYN)); return b }), ErrForeign, "ET_EXEC"},
+		{"entry outside code", mutate(func(b []byte) []byte { binary.LittleEndian.PutUint64(b[24:], 4); return b }), ErrLayout, "entry point"},
+		{"segment beyond file", mutate(func(b []byte) []byte {
+			binary.LittleEndian.PutUint64(b[phdr(b, loads[0])+32:], uint64(len(b))+1) // p_filesz
+			binary.LittleEndian.PutUint64(b[phdr(b, loads[0])+40:], uint64(len(b))+1) // p_memsz
+			return b
+		}), ErrTruncated, "beyond the end of the file"},
+		{"file cut inside a segment", good[:len(good)/2], ErrTruncated, ""},
+	}
+	if len(loads) >= 2 {
+		cases = append(cases, struct {
+			name string
+			data []byte
+			want error
+			text string
+		}{"overlapping segments", mutate(func(b []byte) []byte {
+			first := binary.LittleEndian.Uint64(b[phdr(b, loads[0])+16:])
+			binary.LittleEndian.PutUint64(b[phdr(b, loads[1])+16:], first+4)
+			return b
+		}), ErrLayout, "overlap"})
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("prog.elf", c.data)
+			if !errors.Is(err, c.want) {
+				t.Fatalf("error %v, want %v", err, c.want)
+			}
+			if !strings.HasPrefix(err.Error(), "load prog.elf: ") || !strings.Contains(err.Error(), c.text) {
+				t.Errorf("message %q should name the file and say %q", err, c.text)
+			}
+		})
+	}
+}
+
+func TestSegmentsMustFitMemory(t *testing.T) {
+	p, err := Parse(helloELF, readELF(t, helloELF))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = New(p, Config{MemSize: PageSize, Stdout: io.Discard, Stderr: io.Discard})
+	if !errors.Is(err, ErrLayout) || !strings.Contains(err.Error(), "does not fit") && !strings.Contains(err.Error(), "no room") {
+		t.Fatalf("error %v, want a layout error saying the program does not fit", err)
+	}
+}
+
+// FuzzParse loads arbitrary bytes as an ELF file and, when they load, runs
+// the program briefly: neither may panic.
+func FuzzParse(f *testing.F) {
+	f.Add(readELF(f, helloELF))
+	f.Add(readELF(f, bareELF))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := Parse("fuzz.elf", data)
+		if err != nil {
+			return
+		}
+		m, err := New(p, Config{MemSize: 1 << 20, MaxInsns: 2000, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard})
+		if err != nil {
+			return
+		}
+		m.Run()
+	})
+}

@@ -1,0 +1,313 @@
+package vmm
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/rvsim/rvsim/csr"
+	"github.com/rvsim/rvsim/logfmt"
+	"github.com/rvsim/rvsim/rv64"
+)
+
+// DefaultMemory is the guest memory size when the user gives none.
+const DefaultMemory = 256 << 20
+
+// PageSize is the guest page size (AT_PAGESZ, mmap and brk granularity).
+const PageSize = 4096
+
+// chunk is how many instructions the run loop lets the hart run between
+// checks of the instruction limit and the stop flag.
+const chunk = 1 << 22
+
+// Config is what a run needs besides the program.
+type Config struct {
+	MemSize  uint64   // guest memory in bytes; DefaultMemory if 0
+	MaxInsns uint64   // stop after this many instructions; 0 means no limit
+	Args     []string // argv, argv[0] included
+	Env      []string // envp, "KEY=VALUE"
+	FSRoot   string   // directory the guest may open files below (read-only); "" for none
+	Stdin    io.Reader
+	Stdout   io.Writer
+	Stderr   io.Writer
+	Log      *zap.Logger
+
+	// Record, when set, records the run: the trace is written to it.
+	Record io.Writer
+	// NDBuffer is the ND buffer capacity in entries for record
+	// (DefaultNDBuffer if 0). Replay takes it from the trace.
+	NDBuffer uint64
+	// Replay, when set, replays the trace it reads. Args, Env and MemSize
+	// must be the trace header's.
+	Replay *logfmt.Reader
+	// Version is the rvsim version written into trace headers.
+	Version string
+}
+
+// ErrInsnLimit is returned (wrapped) when a run reaches Config.MaxInsns.
+var ErrInsnLimit = errors.New("instruction limit reached")
+
+// FaultError is returned when the guest dies of an exception it does not
+// handle. Status is the exit status a signalled process would have.
+type FaultError struct {
+	Cause, Tval, PC uint64
+	Insn            uint32 // the instruction at PC, if it could be fetched
+	InsnOK          bool
+	Status          int
+}
+
+func (e *FaultError) Error() string {
+	in := "(instruction not fetchable)"
+	if e.InsnOK {
+		in = fmt.Sprintf("%08x %s", e.Insn, rv64.Disasm(e.Insn, e.PC))
+	}
+	return fmt.Sprintf("guest fault: %s (cause %d, tval %#x) at pc %#x: %s",
+		rv64.CauseName(e.Cause), e.Cause, e.Tval, e.PC, in)
+}
+
+// Signal numbers of the Linux signals a fault maps to.
+const (
+	sigILL  = 4
+	sigTRAP = 5
+	sigBUS  = 7
+	sigSEGV = 11
+	sigSYS  = 31
+)
+
+// faultSignal maps an exception cause to the signal Linux would deliver.
+func faultSignal(cause uint64) int {
+	switch cause {
+	case rv64.CauseIllegal:
+		return sigILL
+	case rv64.CauseBreakpoint:
+		return sigTRAP
+	case rv64.CauseMisalignedFetch, 4, 6:
+		return sigBUS
+	case rv64.CauseEcallU, rv64.CauseEcallM:
+		return sigSYS
+	}
+	return sigSEGV
+}
+
+// Result is the outcome of a run.
+type Result struct {
+	Status  int    // the guest's exit status
+	Instret uint64 // instructions retired
+	Wall    time.Duration
+	Stats   Stats
+}
+
+// Stats counts what a run cost the record/replay machinery.
+type Stats struct {
+	Events     map[string]uint64 // non-deterministic events by kind
+	Exits      map[string]uint64 // exits to the monitor by cause
+	TraceBytes uint64            // size of the trace written (record)
+	Segments   uint64            // segments written (record)
+	Digest     string            // final state digest (record and replay)
+}
+
+// Exit causes as Stats.Exits names them.
+const (
+	ExitSyscall = "syscall"  // ecall from a Linux program (cause 8)
+	ExitHTIF    = "htif"     // a tohost command of a bare-metal program
+	ExitNDFull  = "nd-full"  // cause 24
+	ExitNDEmpty = "nd-empty" // cause 25
+)
+
+// Machine is a program loaded into a fresh hart, ready to run.
+type Machine struct {
+	Prog *Program
+	Hart *rv64.Hart
+	cfg  Config
+	log  *zap.Logger
+
+	linux *linux // Linux user-mode state, nil for bare-metal programs
+	rec   *recorder
+	rep   *replayer
+	stats Stats
+
+	// replayCap, when hasCap is set, is the instruction count at which
+	// replay must stop: where the recorded run ended, or where an
+	// incomplete trace runs out.
+	replayCap uint64
+	hasCap    bool
+
+	exited bool
+	status int
+}
+
+// New builds the machine for prog: memory, segments, hart and, for Linux
+// programs, the initial stack.
+func New(prog *Program, cfg Config) (*Machine, error) {
+	if cfg.MemSize == 0 {
+		cfg.MemSize = DefaultMemory
+	}
+	if cfg.Stdin == nil {
+		cfg.Stdin = os.Stdin
+	}
+	if cfg.Stdout == nil {
+		cfg.Stdout = os.Stdout
+	}
+	if cfg.Stderr == nil {
+		cfg.Stderr = os.Stderr
+	}
+	if cfg.Log == nil {
+		cfg.Log = zap.NewNop()
+	}
+	if len(cfg.Args) == 0 {
+		cfg.Args = []string{prog.Path}
+	}
+	base := prog.Low() &^ (PageSize - 1)
+	mem, err := rv64.NewMemory(base, cfg.MemSize)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.MemSize%PageSize != 0 {
+		return nil, fmt.Errorf("memory size %d is not a multiple of the page size %d", cfg.MemSize, PageSize)
+	}
+	for i, s := range prog.Segments {
+		if !mem.Contains(s.Vaddr, s.Memsz) {
+			return nil, fmt.Errorf("load %s: segment %d [%#x, %#x) does not fit in guest memory [%#x, %#x) (--mem %d): %w",
+				prog.Path, i, s.Vaddr, s.Vaddr+s.Memsz, mem.Base, mem.End(), cfg.MemSize, ErrLayout)
+		}
+		dst, _ := mem.Slice(s.Vaddr, uint64(len(s.Data)))
+		copy(dst, s.Data)
+	}
+	h := rv64.New(mem, csr.New(csr.DefaultHost()))
+	h.PC = prog.Entry
+	m := &Machine{Prog: prog, Hart: h, cfg: cfg, log: cfg.Log,
+		stats: Stats{Events: map[string]uint64{}, Exits: map[string]uint64{}}}
+	switch {
+	case cfg.Record != nil && cfg.Replay != nil:
+		return nil, errors.New("a run cannot both record and replay")
+	case cfg.Record != nil:
+		if err := m.setupRecord(cfg.Record, cfg.Version); err != nil {
+			return nil, err
+		}
+	case cfg.Replay != nil:
+		if err := m.setupReplay(cfg.Replay); err != nil {
+			return nil, err
+		}
+	}
+	switch prog.Kind {
+	case KindBare:
+		h.Priv = csr.PrivM
+		h.WatchToHost(prog.ToHost)
+	case KindLinux:
+		if err := m.setupLinux(); err != nil {
+			return nil, fmt.Errorf("load %s: %w", prog.Path, err)
+		}
+	}
+	return m, nil
+}
+
+// Run runs the guest to its end. It returns the Result when the guest
+// exits, a *FaultError when it dies of an exception, and another error when
+// the simulator stops it (instruction limit, replay divergence, trace
+// errors). In record mode the trace is finished whenever the guest's run
+// ends; in replay mode the end is checked against the trace.
+func (m *Machine) Run() (Result, error) {
+	start := time.Now()
+	reason, runErr := m.loop()
+	if reason != "" {
+		var err error
+		if m.rec != nil {
+			err = m.rec.finish(m, reason)
+		}
+		if m.rep != nil {
+			err = m.rep.finish(m, reason)
+		}
+		if err != nil {
+			return m.result(start), err
+		}
+	}
+	return m.result(start), runErr
+}
+
+// Reasons a guest's run ends, as trace footers name them.
+const (
+	ReasonExit  = "exit"
+	ReasonFault = "fault"
+	ReasonLimit = "limit"
+)
+
+// loop runs the hart and handles its exits until the guest's run ends
+// (reason set, err the fault or limit if any) or the simulator fails
+// (reason empty).
+func (m *Machine) loop() (reason string, err error) {
+	h := m.Hart
+	for !m.exited {
+		done := h.Instret()
+		budget := uint64(chunk)
+		if m.cfg.MaxInsns != 0 {
+			if done >= m.cfg.MaxInsns {
+				return ReasonLimit, m.limitError()
+			}
+			budget = min(budget, m.cfg.MaxInsns-done)
+		}
+		if m.hasCap {
+			if done >= m.replayCap {
+				return m.rep.atCap(m)
+			}
+			budget = min(budget, m.replayCap-done)
+		}
+		e := h.Run(budget)
+		switch e.Kind {
+		case rv64.ExitBudget:
+		case rv64.ExitEcall:
+			m.stats.Exits[ExitSyscall]++
+			if err := m.syscall(); err != nil {
+				return "", err
+			}
+		case rv64.ExitHost:
+			m.stats.Exits[ExitHTIF]++
+			m.htif()
+		case rv64.ExitTrap:
+			return ReasonFault, m.fault(e)
+		case rv64.ExitNDFull:
+			m.stats.Exits[ExitNDFull]++
+			if err := m.rec.ndFull(m); err != nil {
+				return "", err
+			}
+		case rv64.ExitNDEmpty:
+			m.stats.Exits[ExitNDEmpty]++
+			if err := m.rep.ndEmpty(m, e); err != nil {
+				return "", err
+			}
+		case rv64.ExitDiverge:
+			return "", m.rep.diverged(m, e)
+		default:
+			return "", fmt.Errorf("unexpected exit kind %d at pc %#x", e.Kind, e.PC)
+		}
+	}
+	return ReasonExit, nil
+}
+
+func (m *Machine) limitError() error {
+	h := m.Hart
+	return fmt.Errorf("%w: %d instructions, stopped at pc %#x", ErrInsnLimit, h.Instret(), h.PC)
+}
+
+func (m *Machine) result(start time.Time) Result {
+	return Result{Status: m.status, Instret: m.Hart.Instret(), Wall: time.Since(start), Stats: m.stats}
+}
+
+func (m *Machine) fault(e rv64.Exit) *FaultError {
+	fe := &FaultError{Cause: e.Cause, Tval: e.Tval, PC: e.PC, Status: 128 + faultSignal(e.Cause)}
+	if b, ok := m.Hart.Mem.Slice(e.PC, 4); ok {
+		fe.Insn, fe.InsnOK = uint32(b[0])|uint32(b[1])<<8|uint32(b[2])<<16|uint32(b[3])<<24, true
+	}
+	return fe
+}
+
+func (m *Machine) exit(status int) {
+	m.exited, m.status = true, status
+}
+
+// hostRandom fills b with host entropy.
+func hostRandom(b []byte) { rand.Read(b) }

@@ -1,0 +1,150 @@
+package vmm
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/rvsim/rvsim/logfmt"
+	"github.com/rvsim/rvsim/ndbuf"
+)
+
+// DefaultNDBuffer is the ND buffer capacity in entries when none is given.
+const DefaultNDBuffer = 4096
+
+// ISA is the ISA string written into trace headers.
+const ISA = "rv64im_zicsr_zifencei_zicntr_zkr_xndrr"
+
+// segmentEvents and segmentBytes bound what the monitor holds before it
+// writes a segment, so that record memory stays flat however long the run.
+const (
+	segmentEvents = 4096
+	segmentBytes  = 1 << 20
+)
+
+// recorder is the monitor's side of record mode: it drains the ND buffer,
+// adds the system call results it produces itself, and writes segments.
+type recorder struct {
+	w        *logfmt.Writer
+	pending  []logfmt.Event
+	bytes    int // data bytes held in pending
+	scratch  []ndbuf.Entry
+	capture  bool // collecting the guest memory a system call writes
+	captured []logfmt.MemWrite
+}
+
+// setupRecord turns on the record/replay unit in record mode and writes the
+// trace header.
+func (m *Machine) setupRecord(out io.Writer, version string) error {
+	size := m.cfg.NDBuffer
+	if size == 0 {
+		size = DefaultNDBuffer
+	}
+	m.Hart.ND = ndbuf.New(m.Hart.CSR, ndbuf.Record, m.ndBase(), size)
+	w, err := logfmt.NewWriter(out, m.header(version, size))
+	if err != nil {
+		return fmt.Errorf("record: %w", err)
+	}
+	m.rec = &recorder{w: w}
+	return nil
+}
+
+// ndBase is the physical address of the ND buffer: the first page above
+// guest memory, where no guest access reaches.
+func (m *Machine) ndBase() uint64 { return pageUp(m.Hart.Mem.End()) }
+
+func (m *Machine) header(version string, ndsize uint64) logfmt.Header {
+	return logfmt.Header{
+		Version:      logfmt.Version,
+		RvsimVersion: version,
+		ELF:          m.Prog.Path,
+		ELFSHA256:    fmt.Sprintf("%x", m.Prog.SHA256),
+		Args:         m.cfg.Args,
+		Env:          m.cfg.Env,
+		ISA:          ISA,
+		Kind:         m.Prog.Kind.String(),
+		MemSize:      m.Hart.Mem.Size(),
+		NDBuffer:     ndsize,
+		Created:      time.Now().UTC().Format(time.RFC3339),
+	}
+}
+
+// drain moves the ND buffer's entries into the pending segment.
+func (r *recorder) drain(m *Machine) {
+	r.scratch = m.Hart.ND.Drain(r.scratch[:0])
+	for _, e := range r.scratch {
+		r.pending = append(r.pending, logfmt.Event{Kind: logfmt.Kind(e.Kind), Instret: e.Instret, PC: e.PC, Value: e.Value})
+		m.stats.Events[e.Kind.String()]++
+	}
+}
+
+// add appends an event the monitor produced, after the entries the guest
+// recorded before it.
+func (r *recorder) add(m *Machine, ev logfmt.Event) error {
+	r.drain(m)
+	r.pending = append(r.pending, ev)
+	m.stats.Events[ev.Kind.String()]++
+	for _, w := range ev.Writes {
+		r.bytes += len(w.Data)
+	}
+	return r.maybeFlush()
+}
+
+func (r *recorder) maybeFlush() error {
+	if len(r.pending) >= segmentEvents || r.bytes >= segmentBytes {
+		return r.flush()
+	}
+	return nil
+}
+
+// flush writes the pending events as one segment.
+func (r *recorder) flush() error {
+	if len(r.pending) == 0 {
+		return nil
+	}
+	if err := r.w.WriteSegment(r.pending); err != nil {
+		return fmt.Errorf("record: writing segment %d: %w", r.w.Segments(), err)
+	}
+	clear(r.pending) // drop references to captured data
+	r.pending, r.bytes = r.pending[:0], 0
+	return nil
+}
+
+// ndFull handles cause 24: drain the buffer and resume the instruction.
+func (r *recorder) ndFull(m *Machine) error {
+	r.drain(m)
+	return r.maybeFlush()
+}
+
+// finish drains what is left, writes the last segment and the footer.
+func (r *recorder) finish(m *Machine, reason string) error {
+	r.drain(m)
+	if err := r.flush(); err != nil {
+		return err
+	}
+	f := logfmt.Footer{
+		Instret: m.Hart.Instret(),
+		Events:  m.stats.Events,
+		Exits:   m.stats.Exits,
+		Status:  m.status,
+		Reason:  reason,
+		Digest:  m.Digest(),
+	}
+	if err := r.w.Close(f); err != nil {
+		return fmt.Errorf("record: writing footer: %w", err)
+	}
+	m.stats.TraceBytes = r.w.Bytes()
+	m.stats.Segments = r.w.Segments()
+	m.stats.Digest = f.Digest
+	return nil
+}
+
+// noteWrite records that the monitor wrote guest memory [addr, addr+n) as
+// the result of an input system call.
+func (m *Machine) noteWrite(addr, n uint64) {
+	if m.rec == nil || !m.rec.capture || n == 0 {
+		return
+	}
+	b, _ := m.guest(addr, n)
+	m.rec.captured = append(m.rec.captured, logfmt.MemWrite{Addr: addr, Data: append([]byte(nil), b...)})
+}

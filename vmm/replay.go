@@ -1,0 +1,250 @@
+package vmm
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/rvsim/rvsim/logfmt"
+	"github.com/rvsim/rvsim/ndbuf"
+	"github.com/rvsim/rvsim/rv64"
+)
+
+// Replay errors, wrapped with where and what.
+var (
+	// ErrDivergence: the guest did not do what the trace recorded.
+	ErrDivergence = errors.New("replay diverged")
+	// ErrWrongELF: the trace was recorded from another program.
+	ErrWrongELF = errors.New("trace was recorded from another ELF")
+	// ErrTraceEnd: replay needs an event the trace does not hold.
+	ErrTraceEnd = errors.New("end of trace")
+)
+
+// replayer is the monitor's side of replay: it reads segments as the guest
+// needs them, refills the ND buffer, and answers recorded system calls.
+type replayer struct {
+	r       *logfmt.Reader
+	seg     []logfmt.Event // current segment
+	i       int            // next event in seg
+	eof     bool           // the footer has been read
+	err     error          // sticky read error (incomplete or corrupt trace)
+	footer  logfmt.Footer
+	last    uint64 // instret of the last event handed out
+	scratch []ndbuf.Entry
+}
+
+// setupReplay checks that the trace belongs to the program and turns on the
+// record/replay unit in replay mode.
+func (m *Machine) setupReplay(r *logfmt.Reader) error {
+	h := r.Header()
+	if got := fmt.Sprintf("%x", m.Prog.SHA256); h.ELFSHA256 != got {
+		return fmt.Errorf("%w: the trace names ELF sha256 %s (%s), %s has sha256 %s",
+			ErrWrongELF, h.ELFSHA256, h.ELF, m.Prog.Path, got)
+	}
+	size := h.NDBuffer
+	if size == 0 || size > 1<<24 {
+		return fmt.Errorf("replay: trace header gives an ND buffer of %d entries, want 1 to %d", size, 1<<24)
+	}
+	m.Hart.ND = ndbuf.New(m.Hart.CSR, ndbuf.Replay, m.ndBase(), size)
+	m.rep = &replayer{r: r}
+	return nil
+}
+
+// peek returns the next event of the trace without consuming it, nil at the
+// end of a complete trace, or the read error that ended an incomplete or
+// damaged one. It reads the next segment as soon as the current one is
+// used up, so that the end of the trace is known before the guest gets there.
+func (p *replayer) peek(m *Machine) (*logfmt.Event, error) {
+	for p.i >= len(p.seg) {
+		if p.eof {
+			return nil, nil
+		}
+		if p.err != nil {
+			return nil, p.err
+		}
+		evs, err := p.r.Next()
+		switch {
+		case err == io.EOF:
+			p.eof = true
+			p.footer, _ = p.r.Footer()
+			// The recorded run ended at footer.Instret; an exit or a
+			// fault happens at an instruction that does not retire.
+			m.replayCap, m.hasCap = p.footer.Instret, true
+			if p.footer.Reason != ReasonLimit {
+				m.replayCap++
+			}
+		case err != nil:
+			p.err = err
+			m.replayCap, m.hasCap = p.last+1, true
+		default:
+			p.seg, p.i = evs, 0
+		}
+	}
+	return &p.seg[p.i], nil
+}
+
+func (p *replayer) take(m *Machine) {
+	p.last = p.seg[p.i].Instret
+	p.i++
+	p.peek(m) // learn early whether the trace ends here
+}
+
+func isCSREvent(k logfmt.Kind) bool {
+	return k == logfmt.KindCycle || k == logfmt.KindTime || k == logfmt.KindSeed
+}
+
+// ndEmpty handles cause 25: refill the buffer with the CSR events that come
+// next in the trace, up to the next event the monitor itself answers.
+func (p *replayer) ndEmpty(m *Machine, e rv64.Exit) error {
+	u := m.Hart.ND
+	size := int(m.Hart.CSR.Get(0x7C2))
+	p.scratch = p.scratch[:0]
+	for len(p.scratch) < size {
+		ev, err := p.peek(m)
+		if err != nil || ev == nil || !isCSREvent(ev.Kind) {
+			break
+		}
+		p.scratch = append(p.scratch, ndbuf.Entry{Kind: ndbuf.Kind(ev.Kind), Instret: ev.Instret, PC: ev.PC, Value: ev.Value})
+		p.take(m)
+	}
+	if len(p.scratch) == 0 {
+		want := ndbuf.Kind(e.Tval).String() + " read"
+		return p.missing(m, want, e.PC)
+	}
+	u.Fill(p.scratch)
+	return nil
+}
+
+// missing reports that the guest wants an event (what, at pc) that the
+// trace does not have next.
+func (p *replayer) missing(m *Machine, what string, pc uint64) error {
+	n := m.Hart.Instret()
+	ev, err := p.peek(m)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w: replay stopped at instruction %d (pc %#x), where the guest makes a %s: %w", ErrTraceEnd, n, pc, what, err)
+	case ev == nil:
+		return fmt.Errorf("%w: at instruction %d, pc %#x (%s): the guest makes a %s, but the recorded run had no more events",
+			ErrDivergence, n, pc, m.insnText(pc), what)
+	}
+	return fmt.Errorf("%w: at instruction %d, pc %#x (%s): the guest makes a %s; the trace expected %s",
+		ErrDivergence, n, pc, m.insnText(pc), what, describe(*ev))
+}
+
+// describe says what a trace event is, for divergence messages.
+func describe(ev logfmt.Event) string {
+	if ev.Kind == logfmt.KindSyscall {
+		return fmt.Sprintf("system call %d at instruction %d, pc %#x", ev.Nr, ev.Instret, ev.PC)
+	}
+	return fmt.Sprintf("a %s event at instruction %d, pc %#x (value %#x)", ev.Kind, ev.Instret, ev.PC, ev.Value)
+}
+
+// diverged reports an ExitDiverge: the entry at ndhead is not this read.
+func (p *replayer) diverged(m *Machine, e rv64.Exit) error {
+	want := m.Hart.ND.Peek()
+	return fmt.Errorf("%w: at instruction %d, pc %#x (%s): the guest reads %s; the trace expected a %s read at instruction %d, pc %#x (value %#x)",
+		ErrDivergence, m.Hart.Instret(), e.PC, m.insnText(e.PC), ndbuf.Kind(e.Tval), want.Kind, want.Instret, want.PC, want.Value)
+}
+
+// syscall answers a recorded system call from the trace: the guest memory
+// the recorded call wrote is written again and a0 is the recorded result.
+func (p *replayer) syscall(m *Machine, nr uint64) (uint64, error) {
+	h := m.Hart
+	what := fmt.Sprintf("system call %d", nr)
+	if u := h.ND; !u.Empty() {
+		want := u.Peek()
+		return 0, fmt.Errorf("%w: at instruction %d, pc %#x (%s): the guest makes %s; the trace expected a %s read at instruction %d, pc %#x",
+			ErrDivergence, h.Instret(), h.PC, m.insnText(h.PC), what, want.Kind, want.Instret, want.PC)
+	}
+	ev, err := p.peek(m)
+	if err != nil || ev == nil || ev.Kind != logfmt.KindSyscall || ev.Nr != nr || ev.Instret != h.Instret() || ev.PC != h.PC {
+		return 0, p.missing(m, what, h.PC)
+	}
+	if err := p.apply(m, *ev); err != nil {
+		return 0, err
+	}
+	r := ev.Value
+	p.take(m)
+	return r, nil
+}
+
+// input replays the monitor input written at start-up (the auxv random
+// bytes).
+func (p *replayer) input(m *Machine) error {
+	ev, err := p.peek(m)
+	if err != nil || ev == nil || ev.Kind != logfmt.KindInput || ev.Instret != 0 {
+		return p.missing(m, "start-up input", m.Hart.PC)
+	}
+	if err := p.apply(m, *ev); err != nil {
+		return err
+	}
+	p.take(m)
+	return nil
+}
+
+func (p *replayer) apply(m *Machine, ev logfmt.Event) error {
+	for _, w := range ev.Writes {
+		b, ok := m.guest(w.Addr, uint64(len(w.Data)))
+		if !ok {
+			return fmt.Errorf("%w: the trace's %s writes %d bytes at %#x, outside guest memory", ErrDivergence, describe(ev), len(w.Data), w.Addr)
+		}
+		copy(b, w.Data)
+	}
+	return nil
+}
+
+// finish checks, at the end of the guest's run, that the trace ends here
+// too and that the final state is the recorded one.
+func (p *replayer) finish(m *Machine, reason string) error {
+	h := m.Hart
+	if u := h.ND; !u.Empty() {
+		want := u.Peek()
+		return fmt.Errorf("%w: the guest ended (%s) at instruction %d, pc %#x; the trace expected a %s read at instruction %d, pc %#x",
+			ErrDivergence, reason, h.Instret(), h.PC, want.Kind, want.Instret, want.PC)
+	}
+	ev, err := p.peek(m)
+	if err != nil {
+		return fmt.Errorf("%w: the guest ended (%s) at instruction %d, but the trace cannot confirm it: %w", ErrTraceEnd, reason, h.Instret(), err)
+	}
+	if ev != nil {
+		return fmt.Errorf("%w: the guest ended (%s) at instruction %d, pc %#x; the trace expected %s", ErrDivergence, reason, h.Instret(), h.PC, describe(*ev))
+	}
+	f := p.footer
+	digest := m.Digest()
+	m.stats.Digest = digest
+	switch {
+	case f.Reason != reason:
+		return fmt.Errorf("%w: the recorded run ended by %s at instruction %d, the replay by %s at instruction %d", ErrDivergence, f.Reason, f.Instret, reason, h.Instret())
+	case f.Instret != h.Instret():
+		return fmt.Errorf("%w: the recorded run ended at instruction %d, the replay at %d", ErrDivergence, f.Instret, h.Instret())
+	case f.Status != m.status:
+		return fmt.Errorf("%w: the recorded run exited with status %d, the replay with %d", ErrDivergence, f.Status, m.status)
+	case f.Digest != digest:
+		return fmt.Errorf("%w: final state differs at instruction %d: digest %s, recorded %s", ErrDivergence, h.Instret(), digest, f.Digest)
+	}
+	return nil
+}
+
+// atCap handles replay reaching the instruction count where the trace says
+// the run must stop.
+func (p *replayer) atCap(m *Machine) (string, error) {
+	h := m.Hart
+	switch {
+	case p.err != nil:
+		return "", fmt.Errorf("%w: replayed to instruction %d (pc %#x), just after the last recorded event: %w", ErrTraceEnd, h.Instret(), h.PC, p.err)
+	case p.footer.Reason == ReasonLimit:
+		return ReasonLimit, m.limitError()
+	}
+	return "", fmt.Errorf("%w: the recorded run ended (%s) at instruction %d, but the guest runs on at pc %#x",
+		ErrDivergence, p.footer.Reason, p.footer.Instret, h.PC)
+}
+
+// insnText disassembles the instruction at pc for messages.
+func (m *Machine) insnText(pc uint64) string {
+	b, ok := m.guest(pc, 4)
+	if !ok {
+		return "not in memory"
+	}
+	w := uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+	return rv64.Disasm(w, pc)
+}
