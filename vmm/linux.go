@@ -387,6 +387,8 @@ func ioErrno(err error) int {
 		return eACCES
 	case strings.Contains(err.Error(), "is a directory"):
 		return eISDIR
+	case strings.Contains(err.Error(), "escapes"):
+		return eACCES // a path or link that leads outside --fs
 	}
 	return eINVAL
 }
