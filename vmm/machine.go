@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -27,11 +28,12 @@ const chunk = 1 << 22
 
 // Config is what a run needs besides the program.
 type Config struct {
-	MemSize  uint64   // guest memory in bytes; DefaultMemory if 0
-	MaxInsns uint64   // stop after this many instructions; 0 means no limit
-	Args     []string // argv, argv[0] included
-	Env      []string // envp, "KEY=VALUE"
-	FSRoot   string   // directory the guest may open files below (read-only); "" for none
+	MemSize  uint64        // guest memory in bytes; DefaultMemory if 0
+	MaxInsns uint64        // stop after this many instructions; 0 means no limit
+	Timeout  time.Duration // stop after this much wall-clock time; 0 means no limit
+	Args     []string      // argv, argv[0] included
+	Env      []string      // envp, "KEY=VALUE"
+	FSRoot   string        // directory the guest may open files below (read-only); "" for none
 	Stdin    io.Reader
 	Stdout   io.Writer
 	Stderr   io.Writer
@@ -49,8 +51,15 @@ type Config struct {
 	Version string
 }
 
-// ErrInsnLimit is returned (wrapped) when a run reaches Config.MaxInsns.
-var ErrInsnLimit = errors.New("instruction limit reached")
+// Errors that end a run early, returned wrapped with where it stopped.
+var (
+	// ErrInsnLimit: the run reached Config.MaxInsns.
+	ErrInsnLimit = errors.New("instruction limit reached")
+	// ErrTimeout: the run reached Config.Timeout.
+	ErrTimeout = errors.New("time limit reached")
+	// ErrInterrupted: Machine.Stop was called (a signal).
+	ErrInterrupted = errors.New("interrupted")
+)
 
 // FaultError is returned when the guest dies of an exception it does not
 // handle. Status is the exit status a signalled process would have.
@@ -139,7 +148,14 @@ type Machine struct {
 
 	exited bool
 	status int
+
+	stop atomic.Bool // set by Stop, from any goroutine
 }
+
+// Stop asks a running machine to stop at the next check (within a few
+// million instructions): a recording is then finished with a footer that
+// marks it interrupted. It is safe to call from a signal handler goroutine.
+func (m *Machine) Stop() { m.stop.Store(true) }
 
 // New builds the machine for prog: memory, segments, hart and, for Linux
 // programs, the initial stack.
@@ -231,18 +247,36 @@ func (m *Machine) Run() (Result, error) {
 
 // Reasons a guest's run ends, as trace footers name them.
 const (
-	ReasonExit  = "exit"
-	ReasonFault = "fault"
-	ReasonLimit = "limit"
+	ReasonExit        = "exit"
+	ReasonFault       = "fault"
+	ReasonLimit       = "limit"
+	ReasonTimeout     = "timeout"
+	ReasonInterrupted = "interrupted"
 )
+
+// earlyEnd reports whether a recorded run that ended for reason stopped at
+// an instruction count rather than at a guest action.
+func earlyEnd(reason string) bool {
+	return reason == ReasonLimit || reason == ReasonTimeout || reason == ReasonInterrupted
+}
 
 // loop runs the hart and handles its exits until the guest's run ends
 // (reason set, err the fault or limit if any) or the simulator fails
 // (reason empty).
 func (m *Machine) loop() (reason string, err error) {
 	h := m.Hart
+	var deadline time.Time
+	if m.cfg.Timeout > 0 {
+		deadline = time.Now().Add(m.cfg.Timeout)
+	}
 	for !m.exited {
 		done := h.Instret()
+		if m.stop.Load() {
+			return ReasonInterrupted, fmt.Errorf("%w at instruction %d, pc %#x", ErrInterrupted, done, h.PC)
+		}
+		if !deadline.IsZero() && time.Now().After(deadline) {
+			return ReasonTimeout, fmt.Errorf("%w: %v, stopped at instruction %d, pc %#x", ErrTimeout, m.cfg.Timeout, done, h.PC)
+		}
 		budget := uint64(chunk)
 		if m.cfg.MaxInsns != 0 {
 			if done >= m.cfg.MaxInsns {

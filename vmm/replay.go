@@ -70,8 +70,8 @@ func (p *replayer) peek(m *Machine) (*logfmt.Event, error) {
 			// The recorded run ended at footer.Instret; an exit or a
 			// fault happens at an instruction that does not retire.
 			m.replayCap, m.hasCap = p.footer.Instret, true
-			if p.footer.Reason != ReasonLimit {
-				m.replayCap++
+			if !earlyEnd(p.footer.Reason) {
+				m.replayCap++ // the last instruction (exit or fault) does not retire
 			}
 		case err != nil:
 			p.err = err
@@ -85,6 +85,7 @@ func (p *replayer) peek(m *Machine) (*logfmt.Event, error) {
 
 func (p *replayer) take(m *Machine) {
 	p.last = p.seg[p.i].Instret
+	m.stats.Events[p.seg[p.i].Kind.String()]++
 	p.i++
 	p.peek(m) // learn early whether the trace ends here
 }
@@ -232,11 +233,18 @@ func (p *replayer) atCap(m *Machine) (string, error) {
 	switch {
 	case p.err != nil:
 		return "", fmt.Errorf("%w: replayed to instruction %d (pc %#x), just after the last recorded event: %w", ErrTraceEnd, h.Instret(), h.PC, p.err)
-	case p.footer.Reason == ReasonLimit:
-		return ReasonLimit, m.limitError()
+	case earlyEnd(p.footer.Reason):
+		// The recording stopped here; so does the replay, and finish
+		// compares the state.
+		return p.footer.Reason, fmt.Errorf("the recorded run was stopped here (%s): %w at instruction %d, pc %#x",
+			p.footer.Reason, errEarlyEnd[p.footer.Reason], h.Instret(), h.PC)
 	}
 	return "", fmt.Errorf("%w: the recorded run ended (%s) at instruction %d, but the guest runs on at pc %#x",
 		ErrDivergence, p.footer.Reason, p.footer.Instret, h.PC)
+}
+
+var errEarlyEnd = map[string]error{
+	ReasonLimit: ErrInsnLimit, ReasonTimeout: ErrTimeout, ReasonInterrupted: ErrInterrupted,
 }
 
 // insnText disassembles the instruction at pc for messages.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
@@ -110,6 +111,7 @@ func (a *app) setupLog() error {
 type machineFlags struct {
 	mem      string
 	maxInsns uint64
+	timeout  time.Duration
 	stats    bool
 	fsRoot   string
 	env      []string
@@ -119,6 +121,7 @@ func (f *machineFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.mem, "mem", "256M", "guest memory size (bytes, or with a K, M or G suffix)")
 	fl.Uint64Var(&f.maxInsns, "max-insns", 0, "stop with an error after this many instructions (0: no limit)")
+	fl.DurationVar(&f.timeout, "timeout", 0, "stop with an error after this much wall-clock time, e.g. 30s (0: no limit)")
 	fl.BoolVar(&f.stats, "stats", false, "print instructions, wall time and MIPS on stderr at the end")
 	fl.StringVar(&f.fsRoot, "fs", "", "directory whose files the guest may open read-only (default: none)")
 	fl.StringArrayVar(&f.env, "env", nil, "KEY=VALUE for the guest environment (repeatable)")
@@ -137,6 +140,7 @@ func (f *machineFlags) config(a *app, prog *vmm.Program, args []string) (vmm.Con
 	return vmm.Config{
 		MemSize:  mem,
 		MaxInsns: f.maxInsns,
+		Timeout:  f.timeout,
 		Args:     append([]string{prog.Path}, args...),
 		Env:      f.env,
 		FSRoot:   f.fsRoot,

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -60,7 +62,21 @@ func (a *app) recordCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// SIGINT and SIGTERM finish the trace: the current segment and
+			// a footer that marks it interrupted.
+			sigs := make(chan os.Signal, 1)
+			signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+			done := make(chan struct{})
+			go func() {
+				select {
+				case <-sigs:
+					m.Stop()
+				case <-done:
+				}
+			}()
 			res, runErr := m.Run()
+			signal.Stop(sigs)
+			close(done)
 			if err := f.Close(); err != nil && runErr == nil {
 				runErr = fmt.Errorf("record: %w", err)
 			}
@@ -111,7 +127,8 @@ func (a *app) replayCmd() *cobra.Command {
 			}
 			res, runErr := m.Run()
 			var fe *vmm.FaultError
-			if runErr == nil || errors.As(runErr, &fe) || errors.Is(runErr, vmm.ErrInsnLimit) {
+			if runErr == nil || errors.As(runErr, &fe) || errors.Is(runErr, vmm.ErrInsnLimit) ||
+				errors.Is(runErr, vmm.ErrTimeout) || errors.Is(runErr, vmm.ErrInterrupted) {
 				fmt.Fprintf(a.stderr, "rvsim: replay identical: %d instructions, final state digest %s\n", res.Instret, res.Stats.Digest)
 			}
 			if stats {
