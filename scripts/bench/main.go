@@ -1,0 +1,235 @@
+// Command bench measures rvsim against qemu-riscv64 on the benchmark
+// programs, side by side in one run, and prints a table whose format stays
+// stable so that results can be compared across commits.
+//
+//	go run ./scripts/bench [-runs 5] [-rvsim PATH] [-quick] [PROGRAM[:ARGS]...]
+//
+// For every program it runs, alternating and after one warm-up round,
+// `rvsim run`, `rvsim record`, `rvsim replay` and `qemu-riscv64`, and
+// reports the median wall time of each, rvsim's MIPS (from its own
+// instruction count), the ratio of rvsim's MIPS to qemu's, the record and
+// replay overhead against run, the cost of one recorded event, and the
+// peak resident memory of each rvsim mode. It builds nothing: it uses
+// programs/bin and the rvsim binary given (default: builds one with go
+// build into a temporary directory, which is the only thing it builds).
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// defaultPrograms are the CPU-heavy programs and the record/replay
+// overhead program, with arguments that run each for about a second.
+var defaultPrograms = []string{
+	"bench:250", "sort:400000", "crc:300", "matmul:120", "interp:8000000", "strings:60000", "ndloop:3000000",
+}
+
+var quickPrograms = []string{"bench:2", "ndloop:20000"}
+
+type sample struct {
+	wall time.Duration
+	rss  int64 // KiB
+}
+
+type result struct {
+	name, args           string
+	instret, events      uint64
+	run, rec, rep, qemu  []sample
+	runOut, qemuOut      string
+	recordErr, replayErr string
+}
+
+func main() {
+	runs := flag.Int("runs", 5, "measured runs of each mode (after one warm-up)")
+	bin := flag.String("rvsim", "", "rvsim binary (default: go build ./cmd/rvsim)")
+	quick := flag.Bool("quick", false, "a smoke run: small inputs, one measured run")
+	flag.Parse()
+	progs := flag.Args()
+	if len(progs) == 0 {
+		progs = defaultPrograms
+		if *quick {
+			progs = quickPrograms
+		}
+	}
+	if *quick {
+		*runs = 1
+	}
+	root, err := repoRoot()
+	if err != nil {
+		fail(err)
+	}
+	tmp, err := os.MkdirTemp("", "rvsim-bench")
+	if err != nil {
+		fail(err)
+	}
+	defer os.RemoveAll(tmp)
+	if *bin == "" {
+		*bin = filepath.Join(tmp, "rvsim")
+		build := exec.Command("go", "build", "-o", *bin, "./cmd/rvsim")
+		build.Dir = root
+		if out, err := build.CombinedOutput(); err != nil {
+			fail(fmt.Errorf("go build: %v\n%s", err, out))
+		}
+	}
+	qemu, err := exec.LookPath("qemu-riscv64")
+	if err != nil {
+		fail(fmt.Errorf("qemu-riscv64 not found (Debian package qemu-user)"))
+	}
+	fmt.Printf("# rvsim benchmark, %s, %d CPUs, %s/%s, %d runs, %s\n", time.Now().UTC().Format("2006-01-02 15:04"), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, *runs, cpuModel())
+	var results []result
+	for _, p := range progs {
+		name, args, _ := strings.Cut(p, ":")
+		elf := filepath.Join(root, "programs", "bin", name+".elf")
+		argv := strings.Fields(args)
+		trace := filepath.Join(tmp, name+".zst")
+		r := result{name: name, args: args}
+		for i := 0; i <= *runs; i++ { // round 0 is the warm-up
+			s, out, errOut := measure(*bin, append([]string{"run", "--stats", elf, "--"}, argv...))
+			if n := statNumber(errOut, "instructions"); n > 0 {
+				r.instret = n
+			}
+			r.runOut = out
+			sr, _, errRec := measure(*bin, append([]string{"record", "--stats", "-o", trace, elf, "--"}, argv...))
+			r.events = statNumber(errRec, "events")
+			if !strings.Contains(errRec, "rvsim: stats: instructions") {
+				r.recordErr = lastLine(errRec)
+			}
+			sp, _, errRep := measure(*bin, []string{"replay", elf, trace})
+			if !strings.Contains(errRep, "replay identical") {
+				r.replayErr = lastLine(errRep)
+			}
+			sq, qout, _ := measure(qemu, append([]string{elf}, argv...))
+			r.qemuOut = qout
+			if i > 0 {
+				r.run, r.rec, r.rep, r.qemu = append(r.run, s), append(r.rec, sr), append(r.rep, sp), append(r.qemu, sq)
+			}
+		}
+		results = append(results, r)
+	}
+	print(results)
+}
+
+func print(rs []result) {
+	fmt.Printf("%-9s %-9s %13s %9s %9s %9s %9s %8s %8s %7s %7s %7s %9s %8s %8s %8s\n",
+		"program", "args", "instructions", "run_s", "rec_s", "rep_s", "qemu_s", "run_mips", "qemu_mips", "ratio", "rec/run", "rep/run", "ns/event", "rss_run", "rss_rec", "rss_rep")
+	for _, r := range rs {
+		run, rec, rep, q := median(r.run), median(r.rec), median(r.rep), median(r.qemu)
+		mips := func(d time.Duration) float64 { return float64(r.instret) / d.Seconds() / 1e6 }
+		perEvent := "-"
+		if r.events >= 1000 { // a per-event figure needs events to spread over
+			perEvent = fmt.Sprintf("%.1f", float64(rec.wall-run.wall)/float64(r.events))
+		}
+		fmt.Printf("%-9s %-9s %13d %9.3f %9.3f %9.3f %9.3f %8.0f %8.0f %7.3f %7.3f %7.3f %9s %7dM %7dM %7dM\n",
+			r.name, r.args, r.instret, run.wall.Seconds(), rec.wall.Seconds(), rep.wall.Seconds(), q.wall.Seconds(),
+			mips(run.wall), mips(q.wall), mips(run.wall)/mips(q.wall), rec.wall.Seconds()/run.wall.Seconds(),
+			rep.wall.Seconds()/run.wall.Seconds(), perEvent, maxRSS(r.run)/1024, maxRSS(r.rec)/1024, maxRSS(r.rep)/1024)
+		if r.runOut != r.qemuOut && r.events <= 1 { // programs that read cycle or time differ by design
+			fmt.Printf("#   %s: rvsim and qemu-riscv64 printed different output\n", r.name)
+		}
+		if r.recordErr != "" || r.replayErr != "" {
+			fmt.Printf("#   %s: record: %s replay: %s\n", r.name, r.recordErr, r.replayErr)
+		}
+	}
+}
+
+// measure runs a command and returns its wall time and peak RSS.
+func measure(name string, args []string) (sample, string, string) {
+	cmd := exec.Command(name, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	if err != nil && cmd.ProcessState == nil {
+		fail(err)
+	}
+	var rss int64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = ru.Maxrss
+	}
+	return sample{wall, rss}, out.String(), errb.String()
+}
+
+func median(s []sample) sample {
+	c := append([]sample(nil), s...)
+	sort.Slice(c, func(i, j int) bool { return c[i].wall < c[j].wall })
+	return c[len(c)/2]
+}
+
+func maxRSS(s []sample) int64 {
+	var m int64
+	for _, x := range s {
+		m = max(m, x.rss)
+	}
+	return m
+}
+
+var statRE = map[string]*regexp.Regexp{}
+
+// statNumber finds "rvsim: stats: KEY N" in stderr.
+func statNumber(stderr, key string) uint64 {
+	re, ok := statRE[key]
+	if !ok {
+		re = regexp.MustCompile(`rvsim: stats: ` + key + ` (\d+)`)
+		statRE[key] = re
+	}
+	m := re.FindStringSubmatch(stderr)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.ParseUint(m[1], 10, 64)
+	return n
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "model name") {
+			_, v, _ := strings.Cut(l, ":")
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
+
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("not inside the rvsim repository")
+		}
+		dir = parent
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "bench:", err)
+	os.Exit(1)
+}
