@@ -64,8 +64,8 @@ type File struct {
 	Instret uint64
 
 	instretOffset uint64 // the instret CSR reads Instret + instretOffset
-	cycleOffset uint64
-	host        Host
+	cycleOffset   uint64
+	host          Host
 }
 
 // New returns a CSR file at reset, drawing non-deterministic values from host.
@@ -168,7 +168,9 @@ func (f *File) Get(num uint16) uint64 { return f.read(num) }
 // write mask, for the registers that are plain storage.
 func (f *File) Set(num uint16, val uint64) {
 	switch num {
-	case Mcycle, Minstret, Seed, Cycle, Time, Instret:
+	case Minstret:
+		f.instretOffset = val - f.Instret // no instruction retires: no increment to replace
+	case Mcycle, Seed, Cycle, Time, Instret:
 		f.write(num, val)
 	default:
 		f.v[num] = val

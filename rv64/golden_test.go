@@ -1,0 +1,571 @@
+package rv64
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rvsim/rvsim/csr"
+)
+
+// The golden instruction tests: each line of testdata/*.txt runs one
+// instruction on a fresh hart and lists the state changes it must make.
+//
+//	ENCODING [ASSEMBLY | ; NOTE] | BEFORE | AFTER
+//
+// ENCODING is the instruction word in hex. The assembly text that follows
+// is checked against the test assembler; a note starting with ';' is not
+// (for reserved encodings). BEFORE and AFTER are space-separated items:
+//
+//	a0=5 x10=-1       integer registers (ABI or xN names), decimal or hex
+//	m8[ADDR]=V        memory (m8, m16, m32, m64; little-endian)
+//	mstatus=0x1800    any CSR by name (set as the monitor does, read with Get)
+//	instret=N         the hart's count of retired instructions (before: also
+//	                  what instret and minstret read; after: the final count)
+//	pc=ADDR priv=U    pc (after: also +N / -N, relative to the start) and privilege
+//	utexit            (before) set Hart.UserTrapsExit
+//	watch=ADDR        (before) WatchToHost(ADDR)
+//	trap=CAUSE        (after) the instruction traps into M-mode: mcause, mepc,
+//	                  mstatus, priv and pc follow from the trap rules
+//	exit=KIND         (after) Run returns this exit (ecall, trap, host, budget);
+//	                  cause= and tval= are its Cause and Tval
+//	tval=V            mtval of the trap or Tval of the exit; "insn" is the
+//	                  instruction word and "pc" its address
+//	retired=N         instructions retired (default 1, 0 for ecall/trap exits)
+//
+// Every other piece of state (all registers, the whole memory, the trap
+// CSRs, instret, pc, privilege) must be as before, except that pc moves to
+// the next instruction unless the case says otherwise. The hart runs with
+// Run(1); a trap runs the handler's first instruction, a "j ." at mtvec.
+
+const (
+	testBase = 0x80000000
+	testSize = 0x10000
+	testPC   = testBase + 0x1000
+	testVec  = testBase + 0x100
+	jSelf    = 0x0000006f // j .
+
+	hostCycle   = 0x1234
+	hostTime    = 0x5678
+	hostEntropy = 0xbeef
+)
+
+func testHost() csr.Host {
+	return csr.Host{
+		Cycle:   func() uint64 { return hostCycle },
+		Time:    func() uint64 { return hostTime },
+		Entropy: func() uint16 { return hostEntropy },
+	}
+}
+
+// newTestHart returns a hart in M-mode at testPC with testSize bytes of
+// zeroed memory at testBase, mtvec = testVec and a deterministic host.
+func newTestHart(t testing.TB) *Hart {
+	t.Helper()
+	mem, err := NewMemory(testBase, testSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := New(mem, csr.New(testHost()))
+	h.CSR.Set(csr.Mtvec, testVec)
+	h.PC = testPC
+	return h
+}
+
+// load writes program words at addr.
+func load(t testing.TB, h *Hart, addr uint64, words ...uint32) {
+	t.Helper()
+	for i, w := range words {
+		b, ok := h.Mem.Slice(addr+uint64(4*i), 4)
+		if !ok {
+			t.Fatalf("program word %d at %#x outside memory", i, addr+uint64(4*i))
+		}
+		le.PutUint32(b, w)
+	}
+}
+
+// comparedCSRs are checked in every expected state, in addition to the
+// CSRs a case names.
+var comparedCSRs = []uint16{
+	csr.Mstatus, csr.Misa, csr.Medeleg, csr.Mideleg, csr.Mie, csr.Mtvec,
+	csr.Mcounteren, csr.Mscratch, csr.Mepc, csr.Mcause, csr.Mtval, csr.Mip,
+	csr.Mseccfg, csr.Satp, csr.Mcycle,
+}
+
+// expected is a complete machine state to compare a hart against, and the
+// exit Run must return.
+type expected struct {
+	X       [32]uint64
+	PC      uint64
+	Priv    uint8
+	Instret uint64
+	CSR     map[uint16]uint64
+	Mem     []byte
+	Exit    Exit
+}
+
+// snapshot returns the hart's current state as an expectation.
+func snapshot(h *Hart, extra ...uint16) *expected {
+	e := &expected{X: h.X, PC: h.PC, Priv: h.Priv, Instret: h.CSR.Instret, CSR: map[uint16]uint64{}}
+	for _, n := range append(comparedCSRs, extra...) {
+		e.CSR[n] = h.CSR.Get(n)
+	}
+	e.Mem = append([]byte(nil), h.Mem.Data...)
+	return e
+}
+
+var exitNames = map[ExitKind]string{
+	ExitBudget: "budget", ExitEcall: "ecall", ExitTrap: "trap", ExitHost: "host",
+	ExitNDFull: "ndfull", ExitNDEmpty: "ndempty", ExitDiverge: "diverge",
+}
+
+func (k ExitKind) testName() string {
+	if s, ok := exitNames[k]; ok {
+		return s
+	}
+	return fmt.Sprintf("kind%d", k)
+}
+
+func privName(p uint8) string {
+	switch p {
+	case csr.PrivU:
+		return "U"
+	case csr.PrivM:
+		return "M"
+	}
+	return fmt.Sprintf("priv%d", p)
+}
+
+// diff compares the hart and the exit Run returned against the expected
+// state and names every field that differs.
+func (want *expected) diff(h *Hart, exit Exit) []string {
+	var d []string
+	add := func(field string, got, want uint64) {
+		if got != want {
+			d = append(d, fmt.Sprintf("%s: got %#x, want %#x", field, got, want))
+		}
+	}
+	if exit.Kind != want.Exit.Kind {
+		d = append(d, fmt.Sprintf("exit: got %s, want %s", exit.Kind.testName(), want.Exit.Kind.testName()))
+	}
+	if want.Exit.Kind != ExitBudget {
+		add("exit cause", exit.Cause, want.Exit.Cause)
+		add("exit tval", exit.Tval, want.Exit.Tval)
+		add("exit pc", exit.PC, want.Exit.PC)
+	} else {
+		add("exit pc", exit.PC, want.PC)
+	}
+	for i := range h.X {
+		add(fmt.Sprintf("x%d (%s)", i, abiNames[i]), h.X[i], want.X[i])
+	}
+	add("pc", h.PC, want.PC)
+	if h.Priv != want.Priv {
+		d = append(d, fmt.Sprintf("priv: got %s, want %s", privName(h.Priv), privName(want.Priv)))
+	}
+	add("instret", h.CSR.Instret, want.Instret)
+	for _, n := range sortedCSRs(want.CSR) {
+		add(csr.Name(n), h.CSR.Get(n), want.CSR[n])
+	}
+	shown := 0
+	for i := range want.Mem {
+		if h.Mem.Data[i] != want.Mem[i] {
+			if shown++; shown > 8 {
+				d = append(d, "mem: more bytes differ")
+				break
+			}
+			d = append(d, fmt.Sprintf("mem[%#x]: got %#02x, want %#02x", h.Mem.Base+uint64(i), h.Mem.Data[i], want.Mem[i]))
+		}
+	}
+	return d
+}
+
+func sortedCSRs(m map[uint16]uint64) []uint16 {
+	var ns []uint16
+	for n := range m {
+		ns = append(ns, n)
+	}
+	for i := 1; i < len(ns); i++ {
+		for j := i; j > 0 && ns[j] < ns[j-1]; j-- {
+			ns[j], ns[j-1] = ns[j-1], ns[j]
+		}
+	}
+	return ns
+}
+
+// expectState reports every difference between the hart (and the exit of
+// its last Run) and the expected state.
+func expectState(t testing.TB, h *Hart, exit Exit, want *expected) {
+	t.Helper()
+	for _, s := range want.diff(h, exit) {
+		t.Error(s)
+	}
+}
+
+// goldenCase is one line of a golden file.
+type goldenCase struct {
+	file   string
+	line   int
+	word   uint32
+	text   string // assembly, or a note starting with ';'
+	before []string
+	after  []string
+}
+
+func (c *goldenCase) String() string {
+	return fmt.Sprintf("%s:%d: %08x %s", filepath.Base(c.file), c.line, c.word, c.text)
+}
+
+func readGolden(t testing.TB) []*goldenCase {
+	t.Helper()
+	files, err := filepath.Glob("testdata/*.txt")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden files in testdata: %v", err)
+	}
+	var cases []*goldenCase
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(f)
+		for n := 1; sc.Scan(); n++ {
+			line := strings.TrimSpace(sc.Text())
+			if line == "" || line[0] == '#' {
+				continue
+			}
+			parts := strings.Split(line, "|")
+			if len(parts) != 3 {
+				t.Fatalf("%s:%d: want 3 fields separated by '|', have %d", name, n, len(parts))
+			}
+			head := strings.Fields(parts[0])
+			if len(head) == 0 {
+				t.Fatalf("%s:%d: no encoding", name, n)
+			}
+			w, err := strconv.ParseUint(strings.TrimPrefix(head[0], "0x"), 16, 32)
+			if err != nil {
+				t.Fatalf("%s:%d: bad encoding %q", name, n, head[0])
+			}
+			cases = append(cases, &goldenCase{
+				file: name, line: n, word: uint32(w),
+				text:   strings.Join(head[1:], " "),
+				before: strings.Fields(parts[1]),
+				after:  strings.Fields(parts[2]),
+			})
+		}
+		f.Close()
+		if err := sc.Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return cases
+}
+
+var causeNames = map[string]uint64{
+	"misaligned-fetch": CauseMisalignedFetch, "fetch-access": CauseFetchAccess,
+	"illegal": CauseIllegal, "breakpoint": CauseBreakpoint, "load-access": CauseLoadAccess,
+	"store-access": CauseStoreAccess, "ecall-u": CauseEcallU, "ecall-m": CauseEcallM,
+}
+
+// memKey parses "m64[ADDR]" into the access size in bytes and the address.
+func memKey(k string) (n int, addr uint64, ok bool) {
+	for _, w := range []int{8, 16, 32, 64} {
+		p := fmt.Sprintf("m%d[", w)
+		if strings.HasPrefix(k, p) && strings.HasSuffix(k, "]") {
+			a, err := parseInt(k[len(p) : len(k)-1])
+			return w / 8, uint64(a), err == nil
+		}
+	}
+	return 0, 0, false
+}
+
+func putLE(b []byte, n int, v uint64) {
+	for i := 0; i < n; i++ {
+		b[i] = byte(v >> (8 * i))
+	}
+}
+
+// run executes one golden case and returns the differences from its
+// expectation, or an error if the case itself is malformed.
+func (c *goldenCase) run(t testing.TB) ([]string, error) {
+	h := newTestHart(t)
+	var mems [][3]uint64
+	for _, item := range c.before {
+		k, v, hasVal := strings.Cut(item, "=")
+		if !hasVal {
+			if k == "utexit" {
+				h.UserTrapsExit = true
+				continue
+			}
+			return nil, fmt.Errorf("before: bad item %q", item)
+		}
+		if k == "priv" {
+			switch v {
+			case "U":
+				h.Priv = csr.PrivU
+			case "M":
+				h.Priv = csr.PrivM
+			default:
+				return nil, fmt.Errorf("before: bad privilege %q", v)
+			}
+			continue
+		}
+		val, err := parseInt(v)
+		if err != nil {
+			return nil, fmt.Errorf("before: bad value in %q", item)
+		}
+		u := uint64(val)
+		if r, ok := regNum(k); ok {
+			h.X[r] = u
+		} else if n, addr, ok := memKey(k); ok {
+			mems = append(mems, [3]uint64{uint64(n), addr, u})
+		} else if k == "pc" {
+			h.PC = u
+		} else if k == "instret" {
+			h.CSR.Instret = u
+		} else if k == "watch" {
+			h.WatchToHost(u)
+		} else if num, ok := csr.ByName(k); ok {
+			h.CSR.Set(num, u)
+		} else {
+			return nil, fmt.Errorf("before: unknown item %q", item)
+		}
+	}
+	pc0 := h.PC
+	vec := h.CSR.Get(csr.Mtvec) &^ 3
+	if b, ok := h.Mem.Slice(vec, 4); ok && vec != pc0 {
+		le.PutUint32(b, jSelf)
+	}
+	if b, ok := h.Mem.Slice(pc0, 4); ok {
+		le.PutUint32(b, c.word)
+	}
+	for _, m := range mems {
+		b, ok := h.Mem.Slice(m[1], m[0])
+		if !ok {
+			return nil, fmt.Errorf("before: memory at %#x outside memory", m[1])
+		}
+		putLE(b, int(m[0]), m[2])
+	}
+
+	// The expected state: unchanged but for what the case lists.
+	var named []uint16
+	for _, item := range c.after {
+		k, _, _ := strings.Cut(item, "=")
+		if n, ok := csr.ByName(k); ok && k != "instret" {
+			named = append(named, n)
+		}
+	}
+	want := snapshot(h, named...)
+	prevPriv, prevStatus := h.Priv, h.CSR.Get(csr.Mstatus)
+	want.PC = pc0 + 4
+	retired := uint64(1)
+	var trap, exit, tval, cause, pc, instret *uint64
+	var retiredSet bool
+	value := func(v string) (uint64, error) {
+		switch v {
+		case "insn":
+			return uint64(c.word), nil
+		case "pc":
+			return pc0, nil
+		}
+		x, err := parseInt(v)
+		return uint64(x), err
+	}
+	ptr := func(v uint64) *uint64 { return &v }
+	for _, item := range c.after {
+		k, v, hasVal := strings.Cut(item, "=")
+		if !hasVal {
+			return nil, fmt.Errorf("after: bad item %q", item)
+		}
+		switch k {
+		case "trap":
+			cv, ok := causeNames[v]
+			if !ok {
+				x, err := value(v)
+				if err != nil {
+					return nil, fmt.Errorf("after: bad cause %q", v)
+				}
+				cv = x
+			}
+			trap = ptr(cv)
+			continue
+		case "exit":
+			var kind *ExitKind
+			for ek, name := range exitNames {
+				if name == v {
+					kind = &ek
+				}
+			}
+			if kind == nil {
+				return nil, fmt.Errorf("after: bad exit kind %q", v)
+			}
+			exit = ptr(uint64(*kind))
+			continue
+		case "priv":
+			switch v {
+			case "U":
+				want.Priv = csr.PrivU
+			case "M":
+				want.Priv = csr.PrivM
+			default:
+				return nil, fmt.Errorf("after: bad privilege %q", v)
+			}
+			continue
+		case "pc":
+			if strings.HasPrefix(v, "+") || strings.HasPrefix(v, "-") {
+				off, err := parseInt(v)
+				if err != nil {
+					return nil, fmt.Errorf("after: bad pc %q", v)
+				}
+				pc = ptr(pc0 + uint64(off))
+			} else {
+				x, err := value(v)
+				if err != nil {
+					return nil, fmt.Errorf("after: bad pc %q", v)
+				}
+				pc = ptr(x)
+			}
+			continue
+		}
+		u, err := value(v)
+		if err != nil {
+			return nil, fmt.Errorf("after: bad value in %q", item)
+		}
+		if r, ok := regNum(k); ok {
+			want.X[r] = u
+		} else if n, addr, ok := memKey(k); ok {
+			off := addr - h.Mem.Base
+			if !h.Mem.Contains(addr, uint64(n)) {
+				return nil, fmt.Errorf("after: memory at %#x outside memory", addr)
+			}
+			putLE(want.Mem[off:], n, u)
+		} else if k == "tval" {
+			tval = ptr(u)
+		} else if k == "cause" {
+			cause = ptr(u)
+		} else if k == "retired" {
+			retired, retiredSet = u, true
+		} else if k == "instret" {
+			instret = ptr(u)
+		} else if num, ok := csr.ByName(k); ok {
+			want.CSR[num] = u
+		} else {
+			return nil, fmt.Errorf("after: unknown item %q", item)
+		}
+	}
+	get := func(p *uint64) uint64 {
+		if p == nil {
+			return 0
+		}
+		return *p
+	}
+	switch {
+	case trap != nil && exit != nil:
+		return nil, fmt.Errorf("after: both trap= and exit=")
+	case trap != nil:
+		// Trap into M-mode, then the handler's "j ." retires.
+		want.CSR[csr.Mepc] = pc0
+		want.CSR[csr.Mcause] = *trap
+		want.CSR[csr.Mtval] = get(tval)
+		if _, ok := wantCSRNamed(c.after, "mstatus"); !ok {
+			s := prevStatus &^ (csr.MstatusMIE | csr.MstatusMPIE | csr.MstatusMPP)
+			if prevStatus&csr.MstatusMIE != 0 {
+				s |= csr.MstatusMPIE
+			}
+			want.CSR[csr.Mstatus] = s | uint64(prevPriv)<<11
+		}
+		want.Priv = csr.PrivM
+		want.PC = vec
+	case exit != nil:
+		want.Exit = Exit{Kind: ExitKind(*exit), Cause: get(cause), Tval: get(tval), PC: pc0}
+		if want.Exit.Kind == ExitHost {
+			want.Exit.PC = pc0 + 4
+		} else if !retiredSet {
+			retired = 0
+		}
+		if pc != nil {
+			want.Exit.PC = *pc
+		}
+		want.PC = want.Exit.PC
+	}
+	if pc != nil {
+		want.PC = *pc
+	}
+	want.Instret += retired
+	if instret != nil {
+		want.Instret = *instret
+	}
+	if want.Exit.Kind != ExitBudget && want.Exit.Kind != ExitHost {
+		// The exit leaves the pc at the instruction.
+		want.Exit.PC = want.PC
+	}
+	got := h.Run(1)
+	return want.diff(h, got), nil
+}
+
+func wantCSRNamed(items []string, name string) (string, bool) {
+	for _, it := range items {
+		if k, v, _ := strings.Cut(it, "="); k == name {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+func TestGolden(t *testing.T) {
+	cases := readGolden(t)
+	for _, c := range cases {
+		d, err := c.run(t)
+		if err != nil {
+			t.Errorf("%v: %v", c, err)
+			continue
+		}
+		for _, s := range d {
+			t.Errorf("%v: %s", c, s)
+		}
+	}
+	t.Logf("%d golden cases", len(cases))
+}
+
+// TestGoldenEncodings checks the assembly text of every golden case
+// against its encoding (both were made independently: the encodings by
+// the GNU assembler, the check by the test assembler).
+func TestGoldenEncodings(t *testing.T) {
+	for _, c := range readGolden(t) {
+		if c.text == "" || strings.HasPrefix(c.text, ";") {
+			continue
+		}
+		w, err := asm(c.text)
+		if err != nil {
+			t.Errorf("%v: %v", c, err)
+		} else if w != c.word {
+			t.Errorf("%v: assembles to %08x", c, w)
+		}
+	}
+}
+
+// TestGoldenCoverage checks that the golden files execute every RV64IM,
+// Zicsr, Zifencei and privileged instruction the hart implements.
+func TestGoldenCoverage(t *testing.T) {
+	all := strings.Fields(`lui auipc jal jalr beq bne blt bge bltu bgeu
+		lb lh lw ld lbu lhu lwu sb sh sw sd
+		addi slti sltiu xori ori andi slli srli srai addiw slliw srliw sraiw
+		add sub sll slt sltu xor srl sra or and addw subw sllw srlw sraw
+		mul mulh mulhsu mulhu div divu rem remu mulw divw divuw remw remuw
+		fence fence.i ecall ebreak mret wfi
+		csrrw csrrs csrrc csrrwi csrrsi csrrci`)
+	count := map[string]int{}
+	for _, c := range readGolden(t) {
+		if f := strings.Fields(c.text); len(f) > 0 {
+			count[f[0]]++
+		}
+	}
+	for _, m := range all {
+		if count[m] == 0 {
+			t.Errorf("no golden case for %s", m)
+		}
+	}
+}
