@@ -1,7 +1,22 @@
-// Package logfmt owns the rvsim trace file: its byte format (format.go:
-// magic numbers, version, limits), the compact encoding of events
-// (event.go), the Writer that appends one zstd frame per segment as the
-// monitor drains the ND buffer, and the Reader that reads a trace frame by
-// frame with bounded memory and checks every frame before it hands out an
-// event. docs/trace-format.md describes the format for other readers.
+// Package logfmt owns the rvsim trace file (trace.zst): its byte format,
+// the encoding of recorded events, and the code that writes and reads it.
+//
+// A trace is a valid multi-frame zstd file: a header in a skippable frame,
+// one zstd frame with a content checksum per segment of events (a segment
+// is what the monitor drains from the ND buffer), and a footer in a
+// skippable frame. zstd -t accepts it and zstd -dc prints the segments'
+// payloads. A trace without its footer is incomplete (a recorder that was
+// killed or ran out of disk) and readable up to its last whole segment.
+//
+// The files:
+//   - format.go: magic numbers, the format version, the size limits and the
+//     sentinel errors;
+//   - event.go: Event and its compact delta encoding inside a segment;
+//   - zstdframe.go: the frame walker, which finds where a frame ends in a
+//     stream without decompressing it (RFC 8878);
+//   - writer.go: Header, Footer and Writer;
+//   - reader.go: Reader, which checks each frame completely before it
+//     returns anything from it.
+//
+// docs/trace-format.md describes the byte format for other readers.
 package logfmt

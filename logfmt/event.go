@@ -9,15 +9,17 @@ import (
 // Kind is the kind of a recorded event.
 type Kind uint8
 
-// Event kinds.
+// Event kinds. The numbers are the kind byte of the encoding.
 const (
 	KindCycle   Kind = 1 // read of cycle or mcycle
 	KindTime    Kind = 2 // read of time
 	KindSeed    Kind = 3 // read of seed
 	KindSyscall Kind = 4 // a system call whose results the monitor recorded
-	KindInput   Kind = 5 // other monitor input written to guest memory (the auxv random bytes)
+	KindInput   Kind = 5 // other monitor input written to guest memory (the auxv random bytes), no system call number
 )
 
+// String returns the kind's name as used in footers and reports: "cycle",
+// "time", "seed", "syscall" or "input" ("kindN" for an unknown kind).
 func (k Kind) String() string {
 	switch k {
 	case KindCycle:
@@ -34,31 +36,34 @@ func (k Kind) String() string {
 	return fmt.Sprintf("kind%d", uint8(k))
 }
 
+// valid reports whether k is a kind this format knows.
+func (k Kind) valid() bool { return k >= KindCycle && k <= KindInput }
+
 // MemWrite is guest memory the monitor wrote as part of an event.
 type MemWrite struct {
-	Addr uint64
-	Data []byte
+	Addr uint64 // guest address of the first byte
+	Data []byte // the bytes written
 }
 
 // Event is one recorded non-deterministic event.
 type Event struct {
 	Kind    Kind
 	Instret uint64     // instructions retired before the event
-	PC      uint64     // pc of the reading instruction or the ecall
-	Value   uint64     // the CSR value read, or the system call's return value
-	Nr      uint64     // system call number (KindSyscall)
-	Writes  []MemWrite // guest memory the monitor wrote (KindSyscall, KindInput)
+	PC      uint64     // pc of the instruction (CSR read or ecall)
+	Value   uint64     // CSR value read, or system call return value (a0)
+	Nr      uint64     // system call number (KindSyscall only)
+	Writes  []MemWrite // guest memory the monitor wrote (KindSyscall and KindInput only)
 }
 
-// seedBias makes the usual seed values (ES16 with 16 bits of entropy)
-// encode in at most three bytes.
+// seedBias is xored into seed values: a seed read is ES16 (0x80000000)
+// with 16 bits of entropy, which then encodes in at most three bytes.
 const seedBias = 0x80000000
 
 func zigzag(v int64) uint64   { return uint64(v<<1) ^ uint64(v>>63) }
 func unzigzag(u uint64) int64 { return int64(u>>1) ^ -int64(u&1) }
 
-// encoder encodes the events of one segment; its state starts at zero in
-// every segment, so that segments decode independently.
+// encoder builds the decompressed payload of one segment. Its delta state
+// starts at zero in every segment, so that segments decode independently.
 type encoder struct {
 	buf       []byte
 	instret   uint64
@@ -66,6 +71,7 @@ type encoder struct {
 	lastValue [KindInput + 1]uint64
 }
 
+// reset starts the payload of segment seq holding count events.
 func (e *encoder) reset(seq uint64, count int) {
 	e.buf = binary.AppendUvarint(e.buf[:0], seq)
 	e.buf = binary.AppendUvarint(e.buf, uint64(count))
@@ -73,12 +79,21 @@ func (e *encoder) reset(seq uint64, count int) {
 	e.lastValue = [KindInput + 1]uint64{}
 }
 
+// event appends ev to the payload. It refuses what would not read back
+// identically: an unknown kind, a system call number or memory writes on a
+// kind that does not carry them.
 func (e *encoder) event(ev *Event) error {
-	if ev.Kind < KindCycle || ev.Kind > KindInput {
+	if !ev.Kind.valid() {
 		return fmt.Errorf("event kind %d is unknown", ev.Kind)
 	}
 	if ev.Instret < e.instret {
 		return fmt.Errorf("event at instruction %d comes after one at %d", ev.Instret, e.instret)
+	}
+	if ev.Nr != 0 && ev.Kind != KindSyscall {
+		return fmt.Errorf("a %s event has no system call number (got %d)", ev.Kind, ev.Nr)
+	}
+	if len(ev.Writes) != 0 && ev.Kind != KindSyscall && ev.Kind != KindInput {
+		return fmt.Errorf("a %s event has no memory writes (got %d)", ev.Kind, len(ev.Writes))
 	}
 	b := append(e.buf, byte(ev.Kind))
 	b = binary.AppendUvarint(b, ev.Instret-e.instret)
@@ -108,7 +123,8 @@ func (e *encoder) event(ev *Event) error {
 	return nil
 }
 
-// decoder decodes one segment's payload.
+// decoder decodes one segment's payload. Errors name the payload byte
+// where the problem is.
 type decoder struct {
 	b         []byte
 	off       int
@@ -117,64 +133,78 @@ type decoder struct {
 	lastValue [KindInput + 1]uint64
 }
 
-var errShort = errors.New("payload ends inside an event")
+// minEvent is the fewest payload bytes an event takes (kind, instret, pc,
+// value); minWrite, the fewest a memory write takes (address, length).
+const (
+	minEvent = 4
+	minWrite = 2
+)
 
-func (d *decoder) uvarint() (uint64, error) {
+var errShort = errors.New("the payload ends inside an event")
+
+func (d *decoder) uvarint(what string) (uint64, error) {
 	v, n := binary.Uvarint(d.b[d.off:])
 	if n <= 0 {
 		if n == 0 {
-			return 0, errShort
+			return 0, fmt.Errorf("payload byte %d: %s: %w", d.off, what, errShort)
 		}
-		return 0, fmt.Errorf("byte %d: varint overflows 64 bits", d.off)
+		return 0, fmt.Errorf("payload byte %d: %s: varint overflows 64 bits", d.off, what)
+	}
+	if n > 1 && d.b[d.off+n-1] == 0 {
+		return 0, fmt.Errorf("payload byte %d: %s: varint is not in its shortest form", d.off, what)
 	}
 	d.off += n
 	return v, nil
 }
 
-// segment decodes a whole payload: sequence number, count, events.
-func (d *decoder) segment(payload []byte, dst []Event) (seq uint64, evs []Event, err error) {
+// segment decodes a whole payload (sequence number, event count, events)
+// into dst[:0] and returns the sequence number and the events. The events'
+// memory writes alias payload.
+func (d *decoder) segment(payload []byte, dst []Event) (uint64, []Event, error) {
 	*d = decoder{b: payload}
-	if seq, err = d.uvarint(); err != nil {
-		return 0, nil, err
-	}
-	count, err := d.uvarint()
+	seq, err := d.uvarint("segment number")
 	if err != nil {
 		return 0, nil, err
 	}
-	if count == 0 || count > uint64(len(payload)-d.off)/3 {
-		return 0, nil, fmt.Errorf("event count %d does not fit a payload of %d bytes", count, len(payload))
+	count, err := d.uvarint("event count")
+	if err != nil {
+		return 0, nil, err
 	}
-	evs = dst[:0]
+	if count == 0 || count > uint64(len(payload)-d.off)/minEvent {
+		return 0, nil, fmt.Errorf("payload byte %d: event count %d does not fit a payload of %d bytes", d.off, count, len(payload))
+	}
+	evs := dst[:0]
 	for i := uint64(0); i < count; i++ {
-		var ev Event
-		if err := d.event(&ev); err != nil {
+		evs = append(evs, Event{})
+		if err := d.event(&evs[len(evs)-1]); err != nil {
+			clear(evs) // drop references into the payload
 			return 0, nil, fmt.Errorf("event %d: %w", i, err)
 		}
-		evs = append(evs, ev)
 	}
 	if d.off != len(payload) {
-		return 0, nil, fmt.Errorf("%d bytes follow the last event", len(payload)-d.off)
+		clear(evs)
+		return 0, nil, fmt.Errorf("payload byte %d: %d bytes follow the last event", d.off, len(payload)-d.off)
 	}
 	return seq, evs, nil
 }
 
 func (d *decoder) event(ev *Event) error {
 	if d.off >= len(d.b) {
-		return errShort
+		return fmt.Errorf("payload byte %d: %w", d.off, errShort)
 	}
 	ev.Kind = Kind(d.b[d.off])
-	d.off++
-	if ev.Kind < KindCycle || ev.Kind > KindInput {
-		return fmt.Errorf("byte %d: unknown event kind %d", d.off-1, ev.Kind)
+	if !ev.Kind.valid() {
+		return fmt.Errorf("payload byte %d: unknown event kind %d", d.off, ev.Kind)
 	}
-	di, err := d.uvarint()
+	d.off++
+	di, err := d.uvarint("instret delta")
 	if err != nil {
 		return err
 	}
 	if d.instret+di < d.instret {
-		return fmt.Errorf("instruction count overflows")
+		return fmt.Errorf("payload byte %d: the instruction count overflows 64 bits", d.off)
 	}
-	dpc, err := d.uvarint()
+	dpc, err := d.uvarint("pc delta")
 	if err != nil {
 		return err
 	}
@@ -183,53 +213,57 @@ func (d *decoder) event(ev *Event) error {
 	ev.Instret, ev.PC = d.instret, d.pc
 	switch ev.Kind {
 	case KindCycle, KindTime:
-		v, err := d.uvarint()
+		v, err := d.uvarint("value delta")
 		if err != nil {
 			return err
 		}
 		d.lastValue[ev.Kind] += uint64(unzigzag(v))
 		ev.Value = d.lastValue[ev.Kind]
 	case KindSeed:
-		v, err := d.uvarint()
+		v, err := d.uvarint("seed value")
 		if err != nil {
 			return err
 		}
 		ev.Value = v ^ seedBias
 	case KindSyscall, KindInput:
 		if ev.Kind == KindSyscall {
-			if ev.Nr, err = d.uvarint(); err != nil {
+			if ev.Nr, err = d.uvarint("system call number"); err != nil {
 				return err
 			}
-			v, err := d.uvarint()
+			v, err := d.uvarint("return value")
 			if err != nil {
 				return err
 			}
 			ev.Value = uint64(unzigzag(v))
-		} else if ev.Value, err = d.uvarint(); err != nil {
+		} else if ev.Value, err = d.uvarint("value"); err != nil {
 			return err
 		}
-		n, err := d.uvarint()
+		n, err := d.uvarint("write count")
 		if err != nil {
 			return err
 		}
-		if n > uint64(len(d.b)-d.off)/2 {
-			return fmt.Errorf("byte %d: %d memory writes do not fit the payload", d.off, n)
+		if n > uint64(len(d.b)-d.off)/minWrite {
+			return fmt.Errorf("payload byte %d: %d memory writes do not fit the rest of the payload", d.off, n)
 		}
-		for i := uint64(0); i < n; i++ {
-			var w MemWrite
-			if w.Addr, err = d.uvarint(); err != nil {
+		if n > 0 {
+			ev.Writes = make([]MemWrite, n)
+		}
+		for i := range ev.Writes {
+			w := &ev.Writes[i]
+			if w.Addr, err = d.uvarint("write address"); err != nil {
 				return err
 			}
-			l, err := d.uvarint()
+			l, err := d.uvarint("write length")
 			if err != nil {
 				return err
 			}
 			if l > uint64(len(d.b)-d.off) {
-				return fmt.Errorf("byte %d: a write of %d bytes runs past the payload", d.off, l)
+				return fmt.Errorf("payload byte %d: a write of %d bytes runs past the payload", d.off, l)
 			}
-			w.Data = d.b[d.off : d.off+int(l) : d.off+int(l)]
+			if l > 0 {
+				w.Data = d.b[d.off : d.off+int(l) : d.off+int(l)]
+			}
 			d.off += int(l)
-			ev.Writes = append(ev.Writes, w)
 		}
 	}
 	return nil

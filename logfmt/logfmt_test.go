@@ -3,296 +3,696 @@ package logfmt
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"hash/crc32"
 	"io"
 	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
+// testHeader is a header with every field set.
 func testHeader() Header {
-	return Header{RvsimVersion: "test", ELF: "prog.elf", ELFSHA256: "ab", Args: []string{"prog.elf", "x"},
-		Env: []string{"A=1"}, ISA: "rv64im", Kind: "linux", MemSize: 1 << 20, NDBuffer: 16, Created: "2026-01-01T00:00:00Z"}
-}
-
-// randomSegments makes n segments of random events of every kind.
-func randomSegments(rng *rand.Rand, n int) [][]Event {
-	var segs [][]Event
-	instret, cyc := uint64(0), uint64(1000)
-	for s := 0; s < n; s++ {
-		var evs []Event
-		for i := 0; i < 1+rng.Intn(40); i++ {
-			instret += uint64(rng.Intn(300))
-			ev := Event{Kind: Kind(1 + rng.Intn(5)), Instret: instret, PC: 0x10000 + uint64(rng.Intn(64))*4}
-			switch ev.Kind {
-			case KindCycle, KindTime:
-				cyc += uint64(rng.Intn(500))
-				ev.Value = cyc
-			case KindSeed:
-				ev.Value = 0x80000000 | uint64(rng.Intn(1<<16))
-				if rng.Intn(10) == 0 {
-					ev.Value = rng.Uint64()
-				}
-			case KindSyscall, KindInput:
-				ev.Nr = uint64(rng.Intn(300))
-				ev.Value = uint64(rng.Int63n(100) - 50)
-				if ev.Kind == KindInput {
-					ev.Nr = 0
-				}
-				for w := 0; w < rng.Intn(3); w++ {
-					d := make([]byte, rng.Intn(40))
-					rng.Read(d)
-					ev.Writes = append(ev.Writes, MemWrite{Addr: rng.Uint64(), Data: d})
-				}
-			}
-			evs = append(evs, ev)
-		}
-		segs = append(segs, evs)
+	return Header{
+		Version:      Version,
+		RvsimVersion: "0.1.0-test",
+		ELF:          "programs/bin/nondet.elf",
+		ELFSHA256:    strings.Repeat("ab", 32),
+		Args:         []string{"nondet", "-n", "3", "a b\x00c\"\\"},
+		Env:          []string{"HOME=/", "LANG=C.UTF-8"},
+		ISA:          "rv64im_zicsr_zifencei_zicntr_zkr_xndrr",
+		Kind:         "linux",
+		MemSize:      64 << 20,
+		NDBuffer:     4096,
+		Created:      "2026-01-02T03:04:05Z",
 	}
-	return segs
 }
 
-func writeTrace(t testing.TB, segs [][]Event) []byte {
+func testFooter(instret uint64) Footer {
+	return Footer{
+		Instret: instret,
+		Events:  map[string]uint64{"cycle": 10, "time": 3, "seed": 1, "syscall": 7, "input": 1},
+		Exits:   map[string]uint64{"nd_full": 4, "ecall": 7},
+		Status:  3,
+		Reason:  "exit",
+		Digest:  strings.Repeat("0f", 32),
+	}
+}
+
+// randEvents returns n events of every kind, starting at instret.
+func randEvents(rng *rand.Rand, n int, instret *uint64) []Event {
+	evs := make([]Event, n)
+	pcs := []uint64{0x10078, 0x1008c, 0x8000_0000, 0xffff_ffff_ffff_fff0, 0}
+	for i := range evs {
+		e := &evs[i]
+		e.Kind = Kind(1 + rng.Intn(5))
+		switch rng.Intn(4) {
+		case 0:
+			*instret += rng.Uint64() >> uint(20+rng.Intn(44))
+		case 1:
+			// same instruction count as the previous event
+		default:
+			*instret += uint64(rng.Intn(300))
+		}
+		e.Instret = *instret
+		if rng.Intn(3) == 0 {
+			e.PC = rng.Uint64()
+		} else {
+			e.PC = pcs[rng.Intn(len(pcs))] + uint64(rng.Intn(64))*4
+		}
+		switch e.Kind {
+		case KindCycle, KindTime:
+			e.Value = rng.Uint64() >> uint(rng.Intn(64))
+		case KindSeed:
+			if rng.Intn(4) == 0 {
+				e.Value = rng.Uint64()
+			} else {
+				e.Value = 0x80000000 | uint64(rng.Intn(1<<16))
+			}
+		case KindSyscall, KindInput:
+			if e.Kind == KindSyscall {
+				e.Nr = uint64(rng.Intn(450))
+				e.Value = uint64(int64(rng.Intn(200) - 100))
+				if rng.Intn(5) == 0 {
+					e.Value = rng.Uint64()
+				}
+			} else {
+				e.Value = rng.Uint64() >> uint(rng.Intn(64))
+			}
+			nw := rng.Intn(4)
+			for j := 0; j < nw; j++ {
+				w := MemWrite{Addr: rng.Uint64() >> uint(rng.Intn(64))}
+				if l := rng.Intn(70); l > 0 {
+					w.Data = make([]byte, l)
+					rng.Read(w.Data)
+				}
+				e.Writes = append(e.Writes, w)
+			}
+		}
+	}
+	return evs
+}
+
+// copyEvents copies events deeply, since a Reader reuses its buffers.
+func copyEvents(evs []Event) []Event {
+	out := make([]Event, len(evs))
+	for i, e := range evs {
+		out[i] = e
+		out[i].Writes = nil
+		for _, w := range e.Writes {
+			out[i].Writes = append(out[i].Writes, MemWrite{Addr: w.Addr, Data: append([]byte(nil), w.Data...)})
+		}
+	}
+	return out
+}
+
+// trace is a written trace and what went into it.
+type trace struct {
+	data     []byte
+	header   Header
+	segs     [][]Event
+	footer   Footer   // as read back (Segments filled in)
+	ends     []int    // file offset after the header and after each segment frame
+	payloads [][]byte // each segment's decompressed payload
+}
+
+func writeTrace(t testing.TB, h Header, segs [][]Event, f *Footer) *trace {
 	t.Helper()
-	var b bytes.Buffer
-	w, err := NewWriter(&b, testHeader())
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, h)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range segs {
+	tr := &trace{header: h, segs: segs}
+	tr.header.Version = Version
+	tr.ends = append(tr.ends, buf.Len())
+	var e encoder
+	for i, s := range segs {
 		if err := w.WriteSegment(s); err != nil {
 			t.Fatal(err)
 		}
+		tr.ends = append(tr.ends, buf.Len())
+		e.reset(uint64(i), len(s))
+		for j := range s {
+			if err := e.event(&s[j]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tr.payloads = append(tr.payloads, append([]byte(nil), e.buf...))
 	}
-	if err := w.Close(Footer{Instret: 1 << 40, Events: map[string]uint64{"cycle": 1}, Exits: map[string]uint64{}, Reason: "exit", Digest: "d"}); err != nil {
-		t.Fatal(err)
+	if w.Segments() != uint64(len(segs)) {
+		t.Fatalf("Segments() = %d, want %d", w.Segments(), len(segs))
 	}
-	if int(w.Bytes()) != b.Len() {
-		t.Fatalf("Bytes() = %d, wrote %d", w.Bytes(), b.Len())
+	if f != nil {
+		if err := w.Close(*f); err != nil {
+			t.Fatal(err)
+		}
+		tr.footer = *f
+		tr.footer.Segments = uint64(len(segs))
 	}
-	return b.Bytes()
+	if w.Bytes() != uint64(buf.Len()) {
+		t.Fatalf("Bytes() = %d, the buffer holds %d", w.Bytes(), buf.Len())
+	}
+	tr.data = buf.Bytes()
+	return tr
 }
 
-// readAll reads a whole trace; it returns the segments read before any error.
-func readAll(data []byte) (Header, [][]Event, *Footer, error) {
+// randTrace writes nseg segments of up to maxEv random events.
+func randTrace(t testing.TB, seed int64, nseg, maxEv int) *trace {
+	rng := rand.New(rand.NewSource(seed))
+	var instret uint64
+	segs := make([][]Event, nseg)
+	for i := range segs {
+		segs[i] = randEvents(rng, 1+rng.Intn(maxEv), &instret)
+	}
+	f := testFooter(instret + uint64(rng.Intn(10)))
+	return writeTrace(t, testHeader(), segs, &f)
+}
+
+// result is what a Reader made of a file.
+type result struct {
+	header   Header
+	segs     [][]Event
+	footer   Footer
+	complete bool
+	err      error
+}
+
+func readAll(data []byte) result {
+	var res result
 	r, err := NewReader(bytes.NewReader(data), "t.zst")
 	if err != nil {
-		return Header{}, nil, nil, err
+		res.err = err
+		return res
 	}
-	var segs [][]Event
+	res.header = r.Header()
 	for {
 		evs, err := r.Next()
 		if err == io.EOF {
-			f, _ := r.Footer()
-			return r.Header(), segs, &f, nil
+			res.footer, res.complete = r.Footer()
+			return res
 		}
 		if err != nil {
-			return r.Header(), segs, nil, err
+			res.err = err
+			return res
 		}
-		segs = append(segs, append([]Event(nil), evs...))
+		res.segs = append(res.segs, copyEvents(evs))
 	}
 }
 
-func normalize(segs [][]Event) [][]Event {
-	for _, s := range segs {
-		for i := range s {
-			if len(s[i].Writes) == 0 {
-				s[i].Writes = nil
-			}
-			for j := range s[i].Writes {
-				if len(s[i].Writes[j].Data) == 0 {
-					s[i].Writes[j].Data = nil
-				}
+// sameEvents compares events, taking an empty slice and nil as equal.
+func sameEvents(a, b []Event) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := a[i], b[i]
+		if x.Kind != y.Kind || x.Instret != y.Instret || x.PC != y.PC || x.Value != y.Value || x.Nr != y.Nr || len(x.Writes) != len(y.Writes) {
+			return false
+		}
+		for j := range x.Writes {
+			if x.Writes[j].Addr != y.Writes[j].Addr || !bytes.Equal(x.Writes[j].Data, y.Writes[j].Data) {
+				return false
 			}
 		}
 	}
-	return segs
+	return true
+}
+
+func sentinel(err error) bool {
+	return errors.Is(err, ErrCorrupt) || errors.Is(err, ErrIncomplete) || errors.Is(err, ErrNotTrace) || errors.Is(err, ErrVersion)
 }
 
 func TestRoundTrip(t *testing.T) {
-	rng := rand.New(rand.NewSource(1))
-	segs := randomSegments(rng, 50)
-	h, got, f, err := readAll(writeTrace(t, segs))
+	tr := randTrace(t, 1, 300, 200)
+	r, err := NewReader(bytes.NewReader(tr.data), "t.zst")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := testHeader()
-	want.Version = Version
-	if !reflect.DeepEqual(h, want) {
-		t.Errorf("header %+v, want %+v", h, want)
+	if got := r.Header(); !reflect.DeepEqual(got, tr.header) {
+		t.Fatalf("header %+v, want %+v", got, tr.header)
 	}
-	if !reflect.DeepEqual(normalize(got), normalize(segs)) {
-		t.Errorf("events differ after a round trip")
+	if r.Offset() != int64(tr.ends[0]) {
+		t.Fatalf("Offset() after the header = %d, want %d", r.Offset(), tr.ends[0])
 	}
-	if f.Segments != 50 || f.Reason != "exit" || f.Instret != 1<<40 {
-		t.Errorf("footer %+v", f)
+	kinds := map[Kind]int{}
+	for i, want := range tr.segs {
+		if r.Segment() != uint64(i) {
+			t.Fatalf("Segment() = %d, want %d", r.Segment(), i)
+		}
+		got, err := r.Next()
+		if err != nil {
+			t.Fatalf("segment %d: %v", i, err)
+		}
+		if !sameEvents(got, want) {
+			t.Fatalf("segment %d differs", i)
+		}
+		if r.Offset() != int64(tr.ends[i+1]) {
+			t.Fatalf("Offset() after segment %d = %d, want %d", i, r.Offset(), tr.ends[i+1])
+		}
+		for _, e := range got {
+			kinds[e.Kind]++
+		}
+	}
+	if _, ok := r.Footer(); ok {
+		t.Fatal("Footer() is valid before the footer was read")
+	}
+	if _, err := r.Next(); err != io.EOF {
+		t.Fatalf("after the last segment: %v, want io.EOF", err)
+	}
+	f, ok := r.Footer()
+	if !ok || !reflect.DeepEqual(f, tr.footer) {
+		t.Fatalf("footer %+v %v, want %+v", f, ok, tr.footer)
+	}
+	if _, err := r.Next(); err != io.EOF {
+		t.Fatalf("after the footer: %v, want io.EOF again", err)
+	}
+	if r.Offset() != int64(len(tr.data)) {
+		t.Fatalf("Offset() at the end = %d, want %d", r.Offset(), len(tr.data))
+	}
+	for k := KindCycle; k <= KindInput; k++ {
+		if kinds[k] == 0 {
+			t.Errorf("no %s event in the test data", k)
+		}
+	}
+	t.Logf("%d segments, %d bytes, kinds %v", len(tr.segs), len(tr.data), kinds)
+}
+
+func TestKindString(t *testing.T) {
+	want := []string{"kind0", "cycle", "time", "seed", "syscall", "input", "kind6"}
+	for k, s := range want {
+		if got := Kind(k).String(); got != s {
+			t.Errorf("Kind(%d) = %q, want %q", k, got, s)
+		}
 	}
 }
 
-// TestZstdCommand uses the zstd command as the referee: it must accept the
-// file and decode it.
-func TestZstdCommand(t *testing.T) {
-	zstd, err := exec.LookPath("zstd")
-	if err != nil {
-		t.Fatal("the zstd command is needed (Debian package zstd)")
+// TestWriterRefuses checks that the Writer refuses what would not read
+// back identically, and writes nothing then.
+func TestWriterRefuses(t *testing.T) {
+	bad := map[string][]Event{
+		"kind 0":              {{Kind: 0}},
+		"kind 6":              {{Kind: 6}},
+		"instret backwards":   {{Kind: KindCycle, Instret: 5}, {Kind: KindCycle, Instret: 4}},
+		"nr on a seed":        {{Kind: KindSeed, Nr: 3}},
+		"writes on a cycle":   {{Kind: KindCycle, Writes: []MemWrite{{Addr: 1, Data: []byte{1}}}}},
+		"writes on time":      {{Kind: KindTime, Writes: []MemWrite{{}}}},
+		"nr on an input":      {{Kind: KindInput, Nr: 1}},
+		"behind the last one": {{Kind: KindCycle, Instret: 99}},
 	}
-	data := writeTrace(t, randomSegments(rand.New(rand.NewSource(2)), 20))
-	p := filepath.Join(t.TempDir(), "t.zst")
-	if err := os.WriteFile(p, data, 0o644); err != nil {
+	for name, evs := range bad {
+		var buf bytes.Buffer
+		w, err := NewWriter(&buf, testHeader())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.WriteSegment([]Event{{Kind: KindTime, Instret: 100}}); err != nil {
+			t.Fatal(err)
+		}
+		n := buf.Len()
+		if err := w.WriteSegment(evs); err == nil {
+			t.Errorf("%s: WriteSegment accepted it", name)
+		} else if buf.Len() != n || w.Segments() != 1 {
+			t.Errorf("%s: refused (%v) but wrote %d bytes", name, err, buf.Len()-n)
+		}
+	}
+	var buf bytes.Buffer
+	w, _ := NewWriter(&buf, testHeader())
+	if err := w.WriteSegment([]Event{{Kind: KindTime, Instret: 100}}); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command(zstd, "-t", p).CombinedOutput(); err != nil {
+	if err := w.Close(Footer{Instret: 99}); err == nil {
+		t.Error("Close accepted a footer that ends before the last event")
+	}
+	if err := w.Close(Footer{Instret: 100}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteSegment([]Event{{Kind: KindTime, Instret: 100}}); err == nil {
+		t.Error("WriteSegment after Close succeeded")
+	}
+	if res := readAll(buf.Bytes()); !res.complete || res.err != nil {
+		t.Errorf("the trace does not read back: %v", res.err)
+	}
+}
+
+// failWriter fails after n bytes.
+type failWriter struct{ n int }
+
+func (f *failWriter) Write(p []byte) (int, error) {
+	if len(p) > f.n {
+		k := f.n
+		f.n = 0
+		return k, errors.New("disk full")
+	}
+	f.n -= len(p)
+	return len(p), nil
+}
+
+func TestWriterSticksToItsError(t *testing.T) {
+	fw := &failWriter{n: 1000}
+	w, err := NewWriter(fw, testHeader())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewSource(2))
+	var instret uint64
+	var werr error
+	for i := 0; i < 100 && werr == nil; i++ {
+		werr = w.WriteSegment(randEvents(rng, 50, &instret))
+	}
+	if werr == nil || !strings.Contains(werr.Error(), "disk full") {
+		t.Fatalf("no write error: %v", werr)
+	}
+	if err := w.WriteSegment([]Event{{Kind: KindCycle, Instret: instret}}); err == nil {
+		t.Error("WriteSegment after a failed write succeeded")
+	}
+	if err := w.Close(Footer{Instret: instret}); err == nil {
+		t.Error("Close after a failed write succeeded")
+	}
+	if w.Bytes() != 1000 {
+		t.Errorf("Bytes() = %d, want 1000", w.Bytes())
+	}
+}
+
+// zstdCommand returns the path of the Debian zstd command; the test fails
+// without it.
+func zstdCommand(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("zstd")
+	if err != nil {
+		t.Fatalf("the zstd command is needed for this test (Debian package zstd: apt-get install zstd): %v", err)
+	}
+	return p
+}
+
+func TestZstdCommandReadsTrace(t *testing.T) {
+	zstd := zstdCommand(t)
+	tr := randTrace(t, 3, 50, 300)
+	path := filepath.Join(t.TempDir(), "trace.zst")
+	if err := os.WriteFile(path, tr.data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(zstd, "-q", "-t", path).CombinedOutput(); err != nil {
 		t.Fatalf("zstd -t: %v\n%s", err, out)
 	}
-	out, err := exec.Command(zstd, "-dc", p).Output()
-	if err != nil || len(out) == 0 {
-		t.Fatalf("zstd -dc: %v (%d bytes)", err, len(out))
+	var stderr bytes.Buffer
+	cmd := exec.Command(zstd, "-q", "-dc", path)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("zstd -dc: %v\n%s", err, stderr.Bytes())
 	}
-	// The decoded stream is the concatenation of the segment payloads.
-	var d decoder
-	seq := uint64(0)
-	for off := 0; off < len(out); seq++ {
-		// Find the payload length by decoding it event by event.
-		n := payloadLen(t, out[off:])
-		if _, _, err := d.segment(out[off:off+n], nil); err != nil {
-			t.Fatalf("segment %d from zstd -dc: %v", seq, err)
-		}
-		off += n
+	if want := bytes.Join(tr.payloads, nil); !bytes.Equal(out, want) {
+		t.Fatalf("zstd -dc printed %d bytes, want the %d bytes of the segment payloads", len(out), len(want))
 	}
-	if seq != 20 {
-		t.Errorf("zstd -dc decoded %d segments, want 20", seq)
+	// zstd must reject a damaged segment too: flip a byte inside the
+	// first segment's frame.
+	bad := append([]byte(nil), tr.data...)
+	bad[(tr.ends[0]+tr.ends[1])/2] ^= 0x55
+	if err := os.WriteFile(path, bad, 0o644); err != nil {
+		t.Fatal(err)
 	}
+	if err := exec.Command(zstd, "-q", "-t", path).Run(); err == nil {
+		t.Error("zstd -t accepts a trace with a damaged segment")
+	}
+	t.Logf("zstd -dc: %d bytes from a %d-byte trace of %d segments", len(out), len(tr.data), len(tr.segs))
 }
 
-// payloadLen returns the length of the segment payload at the start of b.
-func payloadLen(t *testing.T, b []byte) int {
-	for n := 1; n <= len(b); n++ {
-		var d decoder
-		if _, _, err := d.segment(b[:n], nil); err == nil {
-			return n
-		}
-	}
-	t.Fatal("no whole segment payload")
-	return 0
+// smallTrace is a trace of a few segments with every kind of event.
+func smallTrace(t testing.TB) *trace {
+	return randTrace(t, 4, 4, 6)
 }
 
-func TestTruncation(t *testing.T) {
-	segs := randomSegments(rand.New(rand.NewSource(3)), 6)
-	data := writeTrace(t, segs)
-	for n := 0; n < len(data); n++ {
-		_, got, f, err := readAll(data[:n])
-		if err == nil || f != nil {
-			t.Fatalf("cut at %d of %d: read as complete", n, len(data))
+// TestTruncated cuts a trace at every byte: the reader returns exactly the
+// whole segments before the cut, then an error wrapping ErrIncomplete.
+func TestTruncated(t *testing.T) {
+	tr := smallTrace(t)
+	for n := 0; n < len(tr.data); n++ {
+		res := readAll(tr.data[:n])
+		whole := 0
+		for _, end := range tr.ends[1:] {
+			if end <= n {
+				whole++
+			}
 		}
-		if !errors.Is(err, ErrIncomplete) && !errors.Is(err, ErrNotTrace) {
-			t.Fatalf("cut at %d: error %v, want incomplete", n, err)
+		switch {
+		case res.err == nil:
+			t.Fatalf("cut at %d: no error", n)
+		case !errors.Is(res.err, ErrIncomplete):
+			t.Fatalf("cut at %d: %v, want an error wrapping ErrIncomplete", n, res.err)
+		case !strings.HasPrefix(res.err.Error(), "trace t.zst: frame "):
+			t.Fatalf("cut at %d: error %q does not name the file and frame", n, res.err)
+		case len(res.segs) != whole:
+			t.Fatalf("cut at %d: %d segments read, %d whole ones before the cut", n, len(res.segs), whole)
 		}
-		for i, s := range got {
-			if !reflect.DeepEqual(normalize([][]Event{s}), normalize([][]Event{segs[i]})) {
-				t.Fatalf("cut at %d: segment %d differs from what was written", n, i)
+		for i, s := range res.segs {
+			if !sameEvents(s, tr.segs[i]) {
+				t.Fatalf("cut at %d: segment %d differs", n, i)
 			}
 		}
 	}
+	t.Logf("%d cuts of a %d-byte trace of %d segments", len(tr.data), len(tr.data), len(tr.segs))
 }
 
-// TestEveryByteFlipped damages each byte in turn: every damaged file must
-// either read exactly as the original or fail with a trace error.
-func TestEveryByteFlipped(t *testing.T) {
-	segs := randomSegments(rand.New(rand.NewSource(4)), 5)
-	data := writeTrace(t, segs)
-	h0, s0, f0, err := readAll(data)
+// TestFlippedBytes damages each byte of a trace in two ways. Every run
+// either reads back exactly the original, or stops with a sentinel error
+// after returning only original segments.
+func TestFlippedBytes(t *testing.T) {
+	tr := smallTrace(t)
+	var same, failed, silent int
+	kinds := map[string]int{}
+	for pos := range tr.data {
+		for _, flip := range []func(byte) byte{func(b byte) byte { return b ^ 0xff }, func(b byte) byte { return b + 1 }} {
+			bad := append([]byte(nil), tr.data...)
+			bad[pos] = flip(bad[pos])
+			res := readAll(bad)
+			prefixOK := len(res.segs) <= len(tr.segs)
+			for i := 0; prefixOK && i < len(res.segs); i++ {
+				prefixOK = sameEvents(res.segs[i], tr.segs[i])
+			}
+			switch {
+			case res.err == nil && prefixOK && len(res.segs) == len(tr.segs) && res.complete &&
+				reflect.DeepEqual(res.header, tr.header) && reflect.DeepEqual(res.footer, tr.footer):
+				same++
+				t.Logf("byte %d (%#02x -> %#02x) carries no meaning", pos, tr.data[pos], bad[pos])
+			case res.err != nil && sentinel(res.err) && prefixOK:
+				failed++
+				for _, s := range []error{ErrCorrupt, ErrIncomplete, ErrNotTrace, ErrVersion} {
+					if errors.Is(res.err, s) {
+						kinds[s.Error()]++
+					}
+				}
+			default:
+				silent++
+				t.Errorf("byte %d (%#02x -> %#02x): silently different outcome: err %v, %d segments", pos, tr.data[pos], bad[pos], res.err, len(res.segs))
+			}
+		}
+	}
+	t.Logf("%d bytes x 2 flips: %d identical, %d detected %v, %d silently different", len(tr.data), same, failed, kinds, silent)
+	if silent != 0 {
+		t.Fatalf("%d silently different outcomes", silent)
+	}
+}
+
+// TestErrorContext checks the shape of error messages.
+func TestErrorContext(t *testing.T) {
+	tr := smallTrace(t)
+	bad := append([]byte(nil), tr.data...)
+	bad[tr.ends[3]-2] ^= 1 // the content checksum of segment 2 (frame 3)
+	res := readAll(bad)
+	want := fmt.Sprintf("trace t.zst: frame 3 (segment 2) at offset %d: zstd content checksum mismatch (checksum at offset %d)", tr.ends[2], tr.ends[3]-4)
+	if res.err == nil || !errors.Is(res.err, ErrCorrupt) || !strings.HasPrefix(res.err.Error(), want) || len(res.segs) != 2 {
+		t.Fatalf("got %d segments, %v; want 2 and %q...", len(res.segs), res.err, want)
+	}
+	t.Log(res.err)
+
+	cases := map[string]struct {
+		data []byte
+		want error
+	}{
+		"empty":            {nil, ErrIncomplete},
+		"text":             {[]byte("hello, world\n"), ErrNotTrace},
+		"short text":       {[]byte("hi"), ErrNotTrace},
+		"plain zstd":       {tr.data[tr.ends[0]:], ErrNotTrace},
+		"garbage after":    {append(append([]byte(nil), tr.data...), 0), ErrCorrupt},
+		"two footers":      {append(append([]byte(nil), tr.data...), tr.data[tr.ends[len(tr.ends)-1]:]...), ErrCorrupt},
+		"second header":    {append(append([]byte(nil), tr.data[:tr.ends[1]]...), tr.data...), ErrCorrupt},
+		"segment missing":  {append(append([]byte(nil), tr.data[:tr.ends[1]]...), tr.data[tr.ends[2]:]...), ErrCorrupt},
+		"segment repeated": {append(append([]byte(nil), tr.data[:tr.ends[2]]...), tr.data[tr.ends[1]:]...), ErrCorrupt},
+		"no footer":        {tr.data[:tr.ends[len(tr.ends)-1]], ErrIncomplete},
+	}
+	for name, c := range cases {
+		res := readAll(c.data)
+		if !errors.Is(res.err, c.want) {
+			t.Errorf("%s: %v, want an error wrapping %v", name, res.err, c.want)
+			continue
+		}
+		if !strings.HasPrefix(res.err.Error(), "trace t.zst: frame ") {
+			t.Errorf("%s: %q does not name the file and frame", name, res.err)
+		}
+		t.Logf("%s: %v", name, res.err)
+	}
+}
+
+// TestVersion checks that another format version is reported as such.
+func TestVersion(t *testing.T) {
+	tr := smallTrace(t)
+	bad := append([]byte(nil), tr.data...)
+	bad[8+len(headerTag)] = 2 // version 2, with the CRC-32C fixed up
+	size := int(bad[4]) | int(bad[5])<<8 | int(bad[6])<<16 | int(bad[7])<<24
+	sum := crc32c(bad[8 : 8+size-4])
+	copy(bad[8+size-4:], []byte{byte(sum), byte(sum >> 8), byte(sum >> 16), byte(sum >> 24)})
+	res := readAll(bad)
+	if !errors.Is(res.err, ErrVersion) || !strings.Contains(res.err.Error(), "format version 2") {
+		t.Fatalf("%v, want an error wrapping ErrVersion", res.err)
+	}
+	t.Log(res.err)
+}
+
+// TestSegmentPayloadChecks writes frames by hand whose zstd layer is sound
+// but whose payload is wrong.
+func TestSegmentPayloadChecks(t *testing.T) {
+	tr := smallTrace(t)
+	good := tr.payloads[0]
+	cases := map[string][]byte{
+		"trailing byte":   append(append([]byte(nil), good...), 0),
+		"wrong sequence":  append([]byte{5}, good[1:]...),
+		"unknown kind":    append(append([]byte(nil), good[:2]...), append([]byte{9}, good[3:]...)...),
+		"cut event":       good[:len(good)-1],
+		"no events":       {0, 0},
+		"too many events": {0, 100, 1, 1, 1, 1},
+		"overlong varint": {0x80, 0x00, 1, 1, 0, 0, 0},
+	}
+	for name, p := range cases {
+		var buf bytes.Buffer
+		buf.Write(tr.data[:tr.ends[0]])
+		w, _ := NewWriter(io.Discard, Header{})
+		buf.Write(w.enc.EncodeAll(p, nil))
+		res := readAll(buf.Bytes())
+		if !errors.Is(res.err, ErrCorrupt) || len(res.segs) != 0 {
+			t.Errorf("%s: %d segments, %v; want none and ErrCorrupt", name, len(res.segs), res.err)
+			continue
+		}
+		t.Logf("%s: %v", name, res.err)
+	}
+	// A frame without a content checksum is refused even though zstd
+	// would decode it.
+	w, _ := NewWriter(io.Discard, Header{})
+	nocrc := w.enc.EncodeAll(good, nil)
+	nocrc[4] &^= 4
+	nocrc = nocrc[:len(nocrc)-4]
+	res := readAll(append(append([]byte(nil), tr.data[:tr.ends[0]]...), nocrc...))
+	if !errors.Is(res.err, ErrCorrupt) || !strings.Contains(res.err.Error(), "no content checksum") {
+		t.Errorf("frame without checksum: %v", res.err)
+	}
+}
+
+// TestBytesPerEvent measures the size of a long run of cycle reads.
+func TestBytesPerEvent(t *testing.T) {
+	const n = 100_000
+	size := cycleTraceSize(t, n, 4096)
+	per := float64(size) / n
+	t.Logf("%d cycle events in segments of 4096: %d bytes, %.3f bytes per event", n, size, per)
+	if per >= 3 {
+		t.Fatalf("%.3f bytes per event, want under 3", per)
+	}
+}
+
+// cycleEvents returns n reads of cycle by the same instruction, about 100
+// instructions apart, with values increasing by 100 to 200.
+func cycleEvents(n int) []Event {
+	rng := rand.New(rand.NewSource(5))
+	evs := make([]Event, n)
+	var instret, cycle uint64 = 1000, 123456789
+	for i := range evs {
+		instret += 100
+		cycle += 100 + uint64(rng.Intn(101))
+		evs[i] = Event{Kind: KindCycle, Instret: instret, PC: 0x10abc, Value: cycle}
+	}
+	return evs
+}
+
+func cycleTraceSize(t testing.TB, n, seg int) int {
+	evs := cycleEvents(n)
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, testHeader())
 	if err != nil {
 		t.Fatal(err)
 	}
-	var detected, harmless int
-	for i := range data {
-		for _, flip := range []byte{0xff, 0x01} {
-			bad := bytes.Clone(data)
-			bad[i] ^= flip
-			h, s, f, err := readAll(bad)
-			if err != nil {
-				if !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrIncomplete) && !errors.Is(err, ErrNotTrace) && !errors.Is(err, ErrVersion) {
-					t.Fatalf("byte %d: error %v wraps no trace error", i, err)
-				}
-				for k := range s {
-					if !reflect.DeepEqual(s[k], s0[k]) {
-						t.Fatalf("byte %d: segment %d returned damaged before the error", i, k)
-					}
-				}
-				detected++
-				continue
-			}
-			if !reflect.DeepEqual(h, h0) || !reflect.DeepEqual(s, s0) || !reflect.DeepEqual(f, f0) {
-				t.Fatalf("byte %d (^%#x): damaged trace read without error and differs", i, flip)
-			}
-			harmless++
+	for i := 0; i < n; i += seg {
+		if err := w.WriteSegment(evs[i:min(i+seg, n)]); err != nil {
+			t.Fatal(err)
 		}
 	}
-	t.Logf("%d damaged files: %d detected, %d harmless, 0 missed", 2*len(data), detected, harmless)
-}
-
-// TestBytesPerEvent: steadily growing cycle values compress far below the
-// 8 bytes of a raw value.
-func TestBytesPerEvent(t *testing.T) {
-	rng := rand.New(rand.NewSource(5))
-	var evs []Event
-	instret, v := uint64(0), uint64(1_000_000)
-	for i := 0; i < 100_000; i++ {
-		instret += 100
-		v += 100 + uint64(rng.Intn(100))
-		evs = append(evs, Event{Kind: KindCycle, Instret: instret, PC: 0x10080, Value: v})
+	if err := w.Close(Footer{Instret: evs[n-1].Instret}); err != nil {
+		t.Fatal(err)
 	}
-	var segs [][]Event
-	for i := 0; i < len(evs); i += 4096 {
-		segs = append(segs, evs[i:min(i+4096, len(evs))])
+	res := readAll(buf.Bytes())
+	if res.err != nil || !res.complete {
+		t.Fatal(res.err)
 	}
-	data := writeTrace(t, segs)
-	bpe := float64(len(data)) / float64(len(evs))
-	t.Logf("%d events in %d bytes: %.3f bytes per event", len(evs), len(data), bpe)
-	if bpe >= 3 {
-		t.Errorf("%.2f bytes per event, want under 3", bpe)
-	}
-}
-
-func TestRejects(t *testing.T) {
-	if _, err := NewReader(bytes.NewReader(nil), "e"); !errors.Is(err, ErrNotTrace) {
-		t.Errorf("empty file: %v", err)
-	}
-	if _, err := NewReader(bytes.NewReader([]byte("hello, world")), "e"); !errors.Is(err, ErrNotTrace) {
-		t.Errorf("text file: %v", err)
-	}
-	data := writeTrace(t, randomSegments(rand.New(rand.NewSource(6)), 2))
-	garbage := append(bytes.Clone(data), 0)
-	if _, _, _, err := readAll(garbage); !errors.Is(err, ErrCorrupt) {
-		t.Errorf("garbage after the footer: %v", err)
-	}
+	return buf.Len()
 }
 
 func BenchmarkEncodeEvent(b *testing.B) {
-	evs := make([]Event, 4096)
-	for i := range evs {
-		evs[i] = Event{Kind: KindCycle, Instret: uint64(i) * 100, PC: 0x10080, Value: uint64(i) * 150}
-	}
+	const seg = 4096
+	evs := cycleEvents(seg * 16)
 	w, err := NewWriter(io.Discard, testHeader())
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
-	for n := 0; n < b.N; n += len(evs) {
-		if err := w.WriteSegment(evs); err != nil {
+	events := 0
+	for b.Loop() {
+		for i := 0; i < len(evs); i += seg {
+			if err := w.WriteSegment(evs[i : i+seg]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		events += len(evs)
+		w.instret = 0 // the same events again
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(events), "ns/event")
+	b.ReportMetric(float64(w.Bytes())/float64(events), "B/event")
+}
+
+func BenchmarkDecodeEvent(b *testing.B) {
+	const seg = 4096
+	evs := cycleEvents(seg * 16)
+	var buf bytes.Buffer
+	w, _ := NewWriter(&buf, testHeader())
+	for i := 0; i < len(evs); i += seg {
+		if err := w.WriteSegment(evs[i : i+seg]); err != nil {
 			b.Fatal(err)
 		}
 	}
+	if err := w.Close(Footer{Instret: evs[len(evs)-1].Instret}); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	b.ResetTimer()
+	events := 0
+	for b.Loop() {
+		r, err := NewReader(bytes.NewReader(data), "b.zst")
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			got, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			events += len(got)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(events), "ns/event")
 }
 
-// FuzzReader reads arbitrary bytes as a trace: it must never panic, and a
-// trace that reads without error must re-encode to the same events.
-func FuzzReader(f *testing.F) {
-	f.Add(writeTrace(f, randomSegments(rand.New(rand.NewSource(7)), 3)))
-	f.Add(writeTrace(f, randomSegments(rand.New(rand.NewSource(8)), 1))[:100])
-	f.Fuzz(func(t *testing.T, data []byte) {
-		readAll(data)
-	})
-}
+func crc32c(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }

@@ -13,53 +13,79 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-// Reader reads a trace frame by frame. It checks every frame (CRC-32C of
-// the metadata frames, zstd content checksums, segment sequence numbers,
-// the event encoding) before it returns anything from it.
+// Reader reads a trace from a stream, frame by frame, with bounded memory.
+// It checks each frame completely (CRC-32C of the header and footer, the
+// zstd structure and content checksum of a segment, the segment's sequence
+// number and event encoding, instruction counts that never go backwards)
+// before it returns anything from it. After the first error every call
+// returns that error again.
 type Reader struct {
 	name    string
-	r       *bufio.Reader
+	fw      frameWalker
 	dec     *zstd.Decoder
 	header  Header
 	footer  Footer
-	done    bool  // the footer has been read
-	off     int64 // offset of the next frame
-	frame   int   // index of the next frame
-	segment uint64
-	instret uint64
-	buf     []byte
+	done    bool   // the footer has been read
+	off     int64  // file offset of the next frame
+	frame   int    // index of the next frame (the header is frame 0)
+	segment uint64 // index of the next segment
+	instret uint64 // instret of the last event returned
+	payload []byte // decompressed payload of the last segment, reused
+	events  []Event
 	d       decoder
 	err     error // sticky
 }
 
-// NewReader reads and checks the header of the trace r; name is used in
-// errors.
+// NewReader reads and checks the header frame of the trace in r. name
+// (usually the file's path) opens every error message. r is read through a
+// bufio.Reader (r itself if it is one); the Reader reads nothing beyond the
+// frame it is asked for, except to check that nothing follows the footer.
 func NewReader(r io.Reader, name string) (*Reader, error) {
 	br, ok := r.(*bufio.Reader)
 	if !ok {
-		br = bufio.NewReaderSize(r, 1<<16)
+		br = bufio.NewReaderSize(r, 64<<10)
 	}
-	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+	tr := &Reader{name: name, fw: frameWalker{r: br}}
+	// Look at the magic number first: a file that does not open with the
+	// header frame is not a trace at all.
+	m, err := br.Peek(4)
+	switch {
+	case err == nil:
+	case err != io.EOF:
+		return nil, tr.fail(0, "header", fmt.Errorf("reading offset 0: %w: %w", err, ErrNotTrace))
+	case len(m) == 0:
+		return nil, tr.fail(0, "header", fmt.Errorf("the file is empty: %w", ErrIncomplete))
+	default:
+		var want [4]byte
+		binary.LittleEndian.PutUint32(want[:], magicHeader)
+		if bytes.HasPrefix(want[:], m) {
+			return nil, tr.fail(0, "header", fmt.Errorf("the file ends at offset %d, inside the header's magic number: %w", len(m), ErrIncomplete))
+		}
+		return nil, tr.fail(0, "header", fmt.Errorf("the file is %d bytes long and does not start with an rvsim header: %w", len(m), ErrNotTrace))
+	}
+	if magic := binary.LittleEndian.Uint32(m); magic != magicHeader {
+		what := fmt.Sprintf("magic number %#08x", magic)
+		if magic == magicZstd {
+			what = "a zstd frame"
+		}
+		return nil, tr.fail(0, "header", fmt.Errorf("the file starts with %s, not an rvsim header frame (magic %#08x): %w", what, uint32(magicHeader), ErrNotTrace))
+	}
+	f, err := tr.fw.next(0)
+	if err != nil {
+		return nil, tr.fail(0, "header", err)
+	}
+	if err := tr.meta(0, f, headerTag, &tr.header); err != nil {
+		return nil, tr.fail(0, "header", err)
+	}
+	if tr.header.Version != Version {
+		return nil, tr.fail(0, "header", fmt.Errorf("the header's JSON gives version %d, its frame %d: %w", tr.header.Version, Version, ErrCorrupt))
+	}
+	// Segments are at most MaxSegment bytes decompressed; a single-segment
+	// frame's window is its whole content.
+	tr.dec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
 		zstd.WithDecoderMaxMemory(MaxSegment), zstd.WithDecoderMaxWindow(MaxSegment))
 	if err != nil {
-		return nil, err
-	}
-	tr := &Reader{name: name, r: br, dec: dec}
-	f, err := readFrame(br, nil)
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("trace %s: empty file: %w", name, ErrNotTrace)
-		}
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, tr.fail(0, fmt.Errorf("the file ends inside the header frame: %w", ErrIncomplete))
-		}
-		return nil, fmt.Errorf("trace %s: offset 0: %v: %w", name, err, ErrNotTrace)
-	}
-	if binary.LittleEndian.Uint32(f) != magicHeader {
-		return nil, fmt.Errorf("trace %s: offset 0: the first frame is not an rvsim header: %w", name, ErrNotTrace)
-	}
-	if err := tr.meta(f, headerTag, &tr.header); err != nil {
-		return nil, tr.fail(0, err)
+		return nil, tr.fail(0, "header", fmt.Errorf("zstd decoder: %w: %w", err, ErrIncomplete))
 	}
 	tr.advance(len(f))
 	return tr, nil
@@ -70,32 +96,46 @@ func (r *Reader) advance(n int) {
 	r.frame++
 }
 
-// fail wraps err with the place it happened and makes it sticky.
-func (r *Reader) fail(at int64, err error) error {
-	r.err = fmt.Errorf("trace %s: frame %d (segment %d) at offset %d: %w", r.name, r.frame, r.segment, at, err)
+// fail wraps err with the file, the frame and the offset where the frame
+// starts, and makes it sticky.
+func (r *Reader) fail(at int64, what string, err error) error {
+	r.err = fmt.Errorf("trace %s: frame %d (%s) at offset %d: %w", r.name, r.frame, what, at, err)
 	return r.err
 }
 
-// meta checks a header or footer frame and decodes its JSON into v.
-func (r *Reader) meta(f []byte, tag string, v any) error {
+// meta checks a header or footer frame that starts at file offset at and
+// decodes its JSON into v. Payload: tag, 4-byte version, JSON, CRC-32C.
+func (r *Reader) meta(at int64, f []byte, tag string, v any) error {
 	p := f[8:]
-	if len(p) < len(tag)+8 || string(p[:len(tag)]) != tag {
+	if len(p) < len(tag)+4+2+4 || string(p[:len(tag)]) != tag {
 		if tag == headerTag {
-			return fmt.Errorf("no %s tag: %w", tag, ErrNotTrace)
+			return fmt.Errorf("the skippable frame at offset %d does not hold an %s payload: %w", at, tag, ErrNotTrace)
 		}
-		return fmt.Errorf("no %s tag: %w", tag, ErrCorrupt)
+		return fmt.Errorf("the footer frame's payload at offset %d does not start with %s: %w", at+8, tag, ErrCorrupt)
 	}
-	body, sum := p[:len(p)-4], binary.LittleEndian.Uint32(p[len(p)-4:])
-	if crc32.Checksum(body, castagnoli) != sum {
-		return fmt.Errorf("%s checksum mismatch: %w", tag, ErrCorrupt)
+	body := p[:len(p)-4]
+	want := binary.LittleEndian.Uint32(p[len(p)-4:])
+	sumOK := crc32.Checksum(body, castagnoli) == want
+	if ver := binary.LittleEndian.Uint32(body[len(tag):]); ver != Version {
+		verAt := at + 8 + int64(len(tag))
+		if tag == footerTag {
+			return fmt.Errorf("the footer gives format version %d at offset %d, the header %d: %w", ver, verAt, Version, ErrCorrupt)
+		}
+		damaged := ""
+		if !sumOK {
+			damaged = " (and the frame's CRC-32C does not match: it may be damaged)"
+		}
+		return fmt.Errorf("format version %d at offset %d, this reader reads version %d%s: %w", ver, verAt, Version, damaged, ErrVersion)
 	}
-	if v := binary.LittleEndian.Uint32(body[len(tag):]); v != Version {
-		return fmt.Errorf("format version %d, this rvsim reads %d: %w", v, Version, ErrVersion)
+	if !sumOK {
+		return fmt.Errorf("%s CRC-32C mismatch (checksum at offset %d): %w", tag, at+int64(len(f))-4, ErrCorrupt)
 	}
-	dec := json.NewDecoder(bytes.NewReader(body[len(tag)+4:]))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("%s metadata: %v: %w", tag, err, ErrCorrupt)
+	js := body[len(tag)+4:]
+	if t := bytes.TrimLeft(js, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return fmt.Errorf("%s metadata at offset %d is not a JSON object: %w", tag, at+8+int64(len(tag))+4, ErrCorrupt)
+	}
+	if err := json.Unmarshal(js, v); err != nil {
+		return fmt.Errorf("%s metadata at offset %d: %v: %w", tag, at+8+int64(len(tag))+4, err, ErrCorrupt)
 	}
 	return nil
 }
@@ -103,19 +143,24 @@ func (r *Reader) meta(f []byte, tag string, v any) error {
 // Header returns the trace header.
 func (r *Reader) Header() Header { return r.header }
 
-// Footer returns the footer; it is valid once Next has returned io.EOF.
+// Footer returns the footer and true once Next has returned io.EOF; before
+// that, or for an incomplete trace, it returns false.
 func (r *Reader) Footer() (Footer, bool) { return r.footer, r.done }
 
-// Offset returns the file offset of the next frame.
+// Offset returns the file offset of the next frame: after an error, the
+// offset of the frame that failed; after the footer, the file's size.
 func (r *Reader) Offset() int64 { return r.off }
 
-// Segment returns the index of the next segment.
+// Segment returns the index of the next segment, which is also the number
+// of segments returned so far.
 func (r *Reader) Segment() uint64 { return r.segment }
 
 // Next returns the events of the next segment. After the last segment it
 // reads the footer and returns io.EOF. A trace that ends without a footer
-// returns an error wrapping ErrIncomplete; a damaged one, ErrCorrupt. The
-// returned slice is valid until the next call.
+// returns an error wrapping ErrIncomplete; one with a damaged or misplaced
+// frame (or any byte after the footer), an error wrapping ErrCorrupt.
+// Nothing from a frame that fails a check is returned. The returned slice,
+// and the Data of its memory writes, are valid until the next call.
 func (r *Reader) Next() ([]Event, error) {
 	if r.err != nil {
 		return nil, r.err
@@ -124,57 +169,82 @@ func (r *Reader) Next() ([]Event, error) {
 		return nil, io.EOF
 	}
 	at := r.off
-	f, err := readFrame(r.r, r.buf)
+	what := fmt.Sprintf("segment %d", r.segment)
+	f, err := r.fw.next(at)
 	switch {
-	case errors.Is(err, io.EOF):
-		return nil, r.fail(at, fmt.Errorf("the file ends after %d whole segments, without a footer: %w", r.segment, ErrIncomplete))
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return nil, r.fail(at, fmt.Errorf("the file ends inside this frame, after %d whole segments: %w", r.segment, ErrIncomplete))
+	case err == io.EOF:
+		return nil, r.fail(at, what, fmt.Errorf("the file ends after %d whole segments, without a footer: %w", r.segment, ErrIncomplete))
 	case err != nil:
-		return nil, r.fail(at, fmt.Errorf("%v: %w", err, ErrCorrupt))
+		return nil, r.fail(at, what, err)
 	}
-	r.buf = f
 	switch magic := binary.LittleEndian.Uint32(f); magic {
-	case magicFooter:
-		if err := r.meta(f, footerTag, &r.footer); err != nil {
-			return nil, r.fail(at, err)
-		}
-		if r.footer.Segments != r.segment {
-			return nil, r.fail(at, fmt.Errorf("footer counts %d segments, the file holds %d: %w", r.footer.Segments, r.segment, ErrCorrupt))
-		}
-		if r.footer.Instret < r.instret {
-			return nil, r.fail(at, fmt.Errorf("footer ends at instruction %d, before the last event at %d: %w", r.footer.Instret, r.instret, ErrCorrupt))
-		}
-		r.advance(len(f))
-		if _, err := r.r.Peek(1); err != io.EOF {
-			return nil, r.fail(r.off, fmt.Errorf("bytes follow the footer: %w", ErrCorrupt))
-		}
-		r.done = true
-		return nil, io.EOF
 	case magicZstd:
+	case magicFooter:
+		return nil, r.readFooter(at, f)
+	case magicHeader:
+		return nil, r.fail(at, what, fmt.Errorf("a second header frame: %w", ErrCorrupt))
 	default:
-		return nil, r.fail(at, fmt.Errorf("unexpected frame (magic %#08x) where a segment or the footer belongs: %w", magic, ErrCorrupt))
+		return nil, r.fail(at, what, fmt.Errorf("a skippable frame with magic number %#08x where a segment or the footer belongs: %w", magic, ErrCorrupt))
 	}
-	if checksum, dict := zstdFlags(f); !checksum || dict {
-		return nil, r.fail(at, fmt.Errorf("segment frame without content checksum or with a dictionary: %w", ErrCorrupt))
+	switch checksum, dict := zstdFlags(f); {
+	case !checksum:
+		return nil, r.fail(at, what, fmt.Errorf("frame header descriptor at offset %d: the segment frame has no content checksum: %w", at+4, ErrCorrupt))
+	case dict != 0:
+		return nil, r.fail(at, what, fmt.Errorf("frame header descriptor at offset %d: the segment frame names a dictionary: %w", at+4, ErrCorrupt))
 	}
-	payload, err := r.dec.DecodeAll(f, nil)
+	payload, err := r.dec.DecodeAll(f, r.payload[:0])
+	if cap(payload) > cap(r.payload) {
+		r.payload = payload[:0]
+	}
 	if err != nil {
-		return nil, r.fail(at, fmt.Errorf("zstd: %v: %w", err, ErrCorrupt))
+		msg := "zstd: " + err.Error()
+		if errors.Is(err, zstd.ErrCRCMismatch) {
+			msg = fmt.Sprintf("zstd content checksum mismatch (checksum at offset %d)", at+int64(len(f))-4)
+		}
+		return nil, r.fail(at, what, fmt.Errorf("%s, in the frame's %d bytes: %w", msg, len(f), ErrCorrupt))
 	}
-	seq, evs, err := r.d.segment(payload, nil)
+	if len(payload) > MaxSegment {
+		return nil, r.fail(at, what, fmt.Errorf("the segment decompresses to %d bytes, more than %d: %w", len(payload), MaxSegment, ErrCorrupt))
+	}
+	seq, evs, err := r.d.segment(payload, r.events)
 	if err != nil {
-		return nil, r.fail(at, fmt.Errorf("segment payload: %v: %w", err, ErrCorrupt))
+		return nil, r.fail(at, what, fmt.Errorf("decompressed payload: %v: %w", err, ErrCorrupt))
 	}
+	r.events = evs
 	if seq != r.segment {
-		return nil, r.fail(at, fmt.Errorf("segment number %d where %d belongs: %w", seq, r.segment, ErrCorrupt))
+		return nil, r.fail(at, what, fmt.Errorf("the frame holds segment number %d: %w", seq, ErrCorrupt))
 	}
 	if evs[0].Instret < r.instret {
-		return nil, r.fail(at, fmt.Errorf("first event at instruction %d comes before the previous segment's last at %d: %w", evs[0].Instret, r.instret, ErrCorrupt))
+		return nil, r.fail(at, what, fmt.Errorf("its first event at instruction %d comes before the previous segment's last at %d: %w", evs[0].Instret, r.instret, ErrCorrupt))
 	}
 	r.instret = evs[len(evs)-1].Instret
 	r.segment++
 	r.advance(len(f))
-	r.buf = nil // events alias the payload, not the frame; the frame buffer is free
 	return evs, nil
+}
+
+// readFooter checks the footer frame f at offset at and that nothing
+// follows it.
+func (r *Reader) readFooter(at int64, f []byte) error {
+	var ft Footer
+	if err := r.meta(at, f, footerTag, &ft); err != nil {
+		return r.fail(at, "footer", err)
+	}
+	if ft.Segments != r.segment {
+		return r.fail(at, "footer", fmt.Errorf("the footer counts %d segments, the file holds %d: %w", ft.Segments, r.segment, ErrCorrupt))
+	}
+	if ft.Instret < r.instret {
+		return r.fail(at, "footer", fmt.Errorf("the footer ends the run at instruction %d, before the last event at %d: %w", ft.Instret, r.instret, ErrCorrupt))
+	}
+	end := at + int64(len(f))
+	switch b, err := r.fw.r.Peek(1); {
+	case len(b) > 0:
+		return r.fail(at, "footer", fmt.Errorf("bytes follow the footer at offset %d: %w", end, ErrCorrupt))
+	case err != io.EOF:
+		return r.fail(at, "footer", fmt.Errorf("reading offset %d: %w: %w", end, err, ErrIncomplete))
+	}
+	r.footer = ft
+	r.advance(len(f))
+	r.done = true
+	return io.EOF
 }

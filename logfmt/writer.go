@@ -3,6 +3,7 @@ package logfmt
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -10,35 +11,44 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-// Header is the metadata at the start of a trace.
+// Header is the metadata at the start of a trace (the JSON of the header
+// frame).
 type Header struct {
-	Version      int      `json:"version"`
-	RvsimVersion string   `json:"rvsim_version"`
-	ELF          string   `json:"elf"`        // path as given
-	ELFSHA256    string   `json:"elf_sha256"` // hex
-	Args         []string `json:"args"`
-	Env          []string `json:"env"`
-	ISA          string   `json:"isa"`
-	Kind         string   `json:"kind"` // "linux" or "bare-metal"
-	MemSize      uint64   `json:"mem_size"`
-	NDBuffer     uint64   `json:"nd_buffer"` // entries
-	Created      string   `json:"created"`   // RFC 3339
+	Version      int      `json:"version"`       // format version; NewWriter sets it to Version
+	RvsimVersion string   `json:"rvsim_version"` // version of the rvsim that recorded the trace
+	ELF          string   `json:"elf"`           // path as given
+	ELFSHA256    string   `json:"elf_sha256"`    // hex
+	Args         []string `json:"args"`          // program arguments
+	Env          []string `json:"env"`           // program environment
+	ISA          string   `json:"isa"`           // e.g. "rv64im_zicsr_zifencei_zicntr_zkr_xndrr"
+	Kind         string   `json:"kind"`          // "linux" or "bare-metal"
+	MemSize      uint64   `json:"mem_size"`      // guest memory in bytes
+	NDBuffer     uint64   `json:"nd_buffer"`     // ND buffer capacity in entries
+	Created      string   `json:"created"`       // RFC 3339
 }
 
-// Footer is the metadata at the end of a complete trace.
+// Footer is the metadata at the end of a complete trace (the JSON of the
+// footer frame).
 type Footer struct {
-	Instret  uint64            `json:"instret"`
-	Segments uint64            `json:"segments"`
-	Events   map[string]uint64 `json:"events"` // by kind name
-	Exits    map[string]uint64 `json:"exits"`  // by cause name
-	Status   int               `json:"status"` // guest exit status
-	Reason   string            `json:"reason"` // "exit", "fault", "limit", "interrupted", ...
-	Digest   string            `json:"digest"` // hex SHA-256 of the final machine state
+	Instret  uint64            `json:"instret"`  // instructions retired by the recorded run
+	Segments uint64            `json:"segments"` // segment frames in the file; Close sets it
+	Events   map[string]uint64 `json:"events"`   // by kind name
+	Exits    map[string]uint64 `json:"exits"`    // by cause name
+	Status   int               `json:"status"`   // guest exit status
+	Reason   string            `json:"reason"`   // "exit", "fault", "limit", "interrupted", ...
+	Digest   string            `json:"digest"`   // hex SHA-256 of the final machine state
 }
 
-// Writer writes a trace: the header at once, then one zstd frame per
-// segment as it is given, then the footer. It holds no more than one
-// segment in memory.
+// maxWindow is the encoder's largest window: segments up to this size are
+// written as single-segment frames whose window is their content size, so
+// that neither side needs more memory than one segment.
+const maxWindow = 1 << 20
+
+// Writer writes a trace: the header frame at once, then one zstd frame per
+// segment as it is given, then the footer frame. Each frame is written with
+// one Write call as soon as it is complete; nothing is buffered beyond the
+// segment being written. After a failed write every call fails, so that a
+// partial frame is never followed by more frames.
 type Writer struct {
 	w        io.Writer
 	enc      *zstd.Encoder
@@ -46,15 +56,18 @@ type Writer struct {
 	frame    []byte
 	bytes    uint64
 	segments uint64
+	instret  uint64 // instret of the last event written
 	closed   bool
+	err      error // sticky write error
 }
 
-// NewWriter writes the header frame to w and returns a Writer for the rest.
+// NewWriter writes the header frame of a trace to w and returns a Writer
+// for the segments and the footer. h.Version is set to Version.
 func NewWriter(w io.Writer, h Header) (*Writer, error) {
 	enc, err := zstd.NewWriter(nil, zstd.WithEncoderCRC(true), zstd.WithEncoderConcurrency(1),
-		zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithWindowSize(1<<20))
+		zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithWindowSize(maxWindow), zstd.WithLowerEncoderMem(true))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("trace header: zstd encoder: %w", err)
 	}
 	tw := &Writer{w: w, enc: enc}
 	h.Version = Version
@@ -64,72 +77,113 @@ func NewWriter(w io.Writer, h Header) (*Writer, error) {
 	return tw, nil
 }
 
-// meta writes a skippable frame: tag, version, JSON, CRC-32C.
+// meta writes a skippable frame: magic, size, then the payload: tag,
+// version, JSON, CRC-32C of the payload before it.
 func (w *Writer) meta(magic uint32, tag string, v any) error {
 	js, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	p := make([]byte, 0, 8+len(tag)+4+len(js)+4)
+	size := len(tag) + 4 + len(js) + 4
+	if size > MaxMeta {
+		return fmt.Errorf("%d bytes of metadata exceed the limit of %d", size, MaxMeta)
+	}
+	p := make([]byte, 0, 8+size)
 	p = binary.LittleEndian.AppendUint32(p, magic)
-	p = binary.LittleEndian.AppendUint32(p, uint32(len(tag)+4+len(js)+4))
+	p = binary.LittleEndian.AppendUint32(p, uint32(size))
 	p = append(p, tag...)
 	p = binary.LittleEndian.AppendUint32(p, Version)
 	p = append(p, js...)
 	p = binary.LittleEndian.AppendUint32(p, crc32.Checksum(p[8:], castagnoli))
-	if len(p)-8 > MaxMeta {
-		return fmt.Errorf("metadata of %d bytes exceeds %d", len(p)-8, MaxMeta)
-	}
 	return w.write(p)
 }
 
+// write writes one whole frame; a failure is sticky.
 func (w *Writer) write(p []byte) error {
+	if w.err != nil {
+		return w.err
+	}
 	n, err := w.w.Write(p)
 	w.bytes += uint64(n)
 	if err == nil && n < len(p) {
 		err = io.ErrShortWrite
 	}
-	return err
+	if err != nil {
+		w.err = fmt.Errorf("writing the trace at offset %d: %w", w.bytes-uint64(n), err)
+	}
+	return w.err
 }
 
-// WriteSegment encodes events as the next segment and writes it as one zstd
-// frame with a content checksum.
+var errClosed = errors.New("the trace writer is closed")
+
+// WriteSegment encodes events as the next segment and writes it at once as
+// one zstd frame with a content checksum. An empty slice writes nothing.
+// It refuses events that would not read back identically (an unknown kind,
+// Nr on a kind other than KindSyscall, Writes on a kind other than
+// KindSyscall or KindInput), an instruction count lower than the previous
+// event's, and a segment larger than MaxSegment; nothing is written then.
+// The Writer keeps no reference to events.
 func (w *Writer) WriteSegment(events []Event) error {
-	if w.closed {
-		return fmt.Errorf("trace segment %d: writer is closed", w.segments)
-	}
-	if len(events) == 0 {
+	switch {
+	case w.closed:
+		return fmt.Errorf("trace segment %d: %w", w.segments, errClosed)
+	case w.err != nil:
+		return w.err
+	case len(events) == 0:
 		return nil
 	}
 	w.e.reset(w.segments, len(events))
 	for i := range events {
+		if i == 0 && events[0].Instret < w.instret {
+			return fmt.Errorf("trace segment %d: event 0 at instruction %d comes after the previous segment's last at %d",
+				w.segments, events[0].Instret, w.instret)
+		}
 		if err := w.e.event(&events[i]); err != nil {
 			return fmt.Errorf("trace segment %d: event %d: %w", w.segments, i, err)
 		}
-	}
-	if len(w.e.buf) > MaxSegment {
-		return fmt.Errorf("trace segment %d: %d bytes exceed the segment limit of %d", w.segments, len(w.e.buf), MaxSegment)
+		if len(w.e.buf) > MaxSegment {
+			return fmt.Errorf("trace segment %d: more than %d bytes (the limit) at event %d of %d", w.segments, MaxSegment, i, len(events))
+		}
 	}
 	w.frame = w.enc.EncodeAll(w.e.buf, w.frame[:0])
+	if len(w.frame) > MaxFrame {
+		return fmt.Errorf("trace segment %d: a frame of %d bytes exceeds the limit of %d", w.segments, len(w.frame), MaxFrame)
+	}
 	if err := w.write(w.frame); err != nil {
 		return err
 	}
+	w.instret = events[len(events)-1].Instret
 	w.segments++
+	if cap(w.e.buf) > 4*maxWindow {
+		w.e.buf, w.frame = nil, nil // let an unusually large segment's buffers go
+	}
 	return nil
 }
 
-// Close writes the footer (its Segments field is filled in here).
+// Close writes the footer frame, with f.Segments set to the number of
+// segments written. f.Instret must not be lower than the last event's
+// instruction count. It does not close the underlying writer. A second
+// Close does nothing.
 func (w *Writer) Close(f Footer) error {
 	if w.closed {
 		return nil
 	}
+	if w.err != nil {
+		return w.err
+	}
+	if f.Instret < w.instret {
+		return fmt.Errorf("trace footer: the run ends at instruction %d, before the last event at %d", f.Instret, w.instret)
+	}
 	w.closed = true
 	f.Segments = w.segments
-	return w.meta(magicFooter, footerTag, f)
+	if err := w.meta(magicFooter, footerTag, f); err != nil {
+		return fmt.Errorf("trace footer: %w", err)
+	}
+	return nil
 }
 
-// Bytes returns how many bytes have been written.
+// Bytes returns the number of bytes written so far.
 func (w *Writer) Bytes() uint64 { return w.bytes }
 
-// Segments returns how many segments have been written.
+// Segments returns the number of segments written so far.
 func (w *Writer) Segments() uint64 { return w.segments }

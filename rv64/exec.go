@@ -30,6 +30,12 @@ func (h *Hart) Run(budget uint64) Exit {
 	watchLo, watchLen := h.watchLo, h.watchLen
 	var cause, tval uint64
 
+	code := h.code
+	if code == nil {
+		h.decodePage(0)
+		code = h.code
+	}
+
 	for ret < end {
 		off := pc - base
 		if off > size-4 {
@@ -37,313 +43,259 @@ func (h *Hart) Run(budget uint64) Exit {
 			goto trap
 		}
 		{
-			in := Insn(le.Uint32(mem[off:]))
-			rd := in.Rd()
+			pg := code[off>>pageShift]
+			if pg == nil {
+				pg = h.decodePage(off >> pageShift)
+			}
+			s := &pg[off>>2&(pageSlots-1)]
+			rd := s.rd
 			npc := pc + 4
-			switch in.Opcode() {
-			case OpLui: // 0110111 LUI
-				x[rd] = in.ImmU()
-			case OpAuipc: // 0010111 AUIPC
-				x[rd] = pc + in.ImmU()
-			case OpJal: // 1101111 JAL
-				t := pc + in.ImmJ()
+			switch s.op {
+			case opLUI: // LUI
+				x[rd] = s.imm
+			case opAUIPC: // AUIPC
+				x[rd] = pc + s.imm
+			case opJAL: // JAL
+				t := pc + s.imm
 				if t&3 != 0 {
 					cause, tval = CauseMisalignedFetch, t
 					goto trap
 				}
 				x[rd] = npc
 				npc = t
-			case OpJalr: // 1100111 JALR
-				if in.Funct3() != 0 {
-					goto illegal
-				}
-				t := (x[in.Rs1()] + in.ImmI()) &^ 1
+			case opJALR: // JALR
+				t := (x[s.rs1] + s.imm) &^ 1
 				if t&3 != 0 {
 					cause, tval = CauseMisalignedFetch, t
 					goto trap
 				}
 				x[rd] = npc
 				npc = t
-			case OpBranch: // 1100011 BEQ BNE BLT BGE BLTU BGEU
-				a, b := x[in.Rs1()], x[in.Rs2()]
-				var taken bool
-				switch in.Funct3() {
-				case 0: // BEQ
-					taken = a == b
-				case 1: // BNE
-					taken = a != b
-				case 4: // BLT
-					taken = int64(a) < int64(b)
-				case 5: // BGE
-					taken = int64(a) >= int64(b)
-				case 6: // BLTU
-					taken = a < b
-				case 7: // BGEU
-					taken = a >= b
-				default:
-					goto illegal
+			case opBEQ: // BEQ
+				if x[s.rs1] == x[s.rs2] {
+					goto taken
 				}
-				if taken {
-					t := pc + in.ImmB()
-					if t&3 != 0 {
-						cause, tval = CauseMisalignedFetch, t
-						goto trap
-					}
-					npc = t
+			case opBNE: // BNE
+				if x[s.rs1] != x[s.rs2] {
+					goto taken
 				}
-			case OpLoad: // 0000011 LB LH LW LD LBU LHU LWU
-				a := x[in.Rs1()] + in.ImmI()
+			case opBLT: // BLT
+				if int64(x[s.rs1]) < int64(x[s.rs2]) {
+					goto taken
+				}
+			case opBGE: // BGE
+				if int64(x[s.rs1]) >= int64(x[s.rs2]) {
+					goto taken
+				}
+			case opBLTU: // BLTU
+				if x[s.rs1] < x[s.rs2] {
+					goto taken
+				}
+			case opBGEU: // BGEU
+				if x[s.rs1] >= x[s.rs2] {
+					goto taken
+				}
+			case opLB: // LB
+				a := x[s.rs1] + s.imm
 				o := a - base
-				switch in.Funct3() {
-				case 0: // LB
-					if o > size-1 {
-						cause, tval = CauseLoadAccess, a
-						goto trap
-					}
-					x[rd] = uint64(int8(mem[o]))
-				case 1: // LH
-					if o > size-2 {
-						cause, tval = CauseLoadAccess, a
-						goto trap
-					}
-					x[rd] = uint64(int16(le.Uint16(mem[o:])))
-				case 2: // LW
-					if o > size-4 {
-						cause, tval = CauseLoadAccess, a
-						goto trap
-					}
-					x[rd] = uint64(int32(le.Uint32(mem[o:])))
-				case 3: // LD
-					if o > size-8 {
-						cause, tval = CauseLoadAccess, a
-						goto trap
-					}
-					x[rd] = le.Uint64(mem[o:])
-				case 4: // LBU
-					if o > size-1 {
-						cause, tval = CauseLoadAccess, a
-						goto trap
-					}
-					x[rd] = uint64(mem[o])
-				case 5: // LHU
-					if o > size-2 {
-						cause, tval = CauseLoadAccess, a
-						goto trap
-					}
-					x[rd] = uint64(le.Uint16(mem[o:]))
-				case 6: // LWU
-					if o > size-4 {
-						cause, tval = CauseLoadAccess, a
-						goto trap
-					}
-					x[rd] = uint64(le.Uint32(mem[o:]))
-				default:
-					goto illegal
+				if o > size-1 {
+					cause, tval = CauseLoadAccess, a
+					goto trap
 				}
-			case OpStore: // 0100011 SB SH SW SD
-				a := x[in.Rs1()] + in.ImmS()
+				x[rd] = uint64(int8(mem[o]))
+			case opLH: // LH
+				a := x[s.rs1] + s.imm
 				o := a - base
-				v := x[in.Rs2()]
-				switch in.Funct3() {
-				case 0: // SB
-					if o > size-1 {
-						cause, tval = CauseStoreAccess, a
-						goto trap
-					}
+				if o > size-2 {
+					cause, tval = CauseLoadAccess, a
+					goto trap
+				}
+				x[rd] = uint64(int16(le.Uint16(mem[o:])))
+			case opLW: // LW
+				a := x[s.rs1] + s.imm
+				o := a - base
+				if o > size-4 {
+					cause, tval = CauseLoadAccess, a
+					goto trap
+				}
+				x[rd] = uint64(int32(le.Uint32(mem[o:])))
+			case opLD: // LD
+				a := x[s.rs1] + s.imm
+				o := a - base
+				if o > size-8 {
+					cause, tval = CauseLoadAccess, a
+					goto trap
+				}
+				x[rd] = le.Uint64(mem[o:])
+			case opLBU: // LBU
+				a := x[s.rs1] + s.imm
+				o := a - base
+				if o > size-1 {
+					cause, tval = CauseLoadAccess, a
+					goto trap
+				}
+				x[rd] = uint64(mem[o])
+			case opLHU: // LHU
+				a := x[s.rs1] + s.imm
+				o := a - base
+				if o > size-2 {
+					cause, tval = CauseLoadAccess, a
+					goto trap
+				}
+				x[rd] = uint64(le.Uint16(mem[o:]))
+			case opLWU: // LWU
+				a := x[s.rs1] + s.imm
+				o := a - base
+				if o > size-4 {
+					cause, tval = CauseLoadAccess, a
+					goto trap
+				}
+				x[rd] = uint64(le.Uint32(mem[o:]))
+			case opSB, opSH, opSW, opSD: // SB SH SW SD
+				a := x[s.rs1] + s.imm
+				o := a - base
+				w := uint64(1) << (s.op - opSB)
+				if o > size-w {
+					cause, tval = CauseStoreAccess, a
+					goto trap
+				}
+				v := x[s.rs2]
+				switch s.op {
+				case opSB:
 					mem[o] = byte(v)
-				case 1: // SH
-					if o > size-2 {
-						cause, tval = CauseStoreAccess, a
-						goto trap
-					}
+				case opSH:
 					le.PutUint16(mem[o:], uint16(v))
-				case 2: // SW
-					if o > size-4 {
-						cause, tval = CauseStoreAccess, a
-						goto trap
-					}
+				case opSW:
 					le.PutUint32(mem[o:], uint32(v))
-				case 3: // SD
-					if o > size-8 {
-						cause, tval = CauseStoreAccess, a
-						goto trap
-					}
-					le.PutUint64(mem[o:], v)
 				default:
-					goto illegal
+					le.PutUint64(mem[o:], v)
+				}
+				// A store into decoded code drops the decoded page.
+				if p := o >> pageShift; code[p] != nil {
+					code[p] = nil
+				}
+				if p := (o + w - 1) >> pageShift; code[p] != nil {
+					code[p] = nil
 				}
 				if a-watchLo < watchLen {
 					ret++
 					h.PC, h.Priv, h.CSR.Instret = npc, priv, ret
 					return Exit{Kind: ExitHost, PC: npc}
 				}
-			case OpImm: // 0010011 ADDI SLTI SLTIU XORI ORI ANDI SLLI SRLI SRAI
-				a, imm := x[in.Rs1()], in.ImmI()
-				switch in.Funct3() {
-				case 0: // ADDI
-					x[rd] = a + imm
-				case 2: // SLTI
-					x[rd] = b2u(int64(a) < int64(imm))
-				case 3: // SLTIU
-					x[rd] = b2u(a < imm)
-				case 4: // XORI
-					x[rd] = a ^ imm
-				case 6: // ORI
-					x[rd] = a | imm
-				case 7: // ANDI
-					x[rd] = a & imm
-				case 1: // SLLI: imm[11:6] = 000000
-					if in>>26 != 0 {
-						goto illegal
-					}
-					x[rd] = a << in.Shamt()
-				case 5: // SRLI (imm[11:6] = 000000), SRAI (010000)
-					switch in >> 26 {
-					case 0:
-						x[rd] = a >> in.Shamt()
-					case 0x10:
-						x[rd] = uint64(int64(a) >> in.Shamt())
-					default:
-						goto illegal
-					}
+			case opADDI: // ADDI
+				x[rd] = x[s.rs1] + s.imm
+			case opSLTI: // SLTI
+				x[rd] = b2u(int64(x[s.rs1]) < int64(s.imm))
+			case opSLTIU: // SLTIU
+				x[rd] = b2u(x[s.rs1] < s.imm)
+			case opXORI: // XORI
+				x[rd] = x[s.rs1] ^ s.imm
+			case opORI: // ORI
+				x[rd] = x[s.rs1] | s.imm
+			case opANDI: // ANDI
+				x[rd] = x[s.rs1] & s.imm
+			case opSLLI: // SLLI
+				x[rd] = x[s.rs1] << s.imm
+			case opSRLI: // SRLI
+				x[rd] = x[s.rs1] >> s.imm
+			case opSRAI: // SRAI
+				x[rd] = uint64(int64(x[s.rs1]) >> s.imm)
+			case opADDIW: // ADDIW
+				x[rd] = sext32(uint32(x[s.rs1] + s.imm))
+			case opSLLIW: // SLLIW
+				x[rd] = sext32(uint32(x[s.rs1]) << s.imm)
+			case opSRLIW: // SRLIW
+				x[rd] = sext32(uint32(x[s.rs1]) >> s.imm)
+			case opSRAIW: // SRAIW
+				x[rd] = uint64(int64(int32(x[s.rs1]) >> s.imm))
+			case opADD: // ADD
+				x[rd] = x[s.rs1] + x[s.rs2]
+			case opSUB: // SUB
+				x[rd] = x[s.rs1] - x[s.rs2]
+			case opSLL: // SLL
+				x[rd] = x[s.rs1] << (x[s.rs2] & 63)
+			case opSLT: // SLT
+				x[rd] = b2u(int64(x[s.rs1]) < int64(x[s.rs2]))
+			case opSLTU: // SLTU
+				x[rd] = b2u(x[s.rs1] < x[s.rs2])
+			case opXOR: // XOR
+				x[rd] = x[s.rs1] ^ x[s.rs2]
+			case opSRL: // SRL
+				x[rd] = x[s.rs1] >> (x[s.rs2] & 63)
+			case opSRA: // SRA
+				x[rd] = uint64(int64(x[s.rs1]) >> (x[s.rs2] & 63))
+			case opOR: // OR
+				x[rd] = x[s.rs1] | x[s.rs2]
+			case opAND: // AND
+				x[rd] = x[s.rs1] & x[s.rs2]
+			case opMUL: // MUL
+				x[rd] = x[s.rs1] * x[s.rs2]
+			case opMULH: // MULH
+				x[rd] = mulh(x[s.rs1], x[s.rs2])
+			case opMULHSU: // MULHSU
+				x[rd] = mulhsu(x[s.rs1], x[s.rs2])
+			case opMULHU: // MULHU
+				x[rd], _ = bits.Mul64(x[s.rs1], x[s.rs2])
+			case opDIV: // DIV
+				x[rd] = div(x[s.rs1], x[s.rs2])
+			case opDIVU: // DIVU
+				x[rd] = divu(x[s.rs1], x[s.rs2])
+			case opREM: // REM
+				x[rd] = rem(x[s.rs1], x[s.rs2])
+			case opREMU: // REMU
+				x[rd] = remu(x[s.rs1], x[s.rs2])
+			case opADDW: // ADDW
+				x[rd] = sext32(uint32(x[s.rs1]) + uint32(x[s.rs2]))
+			case opSUBW: // SUBW
+				x[rd] = sext32(uint32(x[s.rs1]) - uint32(x[s.rs2]))
+			case opSLLW: // SLLW
+				x[rd] = sext32(uint32(x[s.rs1]) << (x[s.rs2] & 31))
+			case opSRLW: // SRLW
+				x[rd] = sext32(uint32(x[s.rs1]) >> (x[s.rs2] & 31))
+			case opSRAW: // SRAW
+				x[rd] = uint64(int64(int32(x[s.rs1]) >> (x[s.rs2] & 31)))
+			case opMULW: // MULW
+				x[rd] = sext32(uint32(x[s.rs1]) * uint32(x[s.rs2]))
+			case opDIVW: // DIVW
+				x[rd] = divw(uint32(x[s.rs1]), uint32(x[s.rs2]))
+			case opDIVUW: // DIVUW
+				a, b := uint32(x[s.rs1]), uint32(x[s.rs2])
+				if b == 0 {
+					x[rd] = math.MaxUint64
+				} else {
+					x[rd] = sext32(a / b)
 				}
-			case OpImm32: // 0011011 ADDIW SLLIW SRLIW SRAIW
-				a := x[in.Rs1()]
-				sh := in.Rs2() // shamt[4:0]; imm[5] is part of funct7
-				switch in.Funct3() {
-				case 0: // ADDIW
-					x[rd] = sext32(uint32(a + in.ImmI()))
-				case 1: // SLLIW
-					if in.Funct7() != 0 {
-						goto illegal
-					}
-					x[rd] = sext32(uint32(a) << sh)
-				case 5: // SRLIW, SRAIW
-					switch in.Funct7() {
-					case 0:
-						x[rd] = sext32(uint32(a) >> sh)
-					case funct7Alt:
-						x[rd] = uint64(int64(int32(a) >> sh))
-					default:
-						goto illegal
-					}
-				default:
+			case opREMW: // REMW
+				x[rd] = remw(uint32(x[s.rs1]), uint32(x[s.rs2]))
+			case opREMUW: // REMUW
+				a, b := uint32(x[s.rs1]), uint32(x[s.rs2])
+				if b == 0 {
+					x[rd] = sext32(a)
+				} else {
+					x[rd] = sext32(a % b)
+				}
+			case opFENCE: // FENCE, FENCE.I: stores already drop decoded code
+			case opECALL: // ECALL
+				cause, tval = CauseEcallU, 0
+				if priv == csr.PrivM {
+					cause = CauseEcallM
+				}
+				goto trap
+			case opEBREAK: // EBREAK
+				cause, tval = CauseBreakpoint, pc
+				goto trap
+			case opMRET: // MRET
+				if priv != csr.PrivM {
 					goto illegal
 				}
-			case OpOp: // 0110011 ADD SUB SLL SLT SLTU XOR SRL SRA OR AND, and M
-				a, b := x[in.Rs1()], x[in.Rs2()]
-				switch in.Funct7()<<3 | in.Funct3() {
-				case 0: // ADD
-					x[rd] = a + b
-				case funct7Alt << 3: // SUB
-					x[rd] = a - b
-				case 1: // SLL
-					x[rd] = a << (b & 63)
-				case 2: // SLT
-					x[rd] = b2u(int64(a) < int64(b))
-				case 3: // SLTU
-					x[rd] = b2u(a < b)
-				case 4: // XOR
-					x[rd] = a ^ b
-				case 5: // SRL
-					x[rd] = a >> (b & 63)
-				case funct7Alt<<3 | 5: // SRA
-					x[rd] = uint64(int64(a) >> (b & 63))
-				case 6: // OR
-					x[rd] = a | b
-				case 7: // AND
-					x[rd] = a & b
-				case funct7MulD << 3: // MUL
-					x[rd] = a * b
-				case funct7MulD<<3 | 1: // MULH
-					x[rd] = mulh(a, b)
-				case funct7MulD<<3 | 2: // MULHSU
-					x[rd] = mulhsu(a, b)
-				case funct7MulD<<3 | 3: // MULHU
-					x[rd], _ = bits.Mul64(a, b)
-				case funct7MulD<<3 | 4: // DIV
-					x[rd] = div(a, b)
-				case funct7MulD<<3 | 5: // DIVU
-					x[rd] = divu(a, b)
-				case funct7MulD<<3 | 6: // REM
-					x[rd] = rem(a, b)
-				case funct7MulD<<3 | 7: // REMU
-					x[rd] = remu(a, b)
-				default:
+				npc, priv = h.CSR.Mret()
+			case opWFI: // WFI: no interrupt sources, so it completes at once
+				if priv != csr.PrivM && h.CSR.Get(csr.Mstatus)&csr.MstatusTW != 0 {
 					goto illegal
 				}
-			case OpOp32: // 0111011 ADDW SUBW SLLW SRLW SRAW, and M's W forms
-				a, b := uint32(x[in.Rs1()]), uint32(x[in.Rs2()])
-				switch in.Funct7()<<3 | in.Funct3() {
-				case 0: // ADDW
-					x[rd] = sext32(a + b)
-				case funct7Alt << 3: // SUBW
-					x[rd] = sext32(a - b)
-				case 1: // SLLW
-					x[rd] = sext32(a << (b & 31))
-				case 5: // SRLW
-					x[rd] = sext32(a >> (b & 31))
-				case funct7Alt<<3 | 5: // SRAW
-					x[rd] = uint64(int64(int32(a) >> (b & 31)))
-				case funct7MulD << 3: // MULW
-					x[rd] = sext32(a * b)
-				case funct7MulD<<3 | 4: // DIVW
-					x[rd] = divw(a, b)
-				case funct7MulD<<3 | 5: // DIVUW
-					if b == 0 {
-						x[rd] = math.MaxUint64
-					} else {
-						x[rd] = sext32(a / b)
-					}
-				case funct7MulD<<3 | 6: // REMW
-					x[rd] = remw(a, b)
-				case funct7MulD<<3 | 7: // REMUW
-					if b == 0 {
-						x[rd] = sext32(a)
-					} else {
-						x[rd] = sext32(a % b)
-					}
-				default:
-					goto illegal
-				}
-			case OpMiscMem: // 0001111 FENCE, FENCE.I
-				switch in.Funct3() {
-				case 0: // FENCE: one hart, memory is always coherent
-				case 1: // FENCE.I: instructions are fetched from memory every time
-				default:
-					goto illegal
-				}
-			case OpSystem: // 1110011 ECALL EBREAK MRET WFI and Zicsr
+			case opCSR: // CSRRW CSRRS CSRRC CSRRWI CSRRSI CSRRCI
+				in := s.insn
 				f3 := in.Funct3()
-				if f3 == 0 {
-					switch in {
-					case encEcall: // ECALL
-						cause, tval = CauseEcallU, 0
-						if priv == csr.PrivM {
-							cause = CauseEcallM
-						}
-						goto trap
-					case encEbreak: // EBREAK
-						cause, tval = CauseBreakpoint, pc
-						goto trap
-					case encMret: // MRET
-						if priv != csr.PrivM {
-							goto illegal
-						}
-						npc, priv = h.CSR.Mret()
-					case encWfi: // WFI: no interrupt sources, so it completes at once
-						if priv != csr.PrivM && h.CSR.Get(csr.Mstatus)&csr.MstatusTW != 0 {
-							goto illegal
-						}
-					default:
-						goto illegal
-					}
-					break
-				}
-				if f3 == 4 {
-					goto illegal
-				}
-				// CSRRW CSRRS CSRRC CSRRWI CSRRSI CSRRCI
 				rs1 := in.Rs1()
 				src := x[rs1]
 				if f3 >= 5 {
@@ -370,15 +322,23 @@ func (h *Hart) Run(budget uint64) Exit {
 					goto illegal
 				}
 				x[rd] = old
-			default:
+			default: // opIllegal
 				goto illegal
 			}
+			goto retire
+		taken: // a taken branch
+			npc = pc + s.imm
+			if npc&3 != 0 {
+				cause, tval = CauseMisalignedFetch, npc
+				goto trap
+			}
+		retire:
 			x[0] = 0
 			pc = npc
 			ret++
 			continue
 		illegal:
-			cause, tval = CauseIllegal, uint64(in)
+			cause, tval = CauseIllegal, uint64(s.insn)
 		}
 	trap:
 		if priv == csr.PrivU && h.UserTrapsExit {

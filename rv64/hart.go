@@ -108,6 +108,8 @@ type Hart struct {
 	ND *ndbuf.Unit
 
 	watchLo, watchLen uint64 // stores into [watchLo, watchLo+watchLen) exit
+
+	code []*codePage // decode cache, one entry per page of Mem
 }
 
 // New returns a hart in M-mode at pc 0 with memory mem and CSR file f.

@@ -10,8 +10,7 @@ const (
 
 // htif handles a store that touched tohost.
 func (m *Machine) htif() {
-	mem := &m.Hart.Mem
-	th, _ := mem.Slice(m.Prog.ToHost, 8)
+	th, _ := m.guestWrite(m.Prog.ToHost, 8)
 	v := binary.LittleEndian.Uint64(th)
 	if v == 0 {
 		return // not a command (a partial store, or clearing)
@@ -32,7 +31,7 @@ func (m *Machine) htif() {
 	}
 	clear(th)
 	if m.Prog.FromHost != 0 {
-		fh, _ := mem.Slice(m.Prog.FromHost, 8)
+		fh, _ := m.guestWrite(m.Prog.FromHost, 8)
 		binary.LittleEndian.PutUint64(fh, reply)
 	}
 }
@@ -40,7 +39,7 @@ func (m *Machine) htif() {
 // htifSyscall runs the proxy-kernel system call whose 8 arguments are at
 // addr: magic_mem[0] is the number, the result goes back to magic_mem[0].
 func (m *Machine) htifSyscall(addr uint64) {
-	args, ok := m.guest(addr, 64)
+	args, ok := m.guestWrite(addr, 64)
 	if !ok {
 		m.log.Warn("HTIF system call block outside guest memory")
 		return

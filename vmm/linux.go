@@ -337,8 +337,19 @@ func (m *Machine) syscall() error {
 	return nil
 }
 
-// guest returns guest memory [addr, addr+n), or false if any of it is outside.
+// guest returns guest memory [addr, addr+n) for the monitor to read, or
+// false if any of it is outside.
 func (m *Machine) guest(addr, n uint64) ([]byte, bool) { return m.Hart.Mem.Slice(addr, n) }
+
+// guestWrite returns guest memory [addr, addr+n) for the monitor to write:
+// the hart forgets any instructions it decoded there.
+func (m *Machine) guestWrite(addr, n uint64) ([]byte, bool) {
+	b, ok := m.Hart.Mem.Slice(addr, n)
+	if ok {
+		m.Hart.Invalidate(addr, n)
+	}
+	return b, ok
+}
 
 func (m *Machine) file(fd int64) *guestFile {
 	if fd < 0 || fd > 1<<20 {
@@ -353,7 +364,7 @@ func (m *Machine) sysRead(fd int64, buf, n uint64) uint64 {
 		return errno(eBADF)
 	}
 	n = min(n, maxIO)
-	b, ok := m.guest(buf, n)
+	b, ok := m.guestWrite(buf, n)
 	if !ok {
 		return errno(eFAULT)
 	}
@@ -533,7 +544,7 @@ func (m *Machine) sysFstat(fd int64, buf uint64) uint64 {
 	if f == nil {
 		return errno(eBADF)
 	}
-	b, ok := m.guest(buf, 128)
+	b, ok := m.guestWrite(buf, 128)
 	if !ok {
 		return errno(eFAULT)
 	}
@@ -581,7 +592,7 @@ func (m *Machine) sysBrk(addr uint64) uint64 {
 	}
 	if addr < l.brk {
 		// Memory given back reads as zero when the heap grows again.
-		b, _ := m.guest(addr, l.brk-addr)
+		b, _ := m.guestWrite(addr, l.brk-addr)
 		clear(b)
 	}
 	l.brk = addr
@@ -643,7 +654,7 @@ func (m *Machine) sysMunmap(addr, length uint64) uint64 {
 			continue
 		}
 		lo, up := max(mp.lo, addr), min(mp.hi, hi)
-		b, _ := m.guest(lo, up-lo)
+		b, _ := m.guestWrite(lo, up-lo)
 		clear(b) // a later mapping of this memory reads zero
 		if mp.lo < lo {
 			kept = append(kept, mapping{mp.lo, lo})
@@ -684,7 +695,7 @@ func (m *Machine) sysClockGettime(clk int64, tp uint64) uint64 {
 	default:
 		return errno(eINVAL)
 	}
-	b, ok := m.guest(tp, 16)
+	b, ok := m.guestWrite(tp, 16)
 	if !ok {
 		return errno(eFAULT)
 	}
@@ -696,7 +707,7 @@ func (m *Machine) sysClockGettime(clk int64, tp uint64) uint64 {
 
 func (m *Machine) sysGettimeofday(tv, tz uint64) uint64 {
 	if tv != 0 {
-		b, ok := m.guest(tv, 16)
+		b, ok := m.guestWrite(tv, 16)
 		if !ok {
 			return errno(eFAULT)
 		}
@@ -706,7 +717,7 @@ func (m *Machine) sysGettimeofday(tv, tz uint64) uint64 {
 		m.noteWrite(tv, 16)
 	}
 	if tz != 0 {
-		b, ok := m.guest(tz, 8)
+		b, ok := m.guestWrite(tz, 8)
 		if !ok {
 			return errno(eFAULT)
 		}
@@ -718,7 +729,7 @@ func (m *Machine) sysGettimeofday(tv, tz uint64) uint64 {
 
 func (m *Machine) sysGetrandom(buf, n uint64) uint64 {
 	n = min(n, 1<<25-1)
-	b, ok := m.guest(buf, n)
+	b, ok := m.guestWrite(buf, n)
 	if !ok {
 		return errno(eFAULT)
 	}
@@ -728,7 +739,7 @@ func (m *Machine) sysGetrandom(buf, n uint64) uint64 {
 }
 
 func (m *Machine) sysUname(buf uint64) uint64 {
-	b, ok := m.guest(buf, 6*65)
+	b, ok := m.guestWrite(buf, 6*65)
 	if !ok {
 		return errno(eFAULT)
 	}
@@ -743,7 +754,7 @@ func (m *Machine) sysGetcwd(buf, size uint64) uint64 {
 	if size < 2 {
 		return errno(eINVAL)
 	}
-	b, ok := m.guest(buf, 2)
+	b, ok := m.guestWrite(buf, 2)
 	if !ok {
 		return errno(eFAULT)
 	}

@@ -185,7 +185,7 @@ func (p *replayer) input(m *Machine) error {
 
 func (p *replayer) apply(m *Machine, ev logfmt.Event) error {
 	for _, w := range ev.Writes {
-		b, ok := m.guest(w.Addr, uint64(len(w.Data)))
+		b, ok := m.guestWrite(w.Addr, uint64(len(w.Data)))
 		if !ok {
 			return fmt.Errorf("%w: the trace's %s writes %d bytes at %#x, outside guest memory", ErrDivergence, describe(ev), len(w.Data), w.Addr)
 		}

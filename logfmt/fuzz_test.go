@@ -1,0 +1,160 @@
+package logfmt
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// corpusTraces returns small traces, whole and damaged, that seed FuzzReader.
+func corpusTraces(t testing.TB) map[string][]byte {
+	out := map[string][]byte{}
+	rng := rand.New(rand.NewSource(6))
+	small := func(seed int64, nseg, maxEv int) *trace {
+		tr := randTrace(t, seed, nseg, maxEv)
+		return tr
+	}
+	one := small(7, 1, 3)
+	out["one-segment"] = one.data
+	three := small(8, 3, 5)
+	out["three-segments"] = three.data
+	out["incomplete"] = three.data[:three.ends[2]]
+	out["cut-in-frame"] = three.data[:three.ends[2]+7]
+	flipped := append([]byte(nil), three.data...)
+	flipped[three.ends[1]+3+rng.Intn(three.ends[2]-three.ends[1]-3)] ^= 0x10
+	out["flipped-segment"] = flipped
+	empty := writeTrace(t, Header{}, nil, &Footer{})
+	out["no-segments"] = empty.data
+	cycles := writeTrace(t, Header{Kind: "bare-metal"}, [][]Event{cycleEvents(40)}, &Footer{Instret: 1 << 20})
+	out["cycles"] = cycles.data
+	return out
+}
+
+// TestWriteFuzzCorpus rewrites testdata/fuzz/FuzzReader/seed-* when
+// LOGFMT_WRITE_CORPUS=1.
+func TestWriteFuzzCorpus(t *testing.T) {
+	if os.Getenv("LOGFMT_WRITE_CORPUS") != "1" {
+		t.Skip("set LOGFMT_WRITE_CORPUS=1 to rewrite the seed corpus")
+	}
+	dir := filepath.Join("testdata", "fuzz", "FuzzReader")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range corpusTraces(t) {
+		text := "go test fuzz v1\n[]byte(" + strconv.Quote(string(data)) + ")\n"
+		if err := os.WriteFile(filepath.Join(dir, "seed-"+name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// FuzzReader reads arbitrary bytes as a trace. The reader must not panic,
+// every error must wrap a sentinel and name the file and frame, events must
+// never go backwards, and a trace read as complete must write and read back
+// identically.
+func FuzzReader(f *testing.F) {
+	for _, data := range corpusTraces(f) {
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		check := func(err error) {
+			t.Helper()
+			if !sentinel(err) {
+				t.Fatalf("error wraps no sentinel: %v", err)
+			}
+			if !strings.HasPrefix(err.Error(), "trace f.zst: frame ") {
+				t.Fatalf("error does not name the file and frame: %v", err)
+			}
+		}
+		r, err := NewReader(bytes.NewReader(data), "f.zst")
+		if err != nil {
+			check(err)
+			return
+		}
+		var segs [][]Event
+		var last uint64
+		off := r.Offset()
+		for {
+			evs, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				check(err)
+				if _, err2 := r.Next(); err2 != err {
+					t.Fatalf("the error is not sticky: %v, then %v", err, err2)
+				}
+				if _, ok := r.Footer(); ok {
+					t.Fatal("a footer after an error")
+				}
+				return
+			}
+			if len(evs) == 0 {
+				t.Fatal("an empty segment")
+			}
+			for _, e := range evs {
+				if e.Instret < last {
+					t.Fatalf("instret goes back from %d to %d", last, e.Instret)
+				}
+				last = e.Instret
+			}
+			if r.Offset() <= off || r.Offset() > int64(len(data)) {
+				t.Fatalf("offset %d after %d, file of %d bytes", r.Offset(), off, len(data))
+			}
+			off = r.Offset()
+			segs = append(segs, copyEvents(evs))
+		}
+		ft, ok := r.Footer()
+		if !ok || ft.Segments != uint64(len(segs)) || r.Offset() != int64(len(data)) || ft.Instret < last {
+			t.Fatalf("complete trace: footer %+v (%v), %d segments, offset %d of %d", ft, ok, len(segs), r.Offset(), len(data))
+		}
+		// Write it again and read it back.
+		tr := writeTrace(t, r.Header(), segs, &ft)
+		res := readAll(tr.data)
+		if res.err != nil || !res.complete || len(res.segs) != len(segs) {
+			t.Fatalf("rewritten trace: %v", res.err)
+		}
+		for i := range segs {
+			if !sameEvents(res.segs[i], segs[i]) {
+				t.Fatalf("rewritten trace: segment %d differs", i)
+			}
+		}
+		if fmt.Sprint(res.header) != fmt.Sprint(r.Header()) || fmt.Sprint(res.footer) != fmt.Sprint(ft) {
+			t.Fatalf("rewritten trace: metadata differs")
+		}
+	})
+}
+
+// FuzzSegmentPayload decodes arbitrary bytes as a segment's decompressed
+// payload, which FuzzReader rarely reaches through the zstd checksum. What
+// decodes must encode back to the same bytes: the encoding has one form.
+func FuzzSegmentPayload(f *testing.F) {
+	tr := randTrace(f, 9, 3, 8)
+	for _, p := range tr.payloads {
+		f.Add(p)
+	}
+	f.Add([]byte{0, 1, 3, 0x80, 0x01, 0x00, 0xff, 0xff, 0xff, 0xff, 0x0f})
+	f.Fuzz(func(t *testing.T, p []byte) {
+		var d decoder
+		seq, evs, err := d.segment(p, nil)
+		if err != nil {
+			return
+		}
+		var e encoder
+		e.reset(seq, len(evs))
+		for i := range evs {
+			if err := e.event(&evs[i]); err != nil {
+				t.Fatalf("event %d decoded but does not encode: %v", i, err)
+			}
+		}
+		if !bytes.Equal(e.buf, p) {
+			t.Fatalf("re-encoded payload differs:\n got %x\nwant %x", e.buf, p)
+		}
+	})
+}

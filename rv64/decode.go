@@ -1,0 +1,231 @@
+package rv64
+
+// The hart decodes each instruction word once, into a slot of a per-page
+// decode cache, and executes slots: the operation is a dense number (one
+// jump-table switch in Run) and the immediate is already sign-extended.
+// A store into a page that has a decoded page drops it, and so does the
+// monitor when it writes guest memory (Invalidate), so self-modifying code
+// sees its stores at once, as if every instruction were fetched anew.
+
+// op is a decoded operation, one per mnemonic.
+type op uint8
+
+const (
+	opDecode op = iota // slot not decoded yet
+	opIllegal
+	opLUI
+	opAUIPC
+	opJAL
+	opJALR
+	opBEQ
+	opBNE
+	opBLT
+	opBGE
+	opBLTU
+	opBGEU
+	opLB
+	opLH
+	opLW
+	opLD
+	opLBU
+	opLHU
+	opLWU
+	opSB
+	opSH
+	opSW
+	opSD
+	opADDI
+	opSLTI
+	opSLTIU
+	opXORI
+	opORI
+	opANDI
+	opSLLI
+	opSRLI
+	opSRAI
+	opADDIW
+	opSLLIW
+	opSRLIW
+	opSRAIW
+	opADD
+	opSUB
+	opSLL
+	opSLT
+	opSLTU
+	opXOR
+	opSRL
+	opSRA
+	opOR
+	opAND
+	opMUL
+	opMULH
+	opMULHSU
+	opMULHU
+	opDIV
+	opDIVU
+	opREM
+	opREMU
+	opADDW
+	opSUBW
+	opSLLW
+	opSRLW
+	opSRAW
+	opMULW
+	opDIVW
+	opDIVUW
+	opREMW
+	opREMUW
+	opFENCE // FENCE and FENCE.I: nothing to do for one hart that fetches through the cache
+	opECALL
+	opEBREAK
+	opMRET
+	opWFI
+	opCSR // CSRRW CSRRS CSRRC CSRRWI CSRRSI CSRRCI; funct3 in insn
+)
+
+// slot is one decoded instruction.
+type slot struct {
+	op           op
+	rd, rs1, rs2 uint8
+	insn         Insn   // the word, for illegal-instruction tval and CSR fields
+	imm          uint64 // sign-extended immediate or shift amount
+}
+
+const (
+	pageShift = 12
+	pageSlots = 1 << pageShift / 4
+)
+
+// codePage is the decode cache of one 4 KiB page of guest memory.
+type codePage [pageSlots]slot
+
+// decode turns an instruction word into a slot (unprivileged specification,
+// chapters 2, 5, 7, 13; privileged specification, chapter 3.3).
+func decode(in Insn) slot {
+	s := slot{op: opIllegal, rd: uint8(in.Rd()), rs1: uint8(in.Rs1()), rs2: uint8(in.Rs2()), insn: in}
+	f3, f7 := in.Funct3(), in.Funct7()
+	pick := func(ops ...op) {
+		if int(f3) < len(ops) {
+			s.op = ops[f3]
+		}
+	}
+	switch in.Opcode() {
+	case OpLui:
+		s.op, s.imm = opLUI, in.ImmU()
+	case OpAuipc:
+		s.op, s.imm = opAUIPC, in.ImmU()
+	case OpJal:
+		s.op, s.imm = opJAL, in.ImmJ()
+	case OpJalr:
+		if f3 == 0 {
+			s.op, s.imm = opJALR, in.ImmI()
+		}
+	case OpBranch:
+		s.imm = in.ImmB()
+		pick(opBEQ, opBNE, opIllegal, opIllegal, opBLT, opBGE, opBLTU, opBGEU)
+	case OpLoad:
+		s.imm = in.ImmI()
+		pick(opLB, opLH, opLW, opLD, opLBU, opLHU, opLWU, opIllegal)
+	case OpStore:
+		s.imm = in.ImmS()
+		pick(opSB, opSH, opSW, opSD)
+	case OpImm:
+		s.imm = in.ImmI()
+		switch f3 {
+		case 1:
+			if in>>26 == 0 {
+				s.op, s.imm = opSLLI, uint64(in.Shamt())
+			}
+		case 5:
+			switch in >> 26 {
+			case 0:
+				s.op, s.imm = opSRLI, uint64(in.Shamt())
+			case 0x10:
+				s.op, s.imm = opSRAI, uint64(in.Shamt())
+			}
+		default:
+			pick(opADDI, opIllegal, opSLTI, opSLTIU, opXORI, opIllegal, opORI, opANDI)
+		}
+	case OpImm32:
+		switch {
+		case f3 == 0:
+			s.op, s.imm = opADDIW, in.ImmI()
+		case f3 == 1 && f7 == 0:
+			s.op, s.imm = opSLLIW, uint64(in.Rs2())
+		case f3 == 5 && f7 == 0:
+			s.op, s.imm = opSRLIW, uint64(in.Rs2())
+		case f3 == 5 && f7 == funct7Alt:
+			s.op, s.imm = opSRAIW, uint64(in.Rs2())
+		}
+	case OpOp:
+		switch f7 {
+		case 0:
+			pick(opADD, opSLL, opSLT, opSLTU, opXOR, opSRL, opOR, opAND)
+		case funct7Alt:
+			pick(opSUB, opIllegal, opIllegal, opIllegal, opIllegal, opSRA)
+		case funct7MulD:
+			pick(opMUL, opMULH, opMULHSU, opMULHU, opDIV, opDIVU, opREM, opREMU)
+		}
+	case OpOp32:
+		switch f7 {
+		case 0:
+			pick(opADDW, opSLLW, opIllegal, opIllegal, opIllegal, opSRLW)
+		case funct7Alt:
+			pick(opSUBW, opIllegal, opIllegal, opIllegal, opIllegal, opSRAW)
+		case funct7MulD:
+			pick(opMULW, opIllegal, opIllegal, opIllegal, opDIVW, opDIVUW, opREMW, opREMUW)
+		}
+	case OpMiscMem:
+		if f3 <= 1 {
+			s.op = opFENCE
+		}
+	case OpSystem:
+		switch {
+		case f3 == 4:
+		case f3 != 0:
+			s.op = opCSR
+		case in == encEcall:
+			s.op = opECALL
+		case in == encEbreak:
+			s.op = opEBREAK
+		case in == encMret:
+			s.op = opMRET
+		case in == encWfi:
+			s.op = opWFI
+		}
+	}
+	return s
+}
+
+// decodePage fills the decode cache of page pn (an index into memory).
+func (h *Hart) decodePage(pn uint64) *codePage {
+	if h.code == nil {
+		h.code = make([]*codePage, (uint64(len(h.Mem.Data))+1<<pageShift-1)>>pageShift)
+	}
+	p := new(codePage)
+	mem := h.Mem.Data
+	start := pn << pageShift
+	for i := range p {
+		if o := start + uint64(i)*4; o+4 <= uint64(len(mem)) {
+			p[i] = decode(Insn(le.Uint32(mem[o:])))
+		}
+	}
+	h.code[pn] = p
+	return p
+}
+
+// Invalidate drops the decoded instructions of guest memory [addr,
+// addr+n): the monitor calls it after it writes guest memory.
+func (h *Hart) Invalidate(addr, n uint64) {
+	if h.code == nil || n == 0 {
+		return
+	}
+	off := addr - h.Mem.Base
+	if addr < h.Mem.Base || off >= h.Mem.Size() {
+		return
+	}
+	last := min(off+n-1, h.Mem.Size()-1)
+	for pn := off >> pageShift; pn <= last>>pageShift; pn++ {
+		h.code[pn] = nil
+	}
+}
