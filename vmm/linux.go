@@ -94,9 +94,12 @@ const (
 const (
 	maxPath   = 4096
 	maxIovcnt = 1024
-	maxIO     = 0x7ffff000 // Linux caps one read or write at this many bytes
-	atFDCWD   = -100
-	guestPID  = 1
+	maxIO     = 0x7ffff000 // Linux caps one write at this many bytes
+	// maxInput caps one read or getrandom: a shorter result is legal, and
+	// it bounds what one recorded event carries.
+	maxInput = 1 << 20
+	atFDCWD  = -100
+	guestPID = 1
 )
 
 // linux is the state of the Linux user-mode personality.
@@ -363,7 +366,7 @@ func (m *Machine) sysRead(fd int64, buf, n uint64) uint64 {
 	if f == nil || f.r == nil {
 		return errno(eBADF)
 	}
-	n = min(n, maxIO)
+	n = min(n, maxInput)
 	b, ok := m.guestWrite(buf, n)
 	if !ok {
 		return errno(eFAULT)
@@ -728,7 +731,7 @@ func (m *Machine) sysGettimeofday(tv, tz uint64) uint64 {
 }
 
 func (m *Machine) sysGetrandom(buf, n uint64) uint64 {
-	n = min(n, 1<<25-1)
+	n = min(n, maxInput)
 	b, ok := m.guestWrite(buf, n)
 	if !ok {
 		return errno(eFAULT)

@@ -69,19 +69,29 @@ func (m *Machine) header(version string, ndsize uint64) logfmt.Header {
 	}
 }
 
-// drain moves the ND buffer's entries into the pending segment.
-func (r *recorder) drain(m *Machine) {
+// drain moves the ND buffer's entries into pending segments, writing each
+// segment as it fills, so that no segment outgrows segmentEvents however
+// large the ND buffer is.
+func (r *recorder) drain(m *Machine) error {
 	r.scratch = m.Hart.ND.Drain(r.scratch[:0])
 	for _, e := range r.scratch {
 		r.pending = append(r.pending, logfmt.Event{Kind: logfmt.Kind(e.Kind), Instret: e.Instret, PC: e.PC, Value: e.Value})
 		m.stats.Events[e.Kind.String()]++
+		if len(r.pending) >= segmentEvents {
+			if err := r.flush(); err != nil {
+				return err
+			}
+		}
 	}
+	return nil
 }
 
 // add appends an event the monitor produced, after the entries the guest
 // recorded before it.
 func (r *recorder) add(m *Machine, ev logfmt.Event) error {
-	r.drain(m)
+	if err := r.drain(m); err != nil {
+		return err
+	}
 	r.pending = append(r.pending, ev)
 	m.stats.Events[ev.Kind.String()]++
 	for _, w := range ev.Writes {
@@ -112,13 +122,17 @@ func (r *recorder) flush() error {
 
 // ndFull handles cause 24: drain the buffer and resume the instruction.
 func (r *recorder) ndFull(m *Machine) error {
-	r.drain(m)
+	if err := r.drain(m); err != nil {
+		return err
+	}
 	return r.maybeFlush()
 }
 
 // finish drains what is left, writes the last segment and the footer.
 func (r *recorder) finish(m *Machine, reason string) error {
-	r.drain(m)
+	if err := r.drain(m); err != nil {
+		return err
+	}
 	if err := r.flush(); err != nil {
 		return err
 	}
