@@ -36,19 +36,29 @@ func (h *Hart) Run(budget uint64) Exit {
 		code = h.code
 	}
 
+	// pg is the decoded page pc is in, starting at address pgLo; it is
+	// looked up again when pc leaves it or a store drops it.
+	var pg *codePage
+	var pgLo uint64
+
 	for ret < end {
-		off := pc - base
-		if off > size-4 {
-			cause, tval = CauseFetchAccess, pc
-			goto trap
+		idx := pc - pgLo
+		if idx >= 1<<pageShift || pg == nil {
+			off := pc - base
+			if off > size-4 {
+				cause, tval = CauseFetchAccess, pc
+				goto trap
+			}
+			pn := off >> pageShift
+			if pg = code[pn]; pg == nil {
+				pg = h.decodePage(pn)
+			}
+			pgLo = base + pn<<pageShift
+			idx = pc - pgLo
 		}
 		{
-			pg := code[off>>pageShift]
-			if pg == nil {
-				pg = h.decodePage(off >> pageShift)
-			}
-			s := &pg[off>>2&(pageSlots-1)]
-			rd := s.rd
+			s := &pg[idx>>2&(pageSlots-1)]
+			rd := s.rd & 31 // the masks let the compiler drop bounds checks
 			npc := pc + 4
 			switch s.op {
 			case opLUI: // LUI
@@ -64,7 +74,7 @@ func (h *Hart) Run(budget uint64) Exit {
 				x[rd] = npc
 				npc = t
 			case opJALR: // JALR
-				t := (x[s.rs1] + s.imm) &^ 1
+				t := (x[s.rs1&31] + s.imm) &^ 1
 				if t&3 != 0 {
 					cause, tval = CauseMisalignedFetch, t
 					goto trap
@@ -72,31 +82,31 @@ func (h *Hart) Run(budget uint64) Exit {
 				x[rd] = npc
 				npc = t
 			case opBEQ: // BEQ
-				if x[s.rs1] == x[s.rs2] {
+				if x[s.rs1&31] == x[s.rs2&31] {
 					goto taken
 				}
 			case opBNE: // BNE
-				if x[s.rs1] != x[s.rs2] {
+				if x[s.rs1&31] != x[s.rs2&31] {
 					goto taken
 				}
 			case opBLT: // BLT
-				if int64(x[s.rs1]) < int64(x[s.rs2]) {
+				if int64(x[s.rs1&31]) < int64(x[s.rs2&31]) {
 					goto taken
 				}
 			case opBGE: // BGE
-				if int64(x[s.rs1]) >= int64(x[s.rs2]) {
+				if int64(x[s.rs1&31]) >= int64(x[s.rs2&31]) {
 					goto taken
 				}
 			case opBLTU: // BLTU
-				if x[s.rs1] < x[s.rs2] {
+				if x[s.rs1&31] < x[s.rs2&31] {
 					goto taken
 				}
 			case opBGEU: // BGEU
-				if x[s.rs1] >= x[s.rs2] {
+				if x[s.rs1&31] >= x[s.rs2&31] {
 					goto taken
 				}
 			case opLB: // LB
-				a := x[s.rs1] + s.imm
+				a := x[s.rs1&31] + s.imm
 				o := a - base
 				if o > size-1 {
 					cause, tval = CauseLoadAccess, a
@@ -104,7 +114,7 @@ func (h *Hart) Run(budget uint64) Exit {
 				}
 				x[rd] = uint64(int8(mem[o]))
 			case opLH: // LH
-				a := x[s.rs1] + s.imm
+				a := x[s.rs1&31] + s.imm
 				o := a - base
 				if o > size-2 {
 					cause, tval = CauseLoadAccess, a
@@ -112,7 +122,7 @@ func (h *Hart) Run(budget uint64) Exit {
 				}
 				x[rd] = uint64(int16(le.Uint16(mem[o:])))
 			case opLW: // LW
-				a := x[s.rs1] + s.imm
+				a := x[s.rs1&31] + s.imm
 				o := a - base
 				if o > size-4 {
 					cause, tval = CauseLoadAccess, a
@@ -120,7 +130,7 @@ func (h *Hart) Run(budget uint64) Exit {
 				}
 				x[rd] = uint64(int32(le.Uint32(mem[o:])))
 			case opLD: // LD
-				a := x[s.rs1] + s.imm
+				a := x[s.rs1&31] + s.imm
 				o := a - base
 				if o > size-8 {
 					cause, tval = CauseLoadAccess, a
@@ -128,7 +138,7 @@ func (h *Hart) Run(budget uint64) Exit {
 				}
 				x[rd] = le.Uint64(mem[o:])
 			case opLBU: // LBU
-				a := x[s.rs1] + s.imm
+				a := x[s.rs1&31] + s.imm
 				o := a - base
 				if o > size-1 {
 					cause, tval = CauseLoadAccess, a
@@ -136,7 +146,7 @@ func (h *Hart) Run(budget uint64) Exit {
 				}
 				x[rd] = uint64(mem[o])
 			case opLHU: // LHU
-				a := x[s.rs1] + s.imm
+				a := x[s.rs1&31] + s.imm
 				o := a - base
 				if o > size-2 {
 					cause, tval = CauseLoadAccess, a
@@ -144,7 +154,7 @@ func (h *Hart) Run(budget uint64) Exit {
 				}
 				x[rd] = uint64(le.Uint16(mem[o:]))
 			case opLWU: // LWU
-				a := x[s.rs1] + s.imm
+				a := x[s.rs1&31] + s.imm
 				o := a - base
 				if o > size-4 {
 					cause, tval = CauseLoadAccess, a
@@ -152,14 +162,14 @@ func (h *Hart) Run(budget uint64) Exit {
 				}
 				x[rd] = uint64(le.Uint32(mem[o:]))
 			case opSB, opSH, opSW, opSD: // SB SH SW SD
-				a := x[s.rs1] + s.imm
+				a := x[s.rs1&31] + s.imm
 				o := a - base
 				w := uint64(1) << (s.op - opSB)
 				if o > size-w {
 					cause, tval = CauseStoreAccess, a
 					goto trap
 				}
-				v := x[s.rs2]
+				v := x[s.rs2&31]
 				switch s.op {
 				case opSB:
 					mem[o] = byte(v)
@@ -172,9 +182,15 @@ func (h *Hart) Run(budget uint64) Exit {
 				}
 				// A store into decoded code drops the decoded page.
 				if p := o >> pageShift; code[p] != nil {
+					if code[p] == pg {
+						pg = nil
+					}
 					code[p] = nil
 				}
 				if p := (o + w - 1) >> pageShift; code[p] != nil {
+					if code[p] == pg {
+						pg = nil
+					}
 					code[p] = nil
 				}
 				if a-watchLo < watchLen {
@@ -183,92 +199,92 @@ func (h *Hart) Run(budget uint64) Exit {
 					return Exit{Kind: ExitHost, PC: npc}
 				}
 			case opADDI: // ADDI
-				x[rd] = x[s.rs1] + s.imm
+				x[rd] = x[s.rs1&31] + s.imm
 			case opSLTI: // SLTI
-				x[rd] = b2u(int64(x[s.rs1]) < int64(s.imm))
+				x[rd] = b2u(int64(x[s.rs1&31]) < int64(s.imm))
 			case opSLTIU: // SLTIU
-				x[rd] = b2u(x[s.rs1] < s.imm)
+				x[rd] = b2u(x[s.rs1&31] < s.imm)
 			case opXORI: // XORI
-				x[rd] = x[s.rs1] ^ s.imm
+				x[rd] = x[s.rs1&31] ^ s.imm
 			case opORI: // ORI
-				x[rd] = x[s.rs1] | s.imm
+				x[rd] = x[s.rs1&31] | s.imm
 			case opANDI: // ANDI
-				x[rd] = x[s.rs1] & s.imm
+				x[rd] = x[s.rs1&31] & s.imm
 			case opSLLI: // SLLI
-				x[rd] = x[s.rs1] << s.imm
+				x[rd] = x[s.rs1&31] << s.imm
 			case opSRLI: // SRLI
-				x[rd] = x[s.rs1] >> s.imm
+				x[rd] = x[s.rs1&31] >> s.imm
 			case opSRAI: // SRAI
-				x[rd] = uint64(int64(x[s.rs1]) >> s.imm)
+				x[rd] = uint64(int64(x[s.rs1&31]) >> s.imm)
 			case opADDIW: // ADDIW
-				x[rd] = sext32(uint32(x[s.rs1] + s.imm))
+				x[rd] = sext32(uint32(x[s.rs1&31] + s.imm))
 			case opSLLIW: // SLLIW
-				x[rd] = sext32(uint32(x[s.rs1]) << s.imm)
+				x[rd] = sext32(uint32(x[s.rs1&31]) << s.imm)
 			case opSRLIW: // SRLIW
-				x[rd] = sext32(uint32(x[s.rs1]) >> s.imm)
+				x[rd] = sext32(uint32(x[s.rs1&31]) >> s.imm)
 			case opSRAIW: // SRAIW
-				x[rd] = uint64(int64(int32(x[s.rs1]) >> s.imm))
+				x[rd] = uint64(int64(int32(x[s.rs1&31]) >> s.imm))
 			case opADD: // ADD
-				x[rd] = x[s.rs1] + x[s.rs2]
+				x[rd] = x[s.rs1&31] + x[s.rs2&31]
 			case opSUB: // SUB
-				x[rd] = x[s.rs1] - x[s.rs2]
+				x[rd] = x[s.rs1&31] - x[s.rs2&31]
 			case opSLL: // SLL
-				x[rd] = x[s.rs1] << (x[s.rs2] & 63)
+				x[rd] = x[s.rs1&31] << (x[s.rs2&31] & 63)
 			case opSLT: // SLT
-				x[rd] = b2u(int64(x[s.rs1]) < int64(x[s.rs2]))
+				x[rd] = b2u(int64(x[s.rs1&31]) < int64(x[s.rs2&31]))
 			case opSLTU: // SLTU
-				x[rd] = b2u(x[s.rs1] < x[s.rs2])
+				x[rd] = b2u(x[s.rs1&31] < x[s.rs2&31])
 			case opXOR: // XOR
-				x[rd] = x[s.rs1] ^ x[s.rs2]
+				x[rd] = x[s.rs1&31] ^ x[s.rs2&31]
 			case opSRL: // SRL
-				x[rd] = x[s.rs1] >> (x[s.rs2] & 63)
+				x[rd] = x[s.rs1&31] >> (x[s.rs2&31] & 63)
 			case opSRA: // SRA
-				x[rd] = uint64(int64(x[s.rs1]) >> (x[s.rs2] & 63))
+				x[rd] = uint64(int64(x[s.rs1&31]) >> (x[s.rs2&31] & 63))
 			case opOR: // OR
-				x[rd] = x[s.rs1] | x[s.rs2]
+				x[rd] = x[s.rs1&31] | x[s.rs2&31]
 			case opAND: // AND
-				x[rd] = x[s.rs1] & x[s.rs2]
+				x[rd] = x[s.rs1&31] & x[s.rs2&31]
 			case opMUL: // MUL
-				x[rd] = x[s.rs1] * x[s.rs2]
+				x[rd] = x[s.rs1&31] * x[s.rs2&31]
 			case opMULH: // MULH
-				x[rd] = mulh(x[s.rs1], x[s.rs2])
+				x[rd] = mulh(x[s.rs1&31], x[s.rs2&31])
 			case opMULHSU: // MULHSU
-				x[rd] = mulhsu(x[s.rs1], x[s.rs2])
+				x[rd] = mulhsu(x[s.rs1&31], x[s.rs2&31])
 			case opMULHU: // MULHU
-				x[rd], _ = bits.Mul64(x[s.rs1], x[s.rs2])
+				x[rd], _ = bits.Mul64(x[s.rs1&31], x[s.rs2&31])
 			case opDIV: // DIV
-				x[rd] = div(x[s.rs1], x[s.rs2])
+				x[rd] = div(x[s.rs1&31], x[s.rs2&31])
 			case opDIVU: // DIVU
-				x[rd] = divu(x[s.rs1], x[s.rs2])
+				x[rd] = divu(x[s.rs1&31], x[s.rs2&31])
 			case opREM: // REM
-				x[rd] = rem(x[s.rs1], x[s.rs2])
+				x[rd] = rem(x[s.rs1&31], x[s.rs2&31])
 			case opREMU: // REMU
-				x[rd] = remu(x[s.rs1], x[s.rs2])
+				x[rd] = remu(x[s.rs1&31], x[s.rs2&31])
 			case opADDW: // ADDW
-				x[rd] = sext32(uint32(x[s.rs1]) + uint32(x[s.rs2]))
+				x[rd] = sext32(uint32(x[s.rs1&31]) + uint32(x[s.rs2&31]))
 			case opSUBW: // SUBW
-				x[rd] = sext32(uint32(x[s.rs1]) - uint32(x[s.rs2]))
+				x[rd] = sext32(uint32(x[s.rs1&31]) - uint32(x[s.rs2&31]))
 			case opSLLW: // SLLW
-				x[rd] = sext32(uint32(x[s.rs1]) << (x[s.rs2] & 31))
+				x[rd] = sext32(uint32(x[s.rs1&31]) << (x[s.rs2&31] & 31))
 			case opSRLW: // SRLW
-				x[rd] = sext32(uint32(x[s.rs1]) >> (x[s.rs2] & 31))
+				x[rd] = sext32(uint32(x[s.rs1&31]) >> (x[s.rs2&31] & 31))
 			case opSRAW: // SRAW
-				x[rd] = uint64(int64(int32(x[s.rs1]) >> (x[s.rs2] & 31)))
+				x[rd] = uint64(int64(int32(x[s.rs1&31]) >> (x[s.rs2&31] & 31)))
 			case opMULW: // MULW
-				x[rd] = sext32(uint32(x[s.rs1]) * uint32(x[s.rs2]))
+				x[rd] = sext32(uint32(x[s.rs1&31]) * uint32(x[s.rs2&31]))
 			case opDIVW: // DIVW
-				x[rd] = divw(uint32(x[s.rs1]), uint32(x[s.rs2]))
+				x[rd] = divw(uint32(x[s.rs1&31]), uint32(x[s.rs2&31]))
 			case opDIVUW: // DIVUW
-				a, b := uint32(x[s.rs1]), uint32(x[s.rs2])
+				a, b := uint32(x[s.rs1&31]), uint32(x[s.rs2&31])
 				if b == 0 {
 					x[rd] = math.MaxUint64
 				} else {
 					x[rd] = sext32(a / b)
 				}
 			case opREMW: // REMW
-				x[rd] = remw(uint32(x[s.rs1]), uint32(x[s.rs2]))
+				x[rd] = remw(uint32(x[s.rs1&31]), uint32(x[s.rs2&31]))
 			case opREMUW: // REMUW
-				a, b := uint32(x[s.rs1]), uint32(x[s.rs2])
+				a, b := uint32(x[s.rs1&31]), uint32(x[s.rs2&31])
 				if b == 0 {
 					x[rd] = sext32(a)
 				} else {
@@ -322,6 +338,9 @@ func (h *Hart) Run(budget uint64) Exit {
 					goto illegal
 				}
 				x[rd] = old
+			case opDecode: // past the end of memory in its last, partial page
+				cause, tval = CauseFetchAccess, pc
+				goto trap
 			default: // opIllegal
 				goto illegal
 			}
