@@ -1,5 +1,6 @@
 /* A Linux user-mode program that dies of a fault (csr_priv): rvsim and
  * qemu-riscv64 must end it the same way. */
+	.file "csr_priv.S"
 	.globl _start
 _start:
 	li	a0, 1

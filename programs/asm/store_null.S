@@ -1,5 +1,6 @@
 /* A Linux user-mode program that dies of a fault (store_null): rvsim and
  * qemu-riscv64 must end it the same way. */
+	.file "store_null.S"
 	.globl _start
 _start:
 	li	a0, 1

@@ -1,4 +1,7 @@
-/* Self-checking: code written by the guest runs after fence.i. */
+/* Self-checking: code the program writes runs after fence.i, and runs
+ * again as rewritten after another fence.i. */
+	.file "fencei.S"
+#define TEST_NAME "bare_fencei"
 #include "test.h"
 	PROLOGUE
 	TEST(1)
@@ -28,8 +31,35 @@ patch:	nop
 	addi t2, t2, -1
 	bnez t2, 1b
 	EXPECT(a0, 2)
+	TEST(4)			/* generate 64 instructions, run, regenerate, run */
+	li s8, 1		/* round: immediates are i * round */
+1:	la t0, big
+	li t1, 0		/* i */
+	li t2, 64
+2:	mul t3, t1, s8		/* addi a0, a0, i*round: imm<<20 | 0x00050513 */
+	slli t3, t3, 20
+	li t6, 0x00050513
+	or t3, t3, t6
+	slli t6, t1, 2
+	add t6, t6, t0
+	sw t3, 0(t6)
+	addi t1, t1, 1
+	bne t1, t2, 2b
+	li t3, 0x00008067	/* ret */
+	sw t3, 256(t0)
+	fence.i
+	li a0, 0
+	jalr ra, 0(t0)
+	li t3, 2016		/* 0 + 1 + ... + 63 */
+	mul t3, t3, s8
+	EXPECT_REG(a0, t3)
+	addi s8, s8, 1
+	li t3, 4
+	bne s8, t3, 1b
 	j pass
 	EPILOGUE
 	.data
 	.align 2
 code:	.space 16
+	.align 2
+big:	.space 260

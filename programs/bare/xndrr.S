@@ -3,8 +3,9 @@
  * rvsim places at the first page above guest memory (0x90000000 with the
  * default --mem 256M), raises access faults for loads, stores and fetches.
  * The program behaves the same in normal, record and replay mode. */
+	.file "xndrr.S"
+#define TEST_NAME "bare_xndrr"
 #include "test.h"
-#define ILLEGAL(...) ARM; __VA_ARGS__; EXPECT(s6, 1); EXPECT(s2, 2)
 #define ALL(csr) ILLEGAL(csrr a0, csr); ILLEGAL(csrw csr, a1); ILLEGAL(csrrs a0, csr, a1); \
 	ILLEGAL(csrrc a0, csr, zero); ILLEGAL(csrrwi a0, csr, 1); ILLEGAL(csrrsi a0, csr, 0); ILLEGAL(csrrci a0, csr, 3)
 #define NDBUF 0x90000000

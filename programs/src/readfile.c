@@ -8,7 +8,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: readfile PATH\n");
 		return 2;
 	}
-	long fd = sys6(SYS_openat, AT_FDCWD, (long)argv[1], 0, 0, 0, 0);
+	long fd = sys6(SYS_openat, LX_AT_FDCWD, (long)argv[1], 0, 0, 0, 0);
 	if (fd < 0) {
 		printf("openat %s: errno %ld\n", argv[1], -fd);
 		return 2;
