@@ -23,5 +23,7 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 go test -count=1 ./...
+# The packages with goroutines or atomics, under the race detector.
+go test -race -count=1 ./vmm ./logfmt
 # A smoke run of the benchmark harness (the figures are not checked here).
 go run ./scripts/bench -quick > /dev/null

@@ -1,0 +1,72 @@
+package ndbuf
+
+import (
+	"testing"
+
+	"github.com/rvsim/rvsim/csr"
+)
+
+func newUnit(mode Mode, size uint64) *Unit {
+	return New(csr.New(csr.DefaultHost()), mode, 0x90000000, size)
+}
+
+func TestRecordDrain(t *testing.T) {
+	u := newUnit(Record, 3)
+	if u.Mode() != Record || u.Full() || !u.Empty() {
+		t.Fatalf("fresh unit: mode %d full %v empty %v", u.Mode(), u.Full(), u.Empty())
+	}
+	want := []Entry{{KindCycle, 10, 0x100, 1}, {KindTime, 12, 0x104, 2}, {KindSeed, 1 << 57, 0x108, 0x8000abcd}}
+	for _, e := range want {
+		if u.Full() {
+			t.Fatal("full before its capacity")
+		}
+		u.Record(e)
+	}
+	if !u.Full() || u.Pending() != 3 {
+		t.Fatalf("after 3 records: full %v pending %d", u.Full(), u.Pending())
+	}
+	got := u.Drain(nil)
+	if len(got) != 3 || u.Pending() != 0 || u.Full() {
+		t.Fatalf("drain: %d entries, pending %d", len(got), u.Pending())
+	}
+	for i := range want {
+		w := want[i]
+		w.Instret &= posMask // the position keeps the low 56 bits
+		if got[i] != w {
+			t.Errorf("entry %d: got %+v, want %+v", i, got[i], w)
+		}
+	}
+	if u.CSR.Get(csr.Ndhead) != 0 || u.CSR.Get(csr.Ndtail) != 0 {
+		t.Error("drain must reset ndhead and ndtail")
+	}
+}
+
+func TestReplayFill(t *testing.T) {
+	u := newUnit(Replay, 2)
+	in := []Entry{{KindCycle, 5, 0x10, 7}, {KindTime, 6, 0x14, 8}, {KindSeed, 9, 0x18, 9}}
+	if n := u.Fill(in); n != 2 {
+		t.Fatalf("Fill took %d of 3 into a buffer of 2", n)
+	}
+	for i := 0; i < 2; i++ {
+		if u.Empty() {
+			t.Fatalf("empty after %d of 2", i)
+		}
+		e := u.Peek()
+		if !e.Matches(in[i].Kind, in[i].Instret, in[i].PC) || e.Matches(KindSeed, in[i].Instret, in[i].PC) ||
+			e.Matches(in[i].Kind, in[i].Instret+1, in[i].PC) || e.Matches(in[i].Kind, in[i].Instret, in[i].PC+4) {
+			t.Fatalf("entry %d: Matches does not check kind, position and pc", i)
+		}
+		u.Advance()
+	}
+	if !u.Empty() {
+		t.Fatal("not empty after consuming everything")
+	}
+}
+
+func TestKindOf(t *testing.T) {
+	for num, k := range map[uint16]Kind{csr.Cycle: KindCycle, csr.Mcycle: KindCycle, csr.Time: KindTime, csr.Seed: KindSeed, csr.Instret: 0, csr.Minstret: 0, csr.Mstatus: 0} {
+		if KindOf(num) != k {
+			t.Errorf("KindOf(%s) = %v, want %v", csr.Name(num), KindOf(num), k)
+		}
+	}
+}
