@@ -44,11 +44,7 @@ func (a *app) recordCmd() *cobra.Command {
 			if ndBuffer == 0 || ndBuffer > 1<<24 {
 				return fmt.Errorf("--nd-buffer %d: want 1 to %d entries", ndBuffer, 1<<24)
 			}
-			prog, err := vmm.LoadFile(args[0])
-			if err != nil {
-				return err
-			}
-			cfg, err := mf.config(a, prog, args[1:])
+			prog, cfg, err := a.load(&mf, args)
 			if err != nil {
 				return err
 			}

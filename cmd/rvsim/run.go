@@ -31,14 +31,20 @@ func (a *app) runCmd() *cobra.Command {
 	return cmd
 }
 
-// newMachine loads the program named by args[0] and builds its machine with
-// the rest of args as the guest's arguments.
-func (a *app) newMachine(mf *machineFlags, args []string) (*vmm.Machine, error) {
+// load loads the program named by args[0] and makes its configuration
+// with the rest of args as the guest's arguments.
+func (a *app) load(mf *machineFlags, args []string) (*vmm.Program, vmm.Config, error) {
 	prog, err := vmm.LoadFile(args[0])
 	if err != nil {
-		return nil, err
+		return nil, vmm.Config{}, err
 	}
 	cfg, err := mf.config(a, prog, args[1:])
+	return prog, cfg, err
+}
+
+// newMachine builds the machine of load's program and configuration.
+func (a *app) newMachine(mf *machineFlags, args []string) (*vmm.Machine, error) {
+	prog, cfg, err := a.load(mf, args)
 	if err != nil {
 		return nil, err
 	}
