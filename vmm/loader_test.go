@@ -8,8 +8,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Real ELF files built by the cross compiler (scripts/build-programs.sh).
@@ -124,9 +126,22 @@ func TestSegmentsMustFitMemory(t *testing.T) {
 // FuzzParse loads arbitrary bytes as an ELF file and, when they load, runs
 // the program briefly: neither may panic.
 func FuzzParse(f *testing.F) {
-	f.Add(readELF(f, helloELF))
-	f.Add(readELF(f, bareELF))
+	// Small real programs keep the fuzzer fast: a Linux one and a
+	// bare-metal one with tohost.
+	f.Add(readELF(f, filepath.Join("..", "programs", "bin", "load_null.elf")))
+	f.Add(readELF(f, filepath.Join("..", "programs", "bin", "bare_spin.elf")))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// A hang is a bug as much as a panic: fail loudly, with every stack.
+		done := make(chan struct{})
+		defer close(done)
+		go func() {
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				debug.SetTraceback("all")
+				panic("FuzzParse: loading and 2000 instructions did not end in 10 s")
+			}
+		}()
 		p, err := Parse("fuzz.elf", data)
 		if err != nil {
 			return
