@@ -86,6 +86,13 @@ func (f *File) Access(num uint16, priv uint8, op int, src uint64, read, write bo
 	if f.denied(num, priv, write) {
 		return 0, FaultIllegal
 	}
+	return f.AccessChecked(num, op, src, read, write), FaultNone
+}
+
+// AccessChecked is Access for a caller that has already applied the access
+// rules (Denied): the record/replay path, which must check them before it
+// decides anything else.
+func (f *File) AccessChecked(num uint16, op int, src uint64, read, write bool) uint64 {
 	var old uint64
 	if read || op != OpWrite {
 		old = f.read(num)
@@ -100,7 +107,7 @@ func (f *File) Access(num uint16, priv uint8, op int, src uint64, read, write bo
 		}
 		f.write(num, nv)
 	}
-	return old, FaultNone
+	return old
 }
 
 // Denied reports whether a guest access to CSR num at privilege priv (a
@@ -163,6 +170,13 @@ func (f *File) write(num uint16, val uint64) {
 
 // Get returns the value of CSR num as the monitor sees it (no access checks).
 func (f *File) Get(num uint16) uint64 { return f.read(num) }
+
+// Raw returns the stored value of a plain-storage CSR (one without
+// computed reads, such as the Xndrr CSRs) without the dispatch of Get.
+func (f *File) Raw(num uint16) uint64 { return f.v[num] }
+
+// SetRaw stores val in a plain-storage CSR, as Raw reads it.
+func (f *File) SetRaw(num uint16, val uint64) { f.v[num] = val }
 
 // Set stores val in CSR num as the monitor does: no access checks and no
 // write mask, for the registers that are plain storage.

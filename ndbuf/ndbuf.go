@@ -96,7 +96,7 @@ func New(f *csr.File, mode Mode, base, size uint64) *Unit {
 }
 
 // Mode returns the current ndmode.
-func (u *Unit) Mode() Mode { return Mode(u.CSR.Get(csr.Ndmode)) }
+func (u *Unit) Mode() Mode { return Mode(u.CSR.Raw(csr.Ndmode)) }
 
 func (u *Unit) put(i uint64, e Entry) {
 	b := u.Mem[i*EntrySize : i*EntrySize+EntrySize]
@@ -113,34 +113,34 @@ func (u *Unit) get(i uint64) Entry {
 
 // Full reports whether a record would overflow: the hart then raises
 // cause 24 before executing the reading instruction.
-func (u *Unit) Full() bool { return u.CSR.Get(csr.Ndtail) >= u.CSR.Get(csr.Ndsize) }
+func (u *Unit) Full() bool { return u.CSR.Raw(csr.Ndtail) >= u.CSR.Raw(csr.Ndsize) }
 
 // Record appends e at ndtail. The caller has checked Full.
 func (u *Unit) Record(e Entry) {
-	t := u.CSR.Get(csr.Ndtail)
+	t := u.CSR.Raw(csr.Ndtail)
 	u.put(t, e)
-	u.CSR.Set(csr.Ndtail, t+1)
+	u.CSR.SetRaw(csr.Ndtail, t+1)
 }
 
 // Empty reports whether replay has no entry left: the hart then raises
 // cause 25 before executing the reading instruction.
-func (u *Unit) Empty() bool { return u.CSR.Get(csr.Ndhead) >= u.CSR.Get(csr.Ndtail) }
+func (u *Unit) Empty() bool { return u.CSR.Raw(csr.Ndhead) >= u.CSR.Raw(csr.Ndtail) }
 
 // Peek returns the entry at ndhead without consuming it. The caller has
 // checked Empty.
-func (u *Unit) Peek() Entry { return u.get(u.CSR.Get(csr.Ndhead)) }
+func (u *Unit) Peek() Entry { return u.get(u.CSR.Raw(csr.Ndhead)) }
 
 // Advance consumes the entry at ndhead.
-func (u *Unit) Advance() { u.CSR.Set(csr.Ndhead, u.CSR.Get(csr.Ndhead)+1) }
+func (u *Unit) Advance() { u.CSR.SetRaw(csr.Ndhead, u.CSR.Raw(csr.Ndhead)+1) }
 
 // Drain returns the entries [ndhead, ndtail), appended to dst, and resets
 // both pointers: the monitor's handling of cause 24.
 func (u *Unit) Drain(dst []Entry) []Entry {
-	for i, t := u.CSR.Get(csr.Ndhead), u.CSR.Get(csr.Ndtail); i < t; i++ {
+	for i, t := u.CSR.Raw(csr.Ndhead), u.CSR.Raw(csr.Ndtail); i < t; i++ {
 		dst = append(dst, u.get(i))
 	}
-	u.CSR.Set(csr.Ndhead, 0)
-	u.CSR.Set(csr.Ndtail, 0)
+	u.CSR.SetRaw(csr.Ndhead, 0)
+	u.CSR.SetRaw(csr.Ndtail, 0)
 	return dst
 }
 
@@ -148,14 +148,14 @@ func (u *Unit) Drain(dst []Entry) []Entry {
 // ndhead to 0 and ndtail past the last, and returns how many it took: the
 // monitor's handling of cause 25.
 func (u *Unit) Fill(entries []Entry) int {
-	n := min(uint64(len(entries)), u.CSR.Get(csr.Ndsize))
+	n := min(uint64(len(entries)), u.CSR.Raw(csr.Ndsize))
 	for i := uint64(0); i < n; i++ {
 		u.put(i, entries[i])
 	}
-	u.CSR.Set(csr.Ndhead, 0)
-	u.CSR.Set(csr.Ndtail, n)
+	u.CSR.SetRaw(csr.Ndhead, 0)
+	u.CSR.SetRaw(csr.Ndtail, n)
 	return int(n)
 }
 
 // Pending returns how many entries are in the buffer.
-func (u *Unit) Pending() uint64 { return u.CSR.Get(csr.Ndtail) - u.CSR.Get(csr.Ndhead) }
+func (u *Unit) Pending() uint64 { return u.CSR.Raw(csr.Ndtail) - u.CSR.Raw(csr.Ndhead) }

@@ -23,9 +23,9 @@ func (h *Hart) ndAccess(num uint16, priv uint8, op int, src uint64, write bool, 
 		if u.Full() {
 			return 0, ExitNDFull, csr.FaultNone
 		}
-		old, fault := f.Access(num, priv, op, src, true, write)
+		old := f.AccessChecked(num, op, src, true, write)
 		u.Record(ndbuf.Entry{Kind: kind, Instret: ret, PC: pc, Value: old})
-		return old, ExitBudget, fault
+		return old, ExitBudget, csr.FaultNone
 	case ndbuf.Replay:
 		if u.Empty() {
 			return 0, ExitNDEmpty, csr.FaultNone
@@ -36,12 +36,11 @@ func (h *Hart) ndAccess(num uint16, priv uint8, op int, src uint64, write bool, 
 		}
 		u.Advance()
 		if write {
-			f.Access(num, priv, op, src, false, true)
+			f.AccessChecked(num, op, src, false, true)
 		}
 		return e.Value, ExitBudget, csr.FaultNone
 	}
-	old, fault := f.Access(num, priv, op, src, true, write)
-	return old, ExitBudget, fault
+	return f.AccessChecked(num, op, src, true, write), ExitBudget, csr.FaultNone
 }
 
 // ndCause returns the exception cause of an ND exit.
