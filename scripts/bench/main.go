@@ -101,10 +101,11 @@ func main() {
 				r.instret = n
 			}
 			r.runOut = out
-			sr, _, errRec := measure(*bin, append([]string{"record", "--stats", "-o", trace, elf, "--"}, argv...))
-			r.events = statNumber(errRec, "events")
-			if !strings.Contains(errRec, "rvsim: stats: instructions") {
-				r.recordErr = lastLine(errRec)
+			sr, _, errRec := measure(*bin, append([]string{"record", "-o", trace, elf, "--"}, argv...))
+			if _, ins, err := measure(*bin, []string{"inspect", "--json", trace}); !strings.Contains(ins, "total_events") {
+				r.recordErr = lastLine(errRec + err)
+			} else {
+				r.events = jsonNumber(ins, "total_events")
 			}
 			sp, _, errRep := measure(*bin, []string{"replay", elf, trace})
 			if !strings.Contains(errRep, "replay identical") {
@@ -186,6 +187,16 @@ func statNumber(stderr, key string) uint64 {
 		statRE[key] = re
 	}
 	m := re.FindStringSubmatch(stderr)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.ParseUint(m[1], 10, 64)
+	return n
+}
+
+// jsonNumber finds "KEY": N in a JSON text.
+func jsonNumber(js, key string) uint64 {
+	m := regexp.MustCompile(`"` + key + `": (\d+)`).FindStringSubmatch(js)
 	if m == nil {
 		return 0
 	}
