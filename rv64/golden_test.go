@@ -86,6 +86,9 @@ func load(t testing.TB, h *Hart, addr uint64, words ...uint32) {
 		}
 		le.PutUint32(b, w)
 	}
+	// Writing memory from outside the guest is what the monitor does: it
+	// must drop what the hart decoded there.
+	h.Invalidate(addr, uint64(4*len(words)))
 }
 
 // comparedCSRs are checked in every expected state, in addition to the
