@@ -65,7 +65,7 @@ type Writer struct {
 // for the segments and the footer. h.Version is set to Version.
 func NewWriter(w io.Writer, h Header) (*Writer, error) {
 	enc, err := zstd.NewWriter(nil, zstd.WithEncoderCRC(true), zstd.WithEncoderConcurrency(1),
-		zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithWindowSize(maxWindow), zstd.WithLowerEncoderMem(true))
+		zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithWindowSize(maxWindow), zstd.WithLowerEncoderMem(true))
 	if err != nil {
 		return nil, fmt.Errorf("trace header: zstd encoder: %w", err)
 	}
