@@ -135,10 +135,11 @@ type Machine struct {
 	cfg  Config
 	log  *zap.Logger
 
-	linux *linux // Linux user-mode state, nil for bare-metal programs
-	rec   *recorder
-	rep   *replayer
-	stats Stats
+	linux  *linux // Linux user-mode state, nil for bare-metal programs
+	rec    *recorder
+	rep    *replayer
+	stats  Stats
+	events [256]uint64 // events by kind, counted without a map on the hot path
 
 	// replayCap, when hasCap is set, is the instruction count at which
 	// replay must stop: where the recorded run ended, or where an
@@ -216,6 +217,9 @@ func New(prog *Program, cfg Config) (*Machine, error) {
 		h.WatchToHost(prog.ToHost)
 	case KindLinux:
 		if err := m.setupLinux(); err != nil {
+			if m.rec != nil {
+				m.rec.stop()
+			}
 			return nil, fmt.Errorf("load %s: %w", prog.Path, err)
 		}
 	}
@@ -230,6 +234,10 @@ func New(prog *Program, cfg Config) (*Machine, error) {
 func (m *Machine) Run() (Result, error) {
 	start := time.Now()
 	reason, runErr := m.loop()
+	if reason == "" && m.rec != nil {
+		// The simulator failed: keep the segments recorded so far.
+		m.rec.stop()
+	}
 	if reason != "" {
 		var err error
 		if m.rec != nil {
@@ -328,7 +336,19 @@ func (m *Machine) limitError() error {
 }
 
 func (m *Machine) result(start time.Time) Result {
+	m.stats.Events = m.eventCounts()
 	return Result{Status: m.status, Instret: m.Hart.Instret(), Wall: time.Since(start), Stats: m.stats}
+}
+
+// eventCounts returns the events counted so far, by kind name.
+func (m *Machine) eventCounts() map[string]uint64 {
+	c := map[string]uint64{}
+	for k, n := range m.events {
+		if n != 0 {
+			c[logfmt.Kind(k).String()] = n
+		}
+	}
+	return c
 }
 
 func (m *Machine) fault(e rv64.Exit) *FaultError {

@@ -3,6 +3,7 @@ package vmm
 import (
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/rvsim/rvsim/logfmt"
@@ -24,6 +25,11 @@ const (
 
 // recorder is the monitor's side of record mode: it drains the ND buffer,
 // adds the system call results it produces itself, and writes segments.
+//
+// Segments are encoded, compressed and written by one goroutine, so that
+// the guest runs on while the last segment is compressed. At most one
+// segment is being written and one waits for it, besides the one being
+// filled: memory stays bounded.
 type recorder struct {
 	w        *logfmt.Writer
 	pending  []logfmt.Event
@@ -31,6 +37,57 @@ type recorder struct {
 	scratch  []ndbuf.Entry
 	capture  bool // collecting the guest memory a system call writes
 	captured []logfmt.MemWrite
+
+	segs    chan []logfmt.Event // to the writer goroutine
+	free    chan []logfmt.Event // emptied segments coming back
+	done    chan struct{}       // closed when the writer goroutine ends
+	werr    error               // the first write error; read after failed or done
+	failed  atomic.Bool
+	sent    uint64 // segments handed to the writer
+	stopped bool
+}
+
+func newRecorder(w *logfmt.Writer) *recorder {
+	r := &recorder{w: w, segs: make(chan []logfmt.Event, 1), free: make(chan []logfmt.Event, 2), done: make(chan struct{})}
+	go r.writeLoop()
+	return r
+}
+
+// writeLoop writes the segments it is given, in order, until segs closes.
+// After a failure it writes nothing more but keeps taking segments.
+func (r *recorder) writeLoop() {
+	defer close(r.done)
+	seg := uint64(0)
+	for evs := range r.segs {
+		if !r.failed.Load() {
+			if err := r.w.WriteSegment(evs); err != nil {
+				r.werr = fmt.Errorf("record: writing segment %d: %w", seg, err)
+				r.failed.Store(true)
+			}
+		}
+		seg++
+		clear(evs) // drop references to captured data
+		select {
+		case r.free <- evs[:0]:
+		default:
+		}
+	}
+}
+
+// stop hands over what is pending and waits until everything handed over
+// is written (or has failed).
+func (r *recorder) stop() error {
+	if r.stopped {
+		return r.werr
+	}
+	err := r.flush()
+	r.stopped = true
+	close(r.segs)
+	<-r.done
+	if err != nil {
+		return err
+	}
+	return r.werr
 }
 
 // setupRecord turns on the record/replay unit in record mode and writes the
@@ -45,7 +102,7 @@ func (m *Machine) setupRecord(out io.Writer, version string) error {
 	if err != nil {
 		return fmt.Errorf("record: %w", err)
 	}
-	m.rec = &recorder{w: w}
+	m.rec = newRecorder(w)
 	return nil
 }
 
@@ -76,7 +133,7 @@ func (r *recorder) drain(m *Machine) error {
 	r.scratch = m.Hart.ND.Drain(r.scratch[:0])
 	for _, e := range r.scratch {
 		r.pending = append(r.pending, logfmt.Event{Kind: logfmt.Kind(e.Kind), Instret: e.Instret, PC: e.PC, Value: e.Value})
-		m.stats.Events[e.Kind.String()]++
+		m.events[e.Kind]++
 		if len(r.pending) >= segmentEvents {
 			if err := r.flush(); err != nil {
 				return err
@@ -93,7 +150,7 @@ func (r *recorder) add(m *Machine, ev logfmt.Event) error {
 		return err
 	}
 	r.pending = append(r.pending, ev)
-	m.stats.Events[ev.Kind.String()]++
+	m.events[ev.Kind]++
 	for _, w := range ev.Writes {
 		r.bytes += len(w.Data)
 	}
@@ -107,16 +164,23 @@ func (r *recorder) maybeFlush() error {
 	return nil
 }
 
-// flush writes the pending events as one segment.
+// flush hands the pending events to the writer goroutine as one segment.
 func (r *recorder) flush() error {
-	if len(r.pending) == 0 {
+	if r.failed.Load() {
+		return r.werr
+	}
+	if len(r.pending) == 0 || r.stopped {
 		return nil
 	}
-	if err := r.w.WriteSegment(r.pending); err != nil {
-		return fmt.Errorf("record: writing segment %d: %w", r.w.Segments(), err)
+	r.segs <- r.pending
+	r.sent++
+	select {
+	case p := <-r.free:
+		r.pending = p
+	default:
+		r.pending = make([]logfmt.Event, 0, segmentEvents)
 	}
-	clear(r.pending) // drop references to captured data
-	r.pending, r.bytes = r.pending[:0], 0
+	r.bytes = 0
 	return nil
 }
 
@@ -131,14 +195,15 @@ func (r *recorder) ndFull(m *Machine) error {
 // finish drains what is left, writes the last segment and the footer.
 func (r *recorder) finish(m *Machine, reason string) error {
 	if err := r.drain(m); err != nil {
+		r.stop()
 		return err
 	}
-	if err := r.flush(); err != nil {
+	if err := r.stop(); err != nil {
 		return err
 	}
 	f := logfmt.Footer{
 		Instret: m.Hart.Instret(),
-		Events:  m.stats.Events,
+		Events:  m.eventCounts(),
 		Exits:   m.stats.Exits,
 		Status:  m.status,
 		Reason:  reason,

@@ -85,7 +85,7 @@ func (p *replayer) peek(m *Machine) (*logfmt.Event, error) {
 
 func (p *replayer) take(m *Machine) {
 	p.last = p.seg[p.i].Instret
-	m.stats.Events[p.seg[p.i].Kind.String()]++
+	m.events[p.seg[p.i].Kind]++
 	p.i++
 	p.peek(m) // learn early whether the trace ends here
 }
