@@ -37,13 +37,14 @@ func (h *Hart) Run(budget uint64) Exit {
 	}
 
 	// pg is the decoded page pc is in, starting at address pgLo; it is
-	// looked up again when pc leaves it or a store drops it.
+	// looked up again when pc leaves it. A store that drops it moves pgLo
+	// so far from pc that the next fetch looks it up again.
 	var pg *codePage
-	var pgLo uint64
+	pgLo := pc + 1<<pageShift
 
 	for ret < end {
 		idx := pc - pgLo
-		if idx >= 1<<pageShift || pg == nil {
+		if idx >= 1<<pageShift {
 			off := pc - base
 			if off > size-4 {
 				cause, tval = CauseFetchAccess, pc
@@ -183,13 +184,13 @@ func (h *Hart) Run(budget uint64) Exit {
 				// A store into decoded code drops the decoded page.
 				if p := o >> pageShift; code[p] != nil {
 					if code[p] == pg {
-						pg = nil
+						pgLo = npc + 1<<pageShift
 					}
 					code[p] = nil
 				}
 				if p := (o + w - 1) >> pageShift; code[p] != nil {
 					if code[p] == pg {
-						pg = nil
+						pgLo = npc + 1<<pageShift
 					}
 					code[p] = nil
 				}
