@@ -113,7 +113,7 @@ func (h *Hart) Run(budget uint64) Exit {
 					cause, tval = CauseLoadAccess, a
 					goto trap
 				}
-				x[rd] = uint64(int8(mem[o]))
+				x[rd] = uint64(int8(ld8(mem, o)))
 			case opLH: // LH
 				a := x[s.rs1&31] + s.imm
 				o := a - base
@@ -121,7 +121,7 @@ func (h *Hart) Run(budget uint64) Exit {
 					cause, tval = CauseLoadAccess, a
 					goto trap
 				}
-				x[rd] = uint64(int16(le.Uint16(mem[o:])))
+				x[rd] = uint64(int16(ld16(mem, o)))
 			case opLW: // LW
 				a := x[s.rs1&31] + s.imm
 				o := a - base
@@ -129,7 +129,7 @@ func (h *Hart) Run(budget uint64) Exit {
 					cause, tval = CauseLoadAccess, a
 					goto trap
 				}
-				x[rd] = uint64(int32(le.Uint32(mem[o:])))
+				x[rd] = uint64(int32(ld32(mem, o)))
 			case opLD: // LD
 				a := x[s.rs1&31] + s.imm
 				o := a - base
@@ -137,7 +137,7 @@ func (h *Hart) Run(budget uint64) Exit {
 					cause, tval = CauseLoadAccess, a
 					goto trap
 				}
-				x[rd] = le.Uint64(mem[o:])
+				x[rd] = ld64(mem, o)
 			case opLBU: // LBU
 				a := x[s.rs1&31] + s.imm
 				o := a - base
@@ -145,7 +145,7 @@ func (h *Hart) Run(budget uint64) Exit {
 					cause, tval = CauseLoadAccess, a
 					goto trap
 				}
-				x[rd] = uint64(mem[o])
+				x[rd] = uint64(ld8(mem, o))
 			case opLHU: // LHU
 				a := x[s.rs1&31] + s.imm
 				o := a - base
@@ -153,7 +153,7 @@ func (h *Hart) Run(budget uint64) Exit {
 					cause, tval = CauseLoadAccess, a
 					goto trap
 				}
-				x[rd] = uint64(le.Uint16(mem[o:]))
+				x[rd] = uint64(ld16(mem, o))
 			case opLWU: // LWU
 				a := x[s.rs1&31] + s.imm
 				o := a - base
@@ -161,7 +161,7 @@ func (h *Hart) Run(budget uint64) Exit {
 					cause, tval = CauseLoadAccess, a
 					goto trap
 				}
-				x[rd] = uint64(le.Uint32(mem[o:]))
+				x[rd] = uint64(ld32(mem, o))
 			case opSB, opSH, opSW, opSD: // SB SH SW SD
 				a := x[s.rs1&31] + s.imm
 				o := a - base
@@ -173,13 +173,13 @@ func (h *Hart) Run(budget uint64) Exit {
 				v := x[s.rs2&31]
 				switch s.op {
 				case opSB:
-					mem[o] = byte(v)
+					st8(mem, o, uint8(v))
 				case opSH:
-					le.PutUint16(mem[o:], uint16(v))
+					st16(mem, o, uint16(v))
 				case opSW:
-					le.PutUint32(mem[o:], uint32(v))
+					st32(mem, o, uint32(v))
 				default:
-					le.PutUint64(mem[o:], v)
+					st64(mem, o, v)
 				}
 				// A store into decoded code drops the decoded page.
 				if p := o >> pageShift; code[p] != nil {
