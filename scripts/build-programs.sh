@@ -39,7 +39,7 @@ COMMON=("${ARCH[@]}" -static -nostartfiles -fno-pic -fno-stack-protector
 	-Wl,--build-id=none -Wl,--strip-debug -Wall -Wextra -Wno-unused-parameter -Werror)
 RT=runtime
 LINUX=(--specs="$SPECS" "${COMMON[@]}" -O2 -I"$RT" -T"$RT/linux.ld" "$RT/crt0.S" "$RT/sys.c")
-LINUX_ASM=("${COMMON[@]}" -nostdlib -T"$RT/linux-asm.ld")
+LINUX_ASM=("${COMMON[@]}" -nostdlib -I"$RT" -T"$RT/linux-asm.ld")
 BARE=("${COMMON[@]}" -O2 -ffreestanding -nostdlib -I"$RT/bare" -T"$RT/bare/bare.ld"
 	-Wl,--no-warn-rwx-segments)
 

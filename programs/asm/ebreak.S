@@ -1,18 +1,6 @@
 /* A Linux user-mode program that dies of a fault (ebreak): rvsim and
  * qemu-riscv64 must end it the same way. */
-	.file "ebreak.S"
-	.globl _start
-_start:
-	li	a0, 1
-	la	a1, msg
-	la	a2, msgend
-	sub	a2, a2, a1
-	li	a7, 64
-	ecall
+#include "fault.h"
+FAULT_BEGIN(ebreak)
 	ebreak
-	li	a0, 0
-	li	a7, 93
-	ecall
-	.section .rodata
-msg:	.ascii "about to fault: ebreak\n"
-msgend:
+FAULT_END(ebreak)

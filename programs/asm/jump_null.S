@@ -1,19 +1,7 @@
 /* A Linux user-mode program that dies of a fault (jump_null): rvsim and
  * qemu-riscv64 must end it the same way. */
-	.file "jump_null.S"
-	.globl _start
-_start:
-	li	a0, 1
-	la	a1, msg
-	la	a2, msgend
-	sub	a2, a2, a1
-	li	a7, 64
-	ecall
+#include "fault.h"
+FAULT_BEGIN(jump_null)
 	li t0, 0x100
 	jr t0
-	li	a0, 0
-	li	a7, 93
-	ecall
-	.section .rodata
-msg:	.ascii "about to fault: jump_null\n"
-msgend:
+FAULT_END(jump_null)

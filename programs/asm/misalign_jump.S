@@ -3,23 +3,11 @@
  * misaligned exception: SIGBUS, exit status 135 under rvsim. (qemu-riscv64
  * has the C extension and runs the halfword instead, so this program is
  * not cross-checked with it.) */
-	.file "misalign_jump.S"
-	.globl _start
-_start:
-	li	a0, 1
-	la	a1, msg
-	la	a2, msgend
-	sub	a2, a2, a1
-	li	a7, 64
-	ecall
+#include "fault.h"
+FAULT_BEGIN(misalign_jump)
 	la	t0, 1f
 	jalr	ra, 2(t0)
 1:	li	a0, 0		/* not reached */
 	li	a7, 93
 	ecall
-	li	a0, 0
-	li	a7, 93
-	ecall
-	.section .rodata
-msg:	.ascii "about to fault: misalign_jump\n"
-msgend:
+FAULT_END(misalign_jump)

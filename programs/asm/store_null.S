@@ -1,19 +1,7 @@
 /* A Linux user-mode program that dies of a fault (store_null): rvsim and
  * qemu-riscv64 must end it the same way. */
-	.file "store_null.S"
-	.globl _start
-_start:
-	li	a0, 1
-	la	a1, msg
-	la	a2, msgend
-	sub	a2, a2, a1
-	li	a7, 64
-	ecall
+#include "fault.h"
+FAULT_BEGIN(store_null)
 	li t0, 8
 	sd a0, 0(t0)
-	li	a0, 0
-	li	a7, 93
-	ecall
-	.section .rodata
-msg:	.ascii "about to fault: store_null\n"
-msgend:
+FAULT_END(store_null)
