@@ -38,23 +38,7 @@ var benchLoop = []string{
 // BenchmarkRunLoop reports the simulation speed on benchLoop in millions
 // of instructions per second; one op is one instruction.
 func BenchmarkRunLoop(b *testing.B) {
-	h := newTestHart(b)
-	prog(b, h, testPC, benchLoop...)
-	b.ReportAllocs()
-	b.ResetTimer()
-	left := uint64(b.N)
-	for left > 0 {
-		n := min(left, 1<<24)
-		if e := h.Run(n); e.Kind != ExitBudget {
-			b.Fatalf("exit %s at %#x", e.Kind.testName(), e.PC)
-		}
-		left -= n
-	}
-	b.StopTimer()
-	if h.Instret() != uint64(b.N) {
-		b.Fatalf("retired %d, want %d", h.Instret(), b.N)
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds()/1e6, "MIPS")
+	benchProgram(b, newTestHart(b), benchLoop...)
 }
 
 // decodeWords is a mix of instruction formats for BenchmarkDecode.
