@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"debug/elf"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -110,8 +111,8 @@ func Parse(name string, data []byte) (p *Program, err error) {
 		return nil, fmt.Errorf("load %s: offset 16: type %v, want ET_EXEC (a static executable): %w", name, f.Type, ErrForeign)
 	}
 	p = &Program{Path: name, SHA256: sha256.Sum256(data), Entry: f.Entry}
-	phoff := le64(data, 32)
-	p.Phent, p.Phnum = uint64(le16(data, 54)), uint64(len(f.Progs))
+	phoff := binary.LittleEndian.Uint64(data[32:])
+	p.Phent, p.Phnum = uint64(binary.LittleEndian.Uint16(data[54:])), uint64(len(f.Progs))
 	for i, ph := range f.Progs {
 		switch ph.Type {
 		case elf.PT_INTERP, elf.PT_DYNAMIC:
@@ -205,14 +206,4 @@ func (p *Program) findHTIF(f *elf.File) error {
 		return fmt.Errorf("fromhost at %#x is not an aligned doubleword inside a loaded segment: %w", p.FromHost, ErrLayout)
 	}
 	return nil
-}
-
-func le16(b []byte, off int) uint16 { return uint16(b[off]) | uint16(b[off+1])<<8 }
-
-func le64(b []byte, off int) uint64 {
-	var v uint64
-	for i := 7; i >= 0; i-- {
-		v = v<<8 | uint64(b[off+i])
-	}
-	return v
 }

@@ -2,6 +2,7 @@ package vmm
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -353,10 +354,17 @@ func (m *Machine) eventCounts() map[string]uint64 {
 
 func (m *Machine) fault(e rv64.Exit) *FaultError {
 	fe := &FaultError{Cause: e.Cause, Tval: e.Tval, PC: e.PC, Status: 128 + faultSignal(e.Cause)}
-	if b, ok := m.Hart.Mem.Slice(e.PC, 4); ok {
-		fe.Insn, fe.InsnOK = uint32(b[0])|uint32(b[1])<<8|uint32(b[2])<<16|uint32(b[3])<<24, true
-	}
+	fe.Insn, fe.InsnOK = m.insnAt(e.PC)
 	return fe
+}
+
+// insnAt returns the instruction word at pc, for messages.
+func (m *Machine) insnAt(pc uint64) (uint32, bool) {
+	b, ok := m.guest(pc, 4)
+	if !ok {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint32(b), true
 }
 
 func (m *Machine) exit(status int) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/rvsim/rvsim/csr"
 	"github.com/rvsim/rvsim/logfmt"
 	"github.com/rvsim/rvsim/ndbuf"
 	"github.com/rvsim/rvsim/rv64"
@@ -98,7 +99,7 @@ func isCSREvent(k logfmt.Kind) bool {
 // next in the trace, up to the next event the monitor itself answers.
 func (p *replayer) ndEmpty(m *Machine, e rv64.Exit) error {
 	u := m.Hart.ND
-	size := int(m.Hart.CSR.Get(0x7C2))
+	size := int(m.Hart.CSR.Get(csr.Ndsize))
 	p.scratch = p.scratch[:0]
 	for len(p.scratch) < size {
 		ev, err := p.peek(m)
@@ -249,10 +250,9 @@ var errEarlyEnd = map[string]error{
 
 // insnText disassembles the instruction at pc for messages.
 func (m *Machine) insnText(pc uint64) string {
-	b, ok := m.guest(pc, 4)
+	w, ok := m.insnAt(pc)
 	if !ok {
 		return "not in memory"
 	}
-	w := uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
 	return rv64.Disasm(w, pc)
 }
