@@ -17,6 +17,14 @@
 #error define TEST_NAME before including test.h
 #endif
 
+/* gp and sp as the C runtime sets them, for calling C from a test. */
+#define C_ENV \
+	.option push; \
+	.option norelax; \
+	la gp, __global_pointer$; \
+	.option pop; \
+	la sp, __stack_top
+
 #define TEST(n) li s11, n
 #define EXPECT(reg, val) li t5, val; bne reg, t5, fail
 #define EXPECT_REG(reg, other) bne reg, other, fail
@@ -39,11 +47,7 @@
 	.section .text.start, "ax"; \
 	.globl _start; \
 _start: \
-	.option push; \
-	.option norelax; \
-	la gp, __global_pointer$; \
-	.option pop; \
-	la sp, __stack_top; \
+	C_ENV; \
 	la t0, trap_handler; \
 	csrw mtvec, t0; \
 	li s6, 0; \
@@ -55,11 +59,7 @@ pass: \
 	li s6, 0; \
 	ENTER_MACHINE(pass_m); \
 pass_m: \
-	.option push; \
-	.option norelax; \
-	la gp, __global_pointer$; \
-	.option pop; \
-	la sp, __stack_top; \
+	C_ENV; \
 	la a0, test_name; \
 	call bare_test_pass; \
 fail: \
@@ -69,11 +69,7 @@ fail: \
 	li s6, 0; \
 	ENTER_MACHINE(fail_m); \
 fail_m: \
-	.option push; \
-	.option norelax; \
-	la gp, __global_pointer$; \
-	.option pop; \
-	la sp, __stack_top; \
+	C_ENV; \
 	la a0, test_name; \
 	mv a1, s11; \
 	mv a2, s8; \
