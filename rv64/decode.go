@@ -81,6 +81,14 @@ const (
 	opMRET
 	opWFI
 	opCSR // CSRRW CSRRS CSRRC CSRRWI CSRRSI CSRRCI; funct3 in insn
+
+	// Forms with rd = x0, so that no instruction writes x0 and Run needs
+	// no per-instruction reset of it.
+	opNOP // an instruction whose only effect is writing x0
+	opJ   // JAL x0: a jump that links nothing
+	opJR  // JALR x0: an indirect jump that links nothing (ret, jr)
+	opLX0 // a load into x0: it still faults; funct3 in insn gives the width
+	opEnd // not an instruction: the block ends before this slot
 )
 
 // slot is one decoded instruction.
@@ -96,8 +104,9 @@ const (
 	pageSlots = 1 << pageShift / 4
 )
 
-// codePage is the decode cache of one 4 KiB page of guest memory.
-type codePage [pageSlots]slot
+// codePage is the decode cache of one 4 KiB page of guest memory, and one
+// more slot, always opEnd, where a block that runs off the page ends.
+type codePage [pageSlots + 1]slot
 
 // decode turns an instruction word into a slot (unprivileged specification,
 // chapters 2, 5, 7, 13; privileged specification, chapter 3.3).
@@ -194,6 +203,18 @@ func decode(in Insn) slot {
 			s.op = opWFI
 		}
 	}
+	if s.rd == 0 {
+		switch {
+		case s.op == opJAL:
+			s.op = opJ
+		case s.op == opJALR:
+			s.op = opJR
+		case s.op >= opLB && s.op <= opLWU:
+			s.op = opLX0
+		case s.op == opLUI || s.op == opAUIPC || s.op >= opADDI && s.op <= opREMUW:
+			s.op = opNOP
+		}
+	}
 	return s
 }
 
@@ -205,7 +226,8 @@ func (h *Hart) decodePage(pn uint64) *codePage {
 	p := new(codePage)
 	mem := h.Mem.Data
 	start := pn << pageShift
-	for i := range p {
+	p[pageSlots].op = opEnd
+	for i := range pageSlots {
 		if o := start + uint64(i)*4; o+4 <= uint64(len(mem)) {
 			p[i] = decode(Insn(le.Uint32(mem[o:])))
 		}

@@ -15,372 +15,481 @@ var le = binary.LittleEndian
 // exit happens, and returns why it stopped. It never panics, allocates or
 // returns an error: every guest behaviour is an architectural trap or an
 // Exit value.
+//
+// Instructions run in blocks: from a fetch to the next taken branch or
+// jump, the end of the page, or the end of the budget. Inside a block the
+// pc is the slot index i within the page, and instret is counted once per
+// block; both are made exact wherever an instruction can observe them or
+// an exit or trap happens.
 func (h *Hart) Run(budget uint64) Exit {
-	x := &h.X
 	pc := h.PC
-	priv := h.Priv
 	ret := h.CSR.Instret
-	end := ret + budget
-	if end < ret {
-		end = math.MaxUint64
+	h.end = ret + budget
+	if h.end < ret {
+		h.end = math.MaxUint64
+	}
+	h.near = 0
+	if h.end > pageSlots {
+		h.near = h.end - pageSlots
 	}
 	mem := h.Mem.Data
 	base := h.Mem.Base
 	size := uint64(len(mem))
-	watchLo, watchLen := h.watchLo, h.watchLen
 	var cause, tval uint64
 
-	code := h.code
-	if code == nil {
+	if h.code == nil {
 		h.decodePage(0)
-		code = h.code
 	}
 
-	// pg is the decoded page pc is in, starting at address pgLo; it is
-	// looked up again when pc leaves it. A store that drops it moves pgLo
-	// so far from pc that the next fetch looks it up again.
-	var pg *codePage
-	pgLo := pc + 1<<pageShift
-
-	for ret < end {
-		idx := pc - pgLo
-		if idx >= 1<<pageShift {
-			off := pc - base
-			if off > size-4 {
-				cause, tval = CauseFetchAccess, pc
-				goto trap
-			}
-			pn := off >> pageShift
-			if pg = code[pn]; pg == nil {
-				pg = h.decodePage(pn)
-			}
-			pgLo = base + pn<<pageShift
-			idx = pc - pgLo
+	var (
+		pg   *codePage // the decoded page of the block
+		pgLo uint64    // its address
+		i    uint64    // the slot index of the instruction being run
+		rb   uint64    // instret of slot 0: slot i retires as instruction rb+i
+	)
+outer:
+	for ret < h.end {
+		off := pc - base
+		if off > size-4 {
+			cause, tval = CauseFetchAccess, pc
+			goto trap
 		}
-		{
-			s := &pg[idx>>2&(pageSlots-1)]
+		pg = h.code[off>>pageShift]
+		if pg == nil {
+			pg = h.decodePage(off >> pageShift)
+		}
+		pgLo = pc - off&(1<<pageShift-1)
+		i = off >> 2 & (pageSlots - 1)
+		rb = ret - i
+		if ret >= h.near {
+			h.limit(pg, i, ret)
+		}
+		for {
+			s := &pg[i]
 			rd := s.rd & 31 // the masks let the compiler drop bounds checks
-			npc := pc + 4
 			switch s.op {
 			case opLUI: // LUI
-				x[rd] = s.imm
+				h.X[rd] = s.imm
 			case opAUIPC: // AUIPC
-				x[rd] = pc + s.imm
+				h.X[rd] = pgLo + i<<2 + s.imm
 			case opJAL: // JAL
-				t := pc + s.imm
+				t := pgLo + i<<2 + s.imm
 				if t&3 != 0 {
 					cause, tval = CauseMisalignedFetch, t
-					goto trap
+					goto fault
 				}
-				x[rd] = npc
-				npc = t
+				h.X[rd] = pgLo + i<<2 + 4
+				pc = t
+				goto jump
+			case opJ: // JAL x0
+				pc = pgLo + i<<2 + s.imm
+				if pc&3 != 0 {
+					cause, tval = CauseMisalignedFetch, pc
+					goto fault
+				}
+				goto jump
 			case opJALR: // JALR
-				t := (x[s.rs1&31] + s.imm) &^ 1
+				t := (h.X[s.rs1&31] + s.imm) &^ 1
 				if t&3 != 0 {
 					cause, tval = CauseMisalignedFetch, t
-					goto trap
+					goto fault
 				}
-				x[rd] = npc
-				npc = t
+				h.X[rd] = pgLo + i<<2 + 4
+				pc = t
+				goto jump
+			case opJR: // JALR x0
+				pc = (h.X[s.rs1&31] + s.imm) &^ 1
+				if pc&3 != 0 {
+					cause, tval = CauseMisalignedFetch, pc
+					goto fault
+				}
+				goto jump
 			case opBEQ: // BEQ
-				if x[s.rs1&31] == x[s.rs2&31] {
+				if h.X[s.rs1&31] == h.X[s.rs2&31] {
 					goto taken
 				}
 			case opBNE: // BNE
-				if x[s.rs1&31] != x[s.rs2&31] {
+				if h.X[s.rs1&31] != h.X[s.rs2&31] {
 					goto taken
 				}
 			case opBLT: // BLT
-				if int64(x[s.rs1&31]) < int64(x[s.rs2&31]) {
+				if int64(h.X[s.rs1&31]) < int64(h.X[s.rs2&31]) {
 					goto taken
 				}
 			case opBGE: // BGE
-				if int64(x[s.rs1&31]) >= int64(x[s.rs2&31]) {
+				if int64(h.X[s.rs1&31]) >= int64(h.X[s.rs2&31]) {
 					goto taken
 				}
 			case opBLTU: // BLTU
-				if x[s.rs1&31] < x[s.rs2&31] {
+				if h.X[s.rs1&31] < h.X[s.rs2&31] {
 					goto taken
 				}
 			case opBGEU: // BGEU
-				if x[s.rs1&31] >= x[s.rs2&31] {
+				if h.X[s.rs1&31] >= h.X[s.rs2&31] {
 					goto taken
 				}
 			case opLB: // LB
-				a := x[s.rs1&31] + s.imm
+				a := h.X[s.rs1&31] + s.imm
 				o := a - base
 				if o > size-1 {
 					cause, tval = CauseLoadAccess, a
-					goto trap
+					goto fault
 				}
-				x[rd] = uint64(int8(ld8(mem, o)))
+				h.X[rd] = uint64(int8(ld8(mem, o)))
 			case opLH: // LH
-				a := x[s.rs1&31] + s.imm
+				a := h.X[s.rs1&31] + s.imm
 				o := a - base
 				if o > size-2 {
 					cause, tval = CauseLoadAccess, a
-					goto trap
+					goto fault
 				}
-				x[rd] = uint64(int16(ld16(mem, o)))
+				h.X[rd] = uint64(int16(ld16(mem, o)))
 			case opLW: // LW
-				a := x[s.rs1&31] + s.imm
+				a := h.X[s.rs1&31] + s.imm
 				o := a - base
 				if o > size-4 {
 					cause, tval = CauseLoadAccess, a
-					goto trap
+					goto fault
 				}
-				x[rd] = uint64(int32(ld32(mem, o)))
+				h.X[rd] = uint64(int32(ld32(mem, o)))
 			case opLD: // LD
-				a := x[s.rs1&31] + s.imm
+				a := h.X[s.rs1&31] + s.imm
 				o := a - base
 				if o > size-8 {
 					cause, tval = CauseLoadAccess, a
-					goto trap
+					goto fault
 				}
-				x[rd] = ld64(mem, o)
+				h.X[rd] = ld64(mem, o)
 			case opLBU: // LBU
-				a := x[s.rs1&31] + s.imm
+				a := h.X[s.rs1&31] + s.imm
 				o := a - base
 				if o > size-1 {
 					cause, tval = CauseLoadAccess, a
-					goto trap
+					goto fault
 				}
-				x[rd] = uint64(ld8(mem, o))
+				h.X[rd] = uint64(ld8(mem, o))
 			case opLHU: // LHU
-				a := x[s.rs1&31] + s.imm
+				a := h.X[s.rs1&31] + s.imm
 				o := a - base
 				if o > size-2 {
 					cause, tval = CauseLoadAccess, a
-					goto trap
+					goto fault
 				}
-				x[rd] = uint64(ld16(mem, o))
+				h.X[rd] = uint64(ld16(mem, o))
 			case opLWU: // LWU
-				a := x[s.rs1&31] + s.imm
+				a := h.X[s.rs1&31] + s.imm
 				o := a - base
 				if o > size-4 {
 					cause, tval = CauseLoadAccess, a
-					goto trap
+					goto fault
 				}
-				x[rd] = uint64(ld32(mem, o))
-			case opSB, opSH, opSW, opSD: // SB SH SW SD
-				a := x[s.rs1&31] + s.imm
+				h.X[rd] = uint64(ld32(mem, o))
+			case opLX0: // a load into x0: only its fault remains
+				a := h.X[s.rs1&31] + s.imm
+				if a-base > size-uint64(1)<<(s.insn.Funct3()&3) {
+					cause, tval = CauseLoadAccess, a
+					goto fault
+				}
+			case opSB: // SB
+				a := h.X[s.rs1&31] + s.imm
 				o := a - base
-				w := uint64(1) << (s.op - opSB)
-				if o > size-w {
+				if o > size-1 {
 					cause, tval = CauseStoreAccess, a
-					goto trap
+					goto fault
 				}
-				v := x[s.rs2&31]
-				switch s.op {
-				case opSB:
-					st8(mem, o, uint8(v))
-				case opSH:
-					st16(mem, o, uint16(v))
-				case opSW:
-					st32(mem, o, uint32(v))
-				default:
-					st64(mem, o, v)
+				st8(mem, o, uint8(h.X[s.rs2&31]))
+				if h.code[o>>pageShift] != nil || a-h.watchLo < h.watchLen {
+					tval = 1
+					goto stored
 				}
-				// A store into decoded code drops the decoded page.
-				if p := o >> pageShift; code[p] != nil {
-					if code[p] == pg {
-						pgLo = npc + 1<<pageShift
-					}
-					code[p] = nil
+			case opSH: // SH
+				a := h.X[s.rs1&31] + s.imm
+				o := a - base
+				if o > size-2 {
+					cause, tval = CauseStoreAccess, a
+					goto fault
 				}
-				if p := (o + w - 1) >> pageShift; code[p] != nil {
-					if code[p] == pg {
-						pgLo = npc + 1<<pageShift
-					}
-					code[p] = nil
+				st16(mem, o, uint16(h.X[s.rs2&31]))
+				if h.code[o>>pageShift] != nil || h.code[(o+1)>>pageShift] != nil || a-h.watchLo < h.watchLen {
+					tval = 2
+					goto stored
 				}
-				if a-watchLo < watchLen {
-					ret++
-					h.PC, h.Priv, h.CSR.Instret = npc, priv, ret
-					return Exit{Kind: ExitHost, PC: npc}
+			case opSW: // SW
+				a := h.X[s.rs1&31] + s.imm
+				o := a - base
+				if o > size-4 {
+					cause, tval = CauseStoreAccess, a
+					goto fault
+				}
+				st32(mem, o, uint32(h.X[s.rs2&31]))
+				if h.code[o>>pageShift] != nil || h.code[(o+3)>>pageShift] != nil || a-h.watchLo < h.watchLen {
+					tval = 4
+					goto stored
+				}
+			case opSD: // SD
+				a := h.X[s.rs1&31] + s.imm
+				o := a - base
+				if o > size-8 {
+					cause, tval = CauseStoreAccess, a
+					goto fault
+				}
+				st64(mem, o, h.X[s.rs2&31])
+				if h.code[o>>pageShift] != nil || h.code[(o+7)>>pageShift] != nil || a-h.watchLo < h.watchLen {
+					tval = 8
+					goto stored
 				}
 			case opADDI: // ADDI
-				x[rd] = x[s.rs1&31] + s.imm
+				h.X[rd] = h.X[s.rs1&31] + s.imm
 			case opSLTI: // SLTI
-				x[rd] = b2u(int64(x[s.rs1&31]) < int64(s.imm))
+				h.X[rd] = b2u(int64(h.X[s.rs1&31]) < int64(s.imm))
 			case opSLTIU: // SLTIU
-				x[rd] = b2u(x[s.rs1&31] < s.imm)
+				h.X[rd] = b2u(h.X[s.rs1&31] < s.imm)
 			case opXORI: // XORI
-				x[rd] = x[s.rs1&31] ^ s.imm
+				h.X[rd] = h.X[s.rs1&31] ^ s.imm
 			case opORI: // ORI
-				x[rd] = x[s.rs1&31] | s.imm
+				h.X[rd] = h.X[s.rs1&31] | s.imm
 			case opANDI: // ANDI
-				x[rd] = x[s.rs1&31] & s.imm
+				h.X[rd] = h.X[s.rs1&31] & s.imm
 			case opSLLI: // SLLI
-				x[rd] = x[s.rs1&31] << s.imm
+				h.X[rd] = h.X[s.rs1&31] << s.imm
 			case opSRLI: // SRLI
-				x[rd] = x[s.rs1&31] >> s.imm
+				h.X[rd] = h.X[s.rs1&31] >> s.imm
 			case opSRAI: // SRAI
-				x[rd] = uint64(int64(x[s.rs1&31]) >> s.imm)
+				h.X[rd] = uint64(int64(h.X[s.rs1&31]) >> s.imm)
 			case opADDIW: // ADDIW
-				x[rd] = sext32(uint32(x[s.rs1&31] + s.imm))
+				h.X[rd] = sext32(uint32(h.X[s.rs1&31] + s.imm))
 			case opSLLIW: // SLLIW
-				x[rd] = sext32(uint32(x[s.rs1&31]) << s.imm)
+				h.X[rd] = sext32(uint32(h.X[s.rs1&31]) << s.imm)
 			case opSRLIW: // SRLIW
-				x[rd] = sext32(uint32(x[s.rs1&31]) >> s.imm)
+				h.X[rd] = sext32(uint32(h.X[s.rs1&31]) >> s.imm)
 			case opSRAIW: // SRAIW
-				x[rd] = uint64(int64(int32(x[s.rs1&31]) >> s.imm))
+				h.X[rd] = uint64(int64(int32(h.X[s.rs1&31]) >> s.imm))
 			case opADD: // ADD
-				x[rd] = x[s.rs1&31] + x[s.rs2&31]
+				h.X[rd] = h.X[s.rs1&31] + h.X[s.rs2&31]
 			case opSUB: // SUB
-				x[rd] = x[s.rs1&31] - x[s.rs2&31]
+				h.X[rd] = h.X[s.rs1&31] - h.X[s.rs2&31]
 			case opSLL: // SLL
-				x[rd] = x[s.rs1&31] << (x[s.rs2&31] & 63)
+				h.X[rd] = h.X[s.rs1&31] << (h.X[s.rs2&31] & 63)
 			case opSLT: // SLT
-				x[rd] = b2u(int64(x[s.rs1&31]) < int64(x[s.rs2&31]))
+				h.X[rd] = b2u(int64(h.X[s.rs1&31]) < int64(h.X[s.rs2&31]))
 			case opSLTU: // SLTU
-				x[rd] = b2u(x[s.rs1&31] < x[s.rs2&31])
+				h.X[rd] = b2u(h.X[s.rs1&31] < h.X[s.rs2&31])
 			case opXOR: // XOR
-				x[rd] = x[s.rs1&31] ^ x[s.rs2&31]
+				h.X[rd] = h.X[s.rs1&31] ^ h.X[s.rs2&31]
 			case opSRL: // SRL
-				x[rd] = x[s.rs1&31] >> (x[s.rs2&31] & 63)
+				h.X[rd] = h.X[s.rs1&31] >> (h.X[s.rs2&31] & 63)
 			case opSRA: // SRA
-				x[rd] = uint64(int64(x[s.rs1&31]) >> (x[s.rs2&31] & 63))
+				h.X[rd] = uint64(int64(h.X[s.rs1&31]) >> (h.X[s.rs2&31] & 63))
 			case opOR: // OR
-				x[rd] = x[s.rs1&31] | x[s.rs2&31]
+				h.X[rd] = h.X[s.rs1&31] | h.X[s.rs2&31]
 			case opAND: // AND
-				x[rd] = x[s.rs1&31] & x[s.rs2&31]
+				h.X[rd] = h.X[s.rs1&31] & h.X[s.rs2&31]
 			case opMUL: // MUL
-				x[rd] = x[s.rs1&31] * x[s.rs2&31]
+				h.X[rd] = h.X[s.rs1&31] * h.X[s.rs2&31]
 			case opMULH: // MULH
-				x[rd] = mulh(x[s.rs1&31], x[s.rs2&31])
+				h.X[rd] = mulh(h.X[s.rs1&31], h.X[s.rs2&31])
 			case opMULHSU: // MULHSU
-				x[rd] = mulhsu(x[s.rs1&31], x[s.rs2&31])
+				h.X[rd] = mulhsu(h.X[s.rs1&31], h.X[s.rs2&31])
 			case opMULHU: // MULHU
-				x[rd], _ = bits.Mul64(x[s.rs1&31], x[s.rs2&31])
+				h.X[rd], _ = bits.Mul64(h.X[s.rs1&31], h.X[s.rs2&31])
 			case opDIV: // DIV
-				x[rd] = div(x[s.rs1&31], x[s.rs2&31])
+				h.X[rd] = div(h.X[s.rs1&31], h.X[s.rs2&31])
 			case opDIVU: // DIVU
-				x[rd] = divu(x[s.rs1&31], x[s.rs2&31])
+				h.X[rd] = divu(h.X[s.rs1&31], h.X[s.rs2&31])
 			case opREM: // REM
-				x[rd] = rem(x[s.rs1&31], x[s.rs2&31])
+				h.X[rd] = rem(h.X[s.rs1&31], h.X[s.rs2&31])
 			case opREMU: // REMU
-				x[rd] = remu(x[s.rs1&31], x[s.rs2&31])
+				h.X[rd] = remu(h.X[s.rs1&31], h.X[s.rs2&31])
 			case opADDW: // ADDW
-				x[rd] = sext32(uint32(x[s.rs1&31]) + uint32(x[s.rs2&31]))
+				h.X[rd] = sext32(uint32(h.X[s.rs1&31]) + uint32(h.X[s.rs2&31]))
 			case opSUBW: // SUBW
-				x[rd] = sext32(uint32(x[s.rs1&31]) - uint32(x[s.rs2&31]))
+				h.X[rd] = sext32(uint32(h.X[s.rs1&31]) - uint32(h.X[s.rs2&31]))
 			case opSLLW: // SLLW
-				x[rd] = sext32(uint32(x[s.rs1&31]) << (x[s.rs2&31] & 31))
+				h.X[rd] = sext32(uint32(h.X[s.rs1&31]) << (h.X[s.rs2&31] & 31))
 			case opSRLW: // SRLW
-				x[rd] = sext32(uint32(x[s.rs1&31]) >> (x[s.rs2&31] & 31))
+				h.X[rd] = sext32(uint32(h.X[s.rs1&31]) >> (h.X[s.rs2&31] & 31))
 			case opSRAW: // SRAW
-				x[rd] = uint64(int64(int32(x[s.rs1&31]) >> (x[s.rs2&31] & 31)))
+				h.X[rd] = uint64(int64(int32(h.X[s.rs1&31]) >> (h.X[s.rs2&31] & 31)))
 			case opMULW: // MULW
-				x[rd] = sext32(uint32(x[s.rs1&31]) * uint32(x[s.rs2&31]))
+				h.X[rd] = sext32(uint32(h.X[s.rs1&31]) * uint32(h.X[s.rs2&31]))
 			case opDIVW: // DIVW
-				x[rd] = divw(uint32(x[s.rs1&31]), uint32(x[s.rs2&31]))
+				h.X[rd] = divw(uint32(h.X[s.rs1&31]), uint32(h.X[s.rs2&31]))
 			case opDIVUW: // DIVUW
-				a, b := uint32(x[s.rs1&31]), uint32(x[s.rs2&31])
+				a, b := uint32(h.X[s.rs1&31]), uint32(h.X[s.rs2&31])
 				if b == 0 {
-					x[rd] = math.MaxUint64
+					h.X[rd] = math.MaxUint64
 				} else {
-					x[rd] = sext32(a / b)
+					h.X[rd] = sext32(a / b)
 				}
 			case opREMW: // REMW
-				x[rd] = remw(uint32(x[s.rs1&31]), uint32(x[s.rs2&31]))
+				h.X[rd] = remw(uint32(h.X[s.rs1&31]), uint32(h.X[s.rs2&31]))
 			case opREMUW: // REMUW
-				a, b := uint32(x[s.rs1&31]), uint32(x[s.rs2&31])
+				a, b := uint32(h.X[s.rs1&31]), uint32(h.X[s.rs2&31])
 				if b == 0 {
-					x[rd] = sext32(a)
+					h.X[rd] = sext32(a)
 				} else {
-					x[rd] = sext32(a % b)
+					h.X[rd] = sext32(a % b)
 				}
+			case opNOP: // any instruction that only writes x0
 			case opFENCE: // FENCE, FENCE.I: stores already drop decoded code
 			case opECALL: // ECALL
 				cause, tval = CauseEcallU, 0
-				if priv == csr.PrivM {
+				if h.Priv == csr.PrivM {
 					cause = CauseEcallM
 				}
-				goto trap
+				goto fault
 			case opEBREAK: // EBREAK
-				cause, tval = CauseBreakpoint, pc
-				goto trap
+				cause, tval = CauseBreakpoint, pgLo+i<<2
+				goto fault
 			case opMRET: // MRET
-				if priv != csr.PrivM {
+				if h.Priv != csr.PrivM {
 					goto illegal
 				}
-				npc, priv = h.CSR.Mret()
+				pc, h.Priv = h.CSR.Mret()
+				ret = rb + i + 1
+				continue outer
 			case opWFI: // WFI: no interrupt sources, so it completes at once
-				if priv != csr.PrivM && h.CSR.Get(csr.Mstatus)&csr.MstatusTW != 0 {
+				if h.Priv != csr.PrivM && h.CSR.Get(csr.Mstatus)&csr.MstatusTW != 0 {
 					goto illegal
 				}
 			case opCSR: // CSRRW CSRRS CSRRC CSRRWI CSRRSI CSRRCI
 				in := s.insn
 				f3 := in.Funct3()
 				rs1 := in.Rs1()
-				src := x[rs1]
+				src := h.X[rs1]
 				if f3 >= 5 {
 					src = uint64(rs1)
 				}
 				op := int(f3 & 3)
 				f := h.CSR
-				f.Instret = ret
+				f.Instret = rb + i
 				num := in.CSR()
 				read, write := op != csr.OpWrite || rd != 0, op == csr.OpWrite || rs1 != 0
 				var old uint64
 				var fault csr.Fault
 				if h.ND != nil && read && ndbuf.KindOf(num) != 0 {
 					var k ExitKind
-					old, k, fault = h.ndAccess(num, priv, op, src, write, pc, ret)
+					pc = pgLo + i<<2
+					old, k, fault = h.ndAccess(num, h.Priv, op, src, write, pc, f.Instret)
 					if k != ExitBudget {
-						h.PC, h.Priv = pc, priv
+						h.PC = pc
+						h.unlimit()
 						return Exit{Kind: k, Cause: ndCause(k), Tval: uint64(ndbuf.KindOf(num)), PC: pc}
 					}
 				} else {
-					old, fault = f.Access(num, priv, op, src, read, write)
+					old, fault = f.Access(num, h.Priv, op, src, read, write)
 				}
 				if fault != csr.FaultNone {
 					goto illegal
 				}
-				x[rd] = old
+				h.X[rd] = old
+				h.X[0] = 0
 			case opDecode: // past the end of memory in its last, partial page
-				cause, tval = CauseFetchAccess, pc
-				goto trap
+				cause, tval = CauseFetchAccess, pgLo+i<<2
+				goto fault
+			case opEnd: // the end of the page, or of the budget: slot i does not run
+				goto ended
 			default: // opIllegal
 				goto illegal
 			}
-			goto retire
-		taken: // a taken branch
-			npc = pc + s.imm
-			if npc&3 != 0 {
-				cause, tval = CauseMisalignedFetch, npc
-				goto trap
-			}
-		retire:
-			x[0] = 0
-			pc = npc
-			ret++
+			i++
 			continue
-		illegal:
-			cause, tval = CauseIllegal, uint64(s.insn)
+
+		taken: // a taken branch at slot i
+			pc = pgLo + i<<2 + s.imm
+			if pc&3 != 0 {
+				cause, tval = CauseMisalignedFetch, pc
+				goto fault
+			}
+		jump: // slot i retired and transferred control to pc
+			ret = rb + i + 1
+			if t := pc - pgLo; t < 1<<pageShift {
+				// The target is in this page: a new block starts there.
+				i = t >> 2
+				rb = ret - i
+				if ret >= h.near {
+					h.limit(pg, i, ret)
+				}
+				continue
+			}
+			continue outer
 		}
-	trap:
-		if priv == csr.PrivU && h.UserTrapsExit {
-			h.PC, h.Priv, h.CSR.Instret = pc, priv, ret
+	ended: // the block ran to the end of its page or of the budget
+		ret = rb + i
+		pc = pgLo + i<<2
+		continue
+
+	stored: // a store of tval bytes at slot i may have hit decoded code or tohost
+		ret = rb + i + 1
+		pc = pgLo + i<<2 + 4
+		{
+			s := &pg[i]
+			a := h.X[s.rs1&31] + s.imm
+			o := a - base
+			// A store into decoded code drops the decoded page; if that is
+			// the page running, the block ends here and the page is
+			// decoded again from memory.
+			h.code[o>>pageShift] = nil
+			h.code[(o+tval-1)>>pageShift] = nil
+			if a-h.watchLo < h.watchLen {
+				h.PC, h.CSR.Instret = pc, ret
+				h.unlimit()
+				return Exit{Kind: ExitHost, PC: pc}
+			}
+		}
+		continue
+
+	illegal: // slot i is an illegal instruction
+		cause, tval = CauseIllegal, uint64(pg[i].insn)
+	fault: // slot i raised cause with tval
+		ret = rb + i
+		pc = pgLo + i<<2
+	trap: // the instruction at pc raised cause with tval; ret counts those before it
+		if h.Priv == csr.PrivU && h.UserTrapsExit {
+			h.PC, h.CSR.Instret = pc, ret
 			kind := ExitTrap
 			if cause == CauseEcallU {
 				kind = ExitEcall
 			}
+			h.unlimit()
 			return Exit{Kind: kind, Cause: cause, Tval: tval, PC: pc}
 		}
 		vec := h.CSR.Get(csr.Mtvec) &^ 3
-		if vec-base > size-4 || (priv == csr.PrivM && pc == vec) {
+		if vec-base > size-4 || (h.Priv == csr.PrivM && pc == vec) {
 			// No handler can run: it is outside memory, or its first
 			// instruction is the one that trapped.
-			h.PC, h.Priv, h.CSR.Instret = pc, priv, ret
+			h.PC, h.CSR.Instret = pc, ret
+			h.unlimit()
 			return Exit{Kind: ExitTrap, Cause: cause, Tval: tval, PC: pc}
 		}
-		pc = h.CSR.TrapEnter(cause, tval, pc, priv)
-		priv = csr.PrivM
+		pc = h.CSR.TrapEnter(cause, tval, pc, h.Priv)
+		h.Priv = csr.PrivM
 	}
-	h.PC, h.Priv, h.CSR.Instret = pc, priv, ret
+	h.unlimit()
+	h.PC, h.CSR.Instret = pc, ret
 	return Exit{Kind: ExitBudget, PC: pc}
+}
+
+// limit makes the block starting at slot i of pg stop when the budget ends,
+// if it ends within the page: it turns the slot where the budget runs out
+// into opEnd until the next block starts or Run returns. Blocks make this
+// check only within a page's worth of instructions of the end (h.near), so
+// the loop itself never compares against the budget.
+func (h *Hart) limit(pg *codePage, i, ret uint64) {
+	h.unlimit()
+	if left := h.end - ret; left < pageSlots-i {
+		h.stop = &pg[i+left]
+		h.stopOp = h.stop.op
+		h.stop.op = opEnd
+	}
+}
+
+// unlimit undoes limit.
+func (h *Hart) unlimit() {
+	if h.stop != nil {
+		h.stop.op = h.stopOp
+		h.stop = nil
+	}
 }
 
 func b2u(b bool) uint64 {

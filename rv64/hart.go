@@ -110,6 +110,11 @@ type Hart struct {
 	watchLo, watchLen uint64 // stores into [watchLo, watchLo+watchLen) exit
 
 	code []*codePage // decode cache, one entry per page of Mem
+	end  uint64      // the instret at which the current Run's budget ends
+	near uint64      // end less a page of slots: blocks from here on check end
+
+	stop   *slot // the slot limit turned into opEnd, or nil
+	stopOp op    // its real op
 }
 
 // New returns a hart in M-mode at pc 0 with memory mem and CSR file f.
