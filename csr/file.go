@@ -117,9 +117,17 @@ func (f *File) Denied(num uint16, priv uint8, write bool) bool { return f.denied
 // denied applies the access rules of the privileged specification (section
 // 2.1) and of Zicntr, Zkr and Xndrr.
 func (f *File) denied(num uint16, priv uint8, write bool) bool {
-	info, ok := Lookup(num)
+	if num >= Cycle && num <= Instret && !write {
+		// The common case, a counter read (recorded ones among them):
+		// Zicntr makes it depend on mcounteren alone.
+		return priv < PrivM && f.v[Mcounteren]>>(num-Cycle)&1 == 0
+	}
+	if int(num) >= numberSpace {
+		return true
+	}
+	info := &table[num]
 	switch {
-	case !ok, info.Monitor, priv < MinPriv(num), write && ReadOnly(num):
+	case info.Name == "", info.Monitor, priv < MinPriv(num), write && ReadOnly(num):
 		return true
 	}
 	if num >= Cycle && num <= Hpmcounter3+hpmCount-1 && priv < PrivM {

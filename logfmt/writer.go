@@ -71,22 +71,23 @@ func NewWriter(w io.Writer, h Header) (*Writer, error) {
 	}
 	tw := &Writer{w: w, enc: enc}
 	h.Version = Version
-	if err := tw.meta(magicHeader, headerTag, h); err != nil {
-		return nil, fmt.Errorf("trace header: %w", err)
+	if err := tw.meta(magicHeader, headerTag, h, "header (frame 0)"); err != nil {
+		return nil, err
 	}
 	return tw, nil
 }
 
 // meta writes a skippable frame: magic, size, then the payload: tag,
-// version, JSON, CRC-32C of the payload before it.
-func (w *Writer) meta(magic uint32, tag string, v any) error {
+// version, JSON, CRC-32C of the payload before it. what names the frame
+// for errors.
+func (w *Writer) meta(magic uint32, tag string, v any, what string) error {
 	js, err := json.Marshal(v)
 	if err != nil {
-		return err
+		return fmt.Errorf("trace %s: %w", what, err)
 	}
 	size := len(tag) + 4 + len(js) + 4
 	if size > MaxMeta {
-		return fmt.Errorf("%d bytes of metadata exceed the limit of %d", size, MaxMeta)
+		return fmt.Errorf("trace %s: %d bytes of metadata exceed the limit of %d", what, size, MaxMeta)
 	}
 	p := make([]byte, 0, 8+size)
 	p = binary.LittleEndian.AppendUint32(p, magic)
@@ -95,11 +96,13 @@ func (w *Writer) meta(magic uint32, tag string, v any) error {
 	p = binary.LittleEndian.AppendUint32(p, Version)
 	p = append(p, js...)
 	p = binary.LittleEndian.AppendUint32(p, crc32.Checksum(p[8:], castagnoli))
-	return w.write(p)
+	return w.write(p, what)
 }
 
-// write writes one whole frame; a failure is sticky.
-func (w *Writer) write(p []byte) error {
+// write writes one whole frame, which what names for errors (e.g. "segment
+// 2 (frame 3)"); a failure is sticky. The error says which frame could not
+// be written, at which offset, how much of it was, and why.
+func (w *Writer) write(p []byte, what string) error {
 	if w.err != nil {
 		return w.err
 	}
@@ -109,7 +112,11 @@ func (w *Writer) write(p []byte) error {
 		err = io.ErrShortWrite
 	}
 	if err != nil {
-		w.err = fmt.Errorf("writing the trace at offset %d: %w", w.bytes-uint64(n), err)
+		part := ""
+		if n > 0 {
+			part = fmt.Sprintf(" (%d of its %d bytes written)", n, len(p))
+		}
+		w.err = fmt.Errorf("writing trace %s at offset %d%s: %w", what, w.bytes-uint64(n), part, err)
 	}
 	return w.err
 }
@@ -149,7 +156,7 @@ func (w *Writer) WriteSegment(events []Event) error {
 	if len(w.frame) > MaxFrame {
 		return fmt.Errorf("trace segment %d: a frame of %d bytes exceeds the limit of %d", w.segments, len(w.frame), MaxFrame)
 	}
-	if err := w.write(w.frame); err != nil {
+	if err := w.write(w.frame, fmt.Sprintf("segment %d (frame %d)", w.segments, w.segments+1)); err != nil {
 		return err
 	}
 	w.instret = events[len(events)-1].Instret
@@ -163,10 +170,10 @@ func (w *Writer) WriteSegment(events []Event) error {
 // Close writes the footer frame, with f.Segments set to the number of
 // segments written. f.Instret must not be lower than the last event's
 // instruction count. It does not close the underlying writer. A second
-// Close does nothing.
+// Close does nothing more and returns the first one's write error, if any.
 func (w *Writer) Close(f Footer) error {
 	if w.closed {
-		return nil
+		return w.err
 	}
 	if w.err != nil {
 		return w.err
@@ -176,8 +183,8 @@ func (w *Writer) Close(f Footer) error {
 	}
 	w.closed = true
 	f.Segments = w.segments
-	if err := w.meta(magicFooter, footerTag, f); err != nil {
-		return fmt.Errorf("trace footer: %w", err)
+	if err := w.meta(magicFooter, footerTag, f, fmt.Sprintf("footer (frame %d)", w.segments+1)); err != nil {
+		return err
 	}
 	return nil
 }

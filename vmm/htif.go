@@ -1,6 +1,9 @@
 package vmm
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"fmt"
+)
 
 // HTIF (host-target interface) as Spike and the RISC-V test suites use it:
 // the guest writes a command to tohost, the host answers in fromhost.
@@ -41,7 +44,12 @@ func (m *Machine) htif() {
 func (m *Machine) htifSyscall(addr uint64) {
 	args, ok := m.guestWrite(addr, 64)
 	if !ok {
-		m.log.Warn("HTIF system call block outside guest memory")
+		// Nowhere to put a result: the guest sees fromhost set and its
+		// block unchanged. One warning a run, however often it tries.
+		if !m.warnedHTIF {
+			m.warnedHTIF = true
+			m.log.Warn(fmt.Sprintf("HTIF system call block at %#x is outside guest memory: ignored", addr))
+		}
 		return
 	}
 	a := func(i int) uint64 { return binary.LittleEndian.Uint64(args[8*i:]) }

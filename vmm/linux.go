@@ -2,13 +2,9 @@ package vmm
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path"
-	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -57,17 +53,26 @@ const (
 
 // Linux errno values.
 const (
+	ePERM        = 1
 	eNOENT       = 2
+	eSRCH        = 3
+	eNXIO        = 6
 	eBADF        = 9
 	eNOMEM       = 12
 	eACCES       = 13
 	eFAULT       = 14
+	eNODEV       = 19
+	eNOTDIR      = 20
 	eISDIR       = 21
 	eINVAL       = 22
+	eNFILE       = 23
+	eMFILE       = 24
 	eNOTTY       = 25
 	eSPIPE       = 29
+	eRANGE       = 34
 	eNAMETOOLONG = 36
 	eNOSYS       = 38
+	eLOOP        = 40
 )
 
 // Auxiliary vector tags.
@@ -100,6 +105,25 @@ const (
 	maxInput = 1 << 20
 	atFDCWD  = -100
 	guestPID = 1
+	// maxFiles is the most descriptors the guest may hold open
+	// (RLIMIT_NOFILE, soft and hard): the host's descriptors are the
+	// monitor's, not the guest's to exhaust.
+	maxFiles = 1024
+	// userEnd is the end of Linux's user address space on riscv64 with
+	// Sv39 (TASK_SIZE): a zero-length buffer anywhere below it is valid,
+	// as access_ok has it, because nothing is accessed.
+	userEnd = 1 << 38
+	// maxWarned is how many unsupported system call numbers are warned
+	// about one by one; after that one warning says that the rest are not.
+	maxWarned = 16
+)
+
+// Resource limits of prlimit64.
+const (
+	rlimitStack  = 3
+	rlimitNofile = 7
+	rlimNlimits  = 16
+	rlimInfinity = ^uint64(0)
 )
 
 // linux is the state of the Linux user-mode personality.
@@ -109,10 +133,16 @@ type linux struct {
 	mmapTop       uint64
 	maps          []mapping // anonymous mappings, sorted by address
 	files         map[int]*guestFile
-	nextFD        int
 	root          *os.Root // files the guest may read; nil for none
 	warned        map[uint64]bool
+	warnedMany    bool
 	warnedOOM     bool
+
+	// Signals are never delivered; the actions and the mask are kept so
+	// that rt_sigaction and rt_sigprocmask answer as Linux would.
+	sigact  [65][sigactionSize]byte
+	sigmask uint64
+	rlimit  [rlimNlimits][2]uint64 // soft and hard limits reported by prlimit64
 }
 
 // outOfMemory warns, once a run, that the guest asked for more memory than
@@ -129,10 +159,12 @@ func (m *Machine) outOfMemory(call string, n uint64) {
 type mapping struct{ lo, hi uint64 }
 
 type guestFile struct {
-	f    *os.File // nil for the standard streams
-	r    io.Reader
-	w    io.Writer
-	name string
+	f     *os.File // nil for the standard streams and replayed files
+	r     io.Reader
+	w     io.Writer
+	name  string
+	isDir bool   // a directory below --fs, usable as openat's dirfd
+	rel   string // its path below the --fs root
 }
 
 func (m *Machine) setupLinux() error {
@@ -142,6 +174,9 @@ func (m *Machine) setupLinux() error {
 	// The monitor, as the kernel, lets user mode read every counter and seed.
 	h.CSR.Set(csr.Mcounteren, 7)
 	h.CSR.Set(csr.Mseccfg, csr.MseccfgUSEED)
+	// Under Linux, which has S-mode, wfi in U-mode is an illegal
+	// instruction (privileged specification, 3.1.6.5): mstatus.TW says so.
+	h.CSR.Set(csr.Mstatus, h.CSR.Get(csr.Mstatus)|csr.MstatusTW)
 
 	mem := &h.Mem
 	stackSize := min(uint64(8<<20), mem.Size()/8) &^ (PageSize - 1)
@@ -149,9 +184,13 @@ func (m *Machine) setupLinux() error {
 		brkStart: pageUp(m.Prog.High()),
 		mmapTop:  mem.End() - stackSize,
 		files:    map[int]*guestFile{},
-		nextFD:   3,
 		warned:   map[uint64]bool{},
 	}
+	for i := range l.rlimit {
+		l.rlimit[i] = [2]uint64{rlimInfinity, rlimInfinity}
+	}
+	l.rlimit[rlimitStack][0] = stackSize
+	l.rlimit[rlimitNofile] = [2]uint64{maxFiles, maxFiles}
 	l.brk, l.mmapLow = l.brkStart, l.mmapTop
 	if l.brkStart >= l.mmapTop {
 		return fmt.Errorf("program ends at %#x, leaving no room for heap and stack below %#x (raise --mem): %w", l.brkStart, mem.End(), ErrLayout)
@@ -254,7 +293,7 @@ var recordedSyscalls = map[uint64]bool{
 func (m *Machine) syscall() error {
 	h := m.Hart
 	x := &h.X
-	nr, a0, a1, a2, a3, a4 := x[17], x[10], x[11], x[12], x[13], x[14]
+	nr, a0, a1, a2, a3, a4, a5 := x[17], x[10], x[11], x[12], x[13], x[14], x[15]
 	l := m.linux
 	recorded := recordedSyscalls[nr]
 	if m.rep != nil && recorded {
@@ -276,21 +315,21 @@ func (m *Machine) syscall() error {
 	var r uint64
 	switch nr {
 	case sysRead:
-		r = m.sysRead(int64(a0), a1, a2)
+		r = m.sysRead(a0, a1, a2)
 	case sysWrite:
-		r = m.sysWrite(int64(a0), a1, a2)
+		r = m.sysWrite(a0, a1, a2)
 	case sysReadv, sysWritev:
-		r = m.sysVector(nr == sysWritev, int64(a0), a1, a2)
+		r = m.sysVector(nr == sysWritev, a0, a1, a2)
 	case sysOpenat:
-		r = m.sysOpenat(int64(a0), a1, a2)
+		r = m.sysOpenat(int32(a0), a1, a2)
 	case sysClose:
-		r = m.sysClose(int64(a0))
+		r = m.sysClose(a0)
 	case sysLseek:
-		r = m.sysLseek(int64(a0), int64(a1), int(a2))
+		r = m.sysLseek(a0, int64(a1), a2)
 	case sysFstat:
-		r = m.sysFstat(int64(a0), a1)
+		r = m.sysFstat(a0, a1)
 	case sysIoctl:
-		if _, ok := l.files[int(int32(a0))]; !ok {
+		if m.file(a0) == nil {
 			r = errno(eBADF)
 		} else {
 			r = errno(eNOTTY)
@@ -300,31 +339,40 @@ func (m *Machine) syscall() error {
 	case sysBrk:
 		r = m.sysBrk(a0)
 	case sysMmap:
-		r = m.sysMmap(a0, a1, a2, a3, int64(a4))
+		r = m.sysMmap(a0, a1, a2, a3, a4, a5)
 	case sysMunmap:
 		r = m.sysMunmap(a0, a1)
 	case sysMprotect:
-		r = 0
+		r = m.sysMprotect(a0, a1, a2)
 	case sysClockGettime:
-		r = m.sysClockGettime(int64(a0), a1)
+		r = m.sysClockGettime(int32(a0), a1)
 	case sysGettimeofday:
 		r = m.sysGettimeofday(a0, a1)
 	case sysGetrandom:
-		r = m.sysGetrandom(a0, a1)
+		r = m.sysGetrandom(a0, a1, a2)
 	case sysUname:
 		r = m.sysUname(a0)
 	case sysGetcwd:
 		r = m.sysGetcwd(a0, a1)
+	case sysNanosleep:
+		r = m.sysNanosleep(a0)
+	case sysSigaction:
+		r = m.sysSigaction(int32(a0), a1, a2, a3)
+	case sysSigprocmask:
+		r = m.sysSigprocmask(uint32(a0), a1, a2, a3)
+	case sysPrlimit64:
+		r = m.sysPrlimit(int32(a0), uint32(a1), a2, a3)
+	case sysSetRobustList:
+		r = 0
+		if a1 != robustListHeadSize {
+			r = errno(eINVAL)
+		}
 	case sysSetTidAddress, sysGetpid, sysGettid:
 		r = guestPID
-	case sysGetppid, sysGetuid, sysGeteuid, sysGetgid, sysGetegid, sysSetRobustList,
-		sysSigaction, sysSigprocmask, sysSchedYield, sysNanosleep, sysPrlimit64:
+	case sysGetppid, sysGetuid, sysGeteuid, sysGetgid, sysGetegid, sysSchedYield:
 		r = 0
 	default:
-		if !l.warned[nr] {
-			l.warned[nr] = true
-			m.log.Warn("unsupported system call, returning -ENOSYS", zap.Uint64("nr", nr), zap.String("pc", fmt.Sprintf("%#x", h.PC)))
-		}
+		m.unsupported(nr)
 		r = errno(eNOSYS)
 	}
 	if m.rec != nil && recorded {
@@ -340,249 +388,40 @@ func (m *Machine) syscall() error {
 	return nil
 }
 
+// unsupported warns about an unsupported system call, once per number for
+// the first maxWarned numbers and then once for all the others, so that a
+// guest calling every number cannot flood the log or grow the monitor.
+func (m *Machine) unsupported(nr uint64) {
+	l := m.linux
+	switch {
+	case l.warned[nr]:
+	case len(l.warned) < maxWarned:
+		l.warned[nr] = true
+		m.log.Warn("unsupported system call, returning -ENOSYS", zap.Uint64("nr", nr), zap.String("pc", fmt.Sprintf("%#x", m.Hart.PC)))
+	case !l.warnedMany:
+		l.warnedMany = true
+		m.log.Warn(fmt.Sprintf("more than %d unsupported system call numbers: no more warnings", maxWarned), zap.Uint64("nr", nr), zap.String("pc", fmt.Sprintf("%#x", m.Hart.PC)))
+	}
+}
+
 // guest returns guest memory [addr, addr+n) for the monitor to read, or
-// false if any of it is outside.
-func (m *Machine) guest(addr, n uint64) ([]byte, bool) { return m.Hart.Mem.Slice(addr, n) }
+// false if any of it is outside. A zero-length range is valid at any user
+// address: Linux accesses nothing there.
+func (m *Machine) guest(addr, n uint64) ([]byte, bool) {
+	if n == 0 {
+		return nil, addr < userEnd
+	}
+	return m.Hart.Mem.Slice(addr, n)
+}
 
 // guestWrite returns guest memory [addr, addr+n) for the monitor to write:
 // the hart forgets any instructions it decoded there.
 func (m *Machine) guestWrite(addr, n uint64) ([]byte, bool) {
-	b, ok := m.Hart.Mem.Slice(addr, n)
-	if ok {
+	b, ok := m.guest(addr, n)
+	if ok && n > 0 {
 		m.Hart.Invalidate(addr, n)
 	}
 	return b, ok
-}
-
-func (m *Machine) file(fd int64) *guestFile {
-	if fd < 0 || fd > 1<<20 {
-		return nil
-	}
-	return m.linux.files[int(fd)]
-}
-
-func (m *Machine) sysRead(fd int64, buf, n uint64) uint64 {
-	f := m.file(fd)
-	if f == nil || f.r == nil {
-		return errno(eBADF)
-	}
-	n = min(n, maxInput)
-	b, ok := m.guestWrite(buf, n)
-	if !ok {
-		return errno(eFAULT)
-	}
-	got, err := readSome(f.r, b)
-	if got == 0 && err != nil && !errors.Is(err, io.EOF) {
-		return errno(ioErrno(err))
-	}
-	m.noteWrite(buf, uint64(got))
-	return uint64(got)
-}
-
-// readSome reads what is available, as read(2) does, without waiting to
-// fill b.
-func readSome(r io.Reader, b []byte) (int, error) {
-	if len(b) == 0 {
-		return 0, nil
-	}
-	for {
-		n, err := r.Read(b)
-		if n > 0 || err != nil {
-			return n, err
-		}
-	}
-}
-
-func ioErrno(err error) int {
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return eNOENT
-	case errors.Is(err, fs.ErrPermission):
-		return eACCES
-	case strings.Contains(err.Error(), "is a directory"):
-		return eISDIR
-	case strings.Contains(err.Error(), "escapes"):
-		return eACCES // a path or link that leads outside --fs
-	}
-	return eINVAL
-}
-
-func (m *Machine) sysWrite(fd int64, buf, n uint64) uint64 {
-	f := m.file(fd)
-	if f == nil || f.w == nil {
-		return errno(eBADF)
-	}
-	n = min(n, maxIO)
-	b, ok := m.guest(buf, n)
-	if !ok {
-		return errno(eFAULT)
-	}
-	w, err := f.w.Write(b)
-	if err != nil && w == 0 {
-		return errno(eINVAL)
-	}
-	return uint64(w)
-}
-
-// sysVector is readv and writev.
-func (m *Machine) sysVector(write bool, fd int64, iov, cnt uint64) uint64 {
-	if cnt > maxIovcnt {
-		return errno(eINVAL)
-	}
-	vec, ok := m.guest(iov, 16*cnt)
-	if !ok {
-		return errno(eFAULT)
-	}
-	var total uint64
-	for i := uint64(0); i < cnt; i++ {
-		base := binary.LittleEndian.Uint64(vec[16*i:])
-		n := binary.LittleEndian.Uint64(vec[16*i+8:])
-		if n == 0 {
-			continue
-		}
-		var r uint64
-		if write {
-			r = m.sysWrite(fd, base, n)
-		} else {
-			r = m.sysRead(fd, base, n)
-		}
-		if int64(r) < 0 {
-			if total > 0 {
-				return total
-			}
-			return r
-		}
-		total += r
-		if r < n {
-			break
-		}
-	}
-	return total
-}
-
-// cString reads a NUL-terminated string from guest memory.
-func (m *Machine) cString(addr uint64) (string, uint64) {
-	var sb strings.Builder
-	for i := uint64(0); i < maxPath; i++ {
-		b, ok := m.guest(addr+i, 1)
-		if !ok {
-			return "", errno(eFAULT)
-		}
-		if b[0] == 0 {
-			return sb.String(), 0
-		}
-		sb.WriteByte(b[0])
-	}
-	return "", errno(eNAMETOOLONG)
-}
-
-func (m *Machine) sysOpenat(dirfd int64, pathAddr, flags uint64) uint64 {
-	p, e := m.cString(pathAddr)
-	if e != 0 {
-		return e
-	}
-	l := m.linux
-	if p == "" {
-		return errno(eNOENT)
-	}
-	if !strings.HasPrefix(p, "/") && int32(dirfd) != atFDCWD {
-		return errno(eBADF) // directory descriptors are not supported
-	}
-	if l.root == nil {
-		return errno(eNOENT) // no directory was granted: the guest sees no files
-	}
-	const accMode, oCreat, oTrunc = 3, 0o100, 0o1000
-	if flags&accMode != 0 || flags&(oCreat|oTrunc) != 0 {
-		return errno(eACCES) // read-only access
-	}
-	rel := strings.TrimPrefix(path.Clean("/"+p), "/")
-	if rel == "" {
-		rel = "."
-	}
-	f, err := l.root.Open(rel)
-	if err != nil {
-		return errno(ioErrno(err))
-	}
-	fd := l.nextFD
-	for l.files[fd] != nil {
-		fd++
-	}
-	l.files[fd] = &guestFile{f: f, r: f, name: p}
-	return uint64(fd)
-}
-
-func (m *Machine) sysClose(fd int64) uint64 {
-	f := m.file(fd)
-	if f == nil {
-		return errno(eBADF)
-	}
-	if f.f != nil {
-		f.f.Close()
-	}
-	delete(m.linux.files, int(fd))
-	return 0
-}
-
-func (m *Machine) sysLseek(fd, off int64, whence int) uint64 {
-	f := m.file(fd)
-	if f == nil {
-		return errno(eBADF)
-	}
-	if f.f == nil {
-		return errno(eSPIPE)
-	}
-	if whence > 2 {
-		return errno(eINVAL)
-	}
-	n, err := f.f.Seek(off, whence)
-	if err != nil {
-		return errno(eINVAL)
-	}
-	return uint64(n)
-}
-
-// sysFstat writes a struct stat of riscv64 Linux (asm-generic, 128 bytes).
-func (m *Machine) sysFstat(fd int64, buf uint64) uint64 {
-	f := m.file(fd)
-	if f == nil {
-		return errno(eBADF)
-	}
-	b, ok := m.guestWrite(buf, 128)
-	if !ok {
-		return errno(eFAULT)
-	}
-	var st [128]byte
-	put32 := func(off int, v uint32) { binary.LittleEndian.PutUint32(st[off:], v) }
-	put64 := func(off int, v uint64) { binary.LittleEndian.PutUint64(st[off:], v) }
-	const sIFCHR, sIFREG, sIFDIR = 0o020000, 0o100000, 0o040000
-	put32(20, 1)           // st_nlink
-	put32(56, PageSize)    // st_blksize
-	put64(8, uint64(fd)+1) // st_ino
-	if f.f == nil {
-		put32(16, sIFCHR|0o620)
-	} else {
-		fi, err := f.f.Stat()
-		if err != nil {
-			return errno(ioErrno(err))
-		}
-		mode := uint32(fi.Mode().Perm())
-		if fi.IsDir() {
-			mode |= sIFDIR
-		} else {
-			mode |= sIFREG
-		}
-		put32(16, mode)
-		put64(48, uint64(fi.Size()))
-		put64(64, uint64(fi.Size()+511)/512)
-		mt := fi.ModTime()
-		for _, off := range []int{72, 88, 104} { // atime, mtime, ctime
-			put64(off, uint64(mt.Unix()))
-			put64(off+8, uint64(mt.Nanosecond()))
-		}
-	}
-	copy(b, st[:])
-	m.noteWrite(buf, 128)
-	return 0
 }
 
 func (m *Machine) sysBrk(addr uint64) uint64 {
@@ -602,10 +441,22 @@ func (m *Machine) sysBrk(addr uint64) uint64 {
 	return l.brk
 }
 
-func (m *Machine) sysMmap(addr, length, prot, flags uint64, fd int64) uint64 {
-	const mapPrivate, mapFixed, mapAnonymous = 0x02, 0x10, 0x20
-	if length == 0 || flags&mapAnonymous == 0 || flags&mapFixed != 0 || flags&mapPrivate == 0 {
-		return errno(eINVAL) // only private anonymous mappings at an address of the monitor's choice
+// sysMmap maps anonymous memory at an address of the monitor's choice, in
+// the checks' order of Linux. With one process and no fork, a shared
+// anonymous mapping is a private one. Files cannot be mapped.
+func (m *Machine) sysMmap(addr, length, prot, flags, fd, off uint64) uint64 {
+	const mapType, mapFixed, mapAnonymous = 0x03, 0x10, 0x20
+	if off%PageSize != 0 {
+		return errno(eINVAL)
+	}
+	if flags&mapAnonymous == 0 {
+		if m.file(fd) == nil {
+			return errno(eBADF)
+		}
+		return errno(eNODEV) // no file supports mapping
+	}
+	if length == 0 || flags&mapFixed != 0 {
+		return errno(eINVAL) // MAP_FIXED is not supported
 	}
 	l := m.linux
 	n := pageUp(length)
@@ -623,6 +474,9 @@ func (m *Machine) sysMmap(addr, length, prot, flags uint64, fd int64) uint64 {
 	if lo < n || lo-n < pageUp(l.brk) {
 		m.outOfMemory("mmap", n)
 		return errno(eNOMEM)
+	}
+	if flags&mapType == 0 {
+		return errno(eINVAL) // neither shared nor private
 	}
 	start := lo - n
 	m.insertMap(mapping{start, start + n})
@@ -643,11 +497,11 @@ func (m *Machine) insertMap(mp mapping) {
 
 func (m *Machine) sysMunmap(addr, length uint64) uint64 {
 	l := m.linux
-	if addr%PageSize != 0 || length == 0 {
+	if addr%PageSize != 0 || length == 0 || addr > userEnd {
 		return errno(eINVAL)
 	}
 	hi := addr + pageUp(length)
-	if hi < addr {
+	if hi < addr || hi > userEnd {
 		return errno(eINVAL)
 	}
 	var kept []mapping
@@ -674,6 +528,30 @@ func (m *Machine) sysMunmap(addr, length uint64) uint64 {
 	return 0
 }
 
+// sysMprotect accepts any protection of guest memory (the monitor does not
+// enforce page protections) after Linux's checks of its arguments.
+func (m *Machine) sysMprotect(addr, length, prot uint64) uint64 {
+	const protValid, protGrowsDown, protGrowsUp = 0xf, 0x01000000, 0x02000000
+	grows := prot & (protGrowsDown | protGrowsUp)
+	if grows == protGrowsDown|protGrowsUp || addr%PageSize != 0 {
+		return errno(eINVAL)
+	}
+	if length == 0 {
+		return 0
+	}
+	n := pageUp(length)
+	if n < length || addr+n <= addr {
+		return errno(eNOMEM)
+	}
+	if prot&^(protValid|grows) != 0 {
+		return errno(eINVAL)
+	}
+	if !m.Hart.Mem.Contains(addr, n) {
+		return errno(eNOMEM) // not mapped
+	}
+	return 0
+}
+
 // Clocks of clock_gettime.
 const (
 	clockRealtime       = 0
@@ -684,16 +562,22 @@ const (
 	clockRealtimeCoarse = 5
 	clockMonoCoarse     = 6
 	clockBoottime       = 7
+	clockTAI            = 11
 )
 
 var processStart = time.Now()
 
-func (m *Machine) sysClockGettime(clk int64, tp uint64) uint64 {
+// sysClockGettime reads a clock. Negative ids are Linux's CPU clocks of a
+// process or thread (~pid << 3 | which, bit 2 for a thread): those of the
+// guest itself (pid 0 or its own) read as its process time.
+func (m *Machine) sysClockGettime(clk int32, tp uint64) uint64 {
 	var t time.Duration
-	switch clk {
-	case clockRealtime, clockRealtimeCoarse:
+	switch {
+	case clk == clockRealtime || clk == clockRealtimeCoarse || clk == clockTAI:
 		t = time.Duration(time.Now().UnixNano())
-	case clockMonotonic, clockMonotonicRaw, clockMonoCoarse, clockBoottime, clockProcessCPU, clockThreadCPU:
+	case clk >= clockMonotonic && clk <= clockBoottime:
+		t = time.Since(processStart)
+	case clk < 0 && clk&3 != 3 && (^(clk>>3) == 0 || ^(clk>>3) == guestPID):
 		t = time.Since(processStart)
 	default:
 		return errno(eINVAL)
@@ -730,12 +614,16 @@ func (m *Machine) sysGettimeofday(tv, tz uint64) uint64 {
 	return 0
 }
 
-func (m *Machine) sysGetrandom(buf, n uint64) uint64 {
-	n = min(n, maxInput)
-	b, ok := m.guestWrite(buf, n)
-	if !ok {
+func (m *Machine) sysGetrandom(buf, n, flags uint64) uint64 {
+	const grndNonblock, grndRandom, grndInsecure = 1, 2, 4
+	if flags&^(grndNonblock|grndRandom|grndInsecure) != 0 || flags&(grndRandom|grndInsecure) == grndRandom|grndInsecure {
+		return errno(eINVAL)
+	}
+	if _, ok := m.guest(buf, n); !ok {
 		return errno(eFAULT)
 	}
+	n = min(n, maxInput)
+	b, _ := m.guestWrite(buf, n)
 	hostRandom(b)
 	m.noteWrite(buf, n)
 	return n
@@ -753,14 +641,150 @@ func (m *Machine) sysUname(buf uint64) uint64 {
 	return 0
 }
 
+// sysGetcwd writes "/", the guest's working directory, and returns its
+// length with the NUL, as the Linux system call does (the C library's
+// getcwd returns the buffer).
 func (m *Machine) sysGetcwd(buf, size uint64) uint64 {
-	if size < 2 {
-		return errno(eINVAL)
+	const cwd = "/\x00"
+	if size < uint64(len(cwd)) {
+		return errno(eRANGE)
 	}
-	b, ok := m.guestWrite(buf, 2)
+	b, ok := m.guestWrite(buf, uint64(len(cwd)))
 	if !ok {
 		return errno(eFAULT)
 	}
-	copy(b, "/\x00")
-	return buf
+	copy(b, cwd)
+	return uint64(len(cwd))
+}
+
+// sysNanosleep checks the request and returns at once: the guest's time
+// is the host's, and nothing else runs while it would sleep.
+func (m *Machine) sysNanosleep(req uint64) uint64 {
+	b, ok := m.guest(req, 16)
+	if !ok {
+		return errno(eFAULT)
+	}
+	sec, nsec := int64(binary.LittleEndian.Uint64(b)), int64(binary.LittleEndian.Uint64(b[8:]))
+	if sec < 0 || nsec < 0 || nsec >= int64(time.Second) {
+		return errno(eINVAL)
+	}
+	return 0
+}
+
+// Signals.
+const (
+	sigsetSize         = 8  // sizeof(sigset_t) of the kernel
+	sigactionSize      = 24 // struct sigaction of riscv64: handler, flags, mask
+	sigKILL            = 9
+	sigSTOP            = 19
+	robustListHeadSize = 24
+	unblockable        = 1<<(sigKILL-1) | 1<<(sigSTOP-1)
+)
+
+// sysSigaction keeps the actions the guest sets and returns the old ones;
+// no signal is ever delivered.
+func (m *Machine) sysSigaction(sig int32, act, oact, setsize uint64) uint64 {
+	l := m.linux
+	if setsize != sigsetSize {
+		return errno(eINVAL)
+	}
+	var na []byte
+	if act != 0 {
+		b, ok := m.guest(act, sigactionSize)
+		if !ok {
+			return errno(eFAULT)
+		}
+		na = b
+	}
+	if sig < 1 || sig > 64 || na != nil && (sig == sigKILL || sig == sigSTOP) {
+		return errno(eINVAL)
+	}
+	old := l.sigact[sig]
+	if na != nil {
+		copy(l.sigact[sig][:], na)
+		mask := l.sigact[sig][16:]
+		binary.LittleEndian.PutUint64(mask, binary.LittleEndian.Uint64(mask)&^unblockable)
+	}
+	if oact != 0 {
+		b, ok := m.guestWrite(oact, sigactionSize)
+		if !ok {
+			return errno(eFAULT)
+		}
+		copy(b, old[:])
+	}
+	return 0
+}
+
+// sysSigprocmask keeps the signal mask.
+func (m *Machine) sysSigprocmask(how uint32, set, oset, setsize uint64) uint64 {
+	const sigBlock, sigUnblock, sigSetmask = 0, 1, 2
+	l := m.linux
+	if setsize != sigsetSize {
+		return errno(eINVAL)
+	}
+	old := l.sigmask
+	if set != 0 {
+		b, ok := m.guest(set, sigsetSize)
+		if !ok {
+			return errno(eFAULT)
+		}
+		s := binary.LittleEndian.Uint64(b) &^ unblockable
+		switch how {
+		case sigBlock:
+			l.sigmask |= s
+		case sigUnblock:
+			l.sigmask &^= s
+		case sigSetmask:
+			l.sigmask = s
+		default:
+			return errno(eINVAL)
+		}
+	}
+	if oset != 0 {
+		b, ok := m.guestWrite(oset, sigsetSize)
+		if !ok {
+			return errno(eFAULT)
+		}
+		binary.LittleEndian.PutUint64(b, old)
+	}
+	return 0
+}
+
+// sysPrlimit reports and sets the guest's resource limits. Only
+// RLIMIT_NOFILE is enforced (by openat); the others are reported as set.
+func (m *Machine) sysPrlimit(pid int32, resource uint32, newLim, oldLim uint64) uint64 {
+	l := m.linux
+	var nl [2]uint64
+	if newLim != 0 {
+		b, ok := m.guest(newLim, 16)
+		if !ok {
+			return errno(eFAULT)
+		}
+		nl = [2]uint64{binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:])}
+	}
+	if pid != 0 && pid != guestPID {
+		return errno(eSRCH)
+	}
+	if resource >= rlimNlimits {
+		return errno(eINVAL)
+	}
+	old := l.rlimit[resource]
+	if newLim != 0 {
+		if nl[0] > nl[1] {
+			return errno(eINVAL)
+		}
+		if resource == rlimitNofile && nl[1] > maxFiles {
+			return errno(ePERM)
+		}
+		l.rlimit[resource] = nl
+	}
+	if oldLim != 0 {
+		b, ok := m.guestWrite(oldLim, 16)
+		if !ok {
+			return errno(eFAULT)
+		}
+		binary.LittleEndian.PutUint64(b, old[0])
+		binary.LittleEndian.PutUint64(b[8:], old[1])
+	}
+	return 0
 }

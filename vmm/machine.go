@@ -42,6 +42,9 @@ type Config struct {
 
 	// Record, when set, records the run: the trace is written to it.
 	Record io.Writer
+	// TraceName names the trace (its path) in record errors; it may be
+	// empty.
+	TraceName string
 	// NDBuffer is the ND buffer capacity in entries for record
 	// (DefaultNDBuffer if 0). Replay takes it from the trace.
 	NDBuffer uint64
@@ -151,6 +154,8 @@ type Machine struct {
 	exited bool
 	status int
 
+	warnedHTIF bool // a bad HTIF system call block was reported
+
 	stop atomic.Bool // set by Stop, from any goroutine
 }
 
@@ -185,6 +190,7 @@ func New(prog *Program, cfg Config) (*Machine, error) {
 	if err != nil {
 		return nil, err
 	}
+	tuneGC(cfg.MemSize)
 	if cfg.MemSize%PageSize != 0 {
 		return nil, fmt.Errorf("memory size %d is not a multiple of the page size %d", cfg.MemSize, PageSize)
 	}
@@ -220,6 +226,11 @@ func New(prog *Program, cfg Config) (*Machine, error) {
 		if err := m.setupLinux(); err != nil {
 			if m.rec != nil {
 				m.rec.stop()
+			}
+			if errors.Is(err, ErrTraceEnd) || errors.Is(err, ErrDivergence) {
+				// Replaying the start-up input failed: a trace problem
+				// (the message names the trace), not a loading one.
+				return nil, err
 			}
 			return nil, fmt.Errorf("load %s: %w", prog.Path, err)
 		}
@@ -278,15 +289,25 @@ func (m *Machine) loop() (reason string, err error) {
 	if m.cfg.Timeout > 0 {
 		deadline = time.Now().Add(m.cfg.Timeout)
 	}
+	// afterEcall is set when the last exit was a system call. The ecall
+	// does not retire: after it the hart is at the same instruction count
+	// as before it, one instruction further. A run is not stopped there,
+	// since a replay reaches that count at the ecall itself, before the
+	// system call: a due stop runs one more instruction first.
+	afterEcall := false
 	for !m.exited {
 		done := h.Instret()
-		if m.stop.Load() {
+		interrupted := m.stop.Load()
+		timedOut := !deadline.IsZero() && time.Now().After(deadline)
+		budget := uint64(chunk)
+		switch {
+		case (interrupted || timedOut) && afterEcall:
+			budget = 1
+		case interrupted:
 			return ReasonInterrupted, fmt.Errorf("%w at instruction %d, pc %#x", ErrInterrupted, done, h.PC)
-		}
-		if !deadline.IsZero() && time.Now().After(deadline) {
+		case timedOut:
 			return ReasonTimeout, fmt.Errorf("%w: %v, stopped at instruction %d, pc %#x", ErrTimeout, m.cfg.Timeout, done, h.PC)
 		}
-		budget := uint64(chunk)
 		if m.cfg.MaxInsns != 0 {
 			if done >= m.cfg.MaxInsns {
 				return ReasonLimit, m.limitError()
@@ -300,6 +321,7 @@ func (m *Machine) loop() (reason string, err error) {
 			budget = min(budget, m.replayCap-done)
 		}
 		e := h.Run(budget)
+		afterEcall = e.Kind == rv64.ExitEcall
 		switch e.Kind {
 		case rv64.ExitBudget:
 		case rv64.ExitEcall:

@@ -32,6 +32,7 @@ const (
 // filled: memory stays bounded.
 type recorder struct {
 	w        *logfmt.Writer
+	name     string // the trace, for errors
 	pending  []logfmt.Event
 	bytes    int // data bytes held in pending
 	scratch  []ndbuf.Entry
@@ -47,8 +48,8 @@ type recorder struct {
 	stopped bool
 }
 
-func newRecorder(w *logfmt.Writer) *recorder {
-	r := &recorder{w: w, segs: make(chan []logfmt.Event, 1), free: make(chan []logfmt.Event, 2), done: make(chan struct{})}
+func newRecorder(w *logfmt.Writer, name string) *recorder {
+	r := &recorder{w: w, name: name, segs: make(chan []logfmt.Event, 1), free: make(chan []logfmt.Event, 2), done: make(chan struct{})}
 	go r.writeLoop()
 	return r
 }
@@ -57,21 +58,36 @@ func newRecorder(w *logfmt.Writer) *recorder {
 // After a failure it writes nothing more but keeps taking segments.
 func (r *recorder) writeLoop() {
 	defer close(r.done)
-	seg := uint64(0)
 	for evs := range r.segs {
 		if !r.failed.Load() {
 			if err := r.w.WriteSegment(evs); err != nil {
-				r.werr = fmt.Errorf("record: writing segment %d: %w", seg, err)
+				r.werr = r.writeError(err)
 				r.failed.Store(true)
 			}
 		}
-		seg++
 		clear(evs) // drop references to captured data
 		select {
 		case r.free <- evs[:0]:
 		default:
 		}
 	}
+}
+
+// errorPrefix opens the recorder's error messages: "record: " and the
+// trace's name.
+func errorPrefix(name string) string {
+	if name == "" {
+		return "record: "
+	}
+	return "record: " + name + ": "
+}
+
+// writeError wraps a failure to write a segment or the footer: with the
+// trace's name, and what the file still holds, since a full disk or an I/O
+// error leaves a trace that is readable up to its last whole segment.
+func (r *recorder) writeError(err error) error {
+	return fmt.Errorf("%s%w (the trace is incomplete: its header and %d whole segments are readable)",
+		errorPrefix(r.name), err, r.w.Segments())
 }
 
 // stop hands over what is pending and waits until everything handed over
@@ -100,9 +116,9 @@ func (m *Machine) setupRecord(out io.Writer, version string) error {
 	m.Hart.ND = ndbuf.New(m.Hart.CSR, ndbuf.Record, m.ndBase(), size)
 	w, err := logfmt.NewWriter(out, m.header(version, size))
 	if err != nil {
-		return fmt.Errorf("record: %w", err)
+		return fmt.Errorf("%s%w", errorPrefix(m.cfg.TraceName), err)
 	}
-	m.rec = newRecorder(w)
+	m.rec = newRecorder(w, m.cfg.TraceName)
 	return nil
 }
 
@@ -210,7 +226,7 @@ func (r *recorder) finish(m *Machine, reason string) error {
 		Digest:  m.Digest(),
 	}
 	if err := r.w.Close(f); err != nil {
-		return fmt.Errorf("record: writing footer: %w", err)
+		return r.writeError(err)
 	}
 	m.stats.TraceBytes = r.w.Bytes()
 	m.stats.Segments = r.w.Segments()

@@ -46,6 +46,15 @@ func (m *Machine) setupReplay(r *logfmt.Reader) error {
 	if size == 0 || size > 1<<24 {
 		return fmt.Errorf("replay: trace header gives an ND buffer of %d entries, want 1 to %d", size, 1<<24)
 	}
+	// The same ELF may be replayed from another path (another working
+	// directory, a copy): the guest must still see the path it was
+	// recorded with (AT_EXECFN), or its memory, and so the final state,
+	// would differ. The caller's Program is left alone.
+	if h.ELF != "" && h.ELF != m.Prog.Path {
+		p := *m.Prog
+		p.Path = h.ELF
+		m.Prog = &p
+	}
 	m.Hart.ND = ndbuf.New(m.Hart.CSR, ndbuf.Replay, m.ndBase(), size)
 	m.rep = &replayer{r: r}
 	return nil

@@ -86,6 +86,10 @@ func inspectTrace(path string, withEvents bool) (*inspection, error) {
 	}
 	defer f.Close()
 	r, err := logfmt.NewReader(bufio.NewReaderSize(f, 1<<16), path)
+	if errors.Is(err, logfmt.ErrIncomplete) {
+		// Empty, or cut inside the header (a recorder killed at once).
+		return nil, fmt.Errorf("trace %s is incomplete: 0 whole segments, 0 events readable, no whole header: %w", path, err)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -48,33 +48,41 @@ func (a *app) recordCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			f, err := os.Create(out)
+			// SIGINT and SIGTERM finish the trace: the current segment and
+			// a footer that marks it interrupted. They are caught before
+			// the trace is created, so that one that arrives while the
+			// machine is being built is not lost (nor kills rvsim and
+			// leaves a trace without a footer): it stops the run at once.
+			sigs := make(chan os.Signal, 1)
+			signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+			defer signal.Stop(sigs)
+			f, err := createTrace(out)
 			if err != nil {
 				return fmt.Errorf("record: %w", err)
 			}
 			defer f.Close()
-			cfg.Record, cfg.NDBuffer, cfg.Version = f, ndBuffer, Version
+			// A guest blocked reading standard input must not keep a
+			// signal from ending the recording: its read is abandoned.
+			stop := make(chan struct{})
+			cfg.Stdin = &stopReader{r: cfg.Stdin, stop: stop}
+			cfg.Record, cfg.TraceName, cfg.NDBuffer, cfg.Version = f, out, ndBuffer, Version
 			m, err := vmm.New(prog, cfg)
 			if err != nil {
 				return err
 			}
-			// SIGINT and SIGTERM finish the trace: the current segment and
-			// a footer that marks it interrupted.
-			sigs := make(chan os.Signal, 1)
-			signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 			done := make(chan struct{})
 			go func() {
 				select {
 				case <-sigs:
 					m.Stop()
+					close(stop)
 				case <-done:
 				}
 			}()
 			res, runErr := m.Run()
-			signal.Stop(sigs)
 			close(done)
 			if err := f.Close(); err != nil && runErr == nil {
-				runErr = fmt.Errorf("record: %w", err)
+				runErr = fmt.Errorf("record: %s: %w", out, err)
 			}
 			if mf.stats {
 				a.printRRStats(res, rf.exitCost, a.baseline(prog, cfg, res))
@@ -138,6 +146,59 @@ func (a *app) replayCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&stats, "stats", false, "print what the replay cost on stderr at the end")
 	cmd.Flags().Uint64Var(&maxInsns, "max-insns", 0, "stop with an error after this many instructions (0: no limit)")
 	return cmd
+}
+
+// createTrace creates the file record writes the trace to. Tests replace
+// it to make writes fail as on a full disk.
+var createTrace = func(name string) (io.WriteCloser, error) { return os.Create(name) }
+
+// errReadInterrupted is what a guest's read of standard input gets when a
+// signal ends the recording while the read waits for input.
+var errReadInterrupted = errors.New("read interrupted: the recording is ending")
+
+// stopReader reads r, but gives up waiting once stop is closed: a guest
+// that waits for input on an idle terminal or pipe then gets an error
+// (which the trace records), and the run loop sees the stop request. Each
+// Read reads r only as far as it is asked, so nothing is read ahead that
+// the guest did not ask for; a read given up on is left to finish in the
+// background and its bytes are dropped.
+type stopReader struct {
+	r    io.Reader
+	stop <-chan struct{}
+	buf  []byte // reused: once a read is given up on, no other starts
+}
+
+type readResult struct {
+	b   []byte
+	err error
+}
+
+// Read reads up to len(p) bytes from r, unless stop is or gets closed
+// first.
+func (s *stopReader) Read(p []byte) (int, error) {
+	select {
+	case <-s.stop:
+		return 0, errReadInterrupted
+	default:
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if cap(s.buf) < len(p) {
+		s.buf = make([]byte, len(p))
+	}
+	b := s.buf[:len(p)]
+	ch := make(chan readResult, 1)
+	go func() {
+		n, err := s.r.Read(b)
+		ch <- readResult{b[:n], err}
+	}()
+	select {
+	case res := <-ch:
+		return copy(p, res.b), res.err
+	case <-s.stop:
+		return 0, errReadInterrupted
+	}
 }
 
 // baseline runs the program once more in normal mode, output discarded and

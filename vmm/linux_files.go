@@ -1,0 +1,318 @@
+package vmm
+
+// The Linux system calls on files and descriptors: read, write, readv,
+// writev, openat, close, lseek and fstat.
+
+import (
+	"encoding/binary"
+	"errors"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+	"syscall"
+)
+
+// file returns the open file of descriptor fd, or nil. Every Linux system
+// call takes a descriptor as an unsigned int: the upper 32 bits of the
+// register do not count.
+func (m *Machine) file(fd uint64) *guestFile {
+	return m.linux.files[int(uint32(fd))]
+}
+
+func (m *Machine) sysRead(fd, buf, n uint64) uint64 {
+	f := m.file(fd)
+	if f == nil || f.r == nil {
+		return errno(eBADF)
+	}
+	// The whole buffer must be guest memory, as under qemu-riscv64 (and
+	// Linux's access_ok for lengths beyond the address space), before the
+	// read is cut to what one call returns.
+	if _, ok := m.guest(buf, n); !ok {
+		return errno(eFAULT)
+	}
+	n = min(n, maxInput)
+	b, _ := m.guestWrite(buf, n)
+	got, err := readSome(f.r, b)
+	if got == 0 && err != nil && !errors.Is(err, io.EOF) {
+		return errno(ioErrno(err))
+	}
+	m.noteWrite(buf, uint64(got))
+	return uint64(got)
+}
+
+// readSome reads what is available, as read(2) does, without waiting to
+// fill b.
+func readSome(r io.Reader, b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	for {
+		n, err := r.Read(b)
+		if n > 0 || err != nil {
+			return n, err
+		}
+	}
+}
+
+// hostErrnos are the host errors a guest may see, by their Linux numbers.
+var hostErrnos = []struct {
+	err   error
+	errno int
+}{
+	{syscall.ENOENT, eNOENT}, {syscall.EACCES, eACCES}, {syscall.EPERM, ePERM},
+	{syscall.EISDIR, eISDIR}, {syscall.ENOTDIR, eNOTDIR}, {syscall.ELOOP, eLOOP},
+	{syscall.ENAMETOOLONG, eNAMETOOLONG}, {syscall.EMFILE, eMFILE}, {syscall.ENFILE, eNFILE},
+	{syscall.ENXIO, eNXIO}, {syscall.ESPIPE, eSPIPE},
+}
+
+func ioErrno(err error) int {
+	for _, e := range hostErrnos {
+		if errors.Is(err, e.err) {
+			return e.errno
+		}
+	}
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return eNOENT
+	case errors.Is(err, fs.ErrPermission):
+		return eACCES
+	case strings.Contains(err.Error(), "is a directory"):
+		return eISDIR
+	case strings.Contains(err.Error(), "escapes"):
+		return eACCES // a path or link that leads outside --fs
+	}
+	return eINVAL
+}
+
+func (m *Machine) sysWrite(fd, buf, n uint64) uint64 {
+	f := m.file(fd)
+	if f == nil || f.w == nil {
+		return errno(eBADF)
+	}
+	b, ok := m.guest(buf, n)
+	if !ok {
+		return errno(eFAULT)
+	}
+	w, err := f.w.Write(b[:min(n, maxIO)])
+	if err != nil && w == 0 {
+		return errno(eINVAL)
+	}
+	return uint64(w)
+}
+
+// sysVector is readv and writev.
+func (m *Machine) sysVector(write bool, fd, iov, cnt uint64) uint64 {
+	f := m.file(fd)
+	if f == nil {
+		return errno(eBADF)
+	}
+	if cnt > maxIovcnt {
+		return errno(eINVAL)
+	}
+	vec, ok := m.guest(iov, 16*cnt)
+	if !ok {
+		return errno(eFAULT)
+	}
+	for i := uint64(0); i < cnt; i++ {
+		if int64(binary.LittleEndian.Uint64(vec[16*i+8:])) < 0 {
+			return errno(eINVAL) // a length that is negative as ssize_t
+		}
+	}
+	if write && f.w == nil || !write && f.r == nil {
+		return errno(eBADF)
+	}
+	var total uint64
+	for i := uint64(0); i < cnt; i++ {
+		base := binary.LittleEndian.Uint64(vec[16*i:])
+		n := binary.LittleEndian.Uint64(vec[16*i+8:])
+		if n == 0 {
+			continue
+		}
+		var r uint64
+		if write {
+			r = m.sysWrite(fd, base, n)
+		} else {
+			r = m.sysRead(fd, base, n)
+		}
+		if int64(r) < 0 {
+			if total > 0 {
+				return total
+			}
+			return r
+		}
+		total += r
+		if r < n || total >= maxIO {
+			break
+		}
+	}
+	return total
+}
+
+// cString reads a NUL-terminated string from guest memory.
+func (m *Machine) cString(addr uint64) (string, uint64) {
+	var sb strings.Builder
+	for i := uint64(0); i < maxPath; i++ {
+		b, ok := m.guest(addr+i, 1)
+		if !ok {
+			return "", errno(eFAULT)
+		}
+		if b[0] == 0 {
+			return sb.String(), 0
+		}
+		sb.WriteByte(b[0])
+	}
+	return "", errno(eNAMETOOLONG)
+}
+
+// Flags of openat.
+const (
+	oAccMode   = 3
+	oCreat     = 0o100
+	oTrunc     = 0o1000
+	oDirectory = 0o200000
+	oPath      = 0o10000000
+	oTmpfile   = 0o20000000
+)
+
+// sysOpenat opens a file below --fs, read-only. Paths are resolved inside
+// the root as if it were "/": an absolute path starts there, and ".."
+// stops there. Only regular files and directories open: a FIFO or a device
+// below the root could block the monitor or act on the host.
+func (m *Machine) sysOpenat(dirfd int32, pathAddr, flags uint64) uint64 {
+	p, e := m.cString(pathAddr)
+	if e != 0 {
+		return e
+	}
+	l := m.linux
+	if p == "" {
+		return errno(eNOENT)
+	}
+	dir := ""
+	if !strings.HasPrefix(p, "/") && dirfd != atFDCWD {
+		d := m.file(uint64(uint32(dirfd)))
+		if dirfd < 0 || d == nil {
+			return errno(eBADF)
+		}
+		if !d.isDir {
+			return errno(eNOTDIR)
+		}
+		dir = d.rel
+	}
+	fd := 0
+	for l.files[fd] != nil {
+		fd++
+	}
+	if uint64(fd) >= l.rlimit[rlimitNofile][0] {
+		return errno(eMFILE)
+	}
+	if l.root == nil {
+		return errno(eNOENT) // no directory was granted: the guest sees no files
+	}
+	if flags&oAccMode != 0 || flags&(oCreat|oTrunc|oTmpfile) != 0 {
+		return errno(eACCES) // read-only access
+	}
+	rel := strings.TrimPrefix(path.Clean("/"+dir+"/"+p), "/")
+	if rel == "" {
+		rel = "."
+	}
+	fi, err := l.root.Stat(rel)
+	if err != nil {
+		return errno(ioErrno(err))
+	}
+	if !fi.Mode().IsRegular() && !fi.IsDir() {
+		return errno(eACCES)
+	}
+	if flags&oDirectory != 0 && !fi.IsDir() {
+		return errno(eNOTDIR)
+	}
+	f, err := l.root.Open(rel)
+	if err != nil {
+		return errno(ioErrno(err))
+	}
+	if fi2, err := f.Stat(); err != nil || fi2.Mode().Type() != fi.Mode().Type() {
+		f.Close() // replaced between the two looks
+		return errno(eACCES)
+	}
+	gf := &guestFile{f: f, r: f, name: p, isDir: fi.IsDir(), rel: rel}
+	if flags&oPath != 0 {
+		gf.r = nil // a descriptor only to name the file: no reads
+	}
+	l.files[fd] = gf
+	return uint64(fd)
+}
+
+func (m *Machine) sysClose(fd uint64) uint64 {
+	f := m.file(fd)
+	if f == nil {
+		return errno(eBADF)
+	}
+	if f.f != nil {
+		f.f.Close()
+	}
+	delete(m.linux.files, int(uint32(fd)))
+	return 0
+}
+
+func (m *Machine) sysLseek(fd uint64, off int64, whence uint64) uint64 {
+	f := m.file(fd)
+	if f == nil {
+		return errno(eBADF)
+	}
+	const seekMax = 4 // SEEK_HOLE
+	if uint32(whence) > seekMax {
+		return errno(eINVAL)
+	}
+	if f.f == nil {
+		return errno(eSPIPE)
+	}
+	n, err := f.f.Seek(off, int(uint32(whence)))
+	if err != nil {
+		return errno(ioErrno(err))
+	}
+	return uint64(n)
+}
+
+// sysFstat writes a struct stat of riscv64 Linux (asm-generic, 128 bytes).
+func (m *Machine) sysFstat(fd, buf uint64) uint64 {
+	f := m.file(fd)
+	if f == nil {
+		return errno(eBADF)
+	}
+	b, ok := m.guestWrite(buf, 128)
+	if !ok {
+		return errno(eFAULT)
+	}
+	var st [128]byte
+	put32 := func(off int, v uint32) { binary.LittleEndian.PutUint32(st[off:], v) }
+	put64 := func(off int, v uint64) { binary.LittleEndian.PutUint64(st[off:], v) }
+	const sIFCHR, sIFREG, sIFDIR = 0o020000, 0o100000, 0o040000
+	put32(20, 1)                   // st_nlink
+	put32(56, PageSize)            // st_blksize
+	put64(8, uint64(uint32(fd))+1) // st_ino
+	if f.f == nil {
+		put32(16, sIFCHR|0o620)
+	} else {
+		fi, err := f.f.Stat()
+		if err != nil {
+			return errno(ioErrno(err))
+		}
+		mode := uint32(fi.Mode().Perm())
+		if fi.IsDir() {
+			mode |= sIFDIR
+		} else {
+			mode |= sIFREG
+		}
+		put32(16, mode)
+		put64(48, uint64(fi.Size()))
+		put64(64, uint64(fi.Size()+511)/512)
+		mt := fi.ModTime()
+		for _, off := range []int{72, 88, 104} { // atime, mtime, ctime
+			put64(off, uint64(mt.Unix()))
+			put64(off+8, uint64(mt.Nanosecond()))
+		}
+	}
+	copy(b, st[:])
+	m.noteWrite(buf, 128)
+	return 0
+}
