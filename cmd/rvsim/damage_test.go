@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -50,30 +49,20 @@ type frameSpan struct {
 // inspect --json lists them, the header before, the footer after.
 func traceFrames(t *testing.T, path string, data []byte) []frameSpan {
 	t.Helper()
-	r := rvsim(t, "", "inspect", "--json", path)
-	if r.status != 0 {
-		t.Fatalf("inspect %s: status %d: %s", path, r.status, r.stderr)
-	}
-	var in struct {
-		Complete bool `json:"complete"`
-		Segments []struct {
-			Index  int `json:"index"`
-			Offset int `json:"offset"`
-			Bytes  int `json:"bytes"`
-		} `json:"segments"`
-	}
-	if err := json.Unmarshal([]byte(r.stdout), &in); err != nil || !in.Complete {
-		t.Fatalf("inspect --json %s: complete %v, %v", path, in.Complete, err)
+	in, r := inspectTraceJSON(t, path)
+	if r.status != 0 || in == nil || !in.Complete {
+		t.Fatalf("inspect --json %s: status %d: %s", path, r.status, r.stderr)
 	}
 	hdrEnd := 8 + int(binary.LittleEndian.Uint32(data[4:8]))
 	fs := []frameSpan{{0, hdrEnd, "header"}}
 	at := hdrEnd
 	for _, s := range in.Segments {
-		if s.Offset != at {
-			t.Fatalf("segment %d at offset %d, the previous frame ends at %d", s.Index, s.Offset, at)
+		off, n := int(s.Offset), int(s.Bytes)
+		if off != at {
+			t.Fatalf("segment %d at offset %d, the previous frame ends at %d", s.Index, off, at)
 		}
-		fs = append(fs, frameSpan{s.Offset, s.Offset + s.Bytes, fmt.Sprintf("segment %d", s.Index)})
-		at = s.Offset + s.Bytes
+		fs = append(fs, frameSpan{off, off + n, fmt.Sprintf("segment %d", s.Index)})
+		at = off + n
 	}
 	return append(fs, frameSpan{at, len(data), "footer"})
 }

@@ -31,19 +31,9 @@ var identicalRE = regexp.MustCompile(`rvsim: replay identical: (\d+) instruction
 // footerOf reads a trace's footer with rvsim inspect --json.
 func footerOf(t *testing.T, trace string) logfmt.Footer {
 	t.Helper()
-	r := rvsim(t, "", "inspect", "--json", trace)
-	if r.status != 0 {
-		t.Fatalf("inspect %s: status %d: %s", trace, r.status, r.stderr)
-	}
-	var in struct {
-		Complete bool           `json:"complete"`
-		Footer   *logfmt.Footer `json:"footer"`
-	}
-	if err := json.Unmarshal([]byte(r.stdout), &in); err != nil {
-		t.Fatalf("inspect --json: %v\n%s", err, r.stdout)
-	}
-	if !in.Complete || in.Footer == nil {
-		t.Fatalf("inspect says %s is incomplete", trace)
+	in, r := inspectTraceJSON(t, trace)
+	if r.status != 0 || in == nil || !in.Complete || in.Footer == nil {
+		t.Fatalf("inspect says %s is incomplete: status %d: %s", trace, r.status, r.stderr)
 	}
 	return *in.Footer
 }
