@@ -23,7 +23,8 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 go test -count=1 ./...
-# The packages with goroutines or atomics, under the race detector.
-go test -race -count=1 ./vmm ./logfmt
+# The packages with goroutines or atomics (the recorder's writer, signal
+# handling, stopReader), under the race detector.
+go test -race -count=1 ./vmm ./logfmt ./cmd/rvsim
 # A smoke run of the benchmark harness (the figures are not checked here).
 go run ./scripts/bench -quick > /dev/null
