@@ -14,7 +14,8 @@ import (
 
 // straightProgram loads at addr a loop whose body is a long straight line
 // that crosses into the next page (when addr is near a page end), jumps
-// within the page, and traps into testVec once per iteration.
+// within the page, traps into testVec once per iteration, and has adds
+// fused with the branch after them, one taken and one not.
 func straightProgram(t testing.TB, h *Hart, addr uint64) {
 	prog(t, h, testVec,
 		"csrr t6, mepc",
@@ -36,7 +37,12 @@ func straightProgram(t testing.TB, h *Hart, addr uint64) {
 		"auipc s3, 0",
 		"sw t0, 0(s1)",
 		"lw s4, 0(s1)",
-		fmt.Sprintf("j .-%d", 4*(24+8)),
+		"addi t2, t0, 0", // an add and a branch run as one slot: taken
+		"bne t2, zero, .+8",
+		"ebreak",          // skipped
+		"addw t3, t0, t2", // and not taken
+		"beq t3, zero, .+8",
+		fmt.Sprintf("j .-%d", 4*(24+13)),
 	)
 	prog(t, h, addr, body...)
 	h.PC = addr

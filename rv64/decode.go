@@ -89,6 +89,13 @@ const (
 	opJR  // JALR x0: an indirect jump that links nothing (ret, jr)
 	opLX0 // a load into x0: it still faults; funct3 in insn gives the width
 	opEnd // not an instruction: the block ends before this slot
+
+	// An ADDI, ADDIW, ADD or ADDW whose next slot is a conditional branch:
+	// the slot runs both, without a second dispatch.
+	opADDIb
+	opADDIWb
+	opADDb
+	opADDWb
 )
 
 // slot is one decoded instruction.
@@ -230,6 +237,21 @@ func (h *Hart) decodePage(pn uint64) *codePage {
 	for i := range pageSlots {
 		if o := start + uint64(i)*4; o+4 <= uint64(len(mem)) {
 			p[i] = decode(Insn(le.Uint32(mem[o:])))
+		}
+	}
+	for i := range pageSlots - 1 {
+		if n := p[i+1].op; n < opBEQ || n > opBGEU {
+			continue
+		}
+		switch p[i].op {
+		case opADDI:
+			p[i].op = opADDIb
+		case opADDIW:
+			p[i].op = opADDIWb
+		case opADD:
+			p[i].op = opADDb
+		case opADDW:
+			p[i].op = opADDWb
 		}
 	}
 	h.code[pn] = p

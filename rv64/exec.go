@@ -384,6 +384,18 @@ outer:
 				}
 				h.X[rd] = old
 				h.X[0] = 0
+			case opADDIb: // ADDI, then the branch in the next slot
+				h.X[rd] = h.X[s.rs1&31] + s.imm
+				goto cond
+			case opADDIWb: // ADDIW, then the branch
+				h.X[rd] = sext32(uint32(h.X[s.rs1&31] + s.imm))
+				goto cond
+			case opADDb: // ADD, then the branch
+				h.X[rd] = h.X[s.rs1&31] + h.X[s.rs2&31]
+				goto cond
+			case opADDWb: // ADDW, then the branch
+				h.X[rd] = sext32(uint32(h.X[s.rs1&31]) + uint32(h.X[s.rs2&31]))
+				goto cond
 			case opDecode: // past the end of memory in its last, partial page
 				cause, tval = CauseFetchAccess, pgLo+i<<2
 				goto fault
@@ -391,6 +403,40 @@ outer:
 				goto ended
 			default: // opIllegal
 				goto illegal
+			}
+			i++
+			continue
+
+		cond: // slot i was fused with the conditional branch after it
+			i++
+			s = &pg[i]
+			switch s.op {
+			case opBEQ:
+				if h.X[s.rs1&31] == h.X[s.rs2&31] {
+					goto taken
+				}
+			case opBNE:
+				if h.X[s.rs1&31] != h.X[s.rs2&31] {
+					goto taken
+				}
+			case opBLT:
+				if int64(h.X[s.rs1&31]) < int64(h.X[s.rs2&31]) {
+					goto taken
+				}
+			case opBGE:
+				if int64(h.X[s.rs1&31]) >= int64(h.X[s.rs2&31]) {
+					goto taken
+				}
+			case opBLTU:
+				if h.X[s.rs1&31] < h.X[s.rs2&31] {
+					goto taken
+				}
+			case opBGEU:
+				if h.X[s.rs1&31] >= h.X[s.rs2&31] {
+					goto taken
+				}
+			default: // the budget's opEnd: dispatch it
+				continue
 			}
 			i++
 			continue
