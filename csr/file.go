@@ -117,10 +117,11 @@ func (f *File) Denied(num uint16, priv uint8, write bool) bool { return f.denied
 // denied applies the access rules of the privileged specification (section
 // 2.1) and of Zicntr, Zkr and Xndrr.
 func (f *File) denied(num uint16, priv uint8, write bool) bool {
-	if num >= Cycle && num <= Instret && !write {
-		// The common case, a counter read (recorded ones among them):
-		// Zicntr makes it depend on mcounteren alone.
-		return priv < PrivM && f.v[Mcounteren]>>(num-Cycle)&1 == 0
+	if num >= Cycle && num <= Hpmcounter3+hpmCount-1 {
+		// The user-level counters (Zicntr, Zihpm), among them the reads
+		// that are recorded: read-only, and below M-mode each needs its
+		// bit in mcounteren. Checked first: it is the common case.
+		return write || priv < PrivM && f.v[Mcounteren]>>(num-Cycle)&1 == 0
 	}
 	if int(num) >= numberSpace {
 		return true
@@ -129,9 +130,6 @@ func (f *File) denied(num uint16, priv uint8, write bool) bool {
 	switch {
 	case info.Name == "", info.Monitor, priv < MinPriv(num), write && ReadOnly(num):
 		return true
-	}
-	if num >= Cycle && num <= Hpmcounter3+hpmCount-1 && priv < PrivM {
-		return f.v[Mcounteren]>>(num-Cycle)&1 == 0
 	}
 	if num == Seed {
 		// A read-only access (csrrs/csrrc with x0, csrrsi/csrrci with 0)
