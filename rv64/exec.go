@@ -408,6 +408,8 @@ outer:
 			continue
 
 		cond: // slot i was fused with the conditional branch after it
+			// The branch cases repeat those of the main switch: a shared
+			// helper returning the condition measured 10-20% slower.
 			i++
 			s = &pg[i]
 			switch s.op {

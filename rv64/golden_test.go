@@ -133,6 +133,17 @@ func (k ExitKind) testName() string {
 	return fmt.Sprintf("kind%d", k)
 }
 
+// parsePriv is the inverse of privName for the two privileges a hart has.
+func parsePriv(s string) (uint8, bool) {
+	switch s {
+	case "U":
+		return csr.PrivU, true
+	case "M":
+		return csr.PrivM, true
+	}
+	return 0, false
+}
+
 func privName(p uint8) string {
 	switch p {
 	case csr.PrivU:
@@ -306,14 +317,11 @@ func (c *goldenCase) run(t testing.TB) ([]string, error) {
 			return nil, fmt.Errorf("before: bad item %q", item)
 		}
 		if k == "priv" {
-			switch v {
-			case "U":
-				h.Priv = csr.PrivU
-			case "M":
-				h.Priv = csr.PrivM
-			default:
+			p, ok := parsePriv(v)
+			if !ok {
 				return nil, fmt.Errorf("before: bad privilege %q", v)
 			}
+			h.Priv = p
 			continue
 		}
 		val, err := parseInt(v)
@@ -408,14 +416,11 @@ func (c *goldenCase) run(t testing.TB) ([]string, error) {
 			exit = ptr(uint64(*kind))
 			continue
 		case "priv":
-			switch v {
-			case "U":
-				want.Priv = csr.PrivU
-			case "M":
-				want.Priv = csr.PrivM
-			default:
+			p, ok := parsePriv(v)
+			if !ok {
 				return nil, fmt.Errorf("after: bad privilege %q", v)
 			}
+			want.Priv = p
 			continue
 		case "pc":
 			if strings.HasPrefix(v, "+") || strings.HasPrefix(v, "-") {
