@@ -1,13 +1,18 @@
 /* The C runtime of rvsim's Linux user-mode programs: picolibc's stdio
  * (tinystdio) on the read and write system calls, malloc's sbrk on brk,
- * exit on exit_group, and the few POSIX calls picolibc may want. */
+ * exit on exit_group, environ for getenv, and the POSIX calls C programs
+ * commonly make (files, clocks, sleeping, entropy, isatty, kill for abort). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <signal.h>
+#include <time.h> /* this directory's: picolibc's and the clocks */
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/random.h>
 #include "sys.h"
 
 long rv_write(int fd, const void *buf, size_t n) { return sys3(SYS_write, fd, buf, n); }
@@ -165,6 +170,179 @@ int getentropy(void *buf, size_t n)
 	return 0;
 }
 
+/* picolibc numbers its clocks differently from Linux (its CLOCK_REALTIME
+ * is 1, Linux's CLOCK_MONOTONIC): -1 for a clock Linux does not have. */
+static long linux_clock(clockid_t c)
+{
+	switch (c) {
+	case CLOCK_REALTIME: return LX_CLOCK_REALTIME;
+	case CLOCK_MONOTONIC: return LX_CLOCK_MONOTONIC;
+	case CLOCK_PROCESS_CPUTIME_ID: return LX_CLOCK_PROCESS_CPUTIME_ID;
+	case CLOCK_THREAD_CPUTIME_ID: return LX_CLOCK_THREAD_CPUTIME_ID;
+	case CLOCK_MONOTONIC_RAW: return LX_CLOCK_MONOTONIC_RAW;
+	case CLOCK_REALTIME_COARSE: return LX_CLOCK_REALTIME_COARSE;
+	case CLOCK_MONOTONIC_COARSE: return LX_CLOCK_MONOTONIC_COARSE;
+	case CLOCK_BOOTTIME: return LX_CLOCK_BOOTTIME;
+	case CLOCK_REALTIME_ALARM: return LX_CLOCK_REALTIME_ALARM;
+	case CLOCK_BOOTTIME_ALARM: return LX_CLOCK_BOOTTIME_ALARM;
+	}
+	return -1;
+}
+
+int clock_gettime(clockid_t c, struct timespec *tp)
+{
+	long lc = linux_clock(c);
+	if (lc < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	struct rv_timespec k;
+	long r = sys2(SYS_clock_gettime, lc, &k);
+	if (r == 0) {
+		tp->tv_sec = k.sec;
+		tp->tv_nsec = k.nsec;
+	}
+	return (int)ret(r);
+}
+
+/* clock() is the process's CPU time (under rvsim: the time since it
+ * started), in CLOCKS_PER_SEC units; picolibc's needs times(2). */
+clock_t clock(void)
+{
+	struct timespec t = { 0, 0 };
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t) != 0)
+		return (clock_t)-1;
+	return (clock_t)t.tv_sec * CLOCKS_PER_SEC + (clock_t)t.tv_nsec / (1000000000 / CLOCKS_PER_SEC);
+}
+
+int nanosleep(const struct timespec *req, struct timespec *rem)
+{
+	struct rv_timespec k = { req->tv_sec, req->tv_nsec }, left = { 0, 0 };
+	long r = sys2(SYS_nanosleep, &k, &left);
+	if (r < 0 && rem) {
+		rem->tv_sec = left.sec;
+		rem->tv_nsec = left.nsec;
+	}
+	return (int)ret(r);
+}
+
+unsigned sleep(unsigned s)
+{
+	struct timespec req = { s, 0 }, rem = { 0, 0 };
+	if (nanosleep(&req, &rem) != 0)
+		return (unsigned)rem.tv_sec;
+	return 0;
+}
+
+int usleep(useconds_t us)
+{
+	struct timespec req = { us / 1000000, (long)(us % 1000000) * 1000 };
+	return nanosleep(&req, NULL);
+}
+
+ssize_t getrandom(void *buf, size_t n, unsigned int flags)
+{
+	return ret(sys3(SYS_getrandom, buf, n, flags));
+}
+
+int fstat(int fd, struct stat *st)
+{
+	struct rv_stat k;
+	long r = sys2(SYS_fstat, fd, &k);
+	if (r < 0)
+		return (int)ret(r);
+	memset(st, 0, sizeof *st);
+	st->st_dev = (dev_t)k.dev;
+	st->st_ino = (ino_t)k.ino;
+	st->st_mode = (mode_t)k.mode;
+	st->st_nlink = (nlink_t)k.nlink;
+	st->st_uid = (uid_t)k.uid;
+	st->st_gid = (gid_t)k.gid;
+	st->st_rdev = (dev_t)k.rdev;
+	st->st_size = (off_t)k.size;
+	st->st_blksize = (blksize_t)k.blksize;
+	st->st_blocks = (blkcnt_t)k.blocks;
+	st->st_atim.tv_sec = k.atime;
+	st->st_atim.tv_nsec = k.atime_ns;
+	st->st_mtim.tv_sec = k.mtime;
+	st->st_mtim.tv_nsec = k.mtime_ns;
+	st->st_ctim.tv_sec = k.ctime;
+	st->st_ctim.tv_nsec = k.ctime_ns;
+	return 0;
+}
+
+/* stat opens the file read-only and asks fstat: rvsim has openat and fstat
+ * but not newfstatat. */
+int stat(const char *restrict path, struct stat *restrict st)
+{
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	int r = fstat(fd, st);
+	int e = errno;
+	close(fd);
+	errno = e;
+	return r;
+}
+
+int isatty(int fd)
+{
+	unsigned char termios[64]; /* struct termios of the kernel: 36 bytes */
+	long r = sys3(SYS_ioctl, fd, LX_TCGETS, termios);
+	if (r < 0) {
+		errno = (int)-r;
+		return 0;
+	}
+	return 1;
+}
+
+/* picolibc numbers signals as BSD does: the Linux number of each, 0 for
+ * those Linux lacks. */
+static const unsigned char linux_signal[NSIG] = {
+	[SIGHUP] = 1, [SIGINT] = 2, [SIGQUIT] = 3, [SIGILL] = 4, [SIGTRAP] = 5,
+	[SIGABRT] = 6, [SIGFPE] = 8, [SIGKILL] = 9, [SIGBUS] = 7, [SIGSEGV] = 11,
+	[SIGSYS] = 31, [SIGPIPE] = 13, [SIGALRM] = 14, [SIGTERM] = 15,
+	[SIGURG] = 23, [SIGSTOP] = 19, [SIGTSTP] = 20, [SIGCONT] = 18,
+	[SIGCHLD] = 17, [SIGTTIN] = 21, [SIGTTOU] = 22, [SIGIO] = 29,
+	[SIGXCPU] = 24, [SIGXFSZ] = 25, [SIGVTALRM] = 26, [SIGPROF] = 27,
+	[SIGWINCH] = 28, [SIGUSR1] = 10, [SIGUSR2] = 12,
+};
+
+/* kill: what picolibc's raise() calls for a signal whose action is the
+ * default, as abort() and a failed assert() do. No signal is ever
+ * delivered under rvsim, so a signal sent to the process itself takes
+ * its default action here: the ones Linux ignores (SIGCHLD, SIGCONT,
+ * SIGURG, SIGWINCH) and the stop signals do nothing; any other ends the
+ * process with status 128 + its Linux number, the status a shell sees
+ * for a process killed by it. */
+int kill(pid_t pid, int sig)
+{
+	if (sig < 0 || sig >= NSIG || (sig > 0 && linux_signal[sig] == 0)) {
+		errno = EINVAL;
+		return -1;
+	}
+	int lsig = sig ? linux_signal[sig] : 0;
+	if (pid != getpid() && pid != 0 && pid != -1)
+		return (int)ret(sys2(SYS_kill, pid, lsig));
+	switch (sig) {
+	case 0:
+	case SIGCHLD:
+	case SIGCONT:
+	case SIGURG:
+	case SIGWINCH:
+	case SIGSTOP:
+	case SIGTSTP:
+	case SIGTTIN:
+	case SIGTTOU:
+		return 0;
+	}
+	_exit(128 + lsig);
+}
+
+/* The environment getenv reads: picolibc's environ, set from the loader's
+ * envp before main. */
+extern char **environ;
+
 int main(int argc, char **argv, char **envp);
 
 void __libc_init_array(void);
@@ -174,6 +352,7 @@ void __libc_init_array(void);
  * process with exit_group. */
 void __rt_main(int argc, char **argv, char **envp)
 {
+	environ = envp;
 	__libc_init_array();
 	exit(main(argc, argv, envp));
 }

@@ -19,7 +19,9 @@
 #define SYS_exit 93
 #define SYS_exit_group 94
 #define SYS_set_tid_address 96
+#define SYS_nanosleep 101
 #define SYS_clock_gettime 113
+#define SYS_kill 129
 #define SYS_uname 160
 #define SYS_gettimeofday 169
 #define SYS_getpid 172
@@ -46,6 +48,15 @@
 #define LX_MAP_ANONYMOUS 0x20
 #define LX_CLOCK_REALTIME 0
 #define LX_CLOCK_MONOTONIC 1
+#define LX_CLOCK_PROCESS_CPUTIME_ID 2
+#define LX_CLOCK_THREAD_CPUTIME_ID 3
+#define LX_CLOCK_MONOTONIC_RAW 4
+#define LX_CLOCK_REALTIME_COARSE 5
+#define LX_CLOCK_MONOTONIC_COARSE 6
+#define LX_CLOCK_BOOTTIME 7
+#define LX_CLOCK_REALTIME_ALARM 8
+#define LX_CLOCK_BOOTTIME_ALARM 9
+#define LX_TCGETS 0x5401
 
 static inline long sys6(long n, long a, long b, long c, long d, long e, long f)
 {
