@@ -110,6 +110,15 @@ func TestReadmeOwnProgram(t *testing.T) {
 			t.Errorf("inspect --events of hello.zst shows no %q:\n%s", want, out)
 		}
 	}
+	// The README says hello.elf runs under qemu-riscv64 as well.
+	if qemu, err := exec.LookPath("qemu-riscv64"); err == nil {
+		q := exec.Command(qemu, "hello.elf")
+		q.Dir, q.Stdin = dir, strings.NewReader("Ada\n")
+		qout, err := q.CombinedOutput()
+		if err != nil || !greet.Match(qout) {
+			t.Errorf("qemu-riscv64 hello.elf: %v\n%s", err, qout)
+		}
+	}
 	for _, f := range []string{"hello.elf", "hello.zst", "bare.elf", "bare.zst"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("the README's commands did not make %s: %v", f, err)
