@@ -66,6 +66,7 @@ func unzigzag(u uint64) int64 { return int64(u>>1) ^ -int64(u&1) }
 // starts at zero in every segment, so that segments decode independently.
 type encoder struct {
 	buf       []byte
+	writes    int // memory writes in the segment so far
 	instret   uint64
 	pc        uint64
 	lastValue [KindInput + 1]uint64
@@ -75,7 +76,7 @@ type encoder struct {
 func (e *encoder) reset(seq uint64, count int) {
 	e.buf = binary.AppendUvarint(e.buf[:0], seq)
 	e.buf = binary.AppendUvarint(e.buf, uint64(count))
-	e.instret, e.pc = 0, 0
+	e.instret, e.pc, e.writes = 0, 0, 0
 	e.lastValue = [KindInput + 1]uint64{}
 }
 
@@ -95,6 +96,10 @@ func (e *encoder) event(ev *Event) error {
 	if len(ev.Writes) != 0 && ev.Kind != KindSyscall && ev.Kind != KindInput {
 		return fmt.Errorf("a %s event has no memory writes (got %d)", ev.Kind, len(ev.Writes))
 	}
+	if len(ev.Writes) > MaxWrites-e.writes {
+		return fmt.Errorf("the segment has more than %d memory writes (the limit)", MaxWrites)
+	}
+	e.writes += len(ev.Writes)
 	b := append(e.buf, byte(ev.Kind))
 	b = binary.AppendUvarint(b, ev.Instret-e.instret)
 	b = binary.AppendUvarint(b, zigzag(int64(ev.PC-e.pc)))
@@ -128,6 +133,7 @@ func (e *encoder) event(ev *Event) error {
 type decoder struct {
 	b         []byte
 	off       int
+	writes    int // memory writes in the segment so far
 	instret   uint64
 	pc        uint64
 	lastValue [KindInput + 1]uint64
@@ -173,7 +179,13 @@ func (d *decoder) segment(payload []byte, dst []Event) (uint64, []Event, error) 
 	if count == 0 || count > uint64(len(payload)-d.off)/minEvent {
 		return 0, nil, fmt.Errorf("payload byte %d: event count %d does not fit a payload of %d bytes", d.off, count, len(payload))
 	}
+	if count > MaxEvents {
+		return 0, nil, fmt.Errorf("payload byte %d: %d events in one segment, more than %d (the limit)", d.off, count, MaxEvents)
+	}
 	evs := dst[:0]
+	if uint64(cap(evs)) < count {
+		evs = make([]Event, 0, count)
+	}
 	for i := uint64(0); i < count; i++ {
 		evs = append(evs, Event{})
 		if err := d.event(&evs[len(evs)-1]); err != nil {
@@ -245,6 +257,10 @@ func (d *decoder) event(ev *Event) error {
 		if n > uint64(len(d.b)-d.off)/minWrite {
 			return fmt.Errorf("payload byte %d: %d memory writes do not fit the rest of the payload", d.off, n)
 		}
+		if n > uint64(MaxWrites-d.writes) {
+			return fmt.Errorf("payload byte %d: %d more memory writes make more than %d in the segment (the limit)", d.off, n, MaxWrites)
+		}
+		d.writes += int(n)
 		if n > 0 {
 			ev.Writes = make([]MemWrite, n)
 		}
