@@ -2,7 +2,10 @@ package logfmt
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
+	"hash/fnv"
+	"math/rand"
 	"os"
 	"regexp"
 	"strings"
@@ -67,12 +70,16 @@ func docTableBytes(t *testing.T, lines []string) [][]byte {
 // docExampleEvents are the events the example segment of
 // docs/trace-format.md describes in words.
 func docExampleEvents() []Event {
+	var zero, xi [32]uint64
+	for i := range xi {
+		xi[i] = uint64(i)
+	}
 	return []Event{
 		{Kind: KindCycle, Instret: 100, PC: 0x10078, Value: 5000},
 		{Kind: KindCycle, Instret: 180, PC: 0x10078, Value: 5150},
 		{Kind: KindSeed, Instret: 181, PC: 0x1007c, Value: 0x8000abcd},
-		{Kind: KindSyscall, Instret: 200, PC: 0x10100, Nr: 63, Value: 5, Writes: []MemWrite{{Addr: 0x3ffff000, Data: []byte("hello")}}},
-		{Kind: KindSyscall, Instret: 210, PC: 0x10100, Nr: 63, Value: uint64(0xfffffffffffffff5)}, // -11
+		{Kind: KindSyscall, Instret: 200, PC: 0x10100, Nr: 63, Value: 5, Regs: RegsHash(&xi), Writes: []MemWrite{{Addr: 0x3ffff000, Data: []byte("hello")}}},
+		{Kind: KindSyscall, Instret: 210, PC: 0x10100, Nr: 63, Value: uint64(0xfffffffffffffff5), Regs: RegsHash(&zero)}, // -11
 	}
 }
 
@@ -135,4 +142,73 @@ func TestDocExampleFile(t *testing.T) {
 	if frame := buf.Bytes()[start:]; !bytes.Equal(frame, doc) {
 		t.Fatalf("the segment frame is\n% x\nthe document shows\n% x", frame, doc)
 	}
+}
+
+// fnvRegs is RegsHash written the long way, with the standard library's
+// FNV-1a: the reference the fast loop is checked against.
+func fnvRegs(x *[32]uint64) uint64 {
+	h := fnv.New64a()
+	for _, r := range x[1:] {
+		h.Write(binary.LittleEndian.AppendUint64(nil, r))
+	}
+	return h.Sum64()
+}
+
+// TestDocRegsHash checks the worked register hashes of
+// docs/trace-format.md, and RegsHash against hash/fnv.
+func TestDocRegsHash(t *testing.T) {
+	var zero, xi [32]uint64
+	for i := range xi {
+		xi[i] = uint64(i)
+	}
+	rows := docTableBytes(t, docSection(t, "Register hash"))
+	regs := []*[32]uint64{&zero, &xi}
+	if len(rows) != len(regs) {
+		t.Fatalf("the register hash table has %d rows of bytes, want %d", len(rows), len(regs))
+	}
+	for i, x := range regs {
+		h := RegsHash(x)
+		if h != fnvRegs(x) {
+			t.Errorf("row %d: RegsHash %#x, FNV-1a %#x", i, h, fnvRegs(x))
+		}
+		if got := binary.LittleEndian.AppendUint64(nil, h); !bytes.Equal(got, rows[i]) {
+			t.Errorf("row %d: the hash is % x, the document says % x", i, got, rows[i])
+		}
+	}
+	// x0 is left out; every other register counts.
+	rng := rand.New(rand.NewSource(3))
+	for range 1000 {
+		var x [32]uint64
+		for i := range x {
+			x[i] = rng.Uint64() >> uint(rng.Intn(64))
+		}
+		h := RegsHash(&x)
+		if h != fnvRegs(&x) {
+			t.Fatalf("%x: RegsHash %#x, FNV-1a %#x", x, h, fnvRegs(&x))
+		}
+		y := x
+		y[0]++
+		if RegsHash(&y) != h {
+			t.Fatal("x0 changes the hash")
+		}
+		y[1+rng.Intn(31)] ^= 1 << uint(rng.Intn(64))
+		if RegsHash(&y) == h {
+			t.Fatalf("a flipped bit in %x leaves the hash alone", y)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { RegsHash(&xi) }); n != 0 {
+		t.Errorf("RegsHash allocates %v times", n)
+	}
+}
+
+func BenchmarkRegsHash(b *testing.B) {
+	var x [32]uint64
+	for i := range x {
+		x[i] = uint64(i) * 0x9e3779b97f4a7c15
+	}
+	var h uint64
+	for b.Loop() {
+		h += RegsHash(&x)
+	}
+	_ = h
 }

@@ -53,6 +53,35 @@ type Event struct {
 	Value   uint64     // CSR value read, or system call return value (a0)
 	Nr      uint64     // system call number (KindSyscall only)
 	Writes  []MemWrite // guest memory the monitor wrote (KindSyscall and KindInput only)
+	// Regs is RegsHash of the guest's integer registers at the ecall
+	// (KindSyscall only), so that replay can tell that the run diverged
+	// before the system call's number or pc differ. It is recorded in
+	// format version RegsVersion and later; a Reader of an older trace
+	// (Reader.HasRegs false) returns 0.
+	Regs uint64
+}
+
+// FNV-1a, 64 bits (Fowler, Noll, Vo; the constants of hash/fnv).
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// RegsHash is the hash of the integer registers that a system call event
+// carries (Event.Regs): the 64-bit FNV-1a hash of the 248 bytes of x1 to
+// x31, each register as 8 bytes little-endian, in order. x[0] (always
+// zero) is not hashed. It does not allocate and costs one multiplication
+// per byte, which is little next to a system call.
+func RegsHash(x *[32]uint64) uint64 {
+	h := uint64(fnvOffset)
+	for _, r := range x[1:] {
+		for range 8 {
+			h ^= r & 0xff
+			h *= fnvPrime
+			r >>= 8
+		}
+	}
+	return h
 }
 
 // seedBias is xored into seed values: a seed read is ES16 (0x80000000)
@@ -65,6 +94,7 @@ func unzigzag(u uint64) int64 { return int64(u>>1) ^ -int64(u&1) }
 // encoder builds the decompressed payload of one segment. Its delta state
 // starts at zero in every segment, so that segments decode independently.
 type encoder struct {
+	version   int // format version written; the zero value writes Version
 	buf       []byte
 	writes    int // memory writes in the segment so far
 	instret   uint64
@@ -78,6 +108,14 @@ func (e *encoder) reset(seq uint64, count int) {
 	e.buf = binary.AppendUvarint(e.buf, uint64(count))
 	e.instret, e.pc, e.writes = 0, 0, 0
 	e.lastValue = [KindInput + 1]uint64{}
+}
+
+// ver returns the format version the encoder writes.
+func (e *encoder) ver() int {
+	if e.version == 0 {
+		return Version
+	}
+	return e.version
 }
 
 // event appends ev to the payload. It refuses what would not read back
@@ -95,6 +133,9 @@ func (e *encoder) event(ev *Event) error {
 	}
 	if len(ev.Writes) != 0 && ev.Kind != KindSyscall && ev.Kind != KindInput {
 		return fmt.Errorf("a %s event has no memory writes (got %d)", ev.Kind, len(ev.Writes))
+	}
+	if ev.Regs != 0 && (ev.Kind != KindSyscall || e.version != 0 && e.version < RegsVersion) {
+		return fmt.Errorf("a %s event has no register hash in format version %d (got %#x)", ev.Kind, e.ver(), ev.Regs)
 	}
 	if len(ev.Writes) > MaxWrites-e.writes {
 		return fmt.Errorf("the segment has more than %d memory writes (the limit)", MaxWrites)
@@ -114,6 +155,9 @@ func (e *encoder) event(ev *Event) error {
 		if ev.Kind == KindSyscall {
 			b = binary.AppendUvarint(b, ev.Nr)
 			b = binary.AppendUvarint(b, zigzag(int64(ev.Value)))
+			if e.ver() >= RegsVersion {
+				b = binary.LittleEndian.AppendUint64(b, ev.Regs)
+			}
 		} else {
 			b = binary.AppendUvarint(b, ev.Value)
 		}
@@ -131,6 +175,7 @@ func (e *encoder) event(ev *Event) error {
 // decoder decodes one segment's payload. Errors name the payload byte
 // where the problem is.
 type decoder struct {
+	version   int // format version read; the zero value reads Version
 	b         []byte
 	off       int
 	writes    int // memory writes in the segment so far
@@ -167,7 +212,7 @@ func (d *decoder) uvarint(what string) (uint64, error) {
 // into dst[:0] and returns the sequence number and the events. The events'
 // memory writes alias payload.
 func (d *decoder) segment(payload []byte, dst []Event) (uint64, []Event, error) {
-	*d = decoder{b: payload}
+	*d = decoder{version: d.version, b: payload}
 	seq, err := d.uvarint("segment number")
 	if err != nil {
 		return 0, nil, err
@@ -247,6 +292,13 @@ func (d *decoder) event(ev *Event) error {
 				return err
 			}
 			ev.Value = uint64(unzigzag(v))
+			if d.version == 0 || d.version >= RegsVersion {
+				if len(d.b)-d.off < 8 {
+					return fmt.Errorf("payload byte %d: register hash: %w", d.off, errShort)
+				}
+				ev.Regs = binary.LittleEndian.Uint64(d.b[d.off:])
+				d.off += 8
+			}
 		} else if ev.Value, err = d.uvarint("value"); err != nil {
 			return err
 		}

@@ -44,6 +44,7 @@ type eventView struct {
 	PC      string      `json:"pc"`
 	Value   string      `json:"value"`
 	Nr      uint64      `json:"nr,omitempty"`
+	Regs    string      `json:"regs,omitempty"` // system calls, version 2 on
 	Writes  []writeView `json:"writes,omitempty"`
 }
 
@@ -52,10 +53,15 @@ type writeView struct {
 	Data string `json:"data"` // hex
 }
 
-func viewEvents(evs []Event) []eventView {
+func viewEvents(evs []Event, version int) []eventView {
 	out := make([]eventView, len(evs))
 	for i, e := range evs {
 		v := eventView{Kind: e.Kind.String(), Instret: e.Instret, PC: fmt.Sprintf("%#x", e.PC), Value: fmt.Sprintf("%#x", e.Value), Nr: e.Nr}
+		if e.Kind == KindSyscall && version >= RegsVersion {
+			v.Regs = fmt.Sprintf("%#016x", e.Regs)
+		} else if e.Regs != 0 {
+			v.Regs = fmt.Sprintf("unexpected %#x", e.Regs)
+		}
 		for _, w := range e.Writes {
 			v.Writes = append(v.Writes, writeView{Addr: fmt.Sprintf("%#x", w.Addr), Data: hex.EncodeToString(w.Data)})
 		}
@@ -92,7 +98,7 @@ func decodeView(data []byte) (fixtureView, error) {
 			v.ErrorAt = r.Offset()
 			return v, nil
 		}
-		v.Segments = append(v.Segments, viewEvents(evs))
+		v.Segments = append(v.Segments, viewEvents(evs, r.Version()))
 	}
 }
 
@@ -107,17 +113,27 @@ type fixture struct {
 
 // fixtureEvents is one segment with every kind of event: CSR reads whose
 // deltas go up and down, a seed, system calls with and without memory
-// writes and with a negative result, and the auxv input.
+// writes and with a negative result, and the auxv input. The version 1
+// fixtures were written without the register hashes.
 func fixtureEvents() []Event {
+	// Registers at the three ecalls (version 2 on).
+	var x1, x2, x3 [32]uint64
+	for i := range x1 {
+		x1[i] = uint64(i) * 0x0101010101010101
+		x2[i] = ^uint64(i)
+	}
+	x1[2], x1[10], x1[17] = 0x3ffffff0, 0, 63
+	x2[10], x2[17] = 0, 63
+	x3[1], x3[10], x3[17] = 0x10204, 1, 113
 	return []Event{
 		{Kind: KindInput, Instret: 0, PC: 0x100b0, Value: 0, Writes: []MemWrite{{Addr: 0x3fffffe0, Data: []byte("0123456789abcdef")}}},
 		{Kind: KindCycle, Instret: 100, PC: 0x10078, Value: 5000},
 		{Kind: KindTime, Instret: 120, PC: 0x1007c, Value: 1_700_000_000_000},
 		{Kind: KindCycle, Instret: 180, PC: 0x10078, Value: 5150},
 		{Kind: KindSeed, Instret: 181, PC: 0x10080, Value: 0x8000abcd},
-		{Kind: KindSyscall, Instret: 200, PC: 0x10100, Nr: 63, Value: 5, Writes: []MemWrite{{Addr: 0x3ffff000, Data: []byte("hello")}}},
-		{Kind: KindSyscall, Instret: 210, PC: 0x10100, Nr: 63, Value: uint64(0xfffffffffffffff5)}, // -EAGAIN
-		{Kind: KindSyscall, Instret: 300, PC: 0x10200, Nr: 113, Value: 0, Writes: []MemWrite{{Addr: 0x3fffef00, Data: []byte{1, 0, 0, 0, 0, 0, 0, 0}}, {Addr: 0x3fffef08, Data: []byte{0x40, 0x42, 0x0f, 0, 0, 0, 0, 0}}}},
+		{Kind: KindSyscall, Instret: 200, PC: 0x10100, Nr: 63, Value: 5, Regs: RegsHash(&x1), Writes: []MemWrite{{Addr: 0x3ffff000, Data: []byte("hello")}}},
+		{Kind: KindSyscall, Instret: 210, PC: 0x10100, Nr: 63, Value: uint64(0xfffffffffffffff5), Regs: RegsHash(&x2)}, // -EAGAIN
+		{Kind: KindSyscall, Instret: 300, PC: 0x10200, Nr: 113, Value: 0, Regs: RegsHash(&x3), Writes: []MemWrite{{Addr: 0x3fffef00, Data: []byte{1, 0, 0, 0, 0, 0, 0, 0}}, {Addr: 0x3fffef08, Data: []byte{0x40, 0x42, 0x0f, 0, 0, 0, 0, 0}}}},
 		{Kind: KindTime, Instret: 300, PC: 0xffff_ffff_ffff_fff0, Value: 1_699_999_999_000},
 		{Kind: KindSeed, Instret: 301, PC: 0x10080, Value: 0x1234},
 		{Kind: KindCycle, Instret: 1 << 40, PC: 0x10078, Value: 1<<64 - 1},
@@ -155,7 +171,7 @@ func (fx fixture) expectedView(orig, data []byte, ends []int) fixtureView {
 		good++
 	}
 	for _, s := range fx.segs[:good] {
-		v.Segments = append(v.Segments, viewEvents(s))
+		v.Segments = append(v.Segments, viewEvents(s, Version))
 	}
 	switch {
 	case len(data) < len(orig) || !fx.close:

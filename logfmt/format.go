@@ -5,9 +5,20 @@ import (
 	"hash/crc32"
 )
 
-// Version is the trace format version this package writes and reads. It is
-// stored in the header and footer frames; a reader refuses any other.
-const Version = 1
+// Format versions. Version is the one a Writer writes; a Reader reads
+// every version from MinVersion to Version and refuses any other. The
+// version is stored in the header and footer frames.
+//
+// Version 2 adds to every system call event the hash of the guest's
+// integer registers at the ecall (Event.Regs, RegsHash); version 1 has no
+// such field.
+const (
+	Version    = 2
+	MinVersion = 1
+	// RegsVersion is the first version whose system call events carry
+	// Event.Regs.
+	RegsVersion = 2
+)
 
 // Frame magic numbers (RFC 8878, little-endian on disk). The header and the
 // footer are skippable frames, which zstd tools skip; each segment is a
@@ -29,11 +40,11 @@ const (
 // Limits that keep a damaged or hostile file from exhausting memory or
 // time. They bound what a reader accepts to what the recorder can write,
 // with margin: the recorder (vmm) ends a segment at 4,096 events or once
-// its memory writes reach 1 MiB, and one event writes at most 1 MiB (a read,
-// a getrandom is capped there; a readv must be too). Its largest segment payload is
-// then under 2 MiB of data plus at most 13 bytes of address and length per
+// its memory writes reach 1 MiB, and one event writes at most 1 MiB (read
+// and getrandom are capped there; readv must be too). Its largest segment
+// payload is then under 2 MiB of data plus at most 13 bytes of address and length per
 // memory write (each of at least one byte, so at most 1 MiB + 1,024 of them)
-// and 44 bytes per event: under 16 MiB. A Writer refuses a segment beyond any
+// and 52 bytes per event: under 16 MiB. A Writer refuses a segment beyond any
 // limit; a Reader reports one as corrupt before it allocates for it, and
 // allocates for a segment at most about MaxFrame + MaxSegment + 80 bytes per
 // event and 32 per memory write.

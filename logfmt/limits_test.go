@@ -36,9 +36,10 @@ func tinyEvents(n int) []byte {
 }
 
 // emptyWrites is a payload of one system call event with n memory writes
-// of no bytes at address 0: all zero bytes after the event's head.
+// of no bytes at address 0: all zero bytes after the segment's head.
 func emptyWrites(n int) []byte {
 	p := []byte{0, 1, byte(KindSyscall), 0, 0, 0, 0}
+	p = append(p, make([]byte, 8)...) // register hash
 	p = binary.AppendUvarint(p, uint64(n))
 	return append(p, make([]byte, 2*n)...)
 }
@@ -77,7 +78,7 @@ func TestBombs(t *testing.T) {
 		{"tiny events at MaxSegment", tinyEvents((MaxSegment - 8) / 4), "more than 16384 (the limit)"},
 		// Zero-length memory writes: the payload is zero bytes, which zstd
 		// stores in RLE blocks.
-		{"empty writes at MaxSegment", emptyWrites((MaxSegment - 16) / 2), "(the limit)"},
+		{"empty writes at MaxSegment", emptyWrites((MaxSegment - 24) / 2), "(the limit)"},
 		// One more event than the limit, each of 4 bytes.
 		{"MaxEvents+1 events", tinyEvents(MaxEvents + 1), "more than 16384 (the limit)"},
 		// 16.7 M events in 64 MiB: beyond MaxSegment, refused from the

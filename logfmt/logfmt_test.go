@@ -76,6 +76,7 @@ func randEvents(rng *rand.Rand, n int, instret *uint64) []Event {
 		case KindSyscall, KindInput:
 			if e.Kind == KindSyscall {
 				e.Nr = uint64(rng.Intn(450))
+				e.Regs = rng.Uint64()
 				e.Value = uint64(int64(rng.Intn(200) - 100))
 				if rng.Intn(5) == 0 {
 					e.Value = rng.Uint64()
@@ -211,7 +212,7 @@ func sameEvents(a, b []Event) bool {
 	}
 	for i := range a {
 		x, y := a[i], b[i]
-		if x.Kind != y.Kind || x.Instret != y.Instret || x.PC != y.PC || x.Value != y.Value || x.Nr != y.Nr || len(x.Writes) != len(y.Writes) {
+		if x.Kind != y.Kind || x.Instret != y.Instret || x.PC != y.PC || x.Value != y.Value || x.Nr != y.Nr || x.Regs != y.Regs || len(x.Writes) != len(y.Writes) {
 			return false
 		}
 		for j := range x.Writes {
@@ -538,19 +539,22 @@ func TestErrorContext(t *testing.T) {
 	}
 }
 
-// TestVersion checks that another format version is reported as such.
+// TestVersion checks that a format version other than 1 and 2 is
+// reported as such.
 func TestVersion(t *testing.T) {
 	tr := smallTrace(t)
-	bad := append([]byte(nil), tr.data...)
-	bad[8+len(headerTag)] = 2 // version 2, with the CRC-32C fixed up
-	size := int(bad[4]) | int(bad[5])<<8 | int(bad[6])<<16 | int(bad[7])<<24
-	sum := crc32c(bad[8 : 8+size-4])
-	copy(bad[8+size-4:], []byte{byte(sum), byte(sum >> 8), byte(sum >> 16), byte(sum >> 24)})
-	res := readAll(bad)
-	if !errors.Is(res.err, ErrVersion) || !strings.Contains(res.err.Error(), "format version 2") {
-		t.Fatalf("%v, want an error wrapping ErrVersion", res.err)
+	for _, ver := range []byte{0, 3} {
+		bad := append([]byte(nil), tr.data...)
+		bad[8+len(headerTag)] = ver // with the CRC-32C fixed up
+		size := int(bad[4]) | int(bad[5])<<8 | int(bad[6])<<16 | int(bad[7])<<24
+		sum := crc32c(bad[8 : 8+size-4])
+		copy(bad[8+size-4:], []byte{byte(sum), byte(sum >> 8), byte(sum >> 16), byte(sum >> 24)})
+		res := readAll(bad)
+		if !errors.Is(res.err, ErrVersion) || !strings.Contains(res.err.Error(), fmt.Sprintf("format version %d ", ver)) {
+			t.Fatalf("version %d: %v, want an error wrapping ErrVersion", ver, res.err)
+		}
+		t.Log(res.err)
 	}
-	t.Log(res.err)
 }
 
 // TestSegmentPayloadChecks writes frames by hand whose zstd layer is sound

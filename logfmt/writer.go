@@ -126,7 +126,7 @@ var errClosed = errors.New("the trace writer is closed")
 // WriteSegment encodes events as the next segment and writes it at once as
 // one zstd frame with a content checksum. An empty slice writes nothing.
 // It refuses events that would not read back identically (an unknown kind,
-// Nr on a kind other than KindSyscall, Writes on a kind other than
+// Nr or Regs on a kind other than KindSyscall, Writes on a kind other than
 // KindSyscall or KindInput), an instruction count lower than the previous
 // event's, and a segment beyond the limits (more than MaxEvents events or
 // MaxWrites memory writes, a payload larger than MaxSegment); nothing is
