@@ -4,40 +4,25 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/rvsim/rvsim/ndbuf"
 )
 
-// Kind is the kind of a recorded event.
-type Kind uint8
+// Kind is the kind of a recorded event. It is ndbuf.Kind, whose values
+// are the kind byte of the encoding.
+type Kind = ndbuf.Kind
 
-// Event kinds. The numbers are the kind byte of the encoding.
+// Event kinds, as defined by ndbuf.
 const (
-	KindCycle   Kind = 1 // read of cycle or mcycle
-	KindTime    Kind = 2 // read of time
-	KindSeed    Kind = 3 // read of seed
-	KindSyscall Kind = 4 // a system call whose results the monitor recorded
-	KindInput   Kind = 5 // other monitor input written to guest memory (the auxv random bytes), no system call number
+	KindCycle   = ndbuf.KindCycle   // read of cycle or mcycle
+	KindTime    = ndbuf.KindTime    // read of time
+	KindSeed    = ndbuf.KindSeed    // read of seed
+	KindSyscall = ndbuf.KindSyscall // a system call whose results the monitor recorded
+	KindInput   = ndbuf.KindInput   // other monitor input written to guest memory (the auxv random bytes), no system call number
 )
 
-// String returns the kind's name as used in footers and reports: "cycle",
-// "time", "seed", "syscall" or "input" ("kindN" for an unknown kind).
-func (k Kind) String() string {
-	switch k {
-	case KindCycle:
-		return "cycle"
-	case KindTime:
-		return "time"
-	case KindSeed:
-		return "seed"
-	case KindSyscall:
-		return "syscall"
-	case KindInput:
-		return "input"
-	}
-	return fmt.Sprintf("kind%d", uint8(k))
-}
-
-// valid reports whether k is a kind this format knows.
-func (k Kind) valid() bool { return k >= KindCycle && k <= KindInput }
+// validKind reports whether k is a kind this format knows.
+func validKind(k Kind) bool { return k >= KindCycle && k <= KindInput }
 
 // MemWrite is guest memory the monitor wrote as part of an event.
 type MemWrite struct {
@@ -122,7 +107,7 @@ func (e *encoder) ver() int {
 // identically: an unknown kind, a system call number or memory writes on a
 // kind that does not carry them.
 func (e *encoder) event(ev *Event) error {
-	if !ev.Kind.valid() {
+	if !validKind(ev.Kind) {
 		return fmt.Errorf("event kind %d is unknown", ev.Kind)
 	}
 	if ev.Instret < e.instret {
@@ -250,7 +235,7 @@ func (d *decoder) event(ev *Event) error {
 		return fmt.Errorf("payload byte %d: %w", d.off, errShort)
 	}
 	ev.Kind = Kind(d.b[d.off])
-	if !ev.Kind.valid() {
+	if !validKind(ev.Kind) {
 		return fmt.Errorf("payload byte %d: unknown event kind %d", d.off, ev.Kind)
 	}
 	d.off++

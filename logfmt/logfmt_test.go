@@ -13,6 +13,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/rvsim/rvsim/csr"
+	"github.com/rvsim/rvsim/ndbuf"
 )
 
 // testHeader is a header with every field set.
@@ -288,6 +291,23 @@ func TestKindString(t *testing.T) {
 	for k, s := range want {
 		if got := Kind(k).String(); got != s {
 			t.Errorf("Kind(%d) = %q, want %q", k, got, s)
+		}
+	}
+}
+
+// TestKindIsNdbufKind checks that a trace event's kind and an ND buffer
+// entry's are one type with one numbering: an entry's kind goes into an
+// Event without a conversion.
+func TestKindIsNdbufKind(t *testing.T) {
+	e := ndbuf.Entry{Kind: ndbuf.KindOf(csr.Seed)}
+	ev := Event{Kind: e.Kind}
+	if ev.Kind != KindSeed || reflect.TypeOf(ev.Kind) != reflect.TypeOf(e.Kind) {
+		t.Fatalf("Event.Kind %v of type %T, entry kind %v of type %T", ev.Kind, ev.Kind, e.Kind, e.Kind)
+	}
+	pairs := map[Kind]ndbuf.Kind{KindCycle: ndbuf.KindCycle, KindTime: ndbuf.KindTime, KindSeed: ndbuf.KindSeed, KindSyscall: ndbuf.KindSyscall, KindInput: ndbuf.KindInput}
+	for k, n := range pairs {
+		if k != n {
+			t.Errorf("logfmt %v is %d, ndbuf %v is %d", k, k, n, n)
 		}
 	}
 }
