@@ -323,6 +323,8 @@ func TestWriterRefuses(t *testing.T) {
 		"writes on a cycle":   {{Kind: KindCycle, Writes: []MemWrite{{Addr: 1, Data: []byte{1}}}}},
 		"writes on time":      {{Kind: KindTime, Writes: []MemWrite{{}}}},
 		"nr on an input":      {{Kind: KindInput, Nr: 1}},
+		"regs on an input":    {{Kind: KindInput, Instret: 100, Regs: 1}},
+		"regs on a cycle":     {{Kind: KindCycle, Instret: 100, Regs: 1}},
 		"behind the last one": {{Kind: KindCycle, Instret: 99}},
 	}
 	for name, evs := range bad {
