@@ -4,40 +4,25 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/rvsim/rvsim/ndbuf"
 )
 
-// Kind is the kind of a recorded event.
-type Kind uint8
+// Kind is the kind of a recorded event. It is ndbuf.Kind, whose values
+// are the kind byte of the encoding.
+type Kind = ndbuf.Kind
 
-// Event kinds. The numbers are the kind byte of the encoding.
+// Event kinds, as defined by ndbuf.
 const (
-	KindCycle   Kind = 1 // read of cycle or mcycle
-	KindTime    Kind = 2 // read of time
-	KindSeed    Kind = 3 // read of seed
-	KindSyscall Kind = 4 // a system call whose results the monitor recorded
-	KindInput   Kind = 5 // other monitor input written to guest memory (the auxv random bytes), no system call number
+	KindCycle   = ndbuf.KindCycle   // read of cycle or mcycle
+	KindTime    = ndbuf.KindTime    // read of time
+	KindSeed    = ndbuf.KindSeed    // read of seed
+	KindSyscall = ndbuf.KindSyscall // a system call whose results the monitor recorded
+	KindInput   = ndbuf.KindInput   // other monitor input written to guest memory (the auxv random bytes), no system call number
 )
 
-// String returns the kind's name as used in footers and reports: "cycle",
-// "time", "seed", "syscall" or "input" ("kindN" for an unknown kind).
-func (k Kind) String() string {
-	switch k {
-	case KindCycle:
-		return "cycle"
-	case KindTime:
-		return "time"
-	case KindSeed:
-		return "seed"
-	case KindSyscall:
-		return "syscall"
-	case KindInput:
-		return "input"
-	}
-	return fmt.Sprintf("kind%d", uint8(k))
-}
-
-// valid reports whether k is a kind this format knows.
-func (k Kind) valid() bool { return k >= KindCycle && k <= KindInput }
+// validKind reports whether k is a kind this format knows.
+func validKind(k Kind) bool { return k >= KindCycle && k <= KindInput }
 
 // MemWrite is guest memory the monitor wrote as part of an event.
 type MemWrite struct {
@@ -53,6 +38,35 @@ type Event struct {
 	Value   uint64     // CSR value read, or system call return value (a0)
 	Nr      uint64     // system call number (KindSyscall only)
 	Writes  []MemWrite // guest memory the monitor wrote (KindSyscall and KindInput only)
+	// Regs is RegsHash of the guest's integer registers at the ecall
+	// (KindSyscall only), so that replay can tell that the run diverged
+	// before the system call's number or pc differ. It is recorded in
+	// format version RegsVersion and later; a Reader of an older trace
+	// (Reader.HasRegs false) returns 0.
+	Regs uint64
+}
+
+// FNV-1a, 64 bits (Fowler, Noll, Vo; the constants of hash/fnv).
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// RegsHash is the hash of the integer registers that a system call event
+// carries (Event.Regs): the 64-bit FNV-1a hash of the 248 bytes of x1 to
+// x31, each register as 8 bytes little-endian, in order. x[0] (always
+// zero) is not hashed. It does not allocate and costs one multiplication
+// per byte, which is little next to a system call.
+func RegsHash(x *[32]uint64) uint64 {
+	h := uint64(fnvOffset)
+	for _, r := range x[1:] {
+		for range 8 {
+			h ^= r & 0xff
+			h *= fnvPrime
+			r >>= 8
+		}
+	}
+	return h
 }
 
 // seedBias is xored into seed values: a seed read is ES16 (0x80000000)
@@ -65,7 +79,9 @@ func unzigzag(u uint64) int64 { return int64(u>>1) ^ -int64(u&1) }
 // encoder builds the decompressed payload of one segment. Its delta state
 // starts at zero in every segment, so that segments decode independently.
 type encoder struct {
+	version   int // format version written; the zero value writes Version
 	buf       []byte
+	writes    int // memory writes in the segment so far
 	instret   uint64
 	pc        uint64
 	lastValue [KindInput + 1]uint64
@@ -75,15 +91,23 @@ type encoder struct {
 func (e *encoder) reset(seq uint64, count int) {
 	e.buf = binary.AppendUvarint(e.buf[:0], seq)
 	e.buf = binary.AppendUvarint(e.buf, uint64(count))
-	e.instret, e.pc = 0, 0
+	e.instret, e.pc, e.writes = 0, 0, 0
 	e.lastValue = [KindInput + 1]uint64{}
+}
+
+// ver returns the format version the encoder writes.
+func (e *encoder) ver() int {
+	if e.version == 0 {
+		return Version
+	}
+	return e.version
 }
 
 // event appends ev to the payload. It refuses what would not read back
 // identically: an unknown kind, a system call number or memory writes on a
 // kind that does not carry them.
 func (e *encoder) event(ev *Event) error {
-	if !ev.Kind.valid() {
+	if !validKind(ev.Kind) {
 		return fmt.Errorf("event kind %d is unknown", ev.Kind)
 	}
 	if ev.Instret < e.instret {
@@ -95,6 +119,13 @@ func (e *encoder) event(ev *Event) error {
 	if len(ev.Writes) != 0 && ev.Kind != KindSyscall && ev.Kind != KindInput {
 		return fmt.Errorf("a %s event has no memory writes (got %d)", ev.Kind, len(ev.Writes))
 	}
+	if ev.Regs != 0 && (ev.Kind != KindSyscall || e.version != 0 && e.version < RegsVersion) {
+		return fmt.Errorf("a %s event has no register hash in format version %d (got %#x)", ev.Kind, e.ver(), ev.Regs)
+	}
+	if len(ev.Writes) > MaxWrites-e.writes {
+		return fmt.Errorf("the segment has more than %d memory writes (the limit)", MaxWrites)
+	}
+	e.writes += len(ev.Writes)
 	b := append(e.buf, byte(ev.Kind))
 	b = binary.AppendUvarint(b, ev.Instret-e.instret)
 	b = binary.AppendUvarint(b, zigzag(int64(ev.PC-e.pc)))
@@ -109,6 +140,9 @@ func (e *encoder) event(ev *Event) error {
 		if ev.Kind == KindSyscall {
 			b = binary.AppendUvarint(b, ev.Nr)
 			b = binary.AppendUvarint(b, zigzag(int64(ev.Value)))
+			if e.ver() >= RegsVersion {
+				b = binary.LittleEndian.AppendUint64(b, ev.Regs)
+			}
 		} else {
 			b = binary.AppendUvarint(b, ev.Value)
 		}
@@ -126,8 +160,10 @@ func (e *encoder) event(ev *Event) error {
 // decoder decodes one segment's payload. Errors name the payload byte
 // where the problem is.
 type decoder struct {
+	version   int // format version read; the zero value reads Version
 	b         []byte
 	off       int
+	writes    int // memory writes in the segment so far
 	instret   uint64
 	pc        uint64
 	lastValue [KindInput + 1]uint64
@@ -161,7 +197,7 @@ func (d *decoder) uvarint(what string) (uint64, error) {
 // into dst[:0] and returns the sequence number and the events. The events'
 // memory writes alias payload.
 func (d *decoder) segment(payload []byte, dst []Event) (uint64, []Event, error) {
-	*d = decoder{b: payload}
+	*d = decoder{version: d.version, b: payload}
 	seq, err := d.uvarint("segment number")
 	if err != nil {
 		return 0, nil, err
@@ -173,7 +209,13 @@ func (d *decoder) segment(payload []byte, dst []Event) (uint64, []Event, error) 
 	if count == 0 || count > uint64(len(payload)-d.off)/minEvent {
 		return 0, nil, fmt.Errorf("payload byte %d: event count %d does not fit a payload of %d bytes", d.off, count, len(payload))
 	}
+	if count > MaxEvents {
+		return 0, nil, fmt.Errorf("payload byte %d: %d events in one segment, more than %d (the limit)", d.off, count, MaxEvents)
+	}
 	evs := dst[:0]
+	if uint64(cap(evs)) < count {
+		evs = make([]Event, 0, count)
+	}
 	for i := uint64(0); i < count; i++ {
 		evs = append(evs, Event{})
 		if err := d.event(&evs[len(evs)-1]); err != nil {
@@ -193,7 +235,7 @@ func (d *decoder) event(ev *Event) error {
 		return fmt.Errorf("payload byte %d: %w", d.off, errShort)
 	}
 	ev.Kind = Kind(d.b[d.off])
-	if !ev.Kind.valid() {
+	if !validKind(ev.Kind) {
 		return fmt.Errorf("payload byte %d: unknown event kind %d", d.off, ev.Kind)
 	}
 	d.off++
@@ -235,6 +277,13 @@ func (d *decoder) event(ev *Event) error {
 				return err
 			}
 			ev.Value = uint64(unzigzag(v))
+			if d.version == 0 || d.version >= RegsVersion {
+				if len(d.b)-d.off < 8 {
+					return fmt.Errorf("payload byte %d: register hash: %w", d.off, errShort)
+				}
+				ev.Regs = binary.LittleEndian.Uint64(d.b[d.off:])
+				d.off += 8
+			}
 		} else if ev.Value, err = d.uvarint("value"); err != nil {
 			return err
 		}
@@ -245,6 +294,10 @@ func (d *decoder) event(ev *Event) error {
 		if n > uint64(len(d.b)-d.off)/minWrite {
 			return fmt.Errorf("payload byte %d: %d memory writes do not fit the rest of the payload", d.off, n)
 		}
+		if n > uint64(MaxWrites-d.writes) {
+			return fmt.Errorf("payload byte %d: %d more memory writes make more than %d in the segment (the limit)", d.off, n, MaxWrites)
+		}
+		d.writes += int(n)
 		if n > 0 {
 			ev.Writes = make([]MemWrite, n)
 		}

@@ -5,9 +5,20 @@ import (
 	"hash/crc32"
 )
 
-// Version is the trace format version this package writes and reads. It is
-// stored in the header and footer frames; a reader refuses any other.
-const Version = 1
+// Format versions. Version is the one a Writer writes; a Reader reads
+// every version from MinVersion to Version and refuses any other. The
+// version is stored in the header and footer frames.
+//
+// Version 2 adds to every system call event the hash of the guest's
+// integer registers at the ecall (Event.Regs, RegsHash); version 1 has no
+// such field.
+const (
+	Version    = 2
+	MinVersion = 1
+	// RegsVersion is the first version whose system call events carry
+	// Event.Regs.
+	RegsVersion = 2
+)
 
 // Frame magic numbers (RFC 8878, little-endian on disk). The header and the
 // footer are skippable frames, which zstd tools skip; each segment is a
@@ -26,18 +37,38 @@ const (
 	footerTag = "RVSIMFTR"
 )
 
-// Limits that keep a damaged or hostile file from exhausting memory. A
-// Writer refuses to write anything larger; a Reader reports a larger frame
-// as corrupt before it allocates for it.
+// Limits that keep a damaged or hostile file from exhausting memory or
+// time. They bound what a reader accepts to what the recorder can write,
+// with margin: the recorder (vmm) ends a segment at 4,096 events or once
+// its memory writes reach 1 MiB, and one event writes at most 1 MiB (read
+// and getrandom are capped there; readv must be too). Its largest segment
+// payload is then under 2 MiB of data plus at most 13 bytes of address and length per
+// memory write (each of at least one byte, so at most 1 MiB + 1,024 of them)
+// and 52 bytes per event: under 16 MiB. A Writer refuses a segment beyond any
+// limit; a Reader reports one as corrupt before it allocates for it, and
+// allocates for a segment at most about MaxFrame + MaxSegment + 80 bytes per
+// event and 32 per memory write.
+//
+// There is no limit on the ratio of decompressed to compressed size: guest
+// input can legitimately be all zeros (a read of /dev/zero compresses 1 MiB
+// to a few dozen bytes), and the limits above already bound what a frame of
+// any size decompresses to.
 const (
 	// MaxMeta is the largest payload of a header or footer frame.
 	MaxMeta = 16 << 20
 	// MaxSegment is the largest decompressed payload of a segment.
-	MaxSegment = 64 << 20
+	MaxSegment = 16 << 20
+	// MaxEvents is the most events in a segment (the recorder writes at
+	// most 4,096).
+	MaxEvents = 1 << 14
+	// MaxWrites is the most memory writes, over all the events of a
+	// segment (the recorder writes at most 1 MiB + 1,024).
+	MaxWrites = 1 << 21
 	// MaxFrame is the largest compressed segment frame: MaxSegment stored
-	// in raw blocks (3 bytes of block header per 128 KiB) plus the frame
-	// header and checksum.
-	MaxFrame = MaxSegment + MaxSegment/maxBlock*3 + 64
+	// in raw blocks of at least 1 KiB (3 bytes of block header each; the
+	// writer's encoder stores incompressible data in blocks of 64 KiB),
+	// plus the frame header and checksum.
+	MaxFrame = MaxSegment + MaxSegment/1024*3 + 64
 )
 
 // maxBlock is the largest zstd block (RFC 8878, Block_Maximum_Size).

@@ -13,6 +13,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/rvsim/rvsim/csr"
+	"github.com/rvsim/rvsim/ndbuf"
 )
 
 // testHeader is a header with every field set.
@@ -76,6 +79,7 @@ func randEvents(rng *rand.Rand, n int, instret *uint64) []Event {
 		case KindSyscall, KindInput:
 			if e.Kind == KindSyscall {
 				e.Nr = uint64(rng.Intn(450))
+				e.Regs = rng.Uint64()
 				e.Value = uint64(int64(rng.Intn(200) - 100))
 				if rng.Intn(5) == 0 {
 					e.Value = rng.Uint64()
@@ -211,7 +215,7 @@ func sameEvents(a, b []Event) bool {
 	}
 	for i := range a {
 		x, y := a[i], b[i]
-		if x.Kind != y.Kind || x.Instret != y.Instret || x.PC != y.PC || x.Value != y.Value || x.Nr != y.Nr || len(x.Writes) != len(y.Writes) {
+		if x.Kind != y.Kind || x.Instret != y.Instret || x.PC != y.PC || x.Value != y.Value || x.Nr != y.Nr || x.Regs != y.Regs || len(x.Writes) != len(y.Writes) {
 			return false
 		}
 		for j := range x.Writes {
@@ -291,6 +295,23 @@ func TestKindString(t *testing.T) {
 	}
 }
 
+// TestKindIsNdbufKind checks that a trace event's kind and an ND buffer
+// entry's are one type with one numbering: an entry's kind goes into an
+// Event without a conversion.
+func TestKindIsNdbufKind(t *testing.T) {
+	e := ndbuf.Entry{Kind: ndbuf.KindOf(csr.Seed)}
+	ev := Event{Kind: e.Kind}
+	if ev.Kind != KindSeed || reflect.TypeOf(ev.Kind) != reflect.TypeOf(e.Kind) {
+		t.Fatalf("Event.Kind %v of type %T, entry kind %v of type %T", ev.Kind, ev.Kind, e.Kind, e.Kind)
+	}
+	pairs := map[Kind]ndbuf.Kind{KindCycle: ndbuf.KindCycle, KindTime: ndbuf.KindTime, KindSeed: ndbuf.KindSeed, KindSyscall: ndbuf.KindSyscall, KindInput: ndbuf.KindInput}
+	for k, n := range pairs {
+		if k != n {
+			t.Errorf("logfmt %v is %d, ndbuf %v is %d", k, k, n, n)
+		}
+	}
+}
+
 // TestWriterRefuses checks that the Writer refuses what would not read
 // back identically, and writes nothing then.
 func TestWriterRefuses(t *testing.T) {
@@ -302,6 +323,8 @@ func TestWriterRefuses(t *testing.T) {
 		"writes on a cycle":   {{Kind: KindCycle, Writes: []MemWrite{{Addr: 1, Data: []byte{1}}}}},
 		"writes on time":      {{Kind: KindTime, Writes: []MemWrite{{}}}},
 		"nr on an input":      {{Kind: KindInput, Nr: 1}},
+		"regs on an input":    {{Kind: KindInput, Instret: 100, Regs: 1}},
+		"regs on a cycle":     {{Kind: KindCycle, Instret: 100, Regs: 1}},
 		"behind the last one": {{Kind: KindCycle, Instret: 99}},
 	}
 	for name, evs := range bad {
@@ -538,19 +561,22 @@ func TestErrorContext(t *testing.T) {
 	}
 }
 
-// TestVersion checks that another format version is reported as such.
+// TestVersion checks that a format version other than 1 and 2 is
+// reported as such.
 func TestVersion(t *testing.T) {
 	tr := smallTrace(t)
-	bad := append([]byte(nil), tr.data...)
-	bad[8+len(headerTag)] = 2 // version 2, with the CRC-32C fixed up
-	size := int(bad[4]) | int(bad[5])<<8 | int(bad[6])<<16 | int(bad[7])<<24
-	sum := crc32c(bad[8 : 8+size-4])
-	copy(bad[8+size-4:], []byte{byte(sum), byte(sum >> 8), byte(sum >> 16), byte(sum >> 24)})
-	res := readAll(bad)
-	if !errors.Is(res.err, ErrVersion) || !strings.Contains(res.err.Error(), "format version 2") {
-		t.Fatalf("%v, want an error wrapping ErrVersion", res.err)
+	for _, ver := range []byte{0, 3} {
+		bad := append([]byte(nil), tr.data...)
+		bad[8+len(headerTag)] = ver // with the CRC-32C fixed up
+		size := int(bad[4]) | int(bad[5])<<8 | int(bad[6])<<16 | int(bad[7])<<24
+		sum := crc32c(bad[8 : 8+size-4])
+		copy(bad[8+size-4:], []byte{byte(sum), byte(sum >> 8), byte(sum >> 16), byte(sum >> 24)})
+		res := readAll(bad)
+		if !errors.Is(res.err, ErrVersion) || !strings.Contains(res.err.Error(), fmt.Sprintf("format version %d ", ver)) {
+			t.Fatalf("version %d: %v, want an error wrapping ErrVersion", ver, res.err)
+		}
+		t.Log(res.err)
 	}
-	t.Log(res.err)
 }
 
 // TestSegmentPayloadChecks writes frames by hand whose zstd layer is sound

@@ -25,6 +25,7 @@ type Reader struct {
 	dec     *zstd.Decoder
 	header  Header
 	footer  Footer
+	version int    // format version of the trace
 	done    bool   // the footer has been read
 	off     int64  // file offset of the next frame
 	frame   int    // index of the next frame (the header is frame 0)
@@ -77,9 +78,10 @@ func NewReader(r io.Reader, name string) (*Reader, error) {
 	if err := tr.meta(0, f, headerTag, &tr.header); err != nil {
 		return nil, tr.fail(0, "header", err)
 	}
-	if tr.header.Version != Version {
-		return nil, tr.fail(0, "header", fmt.Errorf("the header's JSON gives version %d, its frame %d: %w", tr.header.Version, Version, ErrCorrupt))
+	if tr.header.Version != tr.version {
+		return nil, tr.fail(0, "header", fmt.Errorf("the header's JSON gives version %d, its frame %d: %w", tr.header.Version, tr.version, ErrCorrupt))
 	}
+	tr.d.version = tr.version
 	// Segments are at most MaxSegment bytes decompressed; a single-segment
 	// frame's window is its whole content.
 	tr.dec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
@@ -116,19 +118,23 @@ func (r *Reader) meta(at int64, f []byte, tag string, v any) error {
 	body := p[:len(p)-4]
 	want := binary.LittleEndian.Uint32(p[len(p)-4:])
 	sumOK := crc32.Checksum(body, castagnoli) == want
-	if ver := binary.LittleEndian.Uint32(body[len(tag):]); ver != Version {
-		verAt := at + 8 + int64(len(tag))
-		if tag == footerTag {
-			return fmt.Errorf("the footer gives format version %d at offset %d, the header %d: %w", ver, verAt, Version, ErrCorrupt)
-		}
+	ver := binary.LittleEndian.Uint32(body[len(tag):])
+	verAt := at + 8 + int64(len(tag))
+	switch {
+	case tag == footerTag && ver != uint32(r.version):
+		return fmt.Errorf("the footer gives format version %d at offset %d, the header %d: %w", ver, verAt, r.version, ErrCorrupt)
+	case tag == headerTag && (ver < MinVersion || ver > Version):
 		damaged := ""
 		if !sumOK {
 			damaged = " (and the frame's CRC-32C does not match: it may be damaged)"
 		}
-		return fmt.Errorf("format version %d at offset %d, this reader reads version %d%s: %w", ver, verAt, Version, damaged, ErrVersion)
+		return fmt.Errorf("format version %d at offset %d, this reader reads versions %d to %d%s: %w", ver, verAt, MinVersion, Version, damaged, ErrVersion)
 	}
 	if !sumOK {
 		return fmt.Errorf("%s CRC-32C mismatch (checksum at offset %d): %w", tag, at+int64(len(f))-4, ErrCorrupt)
+	}
+	if tag == headerTag {
+		r.version = int(ver)
 	}
 	js := body[len(tag)+4:]
 	if t := bytes.TrimLeft(js, " \t\r\n"); len(t) == 0 || t[0] != '{' {
@@ -142,6 +148,14 @@ func (r *Reader) meta(at int64, f []byte, tag string, v any) error {
 
 // Header returns the trace header.
 func (r *Reader) Header() Header { return r.header }
+
+// Version returns the trace's format version, from MinVersion to Version.
+func (r *Reader) Version() int { return r.version }
+
+// HasRegs reports whether the trace's system call events carry the hash of
+// the registers at the ecall (Event.Regs): format version RegsVersion and
+// later. In an older trace every Event.Regs is 0 and means nothing.
+func (r *Reader) HasRegs() bool { return r.version >= RegsVersion }
 
 // Footer returns the footer and true once Next has returned io.EOF; before
 // that, or for an incomplete trace, it returns false.

@@ -126,9 +126,11 @@ var errClosed = errors.New("the trace writer is closed")
 // WriteSegment encodes events as the next segment and writes it at once as
 // one zstd frame with a content checksum. An empty slice writes nothing.
 // It refuses events that would not read back identically (an unknown kind,
-// Nr on a kind other than KindSyscall, Writes on a kind other than
+// Nr or Regs on a kind other than KindSyscall, Writes on a kind other than
 // KindSyscall or KindInput), an instruction count lower than the previous
-// event's, and a segment larger than MaxSegment; nothing is written then.
+// event's, and a segment beyond the limits (more than MaxEvents events or
+// MaxWrites memory writes, a payload larger than MaxSegment); nothing is
+// written then.
 // The Writer keeps no reference to events.
 func (w *Writer) WriteSegment(events []Event) error {
 	switch {
@@ -138,6 +140,8 @@ func (w *Writer) WriteSegment(events []Event) error {
 		return w.err
 	case len(events) == 0:
 		return nil
+	case len(events) > MaxEvents:
+		return fmt.Errorf("trace segment %d: %d events, more than %d (the limit)", w.segments, len(events), MaxEvents)
 	}
 	w.e.reset(w.segments, len(events))
 	for i := range events {

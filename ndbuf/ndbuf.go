@@ -17,17 +17,25 @@ const (
 	Replay Mode = 2
 )
 
-// Kind is the kind of a non-deterministic event. The values are those of
-// the trace file's event kinds.
+// Kind is the kind of a non-deterministic event: one the unit records in
+// its buffer (cycle, time, seed) or one the monitor records itself (a
+// system call, other input). It is also the kind of a trace event
+// (logfmt.Kind is this type), and its value is the kind byte of the trace
+// encoding.
 type Kind uint8
 
-// Event kinds recorded by the unit.
+// Event kinds. The unit records the first three; the monitor the last two.
 const (
-	KindCycle Kind = 1 // a read of cycle or mcycle
-	KindTime  Kind = 2 // a read of time
-	KindSeed  Kind = 3 // a read of seed
+	KindCycle   Kind = 1 // a read of cycle or mcycle
+	KindTime    Kind = 2 // a read of time
+	KindSeed    Kind = 3 // a read of seed
+	KindSyscall Kind = 4 // a system call whose results the monitor recorded
+	KindInput   Kind = 5 // other monitor input written to guest memory (the auxv random bytes), no system call number
 )
 
+// String returns the kind's name as used in trace footers and reports:
+// "cycle", "time", "seed", "syscall" or "input" ("kindN" for an unknown
+// kind).
 func (k Kind) String() string {
 	switch k {
 	case KindCycle:
@@ -36,6 +44,10 @@ func (k Kind) String() string {
 		return "time"
 	case KindSeed:
 		return "seed"
+	case KindSyscall:
+		return "syscall"
+	case KindInput:
+		return "input"
 	}
 	return fmt.Sprintf("kind%d", uint8(k))
 }

@@ -70,3 +70,14 @@ func TestKindOf(t *testing.T) {
 		}
 	}
 }
+
+// TestKindString checks the names of all five kinds, the unit's and the
+// monitor's, which trace footers and reports use.
+func TestKindString(t *testing.T) {
+	want := []string{"kind0", "cycle", "time", "seed", "syscall", "input", "kind6"}
+	for k, name := range want {
+		if got := Kind(k).String(); got != name {
+			t.Errorf("Kind(%d).String() = %q, want %q", k, got, name)
+		}
+	}
+}
