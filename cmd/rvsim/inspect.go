@@ -49,12 +49,13 @@ type inspection struct {
 
 // inspectPrinter prints a report as inspect reads the trace: the header,
 // then each segment with its events as soon as it is read, then the
-// summary. It keeps the first write error and writes nothing after it.
+// summary. Its output is buffered: flush writes it out and returns the
+// first error met in writing or encoding it.
 type inspectPrinter interface {
 	header(file string, h logfmt.Header)
 	segment(s segmentInfo, evs []logfmt.Event)
 	summary(in *inspection)
-	err() error
+	flush() error
 }
 
 func (a *app) inspectCmd() *cobra.Command {
@@ -80,11 +81,7 @@ func (a *app) inspectCmd() *cobra.Command {
 			} else {
 				p = newTextPrinter(w, opt)
 			}
-			err := inspectTrace(args[0], opt, p)
-			if e := w.Flush(); e != nil && err == nil {
-				err = fmt.Errorf("inspect: writing the report: %w", e)
-			}
-			return err
+			return inspectTrace(args[0], opt, p)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
@@ -159,20 +156,19 @@ func inspectTrace(path string, opt inspectOptions, p inspectPrinter) error {
 			in.TotalEvents++
 			in.RawBytes += ndbuf.EntrySize + uint64(dataBytes(e))
 		}
+		// Each segment goes out as soon as it is read, so that the report
+		// of a long trace (or of one still being written) comes as it goes.
 		p.segment(segmentInfo{Index: idx, Offset: off, Bytes: r.Offset() - off, Events: len(evs)}, evs)
-		if err := p.err(); err != nil {
+		if err := p.flush(); err != nil {
 			return fmt.Errorf("inspect: writing the report: %w", err)
 		}
 	}
 	in.finish(r.Offset())
 	p.summary(in)
-	if stop != nil {
-		return stop
+	if err := p.flush(); err != nil && stop == nil {
+		stop = fmt.Errorf("inspect: writing the report: %w", err)
 	}
-	if err := p.err(); err != nil {
-		return fmt.Errorf("inspect: writing the report: %w", err)
-	}
-	return nil
+	return stop
 }
 
 // dataBytes is the number of guest memory bytes e wrote.

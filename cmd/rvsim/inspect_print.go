@@ -8,6 +8,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/rvsim/rvsim/logfmt"
 	"github.com/rvsim/rvsim/ndbuf"
@@ -66,10 +69,7 @@ func newTextPrinter(w *bufio.Writer, opt inspectOptions) *textPrinter {
 	return &textPrinter{w: w, opt: opt}
 }
 
-func (p *textPrinter) err() error {
-	_, err := p.w.Write(nil)
-	return err
-}
+func (p *textPrinter) flush() error { return p.w.Flush() }
 
 func (p *textPrinter) header(file string, h logfmt.Header) {
 	w := p.w
@@ -196,12 +196,11 @@ func newJSONPrinter(w *bufio.Writer, opt inspectOptions) *jsonPrinter {
 	return &jsonPrinter{w: w, opt: opt, first: true}
 }
 
-func (p *jsonPrinter) err() error {
+func (p *jsonPrinter) flush() error {
 	if p.werr != nil {
 		return p.werr
 	}
-	_, err := p.w.Write(nil)
-	return err
+	return p.w.Flush()
 }
 
 // value writes v as JSON with the object's indentation; a value that
@@ -212,7 +211,35 @@ func (p *jsonPrinter) value(indent string, v any) {
 		p.werr = fmt.Errorf("encoding JSON: %w", err)
 		return
 	}
-	p.w.Write(b)
+	p.w.Write(escapeUnprintable(b))
+}
+
+// escapeUnprintable escapes, in the JSON text b, the characters beyond
+// ASCII that are not printable (the C1 controls U+0080-U+009F, format
+// characters such as U+202E, ...), which encoding/json leaves as they are,
+// as \uXXXX (a surrogate pair past U+FFFF). Outside strings JSON is
+// ASCII, so that only strings change, and they decode to the same text.
+func escapeUnprintable(b []byte) []byte {
+	i := 0
+	for i < len(b) && b[i] < utf8.RuneSelf {
+		i++
+	}
+	if i == len(b) {
+		return b
+	}
+	out := append(make([]byte, 0, len(b)+16), b[:i]...)
+	for i < len(b) {
+		r, n := utf8.DecodeRune(b[i:])
+		if r < utf8.RuneSelf || unicode.IsPrint(r) || (r == utf8.RuneError && n == 1) {
+			out = append(out, b[i:i+n]...)
+		} else if r1, r2 := utf16.EncodeRune(r); r1 != unicode.ReplacementChar {
+			out = fmt.Appendf(out, `\u%04x\u%04x`, r1, r2)
+		} else {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		}
+		i += n
+	}
+	return out
 }
 
 func (p *jsonPrinter) header(file string, h logfmt.Header) {
