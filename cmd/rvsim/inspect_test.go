@@ -154,7 +154,22 @@ func TestInspectQuotesTraceStrings(t *testing.T) {
 		}
 	}
 
-	r := rvsim(t, "", "inspect", "--json", "--data", crafted)
+	// A path with control characters, of a trace cut short: the path and
+	// the reader's message that names it are escaped too.
+	cut := filepath.Join(t.TempDir(), "cut\r\x1b[2K.zst")
+	seg1 := 8 + int(binary.LittleEndian.Uint32(data[4:8])) + fs[1].end - fs[1].start // in the crafted file
+	if err := os.WriteFile(cut, data[:seg1+10], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := rvsim(t, "", "inspect", "--events", cut)
+	if r.status != exitSimError || !strings.Contains(r.stdout, "\ncomplete         no: 1 whole segments (") {
+		t.Errorf("inspect of a cut trace: status %d:\n%s", r.status, r.stdout)
+	}
+	if bad := controlRunes(r.stdout); len(bad) > 0 {
+		t.Errorf("inspect of %q prints raw control characters: %v\n%s", cut, bad, r.stdout)
+	}
+
+	r = rvsim(t, "", "inspect", "--json", "--data", crafted)
 	if r.status != 0 {
 		t.Fatalf("inspect --json: status %d: %s", r.status, r.stderr)
 	}
