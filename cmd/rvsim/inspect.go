@@ -2,17 +2,27 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
 	"github.com/rvsim/rvsim/logfmt"
 	"github.com/rvsim/rvsim/ndbuf"
 )
+
+// defaultDataLimit is how many bytes of guest memory --data shows per
+// event unless told otherwise.
+const defaultDataLimit = 256
+
+// inspectOptions says what inspect prints beyond the summary.
+type inspectOptions struct {
+	events bool // every event
+	data   int  // bytes of written guest memory shown per event: -1 none, 0 all
+}
 
 // segmentInfo describes one segment of a trace.
 type segmentInfo struct {
@@ -22,111 +32,152 @@ type segmentInfo struct {
 	Events int    `json:"events"`
 }
 
-// eventInfo is one event as inspect prints it.
-type eventInfo struct {
-	Kind    string `json:"kind"`
-	Instret uint64 `json:"instret"`
-	PC      string `json:"pc"`
-	Value   string `json:"value"`
-	Nr      uint64 `json:"nr,omitempty"`
-	Bytes   int    `json:"bytes,omitempty"`
+// inspection is what inspect reports about a whole trace once it has read
+// it: counts only, so that its size does not grow with the trace.
+type inspection struct {
+	Complete         bool
+	Problem          string
+	Segments         uint64
+	Events           map[string]uint64
+	TotalEvents      uint64
+	TraceBytes       int64
+	RawBytes         uint64
+	CompressionRatio float64
+	BytesPerEvent    float64
+	Footer           *logfmt.Footer
 }
 
-// inspection is everything inspect reports about a trace.
-type inspection struct {
-	File             string            `json:"file"`
-	Header           logfmt.Header     `json:"header"`
-	Complete         bool              `json:"complete"`
-	Problem          string            `json:"problem,omitempty"`
-	Segments         []segmentInfo     `json:"segments"`
-	Events           map[string]uint64 `json:"events"`
-	TotalEvents      uint64            `json:"total_events"`
-	TraceBytes       int64             `json:"trace_bytes"`
-	RawBytes         uint64            `json:"raw_bytes"`
-	CompressionRatio float64           `json:"compression_ratio"`
-	BytesPerEvent    float64           `json:"bytes_per_event"`
-	Footer           *logfmt.Footer    `json:"footer,omitempty"`
-	EventList        []eventInfo       `json:"event_list,omitempty"`
+// inspectPrinter prints a report as inspect reads the trace: the header,
+// then each segment with its events as soon as it is read, then the
+// summary. Its output is buffered: flush writes it out and returns the
+// first error met in writing or encoding it.
+type inspectPrinter interface {
+	header(file string, h logfmt.Header)
+	segment(s segmentInfo, evs []logfmt.Event)
+	summary(in *inspection)
+	flush() error
 }
 
 func (a *app) inspectCmd() *cobra.Command {
 	var asJSON, events bool
+	var data string
 	cmd := &cobra.Command{
-		Use:   "inspect [--json] [--events] TRACE.zst",
+		Use:   "inspect [--json] [--events] [--data[=N|all]] TRACE.zst",
 		Short: "Show what a trace holds",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			in, err := inspectTrace(args[0], events)
-			if in == nil {
-				return err
-			}
-			if asJSON {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				if e := enc.Encode(in); e != nil {
-					return e
+			opt := inspectOptions{events: events, data: -1}
+			if cmd.Flags().Changed("data") {
+				n, err := parseDataLimit(data)
+				if err != nil {
+					return err
 				}
-			} else {
-				printInspection(a.stdout, in)
+				opt.events, opt.data = true, n
 			}
-			return err
+			w := bufio.NewWriterSize(a.stdout, 1<<16)
+			var p inspectPrinter
+			if asJSON {
+				p = newJSONPrinter(w, opt)
+			} else {
+				p = newTextPrinter(w, opt)
+			}
+			return inspectTrace(args[0], opt, p)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
-	cmd.Flags().BoolVar(&events, "events", false, "list every event (kind, instruction count, pc, value)")
+	cmd.Flags().BoolVar(&events, "events", false, "list every event (kind, instruction count, pc, value, system call name)")
+	cmd.Flags().StringVar(&data, "data", "", fmt.Sprintf("with each event, the guest memory it wrote: address, length and a hex dump of the first N bytes (--data: %d, --data=all: every byte); implies --events", defaultDataLimit))
+	cmd.Flags().Lookup("data").NoOptDefVal = strconv.Itoa(defaultDataLimit)
 	return cmd
 }
 
-// inspectTrace reads the whole trace. It returns what it could read and,
-// for an incomplete or damaged trace, the error that stopped it.
-func inspectTrace(path string, withEvents bool) (*inspection, error) {
+// parseDataLimit reads the value of --data: a positive byte count, or
+// "all" (returned as 0).
+func parseDataLimit(s string) (int, error) {
+	if s == "all" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("inspect: --data=%q: want a positive number of bytes per event, or all", s)
+	}
+	return n, nil
+}
+
+// inspectTrace reads the trace at path and prints it with p as it goes:
+// nothing but counts is kept, so that memory does not depend on the
+// trace's length. For an incomplete or damaged trace it prints what it
+// could read and returns the error that stopped it; for a trace with no
+// whole header it prints nothing.
+func inspectTrace(path string, opt inspectOptions, p inspectPrinter) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("inspect: %w", err)
+		return fmt.Errorf("inspect: %w", err)
 	}
 	defer f.Close()
 	r, err := logfmt.NewReader(bufio.NewReaderSize(f, 1<<16), path)
 	if errors.Is(err, logfmt.ErrIncomplete) {
 		// Empty, or cut inside the header (a recorder killed at once).
-		return nil, fmt.Errorf("trace %s is incomplete: 0 whole segments, 0 events readable, no whole header: %w", path, err)
+		return fmt.Errorf("trace %s is incomplete: 0 whole segments, 0 events readable, no whole header: %w", path, err)
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
-	in := &inspection{File: path, Header: r.Header(), Events: map[string]uint64{}}
+	p.header(path, r.Header())
+	in := &inspection{Events: map[string]uint64{}}
+	var stop error
 	for {
 		off, idx := r.Offset(), r.Segment()
 		evs, err := r.Next()
 		if errors.Is(err, io.EOF) {
-			ft, _ := r.Footer()
+			ft, ok := r.Footer()
+			if !ok {
+				// Next said the footer was read; a Reader that disagrees
+				// is a bug, not a property of the file.
+				in.Problem = "the reader returned the end of the trace without its footer"
+				stop = fmt.Errorf("trace %s: the end of the trace without its footer", path)
+				break
+			}
 			in.Footer, in.Complete = &ft, true
 			break
 		}
 		if err != nil {
 			in.Problem = err.Error()
-			in.finish(r.Offset())
+			stop = err
 			if errors.Is(err, logfmt.ErrIncomplete) {
-				return in, fmt.Errorf("trace %s is incomplete: %d whole segments, %d events readable: %w", path, len(in.Segments), in.TotalEvents, err)
+				stop = fmt.Errorf("trace %s is incomplete: %d whole segments, %d events readable: %w", path, in.Segments, in.TotalEvents, err)
 			}
-			return in, err
+			break
 		}
-		in.Segments = append(in.Segments, segmentInfo{Index: idx, Offset: off, Bytes: r.Offset() - off, Events: len(evs)})
-		for _, e := range evs {
+		in.Segments++
+		for i := range evs {
+			e := &evs[i]
 			in.Events[e.Kind.String()]++
 			in.TotalEvents++
-			data := 0
-			for _, w := range e.Writes {
-				data += len(w.Data)
-			}
-			in.RawBytes += ndbuf.EntrySize + uint64(data)
-			if withEvents {
-				in.EventList = append(in.EventList, eventInfo{Kind: e.Kind.String(), Instret: e.Instret,
-					PC: fmt.Sprintf("%#x", e.PC), Value: fmt.Sprintf("%#x", e.Value), Nr: e.Nr, Bytes: data})
-			}
+			in.RawBytes += ndbuf.EntrySize + uint64(dataBytes(e))
+		}
+		// Each segment goes out as soon as it is read, so that the report
+		// of a long trace (or of one still being written) comes as it goes.
+		p.segment(segmentInfo{Index: idx, Offset: off, Bytes: r.Offset() - off, Events: len(evs)}, evs)
+		if err := p.flush(); err != nil {
+			return fmt.Errorf("inspect: writing the report: %w", err)
 		}
 	}
 	in.finish(r.Offset())
-	return in, nil
+	p.summary(in)
+	if err := p.flush(); err != nil && stop == nil {
+		stop = fmt.Errorf("inspect: writing the report: %w", err)
+	}
+	return stop
+}
+
+// dataBytes is the number of guest memory bytes e wrote.
+func dataBytes(e *logfmt.Event) int {
+	n := 0
+	for _, w := range e.Writes {
+		n += len(w.Data)
+	}
+	return n
 }
 
 func (in *inspection) finish(size int64) {
@@ -136,50 +187,5 @@ func (in *inspection) finish(size int64) {
 	}
 	if in.TotalEvents > 0 {
 		in.BytesPerEvent = float64(size) / float64(in.TotalEvents)
-	}
-}
-
-func printInspection(w io.Writer, in *inspection) {
-	h := in.Header
-	fmt.Fprintf(w, "trace            %s\n", in.File)
-	fmt.Fprintf(w, "format version   %d (rvsim %s)\n", h.Version, h.RvsimVersion)
-	fmt.Fprintf(w, "created          %s\n", h.Created)
-	fmt.Fprintf(w, "program          %s (%s)\n", h.ELF, h.Kind)
-	fmt.Fprintf(w, "elf sha256       %s\n", h.ELFSHA256)
-	fmt.Fprintf(w, "args             %q\n", h.Args)
-	fmt.Fprintf(w, "env              %q\n", h.Env)
-	fmt.Fprintf(w, "isa              %s\n", h.ISA)
-	fmt.Fprintf(w, "memory           %d bytes\n", h.MemSize)
-	fmt.Fprintf(w, "nd buffer        %d entries\n", h.NDBuffer)
-	if in.Complete {
-		fmt.Fprintf(w, "complete         yes\n")
-	} else {
-		fmt.Fprintf(w, "complete         no: %d whole segments (%s)\n", len(in.Segments), in.Problem)
-	}
-	fmt.Fprintf(w, "segments         %d\n", len(in.Segments))
-	for _, s := range in.Segments {
-		fmt.Fprintf(w, "  segment %-6d offset %-10d %8d bytes %7d events\n", s.Index, s.Offset, s.Bytes, s.Events)
-	}
-	fmt.Fprintf(w, "events           %d (%s)\n", in.TotalEvents, byKey(in.Events))
-	fmt.Fprintf(w, "trace bytes      %d (%.2f per event)\n", in.TraceBytes, in.BytesPerEvent)
-	fmt.Fprintf(w, "compression      %.1fx against %d-byte buffer entries plus system call data\n", in.CompressionRatio, ndbuf.EntrySize)
-	if f := in.Footer; f != nil {
-		fmt.Fprintf(w, "instructions     %d\n", f.Instret)
-		fmt.Fprintf(w, "ended by         %s, status %d\n", f.Reason, f.Status)
-		fmt.Fprintf(w, "exits            %s\n", byKey(f.Exits))
-		fmt.Fprintf(w, "final digest     %s\n", f.Digest)
-	}
-	if len(in.EventList) > 0 {
-		fmt.Fprintf(w, "%-8s %14s %18s %18s\n", "kind", "instret", "pc", "value")
-		for _, e := range in.EventList {
-			extra := ""
-			if e.Kind == "syscall" {
-				extra = fmt.Sprintf(" nr %d", e.Nr)
-			}
-			if e.Bytes > 0 {
-				extra += fmt.Sprintf(" (%d bytes of data)", e.Bytes)
-			}
-			fmt.Fprintf(w, "%-8s %14d %18s %18s%s\n", e.Kind, e.Instret, e.PC, e.Value, extra)
-		}
 	}
 }
