@@ -314,6 +314,11 @@ func (m *Machine) loop() (reason string, err error) {
 			}
 			budget = min(budget, m.cfg.MaxInsns-done)
 		}
+		if m.rec != nil {
+			if err := m.rec.failure(); err != nil {
+				return "", err
+			}
+		}
 		if m.hasCap {
 			if done >= m.replayCap {
 				return m.rep.atCap(m)
