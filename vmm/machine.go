@@ -245,6 +245,9 @@ func New(prog *Program, cfg Config) (*Machine, error) {
 // ends; in replay mode the end is checked against the trace.
 func (m *Machine) Run() (Result, error) {
 	start := time.Now()
+	if m.rep != nil {
+		m.rep.start(m)
+	}
 	reason, runErr := m.loop()
 	if reason == "" && m.rec != nil {
 		// The simulator failed: keep the segments recorded so far.
