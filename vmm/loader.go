@@ -247,14 +247,25 @@ func Parse(name string, data []byte) (p *Program, err error) {
 			return nil, fmt.Errorf("load %s: segments at %#x (+%#x) and %#x overlap: %w", name, a.Vaddr, a.Memsz, b.Vaddr, ErrLayout)
 		}
 	}
+	if err := p.findHTIF(f); err != nil {
+		return nil, fmt.Errorf("load %s: %w", name, err)
+	}
+	if p.Kind == KindBare {
+		// The riscv-tests suite and other bare-metal test programs are
+		// linked with PHDRS that give their LOAD segments no flags;
+		// Spike and qemu-system load them whatever their flags:
+		// so does rvsim. A Linux program gets no such leniency.
+		for i := range p.Segments {
+			if s := &p.Segments[i]; s.Flags&(elf.PF_R|elf.PF_W|elf.PF_X) == 0 {
+				s.Flags |= elf.PF_R | elf.PF_W | elf.PF_X
+			}
+		}
+	}
 	if !p.executable(p.Entry) {
 		return nil, fmt.Errorf("load %s: entry point %#x is not inside an executable segment: %w", name, p.Entry, ErrLayout)
 	}
 	if p.Entry&3 != 0 {
 		return nil, fmt.Errorf("load %s: entry point %#x is not 4-byte aligned: %w", name, p.Entry, ErrLayout)
-	}
-	if err := p.findHTIF(f); err != nil {
-		return nil, fmt.Errorf("load %s: %w", name, err)
 	}
 	return p, nil
 }
