@@ -100,7 +100,14 @@ func (p *replayer) peek(m *Machine) (*logfmt.Event, error) {
 			p.seg, p.i = evs, 0
 		}
 	}
-	return &p.seg[p.i], nil
+	// Until the guest takes this event, it cannot run past the event's
+	// instruction: that bounds a replay whose footer is still unread.
+	// One instruction more is let run, so that a guest which makes
+	// its read or system call one instruction late is reported by what
+	// it does there (the guest reads cycle; the trace expected ...).
+	ev := &p.seg[p.i]
+	m.replayCap, m.hasCap = ev.Instret+2, true
+	return ev, nil
 }
 
 // start reads ahead before the first instruction: the first segment, or
@@ -259,10 +266,15 @@ func (p *replayer) finish(m *Machine, reason string) error {
 }
 
 // atCap handles replay reaching the instruction count where the trace says
-// the run must stop.
+// the run must stop: one past the next event the guest has not made, or
+// the end of the recorded run, or of an incomplete trace.
 func (p *replayer) atCap(m *Machine) (string, error) {
 	h := m.Hart
 	switch {
+	case p.i < len(p.seg):
+		ev := p.seg[p.i]
+		return "", fmt.Errorf("%w: at instruction %d, pc %#x (%s): the guest has run past the trace's next event, %s",
+			ErrDivergence, h.Instret(), h.PC, m.insnText(h.PC), describe(ev))
 	case p.err != nil && !p.took:
 		return "", fmt.Errorf("%w: replay stopped at instruction %d (pc %#x): the trace holds no event to replay: %w", ErrTraceEnd, h.Instret(), h.PC, p.err)
 	case p.err != nil:
