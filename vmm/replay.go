@@ -82,7 +82,7 @@ func (p *replayer) peek(m *Machine) (*logfmt.Event, error) {
 				// footer; were it ever not so, a footer of zeros
 				// would stop the replay at instruction 0 and
 				// report a false divergence.
-				p.err = fmt.Errorf("the trace ends without a footer after segment %d: %w", p.r.Segment(), logfmt.ErrIncomplete)
+				p.err = fmt.Errorf("the trace ends without a footer after %d segments: %w", p.r.Segment(), logfmt.ErrIncomplete)
 				m.replayCap, m.hasCap = p.last+1, true
 				break
 			}
@@ -266,7 +266,7 @@ func (p *replayer) finish(m *Machine, reason string) error {
 }
 
 // atCap handles replay reaching the instruction count where the trace says
-// the run must stop: one past the next event the guest has not made, or
+// the run must stop: just past the next event the guest has not made, or
 // the end of the recorded run, or of an incomplete trace.
 func (p *replayer) atCap(m *Machine) (string, error) {
 	h := m.Hart
