@@ -89,4 +89,8 @@ done
 for src in bare/*.S; do
 	build "bare_$(basename "$src" .S)" "${BARE[@]}" "$src" "$RT/bare/htif.c" -lgcc
 done
+# muldiv.S once more, linked with segments that carry no flags (p_flags 0),
+# as riscv-tests' ELFs are.
+build bare_noflags "${COMMON[@]}" -O2 -ffreestanding -nostdlib -I"$RT/bare" -T"$RT/bare/noflags.ld" \
+	bare/muldiv.S "$RT/bare/htif.c" -lgcc
 echo "build-programs.sh: built $n programs in $out"

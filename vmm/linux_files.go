@@ -101,7 +101,10 @@ func (m *Machine) sysWrite(fd, buf, n uint64) uint64 {
 	return uint64(w)
 }
 
-// sysVector is readv and writev.
+// sysVector is readv and writev. A readv returns at most maxInput bytes in
+// all, as one read does: a shorter result is legal, and the bytes read are
+// one recorded event, which must stay small however many vectors ask for
+// how much.
 func (m *Machine) sysVector(write bool, fd, iov, cnt uint64) uint64 {
 	f := m.file(fd)
 	if f == nil {
@@ -133,7 +136,15 @@ func (m *Machine) sysVector(write bool, fd, iov, cnt uint64) uint64 {
 		if write {
 			r = m.sysWrite(fd, base, n)
 		} else {
-			r = m.sysRead(fd, base, n)
+			if total >= maxInput {
+				break
+			}
+			if _, ok := m.guest(base, n); !ok {
+				r = errno(eFAULT) // the whole vector must be guest memory, as for read
+			} else {
+				n = min(n, maxInput-total)
+				r = m.sysRead(fd, base, n)
+			}
 		}
 		if int64(r) < 0 {
 			if total > 0 {

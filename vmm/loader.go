@@ -7,8 +7,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sort"
+	"syscall"
 )
 
 // Errors a program can fail to load with; they are wrapped with the file
@@ -70,13 +72,110 @@ func (p *Program) High() uint64 {
 	return h
 }
 
-// LoadFile reads and parses the ELF executable at path.
+// MaxELFSize is the largest file LoadFile reads as an ELF executable. A
+// Debian static glibc program is about 1 MB and a large build with its
+// debug information a few hundred MB; whatever of it is loaded must fit in
+// guest memory (256 MiB unless --mem says otherwise), and the file is held
+// in host memory while the program runs. 1 GiB takes them all, yet stops a
+// stream that never ends (a pipe, /dev/stdin fed by one) within a second or
+// two rather than when the host runs out of memory.
+const MaxELFSize = 1 << 30
+
+// ErrTooLarge: the file is larger than MaxELFSize.
+var ErrTooLarge = errors.New("file too large")
+
+// LoadFile reads and parses the ELF executable at path. The path must name
+// a regular file, or a pipe or socket holding one (/dev/stdin fed by a
+// pipe); a directory or a device is refused without being read, and no
+// more than MaxELFSize bytes are read.
 func LoadFile(path string) (*Program, error) {
-	data, err := os.ReadFile(path)
+	data, err := readELFFile(path, MaxELFSize)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", path, err)
 	}
 	return Parse(path, data)
+}
+
+// readELFFile reads the file at path, up to limit bytes. It stops as soon
+// as the first four bytes are not the ELF magic, so that an endless stream
+// of anything else is refused at once.
+func readELFFile(path string, limit int) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	flag := os.O_RDONLY
+	switch mode := st.Mode(); {
+	case mode.IsRegular():
+		if st.Size() > int64(limit) {
+			return nil, fmt.Errorf("%d bytes, more than the limit of %d (%d MiB): %w", st.Size(), limit, limit>>20, ErrTooLarge)
+		}
+	case mode&os.ModeNamedPipe != 0:
+		// A named pipe nobody writes to would block the open for ever:
+		// opened without waiting, it reads as empty.
+		flag |= syscall.O_NONBLOCK
+	case mode&os.ModeSocket != 0:
+	case mode.IsDir():
+		return nil, fmt.Errorf("is a directory, not an ELF file: %w", ErrNotELF)
+	default:
+		return nil, fmt.Errorf("is a %s, not a regular file: %w", fileType(mode), ErrNotELF)
+	}
+	f, err := os.OpenFile(path, flag, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st.Mode().IsRegular() {
+		// Read one byte more than the size: a file that grew since
+		// the stat is still held to the limit.
+		return readAll(f, int(st.Size())+1, limit)
+	}
+	return readAll(f, 64<<10, limit)
+}
+
+// readAll reads f to its end in pieces of at most piece bytes (then 4 MiB),
+// so that a stream that stops at the limit has cost the limit in memory,
+// not twice it; it stops early when the ELF magic is missing.
+func readAll(f *os.File, piece, limit int) ([]byte, error) {
+	var pieces [][]byte
+	total := 0
+	for {
+		b := make([]byte, min(piece, limit+1-total))
+		n, err := io.ReadFull(f, b)
+		if n > 0 {
+			pieces = append(pieces, b[:n])
+			total += n
+		}
+		if total >= 4 && !bytes.HasPrefix(pieces[0], []byte(elf.ELFMAG)) {
+			break // Parse says what is wrong
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if total > limit {
+			return nil, fmt.Errorf("more than %d bytes (%d MiB), the limit: %w", limit, limit>>20, ErrTooLarge)
+		}
+		piece = 4 << 20
+	}
+	if len(pieces) == 1 {
+		return pieces[0], nil
+	}
+	return bytes.Join(pieces, nil), nil
+}
+
+// fileType names the type of a file that is neither regular nor a
+// directory, for errors.
+func fileType(mode os.FileMode) string {
+	switch {
+	case mode&os.ModeCharDevice != 0:
+		return "character device"
+	case mode&os.ModeDevice != 0:
+		return "block device"
+	}
+	return "special file"
 }
 
 // Parse validates an ELF executable held in data; name is used in errors.
@@ -148,14 +247,25 @@ func Parse(name string, data []byte) (p *Program, err error) {
 			return nil, fmt.Errorf("load %s: segments at %#x (+%#x) and %#x overlap: %w", name, a.Vaddr, a.Memsz, b.Vaddr, ErrLayout)
 		}
 	}
+	if err := p.findHTIF(f); err != nil {
+		return nil, fmt.Errorf("load %s: %w", name, err)
+	}
+	if p.Kind == KindBare {
+		// The riscv-tests suite and other bare-metal test programs are
+		// linked with PHDRS that give their LOAD segments no flags;
+		// Spike and qemu-system load them whatever their flags:
+		// so does rvsim. A Linux program gets no such leniency.
+		for i := range p.Segments {
+			if s := &p.Segments[i]; s.Flags&(elf.PF_R|elf.PF_W|elf.PF_X) == 0 {
+				s.Flags |= elf.PF_R | elf.PF_W | elf.PF_X
+			}
+		}
+	}
 	if !p.executable(p.Entry) {
 		return nil, fmt.Errorf("load %s: entry point %#x is not inside an executable segment: %w", name, p.Entry, ErrLayout)
 	}
 	if p.Entry&3 != 0 {
 		return nil, fmt.Errorf("load %s: entry point %#x is not 4-byte aligned: %w", name, p.Entry, ErrLayout)
-	}
-	if err := p.findHTIF(f); err != nil {
-		return nil, fmt.Errorf("load %s: %w", name, err)
 	}
 	return p, nil
 }

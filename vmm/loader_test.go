@@ -153,3 +153,48 @@ func FuzzParse(f *testing.F) {
 		m.Run()
 	})
 }
+
+// A bare-metal program linked as riscv-tests' programs are, with LOAD
+// segments that carry no flags (programs/runtime/bare/noflags.ld), loads
+// with every segment readable, writable and executable, and runs to its
+// end; a Linux program with such segments is still refused.
+func TestSegmentsWithoutFlags(t *testing.T) {
+	path := filepath.Join("..", "programs", "bin", "bare_noflags.elf")
+	data := readELF(t, path)
+	loads := loadIndexes(data)
+	for _, i := range loads {
+		if f := binary.LittleEndian.Uint32(data[phdr(data, i)+4:]); f != 0 {
+			t.Fatalf("%s: segment %d has flags %#x: the file is not the case under test", path, i, f)
+		}
+	}
+	p, err := Parse(path, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Kind != KindBare || len(p.Segments) != len(loads) {
+		t.Fatalf("kind %v, %d segments; want bare-metal with %d", p.Kind, len(p.Segments), len(loads))
+	}
+	for _, s := range p.Segments {
+		if s.Flags != elf.PF_R|elf.PF_W|elf.PF_X {
+			t.Errorf("segment at %#x: flags %v, want R+W+X", s.Vaddr, s.Flags)
+		}
+	}
+	var out strings.Builder
+	m, err := New(p, Config{MaxInsns: 10_000_000, Stdout: &out, Stderr: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := m.Run()
+	if err != nil || res.Status != 0 || !strings.Contains(out.String(), "all checks passed") {
+		t.Fatalf("status %d, error %v, output %q: want the program's checks passed", res.Status, err, out.String())
+	}
+
+	linux := bytes.Clone(readELF(t, helloELF))
+	for _, i := range loadIndexes(linux) {
+		binary.LittleEndian.PutUint32(linux[phdr(linux, i)+4:], 0)
+	}
+	_, err = Parse("prog.elf", linux)
+	if !errors.Is(err, ErrLayout) || !strings.Contains(err.Error(), "is not inside an executable segment") {
+		t.Fatalf("a Linux program without segment flags: error %v, want the entry point refused", err)
+	}
+}

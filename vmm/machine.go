@@ -225,7 +225,10 @@ func New(prog *Program, cfg Config) (*Machine, error) {
 	case KindLinux:
 		if err := m.setupLinux(); err != nil {
 			if m.rec != nil {
-				m.rec.stop()
+				// The trace is left without a footer either way;
+				// the user learns also that it could not take what
+				// was recorded so far.
+				err = withTraceError(err, m.rec.stop())
 			}
 			if errors.Is(err, ErrTraceEnd) || errors.Is(err, ErrDivergence) {
 				// Replaying the start-up input failed: a trace problem
@@ -245,10 +248,13 @@ func New(prog *Program, cfg Config) (*Machine, error) {
 // ends; in replay mode the end is checked against the trace.
 func (m *Machine) Run() (Result, error) {
 	start := time.Now()
+	if m.rep != nil {
+		m.rep.start(m)
+	}
 	reason, runErr := m.loop()
 	if reason == "" && m.rec != nil {
 		// The simulator failed: keep the segments recorded so far.
-		m.rec.stop()
+		runErr = withTraceError(runErr, m.rec.stop())
 	}
 	if reason != "" {
 		var err error
@@ -263,6 +269,16 @@ func (m *Machine) Run() (Result, error) {
 		}
 	}
 	return m.result(start), runErr
+}
+
+// withTraceError adds to err, the reason a run or its set-up failed, the
+// error of finishing its trace, unless there is none or err already is it
+// (a failed write stops the run, and stop returns that failure again).
+func withTraceError(err, traceErr error) error {
+	if traceErr == nil || errors.Is(err, traceErr) {
+		return err
+	}
+	return fmt.Errorf("%w (and the trace could not be finished: %w)", err, traceErr)
 }
 
 // Reasons a guest's run ends, as trace footers name them.
@@ -313,6 +329,11 @@ func (m *Machine) loop() (reason string, err error) {
 				return ReasonLimit, m.limitError()
 			}
 			budget = min(budget, m.cfg.MaxInsns-done)
+		}
+		if m.rec != nil {
+			if err := m.rec.failure(); err != nil {
+				return "", err
+			}
 		}
 		if m.hasCap {
 			if done >= m.replayCap {

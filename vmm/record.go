@@ -162,6 +162,9 @@ func (r *recorder) drain(m *Machine) error {
 // add appends an event the monitor produced, after the entries the guest
 // recorded before it.
 func (r *recorder) add(m *Machine, ev logfmt.Event) error {
+	if err := r.failure(); err != nil {
+		return err
+	}
 	if err := r.drain(m); err != nil {
 		return err
 	}
@@ -197,6 +200,16 @@ func (r *recorder) flush() error {
 		r.pending = make([]logfmt.Event, 0, segmentEvents)
 	}
 	r.bytes = 0
+	return nil
+}
+
+// failure returns the error that stopped the trace's writer, if any: a
+// segment is written while the guest runs on, and once the trace cannot
+// take what it was given the run must stop, not go on unrecorded.
+func (r *recorder) failure() error {
+	if r.failed.Load() {
+		return r.werr
+	}
 	return nil
 }
 

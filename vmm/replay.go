@@ -31,6 +31,7 @@ type replayer struct {
 	err     error          // sticky read error (incomplete or corrupt trace)
 	footer  logfmt.Footer
 	last    uint64 // instret of the last event handed out
+	took    bool   // an event has been handed out
 	scratch []ndbuf.Entry
 }
 
@@ -75,8 +76,17 @@ func (p *replayer) peek(m *Machine) (*logfmt.Event, error) {
 		evs, err := p.r.Next()
 		switch {
 		case err == io.EOF:
-			p.eof = true
-			p.footer, _ = p.r.Footer()
+			f, ok := p.r.Footer()
+			if !ok {
+				// Next returns io.EOF only once it has read the
+				// footer; were it ever not so, a footer of zeros
+				// would stop the replay at instruction 0 and
+				// report a false divergence.
+				p.err = fmt.Errorf("the trace ends without a footer after %d segments: %w", p.r.Segment(), logfmt.ErrIncomplete)
+				m.replayCap, m.hasCap = p.last+1, true
+				break
+			}
+			p.eof, p.footer = true, f
 			// The recorded run ended at footer.Instret; an exit or a
 			// fault happens at an instruction that does not retire.
 			m.replayCap, m.hasCap = p.footer.Instret, true
@@ -90,11 +100,30 @@ func (p *replayer) peek(m *Machine) (*logfmt.Event, error) {
 			p.seg, p.i = evs, 0
 		}
 	}
-	return &p.seg[p.i], nil
+	// Until the guest takes this event, it cannot run past the event's
+	// instruction: that bounds a replay whose footer is still unread.
+	// One instruction more is let run, so that a guest which makes
+	// its read or system call one instruction late is reported by what
+	// it does there (the guest reads cycle; the trace expected ...).
+	ev := &p.seg[p.i]
+	m.replayCap, m.hasCap = ev.Instret+2, true
+	return ev, nil
+}
+
+// start reads ahead before the first instruction: the first segment, or
+// the footer of a trace without events, or the error of a trace whose
+// first segment is missing or damaged. peek learns where the replay must
+// stop only when it reads past the last event; a recording without events
+// (a bare-metal program stopped by --max-insns, --timeout or a signal) is
+// thus bounded from its first instruction too, instead of running on to
+// the program's own end, or for ever. A read error is kept (peek's errors
+// are sticky) and reported where the replay stops.
+func (p *replayer) start(m *Machine) {
+	p.peek(m)
 }
 
 func (p *replayer) take(m *Machine) {
-	p.last = p.seg[p.i].Instret
+	p.last, p.took = p.seg[p.i].Instret, true
 	m.events[p.seg[p.i].Kind]++
 	p.i++
 	p.peek(m) // learn early whether the trace ends here
@@ -237,10 +266,17 @@ func (p *replayer) finish(m *Machine, reason string) error {
 }
 
 // atCap handles replay reaching the instruction count where the trace says
-// the run must stop.
+// the run must stop: just past the next event the guest has not made, or
+// the end of the recorded run, or of an incomplete trace.
 func (p *replayer) atCap(m *Machine) (string, error) {
 	h := m.Hart
 	switch {
+	case p.i < len(p.seg):
+		ev := p.seg[p.i]
+		return "", fmt.Errorf("%w: at instruction %d, pc %#x (%s): the guest has run past the trace's next event, %s",
+			ErrDivergence, h.Instret(), h.PC, m.insnText(h.PC), describe(ev))
+	case p.err != nil && !p.took:
+		return "", fmt.Errorf("%w: replay stopped at instruction %d (pc %#x): the trace holds no event to replay: %w", ErrTraceEnd, h.Instret(), h.PC, p.err)
 	case p.err != nil:
 		return "", fmt.Errorf("%w: replayed to instruction %d (pc %#x), just after the last recorded event: %w", ErrTraceEnd, h.Instret(), h.PC, p.err)
 	case earlyEnd(p.footer.Reason):

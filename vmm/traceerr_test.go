@@ -1,0 +1,63 @@
+package vmm
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+var errDiskFull = errors.New("no space left on device (test)")
+
+// failAfter lets its first n writes through (to nowhere), then fails.
+type failAfter struct{ n int }
+
+func (w *failAfter) Write(p []byte) (int, error) {
+	if w.n == 0 {
+		return 0, errDiskFull
+	}
+	w.n--
+	return len(p), nil
+}
+
+// A Linux program whose set-up fails after the start-up input was
+// recorded (arguments over 1 MiB): the error says so, and that the trace
+// could not take that input either.
+func TestSetupFailureKeepsTraceError(t *testing.T) {
+	p, err := LoadFile(helloELF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Record: &failAfter{n: 1}, TraceName: "t.zst", Args: []string{helloELF, strings.Repeat("x", 2<<20)},
+		Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard}
+	_, err = New(p, cfg)
+	if err == nil || !strings.Contains(err.Error(), "more than 1 MiB") {
+		t.Fatalf("error %v, want the arguments refused", err)
+	}
+	if !errors.Is(err, errDiskFull) || !strings.Contains(err.Error(), "the trace could not be finished") {
+		t.Fatalf("error %q does not say that the trace's write failed too", err)
+	}
+	if strings.Contains(err.Error(), "\n") {
+		t.Errorf("error %q is not one line", err)
+	}
+	// The same set-up failure with a trace that can be written says
+	// nothing about the trace.
+	cfg.Record = io.Discard
+	if _, err = New(p, cfg); err == nil || strings.Contains(err.Error(), "trace") {
+		t.Fatalf("error %v, want the arguments refused and nothing about the trace", err)
+	}
+}
+
+func TestWithTraceError(t *testing.T) {
+	run := errors.New("run failed")
+	if got := withTraceError(run, nil); got != run {
+		t.Errorf("no trace error: %v, want the run's error alone", got)
+	}
+	if got := withTraceError(errDiskFull, errDiskFull); got != errDiskFull {
+		t.Errorf("the same error twice: %v, want it once", got)
+	}
+	got := withTraceError(run, errDiskFull)
+	if !errors.Is(got, run) || !errors.Is(got, errDiskFull) {
+		t.Errorf("%v: want both errors", got)
+	}
+}
