@@ -3,9 +3,11 @@ package vmm
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -239,5 +241,69 @@ func TestDigestSkipsOnlyUnwritten(t *testing.T) {
 	mem.Written(func(off, n uint64) { total += n })
 	if total == 0 || total > 64<<20 {
 		t.Fatalf("Written names %d bytes of a 1 TiB memory holding hello.elf", total)
+	}
+}
+
+// BenchmarkDigest digests the final state of hello.elf in memories of
+// several sizes: the cost follows what the guest wrote, not the size.
+func BenchmarkDigest(b *testing.B) {
+	prog, err := LoadFile(helloELF)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		size uint64
+	}{{"256M", 256 << 20}, {"64G", 64 << 30}, {"1T", 1 << 40}} {
+		b.Run(c.name, func(b *testing.B) {
+			m, err := New(prog, Config{MemSize: c.size, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer m.Close()
+			if _, err := m.Run(); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				m.Digest()
+			}
+		})
+	}
+}
+
+// TestMachinesRelease builds thousands of machines, closed or refused by
+// New (a program that does not fit): no file descriptor is left open.
+func TestMachinesRelease(t *testing.T) {
+	prog, err := LoadFile(helloELF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fds := func() int {
+		d, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Skip("no /proc/self/fd on this system")
+		}
+		return len(d)
+	}
+	before := fds()
+	for i := range 2000 {
+		cfg := Config{MemSize: 1 << 30, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard, FSRoot: t.TempDir()}
+		if i%2 == 1 {
+			cfg.MemSize = 2 * PageSize // too small for hello
+		}
+		m, err := New(prog, cfg)
+		if i%2 == 1 {
+			if !errors.Is(err, ErrLayout) {
+				t.Fatalf("New with 8K: %v, want ErrLayout", err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Close()
+	}
+	if after := fds(); after > before {
+		t.Fatalf("%d descriptors open after 2000 machines, %d before", after, before)
 	}
 }
