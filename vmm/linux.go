@@ -510,11 +510,14 @@ func (m *Machine) insertMap(mp mapping) {
 
 func (m *Machine) sysMunmap(addr, length uint64) uint64 {
 	l := m.linux
-	if addr%PageSize != 0 || length == 0 || addr > userEnd {
+	// The user address space ends at userEnd (Sv39), or at the end of a
+	// guest memory larger than that, where mmap hands out addresses.
+	end := max(uint64(userEnd), m.Hart.Mem.End())
+	if addr%PageSize != 0 || length == 0 || addr > end {
 		return errno(eINVAL)
 	}
 	hi := addr + pageUp(length)
-	if hi < addr || hi > userEnd {
+	if hi < addr || hi > end {
 		return errno(eINVAL)
 	}
 	// The mappings [i, j) overlap [addr, hi); what is left of them is at

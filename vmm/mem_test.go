@@ -307,3 +307,20 @@ func TestMachinesRelease(t *testing.T) {
 		t.Fatalf("%d descriptors open after 2000 machines, %d before", after, before)
 	}
 }
+
+// TestMmapAboveSv39: with more guest memory than Sv39's 256 GiB of user
+// address space, mmap hands out addresses above 2^38, and munmap takes
+// them back.
+func TestMmapAboveSv39(t *testing.T) {
+	m := newHello(t, 1<<40)
+	a := m.sysMmap(0, 3*PageSize, 3, 0x22, ^uint64(0), 0)
+	if int64(a) < 0 || a < userEnd {
+		t.Fatalf("mmap: %#x, want an address above %#x", a, uint64(userEnd))
+	}
+	if r := m.sysMunmap(a, 3*PageSize); r != 0 || len(m.linux.maps) != 0 {
+		t.Fatalf("munmap of %#x: %d, maps %#x", a, int64(r), m.linux.maps)
+	}
+	if r := m.sysMunmap(m.Hart.Mem.End(), PageSize); r != errno(eINVAL) {
+		t.Fatalf("munmap past the end of memory: %d, want EINVAL", int64(r))
+	}
+}
