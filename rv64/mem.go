@@ -9,10 +9,11 @@ import (
 // Memory is guest physical memory: one flat byte slice mapped at Base.
 // Every address outside [Base, Base+len(Data)) raises an access fault.
 //
-// Memory from NewMemory lives outside the Go heap (see mem_linux.go): it is
-// reserved, not allocated, so that a large guest memory costs the host
-// only the pages the guest touches. Close releases it; memory that is
-// never closed is released when the garbage collector finds it unreachable.
+// Memory from NewMemory larger than 1 MiB lives outside the Go heap (see
+// mem_linux.go): it is reserved, not allocated, so that a large guest
+// memory costs the host only the pages the guest touches. Close releases
+// it; memory that is never closed is released when the garbage collector
+// finds it unreachable.
 type Memory struct {
 	Base uint64
 	Data []byte
@@ -22,6 +23,12 @@ type Memory struct {
 
 // MinMemory is the smallest memory a hart accepts.
 const MinMemory = 4096
+
+// smallMemory is the largest memory NewMemory takes from the Go heap: for
+// so little, a reservation's system calls cost more than they save (tests
+// and fuzzers make thousands of small memories), and a scan of all of it
+// is quick.
+const smallMemory = 1 << 20
 
 // ErrReserve is returned, wrapped with the size and the host's reason,
 // when the host refuses to reserve guest memory.
@@ -50,6 +57,9 @@ func NewMemory(base, size uint64) (Memory, error) {
 	}
 	if base+size < base {
 		return Memory{}, fmt.Errorf("memory [%#x, +%#x) wraps around the address space", base, size)
+	}
+	if size <= smallMemory {
+		return Memory{Base: base, Data: make([]byte, size)}, nil
 	}
 	if uint64(int(size)) != size || int(size) < 0 {
 		return Memory{}, fmt.Errorf("%w: %d bytes do not fit in the host's address space", ErrReserve, size)

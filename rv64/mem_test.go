@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+
+	"github.com/rvsim/rvsim/csr"
 )
 
 // openFDs counts the process's open file descriptors.
@@ -35,6 +37,9 @@ func TestMemoryHuge(t *testing.T) {
 	}
 	if _, err := NewMemory(0, 1<<62); !errors.Is(err, ErrReserve) {
 		t.Errorf("NewMemory(2^62): %v, want ErrReserve", err)
+	}
+	if small, _ := NewMemory(0, smallMemory); small.host != nil {
+		t.Error("a small memory is reserved, want it on the Go heap")
 	}
 }
 
@@ -85,7 +90,7 @@ func TestMemoryCleanup(t *testing.T) {
 // names every page that holds a non-zero byte.
 func TestMemoryZeroWritten(t *testing.T) {
 	const base, page = 0x80000000, 4096
-	m, err := NewMemory(base, 64*page)
+	m, err := NewMemory(base, 1024*page)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +124,7 @@ func TestMemoryZeroWritten(t *testing.T) {
 		}
 	}
 	m.Zero(base, 0) // nothing
-	m.Zero(base+63*page, 2*page)
+	m.Zero(base+1023*page, 2*page)
 	if m.Data[0] != 1 {
 		t.Error("an empty or out-of-range Zero changed memory")
 	}
@@ -131,8 +136,17 @@ func TestMemoryZeroWritten(t *testing.T) {
 // the heap is filled with garbage of the size of a decoded page, and the
 // same code still runs as decoded.
 func TestDecodedPagesSurviveGC(t *testing.T) {
-	h := newTestHart(t)
+	mem, err := NewMemory(testBase, 4<<20) // above smallMemory: reserved
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := New(mem, csr.New(testHost()))
 	defer h.Close()
+	if mem.host == nil || mem.host.tableB == nil {
+		t.Skip("the decode table is on the Go heap on this system")
+	}
+	h.CSR.Set(csr.Mtvec, testVec)
+	h.PC = testPC
 	const pages = 8
 	for p := range pages {
 		addr := testPC + uint64(p)*4096
