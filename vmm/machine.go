@@ -42,14 +42,15 @@ type Config struct {
 
 	// Record, when set, records the run: the trace is written to it.
 	Record io.Writer
-	// TraceName names the trace (its path) in record and replay errors; it may be
-	// empty.
+	// TraceName names the trace (its path) in record and replay errors;
+	// it may be empty.
 	TraceName string
 	// NDBuffer is the ND buffer capacity in entries for record
 	// (DefaultNDBuffer if 0). Replay takes it from the trace.
 	NDBuffer uint64
-	// Replay, when set, replays the trace it reads. Args, Env and MemSize
-	// must be the trace header's.
+	// Replay, when set, replays the trace it reads. Args and Env must be
+	// the trace header's; MemSize is taken from the header (0, or the
+	// header's). New checks the header before it reserves memory.
 	Replay *logfmt.Reader
 	// Version is the rvsim version written into trace headers.
 	Version string

@@ -8,8 +8,9 @@ import (
 	"github.com/rvsim/rvsim/rv64"
 )
 
-// MaxMemory is the largest guest memory: 128 TiB, the user address space
-// of an x86-64 or arm64 Linux host, where guest memory must be reserved.
+// MaxMemory is the largest guest memory: 128 TiB, the whole user address
+// space of an x86-64 Linux process (47 bits), in which guest memory must
+// be reserved; a host may refuse less (rv64.ErrReserve).
 const MaxMemory = 1 << 47
 
 // MaxNDBuffer is the largest ND buffer, in entries.
