@@ -1,6 +1,7 @@
 package vmm
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/rvsim/rvsim/logfmt"
 	"github.com/rvsim/rvsim/rv64"
 )
 
@@ -322,5 +324,71 @@ func TestMmapAboveSv39(t *testing.T) {
 	}
 	if r := m.sysMunmap(m.Hart.Mem.End(), PageSize); r != errno(eINVAL) {
 		t.Fatalf("munmap past the end of memory: %d, want EINVAL", int64(r))
+	}
+}
+
+// TestNewChecksHeader: a replayed trace's header is checked before memory
+// is reserved, and each refusal wraps ErrWrongELF or ErrBadHeader; a
+// memory the host cannot reserve wraps rv64.ErrReserve.
+func TestNewChecksHeader(t *testing.T) {
+	prog, err := LoadFile(helloELF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := logfmt.Header{ELF: prog.Path, ELFSHA256: fmt.Sprintf("%x", prog.SHA256), Args: []string{prog.Path},
+		ISA: ISA, Kind: prog.Kind.String(), MemSize: 1 << 20, NDBuffer: 16}
+	for _, c := range []struct {
+		name string
+		edit func(*logfmt.Header)
+		want error
+	}{
+		// A good header gets past the checks, to the start-up input the
+		// trace, with no events, does not have.
+		{"good", func(*logfmt.Header) {}, ErrDivergence},
+		{"other ELF, 2^62 bytes", func(h *logfmt.Header) { h.ELFSHA256 = strings.Repeat("0", 64); h.MemSize = 1 << 62 }, ErrWrongELF},
+		{"mem_size 0", func(h *logfmt.Header) { h.MemSize = 0 }, ErrBadHeader},
+		{"mem_size 2^62", func(h *logfmt.Header) { h.MemSize = 1 << 62 }, ErrBadHeader},
+		{"mem_size odd", func(h *logfmt.Header) { h.MemSize = 1<<20 + 8 }, ErrBadHeader},
+		{"nd_buffer 0", func(h *logfmt.Header) { h.NDBuffer = 0 }, ErrBadHeader},
+		{"nd_buffer huge", func(h *logfmt.Header) { h.NDBuffer = 1 << 32 }, ErrBadHeader},
+		{"kind", func(h *logfmt.Header) { h.Kind = "bare-metal" }, ErrBadHeader},
+		{"isa", func(h *logfmt.Header) { h.ISA = "rv32i" }, ErrBadHeader},
+		{"no args", func(h *logfmt.Header) { h.Args = nil }, ErrBadHeader},
+		{"huge env", func(h *logfmt.Header) { h.Env = []string{strings.Repeat("x", maxArgBytes)} }, ErrBadHeader},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := good
+			c.edit(&h)
+			var buf bytes.Buffer
+			w, err := logfmt.NewWriter(&buf, h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(logfmt.Footer{Reason: ReasonExit}); err != nil {
+				t.Fatal(err)
+			}
+			r, err := logfmt.NewReader(&buf, "t.zst")
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := New(prog, Config{Replay: r, TraceName: "t.zst", Args: h.Args, Env: h.Env,
+				Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard})
+			if err == nil {
+				m.Close()
+			}
+			if c.want == ErrDivergence {
+				if !errors.Is(err, ErrDivergence) || errors.Is(err, ErrBadHeader) {
+					t.Fatalf("New: %v, want ErrDivergence", err)
+				}
+				return
+			}
+			if !errors.Is(err, c.want) || !strings.Contains(err.Error(), `trace "t.zst"`) {
+				t.Fatalf("New: %v, want %v naming the trace", err, c.want)
+			}
+		})
+	}
+	_, err = New(prog, Config{MemSize: 1 << 47, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard})
+	if !errors.Is(err, rv64.ErrReserve) {
+		t.Fatalf("New with 128 TiB: %v, want rv64.ErrReserve", err)
 	}
 }
