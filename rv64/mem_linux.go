@@ -59,7 +59,6 @@ const (
 	fallocKeepSize  = 0x01
 	seekData        = 3
 	seekHole        = 4
-	mapNoreserve    = 0x4000
 	memfdName       = "rvsim-guest"
 )
 
@@ -69,9 +68,9 @@ func reserve(size int) (*hostMem, error) {
 	if err != nil {
 		return nil, err
 	}
-	flags := syscall.MAP_SHARED | mapNoreserve
+	flags := syscall.MAP_SHARED | syscall.MAP_NORESERVE
 	if fd < 0 {
-		flags = syscall.MAP_PRIVATE | syscall.MAP_ANONYMOUS | mapNoreserve
+		flags = syscall.MAP_PRIVATE | syscall.MAP_ANONYMOUS | syscall.MAP_NORESERVE
 	}
 	data, err := syscall.Mmap(fd, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, flags)
 	if err != nil {
@@ -178,7 +177,7 @@ func (h *hostMem) written(fn func(off, n uint64)) bool {
 func reserveTable(n int) ([]*codePage, []byte, error) {
 	size := n * int(unsafe.Sizeof((*codePage)(nil)))
 	data, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE,
-		syscall.MAP_PRIVATE|syscall.MAP_ANONYMOUS|mapNoreserve)
+		syscall.MAP_PRIVATE|syscall.MAP_ANONYMOUS|syscall.MAP_NORESERVE)
 	if err != nil {
 		return nil, nil, fmt.Errorf("mmap: %w", err)
 	}
