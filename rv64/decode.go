@@ -255,6 +255,7 @@ func (h *Hart) decodePage(pn uint64) *codePage {
 		}
 	}
 	h.code[pn] = p
+	h.keepCode(pn, p)
 	return p
 }
 

@@ -109,9 +109,10 @@ type Hart struct {
 
 	watchLo, watchLen uint64 // stores into [watchLo, watchLo+watchLen) exit
 
-	code []*codePage // decode cache, one entry per page of Mem
-	end  uint64      // the instret at which the current Run's budget ends
-	near uint64      // end less a page of slots: blocks from here on check end
+	code     []*codePage          // decode cache, one entry per page of Mem
+	codeLive map[uint64]*codePage // the pages in code, for the collector (keepCode)
+	end      uint64               // the instret at which the current Run's budget ends
+	near     uint64               // end less a page of slots: blocks from here on check end
 
 	stop   *slot // the slot limit turned into opEnd, or nil
 	stopOp op    // its real op
@@ -119,7 +120,7 @@ type Hart struct {
 
 // New returns a hart in M-mode at pc 0 with memory mem and CSR file f.
 func New(mem Memory, f *csr.File) *Hart {
-	return &Hart{Mem: mem, CSR: f, Priv: csr.PrivM}
+	return &Hart{Mem: mem, CSR: f, Priv: csr.PrivM, code: mem.codeTable()}
 }
 
 // Instret returns the number of instructions retired.

@@ -1,18 +1,56 @@
 package rv64
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+	"runtime"
+)
 
 // Memory is guest physical memory: one flat byte slice mapped at Base.
 // Every address outside [Base, Base+len(Data)) raises an access fault.
+//
+// Memory from NewMemory larger than 1 MiB lives outside the Go heap (see
+// mem_linux.go): it is reserved, not allocated, so that a large guest
+// memory costs the host only the pages the guest touches. Close releases
+// it; memory that is never closed is released when the garbage collector
+// finds it unreachable.
 type Memory struct {
 	Base uint64
 	Data []byte
+
+	host *hostMem // the reservation behind Data; nil for a plain slice
 }
 
 // MinMemory is the smallest memory a hart accepts.
 const MinMemory = 4096
 
-// NewMemory returns zeroed memory of size bytes at base.
+// smallMemory is the largest memory NewMemory takes from the Go heap: for
+// so little, a reservation's system calls cost more than they save (tests
+// and fuzzers make thousands of small memories), and a scan of all of it
+// is quick.
+const smallMemory = 1 << 20
+
+// ErrReserve is returned, wrapped with the size and the host's reason,
+// when the host refuses to reserve guest memory.
+var ErrReserve = errors.New("cannot reserve guest memory")
+
+// hostMem is a reservation of host address space that holds guest memory.
+type hostMem struct {
+	data    []byte
+	fd      int         // the memory file behind data, or -1 (see mem_linux.go)
+	table   []*codePage // the decode cache table of the hart that uses the memory
+	tableB  []byte      // the reservation behind table, if outside the Go heap
+	cleanup runtime.Cleanup
+}
+
+// hostRes is what releasing a hostMem needs.
+type hostRes struct {
+	data, table []byte
+	fd          int
+}
+
+// NewMemory returns zeroed memory of size bytes at base. The host pages
+// behind it are allocated as the guest touches them.
 func NewMemory(base, size uint64) (Memory, error) {
 	if size < MinMemory {
 		return Memory{}, fmt.Errorf("memory size %d is below the minimum of %d bytes", size, MinMemory)
@@ -20,7 +58,51 @@ func NewMemory(base, size uint64) (Memory, error) {
 	if base+size < base {
 		return Memory{}, fmt.Errorf("memory [%#x, +%#x) wraps around the address space", base, size)
 	}
-	return Memory{Base: base, Data: make([]byte, size)}, nil
+	if size <= smallMemory {
+		return Memory{Base: base, Data: make([]byte, size)}, nil
+	}
+	if uint64(int(size)) != size || int(size) < 0 {
+		return Memory{}, fmt.Errorf("%w: %d bytes do not fit in the host's address space", ErrReserve, size)
+	}
+	h, err := reserve(int(size))
+	if err != nil {
+		return Memory{}, fmt.Errorf("%w: %d bytes: %w", ErrReserve, size, err)
+	}
+	pages := int((size + 1<<pageShift - 1) >> pageShift)
+	if h.table, h.tableB, err = reserveTable(pages); err != nil {
+		freeHost(hostRes{h.data, nil, h.fd})
+		return Memory{}, fmt.Errorf("%w: a decode cache for %d bytes: %w", ErrReserve, size, err)
+	}
+	// The cleanup must not reach h, or h would never be unreachable.
+	h.cleanup = runtime.AddCleanup(h, freeHost, hostRes{h.data, h.tableB, h.fd})
+	return Memory{Base: base, Data: h.data, host: h}, nil
+}
+
+// Close releases the memory. Data must not be used afterwards (the
+// Memory's own Data is set to nil). Closing twice, or closing memory that
+// did not come from NewMemory, does nothing.
+func (m *Memory) Close() {
+	m.Data = nil
+	if m.host == nil {
+		return
+	}
+	h := m.host
+	m.host = nil
+	if h.data == nil {
+		return
+	}
+	h.cleanup.Stop()
+	freeHost(hostRes{h.data, h.tableB, h.fd})
+	h.data, h.table, h.tableB, h.fd = nil, nil, nil, -1
+}
+
+// codeTable returns the decode cache table reserved with the memory (one
+// nil entry per page), or nil.
+func (m *Memory) codeTable() []*codePage {
+	if m.host == nil {
+		return nil
+	}
+	return m.host.table
 }
 
 // Size returns the memory size in bytes.
@@ -43,4 +125,37 @@ func (m *Memory) Slice(addr, n uint64) ([]byte, bool) {
 	}
 	off := addr - m.Base
 	return m.Data[off : off+n : off+n], true
+}
+
+// Zero clears the n bytes of memory at addr (which must be inside memory),
+// giving whole host pages back to the host where it can: they read as zero
+// and cost nothing until touched again.
+func (m *Memory) Zero(addr, n uint64) {
+	b, ok := m.Slice(addr, n)
+	if !ok {
+		return
+	}
+	off := addr - m.Base
+	if m.host != nil {
+		if lo, hi, ok := m.host.punch(off, n); ok {
+			clear(m.Data[off:lo])
+			clear(m.Data[hi : off+n])
+			return
+		}
+	}
+	clear(b)
+}
+
+// Written calls fn, in increasing order, for ranges [off, off+n) of
+// offsets into Data that together hold every byte ever written: a byte
+// outside them reads as zero. The ranges depend only on what was written,
+// never on where the host keeps the pages (in RAM or in swap). Without a
+// way to ask the host, fn gets the whole memory.
+func (m *Memory) Written(fn func(off, n uint64)) {
+	if m.host != nil && m.host.written(fn) {
+		return
+	}
+	if len(m.Data) > 0 {
+		fn(0, uint64(len(m.Data)))
+	}
 }

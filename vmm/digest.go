@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 
 	"github.com/rvsim/rvsim/csr"
+	"github.com/rvsim/rvsim/rv64"
 )
 
 // digestCSRs are the CSRs whose values are part of the final machine state.
@@ -36,20 +37,31 @@ func (m *Machine) Digest() string {
 	for _, n := range digestCSRs {
 		put(h.CSR.Get(n))
 	}
-	mem := h.Mem.Data
-	resident, hostPage := residentPages(mem)
-	for off := 0; off < len(mem); off += PageSize {
-		if resident != nil && resident[off/hostPage]&1 == 0 {
-			continue // never touched: zero
-		}
-		page := mem[off:min(off+PageSize, len(mem))]
-		if allZero(page) {
-			continue
-		}
-		put(h.Mem.Base + uint64(off))
+	digestMemory(&h.Mem, func(addr uint64, page []byte) {
+		put(addr)
 		d.Write(page)
-	}
+	})
 	return hex.EncodeToString(d.Sum(nil))
+}
+
+// digestMemory calls fn, in increasing address order, for every page of
+// mem that is not all zero. Only the pages that Memory.Written names are
+// read: the others were never written, or were given back, and read zero.
+// Which pages those are depends on what the guest wrote, not on the host's
+// paging (a page in swap is still written), so the digest is the same as
+// a scan of every page.
+func digestMemory(mem *rv64.Memory, fn func(addr uint64, page []byte)) {
+	data := mem.Data
+	next := uint64(0) // the first page offset not yet looked at
+	mem.Written(func(off, n uint64) {
+		for p := max(off&^(PageSize-1), next); p < off+n; p += PageSize {
+			page := data[p:min(p+PageSize, uint64(len(data)))]
+			if !allZero(page) {
+				fn(mem.Base+p, page)
+			}
+			next = p + PageSize
+		}
+	})
 }
 
 func allZero(b []byte) bool {

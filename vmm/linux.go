@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"sort"
 	"time"
 
 	"go.uber.org/zap"
@@ -434,8 +436,8 @@ func (m *Machine) sysBrk(addr uint64) uint64 {
 	}
 	if addr < l.brk {
 		// Memory given back reads as zero when the heap grows again.
-		b, _ := m.guestWrite(addr, l.brk-addr)
-		clear(b)
+		m.guestWrite(addr, l.brk-addr)
+		m.Hart.Mem.Zero(addr, l.brk-addr)
 	}
 	l.brk = addr
 	return l.brk
@@ -483,47 +485,62 @@ func (m *Machine) sysMmap(addr, length, prot, flags, fd, off uint64) uint64 {
 	return start
 }
 
+// insertMap adds mp, which overlaps no mapping, to the sorted list of
+// mappings, merged with the mappings it touches: a guest that maps pages
+// one by one keeps one mapping, so that mmap stays O(1) for it (the first
+// fit search in sysMmap looks at the mappings from the top down).
 func (m *Machine) insertMap(mp mapping) {
 	l := m.linux
-	i := 0
-	for i < len(l.maps) && l.maps[i].lo < mp.lo {
-		i++
+	i := sort.Search(len(l.maps), func(i int) bool { return l.maps[i].lo >= mp.lo })
+	left := i > 0 && l.maps[i-1].hi == mp.lo
+	right := i < len(l.maps) && l.maps[i].lo == mp.hi
+	switch {
+	case left && right:
+		l.maps[i-1].hi = l.maps[i].hi
+		l.maps = append(l.maps[:i], l.maps[i+1:]...)
+	case left:
+		l.maps[i-1].hi = mp.hi
+	case right:
+		l.maps[i].lo = mp.lo
+	default:
+		l.maps = slices.Insert(l.maps, i, mp)
 	}
-	l.maps = append(l.maps, mapping{})
-	copy(l.maps[i+1:], l.maps[i:])
-	l.maps[i] = mp
 	l.mmapLow = min(l.mmapLow, mp.lo)
 }
 
 func (m *Machine) sysMunmap(addr, length uint64) uint64 {
 	l := m.linux
-	if addr%PageSize != 0 || length == 0 || addr > userEnd {
+	// The user address space ends at userEnd (Sv39), or at the end of a
+	// guest memory larger than that, where mmap hands out addresses.
+	end := max(uint64(userEnd), m.Hart.Mem.End())
+	if addr%PageSize != 0 || length == 0 || addr > end {
 		return errno(eINVAL)
 	}
 	hi := addr + pageUp(length)
-	if hi < addr || hi > userEnd {
+	if hi < addr || hi > end {
 		return errno(eINVAL)
 	}
-	var kept []mapping
-	for _, mp := range l.maps {
-		if mp.hi <= addr || mp.lo >= hi {
-			kept = append(kept, mp)
-			continue
-		}
+	// The mappings [i, j) overlap [addr, hi); what is left of them is at
+	// most a head of the first and a tail of the last.
+	i := sort.Search(len(l.maps), func(i int) bool { return l.maps[i].hi > addr })
+	j := i
+	var rest []mapping
+	for ; j < len(l.maps) && l.maps[j].lo < hi; j++ {
+		mp := l.maps[j]
 		lo, up := max(mp.lo, addr), min(mp.hi, hi)
-		b, _ := m.guestWrite(lo, up-lo)
-		clear(b) // a later mapping of this memory reads zero
+		m.guestWrite(lo, up-lo)    // the hart forgets code decoded there
+		m.Hart.Mem.Zero(lo, up-lo) // a later mapping of this memory reads zero
 		if mp.lo < lo {
-			kept = append(kept, mapping{mp.lo, lo})
+			rest = append(rest, mapping{mp.lo, lo})
 		}
 		if up < mp.hi {
-			kept = append(kept, mapping{up, mp.hi})
+			rest = append(rest, mapping{up, mp.hi})
 		}
 	}
-	l.maps = kept
+	l.maps = slices.Replace(l.maps, i, j, rest...)
 	l.mmapLow = l.mmapTop
-	if len(kept) > 0 {
-		l.mmapLow = kept[0].lo
+	if len(l.maps) > 0 {
+		l.mmapLow = l.maps[0].lo
 	}
 	return 0
 }

@@ -42,14 +42,15 @@ type Config struct {
 
 	// Record, when set, records the run: the trace is written to it.
 	Record io.Writer
-	// TraceName names the trace (its path) in record errors; it may be
-	// empty.
+	// TraceName names the trace (its path) in record and replay errors;
+	// it may be empty.
 	TraceName string
 	// NDBuffer is the ND buffer capacity in entries for record
 	// (DefaultNDBuffer if 0). Replay takes it from the trace.
 	NDBuffer uint64
-	// Replay, when set, replays the trace it reads. Args, Env and MemSize
-	// must be the trace header's.
+	// Replay, when set, replays the trace it reads. Args and Env must be
+	// the trace header's; MemSize is taken from the header (0, or the
+	// header's). New checks the header before it reserves memory.
 	Replay *logfmt.Reader
 	// Version is the rvsim version written into trace headers.
 	Version string
@@ -167,8 +168,22 @@ func (m *Machine) Stop() { m.stop.Store(true) }
 // New builds the machine for prog: memory, segments, hart and, for Linux
 // programs, the initial stack.
 func New(prog *Program, cfg Config) (*Machine, error) {
+	if cfg.Replay != nil {
+		// The trace decides the memory: check it before any is reserved.
+		h := cfg.Replay.Header()
+		if err := checkHeader(prog, h, cfg.TraceName); err != nil {
+			return nil, err
+		}
+		if cfg.MemSize != 0 && cfg.MemSize != h.MemSize {
+			return nil, fmt.Errorf("replay: memory size %d differs from the trace's mem_size %d", cfg.MemSize, h.MemSize)
+		}
+		cfg.MemSize = h.MemSize
+	}
 	if cfg.MemSize == 0 {
 		cfg.MemSize = DefaultMemory
+	}
+	if err := CheckMemSize(cfg.MemSize); err != nil {
+		return nil, fmt.Errorf("--mem %s: %w", sizeString(cfg.MemSize), err)
 	}
 	if cfg.Stdin == nil {
 		cfg.Stdin = os.Stdin
@@ -188,12 +203,22 @@ func New(prog *Program, cfg Config) (*Machine, error) {
 	base := prog.Low() &^ (PageSize - 1)
 	mem, err := rv64.NewMemory(base, cfg.MemSize)
 	if err != nil {
+		if cfg.Replay != nil {
+			return nil, fmt.Errorf("replay: trace %q: mem_size %s: %w", cfg.TraceName, sizeString(cfg.MemSize), err)
+		}
+		return nil, fmt.Errorf("--mem %s: %w", sizeString(cfg.MemSize), err)
+	}
+	m, err := newMachine(prog, cfg, mem)
+	if err != nil {
+		mem.Close()
 		return nil, err
 	}
-	tuneGC(cfg.MemSize)
-	if cfg.MemSize%PageSize != 0 {
-		return nil, fmt.Errorf("memory size %d is not a multiple of the page size %d", cfg.MemSize, PageSize)
-	}
+	return m, nil
+}
+
+// newMachine is New once mem is reserved; on an error the caller releases
+// mem.
+func newMachine(prog *Program, cfg Config, mem rv64.Memory) (*Machine, error) {
 	for i, s := range prog.Segments {
 		if !mem.Contains(s.Vaddr, s.Memsz) {
 			return nil, fmt.Errorf("load %s: segment %d [%#x, %#x) does not fit in guest memory [%#x, %#x) (--mem %d): %w",
@@ -239,6 +264,40 @@ func New(prog *Program, cfg Config) (*Machine, error) {
 		}
 	}
 	return m, nil
+}
+
+// Close releases the machine's guest memory. The machine must not be used
+// afterwards. A machine that is not closed is released when the garbage
+// collector finds it unreachable, but its memory, outside the Go heap,
+// does not count towards the collector's pace: close machines explicitly
+// when many are made.
+func (m *Machine) Close() {
+	if m.linux != nil && m.linux.root != nil {
+		m.linux.root.Close()
+		m.linux.root = nil
+	}
+	if m.linux != nil {
+		for _, f := range m.linux.files {
+			if f.f != nil {
+				f.f.Close()
+			}
+		}
+	}
+	m.Hart.Close()
+}
+
+// sizeString writes a byte count as --mem takes it: with the largest
+// binary suffix that divides it.
+func sizeString(n uint64) string {
+	for _, u := range []struct {
+		s     string
+		shift uint
+	}{{"T", 40}, {"G", 30}, {"M", 20}, {"K", 10}} {
+		if n != 0 && n&(1<<u.shift-1) == 0 {
+			return fmt.Sprintf("%d%s", n>>u.shift, u.s)
+		}
+	}
+	return fmt.Sprint(n)
 }
 
 // Run runs the guest to its end. It returns the Result when the guest

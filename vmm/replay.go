@@ -35,18 +35,12 @@ type replayer struct {
 	scratch []ndbuf.Entry
 }
 
-// setupReplay checks that the trace belongs to the program and turns on the
-// record/replay unit in replay mode.
+// setupReplay turns on the record/replay unit in replay mode, for a trace
+// whose header New has checked against the program.
 func (m *Machine) setupReplay(r *logfmt.Reader) error {
+	// New has checked the header (checkHeader) before reserving memory.
 	h := r.Header()
-	if got := fmt.Sprintf("%x", m.Prog.SHA256); h.ELFSHA256 != got {
-		return fmt.Errorf("%w: the trace names ELF sha256 %s (%s), %s has sha256 %s",
-			ErrWrongELF, h.ELFSHA256, h.ELF, m.Prog.Path, got)
-	}
 	size := h.NDBuffer
-	if size == 0 || size > 1<<24 {
-		return fmt.Errorf("replay: trace header gives an ND buffer of %d entries, want 1 to %d", size, 1<<24)
-	}
 	// The same ELF may be replayed from another path (another working
 	// directory, a copy): the guest must still see the path it was
 	// recorded with (AT_EXECFN), or its memory, and so the final state,

@@ -65,6 +65,7 @@ func FuzzSyscall(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		defer m.Close()
 		if m.rec != nil {
 			defer m.rec.stop()
 		}

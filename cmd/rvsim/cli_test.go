@@ -77,8 +77,8 @@ func TestBadFlags(t *testing.T) {
 		args []string
 		re   string
 	}{
-		{[]string{"run", "--mem", "lots", programPath("hello")}, `--mem: "lots" is not a size`},
-		{[]string{"run", "--mem", "1K", programPath("hello")}, `memory size 1024 is below the minimum`},
+		{[]string{"run", "--mem", "lots", programPath("hello")}, `--mem: "lots" is not a whole number of 4K pages`},
+		{[]string{"run", "--mem", "1K", programPath("hello")}, `--mem: "1K" is not a whole number of 4K pages from 4K to 128T`},
 		{[]string{"run", "--mem", "8K", programPath("hello")}, `does not fit in guest memory|no room`},
 		{[]string{"run", "--log-format", "xml", programPath("hello")}, `--log-format "xml"`},
 		{[]string{"run", "--log-level", "loud", programPath("hello")}, `--log-level "loud"`},

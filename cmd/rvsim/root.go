@@ -151,8 +151,9 @@ func (f *machineFlags) config(a *app, prog *vmm.Program, args []string) (vmm.Con
 	}, nil
 }
 
-// parseSize reads a byte count with an optional K, M or G suffix (powers of
-// 1024, optionally followed by "iB" or "B").
+// parseSize reads a byte count with an optional K, M, G or T suffix
+// (powers of 1024, optionally followed by "iB" or "B"): a whole number of
+// pages from 4K to 128T, as vmm.CheckMemSize has it.
 func parseSize(s string) (uint64, error) {
 	t := strings.TrimSuffix(strings.TrimSuffix(strings.ToUpper(strings.TrimSpace(s)), "B"), "I")
 	shift := 0
@@ -164,14 +165,16 @@ func parseSize(s string) (uint64, error) {
 			shift = 20
 		case 'G':
 			shift = 30
+		case 'T':
+			shift = 40
 		}
 		if shift != 0 {
 			t = t[:n-1]
 		}
 	}
 	v, err := strconv.ParseUint(t, 10, 64)
-	if err != nil || v == 0 || v > (1<<40)>>shift {
-		return 0, fmt.Errorf("%q is not a size between 4K and 1T (for example 256M)", s)
+	if err != nil || v > vmm.MaxMemory>>shift || vmm.CheckMemSize(v<<shift) != nil {
+		return 0, fmt.Errorf("%q is not a whole number of 4K pages from 4K to 128T (for example 256M)", s)
 	}
 	return v << shift, nil
 }

@@ -121,7 +121,7 @@ func (a *app) replayCmd() *cobra.Command {
 			}
 			h := r.Header()
 			cfg := vmm.Config{
-				MemSize: h.MemSize, MaxInsns: maxInsns, Args: h.Args, Env: h.Env,
+				MemSize: h.MemSize, MaxInsns: maxInsns, Args: h.Args, Env: h.Env, TraceName: args[1],
 				Stdin: strings.NewReader(""), Stdout: a.stdout, Stderr: a.stderr, Log: a.log,
 				Replay: r, Version: Version,
 			}

@@ -1,0 +1,80 @@
+package vmm
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/rvsim/rvsim/logfmt"
+	"github.com/rvsim/rvsim/rv64"
+)
+
+// MaxMemory is the largest guest memory: 128 TiB, the whole user address
+// space of an x86-64 Linux process (47 bits), in which guest memory must
+// be reserved; a host may refuse less (rv64.ErrReserve).
+const MaxMemory = 1 << 47
+
+// MaxNDBuffer is the largest ND buffer, in entries.
+const MaxNDBuffer = 1 << 24
+
+// maxArgBytes is the most bytes the arguments and environment strings
+// may take on the guest's initial stack (see initialStack).
+const maxArgBytes = 1 << 20
+
+// ErrBadHeader: a trace header field is out of range or does not match
+// the program.
+var ErrBadHeader = errors.New("bad trace header")
+
+// CheckMemSize reports whether size is a guest memory size rvsim accepts:
+// a whole number of pages from rv64.MinMemory to MaxMemory.
+func CheckMemSize(size uint64) error {
+	if size < rv64.MinMemory || size > MaxMemory || size%PageSize != 0 {
+		return fmt.Errorf("memory size %d is not a multiple of %d from %d to %d bytes (4K to 128T)",
+			size, PageSize, rv64.MinMemory, uint64(MaxMemory))
+	}
+	return nil
+}
+
+// checkHeader checks a trace header against prog before anything is
+// allocated for the replay: the ELF hash first (a trace of another program
+// is refused whatever else it says), then every field as strictly as the
+// flag that set it when the trace was recorded. name names the trace file.
+// Strings from the file are quoted: a trace may hold escape sequences.
+func checkHeader(prog *Program, h logfmt.Header, name string) error {
+	where := "replay: "
+	if name != "" {
+		where = fmt.Sprintf("replay: trace %q: ", name)
+	}
+	if got := fmt.Sprintf("%x", prog.SHA256); h.ELFSHA256 != got {
+		return fmt.Errorf("%s%w: the trace names ELF sha256 %q (%q), %s has sha256 %s",
+			where, ErrWrongELF, h.ELFSHA256, h.ELF, prog.Path, got)
+	}
+	bad := func(field, format string, a ...any) error {
+		return fmt.Errorf("%s%w: %s %s", where, ErrBadHeader, field, fmt.Sprintf(format, a...))
+	}
+	if err := CheckMemSize(h.MemSize); err != nil {
+		return bad("mem_size", "%d: want a multiple of %d from %d to %d bytes", h.MemSize, PageSize, rv64.MinMemory, uint64(MaxMemory))
+	}
+	if h.NDBuffer == 0 || h.NDBuffer > MaxNDBuffer {
+		return bad("nd_buffer", "%d: want 1 to %d entries", h.NDBuffer, MaxNDBuffer)
+	}
+	if h.Kind != prog.Kind.String() {
+		return bad("kind", "%q: %s is a %s program", h.Kind, prog.Path, prog.Kind)
+	}
+	if h.ISA != ISA {
+		return bad("isa", "%q: want %q", h.ISA, ISA)
+	}
+	if len(h.Args) == 0 {
+		return bad("args", "is empty: want at least the program name")
+	}
+	n := 0
+	for _, s := range h.Args {
+		n += len(s) + 1
+	}
+	for _, s := range h.Env {
+		n += len(s) + 1
+	}
+	if n > maxArgBytes {
+		return bad("args and env", "take %d bytes: want at most %d", n, maxArgBytes)
+	}
+	return nil
+}
