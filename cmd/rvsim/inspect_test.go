@@ -139,7 +139,7 @@ func TestInspectQuotesTraceStrings(t *testing.T) {
 		}
 		for _, line := range []string{
 			fmt.Sprintf("program          %q (%q)", "elf:"+evil, "kind:"+evil),
-			fmt.Sprintf("format version   1 (rvsim %q)", "rvsim_version:"+evil),
+			fmt.Sprintf("format version   %d (rvsim %q)", logfmt.Version, "rvsim_version:"+evil),
 			fmt.Sprintf("args             %q", []string{"arg0", evil}),
 			fmt.Sprintf("env              %q", []string{"X=" + evil}),
 			fmt.Sprintf("ended by         %q, status 0", evil),

@@ -105,7 +105,7 @@ func TestReadmeOwnProgram(t *testing.T) {
 		t.Errorf("%d replays said identical, want 2; stderr:\n%s", n, errs)
 	}
 	// inspect --events shows the kinds the README names.
-	for _, want := range []string{"input ", "nr 63 ", "nr 113 ", "nr 278 ", "cycle "} {
+	for _, want := range []string{"input ", "read (nr 63)", "clock_gettime (nr 113)", "getrandom (nr 278)", "cycle "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("inspect --events of hello.zst shows no %q:\n%s", want, out)
 		}
