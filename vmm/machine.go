@@ -350,6 +350,9 @@ func (m *Machine) loop() (reason string, err error) {
 			return "", fmt.Errorf("unexpected exit kind %d at pc %#x", e.Kind, e.PC)
 		}
 	}
+	if m.linux != nil && m.linux.killedBy != 0 {
+		return ReasonSignal, nil
+	}
 	return ReasonExit, nil
 }
 

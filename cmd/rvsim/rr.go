@@ -48,14 +48,17 @@ func (a *app) recordCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			// SIGINT and SIGTERM finish the trace: the current segment and
-			// a footer that marks it interrupted. They are caught before
-			// the trace is created, so that one that arrives while the
-			// machine is being built is not lost (nor kills rvsim and
-			// leaves a trace without a footer): it stops the run at once.
+			// SIGINT, SIGTERM and SIGHUP finish the trace: the current
+			// segment and a footer that marks it interrupted. They are
+			// caught before the trace is created, so that one that arrives
+			// while the machine is being built is not lost (nor kills rvsim
+			// and leaves a trace without a footer): it stops the run at
+			// once. SIGPIPE is caught too: a reader that quits is the
+			// guest's EPIPE, not rvsim's death.
 			sigs := make(chan os.Signal, 1)
-			signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+			signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 			defer signal.Stop(sigs)
+			defer catchSIGPIPE()()
 			f, err := createTrace(out)
 			if err != nil {
 				return fmt.Errorf("record: %w", err)
@@ -106,6 +109,7 @@ func (a *app) replayCmd() *cobra.Command {
 		Short: "Re-execute exactly what a trace recorded, and check the final state",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			defer catchSIGPIPE()()
 			prog, err := vmm.LoadFile(args[0])
 			if err != nil {
 				return err
@@ -154,7 +158,8 @@ var createTrace = func(name string) (io.WriteCloser, error) { return os.Create(n
 
 // errReadInterrupted is what a guest's read of standard input gets when a
 // signal ends the recording while the read waits for input.
-var errReadInterrupted = errors.New("read interrupted: the recording is ending")
+// It carries EINTR, the guest's result.
+var errReadInterrupted = fmt.Errorf("read interrupted: the recording is ending: %w", syscall.EINTR)
 
 // stopReader reads r, but gives up waiting once stop is closed: a guest
 // that waits for input on an idle terminal or pipe then gets an error

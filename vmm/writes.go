@@ -1,0 +1,198 @@
+package vmm
+
+// Guest writes to the host's standard output and error: how a write that
+// the host refuses or cuts short becomes host input that the trace records
+// and replay answers, how a write blocked on the host gives way to
+// Machine.Stop, and SIGPIPE.
+
+import (
+	"encoding/binary"
+	"fmt"
+	"syscall"
+	"time"
+
+	"github.com/rvsim/rvsim/logfmt"
+)
+
+// ReasonSignal is the reason in the footer of a run whose guest was killed
+// by a signal's default action (SIGPIPE, after a write to a pipe that no
+// one reads): the status is 128 plus the signal number.
+const ReasonSignal = "signal"
+
+// sigPIPE is Linux's SIGPIPE.
+const sigPIPE = 13
+
+// Dispositions in the handler field of a struct sigaction.
+const (
+	sigDFL = 0
+	sigIGN = 1
+)
+
+// pipeBuf is PIPE_BUF: a write of at most this many bytes to a pipe that
+// poll reports writable completes without blocking.
+const pipeBuf = 4096
+
+// pollInterval is how often a write waiting for room on the host checks
+// whether the machine was asked to stop.
+const pollInterval = 50 * time.Millisecond
+
+// errStopped is the host error of a write given up on because the machine
+// was asked to stop: the guest sees EINTR (or the count written before).
+var errStopped = fmt.Errorf("write abandoned: the run is stopping: %w", syscall.EINTR)
+
+// writeCall is what the monitor knows about the write or writev in
+// progress.
+type writeCall struct {
+	host     bool   // record: the host wrote short or failed, so the result is host input
+	replayed bool   // replay: the trace holds this call's result
+	result   uint64 // replay: the recorded result
+	budget   uint64 // replay: bytes the recorded call wrote that are still to be output
+}
+
+// Output modes of a guest file's host writer.
+const (
+	outUnknown = iota
+	outDirect  // a regular file, or no descriptor: written as it comes
+	outPoll    // a pipe, terminal or socket: waited on with poll, PIPE_BUF at a time
+)
+
+// rawConner is an *os.File, whose descriptor the monitor can poll.
+type rawConner interface {
+	SyscallConn() (syscall.RawConn, error)
+}
+
+// beginWrite prepares a write or writev: in replay, the trace answers it
+// if its next event is this call (same number, instruction count and pc),
+// recorded because the host wrote short or failed.
+func (m *Machine) beginWrite(nr uint64) {
+	wr := &m.linux.wr
+	*wr = writeCall{}
+	if m.rep == nil || !m.Hart.ND.Empty() {
+		return
+	}
+	h := m.Hart
+	ev, err := m.rep.peek(m)
+	if err != nil || ev == nil || ev.Kind != logfmt.KindSyscall || ev.Nr != nr || ev.Instret != h.Instret() || ev.PC != h.PC {
+		return
+	}
+	wr.replayed, wr.result = true, ev.Value
+	if int64(ev.Value) > 0 {
+		wr.budget = ev.Value
+	}
+	m.rep.take(m)
+}
+
+// endWrite settles the result r of a write or writev: in replay the
+// recorded one; in record, a result that the host cut short or refused is
+// written to the trace. A write that fails with EPIPE raises SIGPIPE.
+func (m *Machine) endWrite(nr, r uint64) (uint64, error) {
+	wr := &m.linux.wr
+	switch {
+	case wr.replayed:
+		r = wr.result
+	case m.rec != nil && wr.host:
+		h := m.Hart
+		ev := logfmt.Event{Kind: logfmt.KindSyscall, Instret: h.Instret(), PC: h.PC, Value: r, Nr: nr}
+		if err := m.rec.add(m, ev); err != nil {
+			return r, err
+		}
+	}
+	*wr = writeCall{}
+	if r == errno(ePIPE) {
+		m.raise(sigPIPE)
+	}
+	return r, nil
+}
+
+// output writes b, guest memory, to the host stream of f and returns how
+// many bytes the guest is told were written.
+func (m *Machine) output(f *guestFile, b []byte) (int, error) {
+	wr := &m.linux.wr
+	if m.rep != nil {
+		if wr.replayed {
+			// Only what the recorded call wrote is output.
+			k := min(uint64(len(b)), wr.budget)
+			wr.budget -= k
+			b = b[:k]
+		}
+		m.replayOutput(f, b)
+		return len(b), nil
+	}
+	n, err := m.hostWrite(f, b)
+	if err != nil || n < len(b) {
+		wr.host = true
+	}
+	return n, err
+}
+
+// replayOutput writes what the replayed guest writes. The guest's results
+// come from the recording, not from this host stream: if it fails (a
+// reader that quit), the replay goes on after one warning.
+func (m *Machine) replayOutput(f *guestFile, b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	if _, err := f.w.Write(b); err != nil && !m.linux.warnedOutput {
+		m.linux.warnedOutput = true
+		m.log.Warn(fmt.Sprintf("replay: writing the guest's %s failed: %v; the replay goes on without its output", f.name, err))
+	}
+}
+
+// hostWrite writes b to f's host writer. To a pipe, terminal or socket it
+// writes PIPE_BUF bytes at a time, each once poll says there is room, so
+// that it never blocks where Machine.Stop cannot reach it: when the machine
+// is asked to stop while the stream has no room, the write is abandoned
+// with what was written so far and errStopped.
+func (m *Machine) hostWrite(f *guestFile, b []byte) (int, error) {
+	if f.out == outUnknown {
+		f.out = outDirect
+		if rc, ok := f.w.(rawConner); ok && pollable(rc) {
+			f.out = outPoll
+		}
+	}
+	if f.out == outDirect {
+		return f.w.Write(b)
+	}
+	rc := f.w.(rawConner)
+	done := 0
+	for done < len(b) {
+		for {
+			ready, err := waitWritable(rc, pollInterval)
+			if err != nil {
+				return done, err
+			}
+			if ready {
+				break
+			}
+			if m.stop.Load() {
+				return done, errStopped
+			}
+		}
+		n, err := f.w.Write(b[done:min(len(b), done+pipeBuf)])
+		done += n
+		if err != nil {
+			return done, err
+		}
+	}
+	return done, nil
+}
+
+// raise delivers sig, raised by the guest's own action, as Linux would
+// with no handler run: the default action of SIGPIPE kills the guest
+// (status 128+sig), unless the guest ignores or blocks the signal. A
+// handler cannot be run (the monitor delivers no signals): the signal is
+// then ignored, with one warning.
+func (m *Machine) raise(sig int) {
+	l := m.linux
+	handler := binary.LittleEndian.Uint64(l.sigact[sig][:8])
+	switch {
+	case l.sigmask&(1<<(sig-1)) != 0 || handler == sigIGN:
+	case handler == sigDFL:
+		m.log.Info(fmt.Sprintf("the guest was killed by signal %d (SIGPIPE: a write to a pipe with no reader) at pc %#x", sig, m.Hart.PC))
+		l.killedBy = sig
+		m.exit(128 + sig)
+	case !l.warnedHandler:
+		l.warnedHandler = true
+		m.log.Warn(fmt.Sprintf("the guest's handler of signal %d at %#x is not run (the monitor delivers no signals): the signal is ignored", sig, handler))
+	}
+}
