@@ -181,7 +181,8 @@ type guestFile struct {
 	name  string
 	isDir bool   // a directory below --fs, usable as openat's dirfd
 	rel   string // its path below the --fs root
-	out   int    // how w is written: outUnknown, outDirect or outPoll
+	in    int    // how r is read: ioUnknown, ioDirect or ioPoll
+	out   int    // how w is written: ioUnknown, ioDirect or ioPoll
 }
 
 func (m *Machine) setupLinux() error {

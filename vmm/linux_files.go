@@ -34,7 +34,7 @@ func (m *Machine) sysRead(fd, buf, n uint64) uint64 {
 	}
 	n = min(n, maxInput)
 	b, _ := m.guestWrite(buf, n)
-	got, err := readSome(f.r, b)
+	got, err := m.hostRead(f, b)
 	if got == 0 && err != nil && !errors.Is(err, io.EOF) {
 		return errno(hostErrno(err))
 	}

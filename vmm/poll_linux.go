@@ -15,11 +15,14 @@ type pollfd struct {
 	revents int16
 }
 
-const pollOUT = 0x4
+const (
+	pollIN  = 0x1
+	pollOUT = 0x4
+)
 
-// pollable reports whether writes to rc's descriptor can block for good
-// (a pipe, socket or terminal): everything but regular files and block
-// devices, whose writes always complete.
+// pollable reports whether reads or writes of rc's descriptor can block
+// for good (a pipe, socket or terminal): everything but regular files and
+// block devices, whose reads and writes always complete.
 func pollable(rc rawConner) bool {
 	c, err := rc.SyscallConn()
 	if err != nil {
@@ -39,7 +42,14 @@ func pollable(rc rawConner) bool {
 
 // waitWritable waits at most d for rc's descriptor to take a write (or to
 // have an error or hang-up, which the write then reports).
-func waitWritable(rc rawConner, d time.Duration) (bool, error) {
+func waitWritable(rc rawConner, d time.Duration) (bool, error) { return waitReady(rc, pollOUT, d) }
+
+// waitReadable waits at most d for rc's descriptor to have input (or an
+// end of file, error or hang-up, which the read then reports).
+func waitReadable(rc rawConner, d time.Duration) (bool, error) { return waitReady(rc, pollIN, d) }
+
+// waitReady waits at most d for one of events on rc's descriptor.
+func waitReady(rc rawConner, events int16, d time.Duration) (bool, error) {
 	c, err := rc.SyscallConn()
 	if err != nil {
 		return false, err
@@ -47,7 +57,7 @@ func waitWritable(rc rawConner, d time.Duration) (bool, error) {
 	var n uintptr
 	var perr syscall.Errno
 	err = c.Control(func(fd uintptr) {
-		p := pollfd{fd: int32(fd), events: pollOUT}
+		p := pollfd{fd: int32(fd), events: events}
 		ts := syscall.NsecToTimespec(int64(d))
 		n, _, perr = syscall.Syscall6(syscall.SYS_PPOLL, uintptr(unsafe.Pointer(&p)), 1, uintptr(unsafe.Pointer(&ts)), 0, 0, 0)
 	})

@@ -1,9 +1,9 @@
 package vmm
 
-// Guest writes to the host's standard output and error: how a write that
-// the host refuses or cuts short becomes host input that the trace records
-// and replay answers, how a write blocked on the host gives way to
-// Machine.Stop, and SIGPIPE.
+// Guest I/O on the host's standard streams: how a write that the host
+// refuses or cuts short becomes host input that the trace records and
+// replay answers, SIGPIPE, and how a read or write blocked on the host
+// gives way to Machine.Stop.
 
 import (
 	"encoding/binary"
@@ -36,9 +36,10 @@ const pipeBuf = 4096
 // whether the machine was asked to stop.
 const pollInterval = 50 * time.Millisecond
 
-// errStopped is the host error of a write given up on because the machine
-// was asked to stop: the guest sees EINTR (or the count written before).
-var errStopped = fmt.Errorf("write abandoned: the run is stopping: %w", syscall.EINTR)
+// errStopped is the host error of a read or write given up on because the
+// machine was asked to stop: the guest sees EINTR (or the count written
+// before).
+var errStopped = fmt.Errorf("abandoned: the run is stopping: %w", syscall.EINTR)
 
 // writeCall is what the monitor knows about the write or writev in
 // progress.
@@ -49,12 +50,47 @@ type writeCall struct {
 	budget   uint64 // replay: bytes the recorded call wrote that are still to be output
 }
 
-// Output modes of a guest file's host writer.
+// How a guest file's host reader or writer is used.
 const (
-	outUnknown = iota
-	outDirect  // a regular file, or no descriptor: written as it comes
-	outPoll    // a pipe, terminal or socket: waited on with poll, PIPE_BUF at a time
+	ioUnknown = iota
+	ioDirect  // a regular file, or no descriptor: read and written as it comes
+	ioPoll    // a pipe, terminal or socket: waited on with poll (writes PIPE_BUF at a time)
 )
+
+// ioMode returns how s, a guest file's host reader or writer, is used,
+// deciding it the first time (mode).
+func ioMode(mode *int, s any) int {
+	if *mode == ioUnknown {
+		*mode = ioDirect
+		if rc, ok := s.(rawConner); ok && pollable(rc) {
+			*mode = ioPoll
+		}
+	}
+	return *mode
+}
+
+// hostRead reads what is available from f's host reader, as read(2) does.
+// From a pipe, terminal or socket it first waits with poll until there is
+// input, so that Machine.Stop can end the wait: the read is then abandoned
+// with errStopped and nothing consumed.
+func (m *Machine) hostRead(f *guestFile, b []byte) (int, error) {
+	if len(b) > 0 && ioMode(&f.in, f.r) == ioPoll {
+		rc := f.r.(rawConner)
+		for {
+			ready, err := waitReadable(rc, pollInterval)
+			if err != nil {
+				return 0, err
+			}
+			if ready {
+				break
+			}
+			if m.stop.Load() {
+				return 0, errStopped
+			}
+		}
+	}
+	return readSome(f.r, b)
+}
 
 // rawConner is an *os.File, whose descriptor the monitor can poll.
 type rawConner interface {
@@ -144,13 +180,7 @@ func (m *Machine) replayOutput(f *guestFile, b []byte) {
 // is asked to stop while the stream has no room, the write is abandoned
 // with what was written so far and errStopped.
 func (m *Machine) hostWrite(f *guestFile, b []byte) (int, error) {
-	if f.out == outUnknown {
-		f.out = outDirect
-		if rc, ok := f.w.(rawConner); ok && pollable(rc) {
-			f.out = outPoll
-		}
-	}
-	if f.out == outDirect {
+	if ioMode(&f.out, f.w) == ioDirect {
 		return f.w.Write(b)
 	}
 	rc := f.w.(rawConner)

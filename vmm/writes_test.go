@@ -394,3 +394,60 @@ func TestOpenWithoutFSWarnsOnce(t *testing.T) {
 		t.Errorf("warnings %v, want one: %s", all, want)
 	}
 }
+
+// TestStopAbandonsBlockedRead: a guest read of a pipe that stays empty
+// gives way to Machine.Stop: the run ends interrupted, the read consumed
+// nothing (bytes written afterwards are still in the pipe), and the
+// recording replays to the same point.
+func TestStopAbandonsBlockedRead(t *testing.T) {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	defer pw.Close()
+	prog, err := LoadFile(filepath.Join("..", "programs", "bin", "cat.elf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trace, stdout bytes.Buffer
+	m, err := New(prog, Config{MemSize: 1 << 20, Stdin: pr, Stdout: &stdout, Stderr: io.Discard, Record: &trace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pw.WriteString("first\n"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := m.Run(); done <- err }()
+	time.Sleep(300 * time.Millisecond) // cat echoes the line and waits for more
+	m.Stop()
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second):
+		pw.Close() // end the read, so the test can end
+		t.Fatal("Machine.Stop did not end a run blocked in a read")
+	}
+	if !errors.Is(err, ErrInterrupted) || stdout.String() != "first\n" {
+		t.Fatalf("run: %v, stdout %q; want ErrInterrupted after the first line", err, stdout.String())
+	}
+	if _, err := pw.WriteString("later"); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	if rest, _ := io.ReadAll(pr); string(rest) != "later" {
+		t.Errorf("the pipe holds %q after the run, want %q: the abandoned read consumed input", rest, "later")
+	}
+	rd, err := logfmt.NewReader(bytes.NewReader(trace.Bytes()), "t.zst")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rout bytes.Buffer
+	rm, err := New(prog, Config{MemSize: 1 << 20, Stdin: strings.NewReader(""), Stdout: &rout, Stderr: io.Discard, Replay: rd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rm.Run(); !errors.Is(err, ErrInterrupted) || rout.String() != "first\n" {
+		t.Errorf("replay: %v, stdout %q; want the recorded interruption after the first line", err, rout.String())
+	}
+}
