@@ -148,7 +148,6 @@ type linux struct {
 	warnedOOM     bool
 	warnedNoFS    bool // the guest was told once that no --fs was given
 	warnedHandler bool // a SIGPIPE handler the monitor cannot run was reported
-	warnedOutput  bool // a replayed write the host refused was reported
 
 	// Signals are not delivered to handlers; the actions and the mask are
 	// kept so that rt_sigaction and rt_sigprocmask answer as Linux would,
@@ -157,8 +156,6 @@ type linux struct {
 	sigmask  uint64
 	killedBy int                    // the signal whose default action ended the guest, or 0
 	rlimit   [rlimNlimits][2]uint64 // soft and hard limits reported by prlimit64
-
-	wr writeCall // the write or writev in progress
 }
 
 // outOfMemory warns, once a run, that the guest asked for more memory than

@@ -65,7 +65,7 @@ func (m *Machine) sysWrite(fd, buf, n uint64) uint64 {
 	if !ok {
 		return errno(eFAULT)
 	}
-	w, err := m.output(f, b[:min(n, maxIO)])
+	w, err := m.output(&f.out, f.w, f.name, b[:min(n, maxIO)])
 	if err != nil && w == 0 {
 		return errno(hostErrno(err))
 	}

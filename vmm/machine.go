@@ -156,6 +156,10 @@ type Machine struct {
 
 	warnedHTIF bool // a bad HTIF system call block was reported
 
+	wr           writeCall // the guest write in progress (writes.go)
+	htifOut      [2]int    // how HTIF writes stdout and stderr: ioUnknown, ioDirect or ioPoll
+	warnedOutput bool      // a replayed write the host refused was reported
+
 	stop atomic.Bool // set by Stop, from any goroutine
 }
 
@@ -331,7 +335,9 @@ func (m *Machine) loop() (reason string, err error) {
 			}
 		case rv64.ExitHost:
 			m.stats.Exits[ExitHTIF]++
-			m.htif()
+			if err := m.htif(); err != nil {
+				return "", err
+			}
 		case rv64.ExitTrap:
 			return ReasonFault, m.fault(e)
 		case rv64.ExitNDFull:

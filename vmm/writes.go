@@ -8,6 +8,7 @@ package vmm
 import (
 	"encoding/binary"
 	"fmt"
+	"io"
 	"syscall"
 	"time"
 
@@ -97,11 +98,12 @@ type rawConner interface {
 	SyscallConn() (syscall.RawConn, error)
 }
 
-// beginWrite prepares a write or writev: in replay, the trace answers it
+// beginWrite prepares a write (write or writev, or HTIF's write) of the
+// system call numbered nr: in replay, the trace answers it
 // if its next event is this call (same number, instruction count and pc),
 // recorded because the host wrote short or failed.
 func (m *Machine) beginWrite(nr uint64) {
-	wr := &m.linux.wr
+	wr := &m.wr
 	*wr = writeCall{}
 	if m.rep == nil || !m.Hart.ND.Empty() {
 		return
@@ -118,11 +120,12 @@ func (m *Machine) beginWrite(nr uint64) {
 	m.rep.take(m)
 }
 
-// endWrite settles the result r of a write or writev: in replay the
-// recorded one; in record, a result that the host cut short or refused is
-// written to the trace. A write that fails with EPIPE raises SIGPIPE.
+// endWrite settles the result r of the write that beginWrite prepared: in
+// replay the recorded one; in record, a result that the host cut short or
+// refused is written to the trace. A Linux write that fails with EPIPE
+// raises SIGPIPE.
 func (m *Machine) endWrite(nr, r uint64) (uint64, error) {
-	wr := &m.linux.wr
+	wr := &m.wr
 	switch {
 	case wr.replayed:
 		r = wr.result
@@ -134,16 +137,17 @@ func (m *Machine) endWrite(nr, r uint64) (uint64, error) {
 		}
 	}
 	*wr = writeCall{}
-	if r == errno(ePIPE) {
+	if r == errno(ePIPE) && m.linux != nil {
 		m.raise(sigPIPE)
 	}
 	return r, nil
 }
 
-// output writes b, guest memory, to the host stream of f and returns how
-// many bytes the guest is told were written.
-func (m *Machine) output(f *guestFile, b []byte) (int, error) {
-	wr := &m.linux.wr
+// output writes b, guest memory, to w, the host stream (name) of a guest
+// file whose ioMode is *mode, and returns how many bytes the guest is told
+// were written.
+func (m *Machine) output(mode *int, w io.Writer, name string, b []byte) (int, error) {
+	wr := &m.wr
 	if m.rep != nil {
 		if wr.replayed {
 			// Only what the recorded call wrote is output.
@@ -151,10 +155,10 @@ func (m *Machine) output(f *guestFile, b []byte) (int, error) {
 			wr.budget -= k
 			b = b[:k]
 		}
-		m.replayOutput(f, b)
+		m.replayOutput(w, name, b)
 		return len(b), nil
 	}
-	n, err := m.hostWrite(f, b)
+	n, err := m.hostWrite(mode, w, b)
 	if err != nil || n < len(b) {
 		wr.host = true
 	}
@@ -164,26 +168,27 @@ func (m *Machine) output(f *guestFile, b []byte) (int, error) {
 // replayOutput writes what the replayed guest writes. The guest's results
 // come from the recording, not from this host stream: if it fails (a
 // reader that quit), the replay goes on after one warning.
-func (m *Machine) replayOutput(f *guestFile, b []byte) {
+func (m *Machine) replayOutput(w io.Writer, name string, b []byte) {
 	if len(b) == 0 {
 		return
 	}
-	if _, err := f.w.Write(b); err != nil && !m.linux.warnedOutput {
-		m.linux.warnedOutput = true
-		m.log.Warn(fmt.Sprintf("replay: writing the guest's %s failed: %v; the replay goes on without its output", f.name, err))
+	if _, err := w.Write(b); err != nil && !m.warnedOutput {
+		m.warnedOutput = true
+		m.log.Warn(fmt.Sprintf("replay: writing the guest's %s failed: %v; the replay goes on without its output", name, err))
 	}
 }
 
-// hostWrite writes b to f's host writer. To a pipe, terminal or socket it
-// writes PIPE_BUF bytes at a time, each once poll says there is room, so
-// that it never blocks where Machine.Stop cannot reach it: when the machine
-// is asked to stop while the stream has no room, the write is abandoned
-// with what was written so far and errStopped.
-func (m *Machine) hostWrite(f *guestFile, b []byte) (int, error) {
-	if ioMode(&f.out, f.w) == ioDirect {
-		return f.w.Write(b)
+// hostWrite writes b to w, a host stream whose ioMode is *mode. To a pipe,
+// terminal or socket it writes PIPE_BUF bytes at a time, each once poll
+// says there is room, so that it never blocks where Machine.Stop cannot
+// reach it: when the machine is asked to stop while the stream has no
+// room, the write is abandoned with what was written so far and
+// errStopped.
+func (m *Machine) hostWrite(mode *int, w io.Writer, b []byte) (int, error) {
+	if ioMode(mode, w) == ioDirect {
+		return w.Write(b)
 	}
-	rc := f.w.(rawConner)
+	rc := w.(rawConner)
 	done := 0
 	for done < len(b) {
 		for {
@@ -198,7 +203,7 @@ func (m *Machine) hostWrite(f *guestFile, b []byte) (int, error) {
 				return done, errStopped
 			}
 		}
-		n, err := f.w.Write(b[done:min(len(b), done+pipeBuf)])
+		n, err := w.Write(b[done:min(len(b), done+pipeBuf)])
 		done += n
 		if err != nil {
 			return done, err

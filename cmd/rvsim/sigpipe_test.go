@@ -323,3 +323,29 @@ func TestOpenWithoutFS(t *testing.T) {
 		t.Errorf("status %d, stderr %q; want 2 and %q", r.status, r.stderr, want)
 	}
 }
+
+// TestRecordBareDiskFullOutput: a bare-metal program's HTIF write that the
+// host refuses (standard error on /dev/full) returns -ENOSPC to the guest,
+// which bare_hello checks (it exits 1); the result is recorded, and replay
+// gives the guest the same result, outputs nothing for that write, and
+// ends identical.
+func TestRecordBareDiskFullOutput(t *testing.T) {
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skip("no /dev/full on this host")
+	}
+	defer full.Close()
+	trace := filepath.Join(t.TempDir(), "t.zst")
+	cmd := exec.Command(rvsimBin, "record", "-o", trace, programPath("bare_hello"))
+	var stdout strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, full
+	err = cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("record: %v; want status 1 (the guest saw its stderr write fail)", err)
+	}
+	rep := checkComplete(t, trace, "bare_hello", "exit", 1)
+	if rep.stdout != stdout.String() || strings.Contains(rep.stderr, "a line on stderr") {
+		t.Errorf("replay: stdout %q (recorded %q), stderr %q", rep.stdout, stdout.String(), rep.stderr)
+	}
+}
