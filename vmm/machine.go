@@ -165,7 +165,10 @@ type Machine struct {
 
 // Stop asks a running machine to stop at the next check (within a few
 // million instructions): a recording is then finished with a footer that
-// marks it interrupted. It is safe to call from a signal handler goroutine.
+// marks it interrupted. A guest read or write waiting on a pipe, terminal
+// or socket is abandoned within pollInterval (the guest's call gets EINTR,
+// or the count written so far, and the result is recorded). It is safe to
+// call from a signal handler goroutine.
 func (m *Machine) Stop() { m.stop.Store(true) }
 
 // New builds the machine for prog: memory, segments, hart and, for Linux
