@@ -99,9 +99,9 @@ type rawConner interface {
 }
 
 // beginWrite prepares a write (write or writev, or HTIF's write) of the
-// system call numbered nr: in replay, the trace answers it
-// if its next event is this call (same number, instruction count and pc),
-// recorded because the host wrote short or failed.
+// system call numbered nr: in replay, the trace answers it if its next
+// event is this call (same number, instruction count and pc), recorded
+// because the host wrote short or failed.
 func (m *Machine) beginWrite(nr uint64) {
 	wr := &m.wr
 	*wr = writeCall{}

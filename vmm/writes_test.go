@@ -2,6 +2,7 @@ package vmm
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -449,5 +450,44 @@ func TestStopAbandonsBlockedRead(t *testing.T) {
 	}
 	if _, err := rm.Run(); !errors.Is(err, ErrInterrupted) || rout.String() != "first\n" {
 		t.Errorf("replay: %v, stdout %q; want the recorded interruption after the first line", err, rout.String())
+	}
+}
+
+// TestRaiseSIGPIPE: SIGPIPE's default action kills the guest; a guest
+// that blocks it (rt_sigprocmask) or ignores it lives on, and so does one
+// with a handler, which the monitor cannot run: it says so once.
+func TestRaiseSIGPIPE(t *testing.T) {
+	prog, err := Parse(helloELF, readELF(t, helloELF))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name     string
+		handler  uint64
+		blocked  bool
+		status   int
+		warnings int
+	}{
+		{"default", sigDFL, false, 128 + sigPIPE, 0},
+		{"ignored", sigIGN, false, 0, 0},
+		{"blocked", sigDFL, true, 0, 0},
+		{"handler", 0x10400, false, 0, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			core, logs := observer.New(zap.WarnLevel)
+			m, err := New(prog, Config{MemSize: 1 << 20, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard, Log: zap.New(core)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			binary.LittleEndian.PutUint64(m.linux.sigact[sigPIPE][:8], c.handler)
+			if c.blocked {
+				m.linux.sigmask = 1 << (sigPIPE - 1)
+			}
+			m.raise(sigPIPE)
+			m.raise(sigPIPE)
+			if m.exited != (c.status != 0) || m.status != c.status || logs.Len() != c.warnings {
+				t.Errorf("exited %v, status %d, %d warnings; want status %d, %d warnings", m.exited, m.status, logs.Len(), c.status, c.warnings)
+			}
+		})
 	}
 }
