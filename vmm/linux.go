@@ -58,11 +58,15 @@ const (
 	ePERM        = 1
 	eNOENT       = 2
 	eSRCH        = 3
+	eINTR        = 4
+	eIO          = 5
 	eNXIO        = 6
 	eBADF        = 9
+	eAGAIN       = 11
 	eNOMEM       = 12
 	eACCES       = 13
 	eFAULT       = 14
+	eEXIST       = 17
 	eNODEV       = 19
 	eNOTDIR      = 20
 	eISDIR       = 21
@@ -70,11 +74,16 @@ const (
 	eNFILE       = 23
 	eMFILE       = 24
 	eNOTTY       = 25
+	eFBIG        = 27
+	eNOSPC       = 28
 	eSPIPE       = 29
+	eROFS        = 30
+	ePIPE        = 32
 	eRANGE       = 34
 	eNAMETOOLONG = 36
 	eNOSYS       = 38
 	eLOOP        = 40
+	eDQUOT       = 122
 )
 
 // Auxiliary vector tags.
@@ -139,12 +148,16 @@ type linux struct {
 	warned        map[uint64]bool
 	warnedMany    bool
 	warnedOOM     bool
+	warnedNoFS    bool // the guest was told once that no --fs was given
+	warnedHandler bool // a SIGPIPE handler the monitor cannot run was reported
 
-	// Signals are never delivered; the actions and the mask are kept so
-	// that rt_sigaction and rt_sigprocmask answer as Linux would.
-	sigact  [65][sigactionSize]byte
-	sigmask uint64
-	rlimit  [rlimNlimits][2]uint64 // soft and hard limits reported by prlimit64
+	// Signals are not delivered to handlers; the actions and the mask are
+	// kept so that rt_sigaction and rt_sigprocmask answer as Linux would,
+	// and so that SIGPIPE's default action can end the guest (raise).
+	sigact   [65][sigactionSize]byte
+	sigmask  uint64
+	killedBy int                    // the signal whose default action ended the guest, or 0
+	rlimit   [rlimNlimits][2]uint64 // soft and hard limits reported by prlimit64
 }
 
 // outOfMemory warns, once a run, that the guest asked for more memory than
@@ -167,6 +180,8 @@ type guestFile struct {
 	name  string
 	isDir bool   // a directory below --fs, usable as openat's dirfd
 	rel   string // its path below the --fs root
+	in    int    // how r is read: ioUnknown, ioDirect or ioPoll
+	out   int    // how w is written: ioUnknown, ioDirect or ioPoll
 }
 
 func (m *Machine) setupLinux() error {
@@ -285,7 +300,10 @@ func errno(e int) uint64 { return uint64(-int64(e)) }
 
 // recordedSyscalls are the system calls whose results come from the host:
 // record mode writes their results and the guest memory they fill into
-// the trace, and replay answers them from it without running them.
+// the trace, and replay answers them from it without running them. The
+// writes (write, writev) are recorded only when the host wrote short or
+// failed (beginWrite, endWrite): a write that succeeds in full is
+// deterministic.
 var recordedSyscalls = map[uint64]bool{
 	sysRead: true, sysReadv: true, sysOpenat: true, sysLseek: true, sysFstat: true,
 	sysClockGettime: true, sysGettimeofday: true, sysGetrandom: true,
@@ -313,6 +331,10 @@ func (m *Machine) syscall() error {
 	}
 	if m.rec != nil && recorded {
 		m.rec.capture, m.rec.captured = true, nil
+	}
+	isWrite := nr == sysWrite || nr == sysWritev
+	if isWrite {
+		m.beginWrite(nr)
 	}
 	var r uint64
 	switch nr {
@@ -382,6 +404,12 @@ func (m *Machine) syscall() error {
 		ev := logfmt.Event{Kind: logfmt.KindSyscall, Instret: h.Instret(), PC: h.PC, Value: r, Nr: nr, Writes: m.rec.captured}
 		m.rec.captured = nil
 		if err := m.rec.add(m, ev); err != nil {
+			return err
+		}
+	}
+	if isWrite {
+		var err error
+		if r, err = m.endWrite(nr, r); err != nil {
 			return err
 		}
 	}
@@ -699,7 +727,7 @@ const (
 )
 
 // sysSigaction keeps the actions the guest sets and returns the old ones;
-// no signal is ever delivered.
+// no handler is ever run (raise).
 func (m *Machine) sysSigaction(sig int32, act, oact, setsize uint64) uint64 {
 	l := m.linux
 	if setsize != sigsetSize {

@@ -6,8 +6,9 @@ package vmm
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
-	"io/fs"
+	"os"
 	"path"
 	"strings"
 	"syscall"
@@ -33,9 +34,9 @@ func (m *Machine) sysRead(fd, buf, n uint64) uint64 {
 	}
 	n = min(n, maxInput)
 	b, _ := m.guestWrite(buf, n)
-	got, err := readSome(f.r, b)
+	got, err := m.hostRead(f, b)
 	if got == 0 && err != nil && !errors.Is(err, io.EOF) {
-		return errno(ioErrno(err))
+		return errno(hostErrno(err))
 	}
 	m.noteWrite(buf, uint64(got))
 	return uint64(got)
@@ -55,36 +56,6 @@ func readSome(r io.Reader, b []byte) (int, error) {
 	}
 }
 
-// hostErrnos are the host errors a guest may see, by their Linux numbers.
-var hostErrnos = []struct {
-	err   error
-	errno int
-}{
-	{syscall.ENOENT, eNOENT}, {syscall.EACCES, eACCES}, {syscall.EPERM, ePERM},
-	{syscall.EISDIR, eISDIR}, {syscall.ENOTDIR, eNOTDIR}, {syscall.ELOOP, eLOOP},
-	{syscall.ENAMETOOLONG, eNAMETOOLONG}, {syscall.EMFILE, eMFILE}, {syscall.ENFILE, eNFILE},
-	{syscall.ENXIO, eNXIO}, {syscall.ESPIPE, eSPIPE},
-}
-
-func ioErrno(err error) int {
-	for _, e := range hostErrnos {
-		if errors.Is(err, e.err) {
-			return e.errno
-		}
-	}
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return eNOENT
-	case errors.Is(err, fs.ErrPermission):
-		return eACCES
-	case strings.Contains(err.Error(), "is a directory"):
-		return eISDIR
-	case strings.Contains(err.Error(), "escapes"):
-		return eACCES // a path or link that leads outside --fs
-	}
-	return eINVAL
-}
-
 func (m *Machine) sysWrite(fd, buf, n uint64) uint64 {
 	f := m.file(fd)
 	if f == nil || f.w == nil {
@@ -94,9 +65,9 @@ func (m *Machine) sysWrite(fd, buf, n uint64) uint64 {
 	if !ok {
 		return errno(eFAULT)
 	}
-	w, err := f.w.Write(b[:min(n, maxIO)])
+	w, err := m.output(&f.out, f.w, f.name, b[:min(n, maxIO)])
 	if err != nil && w == 0 {
-		return errno(eINVAL)
+		return errno(hostErrno(err))
 	}
 	return uint64(w)
 }
@@ -189,7 +160,11 @@ const (
 // sysOpenat opens a file below --fs, read-only. Paths are resolved inside
 // the root as if it were "/": an absolute path starts there, and ".."
 // stops there. Only regular files and directories open: a FIFO or a device
-// below the root could block the monitor or act on the host.
+// below the root could block the monitor or act on the host. The path is
+// looked at first, to leave other files unopened, but what counts is the
+// type of the file opened (fstat): the open itself is non-blocking, so a
+// FIFO swapped in after the first look cannot hold the monitor in open(2),
+// and it is refused.
 func (m *Machine) sysOpenat(dirfd int32, pathAddr, flags uint64) uint64 {
 	p, e := m.cString(pathAddr)
 	if e != 0 {
@@ -218,6 +193,10 @@ func (m *Machine) sysOpenat(dirfd int32, pathAddr, flags uint64) uint64 {
 		return errno(eMFILE)
 	}
 	if l.root == nil {
+		if !l.warnedNoFS {
+			l.warnedNoFS = true
+			m.log.Warn(fmt.Sprintf("the guest opened %q but no --fs directory was given: it sees no files", p))
+		}
 		return errno(eNOENT) // no directory was granted: the guest sees no files
 	}
 	if flags&oAccMode != 0 || flags&(oCreat|oTrunc|oTmpfile) != 0 {
@@ -229,7 +208,7 @@ func (m *Machine) sysOpenat(dirfd int32, pathAddr, flags uint64) uint64 {
 	}
 	fi, err := l.root.Stat(rel)
 	if err != nil {
-		return errno(ioErrno(err))
+		return errno(rootErrno(err))
 	}
 	if !fi.Mode().IsRegular() && !fi.IsDir() {
 		return errno(eACCES)
@@ -237,15 +216,27 @@ func (m *Machine) sysOpenat(dirfd int32, pathAddr, flags uint64) uint64 {
 	if flags&oDirectory != 0 && !fi.IsDir() {
 		return errno(eNOTDIR)
 	}
-	f, err := l.root.Open(rel)
+	// O_NONBLOCK: opening a FIFO never waits for a writer; O_NOCTTY: a
+	// terminal never becomes the monitor's. Neither changes how a regular
+	// file or a directory, the only files kept, is read, so O_NONBLOCK
+	// stays set.
+	f, err := l.root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 	if err != nil {
-		return errno(ioErrno(err))
+		return errno(rootErrno(err))
 	}
-	if fi2, err := f.Stat(); err != nil || fi2.Mode().Type() != fi.Mode().Type() {
-		f.Close() // replaced between the two looks
+	ofi, err := f.Stat()
+	switch {
+	case err != nil:
+		f.Close()
+		return errno(hostErrno(err))
+	case !ofi.Mode().IsRegular() && !ofi.IsDir():
+		f.Close() // a FIFO or a device swapped in after the first look
 		return errno(eACCES)
+	case flags&oDirectory != 0 && !ofi.IsDir():
+		f.Close()
+		return errno(eNOTDIR)
 	}
-	gf := &guestFile{f: f, r: f, name: p, isDir: fi.IsDir(), rel: rel}
+	gf := &guestFile{f: f, r: f, name: p, isDir: ofi.IsDir(), rel: rel}
 	if flags&oPath != 0 {
 		gf.r = nil // a descriptor only to name the file: no reads
 	}
@@ -279,7 +270,7 @@ func (m *Machine) sysLseek(fd uint64, off int64, whence uint64) uint64 {
 	}
 	n, err := f.f.Seek(off, int(uint32(whence)))
 	if err != nil {
-		return errno(ioErrno(err))
+		return errno(hostErrno(err))
 	}
 	return uint64(n)
 }
@@ -306,7 +297,7 @@ func (m *Machine) sysFstat(fd, buf uint64) uint64 {
 	} else {
 		fi, err := f.f.Stat()
 		if err != nil {
-			return errno(ioErrno(err))
+			return errno(hostErrno(err))
 		}
 		mode := uint32(fi.Mode().Perm())
 		if fi.IsDir() {

@@ -157,12 +157,19 @@ type Machine struct {
 
 	warnedHTIF bool // a bad HTIF system call block was reported
 
+	wr           writeCall // the guest write in progress (writes.go)
+	htifOut      [2]int    // how HTIF writes stdout and stderr: ioUnknown, ioDirect or ioPoll
+	warnedOutput bool      // a replayed write the host refused was reported
+
 	stop atomic.Bool // set by Stop, from any goroutine
 }
 
 // Stop asks a running machine to stop at the next check (within a few
 // million instructions): a recording is then finished with a footer that
-// marks it interrupted. It is safe to call from a signal handler goroutine.
+// marks it interrupted. A guest read or write waiting on a pipe, terminal
+// or socket is abandoned within pollInterval (the guest's call gets EINTR,
+// or the count written so far, and the result is recorded). It is safe to
+// call from a signal handler goroutine.
 func (m *Machine) Stop() { m.stop.Store(true) }
 
 // New builds the machine for prog: memory, segments, hart and, for Linux
@@ -411,7 +418,9 @@ func (m *Machine) loop() (reason string, err error) {
 			}
 		case rv64.ExitHost:
 			m.stats.Exits[ExitHTIF]++
-			m.htif()
+			if err := m.htif(); err != nil {
+				return "", err
+			}
 		case rv64.ExitTrap:
 			return ReasonFault, m.fault(e)
 		case rv64.ExitNDFull:
@@ -429,6 +438,9 @@ func (m *Machine) loop() (reason string, err error) {
 		default:
 			return "", fmt.Errorf("unexpected exit kind %d at pc %#x", e.Kind, e.PC)
 		}
+	}
+	if m.linux != nil && m.linux.killedBy != 0 {
+		return ReasonSignal, nil
 	}
 	return ReasonExit, nil
 }

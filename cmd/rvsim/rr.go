@@ -48,23 +48,22 @@ func (a *app) recordCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			// SIGINT and SIGTERM finish the trace: the current segment and
-			// a footer that marks it interrupted. They are caught before
-			// the trace is created, so that one that arrives while the
-			// machine is being built is not lost (nor kills rvsim and
-			// leaves a trace without a footer): it stops the run at once.
+			// SIGINT, SIGTERM and SIGHUP finish the trace: the current
+			// segment and a footer that marks it interrupted. They are
+			// caught before the trace is created, so that one that arrives
+			// while the machine is being built is not lost (nor kills rvsim
+			// and leaves a trace without a footer): it stops the run at
+			// once. SIGPIPE is caught too: a reader that quits is the
+			// guest's EPIPE, not rvsim's death.
 			sigs := make(chan os.Signal, 1)
-			signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+			signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 			defer signal.Stop(sigs)
+			defer catchSIGPIPE()()
 			f, err := createTrace(out)
 			if err != nil {
 				return fmt.Errorf("record: %w", err)
 			}
 			defer f.Close()
-			// A guest blocked reading standard input must not keep a
-			// signal from ending the recording: its read is abandoned.
-			stop := make(chan struct{})
-			cfg.Stdin = &stopReader{r: cfg.Stdin, stop: stop}
 			cfg.Record, cfg.TraceName, cfg.NDBuffer, cfg.Version = f, out, ndBuffer, Version
 			m, err := vmm.New(prog, cfg)
 			if err != nil {
@@ -74,8 +73,9 @@ func (a *app) recordCmd() *cobra.Command {
 			go func() {
 				select {
 				case <-sigs:
+					// A guest blocked reading or writing a pipe or terminal
+					// gives way too: vmm abandons the call.
 					m.Stop()
-					close(stop)
 				case <-done:
 				}
 			}()
@@ -106,6 +106,7 @@ func (a *app) replayCmd() *cobra.Command {
 		Short: "Re-execute exactly what a trace recorded, and check the final state",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			defer catchSIGPIPE()()
 			prog, err := vmm.LoadFile(args[0])
 			if err != nil {
 				return err
@@ -151,55 +152,6 @@ func (a *app) replayCmd() *cobra.Command {
 // createTrace creates the file record writes the trace to. Tests replace
 // it to make writes fail as on a full disk.
 var createTrace = func(name string) (io.WriteCloser, error) { return os.Create(name) }
-
-// errReadInterrupted is what a guest's read of standard input gets when a
-// signal ends the recording while the read waits for input.
-var errReadInterrupted = errors.New("read interrupted: the recording is ending")
-
-// stopReader reads r, but gives up waiting once stop is closed: a guest
-// that waits for input on an idle terminal or pipe then gets an error
-// (which the trace records), and the run loop sees the stop request. Each
-// Read reads r only as far as it is asked, so nothing is read ahead that
-// the guest did not ask for; a read given up on is left to finish in the
-// background and its bytes are dropped.
-type stopReader struct {
-	r    io.Reader
-	stop <-chan struct{}
-	buf  []byte // reused: once a read is given up on, no other starts
-}
-
-type readResult struct {
-	b   []byte
-	err error
-}
-
-// Read reads up to len(p) bytes from r, unless stop is or gets closed
-// first.
-func (s *stopReader) Read(p []byte) (int, error) {
-	select {
-	case <-s.stop:
-		return 0, errReadInterrupted
-	default:
-	}
-	if len(p) == 0 {
-		return 0, nil
-	}
-	if cap(s.buf) < len(p) {
-		s.buf = make([]byte, len(p))
-	}
-	b := s.buf[:len(p)]
-	ch := make(chan readResult, 1)
-	go func() {
-		n, err := s.r.Read(b)
-		ch <- readResult{b[:n], err}
-	}()
-	select {
-	case res := <-ch:
-		return copy(p, res.b), res.err
-	case <-s.stop:
-		return 0, errReadInterrupted
-	}
-}
 
 // baseline runs the program once more in normal mode, output discarded and
 // no input, for at most as many instructions as res, and returns its wall

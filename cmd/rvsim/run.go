@@ -16,6 +16,7 @@ func (a *app) runCmd() *cobra.Command {
 		Short: "Run a program in normal mode",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			defer catchSIGPIPE()()
 			m, err := a.newMachine(&mf, args)
 			if err != nil {
 				return err
