@@ -71,7 +71,9 @@ func (m *Machine) htifSyscall(addr uint64) error {
 				if fd == 2 {
 					w, name = m.cfg.Stderr, "stderr"
 				}
-				m.beginWrite(htifSysWrite)
+				if err := m.beginWrite(htifSysWrite); err != nil {
+					return err
+				}
 				n, err := m.output(&m.htifOut[fd-1], w, name, b)
 				r = uint64(n)
 				if err != nil && n == 0 {

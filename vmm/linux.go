@@ -334,7 +334,9 @@ func (m *Machine) syscall() error {
 	}
 	isWrite := nr == sysWrite || nr == sysWritev
 	if isWrite {
-		m.beginWrite(nr)
+		if err := m.beginWrite(nr); err != nil {
+			return err
+		}
 	}
 	var r uint64
 	switch nr {
@@ -401,7 +403,7 @@ func (m *Machine) syscall() error {
 	}
 	if m.rec != nil && recorded {
 		m.rec.capture = false
-		ev := logfmt.Event{Kind: logfmt.KindSyscall, Instret: h.Instret(), PC: h.PC, Value: r, Nr: nr, Writes: m.rec.captured}
+		ev := logfmt.Event{Kind: logfmt.KindSyscall, Instret: h.Instret(), PC: h.PC, Value: r, Nr: nr, Writes: m.rec.captured, Regs: logfmt.RegsHash(&h.X)}
 		m.rec.captured = nil
 		if err := m.rec.add(m, ev); err != nil {
 			return err

@@ -194,12 +194,32 @@ func (p *replayer) syscall(m *Machine, nr uint64) (uint64, error) {
 	if err != nil || ev == nil || ev.Kind != logfmt.KindSyscall || ev.Nr != nr || ev.Instret != h.Instret() || ev.PC != h.PC {
 		return 0, p.missing(m, what, h.PC)
 	}
+	if err := p.checkRegs(m, *ev); err != nil {
+		return 0, err
+	}
 	if err := p.apply(m, *ev); err != nil {
 		return 0, err
 	}
 	r := ev.Value
 	p.take(m)
 	return r, nil
+}
+
+// checkRegs compares the hash of the integer registers at a system call
+// with the one the trace recorded for it (format version 2 on), so that a
+// run that went wrong between two events is caught at the first system
+// call after it, not only at the end.
+func (p *replayer) checkRegs(m *Machine, ev logfmt.Event) error {
+	if !p.r.HasRegs() {
+		return nil
+	}
+	h := m.Hart
+	if got := logfmt.RegsHash(&h.X); got != ev.Regs {
+		return fmt.Errorf("%w: at instruction %d, pc %#x (%s): the guest makes system call %d as recorded, but its registers differ (hash %#016x, recorded %#016x): a0-a7 are %#x %#x %#x %#x %#x %#x %#x %#x",
+			ErrDivergence, h.Instret(), h.PC, m.insnText(h.PC), ev.Nr, got, ev.Regs,
+			h.X[10], h.X[11], h.X[12], h.X[13], h.X[14], h.X[15], h.X[16], h.X[17])
+	}
+	return nil
 }
 
 // input replays the monitor input written at start-up (the auxv random

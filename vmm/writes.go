@@ -102,22 +102,26 @@ type rawConner interface {
 // system call numbered nr: in replay, the trace answers it if its next
 // event is this call (same number, instruction count and pc), recorded
 // because the host wrote short or failed.
-func (m *Machine) beginWrite(nr uint64) {
+func (m *Machine) beginWrite(nr uint64) error {
 	wr := &m.wr
 	*wr = writeCall{}
 	if m.rep == nil || !m.Hart.ND.Empty() {
-		return
+		return nil
 	}
 	h := m.Hart
 	ev, err := m.rep.peek(m)
 	if err != nil || ev == nil || ev.Kind != logfmt.KindSyscall || ev.Nr != nr || ev.Instret != h.Instret() || ev.PC != h.PC {
-		return
+		return nil
+	}
+	if err := m.rep.checkRegs(m, *ev); err != nil {
+		return err
 	}
 	wr.replayed, wr.result = true, ev.Value
 	if int64(ev.Value) > 0 {
 		wr.budget = ev.Value
 	}
 	m.rep.take(m)
+	return nil
 }
 
 // endWrite settles the result r of the write that beginWrite prepared: in
@@ -131,7 +135,7 @@ func (m *Machine) endWrite(nr, r uint64) (uint64, error) {
 		r = wr.result
 	case m.rec != nil && wr.host:
 		h := m.Hart
-		ev := logfmt.Event{Kind: logfmt.KindSyscall, Instret: h.Instret(), PC: h.PC, Value: r, Nr: nr}
+		ev := logfmt.Event{Kind: logfmt.KindSyscall, Instret: h.Instret(), PC: h.PC, Value: r, Nr: nr, Regs: logfmt.RegsHash(&h.X)}
 		if err := m.rec.add(m, ev); err != nil {
 			return r, err
 		}
