@@ -24,7 +24,7 @@ fi
 go vet ./...
 go test -count=1 ./...
 # The packages with goroutines or atomics (the recorder's writer, signal
-# handling, stopReader), under the race detector.
+# handling, blocked I/O given up on Machine.Stop), under the race detector.
 go test -race -count=1 ./vmm ./logfmt ./cmd/rvsim
 # A smoke run of the benchmark harness (the figures are not checked here).
 go run ./scripts/bench -quick > /dev/null
