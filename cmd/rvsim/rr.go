@@ -37,7 +37,7 @@ func (a *app) recordCmd() *cobra.Command {
 	var out string
 	var ndBuffer uint64
 	cmd := &cobra.Command{
-		Use:   "record [flags] PROG.elf [-- ARGS...]",
+		Use:   "record [flags] PROG.elf [ARGS...]",
 		Short: "Run a program and record its non-deterministic events into a trace",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -92,6 +92,7 @@ func (a *app) recordCmd() *cobra.Command {
 	}
 	mf.register(cmd)
 	rf.register(cmd)
+	guestArgsAfterProgram(cmd)
 	cmd.Flags().StringVarP(&out, "output", "o", "trace.zst", "trace file to write")
 	cmd.Flags().Uint64Var(&ndBuffer, "nd-buffer", vmm.DefaultNDBuffer, "ND buffer capacity in entries (1 is one exit per event)")
 	return cmd

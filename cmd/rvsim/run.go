@@ -12,7 +12,7 @@ import (
 func (a *app) runCmd() *cobra.Command {
 	var mf machineFlags
 	cmd := &cobra.Command{
-		Use:   "run [flags] PROG.elf [-- ARGS...]",
+		Use:   "run [flags] PROG.elf [ARGS...]",
 		Short: "Run a program in normal mode",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -28,7 +28,15 @@ func (a *app) runCmd() *cobra.Command {
 		},
 	}
 	mf.register(cmd)
+	guestArgsAfterProgram(cmd)
 	return cmd
+}
+
+// guestArgsAfterProgram makes cmd stop parsing its flags at the program:
+// as with qemu-riscv64, everything after it, flags and "--" included,
+// belongs to the guest. A "--" before the program ends rvsim's flags.
+func guestArgsAfterProgram(cmd *cobra.Command) {
+	cmd.Flags().SetInterspersed(false)
 }
 
 // load loads the program named by args[0] and makes its configuration
