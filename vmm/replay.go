@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 
+	"go.uber.org/zap"
+
 	"github.com/rvsim/rvsim/csr"
 	"github.com/rvsim/rvsim/logfmt"
 	"github.com/rvsim/rvsim/ndbuf"
@@ -39,7 +41,7 @@ type replayer struct {
 func (m *Machine) setupReplay(r *logfmt.Reader) error {
 	h := r.Header()
 	if got := fmt.Sprintf("%x", m.Prog.SHA256); h.ELFSHA256 != got {
-		return fmt.Errorf("%w: the trace names ELF sha256 %s (%s), %s has sha256 %s",
+		return fmt.Errorf("%w: the trace names ELF sha256 %s (%q), %q has sha256 %s",
 			ErrWrongELF, h.ELFSHA256, h.ELF, m.Prog.Path, got)
 	}
 	size := h.NDBuffer
@@ -88,6 +90,7 @@ func (p *replayer) peek(m *Machine) (*logfmt.Event, error) {
 			m.replayCap, m.hasCap = p.last+1, true
 		default:
 			p.seg, p.i = evs, 0
+			m.log.Debug("segment read", zap.Int("events", len(evs)), zap.Uint64("next_instret", evs[0].Instret))
 		}
 	}
 	return &p.seg[p.i], nil

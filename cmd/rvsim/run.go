@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -16,15 +15,20 @@ func (a *app) runCmd() *cobra.Command {
 		Short: "Run a program in normal mode",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := a.newMachine(&mf, args)
+			prog, cfg, err := a.load(&mf, args)
 			if err != nil {
 				return err
 			}
-			res, err := m.Run()
-			if mf.stats {
-				a.printStats(res)
+			cfg.Progress = a.progress(mf.progress)
+			m, err := vmm.New(prog, cfg)
+			if err != nil {
+				return err
 			}
-			return a.finish(res, err)
+			mr, err := a.runMeasured(m)
+			if mf.stats {
+				a.printStats(basicStats(mr))
+			}
+			return a.finish(mr.res, err)
 		},
 	}
 	mf.register(cmd)
@@ -50,15 +54,6 @@ func (a *app) load(mf *machineFlags, args []string) (*vmm.Program, vmm.Config, e
 	return prog, cfg, err
 }
 
-// newMachine builds the machine of load's program and configuration.
-func (a *app) newMachine(mf *machineFlags, args []string) (*vmm.Machine, error) {
-	prog, cfg, err := a.load(mf, args)
-	if err != nil {
-		return nil, err
-	}
-	return vmm.New(prog, cfg)
-}
-
 // finish turns the end of a run into rvsim's exit status and message.
 func (a *app) finish(res vmm.Result, err error) error {
 	var fe *vmm.FaultError
@@ -71,13 +66,4 @@ func (a *app) finish(res vmm.Result, err error) error {
 	}
 	a.status = res.Status
 	return nil
-}
-
-func (a *app) printStats(res vmm.Result) {
-	mips := 0.0
-	if s := res.Wall.Seconds(); s > 0 {
-		mips = float64(res.Instret) / s / 1e6
-	}
-	fmt.Fprintf(a.stderr, "rvsim: stats: instructions %d\nrvsim: stats: wall time %.6fs\nrvsim: stats: MIPS %.1f\n",
-		res.Instret, res.Wall.Seconds(), mips)
 }
