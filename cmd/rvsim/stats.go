@@ -68,7 +68,7 @@ func baseline(prog *vmm.Program, cfg vmm.Config, res vmm.Result) *measured {
 	}
 	cfg.Record, cfg.Replay, cfg.Progress = nil, nil, nil
 	cfg.Stdin, cfg.Stdout, cfg.Stderr = strings.NewReader(""), io.Discard, io.Discard
-	cfg.MaxInsns, cfg.Timeout, cfg.Log = res.Instret, 0, nil
+	cfg.MaxInsns, cfg.Timeout = res.Instret, 0
 	m, err := vmm.New(prog, cfg)
 	if err != nil {
 		return nil
