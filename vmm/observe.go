@@ -1,6 +1,7 @@
 package vmm
 
 import (
+	"debug/elf"
 	"strconv"
 	"time"
 
@@ -58,7 +59,7 @@ func (m *Machine) logLoad() {
 	p, mem := m.Prog, &m.Hart.Mem
 	segs := make([]string, len(p.Segments))
 	for i, s := range p.Segments {
-		segs[i] = hexRange(s.Vaddr, s.Vaddr+s.Memsz) + " " + s.Flags.String()
+		segs[i] = hexRange(s.Vaddr, s.Vaddr+s.Memsz) + " " + permString(s.Flags)
 	}
 	fields := []zap.Field{
 		zap.String("program", p.Path), zap.String("kind", p.Kind.String()),
@@ -120,6 +121,21 @@ func exitName(k rv64.ExitKind) string {
 		return "diverge"
 	}
 	return "unknown"
+}
+
+// permString writes segment permissions as ls does: "r-x".
+func permString(f elf.ProgFlag) string {
+	b := []byte("---")
+	if f&elf.PF_R != 0 {
+		b[0] = 'r'
+	}
+	if f&elf.PF_W != 0 {
+		b[1] = 'w'
+	}
+	if f&elf.PF_X != 0 {
+		b[2] = 'x'
+	}
+	return string(b)
 }
 
 func hexa(v uint64) string { return "0x" + strconv.FormatUint(v, 16) }
