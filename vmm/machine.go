@@ -304,7 +304,8 @@ func earlyEnd(reason string) bool {
 func (m *Machine) loop(start time.Time) (reason string, err error) {
 	h := m.Hart
 	debug := m.log.Core().Enabled(zap.DebugLevel) // checked once: exits can be millions
-	var nextProgress time.Time
+	nextProgress := start.Add(progressEvery)      // a run shorter than that shows no line
+	var progressTick uint
 	var deadline time.Time
 	if m.cfg.Timeout > 0 {
 		deadline = time.Now().Add(m.cfg.Timeout)
@@ -349,7 +350,11 @@ func (m *Machine) loop(start time.Time) (reason string, err error) {
 			m.logExit(e)
 		}
 		if m.cfg.Progress != nil {
-			m.progress(start, &nextProgress)
+			// The clock is read at most every 256 exits: ND exits can
+			// come a million a second.
+			if progressTick++; progressTick%256 == 0 || e.Kind == rv64.ExitBudget {
+				m.progress(start, &nextProgress)
+			}
 		}
 		switch e.Kind {
 		case rv64.ExitBudget:
