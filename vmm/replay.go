@@ -59,6 +59,10 @@ func (m *Machine) setupReplay(r *logfmt.Reader) error {
 	}
 	m.Hart.ND = ndbuf.New(m.Hart.CSR, ndbuf.Replay, m.ndBase(), size)
 	m.rep = &replayer{r: r}
+	// Learn at once whether the trace ends before any event: a program
+	// that asks for none (bare-metal, no cycle, time or seed read) would
+	// otherwise never learn where the recorded run stopped.
+	m.rep.peek(m)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -9,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rvsim/rvsim/logfmt"
 )
@@ -150,5 +152,26 @@ func TestReplayTraceAlone(t *testing.T) {
 	r = rvsimIn(t, t.TempDir(), "replay", abs, trace)
 	if m := identicalRE.FindStringSubmatch(r.stderr); r.status != 0 || m == nil || m[2] != digest {
 		t.Errorf("replay PROG TRACE: status %d: %s", r.status, r.stderr)
+	}
+}
+
+// TestReplayTraceWithoutEvents replays traces of a bare-metal program that
+// asks for no event, stopped by an instruction limit: the replay stops
+// where the recording did and checks the state, instead of running on.
+func TestReplayTraceWithoutEvents(t *testing.T) {
+	trace := filepath.Join(t.TempDir(), "spin.zst")
+	elf := programPath("bare_spin")
+	if r := cli(t, "", "record", "--max-insns", "50000", "-o", trace, elf); r.status != exitSimError {
+		t.Fatalf("record: status %d: %s", r.status, r.stderr)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, rvsimBin, "replay", elf, trace).CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("replay still running after 30s (the recording stopped at 50000 instructions)")
+	}
+	m := identicalRE.FindStringSubmatch(string(out))
+	if m == nil || m[1] != "50000" || m[2] != footerOf(t, trace).Digest {
+		t.Errorf("replay: %v: %s", err, out)
 	}
 }
