@@ -232,7 +232,7 @@ func (p *replayer) finish(m *Machine, reason string) error {
 	m.stats.Digest = digest
 	switch {
 	case f.Reason != reason:
-		return fmt.Errorf("%w: the recorded run ended by %s at instruction %d, the replay by %s at instruction %d", ErrDivergence, f.Reason, f.Instret, reason, h.Instret())
+		return fmt.Errorf("%w: the recorded run ended by %q at instruction %d, the replay by %s at instruction %d", ErrDivergence, f.Reason, f.Instret, reason, h.Instret())
 	case f.Instret != h.Instret():
 		return fmt.Errorf("%w: the recorded run ended at instruction %d, the replay at %d", ErrDivergence, f.Instret, h.Instret())
 	case f.Status != m.status:
@@ -256,7 +256,7 @@ func (p *replayer) atCap(m *Machine) (string, error) {
 		return p.footer.Reason, fmt.Errorf("the recorded run was stopped here (%s): %w at instruction %d, pc %#x",
 			p.footer.Reason, errEarlyEnd[p.footer.Reason], h.Instret(), h.PC)
 	}
-	return "", fmt.Errorf("%w: the recorded run ended (%s) at instruction %d, but the guest runs on at pc %#x",
+	return "", fmt.Errorf("%w: the recorded run ended (%q) at instruction %d, but the guest runs on at pc %#x",
 		ErrDivergence, p.footer.Reason, p.footer.Instret, h.PC)
 }
 

@@ -16,7 +16,7 @@ import (
 // rewriteHeader copies the trace src to dst with its header edited: the
 // writer computes the header's CRC-32C afresh, so the result is a valid
 // trace that says what edit made it say.
-func rewriteHeader(t *testing.T, src, dst string, edit func(h *logfmt.Header)) {
+func rewriteHeader(t *testing.T, src, dst string, edit func(h *logfmt.Header), editFooter ...func(f *logfmt.Footer)) {
 	t.Helper()
 	in, err := os.Open(src)
 	if err != nil {
@@ -51,6 +51,9 @@ func rewriteHeader(t *testing.T, src, dst string, edit func(h *logfmt.Header)) {
 		}
 	}
 	f, _ := r.Footer()
+	for _, e := range editFooter {
+		e(&f)
+	}
 	if err := w.Close(f); err != nil {
 		t.Fatal(err)
 	}
@@ -88,6 +91,9 @@ func TestTraceStringsAreEscaped(t *testing.T) {
 	if err := zstdTest(t, mustRead(t, trace)); err != nil {
 		t.Fatalf("the crafted trace is not a valid zstd file: %v", err)
 	}
+	// The footer's reason, too.
+	badEnd := filepath.Join(dir, "reason.zst")
+	rewriteHeader(t, orig, badEnd, func(*logfmt.Header) {}, func(f *logfmt.Footer) { f.Reason = "exit" + evil })
 	cases := []struct {
 		name string
 		args []string
@@ -95,6 +101,7 @@ func TestTraceStringsAreEscaped(t *testing.T) {
 	}{
 		{"wrong program", []string{"replay", programPath("args"), trace}, `trace was recorded from another ELF: .*\(".*\\r\\x1b\[2K\\nrvsim: replay identical`},
 		{"program not found", []string{"replay", trace}, `the recorded program is not found \(tried ".*\\r\\x1b\[2K\\n.*" and ".*"\)`},
+		{"footer reason", []string{"replay", programPath("hello"), badEnd}, `replay diverged: the recorded run ended by "exit\\r\\x1b\[2K\\n`},
 		{"debug log", []string{"--log-level", "debug", "replay", programPath("hello"), trace}, ""},
 		{"json log", []string{"--log-format", "json", "--log-level", "debug", "replay", programPath("hello"), trace}, ""},
 	}
@@ -113,7 +120,9 @@ func TestTraceStringsAreEscaped(t *testing.T) {
 				}
 			}
 			if c.re != "" {
-				oneLine(t, r, c.re)
+				rr := r
+				rr.stderr = strings.ReplaceAll(r.stderr, "a line on stderr\n", "") // the guest's
+				oneLine(t, rr, c.re)
 				if r.status != exitSimError {
 					t.Errorf("exit status %d, want %d", r.status, exitSimError)
 				}
