@@ -25,7 +25,7 @@ type rrFlags struct {
 
 func (f *rrFlags) register(cmd *cobra.Command) {
 	cmd.Flags().Uint64Var(&f.exitCost, "exit-cost", defaultExitCost, "modelled cost of one exit to the monitor, in cycles (for --stats)")
-	cmd.Flags().BoolVar(&f.baseline, "baseline", false, "with --stats: run the program a second time in normal mode, output discarded, and print the slowdown (by CPU time)")
+	cmd.Flags().BoolVar(&f.baseline, "baseline", false, "print --stats with the slowdown against a normal run, by CPU time: runs the program a second time, output discarded")
 }
 
 func (a *app) recordCmd() *cobra.Command {
@@ -36,7 +36,13 @@ func (a *app) recordCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "record [flags] PROG.elf [ARGS...]",
 		Short: "Run a program and record its non-deterministic events into a trace",
-		Args:  cobra.MinimumNArgs(1),
+		Long: `Run a program and record its non-deterministic events into a trace.
+
+rvsim's flags come before the program: everything after it, flags and "--"
+included, is the guest's arguments, as with qemu-riscv64. The trace (-o) may
+not be the program itself, nor an existing file that is not an rvsim trace;
+an existing trace is replaced, with a warning.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if ndBuffer == 0 || ndBuffer > 1<<24 {
 				return fmt.Errorf("--nd-buffer %d: want 1 to %d entries", ndBuffer, 1<<24)
@@ -98,7 +104,7 @@ func (a *app) recordCmd() *cobra.Command {
 	mf.register(cmd)
 	rf.register(cmd)
 	guestArgsAfterProgram(cmd)
-	cmd.Flags().StringVarP(&out, "output", "o", "trace.zst", "trace file to write")
+	cmd.Flags().StringVarP(&out, "output", "o", "trace.zst", "trace file to write; refused if it is the program or an existing file that is not an rvsim trace")
 	cmd.Flags().Uint64Var(&ndBuffer, "nd-buffer", vmm.DefaultNDBuffer, "ND buffer capacity in entries (1 is one exit per event)")
 	return cmd
 }

@@ -13,7 +13,11 @@ func (a *app) runCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run [flags] PROG.elf [ARGS...]",
 		Short: "Run a program in normal mode",
-		Args:  cobra.MinimumNArgs(1),
+		Long: `Run a program in normal mode.
+
+rvsim's flags come before the program: everything after it, flags and "--"
+included, is the guest's arguments, as with qemu-riscv64.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			prog, cfg, err := a.load(&mf, args)
 			if err != nil {
