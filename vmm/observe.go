@@ -18,8 +18,9 @@ type ProgressReport struct {
 	Elapsed    time.Duration // wall time since the run started
 }
 
-// progressEvery is how often the run loop calls Config.Progress.
-const progressEvery = time.Second
+// progressEvery is how often the run loop calls Config.Progress (a
+// variable for tests).
+var progressEvery = time.Second
 
 // progress calls Config.Progress if it is due. It runs in the run loop, so
 // that it reads the hart without racing with it.
