@@ -14,17 +14,18 @@ import (
 // Header is the metadata at the start of a trace (the JSON of the header
 // frame).
 type Header struct {
-	Version      int      `json:"version"`       // format version; NewWriter sets it to Version
-	RvsimVersion string   `json:"rvsim_version"` // version of the rvsim that recorded the trace
-	ELF          string   `json:"elf"`           // path as given
-	ELFSHA256    string   `json:"elf_sha256"`    // hex
-	Args         []string `json:"args"`          // program arguments
-	Env          []string `json:"env"`           // program environment
-	ISA          string   `json:"isa"`           // e.g. "rv64im_zicsr_zifencei_zicntr_zkr_xndrr"
-	Kind         string   `json:"kind"`          // "linux" or "bare-metal"
-	MemSize      uint64   `json:"mem_size"`      // guest memory in bytes
-	NDBuffer     uint64   `json:"nd_buffer"`     // ND buffer capacity in entries
-	Created      string   `json:"created"`       // RFC 3339
+	Version      int      `json:"version"`           // format version; NewWriter sets it to Version
+	RvsimVersion string   `json:"rvsim_version"`     // version of the rvsim that recorded the trace
+	ELF          string   `json:"elf"`               // path as given
+	ELFAbs       string   `json:"elf_abs,omitempty"` // absolute path, from the recording's working directory
+	ELFSHA256    string   `json:"elf_sha256"`        // hex
+	Args         []string `json:"args"`              // program arguments
+	Env          []string `json:"env"`               // program environment
+	ISA          string   `json:"isa"`               // e.g. "rv64im_zicsr_zifencei_zicntr_zkr_xndrr"
+	Kind         string   `json:"kind"`              // "linux" or "bare-metal"
+	MemSize      uint64   `json:"mem_size"`          // guest memory in bytes
+	NDBuffer     uint64   `json:"nd_buffer"`         // ND buffer capacity in entries
+	Created      string   `json:"created"`           // RFC 3339
 }
 
 // Footer is the metadata at the end of a complete trace (the JSON of the

@@ -54,6 +54,9 @@ type Config struct {
 	Replay *logfmt.Reader
 	// Version is the rvsim version written into trace headers.
 	Version string
+	// Progress, when set, is called from the run loop about once a
+	// second with how far the run is.
+	Progress func(ProgressReport)
 }
 
 // Errors that end a run early, returned wrapped with where it stopped.
@@ -64,6 +67,10 @@ var (
 	ErrTimeout = errors.New("time limit reached")
 	// ErrInterrupted: Machine.Stop was called (a signal).
 	ErrInterrupted = errors.New("interrupted")
+	// ErrStopAt: a replay reached Config.MaxInsns, where the user asked it
+	// to stop. The replay was faithful up to there; Result.Stats.Digest is
+	// the state digest at that point.
+	ErrStopAt = errors.New("replay stopped where asked")
 )
 
 // FaultError is returned when the guest dies of an exception it does not
@@ -270,6 +277,7 @@ func newMachine(prog *Program, cfg Config, mem rv64.Memory) (*Machine, error) {
 			return nil, fmt.Errorf("load %s: %w", prog.Path, err)
 		}
 	}
+	m.logLoad()
 	return m, nil
 }
 
@@ -312,12 +320,19 @@ func sizeString(n uint64) string {
 // the simulator stops it (instruction limit, replay divergence, trace
 // errors). In record mode the trace is finished whenever the guest's run
 // ends; in replay mode the end is checked against the trace.
-func (m *Machine) Run() (Result, error) {
+func (m *Machine) Run() (_ Result, err error) {
 	start := time.Now()
 	if m.rep != nil {
 		m.rep.start(m)
 	}
-	reason, runErr := m.loop()
+	reason, runErr := m.loop(start)
+	defer func() { m.logEnd(reason, err, time.Since(start)) }()
+	if reason == reasonStopAt {
+		// A replay stopped where the user asked: nothing to compare with
+		// the recorded end, which lies further on.
+		m.stats.Digest = m.Digest()
+		return m.result(start), runErr
+	}
 	if reason == "" && m.rec != nil {
 		// The simulator failed: keep the segments recorded so far.
 		runErr = withTraceError(runErr, m.rec.stop())
@@ -354,6 +369,9 @@ const (
 	ReasonLimit       = "limit"
 	ReasonTimeout     = "timeout"
 	ReasonInterrupted = "interrupted"
+
+	// reasonStopAt ends a replay at Config.MaxInsns; never in a trace.
+	reasonStopAt = "stop-at"
 )
 
 // earlyEnd reports whether a recorded run that ended for reason stopped at
@@ -365,8 +383,11 @@ func earlyEnd(reason string) bool {
 // loop runs the hart and handles its exits until the guest's run ends
 // (reason set, err the fault or limit if any) or the simulator fails
 // (reason empty).
-func (m *Machine) loop() (reason string, err error) {
+func (m *Machine) loop(start time.Time) (reason string, err error) {
 	h := m.Hart
+	debug := m.log.Core().Enabled(zap.DebugLevel) // checked once: exits can be millions
+	nextProgress := start.Add(progressEvery)      // a run shorter than that shows no line
+	var progressTick uint
 	var deadline time.Time
 	if m.cfg.Timeout > 0 {
 		deadline = time.Now().Add(m.cfg.Timeout)
@@ -392,6 +413,9 @@ func (m *Machine) loop() (reason string, err error) {
 		}
 		if m.cfg.MaxInsns != 0 {
 			if done >= m.cfg.MaxInsns {
+				if m.rep != nil {
+					return reasonStopAt, fmt.Errorf("%w: instruction %d, pc %#x", ErrStopAt, done, h.PC)
+				}
 				return ReasonLimit, m.limitError()
 			}
 			budget = min(budget, m.cfg.MaxInsns-done)
@@ -409,6 +433,16 @@ func (m *Machine) loop() (reason string, err error) {
 		}
 		e := h.Run(budget)
 		afterEcall = e.Kind == rv64.ExitEcall
+		if debug && e.Kind != rv64.ExitBudget {
+			m.logExit(e)
+		}
+		if m.cfg.Progress != nil {
+			// The clock is read at most every 256 exits: ND exits can
+			// come a million a second.
+			if progressTick++; progressTick%256 == 0 || e.Kind == rv64.ExitBudget {
+				m.progress(start, &nextProgress)
+			}
+		}
 		switch e.Kind {
 		case rv64.ExitBudget:
 		case rv64.ExitEcall:

@@ -3,8 +3,11 @@ package vmm
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"sync/atomic"
 	"time"
+
+	"go.uber.org/zap"
 
 	"github.com/rvsim/rvsim/logfmt"
 	"github.com/rvsim/rvsim/ndbuf"
@@ -46,10 +49,14 @@ type recorder struct {
 	failed  atomic.Bool
 	sent    uint64 // segments handed to the writer
 	stopped bool
+
+	log     *zap.Logger   // segments written, at debug level
+	written atomic.Uint64 // trace bytes written so far, for progress reports
 }
 
-func newRecorder(w *logfmt.Writer, name string) *recorder {
-	r := &recorder{w: w, name: name, segs: make(chan []logfmt.Event, 1), free: make(chan []logfmt.Event, 2), done: make(chan struct{})}
+func newRecorder(w *logfmt.Writer, name string, log *zap.Logger) *recorder {
+	r := &recorder{w: w, name: name, segs: make(chan []logfmt.Event, 1), free: make(chan []logfmt.Event, 2), done: make(chan struct{}), log: log}
+	r.written.Store(w.Bytes())
 	go r.writeLoop()
 	return r
 }
@@ -63,6 +70,10 @@ func (r *recorder) writeLoop() {
 			if err := r.w.WriteSegment(evs); err != nil {
 				r.werr = r.writeError(err)
 				r.failed.Store(true)
+			} else {
+				r.written.Store(r.w.Bytes())
+				r.log.Debug("segment written", zap.Uint64("segment", r.w.Segments()-1), zap.Int("events", len(evs)),
+					zap.Uint64("trace_bytes", r.w.Bytes()))
 			}
 		}
 		clear(evs) // drop references to captured data
@@ -118,7 +129,7 @@ func (m *Machine) setupRecord(out io.Writer, version string) error {
 	if err != nil {
 		return fmt.Errorf("%s%w", errorPrefix(m.cfg.TraceName), err)
 	}
-	m.rec = newRecorder(w, m.cfg.TraceName)
+	m.rec = newRecorder(w, m.cfg.TraceName, m.log)
 	return nil
 }
 
@@ -131,6 +142,7 @@ func (m *Machine) header(version string, ndsize uint64) logfmt.Header {
 		Version:      logfmt.Version,
 		RvsimVersion: version,
 		ELF:          m.Prog.Path,
+		ELFAbs:       absPath(m.Prog.Path),
 		ELFSHA256:    fmt.Sprintf("%x", m.Prog.SHA256),
 		Args:         m.cfg.Args,
 		Env:          m.cfg.Env,
@@ -140,6 +152,15 @@ func (m *Machine) header(version string, ndsize uint64) logfmt.Header {
 		NDBuffer:     ndsize,
 		Created:      time.Now().UTC().Format(time.RFC3339),
 	}
+}
+
+// absPath is path made absolute, or "" if it cannot be.
+func absPath(path string) string {
+	p, err := filepath.Abs(path)
+	if err != nil {
+		return ""
+	}
+	return p
 }
 
 // drain moves the ND buffer's entries into pending segments, writing each

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 
+	"go.uber.org/zap"
+
 	"github.com/rvsim/rvsim/csr"
 	"github.com/rvsim/rvsim/logfmt"
 	"github.com/rvsim/rvsim/ndbuf"
@@ -92,6 +94,7 @@ func (p *replayer) peek(m *Machine) (*logfmt.Event, error) {
 			m.replayCap, m.hasCap = p.last+1, true
 		default:
 			p.seg, p.i = evs, 0
+			m.log.Debug("segment read", zap.Int("events", len(evs)), zap.Uint64("next_instret", evs[0].Instret))
 		}
 	}
 	// Until the guest takes this event, it cannot run past the event's
@@ -268,7 +271,7 @@ func (p *replayer) finish(m *Machine, reason string) error {
 	m.stats.Digest = digest
 	switch {
 	case f.Reason != reason:
-		return fmt.Errorf("%w: the recorded run ended by %s at instruction %d, the replay by %s at instruction %d", ErrDivergence, f.Reason, f.Instret, reason, h.Instret())
+		return fmt.Errorf("%w: the recorded run ended by %q at instruction %d, the replay by %s at instruction %d", ErrDivergence, f.Reason, f.Instret, reason, h.Instret())
 	case f.Instret != h.Instret():
 		return fmt.Errorf("%w: the recorded run ended at instruction %d, the replay at %d", ErrDivergence, f.Instret, h.Instret())
 	case f.Status != m.status:
@@ -299,7 +302,7 @@ func (p *replayer) atCap(m *Machine) (string, error) {
 		return p.footer.Reason, fmt.Errorf("the recorded run was stopped here (%s): %w at instruction %d, pc %#x",
 			p.footer.Reason, errEarlyEnd[p.footer.Reason], h.Instret(), h.PC)
 	}
-	return "", fmt.Errorf("%w: the recorded run ended (%s) at instruction %d, but the guest runs on at pc %#x",
+	return "", fmt.Errorf("%w: the recorded run ended (%q) at instruction %d, but the guest runs on at pc %#x",
 		ErrDivergence, p.footer.Reason, p.footer.Instret, h.PC)
 }
 

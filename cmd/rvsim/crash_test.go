@@ -65,7 +65,7 @@ type recording struct {
 func startRecord(t *testing.T, trace string, stdin io.Reader, prog string, args ...string) *recording {
 	t.Helper()
 	r := &recording{trace: trace, waited: make(chan error, 1)}
-	r.cmd = exec.Command(rvsimBin, append([]string{"record", "--nd-buffer", "16", "-o", trace, programPath(prog), "--"}, args...)...)
+	r.cmd = exec.Command(rvsimBin, append([]string{"record", "--nd-buffer", "16", "-o", trace, "--", programPath(prog)}, args...)...)
 	r.cmd.Stdin, r.cmd.Stdout, r.cmd.Stderr = stdin, &r.stdout, &r.stderr
 	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -247,7 +247,7 @@ func newDamageTarget(t *testing.T, elf, stdin string, run runner, args ...string
 	t.Helper()
 	dir := t.TempDir()
 	orig := filepath.Join(dir, "orig.zst")
-	rec := rvsim(t, stdin, append([]string{"record", "--mem", "1M", "--nd-buffer", "16", "-o", orig, elf, "--"}, args...)...)
+	rec := rvsim(t, stdin, append([]string{"record", "--mem", "1M", "--nd-buffer", "16", "-o", orig, "--", elf}, args...)...)
 	if rec.status != 0 {
 		t.Fatalf("record: status %d: %s", rec.status, rec.stderr)
 	}

@@ -101,7 +101,7 @@ func TestRecordDiskFullInjected(t *testing.T) {
 			}
 			done := make(chan runResult, 1)
 			go func() {
-				done <- cli(t, "", "record", "--mem", "1M", "--nd-buffer", "16", "-o", trace, programPath("ndloop"), "--", longRun)
+				done <- cli(t, "", "record", "--mem", "1M", "--nd-buffer", "16", "-o", trace, "--", programPath("ndloop"), longRun)
 			}()
 			var r runResult
 			select {

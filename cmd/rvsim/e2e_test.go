@@ -150,7 +150,7 @@ func TestProgramsAgainstQemu(t *testing.T) {
 		t.Run(e.name, func(t *testing.T) {
 			elf := programPath(e.name)
 			want := runProc(t, entryStdin(e), qemu, append([]string{elf}, e.args...)...)
-			got := rvsim(t, entryStdin(e), append([]string{"run", elf, "--"}, e.args...)...)
+			got := rvsim(t, entryStdin(e), append([]string{"run", "--", elf}, e.args...)...)
 			if got.stdout != want.stdout {
 				t.Errorf("stdout differs from qemu-riscv64:\nrvsim:\n%s\nqemu:\n%s", got.stdout, want.stdout)
 			}
@@ -173,7 +173,7 @@ func TestSelfCheckingPrograms(t *testing.T) {
 			continue
 		}
 		t.Run(e.name, func(t *testing.T) {
-			got := rvsim(t, entryStdin(e), append([]string{"run", "--max-insns", "2000000000", programPath(e.name), "--"}, e.args...)...)
+			got := rvsim(t, entryStdin(e), append([]string{"run", "--max-insns", "2000000000", "--", programPath(e.name)}, e.args...)...)
 			if got.status != e.status {
 				t.Errorf("exit status %d, want %d\nstdout:\n%s\nstderr:\n%s", got.status, e.status, got.stdout, got.stderr)
 			}

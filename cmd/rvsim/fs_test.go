@@ -22,11 +22,11 @@ func TestReadFileBelowRoot(t *testing.T) {
 	if err != nil {
 		t.Fatalf("qemu-riscv64: %v", err)
 	}
-	got := rvsim(t, "", "run", "--fs", dir, elf, "--", "hello.txt")
+	got := rvsim(t, "", "run", "--fs", dir, "--", elf, "hello.txt")
 	if got.status != 0 || got.stdout != string(want) {
 		t.Fatalf("rvsim (status %d):\n%s\nqemu:\n%s\n%s", got.status, got.stdout, want, got.stderr)
 	}
-	abs := rvsim(t, "", "run", "--fs", dir, elf, "--", "/hello.txt")
+	abs := rvsim(t, "", "run", "--fs", dir, "--", elf, "/hello.txt")
 	if abs.status != 0 || !strings.Contains(abs.stdout, "hello from a file") {
 		t.Errorf("absolute path inside the root: status %d\n%s", abs.status, abs.stdout)
 	}
@@ -35,7 +35,7 @@ func TestReadFileBelowRoot(t *testing.T) {
 	data, _ := os.ReadFile(filepath.Join(dir, "hello.txt"))
 	os.WriteFile(filepath.Join(copyDir, "hello.txt"), data, 0o644)
 	trace := filepath.Join(t.TempDir(), "readfile.zst")
-	rec := rvsim(t, "", "record", "--fs", copyDir, "-o", trace, elf, "--", "hello.txt")
+	rec := rvsim(t, "", "record", "--fs", copyDir, "-o", trace, "--", elf, "hello.txt")
 	os.RemoveAll(copyDir)
 	rep := rvsim(t, "", "replay", elf, trace)
 	if rec.status != 0 || rep.status != 0 || rep.stdout != rec.stdout || !strings.Contains(rep.stdout, "hello from a file") {
@@ -67,7 +67,7 @@ func TestFilesOutsideRootAreUnreachable(t *testing.T) {
 		if c.fs != "" {
 			args = append(args, "--fs", c.fs)
 		}
-		r := rvsim(t, "", append(args, elf, "--", c.path)...)
+		r := rvsim(t, "", append(args, "--", elf, c.path)...)
 		if strings.Contains(r.stdout, "SECRET") || r.status != 2 || !strings.Contains(r.stdout, c.errno) {
 			t.Errorf("--fs %q %s: status %d, stdout %q, want %s", c.fs, c.path, r.status, r.stdout, c.errno)
 		}

@@ -92,7 +92,7 @@ func TestHostileFaults(t *testing.T) {
 				status = 132
 			}
 			trace := filepath.Join(t.TempDir(), "trace.zst")
-			rec := rvsim(t, "", "record", "--nd-buffer", "1", "-o", trace, elf, "--", strconv.Itoa(n))
+			rec := rvsim(t, "", "record", "--nd-buffer", "1", "-o", trace, "--", elf, strconv.Itoa(n))
 			rep := rvsim(t, "", "replay", elf, trace)
 			want := runProc(t, "", qemu, elf, strconv.Itoa(n))
 			if rec.status != status || want.status != status || want.stdout != rec.stdout || rec.stdout != fmt.Sprintf("attack %d\n", n) {
@@ -236,7 +236,7 @@ func TestHostileCannotTouchHostFiles(t *testing.T) {
 		return r
 	}
 
-	granted := run(append([]string{"run", "--fs", root, abs("escape"), "--"}, paths...)...)
+	granted := run(append([]string{"run", "--fs", root, "--", abs("escape")}, paths...)...)
 	if granted.status != 0 || strings.Count(granted.stdout, "<<<INSIDE-CONTENT\n>>>") < 3 {
 		t.Errorf("with --fs: status %d; the file inside the root was not read through every directory:\n%s", granted.status, granted.stdout)
 	}
@@ -248,12 +248,12 @@ func TestHostileCannotTouchHostFiles(t *testing.T) {
 			t.Errorf("with --fs: %s opened:\n%s", p, granted.stdout)
 		}
 	}
-	none := run(append([]string{"run", abs("escape"), "--"}, paths...)...)
+	none := run(append([]string{"run", "--", abs("escape")}, paths...)...)
 	if none.status != 0 || strings.Contains(none.stdout, "<<<") || !strings.Contains(none.stdout, `directories: "." -2, "/" -2`) {
 		t.Errorf("without --fs something opened: status %d\n%s", none.status, none.stdout)
 	}
 	trace := filepath.Join(traces, "escape.zst")
-	rec := run(append([]string{"record", "--fs", root, "-o", trace, abs("escape"), "--"}, paths...)...)
+	rec := run(append([]string{"record", "--fs", root, "-o", trace, "--", abs("escape")}, paths...)...)
 	rep := run("replay", abs("escape"), trace)
 	if rec.stdout != granted.stdout || rep.stdout != rec.stdout || !identicalRE.MatchString(rep.stderr) {
 		t.Errorf("record and replay of escape differ from the run:\n%s", rep.stderr)

@@ -83,10 +83,10 @@ func TestMemFlag(t *testing.T) {
 	oneLine(t, r, `^rvsim: --mem 128T: cannot reserve guest memory: 140737488355328 bytes: mmap: cannot allocate memory$`)
 }
 
-// rewriteHeader returns the trace with its header's JSON changed by edit,
+// rewriteHeaderJSON returns the trace with its header's JSON changed by edit,
 // and the header frame's CRC-32C recomputed, so that only the checks of
 // the fields can refuse it.
-func rewriteHeader(t *testing.T, trace []byte, edit func(map[string]any)) []byte {
+func rewriteHeaderJSON(t *testing.T, trace []byte, edit func(map[string]any)) []byte {
 	t.Helper()
 	const tagLen = 8 + 4 // "RVSIMHDR", version
 	size := int(binary.LittleEndian.Uint32(trace[4:]))
@@ -140,7 +140,7 @@ func TestCraftedHeaders(t *testing.T) {
 		{"args-huge", set("args", []string{"hello", strings.Repeat("a", 1<<20)}), `args and env take 1048583 bytes: want at most 1048576`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			p := writeFile(t, "t.zst", rewriteHeader(t, orig, c.edit))
+			p := writeFile(t, "t.zst", rewriteHeaderJSON(t, orig, c.edit))
 			r := rvsim(t, "", "replay", hello, p)
 			if r.status != exitSimError {
 				t.Errorf("status %d, want %d", r.status, exitSimError)
@@ -152,7 +152,7 @@ func TestCraftedHeaders(t *testing.T) {
 	// another layout (the stack at the top of 1 TiB): the guest prints
 	// what it prints, then the replay ends in another state and says so
 	// in one line, at no cost for the memory.
-	p := writeFile(t, "t.zst", rewriteHeader(t, orig, set("mem_size", uint64(1)<<40)))
+	p := writeFile(t, "t.zst", rewriteHeaderJSON(t, orig, set("mem_size", uint64(1)<<40)))
 	r, rss := runRSS(t, "replay", hello, p)
 	if r.status != exitSimError || rss > 64<<10 || strings.Contains(r.stderr, "goroutine") ||
 		!strings.HasPrefix(lastLine(r.stderr), "rvsim: replay diverged: final state differs at instruction") {
@@ -160,13 +160,13 @@ func TestCraftedHeaders(t *testing.T) {
 	}
 	// A trace of another program is refused by its hash before anything
 	// else is looked at: the huge memory size is never reserved.
-	p = writeFile(t, "t.zst", rewriteHeader(t, orig, set("mem_size", uint64(1)<<62)))
+	p = writeFile(t, "t.zst", rewriteHeaderJSON(t, orig, set("mem_size", uint64(1)<<62)))
 	r = rvsim(t, "", "replay", programPath("nondet"), p)
 	if r.status != exitSimError {
 		t.Errorf("another ELF: status %d, want %d", r.status, exitSimError)
 	}
 	oneLine(t, r, `^rvsim: replay: trace "`+regexp.QuoteMeta(p)+`": trace was recorded from another ELF: the trace names ELF sha256 "[0-9a-f]{64}"`)
-	p = writeFile(t, "t.zst", rewriteHeader(t, orig, set("mem_size", uint64(64)<<40)))
+	p = writeFile(t, "t.zst", rewriteHeaderJSON(t, orig, set("mem_size", uint64(64)<<40)))
 	r, rss = runRSS(t, "replay", programPath("nondet"), p)
 	if r.status != exitSimError || rss > 64<<10 {
 		t.Errorf("another ELF, 64T: status %d, peak RSS %d KiB", r.status, rss)

@@ -29,7 +29,9 @@ type app struct {
 	logLevel       string
 	logFormat      string
 	log            *zap.Logger
+	report         *zap.Logger // result lines and stats for --log-format json, whatever the level
 	status         int
+	progressShown  bool // a --progress line is on the terminal
 }
 
 // exitError carries an exit status out of a command without a message.
@@ -74,7 +76,7 @@ func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // fatal prints rvsim's one-line error message.
 func (a *app) fatal(err error) {
-	msg := "rvsim: " + strings.ReplaceAll(err.Error(), "\n", " ")
+	msg := "rvsim: " + sanitize(strings.ReplaceAll(err.Error(), "\n", " "))
 	if a.logFormat == "json" && a.log != nil {
 		a.log.Error(msg)
 		return
@@ -103,7 +105,9 @@ func (a *app) setupLog() error {
 	default:
 		return fmt.Errorf("--log-format %q: want console or json", a.logFormat)
 	}
-	a.log = zap.New(zapcore.NewCore(enc, zapcore.AddSync(a.stderr), lvl))
+	sink := zapcore.AddSync(a.stderr)
+	a.log = zap.New(cleanCore{zapcore.NewCore(enc, sink, lvl)})
+	a.report = zap.New(cleanCore{zapcore.NewCore(enc, sink, zapcore.InfoLevel)})
 	return nil
 }
 
@@ -113,6 +117,7 @@ type machineFlags struct {
 	maxInsns uint64
 	timeout  time.Duration
 	stats    bool
+	progress bool
 	fsRoot   string
 	env      []string
 }
@@ -122,7 +127,8 @@ func (f *machineFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.mem, "mem", "256M", "guest memory size (bytes, or with a K, M or G suffix)")
 	fl.Uint64Var(&f.maxInsns, "max-insns", 0, "stop with an error after this many instructions (0: no limit)")
 	fl.DurationVar(&f.timeout, "timeout", 0, "stop with an error after this much wall-clock time, e.g. 30s (0: no limit)")
-	fl.BoolVar(&f.stats, "stats", false, "print instructions, wall time and MIPS on stderr at the end")
+	fl.BoolVar(&f.stats, "stats", false, "print instructions, wall and CPU time and MIPS on stderr at the end")
+	fl.BoolVar(&f.progress, "progress", false, "show a progress line, redrawn about once a second, when stderr is a terminal")
 	fl.StringVar(&f.fsRoot, "fs", "", "directory whose files the guest may open read-only (default: none)")
 	fl.StringArrayVar(&f.env, "env", nil, "KEY=VALUE for the guest environment (repeatable)")
 }

@@ -7,12 +7,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
+	"go.uber.org/zap"
 
 	"github.com/rvsim/rvsim/logfmt"
 	"github.com/rvsim/rvsim/vmm"
@@ -25,10 +24,12 @@ const defaultExitCost = 1500
 // rrFlags are the flags record and replay share beyond machineFlags.
 type rrFlags struct {
 	exitCost uint64
+	baseline bool
 }
 
 func (f *rrFlags) register(cmd *cobra.Command) {
 	cmd.Flags().Uint64Var(&f.exitCost, "exit-cost", defaultExitCost, "modelled cost of one exit to the monitor, in cycles (for --stats)")
+	cmd.Flags().BoolVar(&f.baseline, "baseline", false, "print --stats with the slowdown against a normal run, by CPU time: runs the program a second time, output discarded")
 }
 
 func (a *app) recordCmd() *cobra.Command {
@@ -37,9 +38,15 @@ func (a *app) recordCmd() *cobra.Command {
 	var out string
 	var ndBuffer uint64
 	cmd := &cobra.Command{
-		Use:   "record [flags] PROG.elf [-- ARGS...]",
+		Use:   "record [flags] PROG.elf [ARGS...]",
 		Short: "Run a program and record its non-deterministic events into a trace",
-		Args:  cobra.MinimumNArgs(1),
+		Long: `Run a program and record its non-deterministic events into a trace.
+
+rvsim's flags come before the program: everything after it, flags and "--"
+included, is the guest's arguments, as with qemu-riscv64. The trace (-o) may
+not be the program itself, nor an existing file that is not an rvsim trace;
+an existing trace is replaced, with a warning.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if ndBuffer == 0 || ndBuffer > 1<<24 {
 				return fmt.Errorf("--nd-buffer %d: want 1 to %d entries", ndBuffer, 1<<24)
@@ -59,12 +66,16 @@ func (a *app) recordCmd() *cobra.Command {
 			signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 			defer signal.Stop(sigs)
 			defer catchSIGPIPE()()
+			if err := a.checkOutput(out, prog); err != nil {
+				return err
+			}
 			f, err := createTrace(out)
 			if err != nil {
 				return fmt.Errorf("record: %w", err)
 			}
 			defer f.Close()
 			cfg.Record, cfg.TraceName, cfg.NDBuffer, cfg.Version = f, out, ndBuffer, Version
+			cfg.Progress = a.progress(mf.progress)
 			m, err := vmm.New(prog, cfg)
 			if err != nil {
 				return err
@@ -79,152 +90,117 @@ func (a *app) recordCmd() *cobra.Command {
 				case <-done:
 				}
 			}()
-			res, runErr := m.Run()
+			mr, runErr := a.runMeasured(m)
 			close(done)
 			if err := f.Close(); err != nil && runErr == nil {
 				runErr = fmt.Errorf("record: %s: %w", out, err)
 			}
-			if mf.stats {
-				a.printRRStats(res, rf.exitCost, a.baseline(prog, cfg, res))
+			if mf.stats || rf.baseline {
+				var base *measured
+				if rf.baseline {
+					base = baseline(prog, cfg, mr.res)
+				}
+				a.printStats(rrStats(mr, rf.exitCost, base))
 			}
-			return a.finish(res, runErr)
+			return a.finish(mr.res, runErr)
 		},
 	}
 	mf.register(cmd)
 	rf.register(cmd)
-	cmd.Flags().StringVarP(&out, "output", "o", "trace.zst", "trace file to write")
+	guestArgsAfterProgram(cmd)
+	cmd.Flags().StringVarP(&out, "output", "o", "trace.zst", "trace file to write; refused if it is the program or an existing file that is not an rvsim trace")
 	cmd.Flags().Uint64Var(&ndBuffer, "nd-buffer", vmm.DefaultNDBuffer, "ND buffer capacity in entries (1 is one exit per event)")
 	return cmd
 }
 
 func (a *app) replayCmd() *cobra.Command {
 	var rf rrFlags
-	var stats bool
-	var maxInsns uint64
+	var stats, progress bool
+	var stopAt uint64
 	cmd := &cobra.Command{
-		Use:   "replay [flags] PROG.elf TRACE.zst",
+		Use:   "replay [flags] [PROG.elf] TRACE.zst",
 		Short: "Re-execute exactly what a trace recorded, and check the final state",
-		Args:  cobra.ExactArgs(2),
+		Long: `Re-execute exactly what a trace recorded, and check the final state.
+
+Without PROG.elf, the program is found by the path the trace records, as
+given to record (relative to the working directory), then by its absolute
+path at recording time; its SHA-256 must be the recorded one. A program
+that has moved is given explicitly: rvsim replay PROG.elf TRACE.zst.
+
+--stop-at N stops the replay after N instructions; it then prints the
+program counter and the state digest there and exits with status 0.`,
+		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			defer catchSIGPIPE()()
-			prog, err := vmm.LoadFile(args[0])
-			if err != nil {
-				return err
+			tracePath := args[len(args)-1]
+			var prog *vmm.Program
+			if len(args) == 2 {
+				p, err := vmm.LoadFile(args[0])
+				if err != nil {
+					return err
+				}
+				prog = p
 			}
-			f, err := os.Open(args[1])
+			f, err := os.Open(tracePath)
 			if err != nil {
 				return fmt.Errorf("replay: %w", err)
 			}
 			defer f.Close()
-			r, err := logfmt.NewReader(bufio.NewReaderSize(f, 1<<16), args[1])
+			r, err := logfmt.NewReader(bufio.NewReaderSize(f, 1<<16), tracePath)
 			if err != nil {
 				return err
 			}
 			h := r.Header()
+			if prog == nil {
+				if prog, err = findProgram(tracePath, h); err != nil {
+					return err
+				}
+			}
 			cfg := vmm.Config{
-				MemSize: h.MemSize, MaxInsns: maxInsns, Args: h.Args, Env: h.Env, TraceName: args[1],
+				MemSize: h.MemSize, MaxInsns: stopAt, Args: h.Args, Env: h.Env, TraceName: tracePath,
 				Stdin: strings.NewReader(""), Stdout: a.stdout, Stderr: a.stderr, Log: a.log,
-				Replay: r, Version: Version,
+				Replay: r, Version: Version, Progress: a.progress(progress),
 			}
 			m, err := vmm.New(prog, cfg)
 			if err != nil {
 				return err
 			}
-			res, runErr := m.Run()
+			mr, runErr := a.runMeasured(m)
+			res := mr.res
 			var fe *vmm.FaultError
-			if runErr == nil || errors.As(runErr, &fe) || errors.Is(runErr, vmm.ErrInsnLimit) ||
-				errors.Is(runErr, vmm.ErrTimeout) || errors.Is(runErr, vmm.ErrInterrupted) {
-				fmt.Fprintf(a.stderr, "rvsim: replay identical: %d instructions, final state digest %s\n", res.Instret, res.Stats.Digest)
+			switch {
+			case errors.Is(runErr, vmm.ErrStopAt):
+				// Faithful up to where the user asked it to stop: not
+				// a failure.
+				a.say(fmt.Sprintf("replay stopped as asked at instruction %d (--stop-at), pc %#x: faithful to the trace up to there, state digest %s",
+					res.Instret, m.Hart.PC, res.Stats.Digest),
+					zap.Uint64("instructions", res.Instret), zap.String("pc", fmt.Sprintf("%#x", m.Hart.PC)), zap.String("digest", res.Stats.Digest))
+				runErr = nil
+			case runErr == nil || errors.As(runErr, &fe) || errors.Is(runErr, vmm.ErrInsnLimit) ||
+				errors.Is(runErr, vmm.ErrTimeout) || errors.Is(runErr, vmm.ErrInterrupted):
+				a.say(fmt.Sprintf("replay identical: %d instructions, final state digest %s", res.Instret, res.Stats.Digest),
+					zap.Uint64("instructions", res.Instret), zap.String("digest", res.Stats.Digest))
 			}
-			if stats {
-				cfg.Replay = nil
-				a.printRRStats(res, rf.exitCost, a.baseline(prog, cfg, res))
+			if stats || rf.baseline {
+				var base *measured
+				if rf.baseline {
+					cfg.Replay = nil
+					base = baseline(prog, cfg, res)
+				}
+				a.printStats(rrStats(mr, rf.exitCost, base))
 			}
 			return a.finish(res, runErr)
 		},
 	}
 	rf.register(cmd)
-	cmd.Flags().BoolVar(&stats, "stats", false, "print what the replay cost on stderr at the end")
-	cmd.Flags().Uint64Var(&maxInsns, "max-insns", 0, "stop with an error after this many instructions (0: no limit)")
+	fl := cmd.Flags()
+	fl.BoolVar(&stats, "stats", false, "print what the replay cost on stderr at the end")
+	fl.BoolVar(&progress, "progress", false, "show a progress line, redrawn about once a second, when stderr is a terminal")
+	fl.Uint64Var(&stopAt, "stop-at", 0, "stop the replay after this many instructions and print the state digest there; exit status 0 (0: no stop)")
+	fl.Uint64Var(&stopAt, "max-insns", 0, "the same as --stop-at")
 	return cmd
 }
 
 // createTrace creates the file record writes the trace to. Tests replace
 // it to make writes fail as on a full disk.
 var createTrace = func(name string) (io.WriteCloser, error) { return os.Create(name) }
-
-// baseline runs the program once more in normal mode, output discarded and
-// no input, for at most as many instructions as res, and returns its wall
-// time per 1000 instructions: the denominator of the slowdown.
-func (a *app) baseline(prog *vmm.Program, cfg vmm.Config, res vmm.Result) time.Duration {
-	if res.Instret == 0 {
-		return 0
-	}
-	cfg.Record, cfg.Replay = nil, nil
-	cfg.Stdin, cfg.Stdout, cfg.Stderr = strings.NewReader(""), io.Discard, io.Discard
-	cfg.MaxInsns = res.Instret
-	m, err := vmm.New(prog, cfg)
-	if err != nil {
-		return 0
-	}
-	r, _ := m.Run()
-	if r.Instret == 0 {
-		return 0
-	}
-	return time.Duration(float64(r.Wall) / float64(r.Instret) * 1000)
-}
-
-func sum(m map[string]uint64) uint64 {
-	var t uint64
-	for _, v := range m {
-		t += v
-	}
-	return t
-}
-
-// byKey formats a count map as "a 1, b 2" in key order.
-func byKey(m map[string]uint64) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %d", k, m[k])
-	}
-	return strings.Join(parts, ", ")
-}
-
-// printRRStats prints the cost figures of a record or replay run. base is
-// the wall time of 1000 instructions in a normal run (0 if unknown).
-func (a *app) printRRStats(res vmm.Result, exitCost uint64, base time.Duration) {
-	s := res.Stats
-	events, exits := sum(s.Events), sum(s.Exits)
-	nd := s.Exits[vmm.ExitNDFull] + s.Exits[vmm.ExitNDEmpty]
-	perM := func(n uint64) float64 {
-		if res.Instret == 0 {
-			return 0
-		}
-		return float64(n) * 1e6 / float64(res.Instret)
-	}
-	w := a.stderr
-	fmt.Fprintf(w, "rvsim: stats: instructions %d\n", res.Instret)
-	fmt.Fprintf(w, "rvsim: stats: events %d (%s)\n", events, byKey(s.Events))
-	fmt.Fprintf(w, "rvsim: stats: exits %d (%s)\n", exits, byKey(s.Exits))
-	fmt.Fprintf(w, "rvsim: stats: exits per million instructions %.2f (nd buffer %.2f)\n", perM(exits), perM(nd))
-	fmt.Fprintf(w, "rvsim: stats: modelled exit cost %d cycles (%d exits x %d cycles)\n", exits*exitCost, exits, exitCost)
-	if s.TraceBytes > 0 {
-		bpe := 0.0
-		if events > 0 {
-			bpe = float64(s.TraceBytes) / float64(events)
-		}
-		fmt.Fprintf(w, "rvsim: stats: trace bytes %d in %d segments, bytes per event %.2f\n", s.TraceBytes, s.Segments, bpe)
-	}
-	fmt.Fprintf(w, "rvsim: stats: wall time %.6fs\n", res.Wall.Seconds())
-	if base > 0 && res.Instret > 0 {
-		per := float64(res.Wall) / float64(res.Instret) * 1000
-		fmt.Fprintf(w, "rvsim: stats: slowdown %.3f against a normal run (%.1f vs %.1f ns per 1000 instructions)\n",
-			per/float64(base), per, float64(base))
-	}
-}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -12,24 +11,41 @@ import (
 func (a *app) runCmd() *cobra.Command {
 	var mf machineFlags
 	cmd := &cobra.Command{
-		Use:   "run [flags] PROG.elf [-- ARGS...]",
+		Use:   "run [flags] PROG.elf [ARGS...]",
 		Short: "Run a program in normal mode",
-		Args:  cobra.MinimumNArgs(1),
+		Long: `Run a program in normal mode.
+
+rvsim's flags come before the program: everything after it, flags and "--"
+included, is the guest's arguments, as with qemu-riscv64.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			defer catchSIGPIPE()()
-			m, err := a.newMachine(&mf, args)
+			prog, cfg, err := a.load(&mf, args)
 			if err != nil {
 				return err
 			}
-			res, err := m.Run()
-			if mf.stats {
-				a.printStats(res)
+			cfg.Progress = a.progress(mf.progress)
+			m, err := vmm.New(prog, cfg)
+			if err != nil {
+				return err
 			}
-			return a.finish(res, err)
+			mr, err := a.runMeasured(m)
+			if mf.stats {
+				a.printStats(basicStats(mr))
+			}
+			return a.finish(mr.res, err)
 		},
 	}
 	mf.register(cmd)
+	guestArgsAfterProgram(cmd)
 	return cmd
+}
+
+// guestArgsAfterProgram makes cmd stop parsing its flags at the program:
+// as with qemu-riscv64, everything after it, flags and "--" included,
+// belongs to the guest. A "--" before the program ends rvsim's flags.
+func guestArgsAfterProgram(cmd *cobra.Command) {
+	cmd.Flags().SetInterspersed(false)
 }
 
 // load loads the program named by args[0] and makes its configuration
@@ -41,15 +57,6 @@ func (a *app) load(mf *machineFlags, args []string) (*vmm.Program, vmm.Config, e
 	}
 	cfg, err := mf.config(a, prog, args[1:])
 	return prog, cfg, err
-}
-
-// newMachine builds the machine of load's program and configuration.
-func (a *app) newMachine(mf *machineFlags, args []string) (*vmm.Machine, error) {
-	prog, cfg, err := a.load(mf, args)
-	if err != nil {
-		return nil, err
-	}
-	return vmm.New(prog, cfg)
 }
 
 // finish turns the end of a run into rvsim's exit status and message.
@@ -64,13 +71,4 @@ func (a *app) finish(res vmm.Result, err error) error {
 	}
 	a.status = res.Status
 	return nil
-}
-
-func (a *app) printStats(res vmm.Result) {
-	mips := 0.0
-	if s := res.Wall.Seconds(); s > 0 {
-		mips = float64(res.Instret) / s / 1e6
-	}
-	fmt.Fprintf(a.stderr, "rvsim: stats: instructions %d\nrvsim: stats: wall time %.6fs\nrvsim: stats: MIPS %.1f\n",
-		res.Instret, res.Wall.Seconds(), mips)
 }

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rvsim/rvsim/vmm"
+)
+
+// TestLogLevels checks what each log level shows: nothing of rvsim's at
+// the default level, the load, memory layout and end at info, and each
+// exit to the monitor and each trace segment at debug.
+func TestLogLevels(t *testing.T) {
+	hello := programPath("hello")
+	if r := cli(t, "", "run", hello); guestStderr(r.stderr) != r.stderr {
+		t.Errorf("the default level shows rvsim lines: %q", r.stderr)
+	}
+	r := cli(t, "", "--log-level", "info", "run", hello)
+	for _, re := range []string{
+		`rvsim: info: loaded \{"program": ".*hello\.elf", "kind": "linux", "entry": "0x[0-9a-f]+", "segments": \["\[0x[0-9a-f]+, 0x[0-9a-f]+\) r-x", "\[0x[0-9a-f]+, 0x[0-9a-f]+\) rw-"\]`,
+		`"memory_base": "0x[0-9a-f]+", "memory_size": 268435456, "mode": "normal", "heap": "\[0x[0-9a-f]+, 0x[0-9a-f]+\) \(grows up\)", "mmap": "below 0x[0-9a-f]+ \(grows down\)", "stack": "\[0x[0-9a-f]+, 0x[0-9a-f]+\)", "sp": "0x[0-9a-f]+"\}\n`,
+		`rvsim: info: run ended \{"mode": "normal", "reason": "exit", "instret": [1-9][0-9]*, "pc": "0x[0-9a-f]+", "status": 0, "wall": [0-9.e-]+\}\n`,
+	} {
+		if !regexp.MustCompile(re).MatchString(r.stderr) {
+			t.Errorf("--log-level info: stderr lacks %q:\n%s", re, r.stderr)
+		}
+	}
+	if strings.Contains(r.stderr, "rvsim: debug:") {
+		t.Errorf("--log-level info shows debug lines:\n%s", r.stderr)
+	}
+	r = cli(t, "", "--log-level", "info", "run", programPath("bare_hello"))
+	if !regexp.MustCompile(`rvsim: info: loaded \{"program": ".*bare_hello\.elf", "kind": "bare-metal", "entry": "0x80000000"`).MatchString(r.stderr) || strings.Contains(r.stderr, `"heap"`) {
+		t.Errorf("--log-level info, bare-metal:\n%s", r.stderr)
+	}
+
+	trace := filepath.Join(t.TempDir(), "t.zst")
+	r = cli(t, "", "--log-level", "debug", "record", "--nd-buffer", "16", "-o", trace, programPath("ndloop"), "300")
+	for _, re := range []string{
+		`rvsim: info: loaded \{.*"mode": "record", .*"nd_buffer": "0x[0-9a-f]+"\}\n`,
+		`rvsim: debug: exit to the monitor \{"cause": "nd-full", "code": 24, "pc": "0x[0-9a-f]+", "instret": [0-9]+\}\n`,
+		`rvsim: debug: exit to the monitor \{"cause": "syscall", "code": 8, `,
+		`rvsim: debug: segment written \{"segment": 0, "events": [1-9][0-9]*, "trace_bytes": [1-9][0-9]*\}\n`,
+	} {
+		if !regexp.MustCompile(re).MatchString(r.stderr) {
+			t.Errorf("record --log-level debug: stderr lacks %q:\n%s", re, r.stderr)
+		}
+	}
+	r = cli(t, "", "--log-level", "debug", "replay", programPath("ndloop"), trace)
+	for _, re := range []string{
+		`rvsim: debug: exit to the monitor \{"cause": "nd-empty", "code": 25, `,
+		`rvsim: debug: segment read \{"events": [1-9][0-9]*, "next_instret": [0-9]+\}\n`,
+		`rvsim: info: run ended \{"mode": "replay", "reason": "exit", `,
+	} {
+		if !regexp.MustCompile(re).MatchString(r.stderr) {
+			t.Errorf("replay --log-level debug: stderr lacks %q:\n%s", re, r.stderr)
+		}
+	}
+}
+
+// TestProgressWanted checks when --progress shows its line: asked for,
+// console format, and stderr a terminal (here the master side of a
+// pseudo-terminal).
+func TestProgressWanted(t *testing.T) {
+	pty, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatalf("no pseudo-terminal to test with: %v", err)
+	}
+	defer pty.Close()
+	regular, err := os.Create(filepath.Join(t.TempDir(), "log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer regular.Close()
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	for _, c := range []struct {
+		name   string
+		asked  bool
+		format string
+		w      io.Writer
+		want   bool
+	}{
+		{"terminal", true, "console", pty, true},
+		{"not asked", false, "console", pty, false},
+		{"json", true, "json", pty, false},
+		{"regular file", true, "console", regular, false},
+		{"/dev/null", true, "console", null, false},
+		{"buffer", true, "console", &bytes.Buffer{}, false},
+	} {
+		if got := progressWanted(c.asked, c.format, c.w); got != c.want {
+			t.Errorf("%s: progressWanted = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// TestProgressLine checks the progress line's format.
+func TestProgressLine(t *testing.T) {
+	got := progressLine(vmm.ProgressReport{Instret: 250_000_000, Events: 7, TraceBytes: 1234, Elapsed: 2 * time.Second})
+	if want := "rvsim: progress: 250000000 instructions, 125.0 MIPS, 7 events, 1234 trace bytes"; got != want {
+		t.Errorf("progressLine = %q, want %q", got, want)
+	}
+}
+
+// TestProgressOnTerminal runs rvsim under script(1), whose pseudo-terminal
+// makes stderr a terminal: the progress line is drawn and erased at the
+// end. With stderr a pipe, nothing is drawn.
+func TestProgressOnTerminal(t *testing.T) {
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Fatal("script(1) is needed for a real terminal (Debian package bsdutils)")
+	}
+	forever, err := filepath.Abs(programPath("forever"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmdline := rvsimBin + " record --progress --timeout 2500ms -o " + filepath.Join(t.TempDir(), "t.zst") + " " + forever
+	out, _ := exec.Command(script, "-q", "-e", "-c", cmdline, os.DevNull).Output()
+	s := string(out)
+	if !regexp.MustCompile(`\r\x1b\[Krvsim: progress: [1-9][0-9]* instructions, [0-9.]+ MIPS, [0-9]+ events, [1-9][0-9]* trace bytes`).MatchString(s) {
+		t.Errorf("no progress line on the terminal: %q", s)
+	}
+	if !strings.Contains(s, "trace bytes\r\x1b[Krvsim: time limit reached") {
+		t.Errorf("the progress line is not erased before the last message: %q", s)
+	}
+	r := rvsim(t, "", "run", "--progress", "--timeout", "1500ms", forever)
+	if strings.Contains(r.stderr, "progress") || strings.Contains(r.stderr, "\x1b") {
+		t.Errorf("a progress line went to a pipe: %q", r.stderr)
+	}
+}

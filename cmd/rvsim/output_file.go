@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"github.com/rvsim/rvsim/vmm"
+)
+
+// Errors of record's check of its output file, made before anything is
+// written.
+var (
+	// errOutputIsProgram: -o names the program being recorded (the same
+	// file, by any path or link).
+	errOutputIsProgram = errors.New("the output is the program being recorded")
+	// errOutputNotTrace: -o names an existing regular file that is not
+	// an rvsim trace.
+	errOutputNotTrace = errors.New("the output exists and is not an rvsim trace")
+)
+
+// traceMagic is how every rvsim trace starts: the header's skippable frame
+// magic (0x184D2A50, little-endian), four bytes of size, and its tag.
+var traceMagic = [...]byte{0x50, 0x2A, 0x4D, 0x18}
+
+const traceTag = "RVSIMHDR"
+
+// checkOutput decides whether record may write its trace to out. It
+// refuses the program itself (os.SameFile: another path, a symbolic or
+// hard link count too) and an existing non-empty regular file that is not
+// an rvsim trace (a typo must not destroy a file); it warns when an
+// existing trace is replaced. Devices and pipes (/dev/null, a FIFO) and
+// empty files are written without a word.
+func (a *app) checkOutput(out string, prog *vmm.Program) error {
+	st, err := os.Stat(out)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("record: -o %q: %w", out, err)
+	}
+	if ps, err := os.Stat(prog.Path); err == nil && os.SameFile(st, ps) {
+		return fmt.Errorf("record: -o %q: %w %q: nothing written; give another -o", out, errOutputIsProgram, prog.Path)
+	}
+	if !st.Mode().IsRegular() || st.Size() == 0 {
+		return nil
+	}
+	is, err := isTrace(out)
+	if err != nil {
+		return fmt.Errorf("record: -o %q: %w", out, err)
+	}
+	if !is {
+		return fmt.Errorf("record: -o %q: %w: nothing written; remove it or give another -o", out, errOutputNotTrace)
+	}
+	a.log.Warn(fmt.Sprintf("record: replacing the existing trace %q", out))
+	return nil
+}
+
+// isTrace reports whether the file name starts as an rvsim trace does.
+func isTrace(name string) (bool, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	var b [16]byte
+	if _, err := io.ReadFull(f, b[:]); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return false, nil
+		}
+		return false, err
+	}
+	return bytes.Equal(b[:4], traceMagic[:]) && string(b[8:]) == traceTag, nil
+}
