@@ -45,8 +45,8 @@ func checkHeader(prog *Program, h logfmt.Header, name string) error {
 		where = fmt.Sprintf("replay: trace %q: ", name)
 	}
 	if got := fmt.Sprintf("%x", prog.SHA256); h.ELFSHA256 != got {
-		return fmt.Errorf("%s%w: the trace names ELF sha256 %q (%q), %s has sha256 %s",
-			where, ErrWrongELF, h.ELFSHA256, h.ELF, prog.Path, got)
+		return fmt.Errorf("%s%w: the trace names ELF sha256 %s (%q), %q has sha256 %s",
+			where, ErrWrongELF, hashText(h.ELFSHA256), h.ELF, prog.Path, got)
 	}
 	bad := func(field, format string, a ...any) error {
 		return fmt.Errorf("%s%w: %s %s", where, ErrBadHeader, field, fmt.Sprintf(format, a...))
@@ -77,4 +77,19 @@ func checkHeader(prog *Program, h logfmt.Header, name string) error {
 		return bad("args and env", "take %d bytes: want at most %d", n, maxArgBytes)
 	}
 	return nil
+}
+
+// hashText prints a hash read from a trace: as it is when it is 64
+// lower-case hex digits, quoted otherwise (a crafted trace may hold
+// anything there).
+func hashText(s string) string {
+	if len(s) != 64 {
+		return fmt.Sprintf("%q", s)
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return fmt.Sprintf("%q", s)
+		}
+	}
+	return s
 }

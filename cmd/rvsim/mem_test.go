@@ -165,7 +165,7 @@ func TestCraftedHeaders(t *testing.T) {
 	if r.status != exitSimError {
 		t.Errorf("another ELF: status %d, want %d", r.status, exitSimError)
 	}
-	oneLine(t, r, `^rvsim: replay: trace "`+regexp.QuoteMeta(p)+`": trace was recorded from another ELF: the trace names ELF sha256 "[0-9a-f]{64}"`)
+	oneLine(t, r, `^rvsim: replay: trace "`+regexp.QuoteMeta(p)+`": trace was recorded from another ELF: the trace names ELF sha256 [0-9a-f]{64} `)
 	p = writeFile(t, "t.zst", rewriteHeaderJSON(t, orig, set("mem_size", uint64(64)<<40)))
 	r, rss = runRSS(t, "replay", programPath("nondet"), p)
 	if r.status != exitSimError || rss > 64<<10 {
