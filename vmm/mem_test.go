@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -65,7 +66,7 @@ func TestMmapPagesCoalesce(t *testing.T) {
 	if r := m.sysMunmap(mid, PageSize); r != 0 {
 		t.Fatalf("munmap: %d", int64(r))
 	}
-	if want := []mapping{{last, mid}, {mid + PageSize, first + PageSize}}; !equalMaps(m.linux.maps, want) {
+	if want := []mapping{{last, mid}, {mid + PageSize, first + PageSize}}; !slices.Equal(m.linux.maps, want) {
 		t.Fatalf("after munmap of one page: %#x, want %#x", m.linux.maps, want)
 	}
 	if a := m.sysMmap(0, PageSize, prot, flags, ^uint64(0), 0); a != mid {
@@ -81,24 +82,12 @@ func TestMmapPagesCoalesce(t *testing.T) {
 	if r := m.sysMunmap(last+PageSize, 9998*PageSize); r != 0 {
 		t.Fatalf("munmap: %d", int64(r))
 	}
-	if want := []mapping{{last, last + PageSize}, {first, first + PageSize}}; !equalMaps(m.linux.maps, want) {
+	if want := []mapping{{last, last + PageSize}, {first, first + PageSize}}; !slices.Equal(m.linux.maps, want) {
 		t.Fatalf("after munmap of the middle: %#x, want %#x", m.linux.maps, want)
 	}
 	if r := m.sysMunmap(last, first+PageSize-last); r != 0 || len(m.linux.maps) != 0 || m.linux.mmapLow != m.linux.mmapTop {
 		t.Fatalf("munmap of all: %d, maps %#x, mmapLow %#x (top %#x)", int64(r), m.linux.maps, m.linux.mmapLow, m.linux.mmapTop)
 	}
-}
-
-func equalMaps(a, b []mapping) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestMmapUntilENOMEM maps pages one by one until the guest's memory is
@@ -167,22 +156,10 @@ func TestDigestMatchesFullScan(t *testing.T) {
 			}
 		}
 		fast, full := pageList(digestMemory, mem), pageList(digestMemoryFull, mem)
-		if len(fast) == 0 || !equalStrings(fast, full) {
+		if len(fast) == 0 || !slices.Equal(fast, full) {
 			t.Fatalf("round %d: digest pages (%d) differ from a full scan (%d)", round, len(fast), len(full))
 		}
 	}
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestDigestIgnoresResidency: the pages the digest reads do not depend on
@@ -227,7 +204,7 @@ func TestDigestIgnoresResidency(t *testing.T) {
 	if got := m.Digest(); got != want {
 		t.Fatalf("digest changed with the host's paging: %s, was %s", got, want)
 	}
-	if fast, full := pageList(digestMemory, mem), pageList(digestMemoryFull, mem); !equalStrings(fast, full) {
+	if fast, full := pageList(digestMemory, mem), pageList(digestMemoryFull, mem); !slices.Equal(fast, full) {
 		t.Fatalf("digest pages (%d) differ from a full scan (%d)", len(fast), len(full))
 	}
 }

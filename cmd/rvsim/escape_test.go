@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,50 +10,16 @@ import (
 	"github.com/rvsim/rvsim/logfmt"
 )
 
-// rewriteHeader copies the trace src to dst with its header edited: the
-// writer computes the header's CRC-32C afresh, so the result is a valid
+// rewriteHeader copies the trace src to dst with its header (and footer)
+// edited: the writer computes the CRC-32C afresh, so the result is a valid
 // trace that says what edit made it say.
 func rewriteHeader(t *testing.T, src, dst string, edit func(h *logfmt.Header), editFooter ...func(f *logfmt.Footer)) {
 	t.Helper()
-	in, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	r, err := logfmt.NewReader(bufio.NewReader(in), src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := os.Create(dst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close()
-	h := r.Header()
-	edit(&h)
-	w, err := logfmt.NewWriter(out, h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		evs, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
+	copyTrace(t, src, dst, edit, nil, func(f *logfmt.Footer) {
+		for _, e := range editFooter {
+			e(f)
 		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.WriteSegment(evs); err != nil {
-			t.Fatal(err)
-		}
-	}
-	f, _ := r.Footer()
-	for _, e := range editFooter {
-		e(&f)
-	}
-	if err := w.Close(f); err != nil {
-		t.Fatal(err)
-	}
+	})
 }
 
 // rawControl returns the first control byte (other than the newline that

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode"
@@ -43,18 +42,7 @@ func printable(s string) string {
 
 // quotedByKey lists a map from a trace as "key" value pairs in key order,
 // each key quoted.
-func quotedByKey(m map[string]uint64) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%q %d", k, m[k])
-	}
-	return strings.Join(parts, ", ")
-}
+func quotedByKey(m map[string]uint64) string { return formatByKey(m, "%q %d") }
 
 // textPrinter prints inspect's report as text. Every string that comes
 // from the trace is quoted, so that no byte of it can act on the terminal

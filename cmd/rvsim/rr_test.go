@@ -178,6 +178,15 @@ func TestReplayRefusesOtherELF(t *testing.T) {
 // rewriteTrace copies a trace, letting edit change each event.
 func rewriteTrace(t *testing.T, src, dst string, edit func(seg, i int, e *logfmt.Event)) {
 	t.Helper()
+	copyTrace(t, src, dst, nil, edit, nil)
+}
+
+// copyTrace copies the trace src to dst through logfmt's reader and
+// writer, letting the non-nil edit functions change the header, each event
+// and the footer: the checksums are computed afresh, so the copy is a
+// valid trace that says what the edits made it say.
+func copyTrace(t *testing.T, src, dst string, header func(*logfmt.Header), event func(seg, i int, e *logfmt.Event), footer func(*logfmt.Footer)) {
+	t.Helper()
 	in, err := os.Open(src)
 	if err != nil {
 		t.Fatal(err)
@@ -192,7 +201,11 @@ func rewriteTrace(t *testing.T, src, dst string, edit func(seg, i int, e *logfmt
 		t.Fatal(err)
 	}
 	defer out.Close()
-	w, err := logfmt.NewWriter(out, r.Header())
+	h := r.Header()
+	if header != nil {
+		header(&h)
+	}
+	w, err := logfmt.NewWriter(out, h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,15 +217,20 @@ func rewriteTrace(t *testing.T, src, dst string, edit func(seg, i int, e *logfmt
 		if err != nil {
 			t.Fatal(err)
 		}
-		evs = append([]logfmt.Event(nil), evs...)
-		for i := range evs {
-			edit(seg, i, &evs[i])
+		if event != nil {
+			evs = append([]logfmt.Event(nil), evs...)
+			for i := range evs {
+				event(seg, i, &evs[i])
+			}
 		}
 		if err := w.WriteSegment(evs); err != nil {
 			t.Fatal(err)
 		}
 	}
 	f, _ := r.Footer()
+	if footer != nil {
+		footer(&f)
+	}
 	if err := w.Close(f); err != nil {
 		t.Fatal(err)
 	}

@@ -89,7 +89,11 @@ func sum(m map[string]uint64) uint64 {
 }
 
 // byKey formats a count map as "a 1, b 2" in key order.
-func byKey(m map[string]uint64) string {
+func byKey(m map[string]uint64) string { return formatByKey(m, "%s %d") }
+
+// formatByKey formats a count map in key order, each pair with format
+// (key, count), joined by ", ".
+func formatByKey(m map[string]uint64, format string) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -97,7 +101,7 @@ func byKey(m map[string]uint64) string {
 	sort.Strings(keys)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+		parts[i] = fmt.Sprintf(format, k, m[k])
 	}
 	return strings.Join(parts, ", ")
 }
