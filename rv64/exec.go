@@ -36,6 +36,7 @@ func (h *Hart) Run(budget uint64) Exit {
 	base := h.Mem.Base
 	size := uint64(len(mem))
 	var cause, tval uint64
+	var sa uint64 // the address of a store that goes to stored
 
 	if h.code == nil {
 		h.decodePage(0)
@@ -199,7 +200,7 @@ outer:
 				}
 				st8(mem, o, uint8(h.X[s.rs2&31]))
 				if h.code[o>>pageShift] != nil || a-h.watchLo < h.watchLen {
-					tval = 1
+					sa, tval = a, 1
 					goto stored
 				}
 			case opSH: // SH
@@ -211,7 +212,7 @@ outer:
 				}
 				st16(mem, o, uint16(h.X[s.rs2&31]))
 				if h.code[o>>pageShift] != nil || h.code[(o+1)>>pageShift] != nil || a-h.watchLo < h.watchLen {
-					tval = 2
+					sa, tval = a, 2
 					goto stored
 				}
 			case opSW: // SW
@@ -223,7 +224,7 @@ outer:
 				}
 				st32(mem, o, uint32(h.X[s.rs2&31]))
 				if h.code[o>>pageShift] != nil || h.code[(o+3)>>pageShift] != nil || a-h.watchLo < h.watchLen {
-					tval = 4
+					sa, tval = a, 4
 					goto stored
 				}
 			case opSD: // SD
@@ -235,7 +236,7 @@ outer:
 				}
 				st64(mem, o, h.X[s.rs2&31])
 				if h.code[o>>pageShift] != nil || h.code[(o+7)>>pageShift] != nil || a-h.watchLo < h.watchLen {
-					tval = 8
+					sa, tval = a, 8
 					goto stored
 				}
 			case opADDI: // ADDI
@@ -331,7 +332,7 @@ outer:
 					h.X[rd] = sext32(a % b)
 				}
 			case opNOP: // any instruction that only writes x0
-			case opFENCE: // FENCE, FENCE.I: stores already drop decoded code
+			case opFENCE: // FENCE, FENCE.I: stores already mark stale the code they write
 			case opECALL: // ECALL
 				cause, tval = CauseEcallU, 0
 				if h.Priv == csr.PrivM {
@@ -401,6 +402,9 @@ outer:
 				goto fault
 			case opEnd: // the end of the page, or of the budget: slot i does not run
 				goto ended
+			case opStale: // written since decoded: decode it, then run it
+				h.redecode(pg, (pgLo-base)>>pageShift, i)
+				continue
 			default: // opIllegal
 				goto illegal
 			}
@@ -443,6 +447,21 @@ outer:
 			i++
 			continue
 
+		stored: // slot i stored tval bytes at sa, into decoded code or tohost
+			{
+				// Mark the slots written stale: the next slot to run
+				// may be one of them.
+				h.stale(sa-base, tval)
+				if sa-h.watchLo < h.watchLen {
+					pc, ret = pgLo+i<<2+4, rb+i+1
+					h.PC, h.CSR.Instret = pc, ret
+					h.unlimit()
+					return Exit{Kind: ExitHost, PC: pc}
+				}
+			}
+			i++
+			continue
+
 		taken: // a taken branch at slot i
 			pc = pgLo + i<<2 + s.imm
 			if pc&3 != 0 {
@@ -465,26 +484,6 @@ outer:
 	ended: // the block ran to the end of its page or of the budget
 		ret = rb + i
 		pc = pgLo + i<<2
-		continue
-
-	stored: // a store of tval bytes at slot i may have hit decoded code or tohost
-		ret = rb + i + 1
-		pc = pgLo + i<<2 + 4
-		{
-			s := &pg[i]
-			a := h.X[s.rs1&31] + s.imm
-			o := a - base
-			// A store into decoded code drops the decoded page; if that is
-			// the page running, the block ends here and the page is
-			// decoded again from memory.
-			h.code[o>>pageShift] = nil
-			h.code[(o+tval-1)>>pageShift] = nil
-			if a-h.watchLo < h.watchLen {
-				h.PC, h.CSR.Instret = pc, ret
-				h.unlimit()
-				return Exit{Kind: ExitHost, PC: pc}
-			}
-		}
 		continue
 
 	illegal: // slot i is an illegal instruction
