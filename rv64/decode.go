@@ -310,8 +310,9 @@ func (h *Hart) Invalidate(addr, n uint64) {
 }
 
 // stale marks stale the slots that hold the bytes at memory offsets
-// [off, off+n) (n >= 1, all inside memory) in the pages that are decoded,
-// and splits a fused slot before each: its branch is no longer known.
+// [off, off+n) (n >= 1, all inside memory) in the pages that are decoded.
+// A fused add before a stale slot stays fused: Run finds no branch after
+// it and dispatches the stale slot, and redecode then fuses or splits it.
 func (h *Hart) stale(off, n uint64) {
 	for j := off >> 2; j <= (off+n-1)>>2; j++ {
 		pg := h.code[j>>(pageShift-2)]
@@ -320,9 +321,6 @@ func (h *Hart) stale(off, n uint64) {
 		}
 		k := j & (pageSlots - 1)
 		h.setRealOp(pg, k, opStale)
-		if k > 0 {
-			h.setRealOp(pg, k-1, fuse(h.realOp(pg, k-1), opStale))
-		}
 	}
 }
 

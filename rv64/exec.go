@@ -441,7 +441,7 @@ outer:
 				if h.X[s.rs1&31] >= h.X[s.rs2&31] {
 					goto taken
 				}
-			default: // the budget's opEnd: dispatch it
+			default: // the budget's opEnd, or a stale slot: dispatch it
 				continue
 			}
 			i++
