@@ -153,7 +153,7 @@ func toggler(t testing.TB, h *Hart, addr uint64, alt string) uint64 {
 }
 
 // TestStoreRewritesNextSlot: each iteration rewrites the instruction two
-// slots on, flipping it between two forms; the first iteration rewrites a
+// slots on (then the very next one), flipping it between two forms; the first iteration rewrites a
 // slot decoded but never run, the later ones a slot run the iteration
 // before, and the budget ends on it, before it and after it.
 func TestStoreRewritesNextSlot(t *testing.T) {
@@ -169,6 +169,21 @@ func TestStoreRewritesNextSlot(t *testing.T) {
 		h.X[12] = testPC                               // a2
 		h.X[11] = uint64(word(t, h, testPC+12))        // a1
 		h.X[18] = toggler(t, h, testPC+12, "li a0, 7") // s2
+	})
+	expectRegs(t, ref, map[string]uint64{"a4": 5*7 + 5*3})
+
+	// The very next slot.
+	ref = checkAgainstFresh(t, 50, func(h *Hart) {
+		prog(t, h, testPC,
+			"xor a1, a1, s2",
+			"sw a1, 8(a2)", // the next instruction
+			"li a0, 3",     // <-> li a0, 7
+			"add a4, a4, a0",
+			"j .-16",
+		)
+		h.X[12] = testPC
+		h.X[11] = uint64(word(t, h, testPC+8))
+		h.X[18] = toggler(t, h, testPC+8, "li a0, 7")
 	})
 	expectRegs(t, ref, map[string]uint64{"a4": 5*7 + 5*3})
 }

@@ -324,9 +324,10 @@ func (h *Hart) stale(off, n uint64) {
 	}
 }
 
-// redecode decodes slot k of page pn, pg, again from memory, fused with
-// the slot after it, and fuses or splits the slot before it. A slot that
-// limit turned into opEnd stays opEnd, with its real op updated.
+// redecode decodes slot k of page pn, pg, again from memory: Run calls it
+// for a stale slot it is about to run, which is never limit's opEnd. The
+// slot is fused with the slot after it (looking through limit's opEnd),
+// and the slot before it is fused with it or split from it.
 func (h *Hart) redecode(pg *codePage, pn, k uint64) {
 	var s slot // opDecode: past the end of memory
 	if o := pn<<pageShift + k<<2; o+4 <= uint64(len(h.Mem.Data)) {
@@ -335,14 +336,9 @@ func (h *Hart) redecode(pg *codePage, pn, k uint64) {
 	if k+1 < pageSlots {
 		s.op = fuse(s.op, h.realOp(pg, k+1))
 	}
-	ro := s.op
-	if h.stop == &pg[k] {
-		s.op = opEnd
-		h.stopOp = ro
-	}
 	pg[k] = s
 	if k > 0 {
-		h.setRealOp(pg, k-1, fuse(h.realOp(pg, k-1), ro))
+		pg[k-1].op = fuse(pg[k-1].op, s.op)
 	}
 }
 
