@@ -346,3 +346,18 @@ func TestInvalidateSplitsFusedPair(t *testing.T) {
 		t.Errorf("the add runs as op %d, not fused again", op)
 	}
 }
+
+// TestOnlyCodePagesDecoded: Run decodes the pages it fetches from and no
+// other, so that stores to a data page never take the slow path for
+// stores into decoded code.
+func TestOnlyCodePagesDecoded(t *testing.T) {
+	h := newTestHart(t)
+	prog(t, h, testPC, storeLoop...)
+	h.X[6] = testBase // t1: data in page 0, which holds no code that runs
+	h.Run(300)
+	for pn, p := range h.code {
+		if want := uint64(pn) == (testPC-testBase)>>pageShift; (p != nil) != want {
+			t.Errorf("page %d decoded: %v, want %v", pn, p != nil, want)
+		}
+	}
+}

@@ -4,7 +4,7 @@ package rv64
 // decode cache, and executes slots: the operation is a dense number (one
 // jump-table switch in Run) and the immediate is already sign-extended.
 // A store into a page that has a decoded page marks the slots it wrote
-// stale (opStale), and so does the monitor when it writes guest memory
+// stale (opDecode), and so does the monitor when it writes guest memory
 // (Invalidate); a stale slot is decoded again from memory when it runs.
 // So self-modifying code sees its stores at once, as if every instruction
 // were fetched anew, and a store to data that shares a page with code
@@ -14,7 +14,7 @@ package rv64
 type op uint8
 
 const (
-	opDecode op = iota // slot not decoded yet
+	opDecode op = iota // slot to decode when it runs: written since, or past the end of memory
 	opIllegal
 	opLUI
 	opAUIPC
@@ -99,10 +99,6 @@ const (
 	opADDIWb
 	opADDb
 	opADDWb
-
-	// A slot written since it was decoded: Run decodes it again from
-	// memory when it reaches it.
-	opStale
 )
 
 // slot is one decoded instruction.
@@ -320,19 +316,21 @@ func (h *Hart) stale(off, n uint64) {
 			continue
 		}
 		k := j & (pageSlots - 1)
-		h.setRealOp(pg, k, opStale)
+		h.setRealOp(pg, k, opDecode)
 	}
 }
 
 // redecode decodes slot k of page pn, pg, again from memory: Run calls it
 // for a stale slot it is about to run, which is never limit's opEnd. The
 // slot is fused with the slot after it (looking through limit's opEnd),
-// and the slot before it is fused with it or split from it.
-func (h *Hart) redecode(pg *codePage, pn, k uint64) {
-	var s slot // opDecode: past the end of memory
-	if o := pn<<pageShift + k<<2; o+4 <= uint64(len(h.Mem.Data)) {
-		s = decode(Insn(le.Uint32(h.Mem.Data[o:])))
+// and the slot before it is fused with it or split from it. It reports
+// false, and leaves the slot as it is, if the slot is not inside memory.
+func (h *Hart) redecode(pg *codePage, pn, k uint64) bool {
+	o := pn<<pageShift + k<<2
+	if o+4 > uint64(len(h.Mem.Data)) {
+		return false
 	}
+	s := decode(Insn(le.Uint32(h.Mem.Data[o:])))
 	if k+1 < pageSlots {
 		s.op = fuse(s.op, h.realOp(pg, k+1))
 	}
@@ -340,6 +338,7 @@ func (h *Hart) redecode(pg *codePage, pn, k uint64) {
 	if k > 0 {
 		pg[k-1].op = fuse(pg[k-1].op, s.op)
 	}
+	return true
 }
 
 // realOp returns the op of slot k of pg, looking through limit's opEnd.

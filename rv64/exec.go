@@ -36,10 +36,11 @@ func (h *Hart) Run(budget uint64) Exit {
 	base := h.Mem.Base
 	size := uint64(len(mem))
 	var cause, tval uint64
-	var sa uint64 // the address of a store that goes to stored
 
 	if h.code == nil {
-		h.decodePage(0)
+		// Pages are decoded when code is fetched from them: a page
+		// decoded without need would make every store to it slower.
+		h.code = make([]*codePage, (size+1<<pageShift-1)>>pageShift)
 	}
 
 	var (
@@ -200,7 +201,7 @@ outer:
 				}
 				st8(mem, o, uint8(h.X[s.rs2&31]))
 				if h.code[o>>pageShift] != nil || a-h.watchLo < h.watchLen {
-					sa, tval = a, 1
+					tval = 1
 					goto stored
 				}
 			case opSH: // SH
@@ -212,7 +213,7 @@ outer:
 				}
 				st16(mem, o, uint16(h.X[s.rs2&31]))
 				if h.code[o>>pageShift] != nil || h.code[(o+1)>>pageShift] != nil || a-h.watchLo < h.watchLen {
-					sa, tval = a, 2
+					tval = 2
 					goto stored
 				}
 			case opSW: // SW
@@ -224,7 +225,7 @@ outer:
 				}
 				st32(mem, o, uint32(h.X[s.rs2&31]))
 				if h.code[o>>pageShift] != nil || h.code[(o+3)>>pageShift] != nil || a-h.watchLo < h.watchLen {
-					sa, tval = a, 4
+					tval = 4
 					goto stored
 				}
 			case opSD: // SD
@@ -236,7 +237,7 @@ outer:
 				}
 				st64(mem, o, h.X[s.rs2&31])
 				if h.code[o>>pageShift] != nil || h.code[(o+7)>>pageShift] != nil || a-h.watchLo < h.watchLen {
-					sa, tval = a, 8
+					tval = 8
 					goto stored
 				}
 			case opADDI: // ADDI
@@ -332,7 +333,7 @@ outer:
 					h.X[rd] = sext32(a % b)
 				}
 			case opNOP: // any instruction that only writes x0
-			case opFENCE: // FENCE, FENCE.I: stores already mark stale the code they write
+			case opFENCE: // FENCE, FENCE.I: stores already make the code they write decode again
 			case opECALL: // ECALL
 				cause, tval = CauseEcallU, 0
 				if h.Priv == csr.PrivM {
@@ -397,14 +398,14 @@ outer:
 			case opADDWb: // ADDW, then the branch
 				h.X[rd] = sext32(uint32(h.X[s.rs1&31]) + uint32(h.X[s.rs2&31]))
 				goto cond
-			case opDecode: // past the end of memory in its last, partial page
+			case opDecode: // written since decoded, or past the end of memory
+				if h.redecode(pg, (pgLo-base)>>pageShift, i) {
+					continue // run it
+				}
 				cause, tval = CauseFetchAccess, pgLo+i<<2
 				goto fault
 			case opEnd: // the end of the page, or of the budget: slot i does not run
 				goto ended
-			case opStale: // written since decoded: decode it, then run it
-				h.redecode(pg, (pgLo-base)>>pageShift, i)
-				continue
 			default: // opIllegal
 				goto illegal
 			}
@@ -441,18 +442,19 @@ outer:
 				if h.X[s.rs1&31] >= h.X[s.rs2&31] {
 					goto taken
 				}
-			default: // the budget's opEnd, or a stale slot: dispatch it
+			default: // the budget's opEnd, or a slot to decode: dispatch it
 				continue
 			}
 			i++
 			continue
 
-		stored: // slot i stored tval bytes at sa, into decoded code or tohost
+		stored: // slot i stored tval bytes, into decoded code or tohost
 			{
-				// Mark the slots written stale: the next slot to run
-				// may be one of them.
-				h.stale(sa-base, tval)
-				if sa-h.watchLo < h.watchLen {
+				// Mark the slots written stale (s is still the store:
+				// it may be one of them); the next slot to run may be.
+				a := h.X[s.rs1&31] + s.imm
+				h.stale(a-base, tval)
+				if a-h.watchLo < h.watchLen {
 					pc, ret = pgLo+i<<2+4, rb+i+1
 					h.PC, h.CSR.Instret = pc, ret
 					h.unlimit()
