@@ -280,9 +280,9 @@ func fuse(o, next op) op {
 }
 
 // Invalidate makes the hart see what the monitor wrote into guest memory
-// [addr, addr+n): it calls it after every such write. Decoded pages the
-// write covers whole are dropped; in the others the slots written are
-// decoded again.
+// [addr, addr+n): it calls it after every such write, between calls of
+// Run. Decoded pages the write covers whole are dropped; in the others
+// the slots written are marked stale, to be decoded again when they run.
 func (h *Hart) Invalidate(addr, n uint64) {
 	if h.code == nil || n == 0 {
 		return
