@@ -254,7 +254,12 @@ func asm(line string) (uint32, error) {
 			if err := want(2); err != nil {
 				return 0, err
 			}
-			w = encI(num(ops[1]), 0, 0, reg(ops[0]), OpImm)
+			v := num(ops[1])
+			if (v < -2048 || v > 2047) && err == nil {
+				// One addi: a larger value would be cut to 12 bits.
+				err = fmt.Errorf("%q: li of %d needs more than addi", line, v)
+			}
+			w = encI(v, 0, 0, reg(ops[0]), OpImm)
 		case "mv":
 			if err := want(2); err != nil {
 				return 0, err

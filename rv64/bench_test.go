@@ -32,7 +32,7 @@ func benchProgram(b *testing.B, h *Hart, lines ...string) {
 
 // memLoop loads and stores doublewords, words and bytes on a small buffer.
 var memLoop = []string{
-	"li t1, 0x2000",
+	"lui t1, 2",
 	"add t1, t1, gp", // t1 = gp + 0x2000: a data page apart from the code
 	"ld a0, 0(t1)",   // +8
 	"addi a0, a0, 1",

@@ -3,15 +3,18 @@ package rv64
 // The hart decodes each instruction word once, into a slot of a per-page
 // decode cache, and executes slots: the operation is a dense number (one
 // jump-table switch in Run) and the immediate is already sign-extended.
-// A store into a page that has a decoded page drops it, and so does the
-// monitor when it writes guest memory (Invalidate), so self-modifying code
-// sees its stores at once, as if every instruction were fetched anew.
+// A store into a page that has a decoded page marks the slots it wrote
+// stale (opDecode), and so does the monitor when it writes guest memory
+// (Invalidate); a stale slot is decoded again from memory when it runs.
+// So self-modifying code sees its stores at once, as if every instruction
+// were fetched anew, and a store to data that shares a page with code
+// costs no decoding at all.
 
 // op is a decoded operation, one per mnemonic.
 type op uint8
 
 const (
-	opDecode op = iota // slot not decoded yet
+	opDecode op = iota // slot to decode when it runs: written since, or past the end of memory
 	opIllegal
 	opLUI
 	opAUIPC
@@ -240,27 +243,47 @@ func (h *Hart) decodePage(pn uint64) *codePage {
 		}
 	}
 	for i := range pageSlots - 1 {
-		if n := p[i+1].op; n < opBEQ || n > opBGEU {
-			continue
-		}
-		switch p[i].op {
-		case opADDI:
-			p[i].op = opADDIb
-		case opADDIW:
-			p[i].op = opADDIWb
-		case opADD:
-			p[i].op = opADDb
-		case opADDW:
-			p[i].op = opADDWb
-		}
+		p[i].op = fuse(p[i].op, p[i+1].op)
 	}
 	h.code[pn] = p
 	h.keepCode(pn, p)
 	return p
 }
 
-// Invalidate drops the decoded instructions of guest memory [addr,
-// addr+n): the monitor calls it after it writes guest memory.
+// fuse returns the op of a slot whose next slot has op next: an ADDI,
+// ADDIW, ADD or ADDW before a conditional branch becomes its fused form,
+// and a fused form before anything else becomes plain again.
+func fuse(o, next op) op {
+	branch := next >= opBEQ && next <= opBGEU
+	switch o {
+	case opADDI, opADDIb:
+		o = opADDI
+		if branch {
+			o = opADDIb
+		}
+	case opADDIW, opADDIWb:
+		o = opADDIW
+		if branch {
+			o = opADDIWb
+		}
+	case opADD, opADDb:
+		o = opADD
+		if branch {
+			o = opADDb
+		}
+	case opADDW, opADDWb:
+		o = opADDW
+		if branch {
+			o = opADDWb
+		}
+	}
+	return o
+}
+
+// Invalidate makes the hart see what the monitor wrote into guest memory
+// [addr, addr+n): it calls it after every such write, between calls of
+// Run. Decoded pages the write covers whole are dropped; in the others
+// the slots written are marked stale, to be decoded again when they run.
 func (h *Hart) Invalidate(addr, n uint64) {
 	if h.code == nil || n == 0 {
 		return
@@ -271,6 +294,67 @@ func (h *Hart) Invalidate(addr, n uint64) {
 	}
 	last := min(off+n-1, h.Mem.Size()-1)
 	for pn := off >> pageShift; pn <= last>>pageShift; pn++ {
-		h.code[pn] = nil
+		lo, hi := max(off, pn<<pageShift), min(last, pn<<pageShift+1<<pageShift-1)
+		if h.code[pn] == nil {
+			continue
+		}
+		if lo == pn<<pageShift && hi == pn<<pageShift+1<<pageShift-1 {
+			h.code[pn] = nil
+			continue
+		}
+		h.stale(lo, hi-lo+1)
 	}
+}
+
+// stale marks stale the slots that hold the bytes at memory offsets
+// [off, off+n) (n >= 1, all inside memory) in the pages that are decoded.
+// A fused add before a stale slot stays fused: Run finds no branch after
+// it and dispatches the stale slot, and redecode then fuses or splits it.
+func (h *Hart) stale(off, n uint64) {
+	for j := off >> 2; j <= (off+n-1)>>2; j++ {
+		pg := h.code[j>>(pageShift-2)]
+		if pg == nil {
+			continue
+		}
+		k := j & (pageSlots - 1)
+		h.setRealOp(pg, k, opDecode)
+	}
+}
+
+// redecode decodes slot k of page pn, pg, again from memory: Run calls it
+// for a stale slot it is about to run, which is never limit's opEnd. The
+// slot is fused with the slot after it (looking through limit's opEnd),
+// and the slot before it is fused with it or split from it. It reports
+// false, and leaves the slot as it is, if the slot is not inside memory.
+func (h *Hart) redecode(pg *codePage, pn, k uint64) bool {
+	o := pn<<pageShift + k<<2
+	if o+4 > uint64(len(h.Mem.Data)) {
+		return false
+	}
+	s := decode(Insn(le.Uint32(h.Mem.Data[o:])))
+	if k+1 < pageSlots {
+		s.op = fuse(s.op, h.realOp(pg, k+1))
+	}
+	pg[k] = s
+	if k > 0 {
+		pg[k-1].op = fuse(pg[k-1].op, s.op)
+	}
+	return true
+}
+
+// realOp returns the op of slot k of pg, looking through limit's opEnd.
+func (h *Hart) realOp(pg *codePage, k uint64) op {
+	if h.stop == &pg[k] {
+		return h.stopOp
+	}
+	return pg[k].op
+}
+
+// setRealOp sets the op of slot k of pg, leaving limit's opEnd in place.
+func (h *Hart) setRealOp(pg *codePage, k uint64, o op) {
+	if h.stop == &pg[k] {
+		h.stopOp = o
+		return
+	}
+	pg[k].op = o
 }

@@ -77,30 +77,32 @@ func TestDisasm(t *testing.T) {
 func TestDisasmRoundTrip(t *testing.T) {
 	back := 0
 	for _, c := range readGolden(t) {
-		s := Disasm(c.word, testPC)
-		if s == "" || strings.Contains(s, "Unknown") || strings.Contains(s, "Op(") {
-			t.Errorf("%v: Disasm = %q", c, s)
-			continue
+		for _, in := range c.insns {
+			s := Disasm(in.word, testPC)
+			if s == "" || strings.Contains(s, "Unknown") || strings.Contains(s, "Op(") {
+				t.Errorf("%v: Disasm = %q", c, s)
+				continue
+			}
+			mn, _, _ := strings.Cut(s, " ")
+			_, r := rOps[mn]
+			_, i := iOps[mn]
+			_, sh := shOps[mn]
+			_, l := loadOps[mn]
+			_, st := storeOps[mn]
+			_, cs := csrOps[mn]
+			_, fx := fixed[mn]
+			fx = fx && mn != "fence.i" // the decoder drops fence.i's ignored fields
+			if !(r || i || sh || l || st || cs || fx || mn == "li" || mn == "mv" || mn == "csrr" || mn == "csrw") {
+				continue
+			}
+			w, err := asm(s)
+			if err != nil {
+				t.Errorf("%v: Disasm = %q: %v", c, s, err)
+			} else if w != in.word {
+				t.Errorf("%v: Disasm = %q, which assembles to %08x", c, s, w)
+			}
+			back++
 		}
-		mn, _, _ := strings.Cut(s, " ")
-		_, r := rOps[mn]
-		_, i := iOps[mn]
-		_, sh := shOps[mn]
-		_, l := loadOps[mn]
-		_, st := storeOps[mn]
-		_, cs := csrOps[mn]
-		_, fx := fixed[mn]
-		fx = fx && mn != "fence.i" // the decoder drops fence.i's ignored fields
-		if !(r || i || sh || l || st || cs || fx || mn == "li" || mn == "mv" || mn == "csrr" || mn == "csrw") {
-			continue
-		}
-		w, err := asm(s)
-		if err != nil {
-			t.Errorf("%v: Disasm = %q: %v", c, s, err)
-		} else if w != c.word {
-			t.Errorf("%v: Disasm = %q, which assembles to %08x", c, s, w)
-		}
-		back++
 	}
 	if back < 500 {
 		t.Errorf("only %d golden encodings round-tripped", back)

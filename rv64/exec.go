@@ -38,7 +38,9 @@ func (h *Hart) Run(budget uint64) Exit {
 	var cause, tval uint64
 
 	if h.code == nil {
-		h.decodePage(0)
+		// Pages are decoded when code is fetched from them: a page
+		// decoded without need would make every store to it slower.
+		h.code = make([]*codePage, (size+1<<pageShift-1)>>pageShift)
 	}
 
 	var (
@@ -331,7 +333,7 @@ outer:
 					h.X[rd] = sext32(a % b)
 				}
 			case opNOP: // any instruction that only writes x0
-			case opFENCE: // FENCE, FENCE.I: stores already drop decoded code
+			case opFENCE: // FENCE, FENCE.I: stores already make the code they write decode again
 			case opECALL: // ECALL
 				cause, tval = CauseEcallU, 0
 				if h.Priv == csr.PrivM {
@@ -396,7 +398,10 @@ outer:
 			case opADDWb: // ADDW, then the branch
 				h.X[rd] = sext32(uint32(h.X[s.rs1&31]) + uint32(h.X[s.rs2&31]))
 				goto cond
-			case opDecode: // past the end of memory in its last, partial page
+			case opDecode: // written since decoded, or past the end of memory
+				if h.redecode(pg, (pgLo-base)>>pageShift, i) {
+					continue // run it
+				}
 				cause, tval = CauseFetchAccess, pgLo+i<<2
 				goto fault
 			case opEnd: // the end of the page, or of the budget: slot i does not run
@@ -437,8 +442,24 @@ outer:
 				if h.X[s.rs1&31] >= h.X[s.rs2&31] {
 					goto taken
 				}
-			default: // the budget's opEnd: dispatch it
+			default: // the budget's opEnd, or a slot to decode: dispatch it
 				continue
+			}
+			i++
+			continue
+
+		stored: // slot i stored tval bytes, into decoded code or tohost
+			{
+				// Mark the slots written stale (s is still the store:
+				// it may be one of them); the next slot to run may be.
+				a := h.X[s.rs1&31] + s.imm
+				h.stale(a-base, tval)
+				if a-h.watchLo < h.watchLen {
+					pc, ret = pgLo+i<<2+4, rb+i+1
+					h.PC, h.CSR.Instret = pc, ret
+					h.unlimit()
+					return Exit{Kind: ExitHost, PC: pc}
+				}
 			}
 			i++
 			continue
@@ -465,26 +486,6 @@ outer:
 	ended: // the block ran to the end of its page or of the budget
 		ret = rb + i
 		pc = pgLo + i<<2
-		continue
-
-	stored: // a store of tval bytes at slot i may have hit decoded code or tohost
-		ret = rb + i + 1
-		pc = pgLo + i<<2 + 4
-		{
-			s := &pg[i]
-			a := h.X[s.rs1&31] + s.imm
-			o := a - base
-			// A store into decoded code drops the decoded page; if that is
-			// the page running, the block ends here and the page is
-			// decoded again from memory.
-			h.code[o>>pageShift] = nil
-			h.code[(o+tval-1)>>pageShift] = nil
-			if a-h.watchLo < h.watchLen {
-				h.PC, h.CSR.Instret = pc, ret
-				h.unlimit()
-				return Exit{Kind: ExitHost, PC: pc}
-			}
-		}
 		continue
 
 	illegal: // slot i is an illegal instruction

@@ -13,13 +13,17 @@ import (
 )
 
 // The golden instruction tests: each line of testdata/*.txt runs one
-// instruction on a fresh hart and lists the state changes it must make.
+// instruction, or a short sequence, on a fresh hart and lists the state
+// changes it must make.
 //
-//	ENCODING [ASSEMBLY | ; NOTE] | BEFORE | AFTER
+//	ENCODING [ASSEMBLY | ; NOTE] [/ ENCODING [ASSEMBLY | ; NOTE]]... | BEFORE | AFTER
 //
 // ENCODING is the instruction word in hex. The assembly text that follows
 // is checked against the test assembler; a note starting with ';' is not
-// (for reserved encodings). BEFORE and AFTER are space-separated items:
+// (for reserved encodings). A sequence separates its instructions with
+// ' / ': they are placed one after the other from pc, and Run is given one
+// instruction of budget for each. BEFORE and AFTER are space-separated
+// items:
 //
 //	a0=5 x10=-1       integer registers (ABI or xN names), decimal or hex
 //	m8[ADDR]=V        memory (m8, m16, m32, m64; little-endian)
@@ -29,18 +33,22 @@ import (
 //	pc=ADDR priv=U    pc (after: also +N / -N, relative to the start) and privilege
 //	utexit            (before) set Hart.UserTrapsExit
 //	watch=ADDR        (before) WatchToHost(ADDR)
-//	trap=CAUSE        (after) the instruction traps into M-mode: mcause, mepc,
-//	                  mstatus, priv and pc follow from the trap rules
-//	exit=KIND         (after) Run returns this exit (ecall, trap, host, budget);
-//	                  cause= and tval= are its Cause and Tval
+//	budget=N          (before) the budget of Run, if not one per instruction
+//	trap=CAUSE        (after) the last instruction traps into M-mode: mcause,
+//	                  mepc, mstatus, priv and pc follow from the trap rules
+//	exit=KIND         (after) Run returns this exit (ecall, trap, host, budget)
+//	                  at the last instruction; cause= and tval= are its Cause
+//	                  and Tval
 //	tval=V            mtval of the trap or Tval of the exit; "insn" is the
-//	                  instruction word and "pc" its address
-//	retired=N         instructions retired (default 1, 0 for ecall/trap exits)
+//	                  last instruction word and "pc" the first one's address
+//	retired=N         instructions retired (default: the budget, one fewer
+//	                  for ecall/trap exits)
 //
 // Every other piece of state (all registers, the whole memory, the trap
-// CSRs, instret, pc, privilege) must be as before, except that pc moves to
-// the next instruction unless the case says otherwise. The hart runs with
-// Run(1); a trap runs the handler's first instruction, a "j ." at mtvec.
+// CSRs, instret, pc, privilege) must be as before, except that pc moves past
+// the instructions the budget runs unless the case says otherwise. A trap
+// runs the handler's first instruction, a "j ." at mtvec, on the budget of
+// the instruction that trapped.
 
 const (
 	testBase = 0x80000000
@@ -223,14 +231,23 @@ func expectState(t testing.TB, h *Hart, exit Exit, want *expected) {
 type goldenCase struct {
 	file   string
 	line   int
-	word   uint32
-	text   string // assembly, or a note starting with ';'
+	insns  []goldenInsn // one, or a sequence run from pc on
 	before []string
 	after  []string
 }
 
+// goldenInsn is one instruction of a golden case.
+type goldenInsn struct {
+	word uint32
+	text string // assembly, or a note starting with ';'
+}
+
 func (c *goldenCase) String() string {
-	return fmt.Sprintf("%s:%d: %08x %s", filepath.Base(c.file), c.line, c.word, c.text)
+	var ins []string
+	for _, in := range c.insns {
+		ins = append(ins, fmt.Sprintf("%08x %s", in.word, in.text))
+	}
+	return fmt.Sprintf("%s:%d: %s", filepath.Base(c.file), c.line, strings.Join(ins, " / "))
 }
 
 func readGolden(t testing.TB) []*goldenCase {
@@ -255,17 +272,20 @@ func readGolden(t testing.TB) []*goldenCase {
 			if len(parts) != 3 {
 				t.Fatalf("%s:%d: want 3 fields separated by '|', have %d", name, n, len(parts))
 			}
-			head := strings.Fields(parts[0])
-			if len(head) == 0 {
-				t.Fatalf("%s:%d: no encoding", name, n)
-			}
-			w, err := strconv.ParseUint(strings.TrimPrefix(head[0], "0x"), 16, 32)
-			if err != nil {
-				t.Fatalf("%s:%d: bad encoding %q", name, n, head[0])
+			var insns []goldenInsn
+			for _, in := range strings.Split(parts[0], " / ") {
+				head := strings.Fields(in)
+				if len(head) == 0 {
+					t.Fatalf("%s:%d: no encoding", name, n)
+				}
+				w, err := strconv.ParseUint(strings.TrimPrefix(head[0], "0x"), 16, 32)
+				if err != nil {
+					t.Fatalf("%s:%d: bad encoding %q", name, n, head[0])
+				}
+				insns = append(insns, goldenInsn{word: uint32(w), text: strings.Join(head[1:], " ")})
 			}
 			cases = append(cases, &goldenCase{
-				file: name, line: n, word: uint32(w),
-				text:   strings.Join(head[1:], " "),
+				file: name, line: n, insns: insns,
 				before: strings.Fields(parts[1]),
 				after:  strings.Fields(parts[2]),
 			})
@@ -307,6 +327,7 @@ func putLE(b []byte, n int, v uint64) {
 func (c *goldenCase) run(t testing.TB) ([]string, error) {
 	h := newTestHart(t)
 	var mems [][3]uint64
+	budget := uint64(len(c.insns))
 	for _, item := range c.before {
 		k, v, hasVal := strings.Cut(item, "=")
 		if !hasVal {
@@ -339,6 +360,8 @@ func (c *goldenCase) run(t testing.TB) ([]string, error) {
 			h.CSR.Instret = u
 		} else if k == "watch" {
 			h.WatchToHost(u)
+		} else if k == "budget" {
+			budget = u
 		} else if num, ok := csr.ByName(k); ok {
 			h.CSR.Set(num, u)
 		} else {
@@ -350,9 +373,12 @@ func (c *goldenCase) run(t testing.TB) ([]string, error) {
 	if b, ok := h.Mem.Slice(vec, 4); ok && vec != pc0 {
 		le.PutUint32(b, jSelf)
 	}
-	if b, ok := h.Mem.Slice(pc0, 4); ok {
-		le.PutUint32(b, c.word)
+	for k, in := range c.insns {
+		if b, ok := h.Mem.Slice(pc0+uint64(4*k), 4); ok {
+			le.PutUint32(b, in.word)
+		}
 	}
+	last := pc0 + uint64(4*(len(c.insns)-1)) // where a trap or exit happens
 	for _, m := range mems {
 		b, ok := h.Mem.Slice(m[1], m[0])
 		if !ok {
@@ -371,14 +397,14 @@ func (c *goldenCase) run(t testing.TB) ([]string, error) {
 	}
 	want := snapshot(h, named...)
 	prevPriv, prevStatus := h.Priv, h.CSR.Get(csr.Mstatus)
-	want.PC = pc0 + 4
-	retired := uint64(1)
+	want.PC = pc0 + 4*budget
+	retired := budget
 	var trap, exit, tval, cause, pc, instret *uint64
 	var retiredSet bool
 	value := func(v string) (uint64, error) {
 		switch v {
 		case "insn":
-			return uint64(c.word), nil
+			return uint64(c.insns[len(c.insns)-1].word), nil
 		case "pc":
 			return pc0, nil
 		}
@@ -475,7 +501,7 @@ func (c *goldenCase) run(t testing.TB) ([]string, error) {
 		return nil, fmt.Errorf("after: both trap= and exit=")
 	case trap != nil:
 		// Trap into M-mode, then the handler's "j ." retires.
-		want.CSR[csr.Mepc] = pc0
+		want.CSR[csr.Mepc] = last
 		want.CSR[csr.Mcause] = *trap
 		want.CSR[csr.Mtval] = get(tval)
 		if _, ok := wantCSRNamed(c.after, "mstatus"); !ok {
@@ -488,11 +514,11 @@ func (c *goldenCase) run(t testing.TB) ([]string, error) {
 		want.Priv = csr.PrivM
 		want.PC = vec
 	case exit != nil:
-		want.Exit = Exit{Kind: ExitKind(*exit), Cause: get(cause), Tval: get(tval), PC: pc0}
+		want.Exit = Exit{Kind: ExitKind(*exit), Cause: get(cause), Tval: get(tval), PC: last}
 		if want.Exit.Kind == ExitHost {
-			want.Exit.PC = pc0 + 4
+			want.Exit.PC = last + 4
 		} else if !retiredSet {
-			retired = 0
+			retired = budget - 1
 		}
 		if pc != nil {
 			want.Exit.PC = *pc
@@ -510,7 +536,7 @@ func (c *goldenCase) run(t testing.TB) ([]string, error) {
 		// The exit leaves the pc at the instruction.
 		want.Exit.PC = want.PC
 	}
-	got := h.Run(1)
+	got := h.Run(budget)
 	return want.diff(h, got), nil
 }
 
@@ -543,14 +569,16 @@ func TestGolden(t *testing.T) {
 // the GNU assembler, the check by the test assembler).
 func TestGoldenEncodings(t *testing.T) {
 	for _, c := range readGolden(t) {
-		if c.text == "" || strings.HasPrefix(c.text, ";") {
-			continue
-		}
-		w, err := asm(c.text)
-		if err != nil {
-			t.Errorf("%v: %v", c, err)
-		} else if w != c.word {
-			t.Errorf("%v: assembles to %08x", c, w)
+		for _, in := range c.insns {
+			if in.text == "" || strings.HasPrefix(in.text, ";") {
+				continue
+			}
+			w, err := asm(in.text)
+			if err != nil {
+				t.Errorf("%v: %v", c, err)
+			} else if w != in.word {
+				t.Errorf("%v: %s assembles to %08x", c, in.text, w)
+			}
 		}
 	}
 }
@@ -567,8 +595,10 @@ func TestGoldenCoverage(t *testing.T) {
 		csrrw csrrs csrrc csrrwi csrrsi csrrci`)
 	count := map[string]int{}
 	for _, c := range readGolden(t) {
-		if f := strings.Fields(c.text); len(f) > 0 {
-			count[f[0]]++
+		for _, in := range c.insns {
+			if f := strings.Fields(in.text); len(f) > 0 {
+				count[f[0]]++
+			}
 		}
 	}
 	for _, m := range all {
