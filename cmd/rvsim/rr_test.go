@@ -172,7 +172,7 @@ func TestReplayRefusesOtherELF(t *testing.T) {
 	if r.status != exitSimError {
 		t.Errorf("status %d, want %d", r.status, exitSimError)
 	}
-	oneLine(t, r, `recorded from another ELF: the trace names ELF sha256 "[0-9a-f]{64}" .*has sha256 [0-9a-f]{64}`)
+	oneLine(t, r, `recorded from another ELF: the trace names ELF sha256 [0-9a-f]{64} .*has sha256 [0-9a-f]{64}`)
 }
 
 // rewriteTrace copies a trace, letting edit change each event.
