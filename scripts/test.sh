@@ -9,6 +9,7 @@ command -v riscv64-unknown-elf-gcc >/dev/null || missing+=(gcc-riscv64-unknown-e
 [ -f /usr/lib/picolibc/riscv64-unknown-elf/picolibc.specs ] || missing+=(picolibc-riscv64-unknown-elf)
 command -v qemu-riscv64 >/dev/null || missing+=(qemu-user)
 command -v zstd >/dev/null || missing+=(zstd)
+command -v gcc >/dev/null || missing+=(gcc)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "scripts/test.sh: missing Debian packages: ${missing[*]}" >&2
   echo "install them with: sudo apt-get install -y ${missing[*]}" >&2
@@ -28,3 +29,8 @@ go test -count=1 ./...
 go test -race -count=1 ./vmm ./logfmt ./cmd/rvsim
 # A smoke run of the benchmark harness (the figures are not checked here).
 go run ./scripts/bench -quick > /dev/null
+# Short fuzz runs of every parser and of the hart (the seed corpora in each
+# package's testdata/fuzz run with the unit tests above; these explore).
+for target in ./logfmt:FuzzReader ./logfmt:FuzzSegmentPayload ./vmm:FuzzParse ./vmm:FuzzSyscall ./rv64:FuzzDecodeExecute; do
+  go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime 10s "${target%%:*}"
+done

@@ -116,9 +116,9 @@ func readELFFile(path string, limit int) ([]byte, error) {
 		flag |= syscall.O_NONBLOCK
 	case mode&os.ModeSocket != 0:
 	case mode.IsDir():
-		return nil, fmt.Errorf("is a directory, not an ELF file: %w", ErrNotELF)
+		return nil, fmt.Errorf("is a directory: %w", ErrNotELF)
 	default:
-		return nil, fmt.Errorf("is a %s, not a regular file: %w", fileType(mode), ErrNotELF)
+		return nil, fmt.Errorf("is a %s: %w", fileType(mode), ErrNotELF)
 	}
 	f, err := os.OpenFile(path, flag, 0)
 	if err != nil {
@@ -201,10 +201,14 @@ func Parse(name string, data []byte) (p *Program, err error) {
 	}
 	f, err := elf.NewFile(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("load %s: %v: %w", name, err, ErrTruncated)
+		return nil, fmt.Errorf("load %s: reading the ELF headers (program headers at offset %#x, section headers at offset %#x, in a file of %d bytes): %v: %w",
+			name, binary.LittleEndian.Uint64(data[32:]), binary.LittleEndian.Uint64(data[40:]), len(data), err, ErrTruncated)
 	}
 	if f.Machine != elf.EM_RISCV {
 		return nil, fmt.Errorf("load %s: offset 18: machine %v, want EM_RISCV: %w", name, f.Machine, ErrForeign)
+	}
+	if err := checkFlags(binary.LittleEndian.Uint32(data[48:])); err != nil {
+		return nil, fmt.Errorf("load %s: offset 48: %w", name, err)
 	}
 	if f.Type != elf.ET_EXEC {
 		return nil, fmt.Errorf("load %s: offset 16: type %v, want ET_EXEC (a static executable): %w", name, f.Type, ErrForeign)
@@ -314,6 +318,31 @@ func (p *Program) findHTIF(f *elf.File) error {
 	}
 	if p.FromHost != 0 && (p.FromHost&7 != 0 || !p.inSegment(p.FromHost, 8)) {
 		return fmt.Errorf("fromhost at %#x is not an aligned doubleword inside a loaded segment: %w", p.FromHost, ErrLayout)
+	}
+	return nil
+}
+
+// ELF e_flags of RISC-V (the RISC-V ELF psABI).
+const (
+	efRVC      = 0x1 // compressed instructions
+	efFloatABI = 0x6 // 0 soft, 2 single, 4 double, 6 quad
+	efRVE      = 0x8 // the RV32E/RV64E base
+)
+
+// checkFlags refuses an ELF whose e_flags say that it needs what this
+// RV64IM hart lacks: compressed instructions, a hard-float ABI, or the E
+// base. Such a program would die of an illegal instruction at its first
+// compressed or floating-point instruction; the flags say so up front.
+func checkFlags(flags uint32) error {
+	const rebuild = "rebuild it with -march=rv64im -mabi=lp64"
+	switch {
+	case flags&efRVE != 0:
+		return fmt.Errorf("e_flags %#x: built for the RV64E base (16 registers), not RV64I: %s: %w", flags, rebuild, ErrForeign)
+	case flags&efRVC != 0:
+		return fmt.Errorf("e_flags %#x: built with compressed instructions (RVC), which this RV64IM hart does not run: %s: %w", flags, rebuild, ErrForeign)
+	case flags&efFloatABI != 0:
+		abi := map[uint32]string{2: "lp64f", 4: "lp64d", 6: "lp64q"}[flags&efFloatABI]
+		return fmt.Errorf("e_flags %#x: built for the %s hard-float ABI, and this RV64IM hart has no floating point: %s: %w", flags, abi, rebuild, ErrForeign)
 	}
 	return nil
 }

@@ -198,3 +198,36 @@ func TestSegmentsWithoutFlags(t *testing.T) {
 		t.Fatalf("a Linux program without segment flags: error %v, want the entry point refused", err)
 	}
 }
+
+// TestParseRefusesFlags: an ELF whose e_flags ask for compressed
+// instructions, a hard-float ABI or the E base is refused at load, naming
+// offset 48 and the rebuild flags, rather than dying of an illegal
+// instruction later.
+func TestParseRefusesFlags(t *testing.T) {
+	good := readELF(t, "../programs/bin/hello.elf")
+	if _, err := Parse("hello.elf", good); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		flags uint32
+		want  string
+	}{
+		{0x1, "compressed instructions (RVC)"},
+		{0x5, "compressed instructions (RVC)"},
+		{0x4, "lp64d hard-float ABI"},
+		{0x2, "lp64f hard-float ABI"},
+		{0x6, "lp64q hard-float ABI"},
+		{0x8, "RV64E base"},
+	} {
+		b := append([]byte(nil), good...)
+		binary.LittleEndian.PutUint32(b[48:], c.flags)
+		_, err := Parse("x.elf", b)
+		switch {
+		case !errors.Is(err, ErrForeign):
+			t.Errorf("e_flags %#x: %v, want ErrForeign", c.flags, err)
+		case !strings.Contains(err.Error(), "offset 48: e_flags") || !strings.Contains(err.Error(), c.want) ||
+			!strings.Contains(err.Error(), "-march=rv64im -mabi=lp64"):
+			t.Errorf("e_flags %#x: %q does not say %q, where and how to rebuild", c.flags, err, c.want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -83,7 +84,14 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"run", "--log-format", "xml", programPath("hello")}, `--log-format "xml"`},
 		{[]string{"run", "--log-level", "loud", programPath("hello")}, `--log-level "loud"`},
 		{[]string{"run", "--env", "NOEQUALS", programPath("hello")}, `--env "NOEQUALS": want KEY=VALUE`},
-		{[]string{"run"}, `requires at least 1 arg`},
+		{[]string{"run"}, `^rvsim: run: no program given: usage: rvsim run \[flags\] PROG.elf \[ARGS...\]$`},
+		{[]string{"replay", "a", "b", "c"}, `^rvsim: replay: 3 arguments .*want at most 2: usage: rvsim replay`},
+		{[]string{"inspect", "--data", "5", "t.zst"}, `want at most 1: .*--data=5`},
+		{[]string{"run", "--env", "=v", programPath("hello")}, `--env "=v": want KEY=VALUE with a non-empty KEY`},
+		{[]string{"run", "--timeout", "-1s", programPath("hello")}, `^rvsim: --timeout -1s: want a duration from 0`},
+		{[]string{"run", "--max-insns", "-1", programPath("hello")}, `^rvsim: --max-insns "-1": invalid syntax: want a whole number from 0$`},
+		{[]string{"run", "--fs", "/nonexistent-dir", programPath("hello")}, `^rvsim: --fs "/nonexistent-dir": stat /nonexistent-dir: no such file or directory$`},
+		{[]string{"run", "--fs", programPath("hello"), programPath("hello")}, `^rvsim: --fs ".*": not a directory$`},
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
 	} {
 		r := cli(t, "", c.args...)
@@ -91,6 +99,27 @@ func TestBadFlags(t *testing.T) {
 			t.Errorf("%v: exit status 0, want failure", c.args)
 		}
 		oneLine(t, r, c.re)
+	}
+}
+
+// TestJSONErrors: with --log-format json, a failure is one JSON object
+// whose msg is the message without the "rvsim: " of console lines, even
+// when the failure is a flag that came before the logger was set up.
+func TestJSONErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"--log-format", "json", "run", "--bogus", programPath("hello")},
+		{"--log-format", "json", "--log-level", "loud", "run", programPath("hello")},
+		{"--log-format", "json", "replay", "/nonexistent.zst"},
+	} {
+		r := cli(t, "", args...)
+		if r.status != exitSimError {
+			t.Errorf("%v: exit status %d, want %d", args, r.status, exitSimError)
+		}
+		lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+		var obj struct{ Level, Msg string }
+		if len(lines) != 1 || json.Unmarshal([]byte(lines[0]), &obj) != nil || obj.Level != "error" || obj.Msg == "" || strings.HasPrefix(obj.Msg, "rvsim:") {
+			t.Errorf("%v: stderr %q, want one JSON error object", args, r.stderr)
+		}
 	}
 }
 

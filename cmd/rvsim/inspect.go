@@ -64,7 +64,7 @@ func (a *app) inspectCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "inspect [--json] [--events] [--data[=N|all]] TRACE.zst",
 		Short: "Show what a trace holds",
-		Args:  cobra.ExactArgs(1),
+		Args:  argCount(1, 1, "rvsim inspect [--json] [--events] [--data[=N|all]] TRACE.zst"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opt := inspectOptions{events: events, data: -1}
 			if cmd.Flags().Changed("data") {

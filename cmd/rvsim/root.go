@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -59,6 +61,10 @@ func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	pf.StringVar(&a.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	pf.StringVar(&a.logFormat, "log-format", "console", "log format: console or json")
 	root.AddCommand(a.runCmd(), a.recordCmd(), a.replayCmd(), a.inspectCmd())
+	root.SetFlagErrorFunc(flagError)
+	for _, c := range root.Commands() {
+		c.SetFlagErrorFunc(flagError)
+	}
 	err := root.Execute()
 	if a.log != nil {
 		a.log.Sync()
@@ -74,15 +80,53 @@ func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitSimError
 }
 
-// fatal prints rvsim's one-line error message.
+// fatal prints rvsim's one-line error message: a line starting "rvsim:",
+// or with --log-format json a JSON object whose msg is the message (even
+// when the failure came before the logger was set up, such as a bad flag).
 func (a *app) fatal(err error) {
-	msg := "rvsim: " + sanitize(strings.ReplaceAll(err.Error(), "\n", " "))
-	if a.logFormat == "json" && a.log != nil {
-		a.log.Error(msg)
-		return
+	msg := sanitize(strings.ReplaceAll(err.Error(), "\n", " "))
+	if a.logFormat == "json" {
+		if a.log == nil {
+			level := a.logLevel
+			a.logLevel = "error" // the flag itself may be what failed
+			a.setupLog()
+			a.logLevel = level
+		}
+		if a.log != nil {
+			a.log.Error(msg)
+			a.log.Sync()
+			return
+		}
 	}
-	fmt.Fprintln(a.stderr, msg)
+	fmt.Fprintln(a.stderr, "rvsim: "+msg)
 }
+
+// flagError words a flag that pflag could not parse without Go's parser
+// internals: `invalid argument "-1" for "--max-insns" flag:
+// strconv.ParseUint: parsing "-1": invalid syntax` becomes `--max-insns
+// "-1": invalid syntax: want a whole number` (one line, the flag first).
+func flagError(_ *cobra.Command, err error) error {
+	m := flagErrRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	want := ""
+	switch {
+	case strings.Contains(m[3], "ParseUint"):
+		want = ": want a whole number from 0"
+	case strings.Contains(m[3], "ParseBool"):
+		want = ": want true or false"
+	case strings.Contains(m[3], "time: "):
+		want = ": want a duration such as 30s or 2m"
+	}
+	reason := m[3]
+	if i := strings.LastIndex(reason, ": "); i >= 0 {
+		reason = reason[i+2:]
+	}
+	return fmt.Errorf("%s %s: %s%s", m[2], m[1], reason, want)
+}
+
+var flagErrRE = regexp.MustCompile(`^invalid argument ("(?:[^"\\]|\\.)*") for "([^"]+)" flag: (.*)$`)
 
 func (a *app) setupLog() error {
 	var lvl zapcore.Level
@@ -124,7 +168,7 @@ type machineFlags struct {
 
 func (f *machineFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.mem, "mem", "256M", "guest memory size (bytes, or with a K, M or G suffix)")
+	fl.StringVar(&f.mem, "mem", "256M", "guest memory size: a whole number of 4 KiB pages, in bytes or with a K, M, G or T suffix, up to 128T")
 	fl.Uint64Var(&f.maxInsns, "max-insns", 0, "stop with an error after this many instructions (0: no limit)")
 	fl.DurationVar(&f.timeout, "timeout", 0, "stop with an error after this much wall-clock time, e.g. 30s (0: no limit)")
 	fl.BoolVar(&f.stats, "stats", false, "print instructions, wall and CPU time and MIPS on stderr at the end")
@@ -139,8 +183,18 @@ func (f *machineFlags) config(a *app, prog *vmm.Program, args []string) (vmm.Con
 		return vmm.Config{}, fmt.Errorf("--mem: %w", err)
 	}
 	for _, e := range f.env {
-		if !strings.Contains(e, "=") {
-			return vmm.Config{}, fmt.Errorf("--env %q: want KEY=VALUE", e)
+		if k, _, ok := strings.Cut(e, "="); !ok || k == "" {
+			return vmm.Config{}, fmt.Errorf("--env %q: want KEY=VALUE with a non-empty KEY", e)
+		}
+	}
+	if f.timeout < 0 {
+		return vmm.Config{}, fmt.Errorf("--timeout %v: want a duration from 0 (no limit)", f.timeout)
+	}
+	if f.fsRoot != "" {
+		if fi, err := os.Stat(f.fsRoot); err != nil {
+			return vmm.Config{}, fmt.Errorf("--fs %q: %w", f.fsRoot, err)
+		} else if !fi.IsDir() {
+			return vmm.Config{}, fmt.Errorf("--fs %q: not a directory", f.fsRoot)
 		}
 	}
 	return vmm.Config{
@@ -183,4 +237,24 @@ func parseSize(s string) (uint64, error) {
 		return 0, fmt.Errorf("%q is not a whole number of 4K pages from 4K to 128T (for example 256M)", s)
 	}
 	return v << shift, nil
+}
+
+// argCount checks that a command has from min to max arguments (max < 0:
+// no limit), and says what it wants with the command's usage line.
+func argCount(min, max int, usage string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		switch {
+		case len(args) < min && min == 1 && max < 0:
+			return fmt.Errorf("%s: no program given: usage: %s", cmd.Name(), usage)
+		case len(args) < min:
+			return fmt.Errorf("%s: %d arguments, want at least %d: usage: %s", cmd.Name(), len(args), min, usage)
+		case max >= 0 && len(args) > max:
+			hint := ""
+			if cmd.Name() == "inspect" {
+				hint = ` (--data takes its value after "=", as in --data=5)`
+			}
+			return fmt.Errorf("%s: %d arguments (%q), want at most %d: usage: %s%s", cmd.Name(), len(args), args, max, usage, hint)
+		}
+		return nil
+	}
 }

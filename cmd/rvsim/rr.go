@@ -46,7 +46,7 @@ rvsim's flags come before the program: everything after it, flags and "--"
 included, is the guest's arguments, as with qemu-riscv64. The trace (-o) may
 not be the program itself, nor an existing file that is not an rvsim trace;
 an existing trace is replaced, with a warning.`,
-		Args: cobra.MinimumNArgs(1),
+		Args: argCount(1, -1, "rvsim record [flags] PROG.elf [ARGS...]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if ndBuffer == 0 || ndBuffer > 1<<24 {
 				return fmt.Errorf("--nd-buffer %d: want 1 to %d entries", ndBuffer, 1<<24)
@@ -129,7 +129,7 @@ that has moved is given explicitly: rvsim replay PROG.elf TRACE.zst.
 
 --stop-at N stops the replay after N instructions; it then prints the
 program counter and the state digest there and exits with status 0.`,
-		Args: cobra.RangeArgs(1, 2),
+		Args: argCount(1, 2, "rvsim replay [flags] [PROG.elf] TRACE.zst"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			defer catchSIGPIPE()()
 			tracePath := args[len(args)-1]

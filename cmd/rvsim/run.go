@@ -17,7 +17,7 @@ func (a *app) runCmd() *cobra.Command {
 
 rvsim's flags come before the program: everything after it, flags and "--"
 included, is the guest's arguments, as with qemu-riscv64.`,
-		Args: cobra.MinimumNArgs(1),
+		Args: argCount(1, -1, "rvsim run [flags] PROG.elf [ARGS...]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			defer catchSIGPIPE()()
 			prog, cfg, err := a.load(&mf, args)
