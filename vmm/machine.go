@@ -235,8 +235,12 @@ func New(prog *Program, cfg Config) (*Machine, error) {
 func newMachine(prog *Program, cfg Config, mem rv64.Memory) (*Machine, error) {
 	for i, s := range prog.Segments {
 		if !mem.Contains(s.Vaddr, s.Memsz) {
-			return nil, fmt.Errorf("load %s: segment %d [%#x, %#x) does not fit in guest memory [%#x, %#x) (--mem %d): %w",
-				prog.Path, i, s.Vaddr, s.Vaddr+s.Memsz, mem.Base, mem.End(), cfg.MemSize, ErrLayout)
+			size := fmt.Sprintf("--mem %d", cfg.MemSize)
+			if cfg.Replay != nil {
+				size = fmt.Sprintf("the trace's mem_size %d", cfg.MemSize)
+			}
+			return nil, fmt.Errorf("load %s: segment %d [%#x, %#x) does not fit in guest memory [%#x, %#x) (%s): %w",
+				prog.Path, i, s.Vaddr, s.Vaddr+s.Memsz, mem.Base, mem.End(), size, ErrLayout)
 		}
 		dst, _ := mem.Slice(s.Vaddr, uint64(len(s.Data)))
 		copy(dst, s.Data)

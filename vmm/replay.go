@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 
 	"go.uber.org/zap"
 
@@ -86,7 +87,7 @@ func (p *replayer) peek(m *Machine) (*logfmt.Event, error) {
 			// The recorded run ended at footer.Instret; an exit or a
 			// fault happens at an instruction that does not retire.
 			m.replayCap, m.hasCap = p.footer.Instret, true
-			if !earlyEnd(p.footer.Reason) {
+			if !earlyEnd(p.footer.Reason) && m.replayCap < math.MaxUint64 {
 				m.replayCap++ // the last instruction (exit or fault) does not retire
 			}
 		case err != nil:
@@ -173,7 +174,11 @@ func describe(ev logfmt.Event) string {
 	if ev.Kind == logfmt.KindSyscall {
 		return fmt.Sprintf("system call %d at instruction %d, pc %#x", ev.Nr, ev.Instret, ev.PC)
 	}
-	return fmt.Sprintf("a %s event at instruction %d, pc %#x (value %#x)", ev.Kind, ev.Instret, ev.PC, ev.Value)
+	article := "a"
+	if ev.Kind == logfmt.KindInput {
+		article = "an"
+	}
+	return fmt.Sprintf("%s %s event at instruction %d, pc %#x (value %#x)", article, ev.Kind, ev.Instret, ev.PC, ev.Value)
 }
 
 // diverged reports an ExitDiverge: the entry at ndhead is not this read.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"strings"
 
 	"github.com/rvsim/rvsim/logfmt"
@@ -28,6 +29,11 @@ func findProgram(tracePath string, h logfmt.Header) (*vmm.Program, error) {
 	}
 	var first *vmm.Program
 	for _, p := range paths {
+		// Only a regular file is taken for the program: a trace naming
+		// /dev/stdin, a FIFO or a device must not make replay read them.
+		if fi, err := os.Stat(p); err == nil && !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("replay %q: the recorded program %q is not a regular file; give it: rvsim replay PROG TRACE", tracePath, p)
+		}
 		prog, err := vmm.LoadFile(p)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue

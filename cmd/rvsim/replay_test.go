@@ -175,3 +175,21 @@ func TestReplayTraceWithoutEvents(t *testing.T) {
 		t.Errorf("replay: %v: %s", err, out)
 	}
 }
+
+// TestReplayTraceAloneNotRegular: a trace whose recorded program path
+// names a device or a pipe (crafted: /dev/stdin) is refused without
+// reading it; replay reads no standard input.
+func TestReplayTraceAloneNotRegular(t *testing.T) {
+	dir := t.TempDir()
+	orig := filepath.Join(dir, "hello.zst")
+	if r := cli(t, "", "record", "-o", orig, programPath("hello")); r.status != 0 {
+		t.Fatalf("record: %d %s", r.status, r.stderr)
+	}
+	trace := filepath.Join(dir, "stdin.zst")
+	rewriteHeader(t, orig, trace, func(h *logfmt.Header) { h.ELF, h.ELFAbs = "/dev/stdin", "" })
+	r := cli(t, "", "replay", trace)
+	if r.status != exitSimError {
+		t.Errorf("status %d, want %d", r.status, exitSimError)
+	}
+	oneLine(t, r, `^rvsim: replay ".*stdin.zst": the recorded program "/dev/stdin" is not a regular file; give it: rvsim replay PROG TRACE$`)
+}

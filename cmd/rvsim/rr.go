@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
@@ -85,8 +86,10 @@ an existing trace is replaced, with a warning.`,
 				select {
 				case <-sigs:
 					// A guest blocked reading or writing a pipe or terminal
-					// gives way too: vmm abandons the call.
+					// gives way too: vmm abandons the call. So does a trace
+					// written to a pipe nobody reads, after a grace period.
 					m.Stop()
+					stopTraceWrites(f)
 				case <-done:
 				}
 			}()
@@ -203,4 +206,38 @@ program counter and the state digest there and exits with status 0.`,
 
 // createTrace creates the file record writes the trace to. Tests replace
 // it to make writes fail as on a full disk.
-var createTrace = func(name string) (io.WriteCloser, error) { return os.Create(name) }
+var createTrace = openTrace
+
+// openTrace opens name for writing only: opened read-write, a pipe or
+// FIFO (`-o /dev/stdout`, `-o /dev/fd/3`, `-o fifo`) would have rvsim as
+// one of its own readers, so that a reader that quits never gave EPIPE and
+// a stalled one blocked the recorder for ever. A FIFO is opened without
+// waiting for a reader: with none, the open fails at once. A pipe or FIFO
+// is written through the runtime's poller, so that a stop can put a
+// deadline on a write that waits (see stopTraceWrites).
+func openTrace(name string) (io.WriteCloser, error) {
+	flag := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if fi, err := os.Stat(name); err == nil && fi.Mode()&os.ModeNamedPipe != 0 {
+		flag = os.O_WRONLY | syscall.O_NONBLOCK
+		f, err := os.OpenFile(name, flag, 0)
+		if errors.Is(err, syscall.ENXIO) {
+			return nil, fmt.Errorf("open %s: a FIFO that no process reads", name)
+		}
+		return f, err
+	}
+	return os.OpenFile(name, flag, 0o666)
+}
+
+// traceWriteGrace is how long, after a signal asked a recording to stop,
+// the trace's last segments and footer may wait on a pipe or FIFO whose
+// reader does not read before the write is given up.
+const traceWriteGrace = 2 * time.Second
+
+// stopTraceWrites puts a deadline on the trace's writes, if the trace is
+// a pipe or FIFO (a regular file has none and needs none): a recorder
+// whose trace reader stalls still ends when asked to stop.
+func stopTraceWrites(f io.Writer) {
+	if d, ok := f.(interface{ SetWriteDeadline(time.Time) error }); ok {
+		d.SetWriteDeadline(time.Now().Add(traceWriteGrace))
+	}
+}
