@@ -13,8 +13,12 @@ import (
 // be reserved; a host may refuse less (rv64.ErrReserve).
 const MaxMemory = 1 << 47
 
-// MaxNDBuffer is the largest ND buffer, in entries.
-const MaxNDBuffer = 1 << 24
+// MaxNDBuffer is the largest ND buffer, in entries. The monitor holds
+// about 128 bytes per entry while it drains or fills the buffer (the
+// buffer, its scratch copy and the events made of it), and a replay takes
+// the size from the trace: 2^20 entries keeps that near 128 MiB, where 2^24
+// cost 2 GiB. Beyond a few thousand entries the exits are rare anyway.
+const MaxNDBuffer = 1 << 20
 
 // maxArgBytes is the most bytes the arguments and environment strings
 // may take on the guest's initial stack (see initialStack).

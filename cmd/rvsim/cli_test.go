@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -74,6 +75,10 @@ func TestBadInputFiles(t *testing.T) {
 }
 
 func TestBadFlags(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		args []string
 		re   string
@@ -92,6 +97,9 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"run", "--max-insns", "-1", programPath("hello")}, `^rvsim: --max-insns "-1": invalid syntax: want a whole number from 0$`},
 		{[]string{"run", "--fs", "/nonexistent-dir", programPath("hello")}, `^rvsim: --fs "/nonexistent-dir": stat /nonexistent-dir: no such file or directory$`},
 		{[]string{"run", "--fs", programPath("hello"), programPath("hello")}, `^rvsim: --fs ".*": not a directory$`},
+		// A FIFO as the root was opened, and waited on for ever.
+		{[]string{"record", "-o", filepath.Join(t.TempDir(), "t.zst"), "--fs", fifo, programPath("hello")}, `^rvsim: --fs ".*fifo": not a directory$`},
+		{[]string{"record", "--nd-buffer", "2000000", programPath("hello")}, `^rvsim: --nd-buffer 2000000: want 1 to 1048576 entries$`},
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
 	} {
 		r := cli(t, "", c.args...)
@@ -110,6 +118,8 @@ func TestJSONErrors(t *testing.T) {
 		{"--log-format", "json", "run", "--bogus", programPath("hello")},
 		{"--log-format", "json", "--log-level", "loud", "run", programPath("hello")},
 		{"--log-format", "json", "replay", "/nonexistent.zst"},
+		{"--log-format", "json", "frobnicate"},
+		{"run", "--log-format", "json"},
 	} {
 		r := cli(t, "", args...)
 		if r.status != exitSimError {

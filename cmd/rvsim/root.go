@@ -34,6 +34,7 @@ type app struct {
 	report         *zap.Logger // result lines and stats for --log-format json, whatever the level
 	status         int
 	progressShown  bool // a --progress line is on the terminal
+	args           []string
 }
 
 // exitError carries an exit status out of a command without a message.
@@ -42,7 +43,7 @@ type exitError struct{ status int }
 func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.status) }
 
 func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, args: args}
 	root := &cobra.Command{
 		Use:           "rvsim",
 		Short:         "RISC-V RV64 simulator with record and replay of non-deterministic instructions",
@@ -85,6 +86,9 @@ func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // when the failure came before the logger was set up, such as a bad flag).
 func (a *app) fatal(err error) {
 	msg := sanitize(strings.ReplaceAll(err.Error(), "\n", " "))
+	if a.log == nil && a.logFormat != "json" && leadingLogFormat(a.args) == "json" {
+		a.logFormat = "json" // cobra failed before it parsed the flag (an unknown command)
+	}
 	if a.logFormat == "json" {
 		if a.log == nil {
 			level := a.logLevel
@@ -257,4 +261,32 @@ func argCount(min, max int, usage string) cobra.PositionalArgs {
 		}
 		return nil
 	}
+}
+
+// leadingLogFormat returns the value of a --log-format flag among the
+// leading flags of args (before the first word that is neither a flag, the
+// value of --log-format or --log-level, nor a command name), or "".
+func leadingLogFormat(args []string) string {
+	format, command := "", false
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "--":
+			return format
+		case a == "--log-format" || a == "--log-level":
+			if i+1 < len(args) {
+				if a == "--log-format" {
+					format = args[i+1]
+				}
+				i++
+			}
+		case strings.HasPrefix(a, "--log-format="):
+			format = strings.TrimPrefix(a, "--log-format=")
+		case strings.HasPrefix(a, "-"):
+		case !command:
+			command = true // the command's name, known or not
+		default:
+			return format
+		}
+	}
+	return format
 }

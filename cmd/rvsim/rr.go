@@ -49,8 +49,8 @@ not be the program itself, nor an existing file that is not an rvsim trace;
 an existing trace is replaced, with a warning.`,
 		Args: argCount(1, -1, "rvsim record [flags] PROG.elf [ARGS...]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if ndBuffer == 0 || ndBuffer > 1<<24 {
-				return fmt.Errorf("--nd-buffer %d: want 1 to %d entries", ndBuffer, 1<<24)
+			if ndBuffer == 0 || ndBuffer > vmm.MaxNDBuffer {
+				return fmt.Errorf("--nd-buffer %d: want 1 to %d entries", ndBuffer, vmm.MaxNDBuffer)
 			}
 			prog, cfg, err := a.load(&mf, args)
 			if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math/big"
 	"sort"
 	"strings"
 	"time"
@@ -109,6 +110,8 @@ func formatByKey(m map[string]uint64, format string) string {
 // rrStats are the cost figures of a record or replay run; base is the
 // baseline run (nil if none was made).
 func rrStats(mr measured, exitCost uint64, base *measured) []stat {
+	// exits x exitCost, exactly: --exit-cost may be any 64-bit count.
+	modelled := new(big.Int).Mul(new(big.Int).SetUint64(sum(mr.res.Stats.Exits)), new(big.Int).SetUint64(exitCost)).String()
 	res := mr.res
 	s := res.Stats
 	events, exits := sum(s.Events), sum(s.Exits)
@@ -127,8 +130,8 @@ func rrStats(mr measured, exitCost uint64, base *measured) []stat {
 			[]zap.Field{zap.Uint64("exits", exits), zap.Any("exits_by_cause", s.Exits)}},
 		stat{fmt.Sprintf("exits per million instructions %.2f (nd buffer %.2f)", perM(exits), perM(nd)),
 			[]zap.Field{zap.Float64("exits_per_million", perM(exits)), zap.Float64("nd_exits_per_million", perM(nd))}},
-		stat{fmt.Sprintf("modelled exit cost %d cycles (%d exits x %d cycles)", exits*exitCost, exits, exitCost),
-			[]zap.Field{zap.Uint64("modelled_exit_cycles", exits*exitCost), zap.Uint64("exit_cost", exitCost)}},
+		stat{fmt.Sprintf("modelled exit cost %s cycles (%d exits x %d cycles)", modelled, exits, exitCost),
+			[]zap.Field{zap.String("modelled_exit_cycles", modelled), zap.Uint64("exit_cost", exitCost)}},
 	)
 	if s.TraceBytes > 0 {
 		bpe := 0.0
