@@ -238,26 +238,51 @@ func (p *jsonPrinter) header(file string, h logfmt.Header) {
 	p.w.WriteString(",\n  \"segments\": [")
 }
 
-// jsonWrite is one memory write of an event as --json --data prints it.
-type jsonWrite struct {
-	Addr string `json:"addr"`
-	Len  int    `json:"len"`
-	Data string `json:"data"`           // hex of the bytes shown
-	More int    `json:"more,omitempty"` // bytes not shown (past the --data limit)
+// writes prints the "writes" member of an event's JSON object (with
+// --data): each memory write as {"addr", "len", "data" (hex of the bytes
+// shown), "more" (bytes past the --data limit, when there are)}, written
+// as it goes, so that memory does not grow with the number of writes.
+func (p *jsonPrinter) writes(e *logfmt.Event) {
+	if len(e.Writes) == 0 {
+		return
+	}
+	w := p.w
+	w.WriteString(`,"writes":[`)
+	used := 0
+	for i, mw := range e.Writes {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		k := shown(len(mw.Data), used, p.opt.data)
+		fmt.Fprintf(w, `{"addr":"%#x","len":%d,"data":"`, mw.Addr, len(mw.Data))
+		var buf [512]byte
+		for d := mw.Data[:k]; len(d) > 0; {
+			n := min(len(d), len(buf)/2)
+			w.Write(buf[:hex.Encode(buf[:], d[:n])])
+			d = d[n:]
+		}
+		w.WriteByte('"')
+		if more := len(mw.Data) - k; more > 0 {
+			fmt.Fprintf(w, `,"more":%d`, more)
+		}
+		w.WriteByte('}')
+		used += k
+	}
+	w.WriteByte(']')
 }
 
 // jsonEvent is one event as --json --events prints it.
 type jsonEvent struct {
-	Kind    string      `json:"kind"`
-	Instret uint64      `json:"instret"`
-	PC      string      `json:"pc"`
-	Value   string      `json:"value"`
-	Nr      *uint64     `json:"nr,omitempty"`     // system calls only
-	Name    string      `json:"name,omitempty"`   // system call name
-	Return  *int64      `json:"return,omitempty"` // system call return value, signed
-	Note    string      `json:"note,omitempty"`   // what an input event is
-	Bytes   int         `json:"bytes,omitempty"`  // guest memory bytes written
-	Writes  []jsonWrite `json:"writes,omitempty"` // with --data
+	Kind    string  `json:"kind"`
+	Instret uint64  `json:"instret"`
+	PC      string  `json:"pc"`
+	Value   string  `json:"value"`
+	Nr      *uint64 `json:"nr,omitempty"`     // system calls only
+	Name    string  `json:"name,omitempty"`   // system call name
+	Return  *int64  `json:"return,omitempty"` // system call return value, signed
+	Note    string  `json:"note,omitempty"`   // what an input event is
+	Bytes   int     `json:"bytes,omitempty"`  // guest memory bytes written
+	// With --data, the memory writes follow as "writes" (jsonPrinter.writes).
 }
 
 func (p *jsonPrinter) segment(s segmentInfo, evs []logfmt.Event) {
@@ -284,7 +309,15 @@ func (p *jsonPrinter) segment(s segmentInfo, evs []logfmt.Event) {
 				p.werr = fmt.Errorf("encoding JSON: %w", err)
 				return
 			}
-			w.Write(b)
+			if p.opt.data < 0 {
+				w.Write(b)
+				continue
+			}
+			// The memory writes are streamed one by one rather than
+			// marshalled with the event: one event may hold millions.
+			w.Write(b[:len(b)-1]) // without the closing brace
+			p.writes(&evs[i])
+			w.WriteByte('}')
 		}
 		w.WriteString("\n      ]")
 	}
@@ -293,7 +326,6 @@ func (p *jsonPrinter) segment(s segmentInfo, evs []logfmt.Event) {
 
 // event fills je with e, reusing its write list.
 func (p *jsonPrinter) event(je *jsonEvent, e *logfmt.Event) {
-	writes := je.Writes[:0]
 	*je = jsonEvent{Kind: e.Kind.String(), Instret: e.Instret, PC: fmt.Sprintf("%#x", e.PC),
 		Value: fmt.Sprintf("%#x", e.Value), Bytes: dataBytes(e)}
 	switch e.Kind {
@@ -303,16 +335,6 @@ func (p *jsonPrinter) event(je *jsonEvent, e *logfmt.Event) {
 	case logfmt.KindInput:
 		je.Note = inputMeaning
 	}
-	if p.opt.data >= 0 {
-		used := 0
-		for _, mw := range e.Writes {
-			k := shown(len(mw.Data), used, p.opt.data)
-			writes = append(writes, jsonWrite{Addr: fmt.Sprintf("%#x", mw.Addr), Len: len(mw.Data),
-				Data: hex.EncodeToString(mw.Data[:k]), More: len(mw.Data) - k})
-			used += k
-		}
-	}
-	je.Writes = writes
 }
 
 func (p *jsonPrinter) summary(in *inspection) {
