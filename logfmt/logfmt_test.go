@@ -2,6 +2,7 @@ package logfmt
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -722,3 +723,39 @@ func BenchmarkDecodeEvent(b *testing.B) {
 }
 
 func crc32c(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
+
+// withHeaderJSON returns trace with its header frame's JSON replaced by js
+// and the frame's size and CRC-32C fixed up.
+func withHeaderJSON(trace []byte, js string) []byte {
+	size := int(binary.LittleEndian.Uint32(trace[4:]))
+	body := append([]byte(nil), trace[8:8+len(headerTag)+4]...)
+	body = append(body, js...)
+	out := append([]byte(nil), trace[:4]...)
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(body)+4))
+	out = append(out, body...)
+	out = binary.LittleEndian.AppendUint32(out, crc32c(body))
+	return append(out, trace[8+size:]...)
+}
+
+// TestHeaderKeys: a header whose keys other JSON readers would read
+// differently from Go's case-insensitive, last-one-wins matching is
+// corrupt; unknown keys are still ignored.
+func TestHeaderKeys(t *testing.T) {
+	tr := smallTrace(t)
+	const sha = `"elf_sha256":"bab1e299f99e220123f919f0cde2e33f28fa095d1d49e53060f2d11596e5a32b"`
+	base := `"version":2,"rvsim_version":"x","elf":"p.elf","isa":"rv64im","kind":"linux","mem_size":268435456,"nd_buffer":4096`
+	if res := readAll(withHeaderJSON(tr.data, "{"+base+","+sha+`,"future_key":1}`)); res.err != nil {
+		t.Fatalf("a header with an unknown key: %v", res.err)
+	}
+	for name, js := range map[string]string{
+		"two keys equal but for case": "{" + base + "," + sha + `,"ELF_sha256":"00"}`,
+		"a key spelt in other case":   "{" + base + `,"ELF_SHA256":"00"}`,
+		"the same key twice":          "{" + base + "," + sha + "," + sha + "}",
+	} {
+		res := readAll(withHeaderJSON(tr.data, js))
+		if !errors.Is(res.err, ErrCorrupt) {
+			t.Errorf("%s: %v, want ErrCorrupt", name, res.err)
+		}
+		t.Logf("%s: %v", name, res.err)
+	}
+}

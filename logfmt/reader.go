@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"reflect"
+	"strings"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -140,6 +142,9 @@ func (r *Reader) meta(at int64, f []byte, tag string, v any) error {
 	if t := bytes.TrimLeft(js, " \t\r\n"); len(t) == 0 || t[0] != '{' {
 		return fmt.Errorf("%s metadata at offset %d is not a JSON object: %w", tag, at+8+int64(len(tag))+4, ErrCorrupt)
 	}
+	if err := checkKeys(js, v); err != nil {
+		return fmt.Errorf("%s metadata at offset %d: %v: %w", tag, at+8+int64(len(tag))+4, err, ErrCorrupt)
+	}
 	if err := json.Unmarshal(js, v); err != nil {
 		return fmt.Errorf("%s metadata at offset %d: %v: %w", tag, at+8+int64(len(tag))+4, err, ErrCorrupt)
 	}
@@ -261,4 +266,51 @@ func (r *Reader) readFooter(at int64, f []byte) error {
 	r.advance(len(f))
 	r.done = true
 	return io.EOF
+}
+
+// checkKeys refuses a header or footer object that other JSON readers
+// would read differently from Go's: encoding/json matches keys without
+// regard to case and lets the last of two equal keys win, where most
+// readers take keys exactly (and some the first). So every top-level key
+// must be unique, even ignoring case, and a key that matches one of v's
+// fields ignoring case must be spelt exactly as the field's. Unknown keys
+// are still ignored.
+func checkKeys(js []byte, v any) error {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(js, &obj); err != nil {
+		return err
+	}
+	fields := map[string]string{}
+	t := reflect.TypeOf(v).Elem()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			fields[strings.ToLower(name)] = name
+		}
+	}
+	seen := map[string]string{}
+	dec := json.NewDecoder(bytes.NewReader(js))
+	if _, err := dec.Token(); err != nil { // {
+		return err
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		key, _ := tok.(string)
+		low := strings.ToLower(key)
+		if prev, dup := seen[low]; dup {
+			return fmt.Errorf("the key %q appears twice (as %q before)", key, prev)
+		}
+		seen[low] = key
+		if want, ok := fields[low]; ok && want != key {
+			return fmt.Errorf("the key %q is spelt %q", want, key)
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return err
+		}
+	}
+	return nil
 }
