@@ -109,20 +109,33 @@ func (r *recording) signal(t *testing.T, sig syscall.Signal, limit time.Duration
 	}
 	select {
 	case err := <-r.waited:
-		var ee *exec.ExitError
-		switch {
-		case err == nil:
-			return 0
-		case errors.As(err, &ee) && ee.ExitCode() >= 0:
-			return ee.ExitCode()
-		case errors.As(err, &ee):
-			return 128 + signalNumber(ee)
+		status, sig, ok := waitStatus(err)
+		if !ok {
+			t.Fatalf("rvsim record: %v", err)
 		}
-		t.Fatalf("rvsim record: %v", err)
+		if sig != 0 {
+			return 128 + sig
+		}
+		return status
 	case <-time.After(limit):
 		t.Fatalf("rvsim record did not end within %v of %v: %s", limit, sig, r.stderr.String())
 	}
 	return 0
+}
+
+// waitStatus reads the result of a command's Wait: its exit status, or
+// the signal that killed it (sig != 0); ok is false for any other error.
+func waitStatus(err error) (status, sig int, ok bool) {
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, 0, true
+	case errors.As(err, &ee) && ee.ExitCode() >= 0:
+		return ee.ExitCode(), 0, true
+	case errors.As(err, &ee):
+		return 0, signalNumber(ee), true
+	}
+	return 0, 0, false
 }
 
 // inspectJSON is the part of rvsim inspect --json these tests read.

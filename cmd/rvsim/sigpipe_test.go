@@ -49,16 +49,14 @@ func (r *recording) exitStatus(t *testing.T, limit time.Duration) int {
 	t.Helper()
 	select {
 	case err := <-r.waited:
-		var ee *exec.ExitError
+		status, sig, ok := waitStatus(err)
 		switch {
-		case err == nil:
-			return 0
-		case errors.As(err, &ee) && ee.ExitCode() >= 0:
-			return ee.ExitCode()
-		case errors.As(err, &ee):
-			t.Fatalf("rvsim record was killed by signal %d: %s", signalNumber(ee), r.stderr.String())
+		case !ok:
+			t.Fatalf("rvsim record: %v", err)
+		case sig != 0:
+			t.Fatalf("rvsim record was killed by signal %d: %s", sig, r.stderr.String())
 		}
-		t.Fatalf("rvsim record: %v", err)
+		return status
 	case <-time.After(limit):
 		t.Fatalf("rvsim record did not end within %v: %s", limit, r.stderr.String())
 	}
