@@ -230,9 +230,6 @@ func decode(in Insn) slot {
 
 // decodePage fills the decode cache of page pn (an index into memory).
 func (h *Hart) decodePage(pn uint64) *codePage {
-	if h.code == nil {
-		h.code = make([]*codePage, (uint64(len(h.Mem.Data))+1<<pageShift-1)>>pageShift)
-	}
 	p := new(codePage)
 	mem := h.Mem.Data
 	start := pn << pageShift

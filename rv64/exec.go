@@ -38,9 +38,11 @@ func (h *Hart) Run(budget uint64) Exit {
 	var cause, tval uint64
 
 	if h.code == nil {
-		// Pages are decoded when code is fetched from them: a page
-		// decoded without need would make every store to it slower.
-		h.code = make([]*codePage, (size+1<<pageShift-1)>>pageShift)
+		// A hart whose decode cache was dropped whole (tests do it)
+		// starts a new one. Pages are decoded when code is fetched from
+		// them: a page decoded without need would make every store to it
+		// slower.
+		h.code = make([]*codePage, codePages(size))
 	}
 
 	var (

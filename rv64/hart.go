@@ -120,8 +120,16 @@ type Hart struct {
 
 // New returns a hart in M-mode at pc 0 with memory mem and CSR file f.
 func New(mem Memory, f *csr.File) *Hart {
-	return &Hart{Mem: mem, CSR: f, Priv: csr.PrivM, code: mem.codeTable()}
+	h := &Hart{Mem: mem, CSR: f, Priv: csr.PrivM, code: mem.codeTable()}
+	if h.code == nil {
+		h.code = make([]*codePage, codePages(mem.Size()))
+	}
+	return h
 }
+
+// codePages is how many entries the decode cache table of a memory of size
+// bytes has: one per page, the last perhaps partial.
+func codePages(size uint64) int { return int((size + 1<<pageShift - 1) >> pageShift) }
 
 // Instret returns the number of instructions retired.
 func (h *Hart) Instret() uint64 { return h.CSR.Instret }

@@ -68,8 +68,7 @@ func NewMemory(base, size uint64) (Memory, error) {
 	if err != nil {
 		return Memory{}, fmt.Errorf("%w: %d bytes: %w", ErrReserve, size, err)
 	}
-	pages := int((size + 1<<pageShift - 1) >> pageShift)
-	if h.table, h.tableB, err = reserveTable(pages); err != nil {
+	if h.table, h.tableB, err = reserveTable(codePages(size)); err != nil {
 		freeHost(hostRes{h.data, nil, h.fd})
 		return Memory{}, fmt.Errorf("%w: a decode cache for %d bytes: %w", ErrReserve, size, err)
 	}
