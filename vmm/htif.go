@@ -32,11 +32,7 @@ func (m *Machine) htif() error {
 		}
 		reply = 1
 	case device == 1 && cmd == 1: // console putchar: the guest sees no result
-		if m.rep != nil {
-			m.replayOutput(m.cfg.Stdout, "stdout", []byte{byte(payload)})
-		} else {
-			m.hostWrite(&m.htifOut[0], m.cfg.Stdout, []byte{byte(payload)})
-		}
+		m.output(&m.htifOut[0], m.cfg.Stdout, "stdout", []byte{byte(payload)})
 		reply = device<<56 | cmd<<48
 	}
 	clear(th)

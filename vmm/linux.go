@@ -256,7 +256,7 @@ func (m *Machine) initialStack(top uint64) (uint64, error) {
 	for _, e := range m.cfg.Env {
 		envp = append(envp, push(append([]byte(e), 0)))
 	}
-	if top-sp > 1<<20 {
+	if top-sp > maxArgBytes {
 		return 0, fmt.Errorf("arguments and environment take %d bytes, more than 1 MiB", top-sp)
 	}
 	hwcap := uint64(1<<('I'-'A') | 1<<('M'-'A'))
@@ -446,6 +446,14 @@ func (m *Machine) guest(addr, n uint64) ([]byte, bool) {
 	return m.Hart.Mem.Slice(addr, n)
 }
 
+// zeroGuest clears guest memory [addr, addr+n) (inside memory), giving
+// whole pages back to the host, and the hart forgets any instructions it
+// decoded there.
+func (m *Machine) zeroGuest(addr, n uint64) {
+	m.Hart.Invalidate(addr, n)
+	m.Hart.Mem.Zero(addr, n)
+}
+
 // guestWrite returns guest memory [addr, addr+n) for the monitor to write:
 // the hart forgets any instructions it decoded there.
 func (m *Machine) guestWrite(addr, n uint64) ([]byte, bool) {
@@ -466,8 +474,7 @@ func (m *Machine) sysBrk(addr uint64) uint64 {
 	}
 	if addr < l.brk {
 		// Memory given back reads as zero when the heap grows again.
-		m.guestWrite(addr, l.brk-addr)
-		m.Hart.Mem.Zero(addr, l.brk-addr)
+		m.zeroGuest(addr, l.brk-addr)
 	}
 	l.brk = addr
 	return l.brk
@@ -558,8 +565,7 @@ func (m *Machine) sysMunmap(addr, length uint64) uint64 {
 	for ; j < len(l.maps) && l.maps[j].lo < hi; j++ {
 		mp := l.maps[j]
 		lo, up := max(mp.lo, addr), min(mp.hi, hi)
-		m.guestWrite(lo, up-lo)    // the hart forgets code decoded there
-		m.Hart.Mem.Zero(lo, up-lo) // a later mapping of this memory reads zero
+		m.zeroGuest(lo, up-lo) // a later mapping of this memory reads zero
 		if mp.lo < lo {
 			rest = append(rest, mapping{mp.lo, lo})
 		}

@@ -291,12 +291,12 @@ func newMachine(prog *Program, cfg Config, mem rv64.Memory) (*Machine, error) {
 // does not count towards the collector's pace: close machines explicitly
 // when many are made.
 func (m *Machine) Close() {
-	if m.linux != nil && m.linux.root != nil {
-		m.linux.root.Close()
-		m.linux.root = nil
-	}
-	if m.linux != nil {
-		for _, f := range m.linux.files {
+	if l := m.linux; l != nil {
+		if l.root != nil {
+			l.root.Close()
+			l.root = nil
+		}
+		for _, f := range l.files {
 			if f.f != nil {
 				f.f.Close()
 			}

@@ -76,21 +76,28 @@ func ioMode(mode *int, s any) int {
 // with errStopped and nothing consumed.
 func (m *Machine) hostRead(f *guestFile, b []byte) (int, error) {
 	if len(b) > 0 && ioMode(&f.in, f.r) == ioPoll {
-		rc := f.r.(rawConner)
-		for {
-			ready, err := waitReadable(rc, pollInterval)
-			if err != nil {
-				return 0, err
-			}
-			if ready {
-				break
-			}
-			if m.stop.Load() {
-				return 0, errStopped
-			}
+		if err := m.await(f.r.(rawConner), waitReadable); err != nil {
+			return 0, err
 		}
 	}
 	return readSome(f.r, b)
+}
+
+// await waits, with wait (waitReadable or waitWritable), until rc's
+// descriptor is ready, checking every pollInterval whether the machine was
+// asked to stop: then it gives up with errStopped.
+func (m *Machine) await(rc rawConner, wait func(rawConner, time.Duration) (bool, error)) error {
+	for {
+		ready, err := wait(rc, pollInterval)
+		switch {
+		case err != nil:
+			return err
+		case ready:
+			return nil
+		case m.stop.Load():
+			return errStopped
+		}
+	}
 }
 
 // rawConner is an *os.File, whose descriptor the monitor can poll.
@@ -195,17 +202,8 @@ func (m *Machine) hostWrite(mode *int, w io.Writer, b []byte) (int, error) {
 	rc := w.(rawConner)
 	done := 0
 	for done < len(b) {
-		for {
-			ready, err := waitWritable(rc, pollInterval)
-			if err != nil {
-				return done, err
-			}
-			if ready {
-				break
-			}
-			if m.stop.Load() {
-				return done, errStopped
-			}
+		if err := m.await(rc, waitWritable); err != nil {
+			return done, err
 		}
 		n, err := w.Write(b[done:min(len(b), done+pipeBuf)])
 		done += n
