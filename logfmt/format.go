@@ -1,6 +1,7 @@
 package logfmt
 
 import (
+	"encoding/binary"
 	"errors"
 	"hash/crc32"
 )
@@ -91,3 +92,14 @@ var (
 
 // castagnoli is the CRC-32C table for the header and footer checksums.
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// StartLen is how many bytes StartsTrace looks at.
+const StartLen = 8 + len(headerTag)
+
+// StartsTrace reports whether b, the first StartLen bytes of a file, begin
+// as every trace does: the header frame's magic number, its size, and the
+// header's tag. It checks nothing else: a trace that is damaged further on
+// still starts as one.
+func StartsTrace(b []byte) bool {
+	return len(b) >= StartLen && binary.LittleEndian.Uint32(b) == magicHeader && string(b[8:StartLen]) == headerTag
+}

@@ -1,13 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 
+	"github.com/rvsim/rvsim/logfmt"
 	"github.com/rvsim/rvsim/vmm"
 )
 
@@ -21,12 +21,6 @@ var (
 	// an rvsim trace.
 	errOutputNotTrace = errors.New("the output exists and is not an rvsim trace")
 )
-
-// traceMagic is how every rvsim trace starts: the header's skippable frame
-// magic (0x184D2A50, little-endian), four bytes of size, and its tag.
-var traceMagic = [...]byte{0x50, 0x2A, 0x4D, 0x18}
-
-const traceTag = "RVSIMHDR"
 
 // checkOutput decides whether record may write its trace to out. It
 // refuses the program itself (os.SameFile: another path, a symbolic or
@@ -66,12 +60,12 @@ func isTrace(name string) (bool, error) {
 		return false, err
 	}
 	defer f.Close()
-	var b [16]byte
+	var b [logfmt.StartLen]byte
 	if _, err := io.ReadFull(f, b[:]); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 			return false, nil
 		}
 		return false, err
 	}
-	return bytes.Equal(b[:4], traceMagic[:]) && string(b[8:]) == traceTag, nil
+	return logfmt.StartsTrace(b[:]), nil
 }
