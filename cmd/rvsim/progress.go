@@ -22,12 +22,8 @@ func progressWanted(asked bool, format string, stderr io.Writer) bool {
 // progressLine formats a progress report: instructions, MIPS since the
 // start, events and trace bytes.
 func progressLine(p vmm.ProgressReport) string {
-	rate := 0.0
-	if s := p.Elapsed.Seconds(); s > 0 {
-		rate = float64(p.Instret) / s / 1e6
-	}
 	return fmt.Sprintf("rvsim: progress: %d instructions, %.1f MIPS, %d events, %d trace bytes",
-		p.Instret, rate, p.Events, p.TraceBytes)
+		p.Instret, mips(p.Instret, p.Elapsed), p.Events, p.TraceBytes)
 }
 
 // clearLine returns the cursor to the start of the line and erases it.
