@@ -42,7 +42,7 @@ const (
 // time. They bound what a reader accepts to what the recorder can write,
 // with margin: the recorder (vmm) ends a segment at 4,096 events or once
 // its memory writes reach 1 MiB, and one event writes at most 1 MiB (read
-// and getrandom are capped there; readv must be too). Its largest segment
+// and getrandom are capped there, and readv in all). Its largest segment
 // payload is then under 2 MiB of data plus at most 13 bytes of address and length per
 // memory write (each of at least one byte, so at most 1 MiB + 1,024 of them)
 // and 52 bytes per event: under 16 MiB. A Writer refuses a segment beyond any
