@@ -373,6 +373,10 @@ const (
 	ReasonLimit       = "limit"
 	ReasonTimeout     = "timeout"
 	ReasonInterrupted = "interrupted"
+	// ReasonSignal: the guest was killed by a signal's default action
+	// (SIGPIPE, after a write to a pipe that no one reads); the status is
+	// 128 plus the signal number.
+	ReasonSignal = "signal"
 
 	// reasonStopAt ends a replay at Config.MaxInsns; never in a trace.
 	reasonStopAt = "stop-at"

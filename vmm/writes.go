@@ -15,11 +15,6 @@ import (
 	"github.com/rvsim/rvsim/logfmt"
 )
 
-// ReasonSignal is the reason in the footer of a run whose guest was killed
-// by a signal's default action (SIGPIPE, after a write to a pipe that no
-// one reads): the status is 128 plus the signal number.
-const ReasonSignal = "signal"
-
 // sigPIPE is Linux's SIGPIPE.
 const sigPIPE = 13
 
