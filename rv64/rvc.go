@@ -28,10 +28,10 @@ func decodeC(p uint16) slot {
 
 // Fields of a compressed parcel.
 func cbits(p uint16, hi, lo uint) uint32 { return uint32(p) >> lo & (1<<(hi-lo+1) - 1) }
-func crd(p uint16) uint32               { return cbits(p, 11, 7) }    // rd/rs1, full register
-func crs2(p uint16) uint32              { return cbits(p, 6, 2) }     // rs2, full register
-func crdp(p uint16) uint32              { return 8 + cbits(p, 4, 2) } // rd'/rs2', x8-x15
-func crs1p(p uint16) uint32             { return 8 + cbits(p, 9, 7) } // rs1'/rd', x8-x15
+func crd(p uint16) uint32                { return cbits(p, 11, 7) }    // rd/rs1, full register
+func crs2(p uint16) uint32               { return cbits(p, 6, 2) }     // rs2, full register
+func crdp(p uint16) uint32               { return 8 + cbits(p, 4, 2) } // rd'/rs2', x8-x15
+func crs1p(p uint16) uint32              { return 8 + cbits(p, 9, 7) } // rs1'/rd', x8-x15
 
 // cimm6 returns the sign-extended 6-bit immediate imm[5] = bit 12,
 // imm[4:0] = bits 6:2 (C.ADDI, C.ADDIW, C.LI, C.ANDI).
