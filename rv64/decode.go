@@ -282,13 +282,16 @@ func decodeAt(mem []byte, o uint64) (slot, bool) {
 func (h *Hart) decodePage(pn uint64) *codePage {
 	p := h.newPage(pn)
 	start := pn << pageShift
-	for i := range uint64(pageSlots) {
+	// The last slot stays to decode when it runs (redecode): a 4-byte
+	// instruction there reaches into the next page, which must then get a
+	// decode cache (crossing), and only code that runs it should make
+	// stores into that page take the slow path.
+	for i := range uint64(pageSlots - 1) {
 		p[i], _ = decodeAt(h.Mem.Data, start+i<<1) // outside memory: opDecode, a fetch fault
 	}
-	for i := range uint64(pageSlots) {
+	for i := range uint64(pageSlots - 1) {
 		p[i].op = fuse(p[i].op, p[i+p[i].size()].op)
 	}
-	h.crossing(pn, p)
 	return p
 }
 

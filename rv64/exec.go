@@ -19,9 +19,12 @@ var le = binary.LittleEndian
 // Instructions run in blocks: from a fetch to the next taken branch or
 // jump, the end of the page, or the end of the budget. Inside a block the
 // pc is the slot index i within the page (one slot per halfword: the next
-// instruction is one or two slots on), made exact wherever an instruction
-// can observe it or an exit or trap happens; ret counts the instructions
-// retired.
+// instruction is one or two slots on), and instret is counted without a
+// per-instruction add for 4-byte instructions: r2 - i0 is twice the
+// instret at block start less its first slot i0, and each compressed
+// instruction adds one, so that (r2+i)/2 is the instret at slot i. Both
+// are made exact wherever an instruction can observe them or an exit or
+// trap happens.
 func (h *Hart) Run(budget uint64) Exit {
 	pc := h.PC
 	ret := h.CSR.Instret
@@ -51,6 +54,7 @@ func (h *Hart) Run(budget uint64) Exit {
 		pg   *codePage // the decoded page of the block
 		pgLo uint64    // its address
 		i    uint64    // the slot index of the instruction being run: its pc is pgLo + i<<1
+		r2   uint64    // (r2+i)>>1 is the instret of slot i (r2+i is always even)
 	)
 outer:
 	for ret < h.end {
@@ -69,6 +73,7 @@ outer:
 		}
 		pgLo = pc - off&(1<<pageShift-1)
 		i = off >> 1 & (pageSlots - 1)
+		r2 = ret<<1 - i
 		if ret >= h.near {
 			h.limit(pg, pgLo-base, i, ret)
 		}
@@ -337,7 +342,7 @@ outer:
 					goto illegal
 				}
 				pc, h.Priv = h.CSR.Mret()
-				ret++
+				ret = (r2+i)>>1 + 1
 				continue outer
 			case opWFI: // WFI: no interrupt sources, so it completes at once
 				if h.Priv != csr.PrivM && h.CSR.Get(csr.Mstatus)&csr.MstatusTW != 0 {
@@ -353,7 +358,7 @@ outer:
 				}
 				op := int(f3 & 3)
 				f := h.CSR
-				f.Instret = ret
+				f.Instret = (r2 + i) >> 1
 				num := in.CSR()
 				read, write := op != csr.OpWrite || rd != 0, op == csr.OpWrite || rs1 != 0
 				var old uint64
@@ -416,15 +421,26 @@ outer:
 			default: // opIllegal
 				goto illegal
 			}
-			i += s.size()
-			ret++
+			// The next slot: a branch, well predicted, not an add of the
+			// length, which would make the next slot's address wait for
+			// this one's load.
+			if s.insn&3 == 3 {
+				i += 2
+				continue
+			}
+			i++
+			r2++
 			continue
 
 		cond: // slot i was fused with the conditional branch after it
 			// The branch cases repeat those of the main switch: a shared
 			// helper returning the condition measured 10-20% slower.
-			i += s.size()
-			ret++
+			if s.insn&3 == 3 {
+				i += 2
+			} else {
+				i++
+				r2++
+			}
 			s = &pg[i]
 			switch s.op {
 			case opBEQ:
@@ -454,8 +470,12 @@ outer:
 			default: // the budget's opEnd, or a slot to decode: dispatch it
 				continue
 			}
-			i += s.size()
-			ret++
+			if s.insn&3 == 3 {
+				i += 2
+				continue
+			}
+			i++
+			r2++
 			continue
 
 		stored: // slot i stored tval bytes into decoded code, or into the watch range
@@ -465,8 +485,13 @@ outer:
 			// be one of them, but its length stays that of what ran);
 			// the next slot to run may be.
 			h.stale(sa-base, tval)
-			i += s.size()
-			ret++
+			if s.insn&3 == 3 {
+				i += 2
+			} else {
+				i++
+				r2++
+			}
+			ret = (r2 + i) >> 1
 			if sa-h.watchLo < h.watchLen {
 				h.breakReservation(sa, tval)
 				if sa-h.hostLo < h.hostLen {
@@ -486,10 +511,11 @@ outer:
 		taken: // a taken branch at slot i
 			pc = pgLo + i<<1 + s.imm
 		jump: // slot i retired and transferred control to pc
-			ret++
+			ret = (r2+i)>>1 + 1
 			if t := pc - pgLo; t < 1<<pageShift {
 				// The target is in this page: a new block starts there.
 				i = t >> 1
+				r2 = ret<<1 - i
 				if ret >= h.near {
 					h.limit(pg, pgLo-base, i, ret)
 				}
@@ -498,12 +524,14 @@ outer:
 			continue outer
 		}
 	ended: // the block ran to the end of its page or of the budget
+		ret = (r2 + i) >> 1
 		pc = pgLo + i<<1
 		continue
 
 	illegal: // slot i is an illegal instruction
 		cause, tval = CauseIllegal, uint64(pg[i].insn)
 	fault: // slot i raised cause with tval
+		ret = (r2 + i) >> 1
 		pc = pgLo + i<<1
 	trap: // the instruction at pc raised cause with tval; ret counts those before it
 		if h.Priv == csr.PrivU && h.UserTrapsExit {
@@ -532,12 +560,15 @@ outer:
 }
 
 // limit makes the block starting at slot i of pg, the page at memory
-// offset pgOff, stop when the budget ends, if it ends within the page: it
-// turns the slot where the budget runs out into opEnd until the next block
-// starts or Run returns. Blocks make this check only within a page's worth
-// of instructions of the end (h.near), so the loop itself never compares
-// against the budget. The slot is found by walking the instructions'
-// lengths in memory (what stale slots will decode to) from slot i.
+// offset pgOff, stop when the budget ends, if it may end within the page:
+// it turns a slot into opEnd until the next block starts or Run returns.
+// Blocks make this check only within a page's worth of instructions of the
+// end (h.near), so the loop itself never compares against the budget. The
+// slot is found by walking the instructions' lengths in memory (what stale
+// slots will decode to) from slot i. A block may end early: the walk stops
+// at the first branch or jump after slot i, which then starts a block of
+// its own, so that a loop near the budget's end walks no further than it
+// runs.
 func (h *Hart) limit(pg *codePage, pgOff, i, ret uint64) {
 	h.unlimit()
 	left := h.end - ret
@@ -545,7 +576,10 @@ func (h *Hart) limit(pg *codePage, pgOff, i, ret uint64) {
 		return // even compressed instructions all the way do not reach it
 	}
 	mem := h.Mem.Data
-	for ; left > 0; left-- {
+	for k := uint64(0); k < left; k++ {
+		if k > 0 && controlOp(pg[i].op) {
+			break
+		}
 		o := pgOff + i<<1
 		if o >= uint64(len(mem)) {
 			return // the block faults first
@@ -558,6 +592,12 @@ func (h *Hart) limit(pg *codePage, pgOff, i, ret uint64) {
 	h.stop = &pg[i]
 	h.stopOp = h.stop.op
 	h.stop.op = opEnd
+}
+
+// controlOp reports whether o may transfer control: a slot of it may end
+// a block.
+func controlOp(o op) bool {
+	return o >= opJAL && o <= opBGEU || o == opJ || o == opJR || o == opMRET
 }
 
 // unlimit undoes limit.
