@@ -19,21 +19,23 @@ var abiNames = [32]string{
 	"s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
 }
 
-// Disasm returns the instruction word at pc in GNU assembler syntax, with
-// ABI register names, CSR names from package csr, branch and jump targets as
+// Disasm returns the instruction at pc in GNU assembler syntax, with ABI
+// register names, CSR names from package csr, branch and jump targets as
 // absolute addresses, and the usual pseudo-instructions (li, mv, j, ret,
-// csrr, ...). A word that is not a 32-bit instruction (rvsim has no C
-// extension, so every 16-bit pattern is one) or that does not decode comes
-// out as ".word 0x........ (illegal)".
+// csrr, ...). word holds the 32-bit instruction, or, when its low two bits
+// are not 11, a compressed one in its low 16 bits (the rest is ignored):
+// that one comes out as the C extension's mnemonic, as objdump -M
+// no-aliases writes it (c.addi a0, 1). A word that does not decode comes
+// out as ".word 0x........ (illegal)", a parcel as ".half 0x.... (illegal)".
 //
 // Disasm is slow (it decodes with a general disassembler and allocates
 // strings): it serves messages and reports, never the path of every
 // instruction.
 func Disasm(word uint32, pc uint64) string {
-	illegal := fmt.Sprintf(".word 0x%08x (illegal)", word)
 	if word&3 != 3 {
-		return illegal
+		return disasmC(uint16(word), pc)
 	}
+	illegal := fmt.Sprintf(".word 0x%08x (illegal)", word)
 	switch word { // privileged instructions the decoder does not know
 	case encMret:
 		return "mret"
@@ -212,4 +214,108 @@ func abiRegs(s string) string {
 
 func isWord(c byte) bool {
 	return c == '_' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// rvcFRegs are the ABI names of the floating-point registers.
+var rvcFRegs = [32]string{
+	"ft0", "ft1", "ft2", "ft3", "ft4", "ft5", "ft6", "ft7",
+	"fs0", "fs1", "fa0", "fa1", "fa2", "fa3", "fa4", "fa5",
+	"fa6", "fa7", "fs2", "fs3", "fs4", "fs5", "fs6", "fs7",
+	"fs8", "fs9", "fs10", "fs11", "ft8", "ft9", "ft10", "ft11",
+}
+
+// disasmC returns a compressed instruction in the syntax of objdump -M
+// no-aliases, with ABI register names and ", " between operands. The
+// operands come from its 32-bit expansion (rvc.go).
+func disasmC(p uint16, pc uint64) string {
+	w, ok := expandC(p)
+	if !ok {
+		return fmt.Sprintf(".half 0x%04x (illegal)", p)
+	}
+	rd, rs1, rs2 := abiNames[w.Rd()], abiNames[w.Rs1()], abiNames[w.Rs2()]
+	mem := func(imm uint64, base string) string { return fmt.Sprintf("%d(%s)", int64(imm), base) }
+	target := func(off uint64) string { return fmt.Sprintf("0x%x", pc+off) }
+	imm := strconv.FormatInt(int64(w.ImmI()), 10)
+	shamt := fmt.Sprintf("0x%x", w.ImmI()&63)
+	f3 := p >> 13
+	switch p & 3 {
+	case 0:
+		switch f3 {
+		case 0:
+			return join("c.addi4spn", rd, "sp", imm)
+		case 1:
+			return join("c.fld", rvcFRegs[w.Rd()], mem(w.ImmI(), rs1))
+		case 2:
+			return join("c.lw", rd, mem(w.ImmI(), rs1))
+		case 3:
+			return join("c.ld", rd, mem(w.ImmI(), rs1))
+		case 5:
+			return join("c.fsd", rvcFRegs[w.Rs2()], mem(w.ImmS(), rs1))
+		case 6:
+			return join("c.sw", rs2, mem(w.ImmS(), rs1))
+		}
+		return join("c.sd", rs2, mem(w.ImmS(), rs1))
+	case 1:
+		switch f3 {
+		case 0:
+			return join("c.addi", rd, imm)
+		case 1:
+			return join("c.addiw", rd, imm)
+		case 2:
+			return join("c.li", rd, imm)
+		case 3:
+			if w.Rd() == 2 {
+				return join("c.addi16sp", rd, imm)
+			}
+			return join("c.lui", rd, fmt.Sprintf("0x%x", uint32(w)>>12))
+		case 4:
+			switch p >> 10 & 3 {
+			case 0, 1:
+				op := [2]string{"c.srli", "c.srai"}[p>>10&1]
+				if w.ImmI()&63 == 0 {
+					return join(op+"64", rd)
+				}
+				return join(op, rd, shamt)
+			case 2:
+				return join("c.andi", rd, imm)
+			}
+			op := [8]string{"c.sub", "c.xor", "c.or", "c.and", "c.subw", "c.addw"}[p>>10&4|p>>5&3]
+			return join(op, rd, rs2)
+		case 5:
+			return join("c.j", target(w.ImmJ()))
+		case 6:
+			return join("c.beqz", rs1, target(w.ImmB()))
+		}
+		return join("c.bnez", rs1, target(w.ImmB()))
+	}
+	switch f3 {
+	case 0:
+		if w.ImmI()&63 == 0 {
+			return join("c.slli64", rd)
+		}
+		return join("c.slli", rd, shamt)
+	case 1:
+		return join("c.fldsp", rvcFRegs[w.Rd()], mem(w.ImmI(), "sp"))
+	case 2:
+		return join("c.lwsp", rd, mem(w.ImmI(), "sp"))
+	case 3:
+		return join("c.ldsp", rd, mem(w.ImmI(), "sp"))
+	case 4:
+		switch {
+		case w == encEbreak:
+			return "c.ebreak"
+		case w.Opcode() == OpJalr && w.Rd() == 0:
+			return join("c.jr", rs1)
+		case w.Opcode() == OpJalr:
+			return join("c.jalr", rs1)
+		case w.Rs1() == 0 && p>>12&1 == 0:
+			return join("c.mv", rd, rs2)
+		}
+		return join("c.add", rd, rs2)
+	case 5:
+		return join("c.fsdsp", rvcFRegs[w.Rs2()], mem(w.ImmS(), "sp"))
+	case 6:
+		return join("c.swsp", rs2, mem(w.ImmS(), "sp"))
+	}
+	return join("c.sdsp", rs2, mem(w.ImmS(), "sp"))
 }

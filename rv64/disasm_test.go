@@ -54,10 +54,16 @@ func TestDisasm(t *testing.T) {
 		{0x000580e7, "jalr a1"},
 		{0x00058067, "jr a1"},
 		{0xffc58567, "jalr a0, -4(a1)"},
-		{0x00000000, ".word 0x00000000 (illegal)"},
+		{0x00000000, ".half 0x0000 (illegal)"}, // the all-zero parcel
 		{0xffffffff, ".word 0xffffffff (illegal)"},
-		{0x00004501, ".word 0x00004501 (illegal)"}, // c.li: no C extension
-		{0x00008082, ".word 0x00008082 (illegal)"}, // c.ret
+		{0x00004501, "c.li a0, 0"},
+		{0x12348082, "c.jr ra"},                // the upper half is the next instruction's
+		{0x00002001, ".half 0x2001 (illegal)"}, // c.addiw with rd 0
+		{0x1005352f, "lr.d a0, (a0)"},
+		{0x02c5352f, "amoadd.d.rl a0, a2, (a0)"},
+		{0x18b5352f, "sc.d a0, a1, (a0)"},
+		{0x0eb5a52f, "amoswap.w.aqrl a0, a1, (a1)"},
+		{0xe0c5a52f, "amomaxu.w a0, a2, (a1)"},
 		{0x04159513, ".word 0x04159513 (illegal)"}, // slli with imm[6] set
 		{0x0005f503, ".word 0x0005f503 (illegal)"}, // load funct3=7
 		{0x10200073, ".word 0x10200073 (illegal)"}, // sret
@@ -124,5 +130,5 @@ func ExampleDisasm() {
 	// add a0, a0, a1
 	// csrr a0, cycle
 	// bnez a0, 0x80000008
-	// .word 0x00000000 (illegal)
+	// .half 0x0000 (illegal)
 }
