@@ -211,3 +211,171 @@ func TestNDExitsMidBlock(t *testing.T) {
 		}
 	}
 }
+
+// place writes a line of mixed instructions at addr, one after the other:
+// a value below 0x10000 whose low two bits are not 11 is a 16-bit parcel,
+// anything else a 32-bit word. It returns the address after the last.
+func place(t testing.TB, h *Hart, addr uint64, insns ...uint32) uint64 {
+	t.Helper()
+	start := addr
+	for _, w := range insns {
+		n := uint64(4)
+		if w < 0x10000 && w&3 != 3 {
+			n = 2
+		}
+		b, ok := h.Mem.Slice(addr, n)
+		if !ok {
+			t.Fatalf("instruction at %#x outside memory", addr)
+		}
+		putLE(b, int(n), uint64(w))
+		addr += n
+	}
+	h.Invalidate(start, addr-start)
+	return addr
+}
+
+// Encodings by the GNU assembler (riscv64-unknown-elf-as -march=rv64imac_zicsr).
+const (
+	cAddiA0  = 0x0505     // c.addi a0, 1
+	cAddiA4  = 0x0705     // c.addi a4, 1
+	cAddiA3m = 0x16fd     // c.addi a3, -1
+	cNop     = 0x0001     // c.nop
+	cJm20    = 0xb7f5     // c.j .-20
+	addiA1   = 0x00158593 // addi a1, a1, 1
+	addiA2   = 0x00160613 // addi a2, a2, 1
+	addiA0   = 0x00150513 // addi a0, a0, 1
+	addiA0x2 = 0x00250513 // addi a0, a0, 2
+	csrrInst = 0xc02028f3 // csrr a7, instret
+	shA1A2   = 0x00b61023 // sh a1, 0(a2)
+	xorA1S2  = 0x0125c5b3 // xor a1, a1, s2
+	addA5A0  = 0x00a787b3 // add a5, a5, a0
+	jm22     = 0xfebff06f // jal zero, .-22
+)
+
+// TestBudgetMixedLine: a loop of 2- and 4-byte instructions that crosses a
+// page, with a 4-byte instruction in the last halfword of the first page;
+// the budget ends at every instruction of it, at once and in chunks, and
+// every state matches a hart that decodes each instruction anew.
+func TestBudgetMixedLine(t *testing.T) {
+	start := uint64(testPC + 0x1000 - 8)
+	ref := checkAgainstFresh(t, 70, func(h *Hart) {
+		end := place(t, h, start,
+			cAddiA0,  // 0x80001ff8
+			addiA1,   // 0x80001ffa
+			addiA2,   // 0x80001ffe: ends in the next page
+			cAddiA0,  // 0x80002002
+			addiA1,   // 0x80002004
+			csrrInst, // 0x80002008: reads instret
+			cJm20,    // 0x8000200c: back to 0x80001ff8
+		)
+		if end != start+22 {
+			t.Fatalf("line ends at %#x", end)
+		}
+		h.PC = start
+	})
+	// The reference ran 71 instructions: ten loops of seven, then c.addi.
+	expectRegs(t, ref, map[string]uint64{"a0": 21, "a1": 20, "a2": 10, "a7": 68})
+	if ref.PC != start+2 {
+		t.Errorf("pc %#x, want %#x", ref.PC, start+2)
+	}
+}
+
+// TestFusedCompressedPair: c.addi and c.bnez, the loop tail compilers
+// emit, run fused, at once and across a page boundary.
+func TestFusedCompressedPair(t *testing.T) {
+	// The second places the pair across the page boundary.
+	for _, at := range []uint64{testPC, testPC + 0x1000 - 4} {
+		ref := checkAgainstFresh(t, 16, func(h *Hart) {
+			place(t, h, at, cAddiA0, cAddiA3m, 0xfefd) // c.bnez a3, .-2
+			h.PC = at
+			h.X[13] = 8 // a3
+		})
+		// c.addi a0, then eight c.addi a3 / c.bnez pairs, the last not
+		// taken: 17 instructions.
+		if got := ref.X[13]; got != 0 || ref.PC != at+6 || ref.X[10] != 1 {
+			t.Errorf("at %#x: a3 = %d, a0 = %d, pc %#x", at, got, ref.X[10], ref.PC)
+		}
+	}
+}
+
+// TestStoreTurnsWordIntoParcels: a store flips the instruction at +12
+// between addi a0, a0, 16 and the two compressed c.addi a0, 1; c.addi a4,
+// 1, so that the slots of the page change between one 4-byte and two
+// 2-byte instructions while the budget ends anywhere around them.
+func TestStoreTurnsWordIntoParcels(t *testing.T) {
+	ref := checkAgainstFresh(t, 60, func(h *Hart) {
+		prog(t, h, testPC,
+			"xor a1, a1, s2",
+			"sw a1, 12(a2)", // the instruction at +12
+			"nop",
+			"addi a0, a0, 16", // <-> c.addi a0, 1; c.addi a4, 1
+			"add a5, a5, a0",
+			"j .-20",
+		)
+		h.X[12] = testPC
+		h.X[11] = uint64(word(t, h, testPC+12))
+		h.X[18] = uint64(word(t, h, testPC+12) ^ (cAddiA4<<16 | cAddiA0))
+	})
+	// Nine iterations (7, 6, 7, ... instructions: 59), then one xor.
+	expectRegs(t, ref, map[string]uint64{"a0": 5 + 4*16, "a4": 5, "a5": 1 + 17 + 18 + 34 + 35 + 51 + 52 + 68 + 69})
+}
+
+// TestStoreIntoStraddlingWord: a halfword store into the first bytes of a
+// page rewrites the upper half of the 4-byte instruction that starts in
+// the last halfword of the page before, when nothing else of the next page
+// ever ran: the next run of it sees the new word. The first case flips
+// addi a0, a0, 1 and addi a0, a0, 2; the second flips the loop's closing
+// jump there from .-14 (the whole loop) to .-6 (the add alone).
+func TestStoreIntoStraddlingWord(t *testing.T) {
+	start := uint64(testPC + 0x1000 - 16)
+	ref := checkAgainstFresh(t, 56, func(h *Hart) {
+		place(t, h, start,
+			xorA1S2,    // 0x80001ff0
+			shA1A2,     // 0x80001ff4: sh a1, 0(a2), a2 = 0x80002000
+			0x00000013, // 0x80001ff8: nop
+			cNop,       // 0x80001ffc
+			addiA0,     // 0x80001ffe: ends in the next page
+			addA5A0,    // 0x80002002
+			jm22,       // 0x80002006: back to 0x80001ff0
+		)
+		h.PC = start
+		h.X[12] = testPC + 0x1000 // a2
+		h.X[11] = addiA0 >> 16
+		h.X[18] = (addiA0 ^ addiA0x2) >> 16
+	})
+	// Eight iterations of seven: +2, +1, +2, ...
+	expectRegs(t, ref, map[string]uint64{"a0": 12, "a5": 2 + 3 + 5 + 6 + 8 + 9 + 11 + 12})
+
+	// The next page holds only the upper half of a jump, which must run
+	// before it is rewritten: the first store writes the word it holds.
+	toA, toB := encJ(-26, 0, OpJal), encJ(-30, 0, OpJal)
+	ref = checkAgainstFresh(t, 50, func(h *Hart) {
+		place(t, h, start-16,
+			0x01050513,       // 0x80001fe0: addi a0, a0, 16 (B)
+			xorA1S2,          // 0x80001fe4: (A)
+			shA1A2,           // 0x80001fe8
+			addiA0,           // 0x80001fec
+			0x13, 0x13, 0x13, // nops
+			cNop, // 0x80001ffc
+			toA,  // 0x80001ffe: j A <-> j B, ending in the next page
+		)
+		h.PC = start - 12
+		h.X[12] = testPC + 0x1000
+		h.X[18] = uint64((toA ^ toB) >> 16)
+		h.X[11] = uint64(toA>>16) ^ h.X[18]
+	})
+	// Passes A (8), A, B (9), A, B, A: 50; then B's add. Six times +1,
+	// three times +16.
+	expectRegs(t, ref, map[string]uint64{"a0": 6 + 3*16})
+}
+
+// TestRunMixedDoesNotAllocate: Run allocates nothing on compressed code.
+func TestRunMixedDoesNotAllocate(t *testing.T) {
+	h := newTestHart(t)
+	place(t, h, testPC, cAddiA0, addiA1, cAddiA3m, 0xfefd /* c.bnez a3, .-2 */, 0xbfcd /* c.j .-14 */)
+	h.PC = testPC
+	h.Run(100)
+	if a := testing.AllocsPerRun(10, func() { h.Run(10000) }); a != 0 {
+		t.Errorf("Run allocates %v times", a)
+	}
+}
