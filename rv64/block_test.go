@@ -379,3 +379,60 @@ func TestRunMixedDoesNotAllocate(t *testing.T) {
 		t.Errorf("Run allocates %v times", a)
 	}
 }
+
+// FuzzMixedBlocks runs random streams of 16-bit parcels (compressed
+// instructions, and 32-bit ones where two parcels make one) from two pages
+// of a small memory, with the registers pointing into it so that loads,
+// stores and AMOs hit code, and checks that Run with the decode cache, in
+// chunks of several sizes, ends in the state of a simpler path: single
+// steps that decode every instruction anew.
+func FuzzMixedBlocks(f *testing.F) {
+	f.Add([]byte{0x05, 0x05, 0x93, 0x85, 0x15, 0x00, 0xfd, 0x16, 0xfd, 0xfe}, uint64(0), uint8(40))
+	f.Add([]byte{0x2f, 0xa5, 0xc5, 0x08, 0x23, 0xa0, 0xe7, 0x00, 0xf5, 0xb7}, uint64(0x1ff0), uint8(60))
+	f.Fuzz(func(t *testing.T, code []byte, at uint64, steps uint8) {
+		if len(code) > 256 {
+			code = code[:256]
+		}
+		at = at &^ 1 % 0x1f00 // the program may cross from page 0 into page 1
+		setup := func(h *Hart) {
+			b, _ := h.Mem.Slice(testBase+at, uint64(len(code)))
+			copy(b, code)
+			h.Invalidate(testBase+at, uint64(len(code)))
+			h.PC = testBase + at
+			for i := 1; i < 32; i++ {
+				h.X[i] = testBase + at + uint64(i*6)%uint64(len(code)+8)
+			}
+			h.UserTrapsExit = true
+			h.Priv = csr.PrivU // every trap ends Run
+		}
+		ref := newTestHart(t)
+		setup(ref)
+		var states []*expected
+		for n := 0; n < int(steps); n++ {
+			s := snapshot(ref)
+			s.Exit = Exit{Kind: ExitBudget, PC: ref.PC}
+			states = append(states, s)
+			ref.code = nil
+			if e := ref.Run(1); e.Kind != ExitBudget {
+				break
+			}
+		}
+		for n, want := range states {
+			for _, chunk := range []int{n, 3, 1 << 20} {
+				h := newTestHart(t)
+				setup(h)
+				last := Exit{Kind: ExitBudget, PC: h.PC}
+				for left := n; left > 0; {
+					c := min(chunk, left)
+					if last = h.Run(uint64(c)); last.Kind != ExitBudget {
+						t.Fatalf("budget %d in chunks of %d: exit %s at %#x", n, chunk, last.Kind.testName(), last.PC)
+					}
+					left -= c
+				}
+				for _, d := range want.diff(h, last) {
+					t.Errorf("budget %d in chunks of %d: %s", n, chunk, d)
+				}
+			}
+		}
+	})
+}
