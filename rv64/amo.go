@@ -18,6 +18,13 @@ import "math"
 // noCause is amo's "no exception".
 const noCause = math.MaxUint64
 
+// What amo's store touched: decoded code (the budget's end may have moved)
+// or tohost (Run exits).
+const (
+	amoCode = 1
+	amoHost = 2
+)
+
 // Misaligned exception causes of the A extension: a misaligned LR raises
 // the load one, SC and the AMOs the store/AMO one.
 const (
@@ -84,13 +91,14 @@ func decodeAMO(in Insn) op {
 // isAMO reports whether o is an op of the A extension.
 func isAMO(o op) bool { return o >= opLRW && o <= opAMOMAXUD }
 
-// amo executes the A instruction of slot s. It returns noCause and the
-// number of bytes it stored at addr (0 for LR and a failed SC), or the
-// exception the instruction raises with addr its tval. The caller runs
-// the stored path when n is not 0 and the store needs it.
-func (h *Hart) amo(s *slot) (addr, n, cause uint64) {
+// amo executes the A instruction of slot s. It returns noCause and what
+// its store touched (amoCode, amoHost; 0 for LR and a failed SC), having
+// marked stale the code it wrote and broken the reservation it touched as
+// Run's stored path does, or the exception the instruction raises with
+// addr its tval.
+func (h *Hart) amo(s *slot) (addr, hit, cause uint64) {
 	a := h.X[s.rs1&31]
-	n = 4
+	n := uint64(4)
 	if s.op == opLRD || s.op == opSCD || s.op >= opAMOSWAPD {
 		n = 8
 	}
@@ -170,7 +178,17 @@ func (h *Hart) amo(s *slot) (addr, n, cause uint64) {
 	if rd != 0 {
 		h.X[rd] = old
 	}
-	return a, n, noCause
+	if h.code[o>>pageShift] != nil {
+		h.stale(o, n)
+		hit = amoCode
+	}
+	if a-h.watchLo < h.watchLen {
+		h.breakReservation(a, n)
+		if a-h.hostLo < h.hostLen {
+			hit |= amoHost
+		}
+	}
+	return a, hit, noCause
 }
 
 // reserve makes [a, a+n) the reservation of LR/SC.

@@ -40,7 +40,6 @@ func (h *Hart) Run(budget uint64) Exit {
 	base := h.Mem.Base
 	size := uint64(len(mem))
 	var cause, tval uint64
-	var sa uint64 // the address of a store that takes the stored path
 
 	if h.code == nil {
 		// A hart whose decode cache was dropped whole (tests do it)
@@ -395,16 +394,17 @@ outer:
 			case opLRW, opLRD, opSCW, opSCD,
 				opAMOSWAPW, opAMOADDW, opAMOXORW, opAMOANDW, opAMOORW, opAMOMINW, opAMOMAXW, opAMOMINUW, opAMOMAXUW,
 				opAMOSWAPD, opAMOADDD, opAMOXORD, opAMOANDD, opAMOORD, opAMOMIND, opAMOMAXD, opAMOMINUD, opAMOMAXUD:
-				// The A extension, one case per mnemonic in Hart.amo.
-				var a uint64
-				a, tval, cause = h.amo(s)
+				// The A extension, one case per mnemonic in Hart.amo,
+				// which does what the stored path does for its store.
+				var a, hit uint64
+				a, hit, cause = h.amo(s)
 				if cause != noCause {
 					tval = a
 					goto fault
 				}
-				if tval != 0 && (h.code[(a-base)>>pageShift] != nil || a-h.watchLo < h.watchLen) {
-					sa = a
-					goto storedAt
+				if hit != 0 {
+					tval = hit
+					goto amoStored
 				}
 			case opDecode: // written since decoded, or past the end of memory
 				if h.redecode(pg, (pgLo-base)>>pageShift, i) {
@@ -479,27 +479,33 @@ outer:
 			continue
 
 		stored: // slot i stored tval bytes into decoded code, or into the watch range
-			sa = h.X[s.rs1&31] + s.imm
-		storedAt: // slot i stored tval bytes at sa
-			// Mark the slots written stale (s is still the store: it may
-			// be one of them, but its length stays that of what ran);
-			// the next slot to run may be.
-			h.stale(sa-base, tval)
-			if s.insn&3 == 3 {
-				i += 2
-			} else {
-				i++
+			{
+				// Mark the slots written stale (s is still the store:
+				// it may be one of them, but its length stays that of
+				// what ran); the next slot to run may be.
+				a := h.X[s.rs1&31] + s.imm
+				h.stale(a-base, tval)
+				n := tval
+				tval = 0
+				if a-h.watchLo < h.watchLen {
+					h.breakReservation(a, n)
+					if a-h.hostLo < h.hostLen {
+						tval = amoHost
+					}
+				}
+			}
+			if s.insn&3 != 3 {
+				i--
 				r2++
 			}
+		amoStored: // the 4-byte instruction at slot i stored; tval&amoHost: into tohost
+			i += 2
 			ret = (r2 + i) >> 1
-			if sa-h.watchLo < h.watchLen {
-				h.breakReservation(sa, tval)
-				if sa-h.hostLo < h.hostLen {
-					pc = pgLo + i<<1
-					h.PC, h.CSR.Instret = pc, ret
-					h.unlimit()
-					return Exit{Kind: ExitHost, PC: pc}
-				}
+			if tval&amoHost != 0 {
+				pc = pgLo + i<<1
+				h.PC, h.CSR.Instret = pc, ret
+				h.unlimit()
+				return Exit{Kind: ExitHost, PC: pc}
 			}
 			if ret >= h.near {
 				// The store may have changed the lengths of the
