@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-var randomCases = flag.Int("softfloat.cases", 20000, "random cases per operation, format and test")
+var randomCases = flag.Int("softfloat.cases", 10000, "random cases per operation, format and test")
 
 func cases(t testing.TB) int {
 	if testing.Short() {

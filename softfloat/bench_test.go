@@ -142,3 +142,12 @@ func BenchmarkF32MulAdd(b *testing.B) {
 	}
 	benchSink = s
 }
+
+func BenchmarkF64SqrtRTZ(b *testing.B) {
+	var s uint64
+	for i := 0; b.Loop(); i++ {
+		r, f := F64Sqrt(benchA[i&3]&^(1<<63), RTZ)
+		s += r + uint64(f)
+	}
+	benchSink = s
+}

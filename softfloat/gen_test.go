@@ -109,7 +109,10 @@ func (g *gen) value() uint64 {
 		}
 	case 1, 2: // subnormal
 		return g.pack(neg, 0, g.frac())
-	case 3: // bottom of the range
+	case 3: // bottom of the range, and the floor of the fast paths
+		if !g.f.is32 && r.Intn(2) == 0 {
+			return g.pack(neg, g.expNear(expMin64, 2), g.frac())
+		}
 		return g.pack(neg, g.expNear(2, 3), g.frac())
 	case 4: // top of the range
 		return g.pack(neg, g.expNear(int64(g.emx)-2, 3), g.frac())
@@ -149,7 +152,7 @@ func (g *gen) pair(op string) (uint64, uint64) {
 		return a, g.related(a, ea-int64(g.r.Intn(p+4)), 1)
 	case "mul":
 		// ea+eb-bias near the bottom, the top, or the subnormal range.
-		targets := []int64{1, int64(g.emx) - 1, -int64(p) / 2, g.bias()}
+		targets := []int64{1, int64(g.emx) - 1, -int64(p) / 2, g.bias(), expMin64}
 		t := targets[g.r.Intn(len(targets))]
 		return a, g.related(a, t-ea+g.bias(), 3)
 	case "div":
