@@ -2,7 +2,6 @@ package softfloat
 
 import (
 	"flag"
-	"fmt"
 	"testing"
 )
 
@@ -84,18 +83,6 @@ func checkBin(t *testing.T, op arithT, a, b uint64, rm RM) {
 	}
 }
 
-func (f Flags) String() string {
-	s := ""
-	for i, n := range []string{"NX", "UF", "OF", "DZ", "NV"} {
-		if f&(1<<i) != 0 {
-			s += n
-		}
-	}
-	if s == "" {
-		return "-"
-	}
-	return s
-}
 
 func sqrtOps() []struct {
 	f   refFmt
@@ -176,4 +163,3 @@ func TestRandomMulAdd(t *testing.T) {
 	}
 }
 
-var _ = fmt.Sprint

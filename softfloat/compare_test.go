@@ -311,3 +311,14 @@ func TestSpecialCases(t *testing.T) {
 		}
 	}
 }
+
+func TestFlagsString(t *testing.T) {
+	for _, c := range []struct {
+		f    Flags
+		want string
+	}{{0, "-"}, {NX, "NX"}, {OF | NX, "OFNX"}, {UF | NX, "UFNX"}, {NV, "NV"}, {DZ, "DZ"}, {NV | DZ | OF | UF | NX, "NVDZOFUFNX"}} {
+		if got := c.f.String(); got != c.want {
+			t.Errorf("Flags(%#x).String() = %q, want %q", uint8(c.f), got, c.want)
+		}
+	}
+}

@@ -15,6 +15,22 @@ const (
 	NV Flags = 16 // invalid operation
 )
 
+// String returns the set flags by name, most significant first as fflags
+// is usually read ("NV", "OFNX"), or "-" for none.
+func (f Flags) String() string {
+	var b [10]byte
+	s := b[:0]
+	for i, n := range [5]string{"NV", "DZ", "OF", "UF", "NX"} {
+		if f&(NV>>uint(i)) != 0 {
+			s = append(s, n...)
+		}
+	}
+	if len(s) == 0 {
+		return "-"
+	}
+	return string(s)
+}
+
 // RM is a rounding mode, numbered as the RISC-V frm field and rm
 // instruction field encode it. Values 5 and 6 are reserved and 7 (dynamic)
 // is resolved by the caller; functions given anything above RMM round to
