@@ -83,7 +83,6 @@ func checkBin(t *testing.T, op arithT, a, b uint64, rm RM) {
 	}
 }
 
-
 func sqrtOps() []struct {
 	f   refFmt
 	fn  unFn
@@ -162,4 +161,3 @@ func TestRandomMulAdd(t *testing.T) {
 		})
 	}
 }
-
