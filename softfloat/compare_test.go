@@ -322,3 +322,24 @@ func TestFlagsString(t *testing.T) {
 		}
 	}
 }
+
+// Rounding modes above RMM (the reserved 5 and 6, and 7, which the caller
+// resolves from frm) round to nearest, ties to even.
+func TestReservedModesRoundToNearest(t *testing.T) {
+	g := newGen(800, ref64)
+	for k := 0; k < 2000; k++ {
+		a, b := g.pair("add")
+		for rm := RM(5); rm <= 7; rm++ {
+			got, gfl := F64Add(a, b, rm)
+			want, wfl := ref64.add(a, b, RNE)
+			if got != want || gfl != wfl {
+				t.Fatalf("F64Add(%#x, %#x, rm=%d) = %#x %s, want (RNE) %#x %s", a, b, rm, got, gfl, want, wfl)
+			}
+			gi, gfl := F64ToI64(a, rm)
+			wi, wfl := refToInt(ref64, a, RNE, 64, true)
+			if gi != wi || gfl != wfl {
+				t.Fatalf("F64ToI64(%#x, rm=%d) = %#x %s, want %#x %s", a, rm, gi, gfl, wi, wfl)
+			}
+		}
+	}
+}
