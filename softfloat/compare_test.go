@@ -302,6 +302,13 @@ func TestSpecialCases(t *testing.T) {
 	add("f64->f32 tiny, rounds to min normal", uint64(s), f, 0x00800000, UF|NX)
 	s, f = F64ToF32(0x380fffffffffffff, RNE)
 	add("f64->f32 not tiny after rounding", uint64(s), f, 0x00800000, NX)
+	// A product far below the subnormal range still makes the sum inexact.
+	r, f = F64MulAdd(0x1d90000000000000, 0x1d90000000000000, one, RNE)
+	add("fma(2^-550, 2^-550, 1)", r, f, one, NX)
+	r, f = F64MulAdd(0x1d90000000000000, 0x9d90000000000000, one, RUP)
+	add("fma(2^-550, -2^-550, 1) rup", r, f, one, NX)
+	r, f = F64MulAdd(0x1d90000000000000, 0x9d90000000000000, one, RDN)
+	add("fma(2^-550, -2^-550, 1) rdn", r, f, 0x3fefffffffffffff, NX)
 	// An exact subnormal result raises nothing.
 	r, f = F64Mul(0x0010000000000000, 0x3fe0000000000000, RNE)
 	add("exact subnormal", r, f, 0x0008000000000000, 0)

@@ -252,3 +252,42 @@ func fromInt64Fast32(v int64) (uint32, Flags, bool) {
 	}
 	return math.Float32bits(f), 0, true
 }
+
+// f64MulAddFast is a*b+c from the hardware (math.FMA). Exactness is
+// decided from residuals: with d = RN(r-c) and g = (r-c)-d (Fast2Sum),
+// a*b+c-r = (a*b-d) - g, and w = RN(a*b-d) is computed by another FMA. If g
+// is zero the result is exact exactly when w is zero; otherwise w != g
+// proves it inexact (an exact result makes a*b-d = g, so w = g), and w ==
+// g is left to the integer path. The exponent windows keep every residual
+// above the subnormal range and every intermediate finite, and the result
+// at least 2^-767, so neither UF nor OF can arise.
+func f64MulAddFast(a, b, c uint64) (uint64, Flags, bool) {
+	fa, fb, fc := exp64(a), exp64(b), exp64(c)
+	if fa-1 >= 0x7fe || fb-1 >= 0x7fe || fc >= 0x7fe || fa+fb < 1076 || fa+fb > 3066 {
+		return 0, 0, false
+	}
+	x, y, z := math.Float64frombits(a), math.Float64frombits(b), math.Float64frombits(c)
+	r := math.FMA(x, y, z)
+	rb := math.Float64bits(r)
+	if e := exp64(rb); e < expMin64 || e >= 0x7fe {
+		return 0, 0, false
+	}
+	d := r - z
+	var g float64
+	if rb&^signBit64 >= c&^signBit64 {
+		g = (r - d) - z // = -z - (d - r), with d - r exact
+	} else {
+		g = r - (d + z)
+	}
+	w := math.FMA(x, y, -d)
+	if g == 0 {
+		if w != 0 {
+			return rb, NX, true
+		}
+		return rb, 0, true
+	}
+	if w != g {
+		return rb, NX, true
+	}
+	return 0, 0, false
+}
