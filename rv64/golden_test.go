@@ -2,6 +2,7 @@ package rv64
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -205,6 +206,9 @@ func (want *expected) diff(h *Hart, exit Exit) []string {
 		add(csr.Name(n), h.CSR.Get(n), want.CSR[n])
 	}
 	shown := 0
+	if bytes.Equal(h.Mem.Data, want.Mem) {
+		return d
+	}
 	for i := range want.Mem {
 		if h.Mem.Data[i] != want.Mem[i] {
 			if shown++; shown > 8 {
@@ -707,6 +711,28 @@ func TestGoldenCoverageFD(t *testing.T) {
 		for _, k := range []string{",rne", ",rtz", ",rdn", ",rup", ",rmm", ",frm=0", ",frm=1", ",frm=2", ",frm=3", ",frm=4"} {
 			if count[m+k] == 0 {
 				t.Errorf("no golden case for %s with %s", m, k[1:])
+			}
+		}
+	}
+}
+
+// TestGoldenCoverageA checks that the golden files execute every A
+// instruction, with each of the orderings aq, rl and aqrl.
+func TestGoldenCoverageA(t *testing.T) {
+	count := map[string]int{}
+	for _, c := range readGolden(t) {
+		for _, in := range c.insns {
+			if f := strings.Fields(in.text); len(f) > 0 {
+				count[f[0]]++
+			}
+		}
+	}
+	for _, w := range []string{".w", ".d"} {
+		for _, m := range strings.Fields("amoswap amoadd amoxor amoand amoor amomin amomax amominu amomaxu lr sc") {
+			for _, ord := range []string{"", ".aq", ".rl", ".aqrl"} {
+				if count[m+w+ord] == 0 && (ord == "" || !strings.HasPrefix(m, "lr") && !strings.HasPrefix(m, "sc")) {
+					t.Errorf("no golden case for %s", m+w+ord)
+				}
 			}
 		}
 	}

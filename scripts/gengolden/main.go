@@ -21,6 +21,7 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -29,6 +30,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // Register use in every case: the destination is fa0 (f10) or a0 (x10),
@@ -370,55 +372,99 @@ func cases() (sections []string, bySection [][]*gcase) {
 }
 
 func main() {
-	out := flag.String("o", "rv64/testdata/fp.txt", "the golden file to write")
+	out := flag.String("o", "rv64/testdata/fp.txt", "the F and D golden file to write")
+	amoOut := flag.String("amo", "rv64/testdata/amo_qemu.txt", "the A golden file to write")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("gengolden: ")
-	titles, secs := cases()
-	var all []*gcase
-	for _, cs := range secs {
-		all = append(all, cs...)
-	}
 	dir, err := os.MkdirTemp("", "gengolden")
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
+	g := &gen{dir: dir}
+	writeFP(g, *out)
+	writeAMO(g, *amoOut)
+}
 
+// gen builds and runs programs in a scratch directory.
+type gen struct {
+	dir string
+	n   int
+}
+
+// run runs a command and returns its standard output; it fails on any
+// error.
+func run(name string, args ...string) []byte {
+	cmd := exec.Command(name, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		msg := stderr.String()
+		if len(msg) > 2000 {
+			msg = msg[:2000] + "..."
+		}
+		log.Fatalf("%s: %v\n%s", name, err, msg)
+	}
+	return stdout.Bytes()
+}
+
+// build assembles and links src (which defines _start) into a static
+// Linux executable and returns its path. -march=rv64g: no compressed
+// instructions, so every case is a 32-bit word.
+func (g *gen) build(src string) string {
+	g.n++
+	asmPath := filepath.Join(g.dir, fmt.Sprintf("p%d.S", g.n))
+	elfPath := filepath.Join(g.dir, fmt.Sprintf("p%d", g.n))
+	if err := os.WriteFile(asmPath, []byte(src), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	run("riscv64-linux-gnu-gcc", "-static", "-nostdlib", "-march=rv64g", "-mabi=lp64d", "-o", elfPath, asmPath)
+	return elfPath
+}
+
+// signal runs a program under qemu-riscv64 and returns the signal that
+// killed it, 0 if it exited with status 0.
+func signal(elfPath string) int {
+	cmd := exec.Command("qemu-riscv64", elfPath)
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return int(ws.Signal())
+		}
+	}
+	if err != nil {
+		log.Fatalf("qemu-riscv64 %s: %v", elfPath, err)
+	}
+	return 0
+}
+
+// program wraps case code: s0 points at results (n bytes), written to
+// stdout at the end; buf is a doubleword of data.
+func program(body string, n int) string {
+	return fmt.Sprintf("\t.text\n\t.globl _start\n_start:\n\tla s0, results\n%s"+
+		"\tli a0, 1\n\tla a1, results\n\tli a2, %d\n\tli a7, 64\n\tecall\n"+
+		"\tli a0, 0\n\tli a7, 93\n\tecall\n"+
+		"\t.data\n\t.balign 8\nbuf:\t.dword 0, 0\n\t.bss\n\t.balign 8\nresults:\t.zero %d\n", body, n, n)
+}
+
+func writeFP(g *gen, out string) {
+	titles, secs := cases()
+	var all []*gcase
+	for _, cs := range secs {
+		all = append(all, cs...)
+	}
 	var src bytes.Buffer
-	fmt.Fprintf(&src, "\t.text\n\t.globl _start\n_start:\n\tla s0, results\n")
 	for i, c := range all {
 		c.asmCase(&src, i)
 	}
-	fmt.Fprintf(&src, "\tli a0, 1\n\tla a1, results\n\tli a2, %d\n\tli a7, 64\n\tecall\n", 16*len(all))
-	fmt.Fprintf(&src, "\tli a0, 0\n\tli a7, 93\n\tecall\n")
-	fmt.Fprintf(&src, "\t.data\n\t.balign 8\nbuf:\t.dword 0\n\t.bss\n\t.balign 8\nresults:\t.zero %d\n", 16*len(all))
-	asmPath := filepath.Join(dir, "fp.S")
-	elfPath := filepath.Join(dir, "fp")
-	if err := os.WriteFile(asmPath, src.Bytes(), 0o644); err != nil {
-		log.Fatal(err)
-	}
-	run := func(name string, args ...string) []byte {
-		cmd := exec.Command(name, args...)
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Run(); err != nil {
-			msg := stderr.String()
-			if len(msg) > 2000 {
-				msg = msg[:2000] + "..."
-			}
-			log.Fatalf("%s: %v\n%s", name, err, msg)
-		}
-		return stdout.Bytes()
-	}
-	// -march=rv64gc would let the assembler compress fld/fsd and the
-	// like; the cases are 32-bit instructions.
-	run("riscv64-linux-gnu-gcc", "-static", "-nostdlib", "-march=rv64g", "-mabi=lp64d", "-o", elfPath, asmPath)
+	elfPath := g.build(program(src.String(), 16*len(all)))
 	res := run("qemu-riscv64", elfPath)
 	if len(res) != 16*len(all) {
 		log.Fatalf("qemu-riscv64 wrote %d bytes, want %d", len(res), 16*len(all))
 	}
-	encs, err := encodings(elfPath, len(all))
+	encs, err := encodings(elfPath, len(all), 1)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -443,18 +489,25 @@ func main() {
 		for _, c := range cs {
 			r := binary.LittleEndian.Uint64(res[16*k:])
 			fcsr := binary.LittleEndian.Uint64(res[16*k+8:])
-			fmt.Fprintln(&b, c.golden(encs[k], r, fcsr))
+			fmt.Fprintln(&b, c.golden(encs[k][0], r, fcsr))
 			k++
 		}
 	}
-	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
+	b.WriteString(illegalRM(g))
+	if err := os.WriteFile(out, b.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
 	}
-	log.Printf("%d cases written to %s", len(all), *out)
+	log.Printf("%d cases written to %s", len(all), out)
 }
 
-// encodings reads the instruction word at each label caseN of the ELF.
-func encodings(path string, n int) ([]uint32, error) {
+// elfText is the .text of a built program and its symbols.
+type elfText struct {
+	addr uint64
+	data []byte
+	syms map[string]uint64
+}
+
+func readText(path string) (*elfText, error) {
 	f, err := elf.Open(path)
 	if err != nil {
 		return nil, err
@@ -465,29 +518,53 @@ func encodings(path string, n int) ([]uint32, error) {
 		return nil, err
 	}
 	text := f.Section(".text")
+	if text == nil {
+		return nil, fmt.Errorf("%s: no .text", path)
+	}
 	data, err := text.Data()
 	if err != nil {
 		return nil, err
 	}
-	encs := make([]uint32, n)
-	found := 0
+	t := &elfText{addr: text.Addr, data: data, syms: map[string]uint64{}}
 	for _, s := range syms {
-		var i int
-		if _, err := fmt.Sscanf(s.Name, "case%d", &i); err != nil || i < 0 || i >= n || fmt.Sprintf("case%d", i) != s.Name {
-			continue
-		}
-		off := s.Value - text.Addr
-		if off+4 > uint64(len(data)) {
-			return nil, fmt.Errorf("%s at %#x is outside .text", s.Name, s.Value)
-		}
-		encs[i] = binary.LittleEndian.Uint32(data[off:])
-		if encs[i]&3 != 3 {
-			return nil, fmt.Errorf("%s: %#x is a compressed instruction", s.Name, encs[i])
-		}
-		found++
+		t.syms[s.Name] = s.Value
 	}
-	if found != n {
-		return nil, fmt.Errorf("found %d case labels, want %d", found, n)
+	return t, nil
+}
+
+// words returns the n instruction words at label, each a 32-bit one.
+func (t *elfText) words(label string, n int) ([]uint32, error) {
+	a, ok := t.syms[label]
+	if !ok {
+		return nil, fmt.Errorf("no label %s", label)
+	}
+	off := a - t.addr
+	if off+uint64(4*n) > uint64(len(t.data)) {
+		return nil, fmt.Errorf("%s at %#x is outside .text", label, a)
+	}
+	var ws []uint32
+	for k := 0; k < n; k++ {
+		w := binary.LittleEndian.Uint32(t.data[off+uint64(4*k):])
+		if w&3 != 3 {
+			return nil, fmt.Errorf("%s+%d: %#x is a compressed instruction", label, 4*k, w)
+		}
+		ws = append(ws, w)
+	}
+	return ws, nil
+}
+
+// encodings reads the words instruction words at each label caseN of the
+// ELF, N from 0 to n-1.
+func encodings(path string, n, words int) ([][]uint32, error) {
+	t, err := readText(path)
+	if err != nil {
+		return nil, err
+	}
+	encs := make([][]uint32, n)
+	for i := range encs {
+		if encs[i], err = t.words(fmt.Sprintf("case%d", i), words); err != nil {
+			return nil, err
+		}
 	}
 	return encs, nil
 }
