@@ -400,6 +400,20 @@ outer:
 			case opADDWb: // ADDW, then the branch
 				h.X[rd] = sext32(uint32(h.X[s.rs1&31]) + uint32(h.X[s.rs2&31]))
 				goto cond
+			case opFLW, opFLD: // FLW, FLD (fp_exec.go)
+				if cause, tval = h.fpLoad(s); cause != noTrap {
+					goto fault
+				}
+			case opFSW, opFSD: // FSW, FSD (fp_exec.go); tval: the bytes stored, if they need the stored path
+				if cause, tval = h.fpStore(s); cause != noTrap {
+					goto fault
+				} else if tval != 0 {
+					goto stored
+				}
+			case opFP: // every other F and D instruction (fp_exec.go)
+				if !h.execFP(s) {
+					goto illegal
+				}
 			case opDecode: // written since decoded, or past the end of memory
 				if h.redecode(pg, (pgLo-base)>>pageShift, i) {
 					continue // run it

@@ -340,9 +340,8 @@ func checkFlags(flags uint32) error {
 		return fmt.Errorf("e_flags %#x: built for the RV64E base (16 registers), not RV64I: %s: %w", flags, rebuild, ErrForeign)
 	case flags&efRVC != 0:
 		return fmt.Errorf("e_flags %#x: built with compressed instructions (RVC), which this RV64IM hart does not run: %s: %w", flags, rebuild, ErrForeign)
-	case flags&efFloatABI != 0:
-		abi := map[uint32]string{2: "lp64f", 4: "lp64d", 6: "lp64q"}[flags&efFloatABI]
-		return fmt.Errorf("e_flags %#x: built for the %s hard-float ABI, and this RV64IM hart has no floating point: %s: %w", flags, abi, rebuild, ErrForeign)
+	case flags&efFloatABI == efFloatABI: // lp64f and lp64d run: the hart has F and D
+		return fmt.Errorf("e_flags %#x: built for the lp64q hard-float ABI, and this hart has no Q extension: %s: %w", flags, rebuild, ErrForeign)
 	}
 	return nil
 }

@@ -208,14 +208,19 @@ func TestParseRefusesFlags(t *testing.T) {
 	if _, err := Parse("hello.elf", good); err != nil {
 		t.Fatal(err)
 	}
+	for _, fl := range []uint32{0x2, 0x4} { // lp64f, lp64d: the hart has F and D
+		b := append([]byte(nil), good...)
+		binary.LittleEndian.PutUint32(b[48:], fl)
+		if _, err := Parse("x.elf", b); err != nil {
+			t.Errorf("e_flags %#x: %v", fl, err)
+		}
+	}
 	for _, c := range []struct {
 		flags uint32
 		want  string
 	}{
 		{0x1, "compressed instructions (RVC)"},
 		{0x5, "compressed instructions (RVC)"},
-		{0x4, "lp64d hard-float ABI"},
-		{0x2, "lp64f hard-float ABI"},
 		{0x6, "lp64q hard-float ABI"},
 		{0x8, "RV64E base"},
 	} {
