@@ -36,6 +36,9 @@ func Disasm(word uint32, pc uint64) string {
 		return disasmC(uint16(word), pc)
 	}
 	illegal := fmt.Sprintf(".word 0x%08x (illegal)", word)
+	if t, ok := disasmFP(word); ok { // F and D (fp_disasm.go)
+		return t
+	}
 	switch word { // privileged instructions the decoder does not know
 	case encMret:
 		return "mret"

@@ -406,6 +406,8 @@ outer:
 					tval = hit
 					goto amoStored
 				}
+			case opFLW, opFLD, opFSW, opFSD, opFP: // F and D, out of the switch: see fp
+				goto fp
 			case opDecode: // written since decoded, or past the end of memory
 				if h.redecode(pg, (pgLo-base)>>pageShift, i) {
 					continue // run it
@@ -476,6 +478,18 @@ outer:
 			}
 			i++
 			r2++
+			continue
+
+		fp: // slot i is an F or D instruction (fp_exec.go). A call in the
+			// switch's case measured 10-15% slower on integer code.
+			if cause, tval = h.fp(s); cause != noTrap {
+				if cause == fpStored {
+					goto stored
+				}
+				goto fault
+			}
+			i += s.size()
+			ret++
 			continue
 
 		stored: // slot i stored tval bytes into decoded code, or into the watch range
