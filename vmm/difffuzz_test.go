@@ -250,11 +250,12 @@ func rdX(v uint32) uint32 {
 	return v
 }
 
-// pickRM picks a rounding mode field: mostly the five modes and dynamic,
-// now and then a reserved one (5, 6), which must be illegal.
+// pickRM picks a rounding mode field from 10 bits of v: mostly the five
+// modes and dynamic, one time in 512 a reserved one (5, 6), which must be
+// illegal (and ends the run).
 func pickRM(v uint32) uint32 {
-	if v&0x3f == 0x3f {
-		return 5 + v>>6&1
+	if v&0x1ff == 0x1ff {
+		return 5 + v>>9&1
 	}
 	return []uint32{0, 1, 2, 3, 4, 7, 7, 7}[v&7]
 }
@@ -369,7 +370,7 @@ func genBody(r *dfReader, ext dfExts) []uint32 {
 				w |= rs2 << 20
 			}
 			if o.rm {
-				w |= pickRM(sel>>4|v>>26) << 12
+				w |= pickRM(v>>26|sel>>4<<6) << 12
 			}
 			body = append(body, w)
 		case k == 9 && ext.F: // fused multiply-add
@@ -378,7 +379,7 @@ func genBody(r *dfReader, ext dfExts) []uint32 {
 				fmt = v >> 20 & 1
 			}
 			op := []uint32{opMadd, opMsub, opNmsub, opNmadd}[v>>21&3]
-			body = append(body, encR4(op, pickRM(v>>23), fmt, rd, rs1, rs2, rs3))
+			body = append(body, encR4(op, pickRM(v>>23|sel>>4<<9), fmt, rd, rs1, rs2, rs3))
 		case k == 10 && ext.F: // FP loads and stores in the scratch area
 			d := ext.D && v>>20&1 == 1
 			f3 := uint32(2)
@@ -392,7 +393,12 @@ func genBody(r *dfReader, ext dfExts) []uint32 {
 				body = append(body, encI(opLoadFP, f3, rd, 31, off))
 			}
 		case k == 11 && ext.F: // fcsr, fflags, frm
-			c := 1 + int32(v>>20)%3
+			// Mostly fflags: a random frm (5-7) makes the dynamic
+			// rounding that follows illegal, ending the run.
+			c := int32(1)
+			if v>>20&7 == 0 {
+				c = 2 + int32(v>>23&1)
+			}
 			f3 := []uint32{1, 2, 3, 5, 6, 7}[int(v>>22)%6] // csrrw, csrrs, csrrc and the i forms
 			body = append(body, encI(opSystem, f3, rdX(rd), rs1, c))
 		case k >= 12 && ext.C:
