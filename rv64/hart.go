@@ -111,7 +111,9 @@ type Hart struct {
 	// time and seed then cost nothing extra.
 	ND *ndbuf.Unit
 
-	watchLo, watchLen uint64 // stores into [watchLo, watchLo+watchLen) exit
+	watchLo, watchLen uint64 // stores that start in [watchLo, watchLo+watchLen) take the stored path (amo.go)
+	hostLo, hostLen   uint64 // stores that start in [hostLo, hostLo+hostLen) touch tohost and exit
+	resAddr, resLen   uint64 // the LR/SC reservation; resLen 0: none
 
 	code     []*codePage          // decode cache, one entry per page of Mem
 	codeLive map[uint64]*codePage // the pages in code, for the collector (keepCode)
@@ -143,5 +145,6 @@ func (h *Hart) Instret() uint64 { return h.CSR.Instret }
 func (h *Hart) WatchToHost(addr uint64) {
 	// Any store of up to 8 bytes that overlaps [addr, addr+8) starts in
 	// [addr-7, addr+8).
-	h.watchLo, h.watchLen = addr-7, 15
+	h.hostLo, h.hostLen = addr-7, 15
+	h.setWatch()
 }

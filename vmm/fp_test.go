@@ -137,3 +137,71 @@ func TestDigestCoversFP(t *testing.T) {
 		t.Errorf("a Linux program starts with mstatus.FS %#x, want Initial", fs)
 	}
 }
+
+// TestGlibcFPAgainstQemu builds testdata/fpglibc.c with Debian's
+// riscv64-linux-gnu-gcc (RV64GC, lp64d), static and dynamic, and runs it
+// under rvsim and qemu-riscv64: glibc's printf of doubles, libm, fenv's
+// rounding modes and flags must print the same. The dynamic build is
+// recorded and replays to the same final state.
+func TestGlibcFPAgainstQemu(t *testing.T) {
+	const sysroot = "/usr/riscv64-linux-gnu"
+	for _, tool := range []string{"riscv64-linux-gnu-gcc", "qemu-riscv64"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed", tool)
+		}
+	}
+	if _, err := os.Stat(sysroot); err != nil {
+		t.Skipf("no sysroot %s", sysroot)
+	}
+	dir := t.TempDir()
+	for _, link := range []string{"static", "dynamic"} {
+		t.Run(link, func(t *testing.T) {
+			elf := filepath.Join(dir, "fpglibc-"+link)
+			args := []string{"-O2", "-o", elf, "testdata/fpglibc.c", "-lm"}
+			if link == "static" {
+				args = append([]string{"-static"}, args...)
+			}
+			if b, err := exec.Command("riscv64-linux-gnu-gcc", args...).CombinedOutput(); err != nil {
+				t.Fatalf("riscv64-linux-gnu-gcc %v: %v\n%s", args, err, b)
+			}
+			want, err := exec.Command("qemu-riscv64", "-L", sysroot, elf).Output()
+			if err != nil {
+				t.Fatalf("qemu-riscv64: %v", err)
+			}
+			prog, err := LoadFile(elf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got, trace bytes.Buffer
+			m, err := New(prog, Config{MemSize: 256 << 20, Args: []string{elf}, Stdin: strings.NewReader(""),
+				Stdout: &got, Stderr: io.Discard, Sysroot: sysroot, Record: &trace, TraceName: "fp.zst"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec, err := m.Run()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec.Status != 0 || got.String() != string(want) {
+				t.Fatalf("exit status %d; rvsim printed:\n%s\nqemu-riscv64 printed:\n%s", rec.Status, got.String(), want)
+			}
+			r, err := logfmt.NewReader(bytes.NewReader(trace.Bytes()), "fp.zst")
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := r.Header()
+			m2, err := New(prog, Config{MemSize: h.MemSize, Args: h.Args, Env: h.Env, Stdin: strings.NewReader(""),
+				Stdout: io.Discard, Stderr: io.Discard, Sysroot: sysroot, Replay: r})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := m2.Run()
+			if err != nil {
+				t.Fatalf("replay: %v", err)
+			}
+			if res.Stats.Digest != rec.Stats.Digest || res.Instret != rec.Instret {
+				t.Errorf("replay: %d instructions, digest %s; recorded %d, %s", res.Instret, res.Stats.Digest, rec.Instret, rec.Stats.Digest)
+			}
+		})
+	}
+}
