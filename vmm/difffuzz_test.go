@@ -17,26 +17,9 @@ import (
 	"github.com/rvsim/rvsim/rv64"
 )
 
-// The differential fuzz target: FuzzDiffQemu turns its input into a Linux
-// program, a straight line of random integer, A, F, D and compressed
-// instructions between a fixed prologue, which loads x1-x30, f0-f31 and
-// fcsr from values the input picks, and a fixed epilogue, which stores
-// them (and a scratch area the body loads and stores) and writes them to
-// stdout. The program runs on rvsim and, where qemu-riscv64 is installed,
-// under qemu-riscv64, the referee: the outputs, or the signals that ended
-// the runs, must be the same. It also runs on the same hart one
-// instruction per Run, the monitor bypassed (a second path through decode,
-// without blocks or fusion), which must agree with the normal run.
-//
-// The instructions are made by the test's own encoder from the RISC-V
-// instruction formats (not by rvsim), and only of the extensions misa
-// reports: a hart that claims an extension must run all of it.
-//
-// Run it with `go test ./vmm -run '^$' -fuzz FuzzDiffQemu -fuzztime 60s`.
-
 // Program layout. x31 and sp hold scr, the scratch area, throughout the
-// body; the body never writes them. The state area below it holds the initial
-// values, then the final ones: x1-x30, f0-f31, fcsr.
+// body; the body never writes them. The state area below it holds the
+// initial values, then the final ones: x1-x30, f0-f31, fcsr.
 const (
 	dfBase     = 0x10000
 	dfStateLen = 30*8 + 32*8 + 8 // x1-x30, f0-f31, fcsr
@@ -387,6 +370,17 @@ func genBody(r *dfReader, ext dfExts) []uint32 {
 			}
 			op := []uint32{opMadd, opMsub, opNmsub, opNmadd}[v>>21&3]
 			body = append(body, encR4(op, pickRM(v>>23|sel>>4<<9), fmt, rd, rs1, rs2, rs3))
+		case k == 10 && v>>31 == 1: // integer loads and stores through sp, aligned or not
+			f3 := v >> 28 & 7
+			off := int32(v>>19&0x3f) * 7 // in [0, 441]: aligned or not
+			if v>>27&1 == 1 {
+				body = append(body, encS(0x23, f3&3, 2, rs2, off)) // sb, sh, sw, sd
+			} else {
+				if f3 == 7 {
+					f3 = 3 // ld
+				}
+				body = append(body, encI(0x03, f3, rdX(rd), 2, off)) // lb, lh, lw, ld, lbu, lhu, lwu
+			}
 		case k == 10 && ext.F: // FP loads and stores in the scratch area
 			d := ext.D && v>>20&1 == 1
 			f3 := uint32(2)
@@ -696,6 +690,23 @@ func dfSeeds() [][]byte {
 	return seeds
 }
 
+// FuzzDiffQemu is the differential fuzz target. It turns its input into a
+// Linux program, a straight line of random integer, A, F, D and compressed
+// instructions (loads and stores in a scratch area, through sp and x31),
+// between a fixed prologue, which loads x1-x30, f0-f31 and fcsr from
+// values the input picks, and a fixed epilogue, which writes them and the
+// scratch area to stdout. The program runs on rvsim and, where
+// qemu-riscv64 is installed, under qemu-riscv64, the referee: the outputs,
+// or the signals that ended the runs, must be the same. It also runs on a
+// second hart one instruction per Run call, the monitor's loop bypassed
+// (no block or fused pair runs as a whole), which must agree with the
+// normal run whether qemu-riscv64 is there or not.
+//
+// The instructions are made by the test's own encoder from the RISC-V
+// instruction formats (not by rvsim), and only of the extensions misa
+// reports: a hart that claims an extension must run all of it.
+//
+// Run it with `go test ./vmm -run '^$' -fuzz FuzzDiffQemu -fuzztime 60s`.
 func FuzzDiffQemu(f *testing.F) {
 	for _, s := range dfSeeds() {
 		f.Add(s)
