@@ -88,6 +88,15 @@ var (
 	fmtD = fmtInfo{"d", d, func(v uint64) uint64 { return v }}
 )
 
+// unboxed returns singles that are not properly NaN-boxed (they must
+// read as the canonical NaN), none for doubles.
+func (f fmtInfo) unboxed() []uint64 {
+	if f.suffix != "s" {
+		return nil
+	}
+	return []uint64{0x3f800000, 0xfffffffe3f800000, 0x7fffffffbf800000}
+}
+
 func (f fmtInfo) v(names ...string) []uint64 {
 	var out []uint64
 	for _, n := range names {
@@ -258,6 +267,11 @@ func cases() (sections []string, bySection [][]*gcase) {
 					cs = append(cs, &gcase{mn: op + sfx, dst: 'f', srcs: []byte("ff"), in: f.v(p[0], p[1]), mode: modeP(m)})
 				}
 			}
+			for _, u := range f.unboxed() {
+				one := f.v("1")[0]
+				cs = append(cs, &gcase{mn: op + sfx, dst: 'f', srcs: []byte("ff"), in: []uint64{u, one}, mode: modeP(rne)},
+					&gcase{mn: op + sfx, dst: 'f', srcs: []byte("ff"), in: []uint64{one, u}, mode: modeP(rne)})
+			}
 		}
 		add("fadd, fsub, fmul, fdiv ("+f.suffix+")", cs)
 		cs = nil
@@ -298,10 +312,15 @@ func cases() (sections []string, bySection [][]*gcase) {
 					cs = append(cs, &gcase{mn: op + sfx, dst: dst, srcs: []byte("ff"), in: []uint64{a, b}})
 				}
 			}
+			for _, u := range f.unboxed() {
+				one := f.v("-1")[0]
+				cs = append(cs, &gcase{mn: op + sfx, dst: dst, srcs: []byte("ff"), in: []uint64{u, one}},
+					&gcase{mn: op + sfx, dst: dst, srcs: []byte("ff"), in: []uint64{one, u}})
+			}
 		}
 		add("fsgnj, fsgnjn, fsgnjx, fmin, fmax, feq, flt, fle ("+f.suffix+")", cs)
 		cs = nil
-		for _, a := range f.v(append(signVals, "0.5", "maxsub", "-minsub", "-max", "minnorm")...) {
+		for _, a := range append(f.v(append(signVals, "0.5", "maxsub", "-minsub", "-max", "minnorm")...), f.unboxed()...) {
 			cs = append(cs, &gcase{mn: "fclass" + sfx, dst: 'x', srcs: []byte("f"), in: []uint64{a}})
 		}
 		add("fclass ("+f.suffix+")", cs)
