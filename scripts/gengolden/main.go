@@ -102,7 +102,7 @@ func (f fmtInfo) v(names ...string) []uint64 {
 	for _, n := range names {
 		x, ok := f.vals[n]
 		if !ok {
-			log.Fatalf("no %s value %q", f.suffix, n)
+			fatalf("no %s value %q", f.suffix, n)
 		}
 		out = append(out, f.boxed(x))
 	}
@@ -398,12 +398,24 @@ func main() {
 	log.SetPrefix("gengolden: ")
 	dir, err := os.MkdirTemp("", "gengolden")
 	if err != nil {
-		log.Fatal(err)
+		fatalf("%v", err)
 	}
-	defer os.RemoveAll(dir)
+	tmpDir = dir
 	g := &gen{dir: dir}
 	writeFP(g, *out)
 	writeAMO(g, *amoOut)
+	os.RemoveAll(dir)
+}
+
+// tmpDir is the scratch directory, removed also when the run fails.
+var tmpDir string
+
+// fatalf reports an error, removes the scratch directory and exits.
+func fatalf(format string, args ...any) {
+	if tmpDir != "" {
+		os.RemoveAll(tmpDir)
+	}
+	log.Fatalf(format, args...)
 }
 
 // gen builds and runs programs in a scratch directory.
@@ -423,7 +435,7 @@ func run(name string, args ...string) []byte {
 		if len(msg) > 2000 {
 			msg = msg[:2000] + "..."
 		}
-		log.Fatalf("%s: %v\n%s", name, err, msg)
+		fatalf("%s: %v\n%s", name, err, msg)
 	}
 	return stdout.Bytes()
 }
@@ -436,7 +448,7 @@ func (g *gen) build(src string) string {
 	asmPath := filepath.Join(g.dir, fmt.Sprintf("p%d.S", g.n))
 	elfPath := filepath.Join(g.dir, fmt.Sprintf("p%d", g.n))
 	if err := os.WriteFile(asmPath, []byte(src), 0o644); err != nil {
-		log.Fatal(err)
+		fatalf("%v", err)
 	}
 	run("riscv64-linux-gnu-gcc", "-static", "-nostdlib", "-march=rv64g", "-mabi=lp64d", "-o", elfPath, asmPath)
 	return elfPath
@@ -454,7 +466,7 @@ func signal(elfPath string) int {
 		}
 	}
 	if err != nil {
-		log.Fatalf("qemu-riscv64 %s: %v", elfPath, err)
+		fatalf("qemu-riscv64 %s: %v", elfPath, err)
 	}
 	return 0
 }
@@ -481,11 +493,11 @@ func writeFP(g *gen, out string) {
 	elfPath := g.build(program(src.String(), 16*len(all)))
 	res := run("qemu-riscv64", elfPath)
 	if len(res) != 16*len(all) {
-		log.Fatalf("qemu-riscv64 wrote %d bytes, want %d", len(res), 16*len(all))
+		fatalf("qemu-riscv64 wrote %d bytes, want %d", len(res), 16*len(all))
 	}
 	encs, err := encodings(elfPath, len(all), 1)
 	if err != nil {
-		log.Fatal(err)
+		fatalf("%v", err)
 	}
 
 	var b bytes.Buffer
@@ -514,7 +526,7 @@ func writeFP(g *gen, out string) {
 	}
 	b.WriteString(illegalRM(g))
 	if err := os.WriteFile(out, b.Bytes(), 0o644); err != nil {
-		log.Fatal(err)
+		fatalf("%v", err)
 	}
 	log.Printf("%d cases written to %s", len(all), out)
 }
