@@ -39,8 +39,11 @@ func (m *Machine) sysMmap(addr, length, prot, flags, fd, off uint64) uint64 {
 	}
 	var f *guestFile
 	if fileMapping(flags) {
-		if f = m.file(fd); f == nil || f.r == nil {
-			return errno(eBADF)
+		if f = m.file(fd); f == nil || f.r == nil && f.w == nil {
+			return errno(eBADF) // none, or an O_PATH descriptor
+		}
+		if f.r == nil {
+			return errno(eACCES) // not open for reading
 		}
 		if f.f == nil || f.isDir {
 			return errno(eNODEV) // a stream or a directory cannot be mapped
