@@ -123,6 +123,12 @@ const (
 	opAMOMAXD
 	opAMOMINUD
 	opAMOMAXUD
+
+	opFLW // FLW (fp_decode.go)
+	opFLD // FLD
+	opFSW // FSW
+	opFSD // FSD
+	opFP  // every other F and D instruction: an fpOp in imm (fp_decode.go)
 )
 
 // slot is one decoded instruction.
@@ -230,6 +236,8 @@ func decode(in Insn) slot {
 		if f3 <= 1 {
 			s.op = opFENCE
 		}
+	case OpLoadFP, OpStoreFP, OpMadd, OpMsub, OpNmsub, OpNmadd, OpFP:
+		decodeFP(&s)
 	case OpSystem:
 		switch {
 		case f3 == 4:

@@ -401,6 +401,20 @@ outer:
 					sa = a
 					goto storedAt
 				}
+			case opFLW, opFLD: // FLW, FLD (fp_exec.go)
+				if cause, tval = h.fpLoad(s); cause != noTrap {
+					goto fault
+				}
+			case opFSW, opFSD: // FSW, FSD (fp_exec.go); tval: the bytes stored, if they need the stored path
+				if cause, tval = h.fpStore(s); cause != noTrap {
+					goto fault
+				} else if tval != 0 {
+					goto stored
+				}
+			case opFP: // every other F and D instruction (fp_exec.go)
+				if !h.execFP(s) {
+					goto illegal
+				}
 			case opDecode: // written since decoded, or past the end of memory
 				if h.redecode(pg, (pgLo-base)>>pageShift, i) {
 					continue // run it

@@ -90,9 +90,13 @@ type Exit struct {
 	PC    uint64
 }
 
-// Hart is one RV64IM hart with M and U privilege.
+// Hart is one RV64GC hart with M and U privilege.
 type Hart struct {
-	X    [32]uint64 // integer registers; X[0] reads zero
+	X [32]uint64 // integer registers; X[0] reads zero
+	// F holds the floating-point registers f0-f31 (F and D extensions). A
+	// single-precision value is NaN-boxed: its upper 32 bits are all ones;
+	// a single read of a register that is not reads the canonical NaN.
+	F    [32]uint64
 	PC   uint64
 	Priv uint8 // csr.PrivU or csr.PrivM
 	CSR  *csr.File

@@ -210,7 +210,8 @@ func (m *Machine) setupLinux() error {
 	h.CSR.Set(csr.Mseccfg, csr.MseccfgUSEED)
 	// Under Linux, which has S-mode, wfi in U-mode is an illegal
 	// instruction (privileged specification, 3.1.6.5): mstatus.TW says so.
-	h.CSR.Set(csr.Mstatus, h.CSR.Get(csr.Mstatus)|csr.MstatusTW)
+	// Linux starts a process with the FP unit usable: FS Initial.
+	h.CSR.Set(csr.Mstatus, h.CSR.Get(csr.Mstatus)|csr.MstatusTW|csr.FSInitial)
 
 	mem := &h.Mem
 	stackSize := min(uint64(8<<20), mem.Size()/8) &^ (PageSize - 1)
