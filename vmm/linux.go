@@ -343,7 +343,7 @@ func errno(e int) uint64 { return uint64(-int64(e)) }
 // deterministic.
 var recordedSyscalls = map[uint64]bool{
 	sysRead: true, sysReadv: true, sysPread64: true, sysOpenat: true, sysLseek: true, sysFstat: true,
-	sysNewfstatat: true, sysFaccessat: true, sysFaccessat2: true, sysReadlinkat: true,
+	sysNewfstatat: true, sysFaccessat: true, sysFaccessat2: true, sysReadlinkat: true, sysIoctl: true,
 	sysClockGettime: true, sysGettimeofday: true, sysGetrandom: true,
 }
 
@@ -424,11 +424,7 @@ func (m *Machine) syscall() error {
 	case sysReadlinkat:
 		r = m.sysReadlinkat(int32(a0), a1, a2, a3)
 	case sysIoctl:
-		if m.file(a0) == nil {
-			r = errno(eBADF)
-		} else {
-			r = errno(eNOTTY)
-		}
+		r = m.sysIoctl(a0, a1, a2)
 	case sysMadvise:
 		r = m.sysMadvise(a0, a1, a2)
 	case sysKill, sysTkill, sysTgkill:

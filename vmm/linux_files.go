@@ -307,3 +307,52 @@ func (m *Machine) sysPread(fd, buf, n, off uint64) uint64 {
 	m.noteWrite(buf, uint64(got))
 	return uint64(got)
 }
+
+// Terminal requests of ioctl.
+const (
+	tcgets     = 0x5401
+	tiocgwinsz = 0x5413
+	termiosLen = 36 // struct termios of the kernel: four flags, c_line, 19 c_cc
+	winsizeLen = 8
+)
+
+// sysIoctl answers the terminal queries C libraries make of the standard
+// streams (TCGETS, which isatty is, and TIOCGWINSZ) from the host stream
+// when it is a terminal, so that a guest's output to a terminal is line
+// buffered as under Linux; every other descriptor and request gets ENOTTY
+// (the guest cannot change the host terminal's settings). The answer comes
+// from the host, so it is recorded.
+func (m *Machine) sysIoctl(fd, req, arg uint64) uint64 {
+	f := m.file(fd)
+	if f == nil {
+		return errno(eBADF)
+	}
+	var n uint64
+	switch uint32(req) {
+	case tcgets:
+		n = termiosLen
+	case tiocgwinsz:
+		n = winsizeLen
+	default:
+		return errno(eNOTTY)
+	}
+	var s any = f.w
+	if f.r != nil {
+		s = f.r
+	}
+	rc, ok := s.(rawConner)
+	if f.f != nil || !ok {
+		return errno(eNOTTY) // a file below --fs or the sysroot, or a stream that is no host file
+	}
+	var buf [termiosLen]byte
+	if err := hostIoctl(rc, uint64(uint32(req)), buf[:]); err != nil {
+		return errno(hostErrno(err))
+	}
+	b, ok := m.guestWrite(arg, n)
+	if !ok {
+		return errno(eFAULT)
+	}
+	copy(b, buf[:n])
+	m.noteWrite(arg, n)
+	return 0
+}

@@ -180,6 +180,8 @@ func outputs(nr uint64, a []uint64, mem []byte, base uint64) [][2]uint64 {
 		return [][2]uint64{{a[1], 128}}
 	case sysNewfstatat:
 		return [][2]uint64{{a[2], 128}}
+	case sysIoctl:
+		return [][2]uint64{{a[2], termiosLen}}
 	case sysReadlinkat:
 		return [][2]uint64{{a[2], uint64(uint32(a[3]))}}
 	case sysPread64:

@@ -49,6 +49,32 @@ int main(int argc, char **argv) {
 	return 3;
 }
 `,
+	"auxv": `#define _GNU_SOURCE
+#include <elf.h>
+#include <link.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/auxv.h>
+extern char _start[];
+static int first(struct dl_phdr_info *info, size_t size, void *data) {
+	*(const void **)data = info->dlpi_phdr;
+	return 1;
+}
+int main(int argc, char **argv) {
+	const ElfW(Phdr) *ph = (const void *)getauxval(AT_PHDR), *main_phdr = 0;
+	unsigned long n = getauxval(AT_PHNUM), base = getauxval(AT_BASE);
+	dl_iterate_phdr(first, &main_phdr);
+	printf("phent %lu phnum %lu pagesz %lu, types", getauxval(AT_PHENT), n, getauxval(AT_PAGESZ));
+	for (unsigned long i = 0; i < n; i++)
+		printf(" %#x", ph[i].p_type);
+	printf("\nphdr is the program's: %d; entry is _start: %d\n", ph == main_phdr, getauxval(AT_ENTRY) == (unsigned long)_start);
+	printf("interpreter: %s\n", base == 0 ? "none" : memcmp((void *)base, ELFMAG, SELFMAG) == 0 ? "an ELF at AT_BASE" : "BAD");
+	printf("hwcap %#lx flags %lu secure %lu clktck %lu platform %s\n", getauxval(AT_HWCAP), getauxval(AT_FLAGS),
+		getauxval(AT_SECURE), getauxval(AT_CLKTCK), getauxval(AT_PLATFORM) ? "set" : "none");
+	printf("execfn is argv[0]: %d; random: %d\n", strcmp((char *)getauxval(AT_EXECFN), argv[0]) == 0, getauxval(AT_RANDOM) != 0);
+	return 0;
+}
+`,
 	"abort": `#include <stdio.h>
 #include <stdlib.h>
 int main(void) {
@@ -131,7 +157,7 @@ func TestGlibcAgainstQemu(t *testing.T) {
 	needGlibcTools(t)
 	for _, static := range []bool{true, false} {
 		kind := map[bool]string{true: "static", false: "dynamic"}[static]
-		for _, name := range []string{"hello", "abort"} {
+		for _, name := range []string{"hello", "auxv", "abort"} {
 			t.Run(kind+"/"+name, func(t *testing.T) {
 				if !static {
 					needSysroot(t)
