@@ -53,6 +53,7 @@ const (
 	sysGettid        = 178
 	sysBrk           = 214
 	sysMunmap        = 215
+	sysMremap        = 216
 	sysClone         = 220
 	sysExecve        = 221
 	sysMmap          = 222
@@ -446,6 +447,8 @@ func (m *Machine) syscall() error {
 		r = m.sysMmap(a0, a1, a2, a3, a4, a5)
 	case sysMunmap:
 		r = m.sysMunmap(a0, a1)
+	case sysMremap:
+		r = m.sysMremap(a0, a1, a2, a3, a4)
 	case sysMprotect:
 		r = m.sysMprotect(a0, a1, a2)
 	case sysClockGettime:

@@ -5,6 +5,7 @@ package vmm
 
 import (
 	"encoding/binary"
+	"fmt"
 	"errors"
 	"io"
 	"os"
@@ -229,6 +230,28 @@ func (m *Machine) sysOpenat(dirfd int32, pathAddr, flags uint64) uint64 {
 	return uint64(fd)
 }
 
+// hostFile returns the host file behind f: the file opened, or the
+// standard stream's when it is an *os.File; nil for a stream that is not
+// (a buffer in tests, the empty input of a replay).
+func (f *guestFile) hostFile() *os.File {
+	if f.f != nil {
+		return f.f
+	}
+	var s any = f.w
+	if f.r != nil {
+		s = f.r
+	}
+	hf, _ := s.(*os.File)
+	return hf
+}
+
+// isRegular reports whether f is a regular file (a standard stream
+// redirected from or to one).
+func isRegular(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode().IsRegular()
+}
+
 func (m *Machine) sysClose(fd uint64) uint64 {
 	f := m.file(fd)
 	if f == nil {
@@ -250,10 +273,11 @@ func (m *Machine) sysLseek(fd uint64, off int64, whence uint64) uint64 {
 	if uint32(whence) > seekMax {
 		return errno(eINVAL)
 	}
-	if f.f == nil {
-		return errno(eSPIPE)
+	hf := f.hostFile()
+	if hf == nil || f.f == nil && !isRegular(hf) {
+		return errno(eSPIPE) // a stream that is a pipe, terminal or socket, or no host file
 	}
-	n, err := f.f.Seek(off, int(uint32(whence)))
+	n, err := hf.Seek(off, int(uint32(whence)))
 	if err != nil {
 		return errno(hostErrno(err))
 	}
@@ -270,13 +294,17 @@ func (m *Machine) sysFstat(fd, buf uint64) uint64 {
 		return errno(eFAULT)
 	}
 	var fi os.FileInfo
-	if f.f != nil {
+	id := f.rel
+	if hf := f.hostFile(); hf != nil {
 		var err error
-		if fi, err = f.f.Stat(); err != nil {
+		if fi, err = hf.Stat(); err != nil {
 			return errno(hostErrno(err))
 		}
+		if f.f == nil {
+			id = fmt.Sprintf("(stream %d)", uint32(fd))
+		}
 	}
-	st := statStruct(fi, f.rel, f.sys, fd)
+	st := statStruct(fi, id, f.sys, fd)
 	return m.putStat(buf, &st)
 }
 

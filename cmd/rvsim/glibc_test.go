@@ -75,6 +75,40 @@ int main(int argc, char **argv) {
 	return 0;
 }
 `,
+	"files": `#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+int main(void) {
+	struct stat st;
+	if (fstat(0, &st) == 0)
+		printf("stdin: regular %d fifo %d chr %d size %lld\n", S_ISREG(st.st_mode), S_ISFIFO(st.st_mode), S_ISCHR(st.st_mode),
+			S_ISREG(st.st_mode) ? (long long)st.st_size : -1LL);
+	off_t end = lseek(0, 0, SEEK_END);
+	printf("lseek to the end %lld, back %lld\n", (long long)end, (long long)lseek(0, 0, SEEK_SET));
+	char buf[64];
+	printf("read %zd\n", read(0, buf, sizeof buf));
+	size_t sz = 1 << 20; /* realloc of a mapped block: mremap */
+	char *p = malloc(sz);
+	memset(p, 'x', sz);
+	for (int i = 0; i < 4; i++) {
+		char *q = malloc(1 << 18); /* a mapping in the way */
+		p = realloc(p, sz * 2);
+		memset(p + sz, 'y', sz);
+		sz *= 2;
+		q[0] = 1;
+	}
+	long sum = 0;
+	for (size_t i = 0; i < sz; i++)
+		sum += p[i];
+	p = realloc(p, 1 << 19);
+	printf("realloc: sum %ld, first %c\n", sum, p[0]);
+	FILE *f = fopen("/lib/riscv64-linux-gnu/no-such-library.so", "r");
+	printf("fopen of a missing library: %s\n", f ? "opened" : "NULL");
+	return 0;
+}
+`,
 	"abort": `#include <stdio.h>
 #include <stdlib.h>
 int main(void) {
@@ -129,7 +163,7 @@ func buildGlibc(t *testing.T, name string, static bool) string {
 
 // qemuRun runs prog under qemu-riscv64 (with the default sysroot for a
 // dynamic one), or skips the test if it is not installed.
-func qemuRun(t *testing.T, prog string, static bool, args ...string) runResult {
+func qemuRun(t *testing.T, stdin, prog string, static bool, args ...string) runResult {
 	t.Helper()
 	if _, err := exec.LookPath("qemu-riscv64"); err != nil {
 		t.Skip("qemu-riscv64 not installed")
@@ -138,7 +172,7 @@ func qemuRun(t *testing.T, prog string, static bool, args ...string) runResult {
 	if !static {
 		qargs = append([]string{"-L", vmm.DefaultSysroot}, qargs...)
 	}
-	return runProc(t, "", "qemu-riscv64", qargs...)
+	return runProc(t, stdin, "qemu-riscv64", qargs...)
 }
 
 func needSysroot(t *testing.T) {
@@ -157,15 +191,19 @@ func TestGlibcAgainstQemu(t *testing.T) {
 	needGlibcTools(t)
 	for _, static := range []bool{true, false} {
 		kind := map[bool]string{true: "static", false: "dynamic"}[static]
-		for _, name := range []string{"hello", "auxv", "abort"} {
+		for _, name := range []string{"hello", "auxv", "files", "abort"} {
 			t.Run(kind+"/"+name, func(t *testing.T) {
 				if !static {
 					needSysroot(t)
 				}
 				prog := buildGlibc(t, name, static)
 				args := []string{"one", "two words"}
-				want := qemuRun(t, prog, static, args...)
-				got := rvsim(t, "", append([]string{"run", prog}, args...)...)
+				stdin := ""
+				if name == "files" {
+					stdin = filepath.Join(repo, "programs", "testdata", "cat-input.txt")
+				}
+				want := qemuRun(t, stdin, prog, static, args...)
+				got := rvsim(t, stdin, append([]string{"run", prog}, args...)...)
 				if got.stdout != want.stdout || got.status != want.status {
 					t.Fatalf("rvsim: status %d, stdout %q\nqemu-riscv64: status %d, stdout %q", got.status, got.stdout, want.status, want.stdout)
 				}
@@ -173,7 +211,7 @@ func TestGlibcAgainstQemu(t *testing.T) {
 					t.Errorf("stderr: rvsim %q, qemu-riscv64 %q", got.stderr, want.stderr)
 				}
 				trace := filepath.Join(t.TempDir(), "t.zst")
-				rec := rvsim(t, "", append([]string{"record", "-o", trace, prog}, args...)...)
+				rec := rvsim(t, stdin, append([]string{"record", "-o", trace, prog}, args...)...)
 				if rec.stdout != want.stdout || rec.status != want.status || rec.stderr != want.stderr {
 					t.Fatalf("record: status %d, stdout %q, stderr %q", rec.status, rec.stdout, rec.stderr)
 				}
@@ -214,7 +252,7 @@ func TestGlibcDynamicReplayWithoutSysroot(t *testing.T) {
 	needGlibcTools(t)
 	needSysroot(t)
 	prog := buildGlibc(t, "hello", false)
-	want := qemuRun(t, prog, false)
+	want := qemuRun(t, "", prog, false)
 	sysroot := copySysroot(t)
 	trace := filepath.Join(t.TempDir(), "t.zst")
 	rec := rvsim(t, "", "record", "-L", sysroot, "-o", trace, prog)

@@ -56,6 +56,7 @@ static long expected(long nr, int g)
 		return -EBADF;
 	case 48: /* faccessat: the mode */
 	case 79: /* newfstatat: the flags */
+	case 216: /* mremap: the flags */
 	case 220: /* clone: the flags */
 	case 439: /* faccessat2: the mode */
 		return -EINVAL;
