@@ -5,8 +5,8 @@ package vmm
 
 import (
 	"encoding/binary"
-	"fmt"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
