@@ -368,9 +368,9 @@ func (m *Machine) syscall() error {
 	l := m.linux
 	recorded := recorded(nr, a3)
 	if m.rep != nil && recorded {
-		var before func(uint64)
+		var before func(uint64) error
 		if nr == sysMmap {
-			before = func(r uint64) { m.replayMap(a0, a1, a3, r) }
+			before = func(r uint64) error { return m.replayMap(a0, a1, a3, r) }
 		}
 		r, err := m.rep.syscall(m, nr, before)
 		if err != nil {

@@ -4,6 +4,7 @@ package vmm
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"sort"
@@ -224,16 +225,22 @@ func (m *Machine) recordMore() error {
 
 // replayMap does in a replay what a recorded file mmap did besides
 // writing the bytes the trace holds: a MAP_FIXED mapping first clears
-// what it replaces, and the mapping is made.
-func (m *Machine) replayMap(addr, length, flags, r uint64) {
+// what it replaces, and the mapping is made. A recorded address that the
+// monitor could not have given is a divergence.
+func (m *Machine) replayMap(addr, length, flags, r uint64) error {
 	if int64(r) < 0 && int64(r) >= -4095 {
-		return
+		return nil
 	}
+	l := m.linux
 	n := pageUp(length)
-	if flags&(mapFixed|mapFixedNoreplace) != 0 {
-		m.removeMaps(r, r+n, true)
+	if n < length || n == 0 || r%PageSize != 0 || r < pageUp(l.brk) || r+n < r || r+n > l.mmapTop ||
+		flags&(mapFixed|mapFixedNoreplace) != 0 && r != addr {
+		return fmt.Errorf("%w: at instruction %d, pc %#x: the trace's mmap of %#x bytes returns %#x, outside the mmap area [%#x, %#x)",
+			ErrDivergence, m.Hart.Instret(), m.Hart.PC, length, r, pageUp(l.brk), l.mmapTop)
 	}
+	m.removeMaps(r, r+n, true)
 	m.insertMap(mapping{r, r + n})
+	return nil
 }
 
 // replayMore applies the input events that carry the rest of a recorded
