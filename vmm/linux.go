@@ -513,7 +513,7 @@ func (m *Machine) unsupported(nr uint64) {
 	case l.warned[nr]:
 	case len(l.warned) < maxWarned:
 		l.warned[nr] = true
-		m.log.Warn("unsupported system call, returning -ENOSYS", zap.Uint64("nr", nr), zap.String("pc", fmt.Sprintf("%#x", m.Hart.PC)))
+		m.log.Warn("unsupported system call, returning -ENOSYS", zap.Uint64("nr", nr), zap.String("call", SyscallName(nr)), zap.String("pc", fmt.Sprintf("%#x", m.Hart.PC)))
 	case !l.warnedMany:
 		l.warnedMany = true
 		m.log.Warn(fmt.Sprintf("more than %d unsupported system call numbers: no more warnings", maxWarned), zap.Uint64("nr", nr), zap.String("pc", fmt.Sprintf("%#x", m.Hart.PC)))
