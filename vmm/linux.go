@@ -21,6 +21,7 @@ const (
 	sysFaccessat     = 48
 	sysOpenat        = 56
 	sysClose         = 57
+	sysGetdents64    = 61
 	sysLseek         = 62
 	sysRead          = 63
 	sysWrite         = 64
@@ -43,6 +44,7 @@ const (
 	sysSigaction     = 134
 	sysSigprocmask   = 135
 	sysUname         = 160
+	sysSysinfo       = 179
 	sysGettimeofday  = 169
 	sysGetpid        = 172
 	sysGetppid       = 173
@@ -198,8 +200,16 @@ type guestFile struct {
 	isDir bool   // a directory below --fs or the sysroot, usable as openat's dirfd
 	rel   string // its path below the --fs root or the sysroot
 	sys   bool   // opened from the sysroot
-	in    int    // how r is read: ioUnknown, ioDirect or ioPoll
-	out   int    // how w is written: ioUnknown, ioDirect or ioPoll
+
+	// A directory's listing (getdents64): entries read from the host
+	// but not yet returned, the offset of the next, and whether "." and
+	// ".." and then the host's entries are done.
+	dirents  []dirent
+	dirOff   uint64
+	dotsDone bool
+	dirDone  bool
+	in       int // how r is read: ioUnknown, ioDirect or ioPoll
+	out      int // how w is written: ioUnknown, ioDirect or ioPoll
 }
 
 func (m *Machine) setupLinux() error {
@@ -344,8 +354,8 @@ func errno(e int) uint64 { return uint64(-int64(e)) }
 // deterministic.
 var recordedSyscalls = map[uint64]bool{
 	sysRead: true, sysReadv: true, sysPread64: true, sysOpenat: true, sysLseek: true, sysFstat: true,
-	sysNewfstatat: true, sysFaccessat: true, sysFaccessat2: true, sysReadlinkat: true, sysIoctl: true,
-	sysClockGettime: true, sysGettimeofday: true, sysGetrandom: true,
+	sysGetdents64: true, sysNewfstatat: true, sysFaccessat: true, sysFaccessat2: true, sysReadlinkat: true, sysIoctl: true,
+	sysClockGettime: true, sysGettimeofday: true, sysGetrandom: true, sysSysinfo: true,
 }
 
 // ErrUnsupported: the guest made a system call that the monitor cannot
@@ -416,6 +426,8 @@ func (m *Machine) syscall() error {
 		r = m.sysFstat(a0, a1)
 	case sysPread64:
 		r = m.sysPread(a0, a1, a2, a3)
+	case sysGetdents64:
+		r = m.sysGetdents64(a0, a1, a2)
 	case sysNewfstatat:
 		r = m.sysNewfstatat(int32(a0), a1, a2, a3)
 	case sysFaccessat:
@@ -459,6 +471,8 @@ func (m *Machine) syscall() error {
 		r = m.sysGetrandom(a0, a1, a2)
 	case sysUname:
 		r = m.sysUname(a0)
+	case sysSysinfo:
+		r = m.sysSysinfo(a0)
 	case sysGetcwd:
 		r = m.sysGetcwd(a0, a1)
 	case sysNanosleep:
@@ -674,6 +688,33 @@ func (m *Machine) sysUname(buf uint64) uint64 {
 	for i, s := range []string{"Linux", "rvsim", "6.1.0", "#1 rvsim", "riscv64", "(none)"} {
 		copy(b[65*i:], s)
 	}
+	return 0
+}
+
+// sysSysinfo describes the guest's machine: its memory is guest memory
+// (free: what neither the heap nor the mappings hold), no swap, one
+// process, no load, and the time since the run started as uptime (from
+// the host clock: recorded).
+func (m *Machine) sysSysinfo(buf uint64) uint64 {
+	const size = 112 // struct sysinfo of a 64-bit Linux
+	b, ok := m.guestWrite(buf, size)
+	if !ok {
+		return errno(eFAULT)
+	}
+	l := m.linux
+	total := m.Hart.Mem.Size()
+	used := l.brk - m.Hart.Mem.Base
+	for _, mp := range l.maps {
+		used += mp.hi - mp.lo
+	}
+	var st [size]byte
+	binary.LittleEndian.PutUint64(st[0:], uint64(time.Since(processStart)/time.Second)+1) // uptime
+	binary.LittleEndian.PutUint64(st[32:], total)                                         // totalram
+	binary.LittleEndian.PutUint64(st[40:], total-min(used, total))                        // freeram
+	binary.LittleEndian.PutUint16(st[80:], 1)                                             // procs
+	binary.LittleEndian.PutUint32(st[104:], 1)                                            // mem_unit
+	copy(b, st[:])
+	m.noteWrite(buf, size)
 	return 0
 }
 

@@ -7,8 +7,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"os"
+	"path"
 	"strings"
 	"syscall"
 )
@@ -277,6 +279,13 @@ func (m *Machine) sysLseek(fd uint64, off int64, whence uint64) uint64 {
 	if hf == nil || f.f == nil && !isRegular(hf) {
 		return errno(eSPIPE) // a stream that is a pipe, terminal or socket, or no host file
 	}
+	if f.isDir {
+		// Only a rewind is kept: Go's directory reading restarts then.
+		if off != 0 || whence != 0 {
+			return errno(eINVAL)
+		}
+		f.dirents, f.dirOff, f.dirDone, f.dotsDone = nil, 0, false, false
+	}
 	n, err := hf.Seek(off, int(uint32(whence)))
 	if err != nil {
 		return errno(hostErrno(err))
@@ -383,4 +392,105 @@ func (m *Machine) sysIoctl(fd, req, arg uint64) uint64 {
 	copy(b, buf[:n])
 	m.noteWrite(arg, n)
 	return 0
+}
+
+// sysGetdents64 reads a directory's entries as struct linux_dirent64
+// records (inode, offset, record length, type, name; 8-byte aligned),
+// "." and ".." first, as many as fit in the buffer: EINVAL if not even
+// one does, 0 at the end.
+func (m *Machine) sysGetdents64(fd, buf, n uint64) uint64 {
+	f := m.file(fd)
+	if f == nil || f.r == nil {
+		return errno(eBADF)
+	}
+	if !f.isDir || f.f == nil {
+		return errno(eNOTDIR)
+	}
+	if _, ok := m.guest(buf, n); !ok {
+		return errno(eFAULT)
+	}
+	n = min(n, maxInput)
+	out := make([]byte, 0, min(n, 64<<10))
+	for {
+		if len(f.dirents) == 0 && !f.dirDone {
+			if err := f.readDir(); err != nil {
+				if len(out) == 0 {
+					return errno(hostErrno(err))
+				}
+				break
+			}
+		}
+		if len(f.dirents) == 0 {
+			break
+		}
+		e := f.dirents[0]
+		rec := (19 + len(e.name) + 1 + 7) &^ 7
+		if uint64(len(out)+rec) > n {
+			if len(out) == 0 {
+				return errno(eINVAL)
+			}
+			break
+		}
+		f.dirOff++
+		h := fnv.New64a()
+		h.Write([]byte(path.Join(f.rel, e.name)))
+		var hdr [19]byte
+		binary.LittleEndian.PutUint64(hdr[0:], h.Sum64()>>1|1)
+		binary.LittleEndian.PutUint64(hdr[8:], f.dirOff)
+		binary.LittleEndian.PutUint16(hdr[16:], uint16(rec))
+		hdr[18] = e.typ
+		out = append(out, hdr[:]...)
+		out = append(out, e.name...)
+		out = append(out, make([]byte, rec-19-len(e.name))...)
+		f.dirents = f.dirents[1:]
+	}
+	b, _ := m.guestWrite(buf, uint64(len(out)))
+	copy(b, out)
+	m.noteWrite(buf, uint64(len(out)))
+	return uint64(len(out))
+}
+
+// dirent is a directory entry waiting to be returned by getdents64.
+type dirent struct {
+	name string
+	typ  byte // d_type
+}
+
+// readDir reads the next directory entries of f: "." and ".." first.
+func (f *guestFile) readDir() error {
+	const dtFIFO, dtCHR, dtDIR, dtBLK, dtREG, dtLNK, dtSOCK = 1, 2, 4, 6, 8, 10, 12
+	if f.dirOff == 0 && !f.dotsDone {
+		f.dotsDone = true
+		f.dirents = append(f.dirents, dirent{".", dtDIR}, dirent{"..", dtDIR})
+		return nil
+	}
+	ents, err := f.f.ReadDir(256)
+	if err == io.EOF || err == nil && len(ents) == 0 {
+		f.dirDone = true
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		var t byte
+		switch m := e.Type(); {
+		case m.IsDir():
+			t = dtDIR
+		case m.IsRegular():
+			t = dtREG
+		case m&os.ModeSymlink != 0:
+			t = dtLNK
+		case m&os.ModeNamedPipe != 0:
+			t = dtFIFO
+		case m&os.ModeSocket != 0:
+			t = dtSOCK
+		case m&os.ModeCharDevice != 0:
+			t = dtCHR
+		case m&os.ModeDevice != 0:
+			t = dtBLK
+		}
+		f.dirents = append(f.dirents, dirent{e.Name(), t})
+	}
+	return nil
 }

@@ -203,6 +203,8 @@ func outputs(nr uint64, a []uint64, mem []byte, base uint64) [][2]uint64 {
 		return [][2]uint64{{a[0], 16}, {a[1], 8}}
 	case sysUname:
 		return [][2]uint64{{a[0], 6 * 65}}
+	case sysSysinfo:
+		return [][2]uint64{{a[0], 112}}
 	case sysGetcwd:
 		return [][2]uint64{{a[0], 2}}
 	case sysSigaction:

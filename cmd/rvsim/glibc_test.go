@@ -1,10 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/rvsim/rvsim/csr"
@@ -106,6 +108,40 @@ int main(void) {
 	printf("realloc: sum %ld, first %c\n", sum, p[0]);
 	FILE *f = fopen("/lib/riscv64-linux-gnu/no-such-library.so", "r");
 	printf("fopen of a missing library: %s\n", f ? "opened" : "NULL");
+	return 0;
+}
+`,
+	"dir": `#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+static int cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+int main(int argc, char **argv) {
+	for (int pass = 0; pass < 2; pass++) {
+		DIR *d = opendir(argv[1]);
+		if (!d) {
+			perror("opendir");
+			return 1;
+		}
+		char *names[1024];
+		int n = 0;
+		struct dirent *e;
+		while ((e = readdir(d)) && n < 1024) {
+			char *s = malloc(strlen(e->d_name) + 8);
+			sprintf(s, "%s %d", e->d_name, e->d_type);
+			names[n++] = s;
+		}
+		rewinddir(d);
+		int again = 0;
+		while (readdir(d))
+			again++;
+		closedir(d);
+		qsort(names, n, sizeof *names, cmp);
+		printf("%d entries, %d after rewinddir:", n, again);
+		for (int i = 0; i < n; i++)
+			printf(" [%s]", names[i]);
+		printf("\n");
+	}
 	return 0;
 }
 `,
@@ -316,5 +352,38 @@ func TestSysrootFlag(t *testing.T) {
 	r = cli(t, "", "run", "-L", t.TempDir(), hello)
 	if r.status != 0 || r.stdout == "" {
 		t.Errorf("-L over a bad RVSIM_LD_PREFIX: status %d, stdout %q, stderr %q", r.status, r.stdout, r.stderr)
+	}
+}
+
+// TestGlibcReaddir: readdir (getdents64) of a directory below --fs lists
+// what qemu-riscv64 lists of the same host directory, "." and ".."
+// included, and again after rewinddir; a recording replays it.
+func TestGlibcReaddir(t *testing.T) {
+	needGlibcTools(t)
+	dir := t.TempDir()
+	for i := 0; i < 300; i++ { // more than one getdents64 buffer of glibc's
+		name := filepath.Join(dir, fmt.Sprintf("file-with-a-long-name-%03d", i))
+		if err := os.WriteFile(name, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	prog := buildGlibc(t, "dir", true)
+	want := qemuRun(t, "", prog, true, dir)
+	got := rvsim(t, "", "run", "--fs", dir, prog, "/")
+	if got != want || !strings.Contains(got.stdout, "[. 4] [.. 4]") || !strings.Contains(got.stdout, "[sub 4]") {
+		t.Fatalf("rvsim: %d %q %q\nqemu-riscv64: %d %q %q", got.status, got.stdout, got.stderr, want.status, want.stdout, want.stderr)
+	}
+	trace := filepath.Join(t.TempDir(), "t.zst")
+	if rec := rvsim(t, "", "record", "--fs", dir, "-o", trace, prog, "/"); rec.stdout != want.stdout {
+		t.Fatalf("record: %q", rec.stdout)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if rep := rvsim(t, "", "replay", prog, trace); rep.stdout != want.stdout || !replayIdentical.MatchString(rep.stderr) {
+		t.Fatalf("replay: %q %q", rep.stdout, rep.stderr)
 	}
 }
