@@ -21,6 +21,9 @@ const (
 	sysFaccessat     = 48
 	sysOpenat        = 56
 	sysClose         = 57
+	sysDup           = 23
+	sysDup3          = 24
+	sysFcntl         = 25
 	sysGetdents64    = 61
 	sysLseek         = 62
 	sysRead          = 63
@@ -160,10 +163,11 @@ type linux struct {
 	mmapTop       uint64
 	maps          []mapping // anonymous mappings, sorted by address
 	files         map[int]*guestFile
-	root          *os.Root // files the guest may read; nil for none
-	sysroot       *sysroot // the target's libraries; nil for none
-	interpBase    uint64   // where the interpreter is loaded (AT_BASE), 0 for none
-	more          mapping  // record: the bytes of a file mapping still to record (recordMore)
+	cloexec       map[int]bool // descriptors with FD_CLOEXEC set
+	root          *os.Root     // files the guest may read; nil for none
+	sysroot       *sysroot     // the target's libraries; nil for none
+	interpBase    uint64       // where the interpreter is loaded (AT_BASE), 0 for none
+	more          mapping      // record: the bytes of a file mapping still to record (recordMore)
 	warned        map[uint64]bool
 	warnedMany    bool
 	warnedOOM     bool
@@ -200,6 +204,11 @@ type guestFile struct {
 	isDir bool   // a directory below --fs or the sysroot, usable as openat's dirfd
 	rel   string // its path below the --fs root or the sysroot
 	sys   bool   // opened from the sysroot
+	// oflags are the status flags F_GETFL reports: the access mode, and
+	// O_PATH. dups counts the other descriptors that share the file
+	// (dup): the host file is closed with the last.
+	oflags uint64
+	dups   int
 
 	// A directory's listing (getdents64): entries read from the host
 	// but not yet returned, the offset of the next, and whether "." and
@@ -230,6 +239,7 @@ func (m *Machine) setupLinux() error {
 		brkStart: pageUp(m.Prog.High()),
 		mmapTop:  mem.End() - stackSize,
 		files:    map[int]*guestFile{},
+		cloexec:  map[int]bool{},
 		warned:   map[uint64]bool{},
 	}
 	for i := range l.rlimit {
@@ -242,8 +252,8 @@ func (m *Machine) setupLinux() error {
 		return fmt.Errorf("program ends at %#x, leaving no room for heap and stack below %#x (raise --mem): %w", l.brkStart, mem.End(), ErrLayout)
 	}
 	l.files[0] = &guestFile{r: m.cfg.Stdin, name: "stdin"}
-	l.files[1] = &guestFile{w: m.cfg.Stdout, name: "stdout"}
-	l.files[2] = &guestFile{w: m.cfg.Stderr, name: "stderr"}
+	l.files[1] = &guestFile{w: m.cfg.Stdout, name: "stdout", oflags: oWronly}
+	l.files[2] = &guestFile{w: m.cfg.Stderr, name: "stderr", oflags: oWronly}
 	if m.cfg.FSRoot != "" {
 		r, err := os.OpenRoot(m.cfg.FSRoot)
 		if err != nil {
@@ -389,7 +399,8 @@ func (m *Machine) syscall() error {
 		switch {
 		case nr == sysOpenat && int64(r) >= 0 && int64(r) < 1<<20:
 			// The file is not opened again: the trace answers its reads.
-			l.files[int(r)] = &guestFile{name: "(replayed)"}
+			l.files[int(r)] = &guestFile{name: "(replayed)", oflags: a2 & (oAccMode | oPath)}
+			l.cloexec[int(r)] = a2&oCloexec != 0
 		case nr == sysMmap:
 			if err := m.rep.replayMore(m); err != nil {
 				return err
@@ -420,6 +431,12 @@ func (m *Machine) syscall() error {
 		r = m.sysOpenat(int32(a0), a1, a2)
 	case sysClose:
 		r = m.sysClose(a0)
+	case sysDup:
+		r = m.sysDup(a0)
+	case sysDup3:
+		r = m.sysDup3(a0, a1, a2)
+	case sysFcntl:
+		r = m.sysFcntl(a0, a1, a2)
 	case sysLseek:
 		r = m.sysLseek(a0, int64(a1), a2)
 	case sysFstat:

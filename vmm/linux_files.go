@@ -151,10 +151,12 @@ func (m *Machine) cString(addr uint64) (string, uint64) {
 // Flags of openat.
 const (
 	oAccMode   = 3
+	oWronly    = 1
 	oCreat     = 0o100
 	oTrunc     = 0o1000
 	oDirectory = 0o200000
 	oPath      = 0o10000000
+	oCloexec   = 0o2000000
 	oTmpfile   = 0o20000000
 )
 
@@ -224,11 +226,12 @@ func (m *Machine) sysOpenat(dirfd int32, pathAddr, flags uint64) uint64 {
 		f.Close()
 		return errno(eNOTDIR)
 	}
-	gf := &guestFile{f: f, r: f, name: p, isDir: ofi.IsDir(), rel: hp.rel, sys: hp.sys}
+	gf := &guestFile{f: f, r: f, name: p, isDir: ofi.IsDir(), rel: hp.rel, sys: hp.sys, oflags: flags & oPath}
 	if flags&oPath != 0 {
 		gf.r = nil // a descriptor only to name the file: no reads
 	}
 	l.files[fd] = gf
+	l.cloexec[fd] = flags&oCloexec != 0
 	return uint64(fd)
 }
 
@@ -259,11 +262,110 @@ func (m *Machine) sysClose(fd uint64) uint64 {
 	if f == nil {
 		return errno(eBADF)
 	}
-	if f.f != nil {
+	if f.dups > 0 {
+		f.dups-- // another descriptor still holds the file
+	} else if f.f != nil {
 		f.f.Close()
 	}
 	delete(m.linux.files, int(uint32(fd)))
+	delete(m.linux.cloexec, int(uint32(fd)))
 	return 0
+}
+
+// dupTo makes descriptor fd (free) share f.
+func (m *Machine) dupTo(f *guestFile, fd int, cloexec bool) uint64 {
+	f.dups++
+	m.linux.files[fd] = f
+	m.linux.cloexec[fd] = cloexec
+	return uint64(fd)
+}
+
+// freeFD returns the lowest free descriptor from lo, or -1 if it would
+// reach RLIMIT_NOFILE.
+func (m *Machine) freeFD(lo uint64) int {
+	l := m.linux
+	for fd := lo; fd < l.rlimit[rlimitNofile][0]; fd++ {
+		if l.files[int(fd)] == nil {
+			return int(fd)
+		}
+	}
+	return -1
+}
+
+func (m *Machine) sysDup(old uint64) uint64 {
+	f := m.file(old)
+	if f == nil {
+		return errno(eBADF)
+	}
+	fd := m.freeFD(0)
+	if fd < 0 {
+		return errno(eMFILE)
+	}
+	return m.dupTo(f, fd, false)
+}
+
+// sysDup3 is dup2 and dup3: newfd, closed first if open, shares oldfd's
+// file.
+func (m *Machine) sysDup3(old, newfd, flags uint64) uint64 {
+	if uint32(flags)&^oCloexec != 0 {
+		return errno(eINVAL)
+	}
+	old, newfd = uint64(uint32(old)), uint64(uint32(newfd))
+	if old == newfd {
+		return errno(eINVAL)
+	}
+	if newfd >= m.linux.rlimit[rlimitNofile][0] {
+		return errno(eBADF)
+	}
+	f := m.file(old)
+	if f == nil {
+		return errno(eBADF)
+	}
+	if m.file(newfd) != nil {
+		m.sysClose(newfd)
+	}
+	return m.dupTo(f, int(newfd), flags&oCloexec != 0)
+}
+
+// sysFcntl: duplication, the close-on-exec flag (kept, though nothing is
+// ever executed) and the status flags (F_SETFL accepts O_APPEND,
+// O_NONBLOCK and the like, which change nothing for the files the guest
+// can open; F_GETFL gives the access mode).
+func (m *Machine) sysFcntl(fd, cmd, arg uint64) uint64 {
+	const fDupfd, fGetfd, fSetfd, fGetfl, fSetfl, fDupfdCloexec, fdCloexec = 0, 1, 2, 3, 4, 1030, 1
+	f := m.file(fd)
+	if f == nil {
+		return errno(eBADF)
+	}
+	l := m.linux
+	fd = uint64(uint32(fd))
+	switch uint32(cmd) {
+	case fDupfd, fDupfdCloexec:
+		if arg >= l.rlimit[rlimitNofile][0] {
+			return errno(eINVAL)
+		}
+		nfd := m.freeFD(arg)
+		if nfd < 0 {
+			return errno(eMFILE)
+		}
+		return m.dupTo(f, nfd, uint32(cmd) == fDupfdCloexec)
+	case fGetfd:
+		if l.cloexec[int(fd)] {
+			return fdCloexec
+		}
+		return 0
+	case fSetfd:
+		l.cloexec[int(fd)] = arg&fdCloexec != 0
+		return 0
+	case fGetfl:
+		return f.oflags
+	case fSetfl:
+		if f.oflags&oPath != 0 {
+			return errno(eBADF)
+		}
+		return 0
+	}
+	return errno(eINVAL)
 }
 
 func (m *Machine) sysLseek(fd uint64, off int64, whence uint64) uint64 {

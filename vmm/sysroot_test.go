@@ -378,3 +378,51 @@ func TestMremap(t *testing.T) {
 		t.Errorf("MREMAP_FIXED without MAYMOVE: %d, want EINVAL", int64(r))
 	}
 }
+
+// TestDupSharesFile: a duplicated descriptor shares the open file: closing
+// one leaves the other readable, at the same position; dup2 onto an open
+// descriptor closes it first.
+func TestDupSharesFile(t *testing.T) {
+	fs := t.TempDir()
+	if err := os.WriteFile(filepath.Join(fs, "f"), []byte("0123456789"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(fs, "g"), []byte("other"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := sysrootMachine(t, "", fs)
+	buf := m.linux.brkStart + 2*PageSize
+	fd := openPath(t, m, "/f")
+	if r := m.sysRead(fd, buf, 3); r != 3 {
+		t.Fatalf("read: %d", int64(r))
+	}
+	d := m.sysDup(fd)
+	if int64(d) < 0 || d == fd {
+		t.Fatalf("dup: %d", int64(d))
+	}
+	m.sysClose(fd)
+	if got := readGuestFile(t, m, d); got != "3456789" {
+		t.Errorf("the duplicate reads %q after the original's close, want the rest of the file", got)
+	}
+	g := openPath(t, m, "/g")
+	if r := m.sysDup3(d, g, 0); r != g {
+		t.Fatalf("dup2 onto an open descriptor: %d", int64(r))
+	}
+	if r := m.sysLseek(g, 0, 0); r != 0 {
+		t.Fatalf("lseek: %d", int64(r))
+	}
+	if got := readGuestFile(t, m, d); got != "0123456789" {
+		t.Errorf("after dup2 and a rewind through the other descriptor, %q, want the first file again", got)
+	}
+	if r := m.sysFcntl(g, 1030 /* F_DUPFD_CLOEXEC */, 20); r != 20 || m.sysFcntl(20, 1 /* F_GETFD */, 0) != 1 {
+		t.Errorf("F_DUPFD_CLOEXEC from 20: %d, FD_CLOEXEC %d", int64(r), int64(m.sysFcntl(20, 1, 0)))
+	}
+	for _, c := range []uint64{g, d, 20} {
+		if r := m.sysClose(c); r != 0 {
+			t.Errorf("close %d: %d", c, int64(r))
+		}
+	}
+	if len(m.linux.files) != 3 {
+		t.Errorf("%d descriptors open, want the 3 standard streams", len(m.linux.files))
+	}
+}

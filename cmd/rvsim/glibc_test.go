@@ -145,6 +145,32 @@ int main(int argc, char **argv) {
 	return 0;
 }
 `,
+	"dup": `#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+int main(void) {
+	int fd = dup(1);
+	printf("dup: %d\n", fd > 2);
+	fflush(stdout);
+	write(fd, "via dup\n", 8);
+	int fd2 = fcntl(1, F_DUPFD_CLOEXEC, 10);
+	printf("F_DUPFD_CLOEXEC: %d, FD_CLOEXEC %d, then %d\n", fd2 >= 10, fcntl(fd2, F_GETFD), fcntl(fd2, F_SETFD, 0) | fcntl(fd2, F_GETFD));
+	printf("F_GETFL: stdout %d, stdin %d\n", fcntl(1, F_GETFL) & O_ACCMODE, fcntl(0, F_GETFL) & O_ACCMODE);
+	fflush(stdout);
+	dup2(2, 1);
+	printf("to stderr through dup2\n");
+	fflush(stdout);
+	dup2(fd, 1);
+	close(fd);
+	close(fd2);
+	printf("back on stdout; dup3 of a descriptor onto itself: %d\n", dup3(1, 1, 0));
+	FILE *f = fdopen(dup(0), "r");
+	printf("fdopen of stdin: %s, fcntl of a closed descriptor: %d\n", f ? "ok" : "NULL", fcntl(fd2, F_GETFD));
+	return 0;
+}
+`,
 	"abort": `#include <stdio.h>
 #include <stdlib.h>
 int main(void) {
@@ -227,7 +253,7 @@ func TestGlibcAgainstQemu(t *testing.T) {
 	needGlibcTools(t)
 	for _, static := range []bool{true, false} {
 		kind := map[bool]string{true: "static", false: "dynamic"}[static]
-		for _, name := range []string{"hello", "auxv", "files", "abort"} {
+		for _, name := range []string{"hello", "auxv", "files", "dup", "abort"} {
 			t.Run(kind+"/"+name, func(t *testing.T) {
 				if !static {
 					needSysroot(t)

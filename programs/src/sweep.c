@@ -47,6 +47,8 @@ static long expected(long nr, int g)
 	case 169: /* gettimeofday */
 		return -EFAULT;
 	case 29: /* ioctl */
+	case 23: /* dup */
+	case 25: /* fcntl */
 	case 57: /* close */
 	case 61: /* getdents64 */
 	case 62: /* lseek */
@@ -62,6 +64,8 @@ static long expected(long nr, int g)
 	case 220: /* clone: the flags */
 	case 439: /* faccessat2: the mode */
 		return -EINVAL;
+	case 24: /* dup3: the flags, else the descriptor */
+		return g == 1 ? -EBADF : -EINVAL;
 	case 67: /* pread64: the offset, else the descriptor */
 		return g == 0 ? -EINVAL : -EBADF;
 	case 78: /* readlinkat: the size, else the path */
