@@ -342,8 +342,13 @@ outer:
 					cause = CauseEcallM
 				}
 				goto fault
-			case opEBREAK: // EBREAK
+			case opEBREAK: // EBREAK, or a semihosting call (hart.go)
 				cause, tval = CauseBreakpoint, pgLo+i<<2
+				if h.semihostCall(tval) {
+					h.PC, h.CSR.Instret = tval, rb+i
+					h.unlimit()
+					return Exit{Kind: ExitSemihost, PC: tval}
+				}
 				goto fault
 			case opMRET: // MRET
 				if h.Priv != csr.PrivM {
