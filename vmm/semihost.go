@@ -393,10 +393,7 @@ func (m *Machine) semiOp(op, arg uint64) (uint64, error) {
 		if !ok {
 			return m.semiFail(eFAULT), nil
 		}
-		mem := &h.Mem
-		stack := min(uint64(8<<20), mem.Size()/8) &^ (PageSize - 1)
-		heap := min(pageUp(m.Prog.High()), mem.End()-stack)
-		for i, v := range []uint64{heap, mem.End() - stack, mem.End(), mem.End() - stack} {
+		for i, v := range m.heapInfo() {
 			binary.LittleEndian.PutUint64(b[8*i:], v)
 		}
 		return 0, nil
@@ -547,4 +544,19 @@ func (m *Machine) semiOpen(pathAddr, mode uint64) uint64 {
 	}
 	s.files[handle] = &semiFile{g: &guestFile{f: f, r: f, name: p}}
 	return handle
+}
+
+// heapInfo returns SYS_HEAPINFO's heap base, heap limit, stack base and
+// stack limit: the heap from the end of the program up, the stack from the
+// top of RAM (picolibc's __stack, else the end of memory) down, at most 8
+// MiB and at most half the room between them.
+func (m *Machine) heapInfo() [4]uint64 {
+	mem := &m.Hart.Mem
+	top := mem.End()
+	if t := m.Prog.RAMTop; t > mem.Base && t <= top {
+		top = t
+	}
+	heap := min(pageUp(m.Prog.High()), top)
+	limit := top - min(8<<20, (top-heap)/2)&^(PageSize-1)
+	return [4]uint64{heap, limit, top, limit}
 }

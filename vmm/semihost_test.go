@@ -2,12 +2,14 @@ package vmm
 
 import (
 	"bytes"
+	"encoding/binary"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rvsim/rvsim/logfmt"
 )
@@ -167,5 +169,287 @@ func TestSemihostMemoryFitsPicolibc(t *testing.T) {
 	defer m2.Close()
 	if got := m2.Hart.Mem.Size(); got != 1<<30 {
 		t.Fatalf("--mem 1G gave %d bytes", got)
+	}
+}
+
+// semiMachine is a machine of the hello program, not run, on which tests
+// make semihosting calls directly.
+type semiMachine struct {
+	t        *testing.T
+	m        *Machine
+	out, err bytes.Buffer
+}
+
+// Guest addresses in picolibc's RAM for parameter blocks and buffers.
+const (
+	semiBlock = 0x20004000
+	semiBuf   = 0x20005000
+)
+
+func newSemiMachine(t *testing.T, stdin, fsRoot string) *semiMachine {
+	path := semihostProgram(t, "hello")
+	prog, err := LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &semiMachine{t: t}
+	s.m, err = New(prog, Config{Args: []string{"prog", "a", "b"}, Stdin: strings.NewReader(stdin), Stdout: &s.out, Stderr: &s.err, FSRoot: fsRoot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.m.Close)
+	return s
+}
+
+// put writes b at guest address addr.
+func (s *semiMachine) put(addr uint64, b []byte) {
+	dst, ok := s.m.guestWrite(addr, uint64(len(b)))
+	if !ok {
+		s.t.Fatalf("%#x is outside guest memory", addr)
+	}
+	copy(dst, b)
+}
+
+func (s *semiMachine) get(addr, n uint64) []byte {
+	b, ok := s.m.guest(addr, n)
+	if !ok {
+		s.t.Fatalf("%#x is outside guest memory", addr)
+	}
+	return append([]byte(nil), b...)
+}
+
+// call makes semihosting call op with a1 = arg and returns a0.
+func (s *semiMachine) call(op, arg uint64) uint64 {
+	s.t.Helper()
+	h := s.m.Hart
+	h.X[10], h.X[11] = op, arg
+	pc := h.PC
+	if err := s.m.semihostCall(); err != nil {
+		s.t.Fatal(err)
+	}
+	if h.PC != pc+4 {
+		s.t.Fatalf("op %#x: pc %#x after the call, want %#x", op, h.PC, pc+4)
+	}
+	return h.X[10]
+}
+
+// block makes call op with a parameter block of words at semiBlock.
+func (s *semiMachine) block(op uint64, words ...uint64) uint64 {
+	s.t.Helper()
+	b := make([]byte, 8*len(words))
+	for i, w := range words {
+		binary.LittleEndian.PutUint64(b[8*i:], w)
+	}
+	s.put(semiBlock, b)
+	return s.call(op, semiBlock)
+}
+
+// str puts a NUL-terminated string at addr and returns addr.
+func (s *semiMachine) str(addr uint64, v string) uint64 {
+	s.put(addr, append([]byte(v), 0))
+	return addr
+}
+
+// want checks a result, and the errno of a failure.
+func (s *semiMachine) want(what string, got, want uint64, errno int) {
+	s.t.Helper()
+	if got != want {
+		s.t.Fatalf("%s returned %#x, want %#x", what, got, want)
+	}
+	if errno != 0 {
+		if e := s.call(semiErrno, 0); e != uint64(errno) {
+			s.t.Fatalf("%s: errno %d, want %d", what, e, errno)
+		}
+	}
+}
+
+const semiFailed = ^uint64(0) // -1
+
+// TestSemihostConsole: ":tt" opens stdin (mode r), stdout (w) and stderr
+// (a) as handles from 1 up, as qemu numbers them; SYS_WRITE returns the
+// bytes not written, SYS_READ the bytes not read; SYS_WRITEC and
+// SYS_WRITE0 write to stdout, SYS_READC reads stdin and -1 at its end.
+func TestSemihostConsole(t *testing.T) {
+	s := newSemiMachine(t, "hello!", "")
+	tt := s.str(semiBuf, ":tt")
+	in := s.block(semiOpen, tt, 0, 3)
+	out := s.block(semiOpen, tt, 4, 3)
+	errH := s.block(semiOpen, tt, 8, 3)
+	if in != 1 || out != 2 || errH != 3 {
+		t.Fatalf("handles %d %d %d, want 1 2 3", in, out, errH)
+	}
+	s.want("SYS_ISTTY", s.block(semiIsTTY, out), 1, 0)
+	s.put(semiBuf+64, []byte("to out"))
+	s.want("SYS_WRITE stdout", s.block(semiWrite, out, semiBuf+64, 6), 0, 0)
+	s.want("SYS_WRITE stderr", s.block(semiWrite, errH, semiBuf+64, 2), 0, 0)
+	s.want("SYS_WRITE stdin", s.block(semiWrite, in, semiBuf+64, 6), 6, eBADF)
+	s.put(semiBuf+128, []byte{'!'})
+	s.call(semiWriteC, semiBuf+128)
+	s.call(semiWrite0, s.str(semiBuf+192, " w0\n"))
+	if s.out.String() != "to out! w0\n" || s.err.String() != "to" {
+		t.Fatalf("stdout %q stderr %q", s.out.String(), s.err.String())
+	}
+	s.want("SYS_READ", s.block(semiRead, in, semiBuf+256, 4), 0, 0)
+	if got := string(s.get(semiBuf+256, 4)); got != "hell" {
+		t.Fatalf("read %q", got)
+	}
+	s.want("SYS_READC", s.call(semiReadC, 0), 'o', 0)
+	s.want("SYS_READ short", s.block(semiRead, in, semiBuf+256, 10), 9, 0)
+	s.want("SYS_READ at the end", s.block(semiRead, in, semiBuf+256, 10), 10, 0)
+	s.want("SYS_READC at the end", s.call(semiReadC, 0), semiFailed, 0)
+	s.want("SYS_CLOSE", s.block(semiClose, out), 0, 0)
+	s.want("SYS_CLOSE again", s.block(semiClose, out), semiFailed, eBADF)
+	s.want("SYS_WRITE closed", s.block(semiWrite, out, semiBuf+64, 6), 6, eBADF)
+	s.want("SYS_OPEN reuses", s.block(semiOpen, tt, 4, 3), out, 0)
+	s.want("SYS_OPEN mode 12", s.block(semiOpen, tt, 12, 3), semiFailed, eINVAL)
+}
+
+// TestSemihostFeatures: ":semihosting-features" reads "SHFB" and the
+// feature byte (exit extended, stdout and stderr), as qemu's does.
+func TestSemihostFeatures(t *testing.T) {
+	s := newSemiMachine(t, "", "")
+	name := s.str(semiBuf, ":semihosting-features")
+	h := s.block(semiOpen, name, 0, 21)
+	s.want("SYS_FLEN", s.block(semiFlen, h), 5, 0)
+	s.want("SYS_ISTTY", s.block(semiIsTTY, h), 0, 0)
+	s.want("SYS_READ", s.block(semiRead, h, semiBuf+64, 5), 0, 0)
+	if got := s.get(semiBuf+64, 5); string(got) != "SHFB\x03" {
+		t.Fatalf("features %q", got)
+	}
+	s.want("SYS_READ at the end", s.block(semiRead, h, semiBuf+64, 5), 5, 0)
+	s.want("SYS_SEEK", s.block(semiSeek, h, 4), 0, 0)
+	s.want("SYS_READ after seek", s.block(semiRead, h, semiBuf+64, 5), 4, 0)
+	s.want("SYS_OPEN for writing", s.block(semiOpen, name, 4, 21), semiFailed, eACCES)
+}
+
+// TestSemihostFiles: files open read-only below --fs only; SYS_FLEN,
+// SYS_SEEK (absolute) and SYS_READ work on them; writing, removing,
+// renaming and temporary names are refused.
+func TestSemihostFiles(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "data.txt"), []byte("0123456789"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := newSemiMachine(t, "", dir)
+	name := s.str(semiBuf, "/data.txt")
+	h := s.block(semiOpen, name, 1, 9)
+	if int64(h) <= 0 {
+		t.Fatalf("SYS_OPEN returned %d", int64(h))
+	}
+	s.want("SYS_FLEN", s.block(semiFlen, h), 10, 0)
+	s.want("SYS_ISTTY", s.block(semiIsTTY, h), 0, 0)
+	s.want("SYS_SEEK", s.block(semiSeek, h, 4), 0, 0)
+	s.want("SYS_READ", s.block(semiRead, h, semiBuf+64, 3), 0, 0)
+	if got := s.get(semiBuf+64, 3); string(got) != "456" {
+		t.Fatalf("read %q", got)
+	}
+	s.want("SYS_READ to the end", s.block(semiRead, h, semiBuf+64, 8), 5, 0)
+	s.want("SYS_WRITE to a read-only file", s.block(semiWrite, h, semiBuf+64, 3), 3, eBADF)
+	s.want("SYS_OPEN w", s.block(semiOpen, name, 4, 9), semiFailed, eACCES)
+	s.want("SYS_OPEN r+", s.block(semiOpen, name, 2, 9), semiFailed, eACCES)
+	s.want("SYS_OPEN missing", s.block(semiOpen, s.str(semiBuf+256, "nothing"), 0, 7), semiFailed, eNOENT)
+	s.want("SYS_OPEN directory", s.block(semiOpen, s.str(semiBuf+256, "sub"), 0, 3), semiFailed, eISDIR)
+	s.want("SYS_OPEN ../", s.block(semiOpen, s.str(semiBuf+256, "../../data.txt"), 0, 14), h+1, 0)
+	s.want("SYS_REMOVE", s.block(semiRemove, name, 9), semiFailed, eACCES)
+	s.want("SYS_RENAME", s.block(semiRename, name, 9, s.str(semiBuf+256, "x"), 1), semiFailed, eACCES)
+	s.want("SYS_TMPNAM", s.block(semiTmpnam, semiBuf+256, 1, 64), semiFailed, eACCES)
+	s.want("SYS_CLOSE", s.block(semiClose, h), 0, 0)
+
+	n := newSemiMachine(t, "", "")
+	s.want("SYS_OPEN without --fs", n.block(semiOpen, n.str(semiBuf, "/data.txt"), 0, 9), semiFailed, 0)
+	n.want("errno", n.call(semiErrno, 0), eNOENT, 0)
+	n.want("SYS_REMOVE without --fs", n.block(semiRemove, name, 9), semiFailed, eNOENT)
+}
+
+// TestSemihostInfo: the command line (the arguments joined by spaces, as
+// qemu-system gives -kernel and -append), heap information, the clocks
+// and the operations that only answer.
+func TestSemihostInfo(t *testing.T) {
+	s := newSemiMachine(t, "", "")
+	s.want("SYS_GET_CMDLINE", s.block(semiGetCmdline, semiBuf, 64), 0, 0)
+	if got := s.get(semiBuf, 9); string(got) != "prog a b\x00" {
+		t.Fatalf("command line %q", got)
+	}
+	if n := binary.LittleEndian.Uint64(s.get(semiBlock+8, 8)); n != 8 {
+		t.Fatalf("command line length %d, want 8", n)
+	}
+	s.want("SYS_GET_CMDLINE too small", s.block(semiGetCmdline, semiBuf, 8), semiFailed, e2BIG)
+	s.want("SYS_HEAPINFO", s.block(semiHeapInfo, semiBuf), 0, 0)
+	b := s.get(semiBuf, 32)
+	heapBase, heapLimit, stackBase, stackLimit := binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:]),
+		binary.LittleEndian.Uint64(b[16:]), binary.LittleEndian.Uint64(b[24:])
+	// picolibc's RAM ends at 0x20008000 (__stack), hello below 0x20001000:
+	// the stack takes half the 0x7000 bytes between, rounded down to a page.
+	if heapBase != 0x20001000 || stackBase != 0x20008000 || heapLimit != stackLimit || heapLimit != 0x20005000 {
+		t.Fatalf("heap [%#x, %#x), stack [%#x, %#x]", heapBase, heapLimit, stackLimit, stackBase)
+	}
+	s.want("SYS_TICKFREQ", s.call(semiTickFreq, 0), 1_000_000_000, 0)
+	before := uint64(time.Now().Unix())
+	now := s.call(semiTime, 0)
+	if now < before || now > uint64(time.Now().Unix()) {
+		t.Fatalf("SYS_TIME %d, host time %d", now, before)
+	}
+	s.want("SYS_ELAPSED", s.call(semiElapsed, semiBuf), 0, 0)
+	t1 := binary.LittleEndian.Uint64(s.get(semiBuf, 8))
+	time.Sleep(20 * time.Millisecond)
+	s.call(semiElapsed, semiBuf)
+	if t2 := binary.LittleEndian.Uint64(s.get(semiBuf, 8)); t2-t1 < uint64(20*time.Millisecond) || t2-t1 > uint64(10*time.Second) {
+		t.Fatalf("SYS_ELAPSED went from %d to %d ns over 20 ms", t1, t2)
+	}
+	if c := s.call(semiClock, 0); c < 2 || c > 1000 {
+		t.Fatalf("SYS_CLOCK %d centiseconds after more than 20 ms", c)
+	}
+	s.want("SYS_ISERROR -1", s.block(semiIsError, semiFailed), 1, 0)
+	s.want("SYS_ISERROR 5", s.block(semiIsError, 5), 0, 0)
+	s.want("SYS_SYSTEM", s.block(semiSystem, s.str(semiBuf, "true"), 4), semiFailed, eNOSYS)
+	s.want("unknown operation", s.call(0x99, semiBuf), semiFailed, eNOSYS)
+}
+
+// TestSemihostBadBlocks: a parameter block or a pointer in it outside
+// guest memory gets the guest an error (-1 and EFAULT; the byte count for
+// SYS_READ and SYS_WRITE, which return what was not transferred), never
+// a monitor failure.
+func TestSemihostBadBlocks(t *testing.T) {
+	s := newSemiMachine(t, "input", "")
+	for _, op := range []uint64{semiOpen, semiClose, semiWrite, semiRead, semiIsError, semiIsTTY, semiSeek, semiFlen,
+		semiTmpnam, semiRemove, semiRename, semiSystem, semiGetCmdline, semiHeapInfo, semiExit, semiExitExtended, semiElapsed,
+		semiWriteC, semiWrite0} {
+		for _, arg := range []uint64{0, semiBlock - 0x20000000 + 0x30000000, ^uint64(0) - 3} {
+			s.want(SemihostName(op), s.call(op, arg), semiFailed, eFAULT)
+		}
+	}
+	tt := s.str(semiBuf, ":tt")
+	in, out := s.block(semiOpen, tt, 0, 3), s.block(semiOpen, tt, 4, 3)
+	s.want("SYS_WRITE from outside", s.block(semiWrite, out, 0x1000, 4), 4, eFAULT)
+	s.want("SYS_READ into outside", s.block(semiRead, in, 0x1000, 4), 4, eFAULT)
+	s.want("SYS_READ past the end", s.block(semiRead, in, s.m.Hart.Mem.End()-2, 4), 4, eFAULT)
+	s.want("SYS_OPEN path outside", s.block(semiOpen, 0x1000, 0, 3), semiFailed, eFAULT)
+	s.want("SYS_GET_CMDLINE outside", s.block(semiGetCmdline, 0x1000, 64), semiFailed, eFAULT)
+	s.want("SYS_HEAPINFO outside", s.block(semiHeapInfo, s.m.Hart.Mem.End()-8), semiFailed, eFAULT)
+	end := s.m.Hart.Mem.End()
+	s.put(end-4, []byte("abcd"))
+	s.want("SYS_WRITE0 without NUL", s.call(semiWrite0, end-4), semiFailed, eFAULT)
+	if s.out.Len() != 0 || s.m.exited {
+		t.Fatalf("output %q, exited %v", s.out.String(), s.m.exited)
+	}
+}
+
+// TestSemihostExitStatus: SYS_EXIT and SYS_EXIT_EXTENDED take [reason,
+// subcode]: ADP_Stopped_ApplicationExit exits with the subcode (its low
+// 8 bits, as a process status), any other reason with 1, as under qemu.
+func TestSemihostExitStatus(t *testing.T) {
+	for _, c := range []struct {
+		op, reason, sub uint64
+		status          int
+	}{{semiExit, 0x20026, 0, 0}, {semiExit, 0x20026, 3, 3}, {semiExitExtended, 0x20026, 300, 44},
+		{semiExit, 0x20023, 5, 1}, {semiExitExtended, 0x20020, 0, 1}} {
+		s := newSemiMachine(t, "", "")
+		s.block(c.op, c.reason, c.sub)
+		if !s.m.exited || s.m.status != c.status {
+			t.Fatalf("%s(%#x, %d): exited %v status %d, want %d", SemihostName(c.op), c.reason, c.sub, s.m.exited, s.m.status, c.status)
+		}
 	}
 }
