@@ -3,9 +3,13 @@ package vmm
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -82,7 +86,7 @@ func semiRun(t testing.TB, path string, cfg Config, trace *[]byte, mode string) 
 			t.Fatal(err)
 		}
 		h := r.Header()
-		cfg.Replay, cfg.Args, cfg.Env, cfg.MemSize, cfg.Stdin = r, h.Args, h.Env, 0, strings.NewReader("")
+		cfg.Replay, cfg.Args, cfg.Env, cfg.MemSize, cfg.Stdin, cfg.FSRoot = r, h.Args, h.Env, 0, strings.NewReader(""), ""
 	}
 	m, err := New(prog, cfg)
 	if err != nil {
@@ -450,6 +454,140 @@ func TestSemihostExitStatus(t *testing.T) {
 		s.block(c.op, c.reason, c.sub)
 		if !s.m.exited || s.m.status != c.status {
 			t.Fatalf("%s(%#x, %d): exited %v status %d, want %d", SemihostName(c.op), c.reason, c.sub, s.m.exited, s.m.status, c.status)
+		}
+	}
+}
+
+// semiCase is a run of a semihosting program checked in normal, record
+// and replay modes.
+type semiCase struct {
+	name   string
+	args   []string
+	stdin  string
+	fs     string
+	want   func(path string) string // the expected stdout; nil: check checks it
+	check  func(out string) bool
+	status int
+}
+
+// checksum is fileio's: sum = sum*31 + byte over the file.
+func checksum(b []byte) uint32 {
+	var s uint32
+	for _, c := range b {
+		s = s*31 + uint32(c)
+	}
+	return s
+}
+
+// TestSemihostPrograms runs each program, records it and replays the
+// recording without its input: no standard input and no --fs, so that a
+// replay which touched the host would fail; the replay prints what the
+// recording printed and ends in the recorded state.
+func TestSemihostPrograms(t *testing.T) {
+	testdata := filepath.Join("..", "programs", "testdata")
+	hello, err := os.ReadFile(filepath.Join(testdata, "hello.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []semiCase{
+		{name: "fileio", args: []string{"hello.txt"}, fs: testdata, want: func(string) string {
+			return fmt.Sprintf("length %d\nat 6: 4 bytes %q\nfirst line: %sread %d bytes, checksum %08x\nopen for writing: -1 errno 13\nopen missing: -1 errno 2\n",
+				len(hello), hello[6:10], hello, len(hello), checksum(hello))
+		}},
+		{name: "fileio", args: []string{"missing.txt"}, fs: testdata, status: 1, want: func(string) string { return "open missing.txt: errno 2\n" }},
+		{name: "stdin", stdin: "ab\ncd\nlast", want: func(string) string { return "1: AB\n2: CD\n3: LAST\n3 lines, 10 bytes\n" }},
+		{name: "stdin", stdin: "", want: func(string) string { return "0 lines, 0 bytes\n" }},
+		{name: "clock", check: func(out string) bool {
+			m := regexp.MustCompile(`^time (\d+)\ntickfreq 1000000000\nelapsed (\d+) -> (\d+) ticks\nclock (\d+) cs\nplausible: yes\n$`).FindStringSubmatch(out)
+			if m == nil {
+				return false
+			}
+			now, _ := strconv.ParseInt(m[1], 10, 64)
+			return now > time.Now().Unix()-86400 && now <= time.Now().Unix()
+		}},
+		{name: "exitcode", status: 3, want: func(string) string { return "return 3\n" }},
+		{name: "exitcode", args: []string{"abort"}, status: 134, want: func(string) string { return "abort\n" }},
+		{name: "exitcode", args: []string{"300"}, status: 44, want: func(string) string { return "_exit 300\n" }},
+	}
+	for _, c := range cases {
+		t.Run(c.name+strings.Join(c.args, "_"), func(t *testing.T) {
+			path := semihostProgram(t, c.name)
+			cfg := Config{Args: append([]string{path}, c.args...), Stdin: strings.NewReader(c.stdin), FSRoot: c.fs, MaxInsns: 50_000_000}
+			var trace []byte
+			var recorded, digest string
+			for _, mode := range []string{"", "record", "replay"} {
+				if mode != "replay" {
+					cfg.Stdin = strings.NewReader(c.stdin)
+				}
+				res, out, errOut, err := semiRun(t, path, cfg, &trace, mode)
+				if err != nil {
+					t.Fatalf("%s: %v", mode, err)
+				}
+				if res.Status != c.status || errOut != "" {
+					t.Fatalf("%s: status %d stderr %q, want %d \"\"; stdout %q", mode, res.Status, errOut, c.status, out)
+				}
+				if c.want != nil && out != c.want(path) {
+					t.Fatalf("%s: stdout %q, want %q", mode, out, c.want(path))
+				}
+				if c.check != nil && !c.check(out) {
+					t.Fatalf("%s: stdout %q", mode, out)
+				}
+				switch mode {
+				case "record":
+					recorded, digest = out, res.Stats.Digest
+				case "replay":
+					if out != recorded || res.Stats.Digest != digest {
+						t.Fatalf("replay printed %q, digest %s; the recording %q, digest %s", out, res.Stats.Digest, recorded, digest)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestSemihostStopAt: a replay of stdin stopped with --stop-at (Config.
+// MaxInsns) at a semihosting call, and between two, ends in the state of
+// a recording stopped at the same count by --max-insns.
+func TestSemihostStopAt(t *testing.T) {
+	path := semihostProgram(t, "stdin")
+	cfg := Config{Args: []string{path}, Stdin: strings.NewReader("one\ntwo\n")}
+	var trace []byte
+	if _, _, _, err := semiRun(t, path, cfg, &trace, "record"); err != nil {
+		t.Fatal(err)
+	}
+	r, err := logfmt.NewReader(bytes.NewReader(trace), "t.zst")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls []uint64
+	for {
+		evs, err := r.Next()
+		if err != nil {
+			break
+		}
+		for _, e := range evs {
+			if e.Kind == logfmt.KindSyscall {
+				calls = append(calls, e.Instret)
+			}
+		}
+	}
+	f, _ := r.Footer()
+	if len(calls) < 3 {
+		t.Fatalf("%d recorded calls: %v", len(calls), calls)
+	}
+	for _, n := range []uint64{calls[1], calls[1] + 1, (calls[2] + f.Instret) / 2} {
+		var limited []byte
+		cfg := Config{Args: []string{path}, Stdin: strings.NewReader("one\ntwo\n"), MaxInsns: n}
+		rec, _, _, err := semiRun(t, path, cfg, &limited, "record")
+		if !errors.Is(err, ErrInsnLimit) {
+			t.Fatalf("record to %d: %v", n, err)
+		}
+		res, _, _, err := semiRun(t, path, Config{MaxInsns: n}, &trace, "replay")
+		if !errors.Is(err, ErrStopAt) {
+			t.Fatalf("replay to %d: %v", n, err)
+		}
+		if res.Instret != rec.Instret || res.Stats.Digest != rec.Stats.Digest {
+			t.Fatalf("stopped at %d: replay at %d digest %s, recording at %d digest %s", n, res.Instret, res.Stats.Digest, rec.Instret, rec.Stats.Digest)
 		}
 	}
 }
