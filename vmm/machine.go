@@ -471,6 +471,9 @@ func (m *Machine) loop(start time.Time) (reason string, err error) {
 		}
 		switch e.Kind {
 		case rv64.ExitBudget:
+			if m.semi != nil && m.stuck() {
+				return "", m.stuckError()
+			}
 		case rv64.ExitEcall:
 			m.stats.Exits[ExitSyscall]++
 			if err := m.syscall(); err != nil {

@@ -24,6 +24,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rvsim/rvsim/csr"
 	"github.com/rvsim/rvsim/logfmt"
 )
 
@@ -559,4 +560,34 @@ func (m *Machine) heapInfo() [4]uint64 {
 	heap := min(pageUp(m.Prog.High()), top)
 	limit := top - min(8<<20, (top-heap)/2)&^(PageSize-1)
 	return [4]uint64{heap, limit, top, limit}
+}
+
+// ErrStuck: a semihosting program jumps to itself for ever (j .).
+var ErrStuck = errors.New("the guest is stuck in an endless loop")
+
+// stuck reports whether the hart of a semihosting program sits on a jump
+// to itself (j ., or c.j .) in M-mode: with no interrupt sources, nothing
+// can ever take it out. picolibc's default crt0 (crt0.o, chosen when no
+// --crt0 is given) ends that way when main returns; the run loop checks
+// at the end of each chunk of instructions.
+func (m *Machine) stuck() bool {
+	h := m.Hart
+	if h.Priv != csr.PrivM {
+		return false
+	}
+	b, ok := m.guest(h.PC, 2)
+	if !ok {
+		return false
+	}
+	if lo := binary.LittleEndian.Uint16(b); lo&3 != 3 {
+		return lo == 0xa001 // c.j 0
+	}
+	w, ok := m.insnAt(h.PC)
+	return ok && w == 0x0000006f // jal x0, 0
+}
+
+func (m *Machine) stuckError() error {
+	h := m.Hart
+	return fmt.Errorf("%w at pc %#x (%s) after %d instructions: picolibc's default crt0 ends so when main returns; "+
+		"link with --crt0=semihost (or --crt0=hosted), or end the program with exit()", ErrStuck, h.PC, m.insnText(h.PC), h.Instret())
 }

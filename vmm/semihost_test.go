@@ -44,8 +44,18 @@ func semihostProgram(t testing.TB, name string) string {
 	if p, ok := semiBuilt[name]; ok {
 		return p
 	}
+	out := buildSemihost(t, name, name+".elf", semihostCC[1:]...)
+	semiBuilt[name] = out
+	return out
+}
+
+// buildSemihost builds programs/semihost/name.c with semihostCC[0] and
+// flags into out in a temporary directory and returns its path; the test
+// is skipped when the compiler is not installed.
+func buildSemihost(t testing.TB, name, out string, flags ...string) string {
+	t.Helper()
 	if _, err := exec.LookPath(semihostCC[0]); err != nil {
-		t.Skipf("%s is not built and %s is not installed", bin, semihostCC[0])
+		t.Skipf("%s is not installed", semihostCC[0])
 	}
 	if semiDir == "" {
 		d, err := os.MkdirTemp("", "rvsim-semihost")
@@ -54,12 +64,11 @@ func semihostProgram(t testing.TB, name string) string {
 		}
 		semiDir = d
 	}
-	out := filepath.Join(semiDir, name+".elf")
-	args := append(append([]string(nil), semihostCC[1:]...), "-o", out, filepath.Join("..", "programs", "semihost", name+".c"))
+	out = filepath.Join(semiDir, out)
+	args := append(append([]string(nil), flags...), "-o", out, filepath.Join("..", "programs", "semihost", name+".c"))
 	if b, err := exec.Command(semihostCC[0], args...).CombinedOutput(); err != nil {
 		t.Fatalf("building %s: %v\n%s", name, err, b)
 	}
-	semiBuilt[name] = out
 	return out
 }
 
@@ -589,5 +598,24 @@ func TestSemihostStopAt(t *testing.T) {
 		if res.Instret != rec.Instret || res.Stats.Digest != rec.Stats.Digest {
 			t.Fatalf("stopped at %d: replay at %d digest %s, recording at %d digest %s", n, res.Instret, res.Stats.Digest, rec.Instret, rec.Stats.Digest)
 		}
+	}
+}
+
+// TestSemihostStuck: built as the user would, without --crt0,
+// exitcode's main returns into picolibc's default crt0, which then jumps
+// to itself for ever; the run stops with ErrStuck, naming the loop and
+// what to do, after the program's output.
+func TestSemihostStuck(t *testing.T) {
+	path := func() string {
+		semiBuildMu.Lock()
+		defer semiBuildMu.Unlock()
+		return buildSemihost(t, "exitcode", "exitcode-crt0.elf", "--specs=picolibc.specs", "--oslib=semihost", "-march=rv64im", "-mabi=lp64", "-O2")
+	}()
+	res, out, _, err := semiRun(t, path, Config{MaxInsns: 100_000_000}, nil, "")
+	if !errors.Is(err, ErrStuck) || !strings.Contains(err.Error(), "--crt0=semihost") || out != "return 3\n" {
+		t.Fatalf("run: %v; stdout %q", err, out)
+	}
+	if res.Instret > 2*chunk {
+		t.Fatalf("stopped after %d instructions, more than two chunks", res.Instret)
 	}
 }
