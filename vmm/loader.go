@@ -60,10 +60,10 @@ type Program struct {
 	Segments []Segment // sorted by address, not overlapping
 	ToHost   uint64    // bare-metal: address of tohost
 	FromHost uint64    // bare-metal: address of fromhost, 0 if absent
+	RAMTop   uint64    // semihosting: the initial stack pointer (__stack), 0 if unknown
 	Phdr     uint64    // address of the program headers in memory, 0 if not loaded
 	Phent    uint64
 	Phnum    uint64
-	RAMTop   uint64 // semihosting: the initial stack pointer (__stack), 0 if unknown
 }
 
 // Low returns the lowest address of any segment.

@@ -30,12 +30,12 @@ var (
 )
 
 // semihostProgram returns the path of the semihosting program name
-// (programs/semihost/name.c): programs/bin/semihost_name.elf when it is
+// (programs/semihost/name.c), rv64im: programs/bin/semihost_name_rv64im.elf when it is
 // there, else built by the cross compiler into a temporary directory; the
 // test is skipped when neither is to be had.
 func semihostProgram(t testing.TB, name string) string {
 	t.Helper()
-	bin := filepath.Join("..", "programs", "bin", "semihost_"+name+".elf")
+	bin := filepath.Join("..", "programs", "bin", "semihost_"+name+"_rv64im.elf")
 	if _, err := os.Stat(bin); err == nil {
 		return bin
 	}

@@ -9,12 +9,12 @@ import (
 	"testing"
 )
 
-// semihostProgram returns programs/bin/semihost_name.elf, or builds
+// semihostProgram returns programs/bin/semihost_name_rv64im.elf, or builds
 // programs/semihost/name.c for rv64im with picolibc's semihosting library
 // into dir; the test is skipped when neither can be had.
 func semihostProgram(t *testing.T, dir, name string) string {
 	t.Helper()
-	bin := programPath("semihost_" + name)
+	bin := programPath("semihost_" + name + "_rv64im")
 	if _, err := os.Stat(bin); err == nil {
 		return bin
 	}
