@@ -342,13 +342,8 @@ outer:
 					cause = CauseEcallM
 				}
 				goto fault
-			case opEBREAK: // EBREAK, or a semihosting call (hart.go)
+			case opEBREAK: // EBREAK
 				cause, tval = CauseBreakpoint, pgLo+i<<2
-				if h.semihostCall(tval) {
-					h.PC, h.CSR.Instret = tval, rb+i
-					h.unlimit()
-					return Exit{Kind: ExitSemihost, PC: tval}
-				}
 				goto fault
 			case opMRET: // MRET
 				if h.Priv != csr.PrivM {
@@ -501,6 +496,11 @@ outer:
 		ret = rb + i
 		pc = pgLo + i<<2
 	trap: // the instruction at pc raised cause with tval; ret counts those before it
+		if cause == CauseBreakpoint && h.semihostCall(pc) {
+			h.PC, h.CSR.Instret = pc, ret
+			h.unlimit()
+			return Exit{Kind: ExitSemihost, PC: pc}
+		}
 		if h.Priv == csr.PrivU && h.UserTrapsExit {
 			h.PC, h.CSR.Instret = pc, ret
 			kind := ExitTrap

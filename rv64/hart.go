@@ -143,20 +143,22 @@ func codePages(size uint64) int { return int((size + 1<<pageShift - 1) >> pageSh
 // The words around the ebreak of a RISC-V semihosting call (the RISC-V
 // semihosting specification, version 0.2): both are 32-bit instructions.
 const (
-	semihostPre  = 0x01f01013 // slli x0, x0, 0x1f
-	semihostPost = 0x40705013 // srai x0, x0, 7
+	semihostPre    = 0x01f01013 // slli x0, x0, 0x1f
+	semihostEbreak = 0x00100073 // ebreak
+	semihostPost   = 0x40705013 // srai x0, x0, 7
 )
 
-// semihostCall reports whether the ebreak at pc is a semihosting call:
-// Semihosting is set, the hart is in M-mode (as qemu-system serves them by
-// default) and the words before and after it are the sequence's.
+// semihostCall reports whether the breakpoint exception at pc is a
+// semihosting call: Semihosting is set, the hart is in M-mode (as
+// qemu-system serves them by default), and pc holds a 32-bit ebreak
+// between the sequence's two other words.
 func (h *Hart) semihostCall(pc uint64) bool {
 	off := pc - h.Mem.Base
 	if !h.Semihosting || h.Priv != csr.PrivM || off < 4 || off > uint64(len(h.Mem.Data))-8 {
 		return false
 	}
 	d := h.Mem.Data
-	return le.Uint32(d[off-4:]) == semihostPre && le.Uint32(d[off+4:]) == semihostPost
+	return le.Uint32(d[off-4:]) == semihostPre && le.Uint32(d[off:]) == semihostEbreak && le.Uint32(d[off+4:]) == semihostPost
 }
 
 // Instret returns the number of instructions retired.
