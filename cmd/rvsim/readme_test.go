@@ -97,7 +97,7 @@ func TestReadmeOwnProgram(t *testing.T) {
 	if runs[1] != runs[2] {
 		t.Errorf("the replay printed\n%s\nbut its recording printed\n%s", runs[2], runs[1])
 	}
-	bare := regexp.MustCompile(`(?m)^Hello from bare metal! misa 0x8000000000101100, cycle \d+, seed 0x8000[0-9a-f]{4}$`).FindAllString(out, -1)
+	bare := regexp.MustCompile(`(?m)^Hello from bare metal! misa 0x800000000010112d, cycle \d+, seed 0x8000[0-9a-f]{4}$`).FindAllString(out, -1)
 	if len(bare) != 3 || bare[1] != bare[2] {
 		t.Errorf("bare.elf printed %q, want three greetings, the last two equal", bare)
 	}
