@@ -198,7 +198,7 @@ func (m *Machine) semihostCall() error {
 	op, arg := h.X[10], h.X[11]
 	recorded := m.semiRecorded(op, arg)
 	if m.rep != nil && recorded {
-		r, err := m.rep.syscall(m, op)
+		r, err := m.rep.syscall(m, op, nil)
 		if err != nil {
 			return err
 		}
