@@ -588,6 +588,6 @@ func (m *Machine) stuck() bool {
 
 func (m *Machine) stuckError() error {
 	h := m.Hart
-	return fmt.Errorf("%w at pc %#x (%s) after %d instructions: picolibc's default crt0 ends so when main returns; "+
-		"link with --crt0=semihost (or --crt0=hosted), or end the program with exit()", ErrStuck, h.PC, m.insnText(h.PC), h.Instret())
+	return fmt.Errorf("%w at pc %#x (j ., a jump to itself) after %d instructions: picolibc's default crt0 ends so when main returns; "+
+		"link with --crt0=semihost (or --crt0=hosted), or end the program with exit()", ErrStuck, h.PC, h.Instret())
 }
