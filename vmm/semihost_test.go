@@ -18,10 +18,15 @@ import (
 	"github.com/rvsim/rvsim/logfmt"
 )
 
-// semihostCC builds the rv64im picolibc semihosting programs, as
-// scripts/build-programs.sh does.
-var semihostCC = []string{"riscv64-unknown-elf-gcc", "--specs=picolibc.specs", "--oslib=semihost", "--crt0=semihost",
-	"-march=rv64im", "-mabi=lp64", "-O2", "-Wall", "-Werror"}
+// semihostCC builds the picolibc semihosting programs, as
+// scripts/build-programs.sh does: with the compiler's default -march
+// (rv64imafdc, lp64d, so compressed and floating-point instructions), and
+// with semihostIM added for rv64im.
+var (
+	semihostCC = []string{"riscv64-unknown-elf-gcc", "--specs=picolibc.specs", "--oslib=semihost", "--crt0=semihost",
+		"-O2", "-Wall", "-Werror"}
+	semihostIM = []string{"-march=rv64im", "-mabi=lp64"}
+)
 
 var (
 	semiBuildMu sync.Mutex
@@ -29,23 +34,36 @@ var (
 	semiDir     string
 )
 
-// semihostProgram returns the path of the semihosting program name
-// (programs/semihost/name.c), rv64im: programs/bin/semihost_name_rv64im.elf when it is
-// there, else built by the cross compiler into a temporary directory; the
-// test is skipped when neither is to be had.
-func semihostProgram(t testing.TB, name string) string {
+// semihostBuilds are the two builds of each semihosting program: the
+// suffix of its name in programs/bin and its extra flags.
+var semihostBuilds = []struct{ suffix string }{{"_rv64im"}, {""}}
+
+// semihostProgram returns the path of the rv64im build of the
+// semihosting program name (programs/semihost/name.c).
+func semihostProgram(t testing.TB, name string) string { return semihostBuild(t, name, "_rv64im") }
+
+// semihostBuild returns the path of a build of the semihosting program
+// name: suffix "_rv64im" or "" (the default -march). It is
+// programs/bin/semihost_name<suffix>.elf when that is there, else built
+// by the cross compiler into a temporary directory; the test is skipped
+// when neither is to be had.
+func semihostBuild(t testing.TB, name, suffix string) string {
 	t.Helper()
-	bin := filepath.Join("..", "programs", "bin", "semihost_"+name+"_rv64im.elf")
+	bin := filepath.Join("..", "programs", "bin", "semihost_"+name+suffix+".elf")
 	if _, err := os.Stat(bin); err == nil {
 		return bin
 	}
 	semiBuildMu.Lock()
 	defer semiBuildMu.Unlock()
-	if p, ok := semiBuilt[name]; ok {
+	if p, ok := semiBuilt[name+suffix]; ok {
 		return p
 	}
-	out := buildSemihost(t, name, name+".elf", semihostCC[1:]...)
-	semiBuilt[name] = out
+	flags := semihostCC[1:]
+	if suffix != "" {
+		flags = append(append([]string(nil), flags...), semihostIM...)
+	}
+	out := buildSemihost(t, name, name+suffix+".elf", flags...)
+	semiBuilt[name+suffix] = out
 	return out
 }
 
@@ -113,7 +131,12 @@ func semiRun(t testing.TB, path string, cfg Config, trace *[]byte, mode string) 
 // the program's comment says it prints, the status its last argument, and
 // the replay reproduces output, status and final digest.
 func TestSemihostHello(t *testing.T) {
-	path := semihostProgram(t, "hello")
+	for _, b := range semihostBuilds {
+		t.Run("hello"+b.suffix, func(t *testing.T) { testSemihostHello(t, semihostBuild(t, "hello", b.suffix)) })
+	}
+}
+
+func testSemihostHello(t *testing.T, path string) {
 	prog, err := LoadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -519,38 +542,40 @@ func TestSemihostPrograms(t *testing.T) {
 		{name: "exitcode", args: []string{"300"}, status: 44, want: func(string) string { return "_exit 300\n" }},
 	}
 	for _, c := range cases {
-		t.Run(c.name+strings.Join(c.args, "_"), func(t *testing.T) {
-			path := semihostProgram(t, c.name)
-			cfg := Config{Args: append([]string{path}, c.args...), Stdin: strings.NewReader(c.stdin), FSRoot: c.fs, MaxInsns: 50_000_000}
-			var trace []byte
-			var recorded, digest string
-			for _, mode := range []string{"", "record", "replay"} {
-				if mode != "replay" {
-					cfg.Stdin = strings.NewReader(c.stdin)
-				}
-				res, out, errOut, err := semiRun(t, path, cfg, &trace, mode)
-				if err != nil {
-					t.Fatalf("%s: %v", mode, err)
-				}
-				if res.Status != c.status || errOut != "" {
-					t.Fatalf("%s: status %d stderr %q, want %d \"\"; stdout %q", mode, res.Status, errOut, c.status, out)
-				}
-				if c.want != nil && out != c.want(path) {
-					t.Fatalf("%s: stdout %q, want %q", mode, out, c.want(path))
-				}
-				if c.check != nil && !c.check(out) {
-					t.Fatalf("%s: stdout %q", mode, out)
-				}
-				switch mode {
-				case "record":
-					recorded, digest = out, res.Stats.Digest
-				case "replay":
-					if out != recorded || res.Stats.Digest != digest {
-						t.Fatalf("replay printed %q, digest %s; the recording %q, digest %s", out, res.Stats.Digest, recorded, digest)
+		for _, b := range semihostBuilds {
+			t.Run(c.name+b.suffix+"_"+strings.Join(c.args, "_"), func(t *testing.T) {
+				path := semihostBuild(t, c.name, b.suffix)
+				cfg := Config{Args: append([]string{path}, c.args...), Stdin: strings.NewReader(c.stdin), FSRoot: c.fs, MaxInsns: 50_000_000}
+				var trace []byte
+				var recorded, digest string
+				for _, mode := range []string{"", "record", "replay"} {
+					if mode != "replay" {
+						cfg.Stdin = strings.NewReader(c.stdin)
+					}
+					res, out, errOut, err := semiRun(t, path, cfg, &trace, mode)
+					if err != nil {
+						t.Fatalf("%s: %v", mode, err)
+					}
+					if res.Status != c.status || errOut != "" {
+						t.Fatalf("%s: status %d stderr %q, want %d \"\"; stdout %q", mode, res.Status, errOut, c.status, out)
+					}
+					if c.want != nil && out != c.want(path) {
+						t.Fatalf("%s: stdout %q, want %q", mode, out, c.want(path))
+					}
+					if c.check != nil && !c.check(out) {
+						t.Fatalf("%s: stdout %q", mode, out)
+					}
+					switch mode {
+					case "record":
+						recorded, digest = out, res.Stats.Digest
+					case "replay":
+						if out != recorded || res.Stats.Digest != digest {
+							t.Fatalf("replay printed %q, digest %s; the recording %q, digest %s", out, res.Stats.Digest, recorded, digest)
+						}
 					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
 
@@ -606,16 +631,19 @@ func TestSemihostStopAt(t *testing.T) {
 // to itself for ever; the run stops with ErrStuck, naming the loop and
 // what to do, after the program's output.
 func TestSemihostStuck(t *testing.T) {
-	path := func() string {
-		semiBuildMu.Lock()
-		defer semiBuildMu.Unlock()
-		return buildSemihost(t, "exitcode", "exitcode-crt0.elf", "--specs=picolibc.specs", "--oslib=semihost", "-march=rv64im", "-mabi=lp64", "-O2")
-	}()
-	res, out, _, err := semiRun(t, path, Config{MaxInsns: 100_000_000}, nil, "")
-	if !errors.Is(err, ErrStuck) || !strings.Contains(err.Error(), "--crt0=semihost") || out != "return 3\n" {
-		t.Fatalf("run: %v; stdout %q", err, out)
-	}
-	if res.Instret > 2*chunk {
-		t.Fatalf("stopped after %d instructions, more than two chunks", res.Instret)
+	for _, march := range [][]string{semihostIM, nil} { // j . and c.j .
+		path := func() string {
+			semiBuildMu.Lock()
+			defer semiBuildMu.Unlock()
+			flags := append([]string{"--specs=picolibc.specs", "--oslib=semihost", "-O2"}, march...)
+			return buildSemihost(t, "exitcode", fmt.Sprintf("exitcode-crt0-%d.elf", len(march)), flags...)
+		}()
+		res, out, _, err := semiRun(t, path, Config{MaxInsns: 100_000_000}, nil, "")
+		if !errors.Is(err, ErrStuck) || !strings.Contains(err.Error(), "--crt0=semihost") || out != "return 3\n" {
+			t.Fatalf("%v: run: %v; stdout %q", march, err, out)
+		}
+		if res.Instret > 2*chunk {
+			t.Fatalf("%v: stopped after %d instructions, more than two chunks", march, res.Instret)
+		}
 	}
 }
