@@ -17,7 +17,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"strings"
@@ -113,7 +112,6 @@ type semihost struct {
 	root       *os.Root             // files the guest may read; nil for none
 	start      time.Time            // SYS_CLOCK and SYS_ELAPSED count from here
 	warnedNoFS bool
-	warnedOps  map[uint64]bool // unsupported operations reported
 }
 
 // semiFile is an open handle.
@@ -126,7 +124,7 @@ type semiFile struct {
 func (m *Machine) setupSemihost() error {
 	h := m.Hart
 	h.Semihosting = true
-	s := &semihost{files: map[uint64]*semiFile{}, start: time.Now(), warnedOps: map[uint64]bool{}}
+	s := &semihost{files: map[uint64]*semiFile{}, start: time.Now()}
 	s.stdio = [3]*guestFile{
 		{r: m.cfg.Stdin, name: "stdin"},
 		{w: m.cfg.Stdout, name: "stdout"},
@@ -178,7 +176,7 @@ func (m *Machine) semiArgs(addr uint64, n int) ([]uint64, bool) {
 // from there. Opening the console or the features file does not.
 func (m *Machine) semiRecorded(op, arg uint64) bool {
 	switch op {
-	case semiRead, semiReadC, semiSeek, semiFlen, semiClock, semiTime, semiElapsed, semiErrno, semiRemove, semiRename:
+	case semiRead, semiReadC, semiIsTTY, semiSeek, semiFlen, semiClock, semiTime, semiElapsed, semiErrno, semiRemove, semiRename:
 		return true
 	case semiOpen:
 		a, ok := m.semiArgs(arg, 1)
@@ -195,7 +193,7 @@ func (m *Machine) semiRecorded(op, arg uint64) bool {
 // and resumes after it.
 func (m *Machine) semihostCall() error {
 	h := m.Hart
-	op, arg := h.X[10], h.X[11]
+	op, arg := h.X[10]&0xffffffff, h.X[11] // the operation is a0's low 32 bits, as qemu takes it
 	recorded := m.semiRecorded(op, arg)
 	if m.rep != nil && recorded {
 		r, err := m.rep.syscall(m, op, nil)
@@ -265,34 +263,32 @@ func (m *Machine) semiOp(op, arg uint64) (uint64, error) {
 		}
 		delete(s.files, a[0])
 		return 0, nil
-	case semiWriteC:
+	case semiWriteC, semiWrite0:
+		// No result: a0 becomes 0xdeadbeef whatever happens, and errno
+		// is left alone, as under qemu.
 		b, ok := m.guest(arg, 1)
-		if !ok {
-			return m.semiFail(eFAULT), nil
+		if op == semiWrite0 {
+			b, ok = m.guestString(arg)
 		}
-		_, err := m.semiOutput(op, s.stdio[1], b)
-		return h.X[10], err
-	case semiWrite0:
-		b, ok := m.guestString(arg)
-		if !ok {
-			return m.semiFail(eFAULT), nil
+		if ok {
+			if _, err := m.semiOutput(op, s.stdio[1], b); err != nil {
+				return 0, err
+			}
 		}
-		_, err := m.semiOutput(op, s.stdio[1], b)
-		return h.X[10], err
+		return semiNoResult, nil
 	case semiWrite:
+		// The bytes not written: all of them on any error, which sets
+		// no errno (as under qemu).
 		f := s.files[a[0]]
 		if f == nil || f.g == nil || f.g.w == nil {
-			m.semiFail(eBADF)
 			return a[2], nil
 		}
 		b, ok := m.guest(a[1], a[2])
 		if !ok {
-			m.semiFail(eFAULT)
 			return a[2], nil
 		}
 		n, err := m.semiOutput(op, f.g, b[:min(a[2], maxIO)])
 		if int64(n) < 0 {
-			m.semi.errno = -n
 			n = 0
 		}
 		return a[2] - n, err
@@ -314,13 +310,15 @@ func (m *Machine) semiOp(op, arg uint64) (uint64, error) {
 		}
 		return 0, nil
 	case semiIsTTY:
+		// The console is a terminal when its host stream is one.
 		f := s.files[a[0]]
-		switch {
-		case f == nil:
+		if f == nil {
 			return m.semiFail(eBADF), nil
-		case f.g != nil && f.g.f == nil:
-			return 1, nil // the console
 		}
+		if f.g != nil && f.g.f == nil && isTerminal(f.g) {
+			return 1, nil
+		}
+		m.semiFail(eNOTTY)
 		return 0, nil
 	case semiSeek:
 		f := s.files[a[0]]
@@ -406,11 +404,33 @@ func (m *Machine) semiOp(op, arg uint64) (uint64, error) {
 		m.exit(status)
 		return h.X[10], nil
 	}
-	if !s.warnedOps[op] && len(s.warnedOps) < maxWarned {
-		s.warnedOps[op] = true
-		m.log.Warn(fmt.Sprintf("unsupported semihosting operation %#x at pc %#x: returning -1 (ENOSYS) to the guest", op, h.PC))
+	// qemu aborts at an operation it does not know; rvsim stops the run
+	// with one line, rather than give the guest an answer it does not
+	// expect.
+	return 0, fmt.Errorf("%w %#x (a1 %#x) at pc %#x", ErrSemihostOp, op, arg, h.PC)
+}
+
+// ErrSemihostOp: the guest made a semihosting call with an operation
+// number that has no meaning.
+var ErrSemihostOp = errors.New("unsupported semihosting operation")
+
+// semiNoResult is what a0 holds after SYS_WRITEC and SYS_WRITE0, which
+// return nothing (qemu's value).
+const semiNoResult = 0xdeadbeef
+
+// isTerminal reports whether g's host stream is a terminal (TCGETS
+// succeeds on it).
+func isTerminal(g *guestFile) bool {
+	var st any = g.w
+	if g.r != nil {
+		st = g.r
 	}
-	return m.semiFail(eNOSYS), nil
+	rc, ok := st.(rawConner)
+	if !ok {
+		return false
+	}
+	var buf [termiosLen]byte
+	return hostIoctl(rc, tcgets, buf[:]) == nil
 }
 
 // guestString returns the NUL-terminated string at addr, without its NUL,
@@ -445,16 +465,15 @@ func (m *Machine) semiOutput(op uint64, g *guestFile, b []byte) (uint64, error) 
 }
 
 // semiRead is SYS_READ: it returns how many of the n bytes asked for were
-// not read (n at the end of the file, or on an error).
+// not read (n at the end of the file, or on any error, which sets no
+// errno: qemu's answers).
 func (m *Machine) semiRead(handle, buf, n uint64) uint64 {
 	s := m.semi
 	f := s.files[handle]
 	if f == nil || !f.features && (f.g == nil || f.g.r == nil) {
-		m.semiFail(eBADF)
 		return n
 	}
 	if _, ok := m.guest(buf, n); !ok {
-		m.semiFail(eFAULT)
 		return n
 	}
 	k := min(n, maxInput)
@@ -466,12 +485,7 @@ func (m *Machine) semiRead(handle, buf, n uint64) uint64 {
 			f.pos += int64(got)
 		}
 	} else {
-		var err error
-		got, err = m.hostRead(f.g, b)
-		if got == 0 && err != nil && !errors.Is(err, io.EOF) {
-			m.semiFail(hostErrno(err))
-			return n
-		}
+		got, _ = m.hostRead(f.g, b)
 	}
 	m.noteWrite(buf, uint64(got))
 	return n - uint64(got)

@@ -314,11 +314,11 @@ func TestSemihostConsole(t *testing.T) {
 	if in != 1 || out != 2 || errH != 3 {
 		t.Fatalf("handles %d %d %d, want 1 2 3", in, out, errH)
 	}
-	s.want("SYS_ISTTY", s.block(semiIsTTY, out), 1, 0)
+	s.want("SYS_ISTTY of a stdout that is no terminal", s.block(semiIsTTY, out), 0, eNOTTY)
 	s.put(semiBuf+64, []byte("to out"))
 	s.want("SYS_WRITE stdout", s.block(semiWrite, out, semiBuf+64, 6), 0, 0)
 	s.want("SYS_WRITE stderr", s.block(semiWrite, errH, semiBuf+64, 2), 0, 0)
-	s.want("SYS_WRITE stdin", s.block(semiWrite, in, semiBuf+64, 6), 6, eBADF)
+	s.want("SYS_WRITE stdin", s.block(semiWrite, in, semiBuf+64, 6), 6, eNOTTY) // errno untouched
 	s.put(semiBuf+128, []byte{'!'})
 	s.call(semiWriteC, semiBuf+128)
 	s.call(semiWrite0, s.str(semiBuf+192, " w0\n"))
@@ -335,7 +335,7 @@ func TestSemihostConsole(t *testing.T) {
 	s.want("SYS_READC at the end", s.call(semiReadC, 0), semiFailed, 0)
 	s.want("SYS_CLOSE", s.block(semiClose, out), 0, 0)
 	s.want("SYS_CLOSE again", s.block(semiClose, out), semiFailed, eBADF)
-	s.want("SYS_WRITE closed", s.block(semiWrite, out, semiBuf+64, 6), 6, eBADF)
+	s.want("SYS_WRITE closed", s.block(semiWrite, out, semiBuf+64, 6), 6, eBADF) // errno of the failed close
 	s.want("SYS_OPEN reuses", s.block(semiOpen, tt, 4, 3), out, 0)
 	s.want("SYS_OPEN mode 12", s.block(semiOpen, tt, 12, 3), semiFailed, eINVAL)
 }
@@ -347,7 +347,7 @@ func TestSemihostFeatures(t *testing.T) {
 	name := s.str(semiBuf, ":semihosting-features")
 	h := s.block(semiOpen, name, 0, 21)
 	s.want("SYS_FLEN", s.block(semiFlen, h), 5, 0)
-	s.want("SYS_ISTTY", s.block(semiIsTTY, h), 0, 0)
+	s.want("SYS_ISTTY", s.block(semiIsTTY, h), 0, eNOTTY)
 	s.want("SYS_READ", s.block(semiRead, h, semiBuf+64, 5), 0, 0)
 	if got := s.get(semiBuf+64, 5); string(got) != "SHFB\x03" {
 		t.Fatalf("features %q", got)
@@ -376,14 +376,14 @@ func TestSemihostFiles(t *testing.T) {
 		t.Fatalf("SYS_OPEN returned %d", int64(h))
 	}
 	s.want("SYS_FLEN", s.block(semiFlen, h), 10, 0)
-	s.want("SYS_ISTTY", s.block(semiIsTTY, h), 0, 0)
+	s.want("SYS_ISTTY", s.block(semiIsTTY, h), 0, eNOTTY)
 	s.want("SYS_SEEK", s.block(semiSeek, h, 4), 0, 0)
 	s.want("SYS_READ", s.block(semiRead, h, semiBuf+64, 3), 0, 0)
 	if got := s.get(semiBuf+64, 3); string(got) != "456" {
 		t.Fatalf("read %q", got)
 	}
 	s.want("SYS_READ to the end", s.block(semiRead, h, semiBuf+64, 8), 5, 0)
-	s.want("SYS_WRITE to a read-only file", s.block(semiWrite, h, semiBuf+64, 3), 3, eBADF)
+	s.want("SYS_WRITE to a read-only file", s.block(semiWrite, h, semiBuf+64, 3), 3, 0)
 	s.want("SYS_OPEN w", s.block(semiOpen, name, 4, 9), semiFailed, eACCES)
 	s.want("SYS_OPEN r+", s.block(semiOpen, name, 2, 9), semiFailed, eACCES)
 	s.want("SYS_OPEN missing", s.block(semiOpen, s.str(semiBuf+256, "nothing"), 0, 7), semiFailed, eNOENT)
@@ -441,7 +441,13 @@ func TestSemihostInfo(t *testing.T) {
 	s.want("SYS_ISERROR -1", s.block(semiIsError, semiFailed), 1, 0)
 	s.want("SYS_ISERROR 5", s.block(semiIsError, 5), 0, 0)
 	s.want("SYS_SYSTEM", s.block(semiSystem, s.str(semiBuf, "true"), 4), semiFailed, eNOSYS)
-	s.want("unknown operation", s.call(0x99, semiBuf), semiFailed, eNOSYS)
+	// As qemu aborts, the run stops at an operation that does not exist.
+	s.m.Hart.X[10], s.m.Hart.X[11] = 0x99, semiBuf
+	if err := s.m.semihostCall(); !errors.Is(err, ErrSemihostOp) || !strings.Contains(err.Error(), "0x99") {
+		t.Fatalf("operation 0x99: %v", err)
+	}
+	// The operation is a0's low 32 bits.
+	s.want("SYS_TICKFREQ in the low 32 bits", s.call(1<<32|semiTickFreq, 0), 1_000_000_000, 0)
 }
 
 // TestSemihostBadBlocks: a parameter block or a pointer in it outside
@@ -452,22 +458,27 @@ func TestSemihostBadBlocks(t *testing.T) {
 	s := newSemiMachine(t, "input", "")
 	for _, op := range []uint64{semiOpen, semiClose, semiWrite, semiRead, semiIsError, semiIsTTY, semiSeek, semiFlen,
 		semiTmpnam, semiRemove, semiRename, semiSystem, semiGetCmdline, semiHeapInfo, semiExit, semiExitExtended, semiElapsed,
-		semiWriteC, semiWrite0} {
+	} {
 		for _, arg := range []uint64{0, semiBlock - 0x20000000 + 0x30000000, ^uint64(0) - 3} {
 			s.want(SemihostName(op), s.call(op, arg), semiFailed, eFAULT)
 		}
 	}
 	tt := s.str(semiBuf, ":tt")
 	in, out := s.block(semiOpen, tt, 0, 3), s.block(semiOpen, tt, 4, 3)
-	s.want("SYS_WRITE from outside", s.block(semiWrite, out, 0x1000, 4), 4, eFAULT)
-	s.want("SYS_READ into outside", s.block(semiRead, in, 0x1000, 4), 4, eFAULT)
-	s.want("SYS_READ past the end", s.block(semiRead, in, s.m.Hart.Mem.End()-2, 4), 4, eFAULT)
+	s.block(semiClose, 99) // errno EBADF: the failed transfers below leave it so
+	s.want("SYS_WRITE from outside", s.block(semiWrite, out, 0x1000, 4), 4, eBADF)
+	s.want("SYS_READ into outside", s.block(semiRead, in, 0x1000, 4), 4, eBADF)
+	s.want("SYS_READ past the end", s.block(semiRead, in, s.m.Hart.Mem.End()-2, 4), 4, eBADF)
+	for _, arg := range []uint64{0, ^uint64(0)} {
+		s.want("SYS_WRITEC outside", s.call(semiWriteC, arg), semiNoResult, eBADF)
+		s.want("SYS_WRITE0 outside", s.call(semiWrite0, arg), semiNoResult, eBADF)
+	}
 	s.want("SYS_OPEN path outside", s.block(semiOpen, 0x1000, 0, 3), semiFailed, eFAULT)
 	s.want("SYS_GET_CMDLINE outside", s.block(semiGetCmdline, 0x1000, 64), semiFailed, eFAULT)
 	s.want("SYS_HEAPINFO outside", s.block(semiHeapInfo, s.m.Hart.Mem.End()-8), semiFailed, eFAULT)
 	end := s.m.Hart.Mem.End()
 	s.put(end-4, []byte("abcd"))
-	s.want("SYS_WRITE0 without NUL", s.call(semiWrite0, end-4), semiFailed, eFAULT)
+	s.want("SYS_WRITE0 without NUL", s.call(semiWrite0, end-4), semiNoResult, eFAULT) // errno of SYS_HEAPINFO
 	if s.out.Len() != 0 || s.m.exited {
 		t.Fatalf("output %q, exited %v", s.out.String(), s.m.exited)
 	}
@@ -646,4 +657,29 @@ func TestSemihostStuck(t *testing.T) {
 			t.Fatalf("%v: stopped after %d instructions, more than two chunks", march, res.Instret)
 		}
 	}
+}
+
+// TestSemihostIsTTYTerminal: SYS_ISTTY of the console is 1 when the host
+// stream is a terminal (a pseudo-terminal here), as qemu asks isatty.
+func TestSemihostIsTTYTerminal(t *testing.T) {
+	pty, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	defer pty.Close()
+	path := semihostProgram(t, "hello")
+	prog, err := LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(prog, Config{Stdin: strings.NewReader(""), Stdout: pty, Stderr: &bytes.Buffer{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	s := &semiMachine{t: t, m: m}
+	out := s.block(semiOpen, s.str(semiBuf, ":tt"), 4, 3)
+	s.want("SYS_ISTTY of a terminal", s.block(semiIsTTY, out), 1, 0)
+	in := s.block(semiOpen, s.str(semiBuf, ":tt"), 0, 3)
+	s.want("SYS_ISTTY of a string reader", s.block(semiIsTTY, in), 0, eNOTTY)
 }
