@@ -15,6 +15,7 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"sort"
 )
 
@@ -64,15 +65,26 @@ func ramTop(f *elf.File) uint64 {
 	return 0
 }
 
+// ramSlack is how far past its last segment the memory of a semihosting
+// program reaches when its symbols are stripped (no __stack): picolibc's
+// default RAM is 32 KiB, its stack at the top, and reserved memory that
+// the guest does not touch costs nothing.
+const ramSlack = 16 << 20
+
 // semihostMemSize returns the guest memory size of a semihosting program
 // whose memory starts at base, given the size asked for (--mem): at least
-// enough to hold every segment and the stack below RAMTop. picolibc's default linker script puts
+// enough to hold every segment and the stack below RAMTop (or ramSlack
+// past the last segment when RAMTop is unknown). picolibc's default linker script puts
 // code at 0x10000000 (flash, 64 KiB) and data, heap and stack at
 // 0x20000000 (ram, 32 KiB, the stack at its top): 256 MiB from the first
 // would end just short of the second. Memory is reserved, not allocated:
 // the gap costs nothing.
 func semihostMemSize(prog *Program, base, size uint64) (uint64, error) {
 	top := max(prog.High(), prog.RAMTop)
+	if prog.RAMTop == 0 && top < math.MaxUint64-ramSlack {
+		// Stripped of its symbols: where RAM ends is unknown.
+		top += ramSlack
+	}
 	need := pageUp(top) - base
 	if need <= size || top < base {
 		return size, nil

@@ -2,6 +2,7 @@ package vmm
 
 import (
 	"bytes"
+	"debug/elf"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -682,4 +683,73 @@ func TestSemihostIsTTYTerminal(t *testing.T) {
 	s.want("SYS_ISTTY of a terminal", s.block(semiIsTTY, out), 1, 0)
 	in := s.block(semiOpen, s.str(semiBuf, ":tt"), 0, 3)
 	s.want("SYS_ISTTY of a string reader", s.block(semiIsTTY, in), 0, eNOTTY)
+}
+
+// TestSemihostKinds: the loader tells the program kinds apart from the
+// ELF: a Linux program and an HTIF bare-metal one (tohost) are not
+// semihosting programs, a picolibc semihosting program is, stripped of
+// its symbols too (and then runs in memory reaching past its last
+// segment); its .data image is loaded at its load address as well, as
+// the ELF's program headers (debug/elf) say.
+func TestSemihostKinds(t *testing.T) {
+	for name, want := range map[string]Kind{"hello.elf": KindLinux, "bare_hello.elf": KindBare} {
+		p, err := LoadFile(filepath.Join("..", "programs", "bin", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Kind != want {
+			t.Errorf("%s: kind %v, want %v", name, p.Kind, want)
+		}
+	}
+	path := semihostProgram(t, "hello")
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	prog, err := LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	images := 0
+	for _, ph := range f.Progs {
+		if ph.Type != elf.PT_LOAD || ph.Paddr == ph.Vaddr || ph.Filesz == 0 {
+			continue
+		}
+		data := make([]byte, ph.Filesz)
+		if _, err := ph.ReadAt(data, 0); err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, s := range prog.Segments {
+			found = found || s.Vaddr == ph.Paddr && bytes.Equal(s.Data, data)
+		}
+		if !found {
+			t.Errorf("no segment at the load address %#x of the segment at %#x", ph.Paddr, ph.Vaddr)
+		}
+		images++
+	}
+	if images == 0 {
+		t.Fatalf("%s has no segment whose load address differs (picolibc's .data)", path)
+	}
+
+	strip, err := exec.LookPath("riscv64-unknown-elf-strip")
+	if err != nil {
+		t.Skip("riscv64-unknown-elf-strip is not installed")
+	}
+	stripped := filepath.Join(t.TempDir(), "stripped.elf")
+	if b, err := exec.Command(strip, "-o", stripped, path).CombinedOutput(); err != nil {
+		t.Fatalf("strip: %v\n%s", err, b)
+	}
+	sp, err := LoadFile(stripped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sp.Kind != KindSemihost || sp.RAMTop != 0 {
+		t.Fatalf("stripped: kind %v, __stack %#x", sp.Kind, sp.RAMTop)
+	}
+	res, out, _, err := semiRun(t, stripped, Config{Args: []string{"s", "9"}}, nil, "")
+	if err != nil || res.Status != 9 || !strings.HasPrefix(out, "argc 3: program-name s 9\n") {
+		t.Fatalf("stripped: %v, status %d, stdout %q", err, res.Status, out)
+	}
 }
