@@ -488,8 +488,12 @@ outer:
 				}
 				goto fault
 			}
-			i += s.size()
-			ret++
+			if s.insn&3 == 3 {
+				i += 2
+				continue
+			}
+			i++
+			r2++
 			continue
 
 		stored: // slot i stored tval bytes into decoded code, or into the watch range

@@ -531,3 +531,16 @@ func TestFPRunDoesNotAllocate(t *testing.T) {
 		t.Errorf("Run allocates: %v allocations per 10000 instructions", allocs)
 	}
 }
+
+// TestCompressedFPCountsOne: a compressed FP load retires as one
+// instruction, like any compressed instruction: two c.fldsp and then a read
+// of minstret see 2.
+func TestCompressedFPCountsOne(t *testing.T) {
+	// c.fldsp fs0, 0(sp) twice (0x2402 each), then csrr a0, minstret.
+	h := newFPHart(t, 0x24022402, 0xb0202573)
+	h.X[2] = testPC + 0x100
+	runFP(t, h, 3)
+	if h.X[a0] != 2 || h.PC != testPC+8 {
+		t.Errorf("minstret %d pc %#x after two c.fldsp, want 2 and %#x", h.X[a0], h.PC, testPC+8)
+	}
+}
