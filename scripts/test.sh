@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 missing=()
 command -v riscv64-unknown-elf-gcc >/dev/null || missing+=(gcc-riscv64-unknown-elf)
+{ command -v riscv64-linux-gnu-gcc >/dev/null && [ -f /usr/riscv64-linux-gnu/lib/libc.so.6 ]; } ||
+  missing+=(gcc-riscv64-linux-gnu libc6-dev-riscv64-cross)
 [ -f /usr/lib/picolibc/riscv64-unknown-elf/picolibc.specs ] || missing+=(picolibc-riscv64-unknown-elf)
 command -v qemu-riscv64 >/dev/null || missing+=(qemu-user)
 command -v zstd >/dev/null || missing+=(zstd)

@@ -8,8 +8,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -43,9 +46,15 @@ type manifestEntry struct {
 	name, kind string
 	args       []string
 	stdin      string // path relative to programs/, or ""
-	check      string // qemu, selfcheck or nondet
+	check      string // qemu, masked, glibc-qemu, selfcheck or nondet
 	status     int
 }
+
+// The program kinds and checks that manifest.tsv may name.
+var (
+	manifestKinds  = []string{"linux", "bare", "glibc-static", "glibc-dynamic", "semihost"}
+	manifestChecks = []string{"qemu", "masked", "glibc-qemu", "selfcheck", "nondet"}
+)
 
 func readManifest(t *testing.T) []manifestEntry {
 	t.Helper()
@@ -66,6 +75,12 @@ func readManifest(t *testing.T) []manifestEntry {
 			t.Fatalf("manifest.tsv:%d: %d columns, want 6: %q", line, len(c), s)
 		}
 		e := manifestEntry{name: c[0], kind: c[1], check: c[4]}
+		if !slices.Contains(manifestKinds, e.kind) {
+			t.Fatalf("manifest.tsv:%d: kind %q, want one of %v", line, e.kind, manifestKinds)
+		}
+		if !slices.Contains(manifestChecks, e.check) {
+			t.Fatalf("manifest.tsv:%d: check %q, want one of %v", line, e.check, manifestChecks)
+		}
 		if c[2] != "-" {
 			e.args = strings.Fields(c[2])
 		}
@@ -83,6 +98,18 @@ func readManifest(t *testing.T) []manifestEntry {
 	return out
 }
 
+// sysroot is where Debian's gcc-riscv64-linux-gnu installs the target's
+// libraries: qemu-riscv64 -L and rvsim -L get it for dynamic programs.
+const sysroot = "/usr/riscv64-linux-gnu"
+
+// needSysroot fails the test when the glibc sysroot is missing.
+func needSysroot(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(sysroot, "lib", "libc.so.6")); err != nil {
+		t.Fatalf("the glibc sysroot %s is needed for dynamic programs (Debian package gcc-riscv64-linux-gnu): %v", sysroot, err)
+	}
+}
+
 // runResult is what one process did.
 type runResult struct {
 	stdout, stderr string
@@ -91,7 +118,16 @@ type runResult struct {
 
 func runProc(t *testing.T, stdin string, name string, args ...string) runResult {
 	t.Helper()
+	return runProcEnv(t, nil, stdin, name, args...)
+}
+
+// runProcEnv runs name with the variables env added to the environment.
+func runProcEnv(t *testing.T, env []string, stdin string, name string, args ...string) runResult {
+	t.Helper()
 	cmd := exec.Command(name, args...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if stdin != "" {
@@ -134,25 +170,132 @@ func entryStdin(e manifestEntry) string {
 	return filepath.Join(repo, "programs", e.stdin)
 }
 
-// TestProgramsAgainstQemu runs every deterministic Linux program under rvsim
-// and qemu-riscv64 and requires the same stdout and exit status.
+// ownStderr cuts rvsim's own messages out of its stderr, leaving what the
+// guest wrote: each line from "rvsim: " on (a guest's last line may lack
+// its newline, and rvsim's line then follows it on the same line).
+func ownStderr(s string) string {
+	var keep strings.Builder
+	for l := range strings.SplitAfterSeq(s, "\n") {
+		if i := strings.Index(l, "rvsim: "); i >= 0 {
+			l = l[:i]
+		}
+		keep.WriteString(l)
+	}
+	return keep.String()
+}
+
+// qemuStderr drops qemu-riscv64's own lines (qemu: uncaught target signal
+// ...) from its stderr.
+func qemuStderr(s string) string {
+	var keep strings.Builder
+	for l := range strings.SplitAfterSeq(s, "\n") {
+		if !strings.HasPrefix(l, "qemu: ") {
+			keep.WriteString(l)
+		}
+	}
+	return keep.String()
+}
+
+// numberRE matches a number in decimal or hexadecimal, with or without 0x.
+var numberRE = regexp.MustCompile(`\b(0x)?[0-9a-f]*[0-9][0-9a-f]*\b`)
+
+// maskNumbers replaces every number by #: what a program whose numbers
+// vary from run to run prints that does not vary.
+func maskNumbers(s string) string { return numberRE.ReplaceAllString(s, "#") }
+
+// qemuCommand is the qemu-riscv64 command line that runs the manifest
+// entry: with -L and the glibc sysroot for a dynamic program.
+func qemuCommand(e manifestEntry, elf string) []string {
+	args := []string{elf}
+	if e.kind == "glibc-dynamic" {
+		args = []string{"-L", sysroot, elf}
+	}
+	return append(args, e.args...)
+}
+
+// rvsimRunCommand is the rvsim run command line of the manifest entry:
+// with -L and the glibc sysroot for a dynamic program, as for qemu.
+func rvsimRunCommand(e manifestEntry, extra ...string) []string {
+	args := append([]string{"run"}, extra...)
+	if e.kind == "glibc-dynamic" {
+		args = append(args, "-L", sysroot)
+	}
+	return append(append(args, "--", programPath(e.name)), e.args...)
+}
+
+// glibcReferees builds the sources of semihosting programs with Debian's
+// glibc toolchain, once per source: the referee of a program that
+// qemu-riscv64 cannot run (it has no semihosting) is the same C source
+// built for Linux and run under qemu-riscv64.
+type glibcReferees struct {
+	dir   string
+	mu    sync.Mutex
+	built map[string]string
+}
+
+// referee returns the glibc build of the source of the semihosting
+// program name: programs/semihost/SRC.c for semihost_SRC[_rv64im].
+func (g *glibcReferees) referee(t *testing.T, name string) string {
+	t.Helper()
+	src := strings.TrimSuffix(strings.TrimPrefix(name, "semihost_"), "_rv64im")
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if elf, ok := g.built[src]; ok {
+		return elf
+	}
+	cc, err := exec.LookPath("riscv64-linux-gnu-gcc")
+	if err != nil {
+		t.Fatal("riscv64-linux-gnu-gcc builds the referee of semihosting programs (Debian package gcc-riscv64-linux-gnu)")
+	}
+	elf := filepath.Join(g.dir, src+".elf")
+	out, err := exec.Command(cc, "-static", "-O2", "-o", elf, filepath.Join(repo, "programs", "semihost", src+".c"), "-lm").CombinedOutput()
+	if err != nil {
+		t.Fatalf("building the glibc referee of %s: %v\n%s", name, err, out)
+	}
+	g.built[src] = elf
+	return elf
+}
+
+// TestProgramsAgainstQemu runs every program that qemu-riscv64 can referee
+// under rvsim and under qemu-riscv64, and requires the same stdout, the same
+// stderr (without rvsim's and qemu's own messages) and the same exit status:
+// as they are (check qemu), with every number masked (check masked: the
+// output varies from run to run), or, for a semihosting program, against
+// its source built with glibc (check glibc-qemu).
 func TestProgramsAgainstQemu(t *testing.T) {
 	qemu, err := exec.LookPath("qemu-riscv64")
 	if err != nil {
 		t.Fatal("qemu-riscv64 is needed as the referee (Debian package qemu-user)")
 	}
+	refs := &glibcReferees{dir: t.TempDir(), built: map[string]string{}}
 	n := 0
 	for _, e := range readManifest(t) {
-		if e.check != "qemu" {
+		if e.check != "qemu" && e.check != "masked" && e.check != "glibc-qemu" {
 			continue
 		}
 		n++
 		t.Run(e.name, func(t *testing.T) {
-			elf := programPath(e.name)
-			want := runProc(t, entryStdin(e), qemu, append([]string{elf}, e.args...)...)
-			got := rvsim(t, entryStdin(e), append([]string{"run", "--", elf}, e.args...)...)
-			if got.stdout != want.stdout {
-				t.Errorf("stdout differs from qemu-riscv64:\nrvsim:\n%s\nqemu:\n%s", got.stdout, want.stdout)
+			if e.kind == "glibc-dynamic" {
+				needSysroot(t)
+			}
+			var want runResult
+			if e.check == "glibc-qemu" {
+				want = runProc(t, entryStdin(e), qemu, append([]string{refs.referee(t, e.name)}, e.args...)...)
+			} else {
+				want = runProc(t, entryStdin(e), qemu, qemuCommand(e, programPath(e.name))...)
+			}
+			got := rvsim(t, entryStdin(e), rvsimRunCommand(e)...)
+			gotOut, wantOut := got.stdout, want.stdout
+			gotErr, wantErr := ownStderr(got.stderr), qemuStderr(want.stderr)
+			if e.check == "masked" {
+				gotOut, wantOut = maskNumbers(gotOut), maskNumbers(wantOut)
+				gotErr, wantErr = maskNumbers(gotErr), maskNumbers(wantErr)
+			}
+			if gotOut != wantOut {
+				t.Errorf("stdout differs from qemu-riscv64's:\nrvsim:\n%s\nqemu:\n%s", gotOut, wantOut)
+			}
+			if gotErr != wantErr {
+				t.Errorf("the guest's stderr differs from qemu-riscv64's:\nrvsim:\n%s\nqemu:\n%s", gotErr, wantErr)
 			}
 			if got.status != want.status {
 				t.Errorf("exit status %d, qemu-riscv64 %d (rvsim stderr: %s)", got.status, want.status, got.stderr)
@@ -173,7 +316,7 @@ func TestSelfCheckingPrograms(t *testing.T) {
 			continue
 		}
 		t.Run(e.name, func(t *testing.T) {
-			got := rvsim(t, entryStdin(e), append([]string{"run", "--max-insns", "2000000000", "--", programPath(e.name)}, e.args...)...)
+			got := rvsim(t, entryStdin(e), rvsimRunCommand(e, "--max-insns", "2000000000")...)
 			if got.status != e.status {
 				t.Errorf("exit status %d, want %d\nstdout:\n%s\nstderr:\n%s", got.status, e.status, got.stdout, got.stderr)
 			}

@@ -8,7 +8,7 @@
 
 	TEST(1)		/* identity CSRs */
 	csrr a0, misa
-	li t0, 0x8000000000101100	/* RV64, I, M, U */
+	li t0, 0x800000000010112d	/* RV64, A, C, D, F, I, M, U */
 	EXPECT_REG(a0, t0)
 	csrw misa, zero			/* writes are ignored */
 	csrr a0, misa
