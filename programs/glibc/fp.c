@@ -217,6 +217,91 @@ static void classify(void)
 	printf("compare: %d %d %d %d\n", one < two, two <= two, three > two, -zero == zero);
 }
 
+/* Instructions that C does not reach as such, by inline assembly. */
+static uint64_t fclass_d(double x)
+{
+	uint64_t r;
+	__asm__ volatile("fclass.d %0, %1" : "=r"(r) : "f"(x));
+	return r;
+}
+
+static uint64_t fclass_s(float x)
+{
+	uint64_t r;
+	__asm__ volatile("fclass.s %0, %1" : "=r"(r) : "f"(x));
+	return r;
+}
+
+/* fadd.s of a register written whole by fmv.d.x: a value that is not
+ * NaN-boxed reads as the canonical NaN. */
+static uint32_t boxed_add(uint64_t raw)
+{
+	float r;
+	__asm__ volatile("fmv.d.x %0, %1\n\tfadd.s %0, %0, %0" : "=&f"(r) : "r"(raw));
+	return bits32(r);
+}
+
+static void instructions(void)
+{
+	printf("-- instructions\n");
+	volatile double snan = from64(0x7ff0000000000001ULL), qnanp = from64(0x7ff8000000000123ULL);
+	volatile float snanf = from32(0x7f800001u);
+	double r;
+	float rf;
+	feclearexcept(FE_ALL_EXCEPT);
+	__asm__ volatile("fmax.d %0, %1, %2" : "=f"(r) : "f"(snan), "f"(one));
+	printf("fmax.d(sNaN, 1) = %g:%s\n", r, flags());
+	__asm__ volatile("fmin.d %0, %1, %2" : "=f"(r) : "f"(qnanp), "f"(mone));
+	printf("fmin.d(qNaN, -1) = %g:%s\n", r, flags());
+	__asm__ volatile("fmin.d %0, %1, %2" : "=f"(r) : "f"(qnanp), "f"(snan));
+	printf("fmin.d(qNaN, sNaN) bits %016llx:%s\n", (unsigned long long)bits64(r), flags());
+	__asm__ volatile("fmax.s %0, %1, %2" : "=f"(rf) : "f"(snanf), "f"(threef));
+	printf("fmax.s(sNaN, 3) = %g:%s\n", rf, flags());
+	__asm__ volatile("fmin.d %0, %1, %2" : "=f"(r) : "f"(-zero), "f"(zero));
+	printf("fmin.d(-0, +0) = %g\n", r);
+	r = qnanp + one;
+	printf("qNaN with a payload + 1 bits %016llx:%s\n", (unsigned long long)bits64(r), flags());
+	printf("NaN-boxing: fadd.s of 0x3f800000 unboxed %08x, boxed %08x\n", boxed_add(0x3f800000ULL),
+	       boxed_add(0xffffffff3f800000ULL));
+	int64_t x;
+	__asm__ volatile("fmv.x.w %0, %1" : "=r"(x) : "f"(-onef));
+	printf("fmv.x.w(-1.0f) %016llx\n", (unsigned long long)x);
+	volatile double huge = 1e30, neg = -1.0;
+	volatile int si = (int)huge;
+	volatile unsigned su = (unsigned)neg;
+	volatile long sl = (long)-huge;
+	printf("saturating fcvt: (int)1e30 %d (unsigned)-1.0 %u (long)-1e30 %ld:%s\n", si, su, sl, flags());
+	volatile double v[] = {-INFINITY, -1.0, -1e-310, -0.0, 0.0, 1e-310, 1.0, INFINITY};
+	printf("fclass.d:");
+	for (unsigned i = 0; i < sizeof v / sizeof v[0]; i++)
+		printf(" %#llx", (unsigned long long)fclass_d(v[i]));
+	printf(" sNaN %#llx qNaN %#llx\n", (unsigned long long)fclass_d(snan), (unsigned long long)fclass_d(qnanp));
+	printf("fclass.s: %#llx %#llx %#llx\n", (unsigned long long)fclass_s(snanf), (unsigned long long)fclass_s(-tinyf / 1e6f),
+	       (unsigned long long)fclass_s(-onef));
+	printf("fsgnj: %g %g %g\n", copysign(two, -zero), copysignf(threef, mone), fabs(-zero));
+	/* Static rounding modes in the instruction, whatever frm holds. */
+	fesetround(FE_UPWARD);
+	feclearexcept(FE_ALL_EXCEPT);
+	double q[5];
+	__asm__ volatile("fdiv.d %0, %1, %2, rne" : "=f"(q[0]) : "f"(mone), "f"(three));
+	__asm__ volatile("fdiv.d %0, %1, %2, rtz" : "=f"(q[1]) : "f"(mone), "f"(three));
+	__asm__ volatile("fdiv.d %0, %1, %2, rdn" : "=f"(q[2]) : "f"(mone), "f"(three));
+	__asm__ volatile("fdiv.d %0, %1, %2, rup" : "=f"(q[3]) : "f"(mone), "f"(three));
+	__asm__ volatile("fdiv.d %0, %1, %2, rmm" : "=f"(q[4]) : "f"(mone), "f"(three));
+	printf("fdiv.d -1/3 rne %a rtz %a rdn %a rup %a rmm %a\n", q[0], q[1], q[2], q[3], q[4]);
+	long l[4];
+	volatile double h = -2.5;
+	__asm__ volatile("fcvt.l.d %0, %1, rne" : "=r"(l[0]) : "f"(h));
+	__asm__ volatile("fcvt.l.d %0, %1, rmm" : "=r"(l[1]) : "f"(h));
+	__asm__ volatile("fcvt.l.d %0, %1, rup" : "=r"(l[2]) : "f"(h));
+	__asm__ volatile("fcvt.l.d %0, %1" : "=r"(l[3]) : "f"(h));
+	printf("fcvt.l.d -2.5 rne %ld rmm %ld rup %ld dyn(upward) %ld:%s\n", l[0], l[1], l[2], l[3], flags());
+	float fs;
+	__asm__ volatile("fmadd.s %0, %1, %2, %3, rdn" : "=f"(fs) : "f"(onef / threef), "f"(threef), "f"(-onef));
+	printf("fmadd.s rdn %a:%s\n", fs, flags());
+	fesetround(FE_TONEAREST);
+}
+
 int main(void)
 {
 	arithmetic();
@@ -225,6 +310,7 @@ int main(void)
 	rounding();
 	exceptions();
 	classify();
+	instructions();
 	printf("%d checks failed\n", failed);
 	return failed;
 }
