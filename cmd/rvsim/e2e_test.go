@@ -102,8 +102,8 @@ func readManifest(t *testing.T) []manifestEntry {
 // libraries: qemu-riscv64 -L and rvsim -L get it for dynamic programs.
 const sysroot = "/usr/riscv64-linux-gnu"
 
-// needSysroot fails the test when the glibc sysroot is missing.
-func needSysroot(t *testing.T) {
+// needGlibcSysroot fails the test when the glibc sysroot is missing.
+func needGlibcSysroot(t *testing.T) {
 	t.Helper()
 	if _, err := os.Stat(filepath.Join(sysroot, "lib", "libc.so.6")); err != nil {
 		t.Fatalf("the glibc sysroot %s is needed for dynamic programs (Debian package gcc-riscv64-linux-gnu): %v", sysroot, err)
@@ -276,7 +276,7 @@ func TestProgramsAgainstQemu(t *testing.T) {
 		n++
 		t.Run(e.name, func(t *testing.T) {
 			if e.kind == "glibc-dynamic" {
-				needSysroot(t)
+				needGlibcSysroot(t)
 			}
 			var want runResult
 			if e.check == "glibc-qemu" {

@@ -99,7 +99,7 @@ func hideSysroot(t *testing.T) []string {
 // host allows a mount namespace, it replays once more with the default
 // sysroot hidden as well.
 func TestDynamicReplayWithoutSysroot(t *testing.T) {
-	needSysroot(t)
+	needGlibcSysroot(t)
 	hide := hideSysroot(t)
 	if hide == nil {
 		t.Log("no user and mount namespaces here: the replays run with the default sysroot present (but not named)")
@@ -158,7 +158,7 @@ func TestDynamicReplayWithoutSysroot(t *testing.T) {
 // default one; a sysroot without the interpreter is one rvsim: line naming
 // it, status 125.
 func TestSysrootSelection(t *testing.T) {
-	needSysroot(t)
+	needGlibcSysroot(t)
 	empty := t.TempDir()
 	hello := programPath("glibc_hello_dynamic")
 	for _, c := range []struct {
@@ -203,7 +203,7 @@ func TestSysrootSelection(t *testing.T) {
 // non-deterministic source print different numbers; a recording replays
 // as it was recorded, numbers included, twice.
 func TestGlibcNondetReplayed(t *testing.T) {
-	needSysroot(t)
+	needGlibcSysroot(t)
 	input := filepath.Join(repo, "programs", "testdata", "cat-input.txt")
 	for _, name := range []string{"glibc_nondet_static", "glibc_nondet_dynamic"} {
 		t.Run(name, func(t *testing.T) {
