@@ -58,13 +58,13 @@ func TestTable(t *testing.T) {
 	if _, ok := Lookup(numberSpace); ok {
 		t.Error("Lookup(4096) found a CSR")
 	}
-	// 31 listed CSRs, three banks of 29 performance counters, 8 pmpcfg,
+	// 34 listed CSRs, three banks of 29 performance counters, 8 pmpcfg,
 	// 64 pmpaddr.
-	if want := 31 + 3*29 + 8 + 64; count != want {
+	if want := 34 + 3*29 + 8 + 64; count != want {
 		t.Errorf("%d CSRs in the table, want %d", count, want)
 	}
 	for _, name := range []string{
-		"seed", "satp", "mstatus", "misa", "medeleg", "mideleg", "mie", "mtvec",
+		"fflags", "frm", "fcsr", "seed", "satp", "mstatus", "misa", "medeleg", "mideleg", "mie", "mtvec",
 		"mcounteren", "mcountinhibit", "mscratch", "mepc", "mcause", "mtval", "mip",
 		"mseccfg", "ndmode", "ndbase", "ndsize", "ndhead", "ndtail", "mcycle",
 		"minstret", "cycle", "time", "instret", "mvendorid", "marchid", "mimpid",
@@ -77,7 +77,6 @@ func TestTable(t *testing.T) {
 		}
 	}
 	for _, n := range []uint16{
-		0x001, 0x002, 0x003, // F
 		0x100, 0x104, 0x105, 0x140, 0x141, 0x142, 0x143, 0x144, // S-mode
 		0x310, 0x3a1, 0x3a3, 0x3af, // RV32 only
 		0xc80, 0xc81, 0xc82, 0xc9f, 0xb80, 0xb82, // RV32 high halves
@@ -114,6 +113,9 @@ func TestPrivilegeFromNumber(t *testing.T) {
 					}
 					if num == Seed && (!write || priv == PrivU && !open) {
 						want = true
+					}
+					if info.FP {
+						want = true // mstatus.FS is Off at reset
 					}
 					if got := f.Denied(num, priv, write); got != want {
 						t.Errorf("Denied(%s, priv %d, write %v) with counters/seed open=%v: got %v, want %v",
@@ -156,9 +158,9 @@ func TestAccess(t *testing.T) {
 		{name: "mstatus MPP=S becomes U", init: []set{{Mstatus, 2<<32 | MstatusMPP}}, num: Mstatus, priv: PrivM, op: OpWrite, src: 1 << 11, write: true, wantAfter: []set{{Mstatus, 2 << 32}}},
 		{name: "mstatus MPP=H becomes U", num: Mstatus, priv: PrivM, op: OpWrite, src: 2 << 11, write: true, wantAfter: []set{{Mstatus, 2 << 32}}},
 		{name: "mstatus MPP=M", num: Mstatus, priv: PrivM, op: OpSet, src: MstatusMPP, read: true, write: true, wantOld: 2 << 32, wantAfter: []set{{Mstatus, 2<<32 | MstatusMPP}}},
-		{name: "mstatus UXL and SD read-only", num: Mstatus, priv: PrivM, op: OpWrite, src: ^uint64(0), write: true, wantAfter: []set{{Mstatus, 2<<32 | MstatusMIE | MstatusMPIE | MstatusMPP | MstatusMPRV | MstatusTW}}},
+		{name: "mstatus UXL and SD read-only", num: Mstatus, priv: PrivM, op: OpWrite, src: ^uint64(0), write: true, wantAfter: []set{{Mstatus, MstatusSD | 2<<32 | MstatusMIE | MstatusMPIE | MstatusMPP | MstatusMPRV | MstatusTW | MstatusFS}}},
 		{name: "mtvec mode 3 is WARL", num: Mtvec, priv: PrivM, op: OpWrite, src: 0x80000003, write: true, wantAfter: []set{{Mtvec, 0x80000001}}},
-		{name: "mepc bits 1:0", num: Mepc, priv: PrivM, op: OpWrite, src: 0x80000007, write: true, wantAfter: []set{{Mepc, 0x80000004}}},
+		{name: "mepc bit 0 (IALIGN=16)", num: Mepc, priv: PrivM, op: OpWrite, src: 0x80000007, write: true, wantAfter: []set{{Mepc, 0x80000006}}},
 		{name: "mip read-only zero", num: Mip, priv: PrivM, op: OpWrite, src: ^uint64(0), read: true, write: true, wantAfter: []set{{Mip, 0}}},
 		{name: "medeleg read-only zero", num: Medeleg, priv: PrivM, op: OpWrite, src: ^uint64(0), write: true, wantAfter: []set{{Medeleg, 0}}},
 		{name: "satp Bare only", num: Satp, priv: PrivM, op: OpWrite, src: 8 << 60, read: true, write: true, wantAfter: []set{{Satp, 0}}},
@@ -191,6 +193,25 @@ func TestAccess(t *testing.T) {
 		{name: "unimplemented CSR in M", num: 0x7c5, priv: PrivM, op: OpSet, read: true, wantFault: FaultIllegal},
 		{name: "sstatus (no S-mode)", num: 0x100, priv: PrivM, op: OpSet, read: true, wantFault: FaultIllegal},
 		{name: "cycleh (RV32 only)", num: 0xc80, priv: PrivM, op: OpSet, read: true, wantFault: FaultIllegal},
+		// F and D: fcsr = frm<<5 | fflags (unprivileged specification,
+		// section 11.2); mstatus.FS Off makes them illegal, a write makes FS
+		// Dirty and SD follows (privileged specification, section 3.1.6.6).
+		{name: "fflags with FS Off", num: Fflags, priv: PrivU, op: OpSet, read: true, wantFault: FaultIllegal},
+		{name: "fcsr with FS Off in M", num: Fcsr, priv: PrivM, op: OpWrite, src: 1, write: true, wantFault: FaultIllegal},
+		{name: "frm with FS Off", num: Frm, priv: PrivM, op: OpSet, read: true, wantFault: FaultIllegal},
+		{name: "fflags mask", init: []set{{Mstatus, FSInitial}}, num: Fflags, priv: PrivU, op: OpWrite, src: ^uint64(0), read: true, write: true,
+			wantAfter: []set{{Fflags, 0x1f}, {Frm, 0}, {Fcsr, 0x1f}, {Mstatus, MstatusSD | FSDirty}}},
+		{name: "frm mask", init: []set{{Mstatus, FSClean}}, num: Frm, priv: PrivU, op: OpWrite, src: 0xfd, write: true,
+			wantAfter: []set{{Frm, 5}, {Fflags, 0}, {Fcsr, 5 << 5}, {Mstatus, MstatusSD | FSDirty}}},
+		{name: "fcsr splits", init: []set{{Mstatus, FSInitial}, {Fflags, 1}, {Frm, 2}}, num: Fcsr, priv: PrivU, op: OpWrite, src: 0xffff_ff73, read: true, write: true,
+			wantOld: 2<<5 | 1, wantAfter: []set{{Fflags, 0x13}, {Frm, 3}, {Fcsr, 0x73}, {Mstatus, MstatusSD | FSDirty}}},
+		{name: "fcsr csrrs", init: []set{{Mstatus, FSInitial}, {Fcsr, 0x84}}, num: Fcsr, priv: PrivU, op: OpSet, src: 0x01, read: true, write: true,
+			wantOld: 0x84, wantAfter: []set{{Fflags, 0x05}, {Frm, 4}, {Mstatus, MstatusSD | FSDirty}}},
+		{name: "fcsr read keeps FS", init: []set{{Mstatus, FSClean}, {Fcsr, 0x21}}, num: Fcsr, priv: PrivU, op: OpSet, read: true,
+			wantOld: 0x21, wantAfter: []set{{Mstatus, FSClean}}},
+		{name: "frm read", init: []set{{Mstatus, FSInitial}, {Fcsr, 0xe0}}, num: Frm, priv: PrivU, op: OpSet, read: true, wantOld: 7},
+		{name: "mstatus FS writable, SD not", num: Mstatus, priv: PrivM, op: OpWrite, src: FSClean | MstatusSD, write: true, wantAfter: []set{{Mstatus, 2<<32 | FSClean}}},
+		{name: "mstatus FS Dirty sets SD", num: Mstatus, priv: PrivM, op: OpSet, src: FSDirty, read: true, write: true, wantOld: 2 << 32, wantAfter: []set{{Mstatus, MstatusSD | 2<<32 | FSDirty}}},
 		{name: "mcycle write", num: Mcycle, priv: PrivM, op: OpWrite, src: 0x100, read: true, write: true, wantOld: 0x1234, wantAfter: []set{{Mcycle, 0x100}, {Cycle, 0x100}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -270,21 +291,58 @@ func TestSetGet(t *testing.T) {
 	}
 }
 
+// TestMisa checks misa against the letters of RV64GC with U-mode
+// (privileged specification, section 3.1.1): MXL=2 and A C D F I M U.
+func TestMisa(t *testing.T) {
+	f := New(testHost())
+	var want uint64 = 2 << 62
+	for _, c := range "ACDFIMU" {
+		want |= 1 << (c - 'A')
+	}
+	if got := f.Get(Misa); got != want {
+		t.Errorf("misa = %#x, want %#x", got, want)
+	}
+}
+
+// TestFPWrote: flags accrue, FS becomes Dirty, and FPOff follows FS.
+func TestFPWrote(t *testing.T) {
+	f := New(testHost())
+	if !f.FPOff() {
+		t.Fatal("FS is not Off at reset")
+	}
+	f.Set(Mstatus, f.Get(Mstatus)|FSInitial)
+	if f.FPOff() {
+		t.Fatal("FPOff with FS Initial")
+	}
+	f.FPWrote(0x01)
+	f.FPWrote(0x30) // only the five flag bits accrue
+	if got := f.Get(Fflags); got != 0x11 {
+		t.Errorf("fflags = %#x, want 0x11", got)
+	}
+	if got := f.Get(Mstatus); got&(MstatusFS|MstatusSD) != FSDirty|MstatusSD {
+		t.Errorf("mstatus = %#x, want FS Dirty and SD", got)
+	}
+	f.Set(Frm, 3)
+	if f.RoundingMode() != 3 || f.Get(Fcsr) != 3<<5|0x11 {
+		t.Errorf("frm %d, fcsr %#x", f.RoundingMode(), f.Get(Fcsr))
+	}
+}
+
 func TestTrapEnterMret(t *testing.T) {
 	f := New(testHost())
 	f.Set(Mtvec, 0x80000101) // vectored: exceptions still go to BASE
 	f.Set(Mstatus, 2<<32|MstatusMIE)
-	if vec := f.TrapEnter(8, 0, 0x80001006, PrivU); vec != 0x80000100 {
+	if vec := f.TrapEnter(8, 0, 0x80001007, PrivU); vec != 0x80000100 {
 		t.Errorf("TrapEnter returned %#x, want 0x80000100", vec)
 	}
-	want := map[uint16]uint64{Mepc: 0x80001004, Mcause: 8, Mtval: 0, Mstatus: 2<<32 | MstatusMPIE}
+	want := map[uint16]uint64{Mepc: 0x80001006, Mcause: 8, Mtval: 0, Mstatus: 2<<32 | MstatusMPIE}
 	for n, v := range want {
 		if got := f.Get(n); got != v {
 			t.Errorf("after TrapEnter: %s = %#x, want %#x", Name(n), got, v)
 		}
 	}
 	pc, priv := f.Mret()
-	if pc != 0x80001004 || priv != PrivU {
+	if pc != 0x80001006 || priv != PrivU {
 		t.Errorf("Mret = %#x, %d", pc, priv)
 	}
 	if got := f.Get(Mstatus); got != 2<<32|MstatusMIE|MstatusMPIE {

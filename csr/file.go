@@ -130,6 +130,8 @@ func (f *File) denied(num uint16, priv uint8, write bool) bool {
 	switch {
 	case info.Name == "", info.Monitor, priv < MinPriv(num), write && ReadOnly(num):
 		return true
+	case info.FP:
+		return f.v[Mstatus]&MstatusFS == FSOff
 	}
 	if num == Seed {
 		// A read-only access (csrrs/csrrc with x0, csrrsi/csrrci with 0)
@@ -149,6 +151,14 @@ func (f *File) read(num uint16) uint64 {
 		return f.Instret + f.instretOffset
 	case Seed:
 		return SeedES16 | uint64(f.host.Entropy())
+	case Mstatus:
+		s := f.v[Mstatus] &^ MstatusSD
+		if s&MstatusFS == FSDirty {
+			s |= MstatusSD
+		}
+		return s
+	case Fcsr:
+		return f.v[Frm]<<5 | f.v[Fflags]
 	}
 	return f.v[num]
 }
@@ -165,6 +175,13 @@ func (f *File) write(num uint16, val uint64) {
 		return
 	case Seed:
 		return // writes to seed are ignored
+	case Fcsr:
+		f.setFcsr(val)
+		f.v[Mstatus] |= FSDirty
+		return
+	}
+	if table[num].FP {
+		f.v[Mstatus] |= FSDirty
 	}
 	m := table[num].WMask
 	nv := f.v[num]&^m | val&m
@@ -192,16 +209,41 @@ func (f *File) Set(num uint16, val uint64) {
 		f.instretOffset = val - f.Instret // no instruction retires: no increment to replace
 	case Mcycle, Seed, Cycle, Time, Instret:
 		f.write(num, val)
+	case Fcsr:
+		f.setFcsr(val)
+	case Mstatus:
+		f.v[num] = val &^ MstatusSD // SD is computed from FS
 	default:
 		f.v[num] = val
 	}
+}
+
+func (f *File) setFcsr(val uint64) {
+	f.v[Fflags] = val & FflagsMask
+	f.v[Frm] = val >> 5 & FrmMask
+}
+
+// FPOff reports whether mstatus.FS is Off: every floating-point instruction
+// is then illegal. The hart asks before each one.
+func (f *File) FPOff() bool { return f.v[Mstatus]&MstatusFS == FSOff }
+
+// RoundingMode returns frm, the dynamic rounding mode (0-7; 5-7 are
+// reserved and make an instruction that uses it illegal).
+func (f *File) RoundingMode() uint8 { return uint8(f.v[Frm]) }
+
+// FPWrote records that a floating-point instruction retired having written
+// an f register or raised the exception flags fl (fflags layout): the
+// flags accrue into fflags and mstatus.FS becomes Dirty.
+func (f *File) FPWrote(fl uint8) {
+	f.v[Fflags] |= uint64(fl) & FflagsMask
+	f.v[Mstatus] |= FSDirty
 }
 
 // TrapEnter updates the trap CSRs for a synchronous exception taken into
 // M-mode from privilege priv at pc, and returns the handler address
 // (mtvec BASE: vectored mode affects only interrupts).
 func (f *File) TrapEnter(cause, tval, pc uint64, priv uint8) uint64 {
-	f.v[Mepc] = pc &^ 3
+	f.v[Mepc] = pc &^ 1
 	f.v[Mcause] = cause
 	f.v[Mtval] = tval
 	s := f.v[Mstatus]

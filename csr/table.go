@@ -3,6 +3,10 @@ package csr
 // CSR numbers used by rvsim (RISC-V privileged specification, table 2.2-2.6,
 // and the Zkr and Xndrr extensions).
 const (
+	Fflags = 0x001 // F: accrued floating-point exception flags
+	Frm    = 0x002 // F: dynamic rounding mode
+	Fcsr   = 0x003 // F: frm<<5 | fflags
+
 	Seed = 0x015 // Zkr entropy source
 
 	Satp = 0x180 // supervisor address translation (Bare only here)
@@ -62,17 +66,35 @@ const (
 	MstatusMIE  = 1 << 3
 	MstatusMPIE = 1 << 7
 	MstatusMPP  = 3 << 11
+	MstatusFS   = 3 << 13 // floating-point unit state: Off, Initial, Clean, Dirty
+	MstatusSD   = 1 << 63 // read-only: FS (or XS, VS, always 0 here) is Dirty
 	MstatusMPRV = 1 << 17
 	MstatusTW   = 1 << 21
 	MstatusUXL  = 3 << 32
 	mstatusUXL2 = 2 << 32
 )
 
+// Values of mstatus.FS (privileged specification, section 3.1.6.6).
+const (
+	FSOff     = 0 << 13 // FP instructions and FP CSR accesses are illegal
+	FSInitial = 1 << 13
+	FSClean   = 2 << 13
+	FSDirty   = 3 << 13 // some FP register or fcsr was written
+)
+
+// Masks of the floating-point CSRs (unprivileged specification, section 11.2).
+const (
+	FflagsMask = 0x1f // NV DZ OF UF NX
+	FrmMask    = 0x7
+)
+
 // MseccfgUSEED lets U-mode access the seed CSR.
 const MseccfgUSEED = 1 << 8
 
-// MisaValue is the fixed misa: MXL=2 (RV64), extensions I, M and U.
-const MisaValue = 2<<62 | 1<<('I'-'A') | 1<<('M'-'A') | 1<<('U'-'A')
+// MisaValue is the fixed misa: MXL=2 (RV64), extensions A, C, D, F, I, M
+// and U (RV64GC with user mode).
+const MisaValue = 2<<62 | 1<<('A'-'A') | 1<<('C'-'A') | 1<<('D'-'A') | 1<<('F'-'A') |
+	1<<('I'-'A') | 1<<('M'-'A') | 1<<('U'-'A')
 
 // SeedES16 is the OPST field of seed meaning "16 bits of entropy follow".
 const SeedES16 = 2 << 30
@@ -84,6 +106,7 @@ type Info struct {
 	WMask   uint64 // bits a write changes; the others keep their value (WARL)
 	Init    uint64 // value at reset
 	Monitor bool   // owned by the monitor: every guest access is illegal
+	FP      bool   // a floating-point CSR: illegal while mstatus.FS is Off, a write makes FS Dirty
 	special bool   // value computed or legalized in Read/Write, not plain storage
 }
 
@@ -100,9 +123,12 @@ var table = func() *[numberSpace]Info {
 	}
 	all := ^uint64(0)
 	for _, i := range []Info{
+		{Num: Fflags, Name: "fflags", WMask: FflagsMask, FP: true},
+		{Num: Frm, Name: "frm", WMask: FrmMask, FP: true},
+		{Num: Fcsr, Name: "fcsr", FP: true, special: true}, // frm<<5 | fflags, stored in those two
 		{Num: Seed, Name: "seed", special: true},
 		{Num: Satp, Name: "satp", special: true}, // WARL: only Bare (0) is accepted
-		{Num: Mstatus, Name: "mstatus", WMask: MstatusMIE | MstatusMPIE | MstatusMPP | MstatusMPRV | MstatusTW, Init: mstatusUXL2, special: true},
+		{Num: Mstatus, Name: "mstatus", WMask: MstatusMIE | MstatusMPIE | MstatusMPP | MstatusMPRV | MstatusTW | MstatusFS, Init: mstatusUXL2, special: true}, // SD computed
 		{Num: Misa, Name: "misa", Init: MisaValue},
 		{Num: Medeleg, Name: "medeleg"}, // no S-mode: nothing to delegate to, read-only zero
 		{Num: Mideleg, Name: "mideleg"},
@@ -111,7 +137,7 @@ var table = func() *[numberSpace]Info {
 		{Num: Mcounteren, Name: "mcounteren", WMask: 0xFFFFFFFF},
 		{Num: Mcountinhibit, Name: "mcountinhibit"},
 		{Num: Mscratch, Name: "mscratch", WMask: all},
-		{Num: Mepc, Name: "mepc", WMask: all &^ 3}, // IALIGN=32: bits 1:0 are zero
+		{Num: Mepc, Name: "mepc", WMask: all &^ 1}, // IALIGN=16 (C): bit 0 is zero
 		{Num: Mcause, Name: "mcause", WMask: all},
 		{Num: Mtval, Name: "mtval", WMask: all},
 		{Num: Mip, Name: "mip"}, // no interrupt sources

@@ -99,24 +99,60 @@ const (
 	opADDIWb
 	opADDb
 	opADDWb
+
+	// The A extension (amo.go): Run hands these to Hart.amo.
+	opLRW
+	opLRD
+	opSCW
+	opSCD
+	opAMOSWAPW
+	opAMOADDW
+	opAMOXORW
+	opAMOANDW
+	opAMOORW
+	opAMOMINW
+	opAMOMAXW
+	opAMOMINUW
+	opAMOMAXUW
+	opAMOSWAPD
+	opAMOADDD
+	opAMOXORD
+	opAMOANDD
+	opAMOORD
+	opAMOMIND
+	opAMOMAXD
+	opAMOMINUD
+	opAMOMAXUD
+
+	opFLW // FLW (fp_decode.go)
+	opFLD // FLD
+	opFSW // FSW
+	opFSD // FSD
+	opFP  // every other F and D instruction: an fpOp in imm (fp_decode.go)
 )
 
 // slot is one decoded instruction.
 type slot struct {
 	op           op
 	rd, rs1, rs2 uint8
-	insn         Insn   // the word, for illegal-instruction tval and CSR fields
+	insn         Insn   // the word, or a compressed instruction's 16-bit parcel: illegal-instruction tval, CSR fields, length
 	imm          uint64 // sign-extended immediate or shift amount
 }
 
+// size returns the length of the slot's instruction in halfwords: 2 for a
+// 32-bit word (low bits 11), 1 for a compressed parcel.
+func (s *slot) size() uint64 { return 1 + uint64(s.insn&3+1)>>2 }
+
 const (
 	pageShift = 12
-	pageSlots = 1 << pageShift / 4
+	pageSlots = 1 << pageShift / 2 // one slot per halfword (IALIGN=16)
 )
 
-// codePage is the decode cache of one 4 KiB page of guest memory, and one
-// more slot, always opEnd, where a block that runs off the page ends.
-type codePage [pageSlots + 1]slot
+// codePage is the decode cache of one 4 KiB page of guest memory: slot k
+// holds the instruction that starts at byte 2k, as if the pc were there.
+// Two more slots, always opEnd, end a block that runs off the page: after
+// a 4-byte instruction in the last halfword it continues at the second.
+type codePage [pageSlots + 2]slot
 
 // decode turns an instruction word into a slot (unprivileged specification,
 // chapters 2, 5, 7, 13; privileged specification, chapter 3.3).
@@ -194,10 +230,14 @@ func decode(in Insn) slot {
 		case funct7MulD:
 			pick(opMULW, opIllegal, opIllegal, opIllegal, opDIVW, opDIVUW, opREMW, opREMUW)
 		}
+	case OpAmo:
+		s.op = decodeAMO(in)
 	case OpMiscMem:
 		if f3 <= 1 {
 			s.op = opFENCE
 		}
+	case OpLoadFP, OpStoreFP, OpMadd, OpMsub, OpNmsub, OpNmadd, OpFP:
+		decodeFP(&s)
 	case OpSystem:
 		switch {
 		case f3 == 4:
@@ -228,23 +268,56 @@ func decode(in Insn) slot {
 	return s
 }
 
-// decodePage fills the decode cache of page pn (an index into memory).
+// decodeAt decodes the instruction at memory offset o: a compressed
+// parcel is expanded (rvc.go), a 32-bit word is decoded. It reports false
+// if the instruction does not lie inside memory.
+func decodeAt(mem []byte, o uint64) (slot, bool) {
+	if o+2 > uint64(len(mem)) {
+		return slot{}, false
+	}
+	p := le.Uint16(mem[o:])
+	if p&3 != 3 {
+		return decodeC(p), true
+	}
+	if o+4 > uint64(len(mem)) {
+		return slot{}, false
+	}
+	return decode(Insn(le.Uint32(mem[o:]))), true
+}
+
+// decodePage fills the decode cache of page pn (an index into memory),
+// with an instruction at every halfword.
 func (h *Hart) decodePage(pn uint64) *codePage {
-	p := new(codePage)
-	mem := h.Mem.Data
+	p := h.newPage(pn)
 	start := pn << pageShift
-	p[pageSlots].op = opEnd
-	for i := range pageSlots {
-		if o := start + uint64(i)*4; o+4 <= uint64(len(mem)) {
-			p[i] = decode(Insn(le.Uint32(mem[o:])))
-		}
+	for i := range uint64(pageSlots) {
+		p[i], _ = decodeAt(h.Mem.Data, start+i<<1) // outside memory: opDecode, a fetch fault
 	}
-	for i := range pageSlots - 1 {
-		p[i].op = fuse(p[i].op, p[i+1].op)
+	for i := range uint64(pageSlots) {
+		p[i].op = fuse(p[i].op, p[i+p[i].size()].op)
 	}
+	h.crossing(pn, p)
+	return p
+}
+
+// newPage installs an empty decode cache for page pn: every slot is
+// decoded when it first runs.
+func (h *Hart) newPage(pn uint64) *codePage {
+	p := new(codePage)
+	p[pageSlots].op, p[pageSlots+1].op = opEnd, opEnd
 	h.code[pn] = p
 	h.keepCode(pn, p)
 	return p
+}
+
+// crossing makes sure that a store into the first halfword of page pn+1
+// finds a decoded page there, and so marks stale the 4-byte instruction
+// that starts in the last halfword of pn, p, and ends in pn+1: the next
+// page gets an empty decode cache if it has none.
+func (h *Hart) crossing(pn uint64, p *codePage) {
+	if p[pageSlots-1].insn&3 == 3 && pn+1 < uint64(len(h.code)) && h.code[pn+1] == nil {
+		h.newPage(pn + 1)
+	}
 }
 
 // fuse returns the op of a slot whose next slot has op next: an ADDI,
@@ -281,8 +354,13 @@ func fuse(o, next op) op {
 // [addr, addr+n): it calls it after every such write, between calls of
 // Run. Decoded pages the write covers whole are dropped; in the others
 // the slots written are marked stale, to be decoded again when they run.
+// A write that touches the reservation of LR/SC clears it.
 func (h *Hart) Invalidate(addr, n uint64) {
-	if h.code == nil || n == 0 {
+	if n == 0 {
+		return
+	}
+	h.breakReservation(addr, n)
+	if h.code == nil {
 		return
 	}
 	off := addr - h.Mem.Base
@@ -297,6 +375,11 @@ func (h *Hart) Invalidate(addr, n uint64) {
 		}
 		if lo == pn<<pageShift && hi == pn<<pageShift+1<<pageShift-1 {
 			h.code[pn] = nil
+			if pn > 0 && h.code[pn-1] != nil {
+				// The instruction in the last halfword of the page
+				// before may end in this one.
+				h.setRealOp(h.code[pn-1], pageSlots-1, opDecode)
+			}
 			continue
 		}
 		h.stale(lo, hi-lo+1)
@@ -304,12 +387,18 @@ func (h *Hart) Invalidate(addr, n uint64) {
 }
 
 // stale marks stale the slots that hold the bytes at memory offsets
-// [off, off+n) (n >= 1, all inside memory) in the pages that are decoded.
+// [off, off+n) (n >= 1, all inside memory) in the pages that are decoded:
+// the slots that start in that range, and the one that starts a halfword
+// before it (a 4-byte instruction), perhaps in the page before.
 // A fused add before a stale slot stays fused: Run finds no branch after
 // it and dispatches the stale slot, and redecode then fuses or splits it.
 func (h *Hart) stale(off, n uint64) {
-	for j := off >> 2; j <= (off+n-1)>>2; j++ {
-		pg := h.code[j>>(pageShift-2)]
+	j := off >> 1
+	if j > 0 {
+		j--
+	}
+	for ; j <= (off+n-1)>>1; j++ {
+		pg := h.code[j>>(pageShift-1)]
 		if pg == nil {
 			continue
 		}
@@ -321,20 +410,27 @@ func (h *Hart) stale(off, n uint64) {
 // redecode decodes slot k of page pn, pg, again from memory: Run calls it
 // for a stale slot it is about to run, which is never limit's opEnd. The
 // slot is fused with the slot after it (looking through limit's opEnd),
-// and the slot before it is fused with it or split from it. It reports
-// false, and leaves the slot as it is, if the slot is not inside memory.
+// and the slots that may end just before it (a compressed instruction a
+// halfword before, a 4-byte one two halfwords before) are fused with it or
+// split from it. It reports false, and leaves the slot as it is, if the
+// instruction is not inside memory.
 func (h *Hart) redecode(pg *codePage, pn, k uint64) bool {
-	o := pn<<pageShift + k<<2
-	if o+4 > uint64(len(h.Mem.Data)) {
+	s, ok := decodeAt(h.Mem.Data, pn<<pageShift+k<<1)
+	if !ok {
 		return false
 	}
-	s := decode(Insn(le.Uint32(h.Mem.Data[o:])))
-	if k+1 < pageSlots {
-		s.op = fuse(s.op, h.realOp(pg, k+1))
+	if n := k + s.size(); n < pageSlots {
+		s.op = fuse(s.op, h.realOp(pg, n))
 	}
 	pg[k] = s
-	if k > 0 {
+	if k > 0 && pg[k-1].size() == 1 {
 		pg[k-1].op = fuse(pg[k-1].op, s.op)
+	}
+	if k > 1 && pg[k-2].size() == 2 {
+		pg[k-2].op = fuse(pg[k-2].op, s.op)
+	}
+	if k == pageSlots-1 {
+		h.crossing(pn, pg)
 	}
 	return true
 }

@@ -34,6 +34,9 @@ func Disasm(word uint32, pc uint64) string {
 	if word&3 != 3 {
 		return illegal
 	}
+	if t, ok := disasmFP(word); ok { // F and D (fp_disasm.go)
+		return t
+	}
 	switch word { // privileged instructions the decoder does not know
 	case encMret:
 		return "mret"

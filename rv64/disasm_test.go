@@ -27,7 +27,7 @@ func TestDisasm(t *testing.T) {
 		{0x300467f3, "csrrsi a5, mstatus, 8"},
 		{0x34129073, "csrw mepc, t0"},
 		{0xf1502573, "csrr a0, mconfigptr"},
-		{0x00102573, "csrr a0, 0x001"}, // fflags: not an rvsim CSR
+		{0x00102573, "csrr a0, fflags"},
 		{0x7c502573, "csrr a0, 0x7c5"},
 		{0x00000073, "ecall"},
 		{0x00100073, "ebreak"},

@@ -18,9 +18,10 @@ var le = binary.LittleEndian
 //
 // Instructions run in blocks: from a fetch to the next taken branch or
 // jump, the end of the page, or the end of the budget. Inside a block the
-// pc is the slot index i within the page, and instret is counted once per
-// block; both are made exact wherever an instruction can observe them or
-// an exit or trap happens.
+// pc is the slot index i within the page (one slot per halfword: the next
+// instruction is one or two slots on), made exact wherever an instruction
+// can observe it or an exit or trap happens; ret counts the instructions
+// retired.
 func (h *Hart) Run(budget uint64) Exit {
 	pc := h.PC
 	ret := h.CSR.Instret
@@ -30,12 +31,13 @@ func (h *Hart) Run(budget uint64) Exit {
 	}
 	h.near = 0
 	if h.end > pageSlots {
-		h.near = h.end - pageSlots
+		h.near = h.end - pageSlots // a block runs at most pageSlots instructions
 	}
 	mem := h.Mem.Data
 	base := h.Mem.Base
 	size := uint64(len(mem))
 	var cause, tval uint64
+	var sa uint64 // the address of a store that takes the stored path
 
 	if h.code == nil {
 		// A hart whose decode cache was dropped whole (tests do it)
@@ -48,14 +50,17 @@ func (h *Hart) Run(budget uint64) Exit {
 	var (
 		pg   *codePage // the decoded page of the block
 		pgLo uint64    // its address
-		i    uint64    // the slot index of the instruction being run
-		rb   uint64    // instret of slot 0: slot i retires as instruction rb+i
+		i    uint64    // the slot index of the instruction being run: its pc is pgLo + i<<1
 	)
 outer:
 	for ret < h.end {
 		off := pc - base
-		if off > size-4 {
+		if off > size-2 {
 			cause, tval = CauseFetchAccess, pc
+			goto trap
+		}
+		if pc&1 != 0 { // only the monitor can set such a pc: jumps clear bit 0
+			cause, tval = CauseMisalignedFetch, pc
 			goto trap
 		}
 		pg = h.code[off>>pageShift]
@@ -63,10 +68,9 @@ outer:
 			pg = h.decodePage(off >> pageShift)
 		}
 		pgLo = pc - off&(1<<pageShift-1)
-		i = off >> 2 & (pageSlots - 1)
-		rb = ret - i
+		i = off >> 1 & (pageSlots - 1)
 		if ret >= h.near {
-			h.limit(pg, i, ret)
+			h.limit(pg, pgLo-base, i, ret)
 		}
 		for {
 			s := &pg[i]
@@ -75,38 +79,21 @@ outer:
 			case opLUI: // LUI
 				h.X[rd] = s.imm
 			case opAUIPC: // AUIPC
-				h.X[rd] = pgLo + i<<2 + s.imm
-			case opJAL: // JAL
-				t := pgLo + i<<2 + s.imm
-				if t&3 != 0 {
-					cause, tval = CauseMisalignedFetch, t
-					goto fault
-				}
-				h.X[rd] = pgLo + i<<2 + 4
-				pc = t
+				h.X[rd] = pgLo + i<<1 + s.imm
+			case opJAL: // JAL (offsets are even: IALIGN=16 has no misaligned target)
+				h.X[rd] = pgLo + i<<1 + 4
+				pc = pgLo + i<<1 + s.imm
 				goto jump
-			case opJ: // JAL x0
-				pc = pgLo + i<<2 + s.imm
-				if pc&3 != 0 {
-					cause, tval = CauseMisalignedFetch, pc
-					goto fault
-				}
+			case opJ: // JAL x0, C.J
+				pc = pgLo + i<<1 + s.imm
 				goto jump
-			case opJALR: // JALR
+			case opJALR: // JALR, C.JALR (which links pc+2)
 				t := (h.X[s.rs1&31] + s.imm) &^ 1
-				if t&3 != 0 {
-					cause, tval = CauseMisalignedFetch, t
-					goto fault
-				}
-				h.X[rd] = pgLo + i<<2 + 4
+				h.X[rd] = pgLo + (i+s.size())<<1
 				pc = t
 				goto jump
-			case opJR: // JALR x0
+			case opJR: // JALR x0, C.JR
 				pc = (h.X[s.rs1&31] + s.imm) &^ 1
-				if pc&3 != 0 {
-					cause, tval = CauseMisalignedFetch, pc
-					goto fault
-				}
 				goto jump
 			case opBEQ: // BEQ
 				if h.X[s.rs1&31] == h.X[s.rs2&31] {
@@ -342,15 +329,15 @@ outer:
 					cause = CauseEcallM
 				}
 				goto fault
-			case opEBREAK: // EBREAK
-				cause, tval = CauseBreakpoint, pgLo+i<<2
+			case opEBREAK: // EBREAK, C.EBREAK
+				cause, tval = CauseBreakpoint, pgLo+i<<1
 				goto fault
 			case opMRET: // MRET
 				if h.Priv != csr.PrivM {
 					goto illegal
 				}
 				pc, h.Priv = h.CSR.Mret()
-				ret = rb + i + 1
+				ret++
 				continue outer
 			case opWFI: // WFI: no interrupt sources, so it completes at once
 				if h.Priv != csr.PrivM && h.CSR.Get(csr.Mstatus)&csr.MstatusTW != 0 {
@@ -366,14 +353,14 @@ outer:
 				}
 				op := int(f3 & 3)
 				f := h.CSR
-				f.Instret = rb + i
+				f.Instret = ret
 				num := in.CSR()
 				read, write := op != csr.OpWrite || rd != 0, op == csr.OpWrite || rs1 != 0
 				var old uint64
 				var fault csr.Fault
 				if h.ND != nil && read && ndbuf.KindOf(num) != 0 {
 					var k ExitKind
-					pc = pgLo + i<<2
+					pc = pgLo + i<<1
 					old, k, fault = h.ndAccess(num, h.Priv, op, src, write, pc, f.Instret)
 					if k != ExitBudget {
 						h.PC = pc
@@ -400,24 +387,58 @@ outer:
 			case opADDWb: // ADDW, then the branch
 				h.X[rd] = sext32(uint32(h.X[s.rs1&31]) + uint32(h.X[s.rs2&31]))
 				goto cond
+			case opLRW, opLRD, opSCW, opSCD,
+				opAMOSWAPW, opAMOADDW, opAMOXORW, opAMOANDW, opAMOORW, opAMOMINW, opAMOMAXW, opAMOMINUW, opAMOMAXUW,
+				opAMOSWAPD, opAMOADDD, opAMOXORD, opAMOANDD, opAMOORD, opAMOMIND, opAMOMAXD, opAMOMINUD, opAMOMAXUD:
+				// The A extension, one case per mnemonic in Hart.amo.
+				var a uint64
+				a, tval, cause = h.amo(s)
+				if cause != noCause {
+					tval = a
+					goto fault
+				}
+				if tval != 0 && (h.code[(a-base)>>pageShift] != nil || a-h.watchLo < h.watchLen) {
+					sa = a
+					goto storedAt
+				}
+			case opFLW, opFLD: // FLW, FLD (fp_exec.go)
+				if cause, tval = h.fpLoad(s); cause != noTrap {
+					goto fault
+				}
+			case opFSW, opFSD: // FSW, FSD (fp_exec.go); tval: the bytes stored, if they need the stored path
+				if cause, tval = h.fpStore(s); cause != noTrap {
+					goto fault
+				} else if tval != 0 {
+					goto stored
+				}
+			case opFP: // every other F and D instruction (fp_exec.go)
+				if !h.execFP(s) {
+					goto illegal
+				}
 			case opDecode: // written since decoded, or past the end of memory
 				if h.redecode(pg, (pgLo-base)>>pageShift, i) {
 					continue // run it
 				}
-				cause, tval = CauseFetchAccess, pgLo+i<<2
+				// The first halfword outside memory, or the second.
+				cause, tval = CauseFetchAccess, pgLo+i<<1
+				if tval-base <= size-2 {
+					tval += 2
+				}
 				goto fault
 			case opEnd: // the end of the page, or of the budget: slot i does not run
 				goto ended
 			default: // opIllegal
 				goto illegal
 			}
-			i++
+			i += s.size()
+			ret++
 			continue
 
 		cond: // slot i was fused with the conditional branch after it
 			// The branch cases repeat those of the main switch: a shared
 			// helper returning the condition measured 10-20% slower.
-			i++
+			i += s.size()
+			ret++
 			s = &pg[i]
 			switch s.op {
 			case opBEQ:
@@ -447,54 +468,57 @@ outer:
 			default: // the budget's opEnd, or a slot to decode: dispatch it
 				continue
 			}
-			i++
+			i += s.size()
+			ret++
 			continue
 
-		stored: // slot i stored tval bytes, into decoded code or tohost
-			{
-				// Mark the slots written stale (s is still the store:
-				// it may be one of them); the next slot to run may be.
-				a := h.X[s.rs1&31] + s.imm
-				h.stale(a-base, tval)
-				if a-h.watchLo < h.watchLen {
-					pc, ret = pgLo+i<<2+4, rb+i+1
+		stored: // slot i stored tval bytes into decoded code, or into the watch range
+			sa = h.X[s.rs1&31] + s.imm
+		storedAt: // slot i stored tval bytes at sa
+			// Mark the slots written stale (s is still the store: it may
+			// be one of them, but its length stays that of what ran);
+			// the next slot to run may be.
+			h.stale(sa-base, tval)
+			i += s.size()
+			ret++
+			if sa-h.watchLo < h.watchLen {
+				h.breakReservation(sa, tval)
+				if sa-h.hostLo < h.hostLen {
+					pc = pgLo + i<<1
 					h.PC, h.CSR.Instret = pc, ret
 					h.unlimit()
 					return Exit{Kind: ExitHost, PC: pc}
 				}
 			}
-			i++
+			if ret >= h.near {
+				// The store may have changed the lengths of the
+				// instructions before the budget's end.
+				h.limit(pg, pgLo-base, i, ret)
+			}
 			continue
 
 		taken: // a taken branch at slot i
-			pc = pgLo + i<<2 + s.imm
-			if pc&3 != 0 {
-				cause, tval = CauseMisalignedFetch, pc
-				goto fault
-			}
+			pc = pgLo + i<<1 + s.imm
 		jump: // slot i retired and transferred control to pc
-			ret = rb + i + 1
+			ret++
 			if t := pc - pgLo; t < 1<<pageShift {
 				// The target is in this page: a new block starts there.
-				i = t >> 2
-				rb = ret - i
+				i = t >> 1
 				if ret >= h.near {
-					h.limit(pg, i, ret)
+					h.limit(pg, pgLo-base, i, ret)
 				}
 				continue
 			}
 			continue outer
 		}
 	ended: // the block ran to the end of its page or of the budget
-		ret = rb + i
-		pc = pgLo + i<<2
+		pc = pgLo + i<<1
 		continue
 
 	illegal: // slot i is an illegal instruction
 		cause, tval = CauseIllegal, uint64(pg[i].insn)
 	fault: // slot i raised cause with tval
-		ret = rb + i
-		pc = pgLo + i<<2
+		pc = pgLo + i<<1
 	trap: // the instruction at pc raised cause with tval; ret counts those before it
 		if h.Priv == csr.PrivU && h.UserTrapsExit {
 			h.PC, h.CSR.Instret = pc, ret
@@ -521,18 +545,33 @@ outer:
 	return Exit{Kind: ExitBudget, PC: pc}
 }
 
-// limit makes the block starting at slot i of pg stop when the budget ends,
-// if it ends within the page: it turns the slot where the budget runs out
-// into opEnd until the next block starts or Run returns. Blocks make this
-// check only within a page's worth of instructions of the end (h.near), so
-// the loop itself never compares against the budget.
-func (h *Hart) limit(pg *codePage, i, ret uint64) {
+// limit makes the block starting at slot i of pg, the page at memory
+// offset pgOff, stop when the budget ends, if it ends within the page: it
+// turns the slot where the budget runs out into opEnd until the next block
+// starts or Run returns. Blocks make this check only within a page's worth
+// of instructions of the end (h.near), so the loop itself never compares
+// against the budget. The slot is found by walking the instructions'
+// lengths in memory (what stale slots will decode to) from slot i.
+func (h *Hart) limit(pg *codePage, pgOff, i, ret uint64) {
 	h.unlimit()
-	if left := h.end - ret; left < pageSlots-i {
-		h.stop = &pg[i+left]
-		h.stopOp = h.stop.op
-		h.stop.op = opEnd
+	left := h.end - ret
+	if left >= pageSlots-i {
+		return // even compressed instructions all the way do not reach it
 	}
+	mem := h.Mem.Data
+	for ; left > 0; left-- {
+		o := pgOff + i<<1
+		if o >= uint64(len(mem)) {
+			return // the block faults first
+		}
+		i += 1 + uint64(mem[o]&3+1)>>2
+		if i >= pageSlots {
+			return
+		}
+	}
+	h.stop = &pg[i]
+	h.stopOp = h.stop.op
+	h.stop.op = opEnd
 }
 
 // unlimit undoes limit.

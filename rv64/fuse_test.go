@@ -29,14 +29,14 @@ func TestDecodePageFuses(t *testing.T) {
 			if p[0].op != a.fused {
 				t.Errorf("%s; %s: op %d, want %d", a.text, b, p[0].op, a.fused)
 			}
-			if plain := decode(Insn(mustAsm(a.text)[0])).op; p[2].op != plain {
-				t.Errorf("%s; sub: op %d, want %d", a.text, p[2].op, plain)
+			if plain := decode(Insn(mustAsm(a.text)[0])).op; p[4].op != plain {
+				t.Errorf("%s; sub: op %d, want %d", a.text, p[4].op, plain)
 			}
 			// The pair across the page end: the add stays plain.
 			prog(t, h, testPC+0x1000-4, a.text, b)
 			p = h.decodePage(pn)
-			if plain := decode(Insn(mustAsm(a.text)[0])).op; p[pageSlots-1].op != plain {
-				t.Errorf("%s at the page end: op %d, want %d", a.text, p[pageSlots-1].op, plain)
+			if plain := decode(Insn(mustAsm(a.text)[0])).op; p[pageSlots-2].op != plain {
+				t.Errorf("%s at the page end: op %d, want %d", a.text, p[pageSlots-2].op, plain)
 			}
 		}
 	}

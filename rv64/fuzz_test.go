@@ -87,7 +87,7 @@ func FuzzDecodeExecute(f *testing.F) {
 			if h.X[0] != 0 {
 				t.Fatalf("x0 = %#x", h.X[0])
 			}
-			if h.PC&3 != 0 {
+			if h.PC&1 != 0 {
 				t.Fatalf("pc %#x not aligned", h.PC)
 			}
 			if h.Priv != csr.PrivU && h.Priv != csr.PrivM {

@@ -2,6 +2,7 @@ package rv64
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,16 +19,22 @@ import (
 //
 //	ENCODING [ASSEMBLY | ; NOTE] [/ ENCODING [ASSEMBLY | ; NOTE]]... | BEFORE | AFTER
 //
-// ENCODING is the instruction word in hex. The assembly text that follows
+// ENCODING is the instruction word in hex: eight digits for a 32-bit word,
+// four for a 16-bit compressed parcel. The assembly text that follows
 // is checked against the test assembler; a note starting with ';' is not
 // (for reserved encodings). A sequence separates its instructions with
-// ' / ': they are placed one after the other from pc, and Run is given one
+// ' / ': they are placed one after the other from pc (each 2 or 4 bytes
+// after the one before), and Run is given one
 // instruction of budget for each. BEFORE and AFTER are space-separated
 // items:
 //
 //	a0=5 x10=-1       integer registers (ABI or xN names), decimal or hex
+//	f10=0x3ff0000000000000
+//	                  floating-point registers (fN names), the raw 64 bits
+//	                  (a single value NaN-boxed: upper 32 bits all ones)
 //	m8[ADDR]=V        memory (m8, m16, m32, m64; little-endian)
-//	mstatus=0x1800    any CSR by name (set as the monitor does, read with Get)
+//	mstatus=0x1800    any CSR by name (set as the monitor does, read with Get);
+//	                  fflags=, frm= and fcsr= are the floating-point ones
 //	instret=N         the hart's count of retired instructions (before: also
 //	                  what instret and minstret read; after: the final count)
 //	pc=ADDR priv=U    pc (after: also +N / -N, relative to the start) and privilege
@@ -43,6 +50,10 @@ import (
 //	                  last instruction word and "pc" the first one's address
 //	retired=N         instructions retired (default: the budget, one fewer
 //	                  for ecall/trap exits)
+//
+// A line "#@ assembled" in a file says that the GNU assembler made every
+// encoding of the file from the assembly text next to it (a generated
+// file): TestGoldenEncodings leaves those to it.
 //
 // Every other piece of state (all registers, the whole memory, the trap
 // CSRs, instret, pc, privilege) must be as before, except that pc moves past
@@ -111,6 +122,7 @@ var comparedCSRs = []uint16{
 // exit Run must return.
 type expected struct {
 	X       [32]uint64
+	F       [32]uint64
 	PC      uint64
 	Priv    uint8
 	Instret uint64
@@ -121,7 +133,7 @@ type expected struct {
 
 // snapshot returns the hart's current state as an expectation.
 func snapshot(h *Hart, extra ...uint16) *expected {
-	e := &expected{X: h.X, PC: h.PC, Priv: h.Priv, Instret: h.CSR.Instret, CSR: map[uint16]uint64{}}
+	e := &expected{X: h.X, F: h.F, PC: h.PC, Priv: h.Priv, Instret: h.CSR.Instret, CSR: map[uint16]uint64{}}
 	for _, n := range append(comparedCSRs, extra...) {
 		e.CSR[n] = h.CSR.Get(n)
 	}
@@ -184,6 +196,9 @@ func (want *expected) diff(h *Hart, exit Exit) []string {
 	for i := range h.X {
 		add(fmt.Sprintf("x%d (%s)", i, abiNames[i]), h.X[i], want.X[i])
 	}
+	for i := range h.F {
+		add(fmt.Sprintf("f%d", i), h.F[i], want.F[i])
+	}
 	add("pc", h.PC, want.PC)
 	if h.Priv != want.Priv {
 		d = append(d, fmt.Sprintf("priv: got %s, want %s", privName(h.Priv), privName(want.Priv)))
@@ -193,6 +208,9 @@ func (want *expected) diff(h *Hart, exit Exit) []string {
 		add(csr.Name(n), h.CSR.Get(n), want.CSR[n])
 	}
 	shown := 0
+	if bytes.Equal(h.Mem.Data, want.Mem) {
+		return d
+	}
 	for i := range want.Mem {
 		if h.Mem.Data[i] != want.Mem[i] {
 			if shown++; shown > 8 {
@@ -229,17 +247,19 @@ func expectState(t testing.TB, h *Hart, exit Exit, want *expected) {
 
 // goldenCase is one line of a golden file.
 type goldenCase struct {
-	file   string
-	line   int
-	insns  []goldenInsn // one, or a sequence run from pc on
-	before []string
-	after  []string
+	file      string
+	line      int
+	assembled bool         // the file's encodings are the GNU assembler's ("#@ assembled")
+	insns     []goldenInsn // one, or a sequence run from pc on
+	before    []string
+	after     []string
 }
 
 // goldenInsn is one instruction of a golden case.
 type goldenInsn struct {
 	word uint32
 	text string // assembly, or a note starting with ';'
+	size uint64 // 4, or 2 for a compressed parcel
 }
 
 func (c *goldenCase) String() string {
@@ -263,8 +283,12 @@ func readGolden(t testing.TB) []*goldenCase {
 			t.Fatal(err)
 		}
 		sc := bufio.NewScanner(f)
+		assembled := false
 		for n := 1; sc.Scan(); n++ {
 			line := strings.TrimSpace(sc.Text())
+			if line == "#@ assembled" {
+				assembled = true
+			}
 			if line == "" || line[0] == '#' {
 				continue
 			}
@@ -282,10 +306,14 @@ func readGolden(t testing.TB) []*goldenCase {
 				if err != nil {
 					t.Fatalf("%s:%d: bad encoding %q", name, n, head[0])
 				}
-				insns = append(insns, goldenInsn{word: uint32(w), text: strings.Join(head[1:], " ")})
+				size := uint64(4)
+				if len(strings.TrimPrefix(head[0], "0x")) <= 4 {
+					size = 2
+				}
+				insns = append(insns, goldenInsn{word: uint32(w), text: strings.Join(head[1:], " "), size: size})
 			}
 			cases = append(cases, &goldenCase{
-				file: name, line: n, insns: insns,
+				file: name, line: n, insns: insns, assembled: assembled,
 				before: strings.Fields(parts[1]),
 				after:  strings.Fields(parts[2]),
 			})
@@ -352,6 +380,8 @@ func (c *goldenCase) run(t testing.TB) ([]string, error) {
 		u := uint64(val)
 		if r, ok := regNum(k); ok {
 			h.X[r] = u
+		} else if r, ok := fregNum(k); ok {
+			h.F[r] = u
 		} else if n, addr, ok := memKey(k); ok {
 			mems = append(mems, [3]uint64{uint64(n), addr, u})
 		} else if k == "pc" {
@@ -373,12 +403,28 @@ func (c *goldenCase) run(t testing.TB) ([]string, error) {
 	if b, ok := h.Mem.Slice(vec, 4); ok && vec != pc0 {
 		le.PutUint32(b, jSelf)
 	}
-	for k, in := range c.insns {
-		if b, ok := h.Mem.Slice(pc0+uint64(4*k), 4); ok {
-			le.PutUint32(b, in.word)
+	at := pc0 // where each instruction goes
+	var last uint64
+	for _, in := range c.insns {
+		if b, ok := h.Mem.Slice(at, in.size); ok {
+			putLE(b, int(in.size), uint64(in.word))
 		}
+		last = at // where a trap or exit happens
+		at += in.size
 	}
-	last := pc0 + uint64(4*(len(c.insns)-1)) // where a trap or exit happens
+	// ahead returns the pc after the first n instructions, each one past
+	// the sequence 4 bytes long.
+	ahead := func(n uint64) uint64 {
+		a := pc0
+		for k := uint64(0); k < n; k++ {
+			if k < uint64(len(c.insns)) {
+				a += c.insns[k].size
+			} else {
+				a += 4
+			}
+		}
+		return a
+	}
 	for _, m := range mems {
 		b, ok := h.Mem.Slice(m[1], m[0])
 		if !ok {
@@ -397,7 +443,7 @@ func (c *goldenCase) run(t testing.TB) ([]string, error) {
 	}
 	want := snapshot(h, named...)
 	prevPriv, prevStatus := h.Priv, h.CSR.Get(csr.Mstatus)
-	want.PC = pc0 + 4*budget
+	want.PC = ahead(budget)
 	retired := budget
 	var trap, exit, tval, cause, pc, instret *uint64
 	var retiredSet bool
@@ -470,6 +516,8 @@ func (c *goldenCase) run(t testing.TB) ([]string, error) {
 		}
 		if r, ok := regNum(k); ok {
 			want.X[r] = u
+		} else if r, ok := fregNum(k); ok {
+			want.F[r] = u
 		} else if n, addr, ok := memKey(k); ok {
 			off := addr - h.Mem.Base
 			if !h.Mem.Contains(addr, uint64(n)) {
@@ -516,7 +564,7 @@ func (c *goldenCase) run(t testing.TB) ([]string, error) {
 	case exit != nil:
 		want.Exit = Exit{Kind: ExitKind(*exit), Cause: get(cause), Tval: get(tval), PC: last}
 		if want.Exit.Kind == ExitHost {
-			want.Exit.PC = last + 4
+			want.Exit.PC = last + c.insns[len(c.insns)-1].size
 		} else if !retiredSet {
 			retired = budget - 1
 		}
@@ -538,6 +586,18 @@ func (c *goldenCase) run(t testing.TB) ([]string, error) {
 	}
 	got := h.Run(budget)
 	return want.diff(h, got), nil
+}
+
+// fregNum returns the number of floating-point register name s (fN).
+func fregNum(s string) (uint32, bool) {
+	if len(s) < 2 || s[0] != 'f' {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s[1:], 10, 8)
+	if err != nil || n >= 32 || strconv.Itoa(int(n)) != s[1:] {
+		return 0, false
+	}
+	return uint32(n), true
 }
 
 func wantCSRNamed(items []string, name string) (string, bool) {
@@ -569,9 +629,12 @@ func TestGolden(t *testing.T) {
 // the GNU assembler, the check by the test assembler).
 func TestGoldenEncodings(t *testing.T) {
 	for _, c := range readGolden(t) {
+		if c.assembled {
+			continue
+		}
 		for _, in := range c.insns {
-			if in.text == "" || strings.HasPrefix(in.text, ";") {
-				continue
+			if in.text == "" || strings.HasPrefix(in.text, ";") || in.size == 2 {
+				continue // compressed ones: TestRVCGoldenAssembler
 			}
 			w, err := asm(in.text)
 			if err != nil {
@@ -604,6 +667,96 @@ func TestGoldenCoverage(t *testing.T) {
 	for _, m := range all {
 		if count[m] == 0 {
 			t.Errorf("no golden case for %s", m)
+		}
+	}
+}
+
+// TestGoldenCoverageFD checks that the golden files execute every F and D
+// instruction with every rounding mode it takes: static (rne, rtz, rdn,
+// rup, rmm) and dynamic, under each frm.
+func TestGoldenCoverageFD(t *testing.T) {
+	var all []string
+	for _, f := range []string{"s", "d"} {
+		for _, m := range strings.Fields(`fadd fsub fmul fdiv fsqrt fmin fmax fmadd fmsub fnmadd fnmsub
+			fsgnj fsgnjn fsgnjx feq flt fle fclass fcvt.w fcvt.wu fcvt.l fcvt.lu`) {
+			all = append(all, m+"."+f)
+		}
+		for _, m := range []string{"w", "wu", "l", "lu"} {
+			all = append(all, "fcvt."+f+"."+m)
+		}
+	}
+	all = append(all, strings.Fields(`fcvt.s.d fcvt.d.s fmv.x.w fmv.w.x fmv.x.d fmv.d.x flw fsw fld fsd`)...)
+	// Those that round: a case with each static mode and with frm 0-4.
+	// The rest take no rounding mode (or, converting exactly, none the
+	// assembler writes).
+	exact := map[string]bool{"fcvt.d.s": true, "fcvt.d.w": true, "fcvt.d.wu": true}
+	for _, m := range strings.Fields(`fsgnj fsgnjn fsgnjx fmin fmax feq flt fle fclass fmv.x fmv.from`) {
+		exact[m+".s"], exact[m+".d"] = true, true
+	}
+	for _, m := range strings.Fields(`fmv.x.w fmv.w.x fmv.x.d fmv.d.x flw fsw fld fsd`) {
+		exact[m] = true
+	}
+	rounding := map[string]bool{}
+	for _, m := range all {
+		rounding[m] = !exact[m]
+	}
+	count := map[string]int{}
+	for _, c := range readGolden(t) {
+		for _, in := range c.insns {
+			f := strings.Fields(strings.ReplaceAll(in.text, ",", " "))
+			if len(f) == 0 {
+				continue
+			}
+			count[f[0]]++
+			if !rounding[f[0]] {
+				continue
+			}
+			switch last := f[len(f)-1]; last {
+			case "rne", "rtz", "rdn", "rup", "rmm":
+				count[f[0]+","+last]++
+			default:
+				frm := "7"
+				if v, ok := wantCSRNamed(c.before, "frm"); ok {
+					frm = v
+				}
+				count[f[0]+",frm="+frm]++
+			}
+		}
+	}
+	for _, m := range all {
+		if count[m] == 0 {
+			t.Errorf("no golden case for %s", m)
+			continue
+		}
+		if !rounding[m] {
+			continue
+		}
+		for _, k := range []string{",rne", ",rtz", ",rdn", ",rup", ",rmm", ",frm=0", ",frm=1", ",frm=2", ",frm=3", ",frm=4"} {
+			if count[m+k] == 0 {
+				t.Errorf("no golden case for %s with %s", m, k[1:])
+			}
+		}
+	}
+}
+
+// TestGoldenCoverageA checks that the golden files execute every A
+// instruction, with each of the orderings aq, rl and aqrl.
+func TestGoldenCoverageA(t *testing.T) {
+	count := map[string]int{}
+	for _, c := range readGolden(t) {
+		for _, in := range c.insns {
+			if f := strings.Fields(in.text); len(f) > 0 {
+				count[f[0]]++
+			}
+		}
+	}
+	for _, w := range []string{".w", ".d"} {
+		for _, m := range strings.Fields("amoswap amoadd amoxor amoand amoor amomin amomax amominu amomaxu lr sc") {
+			for _, ord := range []string{"", ".aq", ".rl", ".aqrl"} {
+				if count[m+w+ord] == 0 && (ord == "" || !strings.HasPrefix(m, "lr") && !strings.HasPrefix(m, "sc")) {
+					t.Errorf("no golden case for %s", m+w+ord)
+				}
+			}
 		}
 	}
 }

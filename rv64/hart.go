@@ -90,9 +90,13 @@ type Exit struct {
 	PC    uint64
 }
 
-// Hart is one RV64IM hart with M and U privilege.
+// Hart is one RV64GC hart with M and U privilege.
 type Hart struct {
-	X    [32]uint64 // integer registers; X[0] reads zero
+	X [32]uint64 // integer registers; X[0] reads zero
+	// F holds the floating-point registers f0-f31 (F and D extensions). A
+	// single-precision value is NaN-boxed: its upper 32 bits are all ones;
+	// a single read of a register that is not reads the canonical NaN.
+	F    [32]uint64
 	PC   uint64
 	Priv uint8 // csr.PrivU or csr.PrivM
 	CSR  *csr.File
@@ -107,7 +111,9 @@ type Hart struct {
 	// time and seed then cost nothing extra.
 	ND *ndbuf.Unit
 
-	watchLo, watchLen uint64 // stores into [watchLo, watchLo+watchLen) exit
+	watchLo, watchLen uint64 // stores that start in [watchLo, watchLo+watchLen) take the stored path (amo.go)
+	hostLo, hostLen   uint64 // stores that start in [hostLo, hostLo+hostLen) touch tohost and exit
+	resAddr, resLen   uint64 // the LR/SC reservation; resLen 0: none
 
 	code     []*codePage          // decode cache, one entry per page of Mem
 	codeLive map[uint64]*codePage // the pages in code, for the collector (keepCode)
@@ -139,5 +145,6 @@ func (h *Hart) Instret() uint64 { return h.CSR.Instret }
 func (h *Hart) WatchToHost(addr uint64) {
 	// Any store of up to 8 bytes that overlaps [addr, addr+8) starts in
 	// [addr-7, addr+8).
-	h.watchLo, h.watchLen = addr-7, 15
+	h.hostLo, h.hostLen = addr-7, 15
+	h.setWatch()
 }

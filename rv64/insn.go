@@ -66,6 +66,7 @@ const (
 	OpJalr     = 0x67
 	OpJal      = 0x6f
 	OpSystem   = 0x73
+	OpAmo      = 0x2f // the A extension
 	encEcall   = 0x00000073
 	encEbreak  = 0x00100073
 	encMret    = 0x30200073

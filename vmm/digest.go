@@ -14,11 +14,12 @@ import (
 // hashed on its own.
 var digestCSRs = []uint16{
 	csr.Mstatus, csr.Mtvec, csr.Mie, csr.Mscratch, csr.Mepc, csr.Mcause,
-	csr.Mtval, csr.Mcounteren, csr.Mseccfg,
+	csr.Mtval, csr.Mcounteren, csr.Mseccfg, csr.Fcsr,
 }
 
 // Digest returns the hex SHA-256 of the machine state: pc, privilege,
-// instructions retired, registers, the guest-visible CSRs, and every
+// instructions retired, integer and floating-point registers, the
+// guest-visible CSRs (fcsr among them), and every
 // non-zero page of guest memory with its address.
 func (m *Machine) Digest() string {
 	h := m.Hart
@@ -33,6 +34,9 @@ func (m *Machine) Digest() string {
 	put(h.Instret())
 	for _, x := range h.X {
 		put(x)
+	}
+	for _, f := range h.F {
+		put(f)
 	}
 	for _, n := range digestCSRs {
 		put(h.CSR.Get(n))

@@ -2,11 +2,10 @@ package vmm
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"slices"
-	"sort"
 	"time"
 
 	"go.uber.org/zap"
@@ -19,6 +18,7 @@ import (
 const (
 	sysGetcwd        = 17
 	sysIoctl         = 29
+	sysFaccessat     = 48
 	sysOpenat        = 56
 	sysClose         = 57
 	sysLseek         = 62
@@ -26,6 +26,9 @@ const (
 	sysWrite         = 64
 	sysReadv         = 65
 	sysWritev        = 66
+	sysPread64       = 67
+	sysReadlinkat    = 78
+	sysNewfstatat    = 79
 	sysFstat         = 80
 	sysExit          = 93
 	sysExitGroup     = 94
@@ -34,6 +37,9 @@ const (
 	sysNanosleep     = 101
 	sysClockGettime  = 113
 	sysSchedYield    = 124
+	sysKill          = 129
+	sysTkill         = 130
+	sysTgkill        = 131
 	sysSigaction     = 134
 	sysSigprocmask   = 135
 	sysUname         = 160
@@ -47,10 +53,17 @@ const (
 	sysGettid        = 178
 	sysBrk           = 214
 	sysMunmap        = 215
+	sysClone         = 220
+	sysExecve        = 221
 	sysMmap          = 222
 	sysMprotect      = 226
+	sysMadvise       = 233
 	sysPrlimit64     = 261
 	sysGetrandom     = 278
+	sysExecveat      = 281
+	sysRseq          = 293
+	sysClone3        = 435
+	sysFaccessat2    = 439
 )
 
 // Linux errno values.
@@ -145,6 +158,9 @@ type linux struct {
 	maps          []mapping // anonymous mappings, sorted by address
 	files         map[int]*guestFile
 	root          *os.Root // files the guest may read; nil for none
+	sysroot       *sysroot // the target's libraries; nil for none
+	interpBase    uint64   // where the interpreter is loaded (AT_BASE), 0 for none
+	more          mapping  // record: the bytes of a file mapping still to record (recordMore)
 	warned        map[uint64]bool
 	warnedMany    bool
 	warnedOOM     bool
@@ -178,8 +194,9 @@ type guestFile struct {
 	r     io.Reader
 	w     io.Writer
 	name  string
-	isDir bool   // a directory below --fs, usable as openat's dirfd
-	rel   string // its path below the --fs root
+	isDir bool   // a directory below --fs or the sysroot, usable as openat's dirfd
+	rel   string // its path below the --fs root or the sysroot
+	sys   bool   // opened from the sysroot
 	in    int    // how r is read: ioUnknown, ioDirect or ioPoll
 	out   int    // how w is written: ioUnknown, ioDirect or ioPoll
 }
@@ -193,7 +210,8 @@ func (m *Machine) setupLinux() error {
 	h.CSR.Set(csr.Mseccfg, csr.MseccfgUSEED)
 	// Under Linux, which has S-mode, wfi in U-mode is an illegal
 	// instruction (privileged specification, 3.1.6.5): mstatus.TW says so.
-	h.CSR.Set(csr.Mstatus, h.CSR.Get(csr.Mstatus)|csr.MstatusTW)
+	// Linux starts a process with the FP unit usable: FS Initial.
+	h.CSR.Set(csr.Mstatus, h.CSR.Get(csr.Mstatus)|csr.MstatusTW|csr.FSInitial)
 
 	mem := &h.Mem
 	stackSize := min(uint64(8<<20), mem.Size()/8) &^ (PageSize - 1)
@@ -223,6 +241,21 @@ func (m *Machine) setupLinux() error {
 		l.root = r
 	}
 	m.linux = l
+	if m.cfg.Sysroot != "" {
+		s, err := openSysroot(m.cfg.Sysroot)
+		if err != nil {
+			return fmt.Errorf("sysroot: %w", err)
+		}
+		l.sysroot = s
+	}
+	if m.Prog.Interp != "" {
+		entry, base, err := m.loadInterp()
+		if err != nil {
+			return err
+		}
+		l.interpBase = base
+		h.PC = entry
+	}
 	sp, err := m.initialStack(mem.End())
 	if err != nil {
 		return err
@@ -259,12 +292,16 @@ func (m *Machine) initialStack(top uint64) (uint64, error) {
 	if top-sp > maxArgBytes {
 		return 0, fmt.Errorf("arguments and environment take %d bytes, more than 1 MiB", top-sp)
 	}
-	hwcap := uint64(1<<('I'-'A') | 1<<('M'-'A'))
+	// AT_HWCAP has the bit of each single-letter extension of misa that
+	// Linux reports (I, M, A, F, D, C), as riscv64 Linux and qemu-riscv64
+	// give it; the vector begins and ends as qemu-riscv64's does.
+	const letters = 1<<('I'-'A') | 1<<('M'-'A') | 1<<('A'-'A') | 1<<('F'-'A') | 1<<('D'-'A') | 1<<('C'-'A')
+	hwcap := m.Hart.CSR.Get(csr.Misa) & letters
 	aux := [][2]uint64{
 		{atPhdr, m.Prog.Phdr}, {atPhent, m.Prog.Phent}, {atPhnum, m.Prog.Phnum},
-		{atPagesz, PageSize}, {atBase, 0}, {atFlags, 0}, {atEntry, m.Prog.Entry},
+		{atPagesz, PageSize}, {atBase, m.linux.interpBase}, {atFlags, 0}, {atEntry, m.Prog.Entry},
 		{atUID, 0}, {atEUID, 0}, {atGID, 0}, {atEGID, 0}, {atHwcap, hwcap},
-		{atClktck, 100}, {atSecure, 0}, {atRandom, randAddr}, {atExecfn, execfn}, {atNull, 0},
+		{atClktck, 100}, {atRandom, randAddr}, {atSecure, 0}, {atExecfn, execfn}, {atNull, 0},
 	}
 	words := []uint64{uint64(len(argv))}
 	words = append(append(words, argv...), 0)
@@ -305,8 +342,21 @@ func errno(e int) uint64 { return uint64(-int64(e)) }
 // failed (beginWrite, endWrite): a write that succeeds in full is
 // deterministic.
 var recordedSyscalls = map[uint64]bool{
-	sysRead: true, sysReadv: true, sysOpenat: true, sysLseek: true, sysFstat: true,
+	sysRead: true, sysReadv: true, sysPread64: true, sysOpenat: true, sysLseek: true, sysFstat: true,
+	sysNewfstatat: true, sysFaccessat: true, sysFaccessat2: true, sysReadlinkat: true, sysIoctl: true,
 	sysClockGettime: true, sysGettimeofday: true, sysGetrandom: true,
+}
+
+// ErrUnsupported: the guest made a system call that the monitor cannot
+// carry out faithfully (threads, processes, signal handlers): the run
+// stops rather than give the guest a wrong answer.
+var ErrUnsupported = errors.New("unsupported system call")
+
+// recorded reports whether the system call nr, with the flags of an mmap
+// in a3, is one whose results come from the host (recordedSyscalls): an
+// mmap of a file is, for the file's bytes.
+func recorded(nr, a3 uint64) bool {
+	return recordedSyscalls[nr] || nr == sysMmap && fileMapping(a3)
 }
 
 // syscall handles the ecall at the hart's pc and resumes after it.
@@ -315,15 +365,24 @@ func (m *Machine) syscall() error {
 	x := &h.X
 	nr, a0, a1, a2, a3, a4, a5 := x[17], x[10], x[11], x[12], x[13], x[14], x[15]
 	l := m.linux
-	recorded := recordedSyscalls[nr]
+	recorded := recorded(nr, a3)
 	if m.rep != nil && recorded {
-		r, err := m.rep.syscall(m, nr)
+		var before func(uint64)
+		if nr == sysMmap {
+			before = func(r uint64) { m.replayMap(a0, a1, a3, r) }
+		}
+		r, err := m.rep.syscall(m, nr, before)
 		if err != nil {
 			return err
 		}
-		if nr == sysOpenat && int64(r) >= 0 && int64(r) < 1<<20 {
+		switch {
+		case nr == sysOpenat && int64(r) >= 0 && int64(r) < 1<<20:
 			// The file is not opened again: the trace answers its reads.
 			l.files[int(r)] = &guestFile{name: "(replayed)"}
+		case nr == sysMmap:
+			if err := m.rep.replayMore(m); err != nil {
+				return err
+			}
 		}
 		x[10] = r
 		h.PC += 4
@@ -354,11 +413,30 @@ func (m *Machine) syscall() error {
 		r = m.sysLseek(a0, int64(a1), a2)
 	case sysFstat:
 		r = m.sysFstat(a0, a1)
+	case sysPread64:
+		r = m.sysPread(a0, a1, a2, a3)
+	case sysNewfstatat:
+		r = m.sysNewfstatat(int32(a0), a1, a2, a3)
+	case sysFaccessat:
+		r = m.sysFaccessat(int32(a0), a1, a2, 0)
+	case sysFaccessat2:
+		r = m.sysFaccessat(int32(a0), a1, a2, a3)
+	case sysReadlinkat:
+		r = m.sysReadlinkat(int32(a0), a1, a2, a3)
 	case sysIoctl:
-		if m.file(a0) == nil {
-			r = errno(eBADF)
-		} else {
-			r = errno(eNOTTY)
+		r = m.sysIoctl(a0, a1, a2)
+	case sysMadvise:
+		r = m.sysMadvise(a0, a1, a2)
+	case sysKill, sysTkill, sysTgkill:
+		var err error
+		if r, err = m.sysKill(nr, a0, a1, a2); err != nil {
+			return err
+		}
+	case sysRseq:
+		r = errno(eNOSYS) // glibc runs without restartable sequences
+	case sysClone, sysClone3, sysExecve, sysExecveat:
+		if r = m.checkProcessCall(nr, a0, a1); r == 0 {
+			return fmt.Errorf("%w: %s (%d) at pc %#x: the monitor runs one thread of one process", ErrUnsupported, SyscallName(nr), nr, h.PC)
 		}
 	case sysExit, sysExitGroup:
 		m.exit(int(a0 & 0xff))
@@ -406,6 +484,9 @@ func (m *Machine) syscall() error {
 		ev := logfmt.Event{Kind: logfmt.KindSyscall, Instret: h.Instret(), PC: h.PC, Value: r, Nr: nr, Writes: m.rec.captured, Regs: logfmt.RegsHash(&h.X)}
 		m.rec.captured = nil
 		if err := m.rec.add(m, ev); err != nil {
+			return err
+		}
+		if err := m.recordMore(); err != nil {
 			return err
 		}
 	}
@@ -478,107 +559,6 @@ func (m *Machine) sysBrk(addr uint64) uint64 {
 	}
 	l.brk = addr
 	return l.brk
-}
-
-// sysMmap maps anonymous memory at an address of the monitor's choice, in
-// the checks' order of Linux. With one process and no fork, a shared
-// anonymous mapping is a private one. Files cannot be mapped.
-func (m *Machine) sysMmap(addr, length, prot, flags, fd, off uint64) uint64 {
-	const mapType, mapFixed, mapAnonymous = 0x03, 0x10, 0x20
-	if off%PageSize != 0 {
-		return errno(eINVAL)
-	}
-	if flags&mapAnonymous == 0 {
-		if m.file(fd) == nil {
-			return errno(eBADF)
-		}
-		return errno(eNODEV) // no file supports mapping
-	}
-	if length == 0 || flags&mapFixed != 0 {
-		return errno(eINVAL) // MAP_FIXED is not supported
-	}
-	l := m.linux
-	n := pageUp(length)
-	if n < length {
-		return errno(eNOMEM)
-	}
-	// First fit in a hole between mappings, else below the lowest one.
-	lo := l.mmapTop
-	for i := len(l.maps) - 1; i >= 0; i-- {
-		if lo-l.maps[i].hi >= n {
-			break
-		}
-		lo = l.maps[i].lo
-	}
-	if lo < n || lo-n < pageUp(l.brk) {
-		m.outOfMemory("mmap", n)
-		return errno(eNOMEM)
-	}
-	if flags&mapType == 0 {
-		return errno(eINVAL) // neither shared nor private
-	}
-	start := lo - n
-	m.insertMap(mapping{start, start + n})
-	return start
-}
-
-// insertMap adds mp, which overlaps no mapping, to the sorted list of
-// mappings, merged with the mappings it touches: a guest that maps pages
-// one by one keeps one mapping, so that mmap stays O(1) for it (the first
-// fit search in sysMmap looks at the mappings from the top down).
-func (m *Machine) insertMap(mp mapping) {
-	l := m.linux
-	i := sort.Search(len(l.maps), func(i int) bool { return l.maps[i].lo >= mp.lo })
-	left := i > 0 && l.maps[i-1].hi == mp.lo
-	right := i < len(l.maps) && l.maps[i].lo == mp.hi
-	switch {
-	case left && right:
-		l.maps[i-1].hi = l.maps[i].hi
-		l.maps = append(l.maps[:i], l.maps[i+1:]...)
-	case left:
-		l.maps[i-1].hi = mp.hi
-	case right:
-		l.maps[i].lo = mp.lo
-	default:
-		l.maps = slices.Insert(l.maps, i, mp)
-	}
-	l.mmapLow = min(l.mmapLow, mp.lo)
-}
-
-func (m *Machine) sysMunmap(addr, length uint64) uint64 {
-	l := m.linux
-	// The user address space ends at userEnd (Sv39), or at the end of a
-	// guest memory larger than that, where mmap hands out addresses.
-	end := max(uint64(userEnd), m.Hart.Mem.End())
-	if addr%PageSize != 0 || length == 0 || addr > end {
-		return errno(eINVAL)
-	}
-	hi := addr + pageUp(length)
-	if hi < addr || hi > end {
-		return errno(eINVAL)
-	}
-	// The mappings [i, j) overlap [addr, hi); what is left of them is at
-	// most a head of the first and a tail of the last.
-	i := sort.Search(len(l.maps), func(i int) bool { return l.maps[i].hi > addr })
-	j := i
-	var rest []mapping
-	for ; j < len(l.maps) && l.maps[j].lo < hi; j++ {
-		mp := l.maps[j]
-		lo, up := max(mp.lo, addr), min(mp.hi, hi)
-		m.zeroGuest(lo, up-lo) // a later mapping of this memory reads zero
-		if mp.lo < lo {
-			rest = append(rest, mapping{mp.lo, lo})
-		}
-		if up < mp.hi {
-			rest = append(rest, mapping{up, mp.hi})
-		}
-	}
-	l.maps = slices.Replace(l.maps, i, j, rest...)
-	l.mmapLow = l.mmapTop
-	if len(l.maps) > 0 {
-		l.mmapLow = l.maps[0].lo
-	}
-	return 0
 }
 
 // sysMprotect accepts any protection of guest memory (the monitor does not
@@ -838,6 +818,106 @@ func (m *Machine) sysPrlimit(pid int32, resource uint32, newLim, oldLim uint64) 
 		}
 		binary.LittleEndian.PutUint64(b, old[0])
 		binary.LittleEndian.PutUint64(b[8:], old[1])
+	}
+	return 0
+}
+
+// sysKill is kill, tkill and tgkill. The guest can signal only itself (its
+// process and thread id is guestPID; kill's 0 and -1 name it too): the
+// default action of a signal that terminates ends the guest as that signal
+// would (status 128+sig, as abort's SIGABRT gives 134); a blocked or
+// ignored signal, or one whose default is to be ignored, does nothing. A
+// handler cannot be run, nor a process stopped: the run stops with
+// ErrUnsupported rather than go on as if the signal had been handled.
+func (m *Machine) sysKill(nr, a0, a1, a2 uint64) (uint64, error) {
+	l := m.linux
+	var sig uint64
+	self := false
+	switch nr {
+	case sysKill:
+		pid := int32(a0)
+		sig, self = a1, pid == guestPID || pid == 0 || pid == -1
+	case sysTkill:
+		sig, self = a1, int32(a0) == guestPID
+		if int32(a0) <= 0 {
+			return errno(eINVAL), nil
+		}
+	case sysTgkill:
+		sig, self = a2, int32(a0) == guestPID && int32(a1) == guestPID
+		if int32(a0) <= 0 || int32(a1) <= 0 {
+			return errno(eINVAL), nil
+		}
+	}
+	// Linux looks the target up before it checks the signal.
+	if !self {
+		return errno(eSRCH), nil
+	}
+	if sig = uint64(uint32(sig)); sig > 64 { // an int: the upper half does not count
+		return errno(eINVAL), nil
+	}
+	if sig == 0 {
+		return 0, nil
+	}
+	const sigCHLD, sigCONT, sigTSTP, sigTTIN, sigTTOU, sigURG, sigWINCH = 17, 18, 20, 21, 22, 23, 28
+	handler := binary.LittleEndian.Uint64(l.sigact[sig][:8])
+	switch {
+	case sig == sigKILL:
+	case l.sigmask&(1<<(sig-1)) != 0 || handler == sigIGN:
+		return 0, nil
+	case handler != sigDFL:
+		return 0, fmt.Errorf("%w: %s of signal %d at pc %#x: the guest's handler at %#x cannot be run (the monitor delivers no signals)",
+			ErrUnsupported, SyscallName(nr), sig, m.Hart.PC, handler)
+	}
+	switch sig {
+	case sigCHLD, sigCONT, sigURG, sigWINCH:
+		return 0, nil // ignored by default
+	case sigSTOP, sigTSTP, sigTTIN, sigTTOU:
+		return 0, fmt.Errorf("%w: %s of signal %d at pc %#x: the monitor cannot stop the guest", ErrUnsupported, SyscallName(nr), sig, m.Hart.PC)
+	}
+	m.log.Info(fmt.Sprintf("the guest killed itself with signal %d (%s) at pc %#x", sig, SyscallName(nr), m.Hart.PC))
+	l.killedBy = int(sig)
+	m.exit(128 + int(sig))
+	return 0, nil
+}
+
+// checkProcessCall makes Linux's first checks of clone, clone3, execve and
+// execveat, which the monitor cannot carry out: it returns the error Linux
+// gives a call that these checks refuse, or 0 for one that would create a
+// thread or process or replace the program.
+func (m *Machine) checkProcessCall(nr, a0, a1 uint64) uint64 {
+	const (
+		cloneVM, cloneFS, cloneSighand, clonePidfd = 0x100, 0x200, 0x800, 0x1000
+		cloneThread, cloneNewns, cloneParentSettid = 0x10000, 0x20000, 0x100000
+		cloneNewuser                               = 0x10000000
+		cloneArgsSize0, e2BIG                      = 64, 7
+	)
+	switch nr {
+	case sysClone:
+		f := uint64(uint32(a0)) // the legacy call takes the low 32 bits
+		switch {
+		case f&(cloneNewns|cloneFS) == cloneNewns|cloneFS, f&(cloneNewuser|cloneFS) == cloneNewuser|cloneFS,
+			f&cloneThread != 0 && f&cloneSighand == 0, f&cloneSighand != 0 && f&cloneVM == 0,
+			f&clonePidfd != 0 && f&cloneParentSettid != 0:
+			return errno(eINVAL)
+		}
+	case sysClone3:
+		switch {
+		case a1 < cloneArgsSize0:
+			return errno(eINVAL)
+		case a1 > PageSize:
+			return errno(e2BIG)
+		}
+		if _, ok := m.guest(a0, a1); !ok {
+			return errno(eFAULT)
+		}
+	case sysExecve, sysExecveat:
+		p := a0
+		if nr == sysExecveat {
+			p = a1
+		}
+		if _, e := m.cString(p); e != 0 {
+			return e
+		}
 	}
 	return 0
 }

@@ -6,10 +6,8 @@ package vmm
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"io"
 	"os"
-	"path"
 	"strings"
 	"syscall"
 )
@@ -157,14 +155,16 @@ const (
 	oTmpfile   = 0o20000000
 )
 
-// sysOpenat opens a file below --fs, read-only. Paths are resolved inside
-// the root as if it were "/": an absolute path starts there, and ".."
-// stops there. Only regular files and directories open: a FIFO or a device
-// below the root could block the monitor or act on the host. The path is
-// looked at first, to leave other files unopened, but what counts is the
-// type of the file opened (fstat): the open itself is non-blocking, so a
-// FIFO swapped in after the first look cannot hold the monitor in open(2),
-// and it is refused.
+// sysOpenat opens a file read-only: a library path (isLibPath) from the
+// sysroot when it is found there, anything else, and a library path not in
+// the sysroot, below --fs. Paths are resolved inside the sysroot or the
+// root as if it were "/": an absolute path starts there, and ".." stops
+// there (lookup). Only regular files and directories open: a FIFO or a
+// device below the root could block the monitor or act on the host. The
+// path is looked at first, to leave other files unopened, but what counts
+// is the type of the file opened (fstat): the open itself is
+// non-blocking, so a FIFO swapped in after the first look cannot hold the
+// monitor in open(2), and it is refused.
 func (m *Machine) sysOpenat(dirfd int32, pathAddr, flags uint64) uint64 {
 	p, e := m.cString(pathAddr)
 	if e != 0 {
@@ -174,16 +174,8 @@ func (m *Machine) sysOpenat(dirfd int32, pathAddr, flags uint64) uint64 {
 	if p == "" {
 		return errno(eNOENT)
 	}
-	dir := ""
-	if !strings.HasPrefix(p, "/") && dirfd != atFDCWD {
-		d := m.file(uint64(uint32(dirfd)))
-		if dirfd < 0 || d == nil {
-			return errno(eBADF)
-		}
-		if !d.isDir {
-			return errno(eNOTDIR)
-		}
-		dir = d.rel
+	if _, _, e := m.dirOf(dirfd, p); e != 0 {
+		return errno(e)
 	}
 	fd := 0
 	for l.files[fd] != nil {
@@ -192,21 +184,14 @@ func (m *Machine) sysOpenat(dirfd int32, pathAddr, flags uint64) uint64 {
 	if uint64(fd) >= l.rlimit[rlimitNofile][0] {
 		return errno(eMFILE)
 	}
-	if l.root == nil {
-		if !l.warnedNoFS {
-			l.warnedNoFS = true
-			m.log.Warn(fmt.Sprintf("the guest opened %q but no --fs directory was given: it sees no files", p))
-		}
-		return errno(eNOENT) // no directory was granted: the guest sees no files
+	hp, le := m.lookup(dirfd, p)
+	if le != 0 {
+		return errno(le)
 	}
 	if flags&oAccMode != 0 || flags&(oCreat|oTrunc|oTmpfile) != 0 {
 		return errno(eACCES) // read-only access
 	}
-	rel := strings.TrimPrefix(path.Clean("/"+dir+"/"+p), "/")
-	if rel == "" {
-		rel = "."
-	}
-	fi, err := l.root.Stat(rel)
+	fi, err := hp.root.Stat(hp.rel)
 	if err != nil {
 		return errno(rootErrno(err))
 	}
@@ -220,7 +205,7 @@ func (m *Machine) sysOpenat(dirfd int32, pathAddr, flags uint64) uint64 {
 	// terminal never becomes the monitor's. Neither changes how a regular
 	// file or a directory, the only files kept, is read, so O_NONBLOCK
 	// stays set.
-	f, err := l.root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+	f, err := hp.root.OpenFile(hp.rel, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 	if err != nil {
 		return errno(rootErrno(err))
 	}
@@ -236,7 +221,7 @@ func (m *Machine) sysOpenat(dirfd int32, pathAddr, flags uint64) uint64 {
 		f.Close()
 		return errno(eNOTDIR)
 	}
-	gf := &guestFile{f: f, r: f, name: p, isDir: ofi.IsDir(), rel: rel}
+	gf := &guestFile{f: f, r: f, name: p, isDir: ofi.IsDir(), rel: hp.rel, sys: hp.sys}
 	if flags&oPath != 0 {
 		gf.r = nil // a descriptor only to name the file: no reads
 	}
@@ -275,46 +260,99 @@ func (m *Machine) sysLseek(fd uint64, off int64, whence uint64) uint64 {
 	return uint64(n)
 }
 
-// sysFstat writes a struct stat of riscv64 Linux (asm-generic, 128 bytes).
+// sysFstat writes a struct stat of riscv64 Linux (statStruct).
 func (m *Machine) sysFstat(fd, buf uint64) uint64 {
 	f := m.file(fd)
 	if f == nil {
 		return errno(eBADF)
 	}
-	b, ok := m.guestWrite(buf, 128)
+	if _, ok := m.guest(buf, 128); !ok {
+		return errno(eFAULT)
+	}
+	var fi os.FileInfo
+	if f.f != nil {
+		var err error
+		if fi, err = f.f.Stat(); err != nil {
+			return errno(hostErrno(err))
+		}
+	}
+	st := statStruct(fi, f.rel, f.sys, fd)
+	return m.putStat(buf, &st)
+}
+
+// sysPread64 reads from an offset of a file, leaving its position alone.
+func (m *Machine) sysPread(fd, buf, n, off uint64) uint64 {
+	if int64(off) < 0 {
+		return errno(eINVAL)
+	}
+	f := m.file(fd)
+	if f == nil || f.r == nil {
+		return errno(eBADF)
+	}
+	if f.f == nil {
+		return errno(eSPIPE)
+	}
+	if f.isDir {
+		return errno(eISDIR)
+	}
+	if _, ok := m.guest(buf, n); !ok {
+		return errno(eFAULT)
+	}
+	n = min(n, maxInput)
+	b, _ := m.guestWrite(buf, n)
+	got, err := f.f.ReadAt(b, int64(off))
+	if got == 0 && err != nil && !errors.Is(err, io.EOF) {
+		return errno(hostErrno(err))
+	}
+	m.noteWrite(buf, uint64(got))
+	return uint64(got)
+}
+
+// Terminal requests of ioctl.
+const (
+	tcgets     = 0x5401
+	tiocgwinsz = 0x5413
+	termiosLen = 36 // struct termios of the kernel: four flags, c_line, 19 c_cc
+	winsizeLen = 8
+)
+
+// sysIoctl answers the terminal queries C libraries make of the standard
+// streams (TCGETS, which isatty is, and TIOCGWINSZ) from the host stream
+// when it is a terminal, so that a guest's output to a terminal is line
+// buffered as under Linux; every other descriptor and request gets ENOTTY
+// (the guest cannot change the host terminal's settings). The answer comes
+// from the host, so it is recorded.
+func (m *Machine) sysIoctl(fd, req, arg uint64) uint64 {
+	f := m.file(fd)
+	if f == nil {
+		return errno(eBADF)
+	}
+	var n uint64
+	switch uint32(req) {
+	case tcgets:
+		n = termiosLen
+	case tiocgwinsz:
+		n = winsizeLen
+	default:
+		return errno(eNOTTY)
+	}
+	var s any = f.w
+	if f.r != nil {
+		s = f.r
+	}
+	rc, ok := s.(rawConner)
+	if f.f != nil || !ok {
+		return errno(eNOTTY) // a file below --fs or the sysroot, or a stream that is no host file
+	}
+	var buf [termiosLen]byte
+	if err := hostIoctl(rc, uint64(uint32(req)), buf[:]); err != nil {
+		return errno(hostErrno(err))
+	}
+	b, ok := m.guestWrite(arg, n)
 	if !ok {
 		return errno(eFAULT)
 	}
-	var st [128]byte
-	put32 := func(off int, v uint32) { binary.LittleEndian.PutUint32(st[off:], v) }
-	put64 := func(off int, v uint64) { binary.LittleEndian.PutUint64(st[off:], v) }
-	const sIFCHR, sIFREG, sIFDIR = 0o020000, 0o100000, 0o040000
-	put32(20, 1)                   // st_nlink
-	put32(56, PageSize)            // st_blksize
-	put64(8, uint64(uint32(fd))+1) // st_ino
-	if f.f == nil {
-		put32(16, sIFCHR|0o620)
-	} else {
-		fi, err := f.f.Stat()
-		if err != nil {
-			return errno(hostErrno(err))
-		}
-		mode := uint32(fi.Mode().Perm())
-		if fi.IsDir() {
-			mode |= sIFDIR
-		} else {
-			mode |= sIFREG
-		}
-		put32(16, mode)
-		put64(48, uint64(fi.Size()))
-		put64(64, uint64(fi.Size()+511)/512)
-		mt := fi.ModTime()
-		for _, off := range []int{72, 88, 104} { // atime, mtime, ctime
-			put64(off, uint64(mt.Unix()))
-			put64(off+8, uint64(mt.Nanosecond()))
-		}
-	}
-	copy(b, st[:])
-	m.noteWrite(buf, 128)
+	copy(b, buf[:n])
+	m.noteWrite(arg, n)
 	return 0
 }

@@ -17,7 +17,7 @@ import (
 // name and the place, and can be tested with errors.Is.
 var (
 	ErrNotELF    = errors.New("not an ELF file")
-	ErrForeign   = errors.New("not a static 64-bit little-endian RISC-V executable")
+	ErrForeign   = errors.New("not a 64-bit little-endian RISC-V executable that rvsim runs")
 	ErrTruncated = errors.New("file is truncated")
 	ErrLayout    = errors.New("bad program layout")
 )
@@ -58,7 +58,26 @@ type Program struct {
 	Phdr     uint64    // address of the program headers in memory, 0 if not loaded
 	Phent    uint64
 	Phnum    uint64
+	// Bias is what was added to the ELF's addresses: PIEBase less its
+	// lowest address for a position-independent (ET_DYN) executable, 0
+	// for ET_EXEC. Entry, Segments and Phdr include it.
+	Bias uint64
+	// Interp is the program interpreter named by PT_INTERP (the dynamic
+	// linker, /lib/ld-linux-riscv64-lp64d.so.1 for Debian's glibc), ""
+	// for a static program.
+	Interp string
+	// Flags is the ELF header's e_flags.
+	Flags uint32
+	// PIE is set for a position-independent executable (ET_DYN).
+	PIE bool
 }
+
+// PIEBase is where a position-independent executable (ET_DYN, as gcc
+// builds by default) is loaded: its lowest address goes there. It is the
+// address riscv64 Linux uses without address randomization
+// (ELF_ET_DYN_BASE, two thirds of Sv39's 2^38 user space, page aligned);
+// qemu-riscv64 also uses a fixed base. Guest memory starts there.
+const PIEBase = 0x2aaaaaa000
 
 // Low returns the lowest address of any segment.
 func (p *Program) Low() uint64 { return p.Segments[0].Vaddr }
@@ -207,19 +226,25 @@ func Parse(name string, data []byte) (p *Program, err error) {
 	if f.Machine != elf.EM_RISCV {
 		return nil, fmt.Errorf("load %s: offset 18: machine %v, want EM_RISCV: %w", name, f.Machine, ErrForeign)
 	}
-	if err := checkFlags(binary.LittleEndian.Uint32(data[48:])); err != nil {
+	flags := binary.LittleEndian.Uint32(data[48:])
+	if err := checkFlags(flags); err != nil {
 		return nil, fmt.Errorf("load %s: offset 48: %w", name, err)
 	}
-	if f.Type != elf.ET_EXEC {
-		return nil, fmt.Errorf("load %s: offset 16: type %v, want ET_EXEC (a static executable): %w", name, f.Type, ErrForeign)
+	if f.Type != elf.ET_EXEC && f.Type != elf.ET_DYN {
+		return nil, fmt.Errorf("load %s: offset 16: type %v, want ET_EXEC or ET_DYN (an executable): %w", name, f.Type, ErrForeign)
 	}
-	p = &Program{Path: name, SHA256: sha256.Sum256(data), Entry: f.Entry}
+	p = &Program{Path: name, SHA256: sha256.Sum256(data), Entry: f.Entry, Flags: flags}
 	phoff := binary.LittleEndian.Uint64(data[32:])
 	p.Phent, p.Phnum = uint64(binary.LittleEndian.Uint16(data[54:])), uint64(len(f.Progs))
 	for i, ph := range f.Progs {
 		switch ph.Type {
-		case elf.PT_INTERP, elf.PT_DYNAMIC:
-			return nil, fmt.Errorf("load %s: program header %d: %v: dynamically linked programs are not supported: %w", name, i, ph.Type, ErrForeign)
+		case elf.PT_INTERP:
+			interp, err := interpPath(data, ph)
+			if err != nil {
+				return nil, fmt.Errorf("load %s: program header %d (PT_INTERP): %w", name, i, err)
+			}
+			p.Interp = interp
+			continue
 		case elf.PT_LOAD:
 		default:
 			continue
@@ -245,6 +270,12 @@ func Parse(name string, data []byte) (p *Program, err error) {
 		return nil, fmt.Errorf("load %s: no loadable segment: %w", name, ErrLayout)
 	}
 	sort.SliceStable(p.Segments, func(a, b int) bool { return p.Segments[a].Vaddr < p.Segments[b].Vaddr })
+	if f.Type == elf.ET_DYN {
+		p.PIE = true
+		if err := p.rebase(PIEBase); err != nil {
+			return nil, fmt.Errorf("load %s: %w", name, err)
+		}
+	}
 	for i := 1; i < len(p.Segments); i++ {
 		a, b := p.Segments[i-1], p.Segments[i]
 		if a.Vaddr+a.Memsz > b.Vaddr {
@@ -268,10 +299,54 @@ func Parse(name string, data []byte) (p *Program, err error) {
 	if !p.executable(p.Entry) {
 		return nil, fmt.Errorf("load %s: entry point %#x is not inside an executable segment: %w", name, p.Entry, ErrLayout)
 	}
-	if p.Entry&3 != 0 {
-		return nil, fmt.Errorf("load %s: entry point %#x is not 4-byte aligned: %w", name, p.Entry, ErrLayout)
+	if align := p.insnAlign(); p.Entry&(align-1) != 0 {
+		return nil, fmt.Errorf("load %s: entry point %#x is not %d-byte aligned: %w", name, p.Entry, align, ErrLayout)
+	}
+	if p.Interp != "" && p.Kind == KindBare {
+		return nil, fmt.Errorf("load %s: a bare-metal program (tohost symbol) names an interpreter, %s: %w", name, p.Interp, ErrLayout)
 	}
 	return p, nil
+}
+
+// insnAlign is the instruction alignment the program needs: 2 bytes when
+// it is built with compressed instructions (IALIGN=16), else 4.
+func (p *Program) insnAlign() uint64 {
+	if p.Flags&efRVC != 0 {
+		return 2
+	}
+	return 4
+}
+
+// rebase moves a position-independent program so that its lowest page
+// starts at base, adding the same bias to every address.
+func (p *Program) rebase(base uint64) error {
+	low := p.Segments[0].Vaddr &^ (PageSize - 1)
+	if span := p.High() - low; span > -base {
+		return fmt.Errorf("segments spanning %#x bytes do not fit above the load base %#x: %w", span, base, ErrLayout)
+	}
+	bias := base - low // modulo 2^64: a program linked above base moves down
+	p.Bias += bias
+	for i := range p.Segments {
+		p.Segments[i].Vaddr += bias
+	}
+	p.Entry += bias
+	if p.Phdr != 0 { // found in a LOAD segment: never at address 0, where the ELF header is
+		p.Phdr += bias
+	}
+	return nil
+}
+
+// interpPath reads the NUL-terminated path of a PT_INTERP segment.
+func interpPath(data []byte, ph *elf.Prog) (string, error) {
+	if ph.Off > uint64(len(data)) || ph.Filesz > uint64(len(data))-ph.Off {
+		return "", fmt.Errorf("bytes [%#x, +%#x) lie beyond the end of the file (%#x bytes): %w", ph.Off, ph.Filesz, len(data), ErrTruncated)
+	}
+	b := data[ph.Off : ph.Off+ph.Filesz]
+	n := bytes.IndexByte(b, 0)
+	if n <= 0 || n >= maxPath {
+		return "", fmt.Errorf("the interpreter path is not a NUL-terminated string of 1 to %d bytes: %w", maxPath-1, ErrLayout)
+	}
+	return string(b[:n]), nil
 }
 
 func (p *Program) executable(addr uint64) bool {
@@ -330,19 +405,18 @@ const (
 )
 
 // checkFlags refuses an ELF whose e_flags say that it needs what this
-// RV64IM hart lacks: compressed instructions, a hard-float ABI, or the E
-// base. Such a program would die of an illegal instruction at its first
-// compressed or floating-point instruction; the flags say so up front.
+// RV64GC hart lacks: the E base or the quad-float ABI (the Q extension).
+// Compressed instructions (RVC) and the lp64f and lp64d hard-float ABIs
+// are accepted. Such a program would die of an illegal instruction at its
+// first Q instruction, or pass arguments in registers the hart does not
+// have; the flags say so up front.
 func checkFlags(flags uint32) error {
-	const rebuild = "rebuild it with -march=rv64im -mabi=lp64"
+	const rebuild = "rebuild it for RV64GC (-march=rv64gc -mabi=lp64d, or lp64 or lp64f)"
 	switch {
 	case flags&efRVE != 0:
-		return fmt.Errorf("e_flags %#x: built for the RV64E base (16 registers), not RV64I: %s: %w", flags, rebuild, ErrForeign)
-	case flags&efRVC != 0:
-		return fmt.Errorf("e_flags %#x: built with compressed instructions (RVC), which this RV64IM hart does not run: %s: %w", flags, rebuild, ErrForeign)
-	case flags&efFloatABI != 0:
-		abi := map[uint32]string{2: "lp64f", 4: "lp64d", 6: "lp64q"}[flags&efFloatABI]
-		return fmt.Errorf("e_flags %#x: built for the %s hard-float ABI, and this RV64IM hart has no floating point: %s: %w", flags, abi, rebuild, ErrForeign)
+		return fmt.Errorf("e_flags %#x: built for the RV64E base (16 registers, EF_RISCV_RVE), not RV64I: %s: %w", flags, rebuild, ErrForeign)
+	case flags&efFloatABI == efFloatABI:
+		return fmt.Errorf("e_flags %#x: built for the lp64q quad-float ABI (EF_RISCV_FLOAT_ABI_QUAD), and this hart has no Q extension: %s: %w", flags, rebuild, ErrForeign)
 	}
 	return nil
 }

@@ -35,10 +35,16 @@ type Config struct {
 	Args     []string      // argv, argv[0] included
 	Env      []string      // envp, "KEY=VALUE"
 	FSRoot   string        // directory the guest may open files below (read-only); "" for none
-	Stdin    io.Reader
-	Stdout   io.Writer
-	Stderr   io.Writer
-	Log      *zap.Logger
+	// Sysroot is the directory of the target's libraries, where a
+	// dynamic program's interpreter and the libraries it opens (library
+	// paths only: /lib, /usr/lib, /etc/ld.so.cache, ...) are found,
+	// read-only, as with qemu-riscv64's -L. "" for none. Replay takes
+	// everything from the trace and needs none.
+	Sysroot string
+	Stdin   io.Reader
+	Stdout  io.Writer
+	Stderr  io.Writer
+	Log     *zap.Logger
 
 	// Record, when set, records the run: the trace is written to it.
 	Record io.Writer
@@ -296,6 +302,7 @@ func (m *Machine) Close() {
 			l.root.Close()
 			l.root = nil
 		}
+		l.sysroot.close()
 		for _, f := range l.files {
 			if f.f != nil {
 				f.f.Close()

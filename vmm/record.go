@@ -17,7 +17,7 @@ import (
 const DefaultNDBuffer = 4096
 
 // ISA is the ISA string written into trace headers.
-const ISA = "rv64im_zicsr_zifencei_zicntr_zkr_xndrr"
+const ISA = "rv64imafdc_zicsr_zifencei_zicntr_zkr_xndrr"
 
 // segmentEvents and segmentBytes bound what the monitor holds before it
 // writes a segment, so that record memory stays flat however long the run.

@@ -190,7 +190,9 @@ func (p *replayer) diverged(m *Machine, e rv64.Exit) error {
 
 // syscall answers a recorded system call from the trace: the guest memory
 // the recorded call wrote is written again and a0 is the recorded result.
-func (p *replayer) syscall(m *Machine, nr uint64) (uint64, error) {
+// before, if not nil, is called with the result before the memory is
+// written.
+func (p *replayer) syscall(m *Machine, nr uint64, before func(r uint64)) (uint64, error) {
 	h := m.Hart
 	what := fmt.Sprintf("system call %d", nr)
 	if u := h.ND; !u.Empty() {
@@ -204,6 +206,9 @@ func (p *replayer) syscall(m *Machine, nr uint64) (uint64, error) {
 	}
 	if err := p.checkRegs(m, *ev); err != nil {
 		return 0, err
+	}
+	if before != nil {
+		before(ev.Value)
 	}
 	if err := p.apply(m, *ev); err != nil {
 		return 0, err

@@ -167,6 +167,7 @@ type machineFlags struct {
 	stats    bool
 	progress bool
 	fsRoot   string
+	sysroot  string
 	env      []string
 }
 
@@ -179,6 +180,34 @@ func (f *machineFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.progress, "progress", false, "show a progress line, redrawn about once a second, when stderr is a terminal")
 	fl.StringVar(&f.fsRoot, "fs", "", "directory whose files the guest may open read-only (default: none)")
 	fl.StringArrayVar(&f.env, "env", nil, "KEY=VALUE for the guest environment (repeatable)")
+	fl.StringVarP(&f.sysroot, "sysroot", "L", "", "directory of the target's libraries, where a dynamic program's interpreter and libraries are found, as qemu-riscv64's -L (default: $"+sysrootEnv+", else "+vmm.DefaultSysroot+" if it exists)")
+}
+
+// sysrootEnv names the environment variable that gives the sysroot when
+// -L does not, as QEMU_LD_PREFIX does for qemu-riscv64.
+const sysrootEnv = "RVSIM_LD_PREFIX"
+
+// sysroot returns the sysroot to use: -L, else $RVSIM_LD_PREFIX, else
+// vmm.DefaultSysroot if it is a directory, else none ("").
+func (f *machineFlags) sysrootDir() (string, error) {
+	dir, what := f.sysroot, "-L"
+	if dir == "" {
+		dir, what = os.Getenv(sysrootEnv), sysrootEnv
+	}
+	if dir == "" {
+		if fi, err := os.Stat(vmm.DefaultSysroot); err == nil && fi.IsDir() {
+			return vmm.DefaultSysroot, nil
+		}
+		return "", nil
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return "", fmt.Errorf("%s %q: %w", what, dir, err)
+	}
+	if !fi.IsDir() {
+		return "", fmt.Errorf("%s %q: not a directory", what, dir)
+	}
+	return dir, nil
 }
 
 func (f *machineFlags) config(a *app, prog *vmm.Program, args []string) (vmm.Config, error) {
@@ -201,7 +230,12 @@ func (f *machineFlags) config(a *app, prog *vmm.Program, args []string) (vmm.Con
 			return vmm.Config{}, fmt.Errorf("--fs %q: not a directory", f.fsRoot)
 		}
 	}
+	sysroot, err := f.sysrootDir()
+	if err != nil {
+		return vmm.Config{}, err
+	}
 	return vmm.Config{
+		Sysroot:  sysroot,
 		MemSize:  mem,
 		MaxInsns: f.maxInsns,
 		Timeout:  f.timeout,

@@ -95,12 +95,12 @@
 	csrr a0, mscratch
 	EXPECT(a0, 0x5540)
 
-	TEST(5)		/* mstatus: only MIE, MPIE, MPP, MPRV, TW are writable */
+	TEST(5)		/* mstatus: only MIE, MPIE, MPP, MPRV, TW, FS are writable; SD = FS Dirty */
 	csrr s8, mstatus
 	li t0, -1
 	csrw mstatus, t0
 	csrr a0, mstatus
-	li t0, 0x200221888		/* UXL=2, TW, MPRV, MPP=3, MPIE, MIE */
+	li t0, 0x8000000200227888	/* SD, UXL=2, TW, MPRV, FS=3, MPP=3, MPIE, MIE */
 	EXPECT_REG(a0, t0)
 	csrw mstatus, zero
 	csrr a0, mstatus
@@ -166,10 +166,10 @@
 	csrw mie, zero
 	csrr a0, mie
 	EXPECT(a0, 0)
-	li t0, 0x80000003		/* mepc: bits 1:0 read 0 without C */
+	li t0, 0x80000003		/* mepc: bit 0 reads 0 (C: IALIGN=16) */
 	csrw mepc, t0
 	csrr a0, mepc
-	EXPECT(a0, 0x80000000)
+	EXPECT(a0, 0x80000002)
 	csrr s8, mtvec			/* mtvec MODE 2 is reserved */
 	li t0, 0x80000002
 	csrw mtvec, t0

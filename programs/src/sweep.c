@@ -16,6 +16,9 @@
 #include "sys.h"
 
 #define NDBUF 0x10010000L
+#define E2BIG 7
+#define ESRCH 3
+#define ENOMEM 12
 #define EFAULT 14
 #define EBADF 9
 #define EINVAL 22
@@ -36,6 +39,8 @@ static long expected(long nr, int g)
 	switch (nr) {
 	case 17: /* getcwd: room for "/", no memory for it */
 	case 56: /* openat: the path */
+	case 221: /* execve: the path */
+	case 281: /* execveat: the path */
 	case 101: /* nanosleep: the request */
 	case 160: /* uname */
 	case 169: /* gettimeofday */
@@ -49,6 +54,24 @@ static long expected(long nr, int g)
 	case 66: /* writev */
 	case 80: /* fstat */
 		return -EBADF;
+	case 48: /* faccessat: the mode */
+	case 79: /* newfstatat: the flags */
+	case 220: /* clone: the flags */
+	case 439: /* faccessat2: the mode */
+		return -EINVAL;
+	case 67: /* pread64: the offset, else the descriptor */
+		return g == 0 ? -EINVAL : -EBADF;
+	case 78: /* readlinkat: the size, else the path */
+		return g == 2 ? -EFAULT : -EINVAL;
+	case 129: /* kill: the signal of -1 (every process), else no such process */
+	case 130: /* tkill: the thread id, else no such thread */
+		return g == 0 ? -EINVAL : -ESRCH;
+	case 131: /* tgkill: the ids, else no such thread */
+		return g == 2 ? -ESRCH : -EINVAL;
+	case 233: /* madvise: the advice, else nothing mapped there */
+		return g == 2 ? -ENOMEM : -EINVAL;
+	case 435: /* clone3: the size */
+		return -E2BIG;
 	case 99: /* set_robust_list: the size of the head */
 	case 113: /* clock_gettime: the clock */
 	case 134: /* rt_sigaction: the sigset size */

@@ -1,0 +1,282 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"github.com/rvsim/rvsim/csr"
+	"github.com/rvsim/rvsim/vmm"
+)
+
+// Programs built as users build them, with Debian's glibc cross compiler
+// (riscv64-linux-gnu-gcc, -O2, its default -march=rv64gc), static and
+// dynamic (PIE), run under rvsim and under qemu-riscv64 (-L for dynamic
+// ones), the referee.
+
+// glibcSources are the C programs the tests build. Their output does not
+// depend on the host (clocks and entropy are used, not printed).
+var glibcSources = map[string]string{
+	"hello": `#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/random.h>
+int main(int argc, char **argv) {
+	printf("hello from glibc, %d arguments:", argc);
+	for (int i = 1; i < argc; i++)
+		printf(" [%s]", argv[i]);
+	printf("\n%.10f %g %e\n", 1.0 / 3, sqrt(2.0), 6.02214076e23 * argc);
+	size_t n = 1 << 20; /* above the mmap threshold: an anonymous mapping */
+	unsigned char *p = malloc(n);
+	memset(p, 7, n);
+	unsigned long sum = 0;
+	for (size_t i = 0; i < n; i++)
+		sum += p[i];
+	free(p);
+	char *q = malloc(100); /* the heap: brk */
+	strcpy(q, "heap");
+	unsigned r;
+	struct timespec ts;
+	int ok = getrandom(&r, sizeof r, 0) == sizeof r && clock_gettime(CLOCK_MONOTONIC, &ts) == 0 &&
+		clock_gettime(CLOCK_REALTIME, &ts) == 0 && ts.tv_sec > 1600000000;
+	printf("sum %lu, %s, clocks and entropy %s, pid %s\n", sum, q, ok ? "ok" : "BAD", getpid() > 0 ? "ok" : "BAD");
+	fprintf(stderr, "to stderr\n");
+	return 3;
+}
+`,
+	"auxv": `#define _GNU_SOURCE
+#include <elf.h>
+#include <link.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/auxv.h>
+extern char _start[];
+static int first(struct dl_phdr_info *info, size_t size, void *data) {
+	*(const void **)data = info->dlpi_phdr;
+	return 1;
+}
+int main(int argc, char **argv) {
+	const ElfW(Phdr) *ph = (const void *)getauxval(AT_PHDR), *main_phdr = 0;
+	unsigned long n = getauxval(AT_PHNUM), base = getauxval(AT_BASE);
+	dl_iterate_phdr(first, &main_phdr);
+	printf("phent %lu phnum %lu pagesz %lu, types", getauxval(AT_PHENT), n, getauxval(AT_PAGESZ));
+	for (unsigned long i = 0; i < n; i++)
+		printf(" %#x", ph[i].p_type);
+	printf("\nphdr is the program's: %d; entry is _start: %d\n", ph == main_phdr, getauxval(AT_ENTRY) == (unsigned long)_start);
+	printf("interpreter: %s\n", base == 0 ? "none" : memcmp((void *)base, ELFMAG, SELFMAG) == 0 ? "an ELF at AT_BASE" : "BAD");
+	printf("hwcap %#lx flags %lu secure %lu clktck %lu platform %s\n", getauxval(AT_HWCAP), getauxval(AT_FLAGS),
+		getauxval(AT_SECURE), getauxval(AT_CLKTCK), getauxval(AT_PLATFORM) ? "set" : "none");
+	printf("execfn is argv[0]: %d; random: %d\n", strcmp((char *)getauxval(AT_EXECFN), argv[0]) == 0, getauxval(AT_RANDOM) != 0);
+	return 0;
+}
+`,
+	"abort": `#include <stdio.h>
+#include <stdlib.h>
+int main(void) {
+	printf("about to abort\n");
+	fflush(stdout);
+	abort();
+}
+`,
+	"thread": `#include <pthread.h>
+#include <stdio.h>
+static void *run(void *arg) { return arg; }
+int main(void) {
+	pthread_t t;
+	int e = pthread_create(&t, 0, run, 0);
+	printf("pthread_create: %d\n", e);
+	return e;
+}
+`,
+}
+
+// needGlibcTools skips the test unless the glibc cross compiler and the
+// hart's extensions for what it builds (RV64GC) are there.
+func needGlibcTools(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("riscv64-linux-gnu-gcc"); err != nil {
+		t.Skip("riscv64-linux-gnu-gcc not installed (Debian: gcc-riscv64-linux-gnu)")
+	}
+	const gc = 1<<('A'-'A') | 1<<('C'-'A') | 1<<('D'-'A') | 1<<('F'-'A')
+	if csr.MisaValue&gc != gc {
+		t.Skipf("this build's hart is not RV64GC (misa %#x): glibc's code needs A, C, F and D", uint64(csr.MisaValue))
+	}
+}
+
+// buildGlibc compiles the test program name, static or dynamic (PIE).
+func buildGlibc(t *testing.T, name string, static bool) string {
+	t.Helper()
+	dir := t.TempDir()
+	src := filepath.Join(dir, name+".c")
+	if err := os.WriteFile(src, []byte(glibcSources[name]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, name)
+	args := []string{"-O2", "-o", out, src, "-lm"}
+	if static {
+		args = append([]string{"-static"}, args...)
+	}
+	if b, err := exec.Command("riscv64-linux-gnu-gcc", args...).CombinedOutput(); err != nil {
+		t.Fatalf("riscv64-linux-gnu-gcc %v: %v\n%s", args, err, b)
+	}
+	return out
+}
+
+// qemuRun runs prog under qemu-riscv64 (with the default sysroot for a
+// dynamic one), or skips the test if it is not installed.
+func qemuRun(t *testing.T, prog string, static bool, args ...string) runResult {
+	t.Helper()
+	if _, err := exec.LookPath("qemu-riscv64"); err != nil {
+		t.Skip("qemu-riscv64 not installed")
+	}
+	qargs := append([]string{prog}, args...)
+	if !static {
+		qargs = append([]string{"-L", vmm.DefaultSysroot}, qargs...)
+	}
+	return runProc(t, "", "qemu-riscv64", qargs...)
+}
+
+func needSysroot(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(vmm.DefaultSysroot, "lib", "libc.so.6")); err != nil {
+		t.Skipf("no sysroot at %s", vmm.DefaultSysroot)
+	}
+}
+
+var replayIdentical = regexp.MustCompile(`(?m)^rvsim: replay identical: \d+ instructions`)
+
+// TestGlibcAgainstQemu: static and dynamic glibc programs print the same,
+// on stdout and stderr, and exit with the same status under rvsim as
+// under qemu-riscv64; their recordings replay identically.
+func TestGlibcAgainstQemu(t *testing.T) {
+	needGlibcTools(t)
+	for _, static := range []bool{true, false} {
+		kind := map[bool]string{true: "static", false: "dynamic"}[static]
+		for _, name := range []string{"hello", "auxv", "abort"} {
+			t.Run(kind+"/"+name, func(t *testing.T) {
+				if !static {
+					needSysroot(t)
+				}
+				prog := buildGlibc(t, name, static)
+				args := []string{"one", "two words"}
+				want := qemuRun(t, prog, static, args...)
+				got := rvsim(t, "", append([]string{"run", prog}, args...)...)
+				if got.stdout != want.stdout || got.status != want.status {
+					t.Fatalf("rvsim: status %d, stdout %q\nqemu-riscv64: status %d, stdout %q", got.status, got.stdout, want.status, want.stdout)
+				}
+				if got.stderr != want.stderr {
+					t.Errorf("stderr: rvsim %q, qemu-riscv64 %q", got.stderr, want.stderr)
+				}
+				trace := filepath.Join(t.TempDir(), "t.zst")
+				rec := rvsim(t, "", append([]string{"record", "-o", trace, prog}, args...)...)
+				if rec.stdout != want.stdout || rec.status != want.status || rec.stderr != want.stderr {
+					t.Fatalf("record: status %d, stdout %q, stderr %q", rec.status, rec.stdout, rec.stderr)
+				}
+				rep := rvsim(t, "", "replay", prog, trace)
+				if rep.stdout != want.stdout || rep.status != want.status || !replayIdentical.MatchString(rep.stderr) {
+					t.Fatalf("replay: status %d, stdout %q, stderr %q", rep.status, rep.stdout, rep.stderr)
+				}
+			})
+		}
+	}
+}
+
+// copySysroot copies what a dynamic glibc program needs from the default
+// sysroot (the interpreter and libc, libm) into a new directory.
+func copySysroot(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "sysroot")
+	if err := os.MkdirAll(filepath.Join(dir, "lib"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"ld-linux-riscv64-lp64d.so.1", "libc.so.6", "libm.so.6"} {
+		b, err := os.ReadFile(filepath.Join(vmm.DefaultSysroot, "lib", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "lib", f), b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestGlibcDynamicReplayWithoutSysroot: a dynamic program recorded with -L
+// pointing at a copy of the libraries it needs replays identically once
+// that copy is gone: the trace holds the interpreter and every byte the
+// guest mapped or read. RVSIM_LD_PREFIX gives the sysroot as -L does.
+func TestGlibcDynamicReplayWithoutSysroot(t *testing.T) {
+	needGlibcTools(t)
+	needSysroot(t)
+	prog := buildGlibc(t, "hello", false)
+	want := qemuRun(t, prog, false)
+	sysroot := copySysroot(t)
+	trace := filepath.Join(t.TempDir(), "t.zst")
+	rec := rvsim(t, "", "record", "-L", sysroot, "-o", trace, prog)
+	if rec.stdout != want.stdout || rec.status != want.status || rec.stderr != want.stderr {
+		t.Fatalf("record -L copy: status %d, stdout %q, stderr %q; qemu-riscv64: %d %q %q", rec.status, rec.stdout, rec.stderr, want.status, want.stdout, want.stderr)
+	}
+	t.Setenv(sysrootEnv, sysroot)
+	env := rvsim(t, "", "run", prog)
+	if env.stdout != want.stdout || env.status != want.status {
+		t.Errorf("run with %s: status %d, stdout %q", sysrootEnv, env.status, env.stdout)
+	}
+	if err := os.RemoveAll(sysroot); err != nil {
+		t.Fatal(err)
+	}
+	// The sysroot is gone, and no other is reachable either.
+	t.Setenv(sysrootEnv, filepath.Join(t.TempDir()))
+	rep := rvsim(t, "", "replay", prog, trace)
+	if rep.stdout != want.stdout || rep.status != want.status || !replayIdentical.MatchString(rep.stderr) {
+		t.Fatalf("replay without the sysroot: status %d, stdout %q, stderr %q", rep.status, rep.stdout, rep.stderr)
+	}
+	// Run now fails, with one line that says where it looked and what to do.
+	r := rvsim(t, "", "run", prog)
+	if r.status != 125 {
+		t.Errorf("run without the sysroot: status %d, want 125", r.status)
+	}
+	oneLine(t, r, `^rvsim: load .*: interpreter /lib/ld-linux-riscv64-lp64d\.so\.1 not found in the sysroot .* -L DIR, --sysroot DIR or RVSIM_LD_PREFIX`)
+}
+
+// TestGlibcThreadsRefused: a program that creates a thread stops with one
+// rvsim line naming the system call, never a wrong answer.
+func TestGlibcThreadsRefused(t *testing.T) {
+	needGlibcTools(t)
+	for _, static := range []bool{true, false} {
+		if !static {
+			needSysroot(t)
+		}
+		prog := buildGlibc(t, "thread", static)
+		r := rvsim(t, "", "run", prog)
+		if r.status != 125 || r.stdout != "" {
+			t.Errorf("static %v: status %d, stdout %q; want 125 and nothing printed", static, r.status, r.stdout)
+		}
+		oneLine(t, r, `^rvsim: unsupported system call: clone3? \(\d+\) at pc 0x[0-9a-f]+: the monitor runs one thread of one process$`)
+	}
+}
+
+// TestSysrootFlag: -L and --sysroot must name a directory; the error names
+// the flag; -L wins over RVSIM_LD_PREFIX, which must be a directory too.
+func TestSysrootFlag(t *testing.T) {
+	hello := programPath("hello")
+	missing := filepath.Join(t.TempDir(), "none")
+	for _, args := range [][]string{{"-L", missing}, {"--sysroot", missing}, {"--sysroot=" + missing}} {
+		r := cli(t, "", append(append([]string{"run"}, args...), hello)...)
+		if r.status != 125 {
+			t.Errorf("%v: status %d, want 125", args, r.status)
+		}
+		oneLine(t, r, `^rvsim: -L ".*none": .*no such file or directory$`)
+	}
+	t.Setenv(sysrootEnv, missing)
+	r := cli(t, "", "run", hello)
+	oneLine(t, r, `^rvsim: RVSIM_LD_PREFIX ".*none": .*no such file or directory$`)
+	r = cli(t, "", "run", "-L", t.TempDir(), hello)
+	if r.status != 0 || r.stdout == "" {
+		t.Errorf("-L over a bad RVSIM_LD_PREFIX: status %d, stdout %q, stderr %q", r.status, r.stdout, r.stderr)
+	}
+}

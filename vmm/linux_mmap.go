@@ -1,0 +1,283 @@
+package vmm
+
+// mmap and munmap: anonymous memory and private mappings of files.
+
+import (
+	"errors"
+	"io"
+	"slices"
+	"sort"
+
+	"github.com/rvsim/rvsim/logfmt"
+)
+
+// Flags of mmap.
+const (
+	mapType           = 0x03 // MAP_SHARED, MAP_PRIVATE or MAP_SHARED_VALIDATE
+	mapFixed          = 0x10
+	mapAnonymous      = 0x20
+	mapFixedNoreplace = 0x100000
+)
+
+// fileMapping reports whether the mmap flags map a file.
+func fileMapping(flags uint64) bool { return flags&mapAnonymous == 0 }
+
+// sysMmap maps memory, in the checks' order of Linux. Without MAP_FIXED
+// (the address is then a hint, which is not followed), the monitor picks
+// the address: the first hole from the top of the mmap area down. With
+// MAP_FIXED the mapping replaces whatever was mapped there, as the dynamic
+// linker does when it lays a library out; it must lie in the mmap area,
+// between the heap and the stack (else ENOMEM).
+// With one process and no fork, a shared mapping is a private one. A
+// file's mapping is a copy of its bytes, the rest of the last page zero:
+// the guest's stores to it are its own, and the file never changes under
+// it (the guest cannot write files).
+func (m *Machine) sysMmap(addr, length, prot, flags, fd, off uint64) uint64 {
+	l := m.linux
+	if off%PageSize != 0 {
+		return errno(eINVAL)
+	}
+	var f *guestFile
+	if fileMapping(flags) {
+		if f = m.file(fd); f == nil || f.r == nil && f.w == nil {
+			return errno(eBADF) // none, or an O_PATH descriptor
+		}
+		if f.r == nil {
+			return errno(eACCES) // not open for reading
+		}
+		if f.f == nil || f.isDir {
+			return errno(eNODEV) // a stream or a directory cannot be mapped
+		}
+	}
+	if length == 0 {
+		return errno(eINVAL)
+	}
+	n := pageUp(length)
+	if n < length {
+		return errno(eNOMEM)
+	}
+	if flags&mapType == 0 {
+		return errno(eINVAL) // neither shared nor private
+	}
+	var start uint64
+	if flags&(mapFixed|mapFixedNoreplace) != 0 {
+		if addr%PageSize != 0 {
+			return errno(eINVAL)
+		}
+		if addr+n < addr || addr < pageUp(l.brk) || addr+n > l.mmapTop {
+			// Only the mmap area, between the heap and the stack, is
+			// the monitor's to map.
+			m.outOfMemory("mmap (MAP_FIXED)", n)
+			return errno(eNOMEM)
+		}
+		if flags&mapFixedNoreplace != 0 && m.mapped(addr, addr+n) {
+			return errno(eEXIST)
+		}
+		start = addr
+		m.removeMaps(start, start+n, true)
+	} else {
+		// First fit in a hole between mappings, else below the lowest one.
+		lo := l.mmapTop
+		for i := len(l.maps) - 1; i >= 0; i-- {
+			if lo-l.maps[i].hi >= n {
+				break
+			}
+			lo = l.maps[i].lo
+		}
+		if lo < n || lo-n < pageUp(l.brk) {
+			m.outOfMemory("mmap", n)
+			return errno(eNOMEM)
+		}
+		start = lo - n
+	}
+	if f != nil {
+		if e := m.mapFile(f, start, n, off); e != 0 {
+			m.zeroGuest(start, n)
+			return errno(e)
+		}
+	}
+	m.insertMap(mapping{start, start + n})
+	return start
+}
+
+// mapFile copies the bytes of f from off into the fresh mapping [start,
+// start+n). When recording, the first maxInput bytes are the system
+// call's memory writes, the rest input events that follow it (more).
+func (m *Machine) mapFile(f *guestFile, start, n, off uint64) int {
+	fi, err := f.f.Stat()
+	if err != nil {
+		return hostErrno(err)
+	}
+	var cnt uint64
+	if size := uint64(fi.Size()); off < size {
+		cnt = min(n, size-off)
+	}
+	b, _ := m.guestWrite(start, cnt)
+	got, err := f.f.ReadAt(b, int64(off))
+	if err != nil && !errors.Is(err, io.EOF) {
+		return hostErrno(err)
+	}
+	clear(b[got:]) // the file shrank since the stat
+	first := min(cnt, maxInput)
+	m.noteWrite(start, first)
+	if m.rec != nil && cnt > first {
+		m.linux.more = mapping{start + first, start + cnt}
+	}
+	return 0
+}
+
+// recordMore records the rest of a file mapping's bytes (mapFile) as
+// input events at the system call's instruction and pc, at most maxInput
+// bytes each, Value counting the bytes still to come after each.
+func (m *Machine) recordMore() error {
+	l := m.linux
+	h := m.Hart
+	for l.more.lo < l.more.hi {
+		k := min(l.more.hi-l.more.lo, maxInput)
+		b, _ := m.guest(l.more.lo, k)
+		ev := logfmt.Event{Kind: logfmt.KindInput, Instret: h.Instret(), PC: h.PC, Value: l.more.hi - l.more.lo - k,
+			Writes: []logfmt.MemWrite{{Addr: l.more.lo, Data: append([]byte(nil), b...)}}}
+		l.more.lo += k
+		if err := m.rec.add(m, ev); err != nil {
+			l.more = mapping{}
+			return err
+		}
+	}
+	l.more = mapping{}
+	return nil
+}
+
+// replayMap does in a replay what a recorded file mmap did besides
+// writing the bytes the trace holds: a MAP_FIXED mapping first clears
+// what it replaces, and the mapping is made.
+func (m *Machine) replayMap(addr, length, flags, r uint64) {
+	if int64(r) < 0 && int64(r) >= -4095 {
+		return
+	}
+	n := pageUp(length)
+	if flags&(mapFixed|mapFixedNoreplace) != 0 {
+		m.removeMaps(r, r+n, true)
+	}
+	m.insertMap(mapping{r, r + n})
+}
+
+// replayMore applies the input events that carry the rest of a recorded
+// file mapping's bytes (recordMore).
+func (p *replayer) replayMore(m *Machine) error {
+	h := m.Hart
+	for {
+		ev, err := p.peek(m)
+		if err != nil || ev == nil || ev.Kind != logfmt.KindInput || ev.Instret != h.Instret() || ev.PC != h.PC {
+			return nil
+		}
+		if err := p.apply(m, *ev); err != nil {
+			return err
+		}
+		last := ev.Value == 0
+		p.take(m)
+		if last {
+			return nil
+		}
+	}
+}
+
+// mapped reports whether any mapping overlaps [lo, hi).
+func (m *Machine) mapped(lo, hi uint64) bool {
+	l := m.linux
+	i := sort.Search(len(l.maps), func(i int) bool { return l.maps[i].hi > lo })
+	return i < len(l.maps) && l.maps[i].lo < hi
+}
+
+// insertMap adds mp, which overlaps no mapping, to the sorted list of
+// mappings, merged with the mappings it touches: a guest that maps pages
+// one by one keeps one mapping, so that mmap stays O(1) for it (the first
+// fit search in sysMmap looks at the mappings from the top down).
+func (m *Machine) insertMap(mp mapping) {
+	l := m.linux
+	i := sort.Search(len(l.maps), func(i int) bool { return l.maps[i].lo >= mp.lo })
+	left := i > 0 && l.maps[i-1].hi == mp.lo
+	right := i < len(l.maps) && l.maps[i].lo == mp.hi
+	switch {
+	case left && right:
+		l.maps[i-1].hi = l.maps[i].hi
+		l.maps = append(l.maps[:i], l.maps[i+1:]...)
+	case left:
+		l.maps[i-1].hi = mp.hi
+	case right:
+		l.maps[i].lo = mp.lo
+	default:
+		l.maps = slices.Insert(l.maps, i, mp)
+	}
+	l.mmapLow = min(l.mmapLow, mp.lo)
+}
+
+func (m *Machine) sysMunmap(addr, length uint64) uint64 {
+	// The user address space ends at userEnd (Sv39), or at the end of a
+	// guest memory larger than that, where mmap hands out addresses.
+	end := max(uint64(userEnd), m.Hart.Mem.End())
+	if addr%PageSize != 0 || length == 0 || addr > end {
+		return errno(eINVAL)
+	}
+	hi := addr + pageUp(length)
+	if hi < addr || hi > end {
+		return errno(eINVAL)
+	}
+	m.removeMaps(addr, hi, true)
+	return 0
+}
+
+// removeMaps takes [addr, hi) out of the mappings, clearing the memory of
+// what was mapped there (a later mapping of it reads zero) when zero is
+// set.
+func (m *Machine) removeMaps(addr, hi uint64, zero bool) {
+	l := m.linux
+	// The mappings [i, j) overlap [addr, hi); what is left of them is at
+	// most a head of the first and a tail of the last.
+	i := sort.Search(len(l.maps), func(i int) bool { return l.maps[i].hi > addr })
+	j := i
+	var rest []mapping
+	for ; j < len(l.maps) && l.maps[j].lo < hi; j++ {
+		mp := l.maps[j]
+		lo, up := max(mp.lo, addr), min(mp.hi, hi)
+		if zero {
+			m.zeroGuest(lo, up-lo)
+		}
+		if mp.lo < lo {
+			rest = append(rest, mapping{mp.lo, lo})
+		}
+		if up < mp.hi {
+			rest = append(rest, mapping{up, mp.hi})
+		}
+	}
+	l.maps = slices.Replace(l.maps, i, j, rest...)
+	l.mmapLow = l.mmapTop
+	if len(l.maps) > 0 {
+		l.mmapLow = l.maps[0].lo
+	}
+}
+
+// sysMadvise accepts every advice; MADV_DONTNEED of private memory makes
+// it read zero, as Linux does.
+func (m *Machine) sysMadvise(addr, length, advice uint64) uint64 {
+	const madvDontneed, madvHWPoison, madvSoftOffline = 4, 100, 101
+	if advice > 25 && advice != madvHWPoison && advice != madvSoftOffline || advice >= 5 && advice <= 7 {
+		return errno(eINVAL)
+	}
+	if addr%PageSize != 0 {
+		return errno(eINVAL)
+	}
+	n := pageUp(length)
+	if n < length {
+		return errno(eINVAL)
+	}
+	if n == 0 {
+		return 0
+	}
+	if !m.Hart.Mem.Contains(addr, n) {
+		return errno(eNOMEM)
+	}
+	if advice == madvDontneed {
+		m.zeroGuest(addr, n)
+	}
+	return 0
+}

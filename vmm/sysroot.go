@@ -1,0 +1,174 @@
+package vmm
+
+// The sysroot: the directory holding the target's libraries (Debian's
+// /usr/riscv64-linux-gnu), where the interpreter of a dynamic program and
+// the libraries it opens are found, as with qemu-riscv64's -L.
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+)
+
+// DefaultSysroot is the sysroot used when none is given, if it exists:
+// where Debian's gcc-riscv64-linux-gnu installs the target's libraries.
+const DefaultSysroot = "/usr/riscv64-linux-gnu"
+
+// ErrNoInterpreter: a dynamic program's interpreter cannot be found.
+var ErrNoInterpreter = errors.New("program interpreter not found")
+
+// libDirs are the guest paths that are looked up in the sysroot: the
+// directories where the dynamic linker looks for libraries and its own
+// configuration files. Nothing else of the sysroot (nor of the host) is
+// reachable through it, even when the sysroot is "/".
+var libDirs = []string{"/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib"}
+
+// libFiles are single files of the dynamic linker looked up in the sysroot.
+var libFiles = []string{"/etc/ld.so.cache", "/etc/ld.so.preload"}
+
+// isLibPath reports whether the clean absolute guest path p is a library
+// path: one of libDirs or below one, or one of libFiles.
+func isLibPath(p string) bool {
+	for _, d := range libDirs {
+		if p == d || strings.HasPrefix(p, d+"/") {
+			return true
+		}
+	}
+	for _, f := range libFiles {
+		if p == f {
+			return true
+		}
+	}
+	return false
+}
+
+// maxSymlinks is how many symbolic links one lookup follows (Linux's
+// MAXSYMLINKS) before it fails with ELOOP.
+const maxSymlinks = 40
+
+// sysroot resolves guest library paths inside a host directory.
+type sysroot struct {
+	dir  string
+	root *os.Root
+}
+
+// openSysroot opens dir as the sysroot.
+func openSysroot(dir string) (*sysroot, error) {
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &sysroot{dir: dir, root: r}, nil
+}
+
+func (s *sysroot) close() {
+	if s != nil && s.root != nil {
+		s.root.Close()
+		s.root = nil
+	}
+}
+
+// resolve looks the clean absolute guest path p up inside the sysroot, as
+// if the sysroot were "/": each symbolic link is read and followed inside
+// it (an absolute target starts again at the sysroot, ".." stops at it),
+// so no link leads out of it. It returns the path, free of links, that p
+// names below the sysroot ("." for the sysroot itself), or a Linux errno.
+// The path found must be a library path too: a link from /lib to /etc
+// does not make /etc reachable.
+func (s *sysroot) resolve(p string) (string, int) {
+	todo := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	var cur []string
+	links := 0
+	for len(todo) > 0 {
+		c := todo[0]
+		todo = todo[1:]
+		switch c {
+		case "", ".":
+			continue
+		case "..":
+			if len(cur) > 0 {
+				cur = cur[:len(cur)-1]
+			}
+			continue
+		}
+		next := append(cur[:len(cur):len(cur)], c)
+		rel := strings.Join(next, "/")
+		fi, err := s.root.Lstat(rel)
+		if err != nil {
+			return "", rootErrno(err)
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			if links++; links > maxSymlinks {
+				return "", eLOOP
+			}
+			target, err := s.root.Readlink(rel)
+			if err != nil {
+				return "", rootErrno(err)
+			}
+			if strings.HasPrefix(target, "/") {
+				cur = nil
+			}
+			todo = append(strings.Split(target, "/"), todo...)
+			continue
+		}
+		if len(todo) > 0 && !fi.IsDir() {
+			return "", eNOTDIR
+		}
+		cur = next
+	}
+	if !isLibPath("/" + strings.Join(cur, "/")) {
+		return "", eNOENT
+	}
+	if len(cur) == 0 {
+		return ".", 0
+	}
+	return strings.Join(cur, "/"), 0
+}
+
+// readInterp reads the interpreter a dynamic program names from the
+// sysroot, resolved as the guest's own opens are.
+func (s *sysroot) readInterp(interp string) ([]byte, error) {
+	p := path.Clean("/" + interp)
+	if !strings.HasPrefix(interp, "/") || !isLibPath(p) {
+		return nil, fmt.Errorf("interpreter %s is not an absolute path below %s: %w", interp, strings.Join(libDirs, ", "), ErrNoInterpreter)
+	}
+	rel, e := s.resolve(p)
+	if e != 0 {
+		return nil, fmt.Errorf("interpreter %s not found in the sysroot %s (%s): give the target's sysroot, the directory holding %s, with -L DIR, --sysroot DIR or RVSIM_LD_PREFIX: %w",
+			interp, s.dir, errnoName(e), strings.TrimPrefix(p, "/"), ErrNoInterpreter)
+	}
+	f, err := s.root.Open(rel)
+	if err != nil {
+		return nil, fmt.Errorf("interpreter %s in the sysroot %s: %w", interp, s.dir, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("interpreter %s in the sysroot %s: %w", interp, s.dir, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("interpreter %s in the sysroot %s is not a regular file: %w", interp, s.dir, ErrNoInterpreter)
+	}
+	if fi.Size() > MaxELFSize {
+		return nil, fmt.Errorf("interpreter %s in the sysroot %s: %d bytes, more than the limit of %d: %w", interp, s.dir, fi.Size(), MaxELFSize, ErrTooLarge)
+	}
+	return readAll(f, int(fi.Size())+1, MaxELFSize)
+}
+
+// errnoName names a Linux errno for messages.
+func errnoName(e int) string {
+	switch e {
+	case eNOENT:
+		return "no such file"
+	case eNOTDIR:
+		return "a path component is not a directory"
+	case eLOOP:
+		return "too many symbolic links"
+	case eACCES:
+		return "permission denied"
+	}
+	return fmt.Sprintf("errno %d", e)
+}
