@@ -34,8 +34,8 @@ import (
 //
 // Run it with `go test ./vmm -run '^$' -fuzz FuzzDiffQemu -fuzztime 60s`.
 
-// Program layout. x31 holds scr, the scratch area, throughout the body;
-// the body never writes it. The state area below it holds the initial
+// Program layout. x31 and sp hold scr, the scratch area, throughout the
+// body; the body never writes them. The state area below it holds the initial
 // values, then the final ones: x1-x30, f0-f31, fcsr.
 const (
 	dfBase     = 0x10000
@@ -240,29 +240,36 @@ func misaExts(misa uint64) dfExts {
 type dfProgram struct {
 	elf  []byte
 	body []string // the body's instructions in hex, for messages
+	scr  uint64   // the scratch area's address, in x31 and sp
 }
 
-// rdX picks an integer destination: any register but x31.
+// rdX picks an integer destination: any register but sp (x2) and x31,
+// which point at the scratch area.
 func rdX(v uint32) uint32 {
-	if v &= 31; v == 31 {
+	switch v &= 31; v {
+	case 2:
+		return 3
+	case 31:
 		return 30
 	}
 	return v
 }
 
-// pickRM picks a rounding mode field: mostly the five modes and dynamic,
-// now and then a reserved one (5, 6), which must be illegal.
+// pickRM picks a rounding mode field from 10 bits of v: mostly the five
+// modes and dynamic, one time in 512 a reserved one (5, 6), which must be
+// illegal (and ends the run).
 func pickRM(v uint32) uint32 {
-	if v&0x3f == 0x3f {
-		return 5 + v>>6&1
+	if v&0x1ff == 0x1ff {
+		return 5 + v>>9&1
 	}
 	return []uint32{0, 1, 2, 3, 4, 7, 7, 7}[v&7]
 }
 
 // genCompressed makes a 16-bit instruction from v: any encoding of
-// quadrants 0-2 but the jumps, branches, loads, stores and ebreak (the
-// reserved ones included: they must be illegal under both), with x31 never
-// written.
+// quadrants 0-2 but the jumps, branches, ebreak and the loads and stores
+// based on x8-x15 (the reserved ones included: they must be illegal under
+// both), with sp and x31 never written. The sp-based loads and stores
+// (C.FLDSP, C.FSDSP and the integer ones) reach the scratch area.
 func genCompressed(v uint32) (uint16, bool) {
 	p := uint16(v)
 	q := p & 3
@@ -271,8 +278,14 @@ func genCompressed(v uint32) (uint16, bool) {
 		p = p&^3 | q
 	}
 	f3 := p >> 13
-	rd := p >> 7 & 31
 	rs2 := p >> 2 & 31
+	// keepRD turns a destination of sp or x31 into x3 or x30.
+	keepRD := func() {
+		switch p >> 7 & 31 {
+		case 2, 31:
+			p ^= 1 << 7
+		}
+	}
 	switch q {
 	case 0:
 		if f3 == 4 && v>>18&31 != 0 {
@@ -281,32 +294,27 @@ func genCompressed(v uint32) (uint16, bool) {
 			p &^= 7 << 13
 			f3 = 0
 		}
-		if f3 != 0 && f3 != 4 { // loads and stores
+		if f3 != 0 && f3 != 4 { // loads and stores through x8-x15
 			return 0, false
 		}
 	case 1:
 		if f3 >= 5 { // c.j, c.beqz, c.bnez
 			return 0, false
 		}
-		if f3 <= 3 && rd == 31 {
-			p ^= 1 << 7 // x30
+		if f3 <= 3 { // c.addi, c.addiw, c.li, c.lui/c.addi16sp
+			keepRD()
 		}
 	case 2:
-		switch {
-		case f3 == 0:
-			if rd == 31 {
-				p ^= 1 << 7
-			}
-		case f3 == 4:
+		switch f3 {
+		case 0, 2, 3: // c.slli, c.lwsp, c.ldsp
+			keepRD()
+		case 4:
 			if rs2 == 0 { // c.jr, c.jalr, c.ebreak
 				return 0, false
 			}
-			if rd == 31 {
-				p ^= 1 << 7
-			}
-		default: // sp-relative loads and stores
-			return 0, false
+			keepRD() // c.mv, c.add
 		}
+		// 1, 5, 6, 7: c.fldsp, c.fsdsp, c.swsp, c.sdsp
 	}
 	return p, true
 }
@@ -369,7 +377,7 @@ func genBody(r *dfReader, ext dfExts) []uint32 {
 				w |= rs2 << 20
 			}
 			if o.rm {
-				w |= pickRM(sel>>4|v>>26) << 12
+				w |= pickRM(v>>26|sel>>4<<6) << 12
 			}
 			body = append(body, w)
 		case k == 9 && ext.F: // fused multiply-add
@@ -378,7 +386,7 @@ func genBody(r *dfReader, ext dfExts) []uint32 {
 				fmt = v >> 20 & 1
 			}
 			op := []uint32{opMadd, opMsub, opNmsub, opNmadd}[v>>21&3]
-			body = append(body, encR4(op, pickRM(v>>23), fmt, rd, rs1, rs2, rs3))
+			body = append(body, encR4(op, pickRM(v>>23|sel>>4<<9), fmt, rd, rs1, rs2, rs3))
 		case k == 10 && ext.F: // FP loads and stores in the scratch area
 			d := ext.D && v>>20&1 == 1
 			f3 := uint32(2)
@@ -392,7 +400,12 @@ func genBody(r *dfReader, ext dfExts) []uint32 {
 				body = append(body, encI(opLoadFP, f3, rd, 31, off))
 			}
 		case k == 11 && ext.F: // fcsr, fflags, frm
-			c := 1 + int32(v>>20)%3
+			// Mostly fflags: a random frm (5-7) makes the dynamic
+			// rounding that follows illegal, ending the run.
+			c := int32(1)
+			if v>>20&7 == 0 {
+				c = 2 + int32(v>>23&1)
+			}
 			f3 := []uint32{1, 2, 3, 5, 6, 7}[int(v>>22)%6] // csrrw, csrrs, csrrc and the i forms
 			body = append(body, encI(opSystem, f3, rdX(rd), rs1, c))
 		case k >= 12 && ext.C:
@@ -419,6 +432,7 @@ func buildDiffProgram(r *dfReader, ext dfExts) *dfProgram {
 	for i := uint32(1); i <= 30; i++ {
 		pro = append(pro, encI(0x03, 3, i, 31, dfXOff+int32(8*(i-1)))) // ld xi
 	}
+	pro = append(pro, encI(opOpImm, 0, 2, 31, 0)) // mv sp, x31
 	if ext.F {
 		f3 := uint32(2)
 		if ext.D {
@@ -520,7 +534,7 @@ func buildDiffProgram(r *dfReader, ext dfExts) *dfProgram {
 	le.PutUint64(ph[32:], uint64(len(file)))
 	le.PutUint64(ph[40:], uint64(len(file)))
 	le.PutUint64(ph[48:], dfPageSize)
-	return &dfProgram{elf: file, body: hexBody}
+	return &dfProgram{elf: file, body: hexBody, scr: scr}
 }
 
 // dfOutcome is how a run ended: what it wrote, or the signal that killed
@@ -528,11 +542,12 @@ func buildDiffProgram(r *dfReader, ext dfExts) *dfProgram {
 type dfOutcome struct {
 	out    []byte
 	signal int
+	detail string // rvsim's fault, for messages
 }
 
 func (o dfOutcome) String() string {
 	if o.signal != 0 {
-		return fmt.Sprintf("killed by signal %d", o.signal)
+		return fmt.Sprintf("killed by signal %d %s", o.signal, o.detail)
 	}
 	return fmt.Sprintf("%d bytes of output", len(o.out))
 }
@@ -555,7 +570,7 @@ func runRvsim(t *testing.T, elf []byte) dfOutcome {
 	var fe *FaultError
 	switch {
 	case errors.As(err, &fe):
-		return dfOutcome{signal: faultSignal(fe.Cause)}
+		return dfOutcome{signal: faultSignal(fe.Cause), detail: "(" + fe.Error() + ")"}
 	case err != nil:
 		t.Fatalf("rvsim: %v", err)
 	case res.Status != 0:
@@ -598,7 +613,7 @@ func runStepwise(t *testing.T, elf []byte) dfOutcome {
 			}
 			h.PC += 4
 		case rv64.ExitTrap:
-			return dfOutcome{signal: faultSignal(e.Cause)}
+			return dfOutcome{signal: faultSignal(e.Cause), detail: fmt.Sprintf("(cause %d at pc %#x)", e.Cause, e.PC)}
 		default:
 			t.Fatalf("stepwise: exit kind %d at pc %#x", e.Kind, e.PC)
 		}
@@ -722,6 +737,7 @@ func TestDiffHarness(t *testing.T) {
 		for i := range 30 {
 			binary.LittleEndian.PutUint64(want[8*i:], dfValues[int(in[i])%len(dfValues)])
 		}
+		binary.LittleEndian.PutUint64(want[8:], p.scr) // sp
 		// Without F the f registers' and fcsr's slots keep their
 		// initial values: the same.
 		for i := 30; i < 62; i++ {
