@@ -1,6 +1,7 @@
 package softfloat
 
 import (
+	"math"
 	"math/bits"
 )
 
@@ -155,16 +156,11 @@ func (f format) sqrt(a uint64, rm RM) (uint64, Flags) {
 // isqrt128 returns floor(sqrt(N)) for N = hi*2^64+lo in [2^124, 2^126) and
 // whether it is exact.
 func isqrt128(hi, lo uint64) (uint64, bool) {
-	// Estimate from the top 64 bits, then one Newton step from above and
-	// an exact correction.
-	top := hi<<2 | lo>>62 // N >> 62, in [2^62, 2^64)
-	est := isqrt64(top) << 31
-	r := est + (1 << 31) // above the root
-	q, _ := bits.Div64(hi, lo, r)
-	r = (r + q) >> 1
-	if r < 1<<62 {
-		r = 1 << 62
-	}
+	// A float64 estimate (good to about 2^11), one Newton step (good to
+	// one), then an exact correction.
+	r := uint64(math.Sqrt(float64(hi)*0x1p64 + float64(lo)))
+	q, _ := bits.Div64(hi, lo, r) // hi < r/2: no overflow
+	r = (r >> 1) + (q >> 1) + (r & q & 1)
 	for {
 		h, l := bits.Mul64(r, r)
 		if h > hi || h == hi && l > lo {
@@ -184,22 +180,6 @@ func isqrt128(hi, lo uint64) (uint64, bool) {
 	}
 	h, l := bits.Mul64(r, r)
 	return r, h == hi && l == lo
-}
-
-// isqrt64 returns floor(sqrt(x)).
-func isqrt64(x uint64) uint64 {
-	if x == 0 {
-		return 0
-	}
-	// Newton from a power of two above the root.
-	r := uint64(1) << ((bits.Len64(x) + 1) / 2)
-	for {
-		n := (r + x/r) >> 1
-		if n >= r {
-			return r
-		}
-		r = n
-	}
 }
 
 // shiftRightJam128 shifts (hi,lo) right by n, ORing the bits shifted out
@@ -322,55 +302,120 @@ func (f format) mulAdd(a, b, c uint64, rm RM) (uint64, Flags) {
 }
 
 // F64Add returns a+b rounded to binary64.
-func F64Add(a, b uint64, rm RM) (uint64, Flags) { return f64.add(a, b, false, rm) }
+func F64Add(a, b uint64, rm RM) (uint64, Flags) {
+	if rm == RNE {
+		if r, fl, ok := f64AddFast(a, b); ok {
+			return r, fl
+		}
+	}
+	return f64.add(a, b, false, rm)
+}
 
 // F64Sub returns a-b rounded to binary64.
-func F64Sub(a, b uint64, rm RM) (uint64, Flags) { return f64.add(a, b, true, rm) }
+func F64Sub(a, b uint64, rm RM) (uint64, Flags) {
+	if rm == RNE {
+		if r, fl, ok := f64AddFast(a, b^signBit64); ok {
+			return r, fl
+		}
+	}
+	return f64.add(a, b, true, rm)
+}
 
 // F64Mul returns a*b rounded to binary64.
-func F64Mul(a, b uint64, rm RM) (uint64, Flags) { return f64.mul(a, b, rm) }
+func F64Mul(a, b uint64, rm RM) (uint64, Flags) {
+	if rm == RNE {
+		if r, fl, ok := f64MulFast(a, b); ok {
+			return r, fl
+		}
+	}
+	return f64.mul(a, b, rm)
+}
 
 // F64Div returns a/b rounded to binary64.
-func F64Div(a, b uint64, rm RM) (uint64, Flags) { return f64.div(a, b, rm) }
+func F64Div(a, b uint64, rm RM) (uint64, Flags) {
+	if rm == RNE {
+		if r, fl, ok := f64DivFast(a, b); ok {
+			return r, fl
+		}
+	}
+	return f64.div(a, b, rm)
+}
 
 // F64Sqrt returns the square root of a rounded to binary64.
-func F64Sqrt(a uint64, rm RM) (uint64, Flags) { return f64.sqrt(a, rm) }
+func F64Sqrt(a uint64, rm RM) (uint64, Flags) {
+	if rm == RNE {
+		if r, fl, ok := f64SqrtFast(a); ok {
+			return r, fl
+		}
+	}
+	return f64.sqrt(a, rm)
+}
 
 // F64MulAdd returns a*b+c with a single rounding to binary64.
 func F64MulAdd(a, b, c uint64, rm RM) (uint64, Flags) { return f64.mulAdd(a, b, c, rm) }
 
 // F32Add returns a+b rounded to binary32.
 func F32Add(a, b uint32, rm RM) (uint32, Flags) {
+	if rm == RNE {
+		if r, fl, ok := f32AddFast(a, b); ok {
+			return r, fl
+		}
+	}
 	r, fl := f32.add(uint64(a), uint64(b), false, rm)
 	return uint32(r), fl
 }
 
 // F32Sub returns a-b rounded to binary32.
 func F32Sub(a, b uint32, rm RM) (uint32, Flags) {
+	if rm == RNE {
+		if r, fl, ok := f32AddFast(a, b^(1<<31)); ok {
+			return r, fl
+		}
+	}
 	r, fl := f32.add(uint64(a), uint64(b), true, rm)
 	return uint32(r), fl
 }
 
 // F32Mul returns a*b rounded to binary32.
 func F32Mul(a, b uint32, rm RM) (uint32, Flags) {
+	if rm == RNE {
+		if r, fl, ok := f32MulFast(a, b); ok {
+			return r, fl
+		}
+	}
 	r, fl := f32.mul(uint64(a), uint64(b), rm)
 	return uint32(r), fl
 }
 
 // F32Div returns a/b rounded to binary32.
 func F32Div(a, b uint32, rm RM) (uint32, Flags) {
+	if rm == RNE {
+		if r, fl, ok := f32DivFast(a, b); ok {
+			return r, fl
+		}
+	}
 	r, fl := f32.div(uint64(a), uint64(b), rm)
 	return uint32(r), fl
 }
 
 // F32Sqrt returns the square root of a rounded to binary32.
 func F32Sqrt(a uint32, rm RM) (uint32, Flags) {
+	if rm == RNE {
+		if r, fl, ok := f32SqrtFast(a); ok {
+			return r, fl
+		}
+	}
 	r, fl := f32.sqrt(uint64(a), rm)
 	return uint32(r), fl
 }
 
 // F32MulAdd returns a*b+c with a single rounding to binary32.
 func F32MulAdd(a, b, c uint32, rm RM) (uint32, Flags) {
+	if rm == RNE {
+		if r, fl, ok := f32MulAddFast(a, b, c); ok {
+			return r, fl
+		}
+	}
 	r, fl := f32.mulAdd(uint64(a), uint64(b), uint64(c), rm)
 	return uint32(r), fl
 }

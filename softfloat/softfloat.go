@@ -15,6 +15,22 @@ const (
 	NV Flags = 16 // invalid operation
 )
 
+// String returns the set flags by name, most significant first as fflags
+// is usually read ("NV", "OFNX"), or "-" for none.
+func (f Flags) String() string {
+	var b [10]byte
+	s := b[:0]
+	for i, n := range [5]string{"NV", "DZ", "OF", "UF", "NX"} {
+		if f&(NV>>uint(i)) != 0 {
+			s = append(s, n...)
+		}
+	}
+	if len(s) == 0 {
+		return "-"
+	}
+	return string(s)
+}
+
 // RM is a rounding mode, numbered as the RISC-V frm field and rm
 // instruction field encode it. Values 5 and 6 are reserved and 7 (dynamic)
 // is resolved by the caller; functions given anything above RMM round to
@@ -40,32 +56,26 @@ const (
 // uint64.
 type format struct {
 	frac uint // fraction bits (52 or 23)
+	sgn  uint // position of the sign bit (63 or 31)
 	bias int32
 	emax uint64 // all-ones exponent field value
 }
 
 var (
-	f64 = format{frac: 52, bias: 1023, emax: 0x7ff}
-	f32 = format{frac: 23, bias: 127, emax: 0xff}
+	f64 = format{frac: 52, sgn: 63, bias: 1023, emax: 0x7ff}
+	f32 = format{frac: 23, sgn: 31, bias: 127, emax: 0xff}
 )
 
-func (f format) sign(a uint64) bool   { return a>>(f.frac+uint(expBits(f))) != 0 }
+func (f format) sign(a uint64) bool   { return a>>f.sgn != 0 }
 func (f format) expf(a uint64) uint64 { return a >> f.frac & f.emax }
 func (f format) fracf(a uint64) uint64 {
 	return a & (1<<f.frac - 1)
 }
-func (f format) signBit() uint64 { return 1 << (f.frac + uint(expBits(f))) }
+func (f format) signBit() uint64 { return 1 << f.sgn }
 func (f format) inf() uint64     { return f.emax << f.frac }
 func (f format) nan() uint64     { return f.emax<<f.frac | 1<<(f.frac-1) }
 func (f format) maxFinite() uint64 {
 	return (f.emax-1)<<f.frac | (1<<f.frac - 1)
-}
-
-func expBits(f format) uint32 {
-	if f.frac == 52 {
-		return 11
-	}
-	return 8
 }
 
 func (f format) isNaN(a uint64) bool {
