@@ -196,8 +196,10 @@ func qemuStderr(s string) string {
 	return keep.String()
 }
 
-// numberRE matches a number in decimal or hexadecimal, with or without 0x.
-var numberRE = regexp.MustCompile(`\b(0x)?[0-9a-f]*[0-9][0-9a-f]*\b`)
+// numberRE matches a number in decimal or hexadecimal, with or without
+// 0x: every word made of hexadecimal digits only ("be" and "a" too, on
+// both sides of a comparison alike).
+var numberRE = regexp.MustCompile(`\b(0x)?[0-9a-f]+\b`)
 
 // maskNumbers replaces every number by #: what a program whose numbers
 // vary from run to run prints that does not vary.

@@ -1,14 +1,12 @@
-/* Standard input and files through glibc's stdio: reads lines with
- * getline, parses numbers with strtod and strtol, sorts them with qsort,
- * prints statistics with %g, writes a temporary summary to stdout with
- * fwrite and reports on stderr how much it read; fstat and lseek on
- * standard input when it is a file. */
+/* Standard input through glibc's stdio: reads lines with getline, parses
+ * numbers with strtod and strtol, sorts them with qsort, prints
+ * statistics with %g, writes a summary to stdout with fwrite and reports
+ * on stderr how much it read; isatty of stdin and stdout. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static int cmp(const void *a, const void *b)
@@ -19,12 +17,7 @@ static int cmp(const void *a, const void *b)
 
 int main(void)
 {
-	struct stat st;
-	if (fstat(0, &st) == 0 && S_ISREG(st.st_mode)) {
-		printf("stdin is a regular file of %lld bytes\n", (long long)st.st_size);
-		off_t end = lseek(0, 0, SEEK_END);
-		printf("lseek to its end: %lld, back to 0: %lld\n", (long long)end, (long long)lseek(0, 0, SEEK_SET));
-	}
+	printf("stdin is a terminal: %d, stdout: %d\n", isatty(0), isatty(1));
 	char *line = NULL;
 	size_t cap = 0, lines = 0, words = 0, bytes = 0, nnum = 0, maxnum = 16;
 	double *nums = malloc(maxnum * sizeof *nums);
