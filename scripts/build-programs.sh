@@ -10,7 +10,8 @@
 #   programs/glibc/NAME.c -> glibc_NAME_static.elf, glibc_NAME_dynamic.elf
 #                            Linux user mode, glibc, rv64gc (static; dynamic PIE)
 #   programs/semihost/NAME.c -> semihost_NAME.elf, semihost_NAME_rv64im.elf
-#                            bare metal, picolibc --oslib=semihost (rv64gc; rv64im)
+#                            bare metal, picolibc --oslib=semihost --crt0=semihost
+#                            (rv64gc; rv64im)
 # The output is byte-for-byte reproducible: no paths, dates or build ids.
 #
 # usage: scripts/build-programs.sh [OUTDIR]
@@ -57,9 +58,11 @@ BARE=("${COMMON[@]}" -O2 -ffreestanding -nostdlib -I"$RT/bare" -T"$RT/bare/bare.
 GLIBC=(-O2 -ffile-prefix-map="$top"=. -Wl,--build-id=none -Wl,--strip-debug -Wl,--as-needed
 	-Wall -Wextra -Werror)
 GLIBC_LIBS=(-lm -latomic)
-# picolibc's semihosting recipe, as a user writes it, plus reproducibility.
-SEMIHOST=(--specs="$SPECS" --oslib=semihost -O2 -ffile-prefix-map="$top"=. -Wl,--build-id=none
-	-Wl,--strip-debug -Wall -Wextra -Werror)
+# picolibc's semihosting recipe, as a user writes it, with picolibc's
+# semihosting crt0 (the program's arguments from SYS_GET_CMDLINE), plus
+# reproducibility.
+SEMIHOST=(--specs="$SPECS" --oslib=semihost --crt0=semihost -O2 -ffile-prefix-map="$top"=.
+	-Wl,--build-id=none -Wl,--strip-debug -Wall -Wextra -Werror)
 
 # Checks what every program must be: ELF64, little endian, EM_RISCV,
 # an executable of the expected type (2 static, 3 position-independent)

@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -46,14 +45,15 @@ type manifestEntry struct {
 	name, kind string
 	args       []string
 	stdin      string // path relative to programs/, or ""
-	check      string // qemu, masked, glibc-qemu, selfcheck or nondet
+	check      string // qemu, masked, golden, selfcheck or nondet
+	golden     string // check golden: the expected stdout's file, relative to programs/
 	status     int
 }
 
 // The program kinds and checks that manifest.tsv may name.
 var (
 	manifestKinds  = []string{"linux", "bare", "glibc-static", "glibc-dynamic", "semihost"}
-	manifestChecks = []string{"qemu", "masked", "glibc-qemu", "selfcheck", "nondet"}
+	manifestChecks = []string{"qemu", "masked", "golden", "selfcheck", "nondet"}
 )
 
 func readManifest(t *testing.T) []manifestEntry {
@@ -75,6 +75,9 @@ func readManifest(t *testing.T) []manifestEntry {
 			t.Fatalf("manifest.tsv:%d: %d columns, want 6: %q", line, len(c), s)
 		}
 		e := manifestEntry{name: c[0], kind: c[1], check: c[4]}
+		if file, ok := strings.CutPrefix(e.check, "golden:"); ok {
+			e.check, e.golden = "golden", file
+		}
 		if !slices.Contains(manifestKinds, e.kind) {
 			t.Fatalf("manifest.tsv:%d: kind %q, want one of %v", line, e.kind, manifestKinds)
 		}
@@ -225,54 +228,19 @@ func rvsimRunCommand(e manifestEntry, extra ...string) []string {
 	return append(append(args, "--", programPath(e.name)), e.args...)
 }
 
-// glibcReferees builds the sources of semihosting programs with Debian's
-// glibc toolchain, once per source: the referee of a program that
-// qemu-riscv64 cannot run (it has no semihosting) is the same C source
-// built for Linux and run under qemu-riscv64.
-type glibcReferees struct {
-	dir   string
-	mu    sync.Mutex
-	built map[string]string
-}
-
-// referee returns the glibc build of the source of the semihosting
-// program name: programs/semihost/SRC.c for semihost_SRC[_rv64im].
-func (g *glibcReferees) referee(t *testing.T, name string) string {
-	t.Helper()
-	src := strings.TrimSuffix(strings.TrimPrefix(name, "semihost_"), "_rv64im")
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if elf, ok := g.built[src]; ok {
-		return elf
-	}
-	cc, err := exec.LookPath("riscv64-linux-gnu-gcc")
-	if err != nil {
-		t.Fatal("riscv64-linux-gnu-gcc builds the referee of semihosting programs (Debian package gcc-riscv64-linux-gnu)")
-	}
-	elf := filepath.Join(g.dir, src+".elf")
-	out, err := exec.Command(cc, "-static", "-O2", "-o", elf, filepath.Join(repo, "programs", "semihost", src+".c"), "-lm").CombinedOutput()
-	if err != nil {
-		t.Fatalf("building the glibc referee of %s: %v\n%s", name, err, out)
-	}
-	g.built[src] = elf
-	return elf
-}
-
 // TestProgramsAgainstQemu runs every program that qemu-riscv64 can referee
 // under rvsim and under qemu-riscv64, and requires the same stdout, the same
 // stderr (without rvsim's and qemu's own messages) and the same exit status:
-// as they are (check qemu), with every number masked (check masked: the
-// output varies from run to run), or, for a semihosting program, against
-// its source built with glibc (check glibc-qemu).
+// as they are (check qemu), or with every number masked (check masked: the
+// output varies from run to run).
 func TestProgramsAgainstQemu(t *testing.T) {
 	qemu, err := exec.LookPath("qemu-riscv64")
 	if err != nil {
 		t.Fatal("qemu-riscv64 is needed as the referee (Debian package qemu-user)")
 	}
-	refs := &glibcReferees{dir: t.TempDir(), built: map[string]string{}}
 	n := 0
 	for _, e := range readManifest(t) {
-		if e.check != "qemu" && e.check != "masked" && e.check != "glibc-qemu" {
+		if e.check != "qemu" && e.check != "masked" {
 			continue
 		}
 		n++
@@ -280,12 +248,7 @@ func TestProgramsAgainstQemu(t *testing.T) {
 			if e.kind == "glibc-dynamic" {
 				needGlibcSysroot(t)
 			}
-			var want runResult
-			if e.check == "glibc-qemu" {
-				want = runProc(t, entryStdin(e), qemu, append([]string{refs.referee(t, e.name)}, e.args...)...)
-			} else {
-				want = runProc(t, entryStdin(e), qemu, qemuCommand(e, programPath(e.name))...)
-			}
+			want := runProc(t, entryStdin(e), qemu, qemuCommand(e, programPath(e.name))...)
 			got := rvsim(t, entryStdin(e), rvsimRunCommand(e)...)
 			gotOut, wantOut := got.stdout, want.stdout
 			gotErr, wantErr := ownStderr(got.stderr), qemuStderr(want.stderr)
@@ -308,6 +271,35 @@ func TestProgramsAgainstQemu(t *testing.T) {
 		})
 	}
 	t.Logf("%d programs cross-checked against qemu-riscv64", n)
+}
+
+// TestProgramsGolden runs the programs whose expected output is written
+// out in a file (check golden:FILE: bare-metal semihosting programs, whose
+// referee, qemu-system's -semihosting, is not among the test tools): their
+// stdout must be the file's text, with {prog} standing for the program's
+// path as given to rvsim, and their exit status the manifest's.
+func TestProgramsGolden(t *testing.T) {
+	for _, e := range readManifest(t) {
+		if e.check != "golden" {
+			continue
+		}
+		t.Run(e.name, func(t *testing.T) {
+			want, err := os.ReadFile(filepath.Join(repo, "programs", e.golden))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := rvsim(t, entryStdin(e), rvsimRunCommand(e)...)
+			if w := strings.ReplaceAll(string(want), "{prog}", programPath(e.name)); got.stdout != w {
+				t.Errorf("stdout differs from %s:\nrvsim:\n%s\nwant:\n%s", e.golden, got.stdout, w)
+			}
+			if got.status != e.status {
+				t.Errorf("exit status %d, want %d (stderr: %s)", got.status, e.status, got.stderr)
+			}
+			if ownStderr(got.stderr) != "" {
+				t.Errorf("stderr %q, want nothing from the guest (semihosting writes to the console, stdout)", got.stderr)
+			}
+		})
+	}
 }
 
 // TestSelfCheckingPrograms runs the bare-metal and other self-checking
