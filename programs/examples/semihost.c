@@ -2,9 +2,13 @@
  * (README.md, "Running your own program"): standard input and output, the
  * time and the processor clock go through semihosting calls, which rvsim
  * serves (and records) as qemu-system's -semihosting serves them. It reads
- * a name, prints a greeting, the time and the clock, and returns 0; two
- * runs print different numbers, a replay what its recording printed. */
+ * a name, prints a greeting, the time, the clock and the cycle counter,
+ * and ends with exit(0): picolibc's default start-up code loops forever
+ * once main returns (link with --crt0=semihost for one that calls exit
+ * with main's value). Two runs print different numbers, a replay what its
+ * recording printed. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -17,5 +21,5 @@ int main(void)
 	unsigned long cycles;
 	__asm__ volatile("csrr %0, mcycle" : "=r"(cycles));
 	printf("It is %lld seconds after 1970, clock %ld, cycle %lu.\n", (long long)time(NULL), (long)clock(), cycles);
-	return 0;
+	exit(0);
 }
