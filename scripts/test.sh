@@ -31,8 +31,11 @@ go test -count=1 ./...
 go test -race -count=1 ./vmm ./logfmt ./cmd/rvsim
 # A smoke run of the benchmark harness (the figures are not checked here).
 go run ./scripts/bench -quick > /dev/null
-# Short fuzz runs of every parser and of the hart (the seed corpora in each
+# Short fuzz runs of every parser, of the hart, of the softfloat
+# operations against their exact referee, and of random FP and compressed
+# instruction streams against qemu-riscv64 (the seed corpora in each
 # package's testdata/fuzz run with the unit tests above; these explore).
-for target in ./logfmt:FuzzReader ./logfmt:FuzzSegmentPayload ./vmm:FuzzParse ./vmm:FuzzSyscall ./rv64:FuzzDecodeExecute; do
+for target in ./logfmt:FuzzReader ./logfmt:FuzzSegmentPayload ./vmm:FuzzParse ./vmm:FuzzSyscall ./rv64:FuzzDecodeExecute \
+  ./softfloat:FuzzF64Arith ./softfloat:FuzzF32Arith ./softfloat:FuzzConvert ./softfloat:FuzzCompare ./vmm:FuzzDiffQemu; do
   go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime 10s "${target%%:*}"
 done
