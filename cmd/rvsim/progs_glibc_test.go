@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -142,8 +143,13 @@ func TestDynamicReplayWithoutSysroot(t *testing.T) {
 			}
 			check("with the recording's sysroot deleted", runProcEnv(t, env, "", rvsimBin, "replay", elf, trace))
 			if hide != nil {
-				args := append(hide[1:], rvsimBin, "replay", elf, trace)
+				args := append(slices.Clone(hide[1:]), rvsimBin, "replay", elf, trace)
 				check("with the default sysroot hidden too", runProcEnv(t, env, "", hide[0], args...))
+				// Where the replay ran, the program cannot run: no sysroot.
+				args = append(slices.Clone(hide[1:]), rvsimBin, "run", elf)
+				if r := runProc(t, entryStdin(e), hide[0], args...); r.status != exitSimError {
+					t.Errorf("run with the default sysroot hidden: status %d, want %d (no interpreter)\n%s", r.status, exitSimError, r.stderr)
+				}
 			}
 		})
 	}
