@@ -94,15 +94,12 @@ func (p *replayer) file(m *Machine, what string) ([]byte, error) {
 			return nil, p.missing(m, "start-up input ("+what+")", m.Hart.PC)
 		}
 		w := ev.Writes[0]
-		if ev.Value > MaxELFSize || w.Addr != uint64(len(data)) || uint64(len(w.Data)) > ev.Value-w.Addr ||
+		if ev.Value > MaxELFSize || w.Addr != uint64(len(data)) || w.Addr > ev.Value || uint64(len(w.Data)) > ev.Value-w.Addr ||
 			len(w.Data) == 0 && ev.Value != 0 {
 			return nil, fmt.Errorf("%w: the trace's start-up input for %s is not the pieces of one file in order (piece of %d bytes at offset %d of %d, after %d bytes)",
 				ErrDivergence, what, len(w.Data), w.Addr, ev.Value, len(data))
 		}
-		if data == nil {
-			data = make([]byte, 0, ev.Value)
-		}
-		data = append(data, w.Data...)
+		data = append(data, w.Data...) // grown as the pieces come: a damaged Value allocates nothing
 		p.take(m)
 		if uint64(len(data)) == ev.Value {
 			return data, nil

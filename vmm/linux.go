@@ -21,6 +21,10 @@ const (
 	sysFaccessat     = 48
 	sysOpenat        = 56
 	sysClose         = 57
+	sysDup           = 23
+	sysDup3          = 24
+	sysFcntl         = 25
+	sysGetdents64    = 61
 	sysLseek         = 62
 	sysRead          = 63
 	sysWrite         = 64
@@ -43,6 +47,7 @@ const (
 	sysSigaction     = 134
 	sysSigprocmask   = 135
 	sysUname         = 160
+	sysSysinfo       = 179
 	sysGettimeofday  = 169
 	sysGetpid        = 172
 	sysGetppid       = 173
@@ -53,6 +58,7 @@ const (
 	sysGettid        = 178
 	sysBrk           = 214
 	sysMunmap        = 215
+	sysMremap        = 216
 	sysClone         = 220
 	sysExecve        = 221
 	sysMmap          = 222
@@ -157,10 +163,11 @@ type linux struct {
 	mmapTop       uint64
 	maps          []mapping // anonymous mappings, sorted by address
 	files         map[int]*guestFile
-	root          *os.Root // files the guest may read; nil for none
-	sysroot       *sysroot // the target's libraries; nil for none
-	interpBase    uint64   // where the interpreter is loaded (AT_BASE), 0 for none
-	more          mapping  // record: the bytes of a file mapping still to record (recordMore)
+	cloexec       map[int]bool // descriptors with FD_CLOEXEC set
+	root          *os.Root     // files the guest may read; nil for none
+	sysroot       *sysroot     // the target's libraries; nil for none
+	interpBase    uint64       // where the interpreter is loaded (AT_BASE), 0 for none
+	more          mapping      // record: the bytes of a file mapping still to record (recordMore)
 	warned        map[uint64]bool
 	warnedMany    bool
 	warnedOOM     bool
@@ -197,8 +204,21 @@ type guestFile struct {
 	isDir bool   // a directory below --fs or the sysroot, usable as openat's dirfd
 	rel   string // its path below the --fs root or the sysroot
 	sys   bool   // opened from the sysroot
-	in    int    // how r is read: ioUnknown, ioDirect or ioPoll
-	out   int    // how w is written: ioUnknown, ioDirect or ioPoll
+	// oflags are the status flags F_GETFL reports: the access mode, and
+	// O_PATH. dups counts the other descriptors that share the file
+	// (dup): the host file is closed with the last.
+	oflags uint64
+	dups   int
+
+	// A directory's listing (getdents64): entries read from the host
+	// but not yet returned, the offset of the next, and whether "." and
+	// ".." and then the host's entries are done.
+	dirents  []dirent
+	dirOff   uint64
+	dotsDone bool
+	dirDone  bool
+	in       int // how r is read: ioUnknown, ioDirect or ioPoll
+	out      int // how w is written: ioUnknown, ioDirect or ioPoll
 }
 
 func (m *Machine) setupLinux() error {
@@ -219,6 +239,7 @@ func (m *Machine) setupLinux() error {
 		brkStart: pageUp(m.Prog.High()),
 		mmapTop:  mem.End() - stackSize,
 		files:    map[int]*guestFile{},
+		cloexec:  map[int]bool{},
 		warned:   map[uint64]bool{},
 	}
 	for i := range l.rlimit {
@@ -231,8 +252,8 @@ func (m *Machine) setupLinux() error {
 		return fmt.Errorf("program ends at %#x, leaving no room for heap and stack below %#x (raise --mem): %w", l.brkStart, mem.End(), ErrLayout)
 	}
 	l.files[0] = &guestFile{r: m.cfg.Stdin, name: "stdin"}
-	l.files[1] = &guestFile{w: m.cfg.Stdout, name: "stdout"}
-	l.files[2] = &guestFile{w: m.cfg.Stderr, name: "stderr"}
+	l.files[1] = &guestFile{w: m.cfg.Stdout, name: "stdout", oflags: oWronly}
+	l.files[2] = &guestFile{w: m.cfg.Stderr, name: "stderr", oflags: oWronly}
 	if m.cfg.FSRoot != "" {
 		r, err := os.OpenRoot(m.cfg.FSRoot)
 		if err != nil {
@@ -343,8 +364,8 @@ func errno(e int) uint64 { return uint64(-int64(e)) }
 // deterministic.
 var recordedSyscalls = map[uint64]bool{
 	sysRead: true, sysReadv: true, sysPread64: true, sysOpenat: true, sysLseek: true, sysFstat: true,
-	sysNewfstatat: true, sysFaccessat: true, sysFaccessat2: true, sysReadlinkat: true, sysIoctl: true,
-	sysClockGettime: true, sysGettimeofday: true, sysGetrandom: true,
+	sysGetdents64: true, sysNewfstatat: true, sysFaccessat: true, sysFaccessat2: true, sysReadlinkat: true, sysIoctl: true,
+	sysClockGettime: true, sysGettimeofday: true, sysGetrandom: true, sysSysinfo: true,
 }
 
 // ErrUnsupported: the guest made a system call that the monitor cannot
@@ -367,9 +388,9 @@ func (m *Machine) syscall() error {
 	l := m.linux
 	recorded := recorded(nr, a3)
 	if m.rep != nil && recorded {
-		var before func(uint64)
+		var before func(uint64) error
 		if nr == sysMmap {
-			before = func(r uint64) { m.replayMap(a0, a1, a3, r) }
+			before = func(r uint64) error { return m.replayMap(a0, a1, a3, r) }
 		}
 		r, err := m.rep.syscall(m, nr, before)
 		if err != nil {
@@ -378,7 +399,8 @@ func (m *Machine) syscall() error {
 		switch {
 		case nr == sysOpenat && int64(r) >= 0 && int64(r) < 1<<20:
 			// The file is not opened again: the trace answers its reads.
-			l.files[int(r)] = &guestFile{name: "(replayed)"}
+			l.files[int(r)] = &guestFile{name: "(replayed)", oflags: a2 & (oAccMode | oPath)}
+			l.cloexec[int(r)] = a2&oCloexec != 0
 		case nr == sysMmap:
 			if err := m.rep.replayMore(m); err != nil {
 				return err
@@ -409,12 +431,20 @@ func (m *Machine) syscall() error {
 		r = m.sysOpenat(int32(a0), a1, a2)
 	case sysClose:
 		r = m.sysClose(a0)
+	case sysDup:
+		r = m.sysDup(a0)
+	case sysDup3:
+		r = m.sysDup3(a0, a1, a2)
+	case sysFcntl:
+		r = m.sysFcntl(a0, a1, a2)
 	case sysLseek:
 		r = m.sysLseek(a0, int64(a1), a2)
 	case sysFstat:
 		r = m.sysFstat(a0, a1)
 	case sysPread64:
 		r = m.sysPread(a0, a1, a2, a3)
+	case sysGetdents64:
+		r = m.sysGetdents64(a0, a1, a2)
 	case sysNewfstatat:
 		r = m.sysNewfstatat(int32(a0), a1, a2, a3)
 	case sysFaccessat:
@@ -446,6 +476,8 @@ func (m *Machine) syscall() error {
 		r = m.sysMmap(a0, a1, a2, a3, a4, a5)
 	case sysMunmap:
 		r = m.sysMunmap(a0, a1)
+	case sysMremap:
+		r = m.sysMremap(a0, a1, a2, a3, a4)
 	case sysMprotect:
 		r = m.sysMprotect(a0, a1, a2)
 	case sysClockGettime:
@@ -456,6 +488,8 @@ func (m *Machine) syscall() error {
 		r = m.sysGetrandom(a0, a1, a2)
 	case sysUname:
 		r = m.sysUname(a0)
+	case sysSysinfo:
+		r = m.sysSysinfo(a0)
 	case sysGetcwd:
 		r = m.sysGetcwd(a0, a1)
 	case sysNanosleep:
@@ -510,7 +544,7 @@ func (m *Machine) unsupported(nr uint64) {
 	case l.warned[nr]:
 	case len(l.warned) < maxWarned:
 		l.warned[nr] = true
-		m.log.Warn("unsupported system call, returning -ENOSYS", zap.Uint64("nr", nr), zap.String("pc", fmt.Sprintf("%#x", m.Hart.PC)))
+		m.log.Warn("unsupported system call, returning -ENOSYS", zap.Uint64("nr", nr), zap.String("call", SyscallName(nr)), zap.String("pc", fmt.Sprintf("%#x", m.Hart.PC)))
 	case !l.warnedMany:
 		l.warnedMany = true
 		m.log.Warn(fmt.Sprintf("more than %d unsupported system call numbers: no more warnings", maxWarned), zap.Uint64("nr", nr), zap.String("pc", fmt.Sprintf("%#x", m.Hart.PC)))
@@ -674,6 +708,33 @@ func (m *Machine) sysUname(buf uint64) uint64 {
 	return 0
 }
 
+// sysSysinfo describes the guest's machine: its memory is guest memory
+// (free: what neither the heap nor the mappings hold), no swap, one
+// process, no load, and the time since the run started as uptime (from
+// the host clock: recorded).
+func (m *Machine) sysSysinfo(buf uint64) uint64 {
+	const size = 112 // struct sysinfo of a 64-bit Linux
+	b, ok := m.guestWrite(buf, size)
+	if !ok {
+		return errno(eFAULT)
+	}
+	l := m.linux
+	total := m.Hart.Mem.Size()
+	used := l.brk - m.Hart.Mem.Base
+	for _, mp := range l.maps {
+		used += mp.hi - mp.lo
+	}
+	var st [size]byte
+	binary.LittleEndian.PutUint64(st[0:], uint64(time.Since(processStart)/time.Second)+1) // uptime
+	binary.LittleEndian.PutUint64(st[32:], total)                                         // totalram
+	binary.LittleEndian.PutUint64(st[40:], total-min(used, total))                        // freeram
+	binary.LittleEndian.PutUint16(st[80:], 1)                                             // procs
+	binary.LittleEndian.PutUint32(st[104:], 1)                                            // mem_unit
+	copy(b, st[:])
+	m.noteWrite(buf, size)
+	return 0
+}
+
 // sysGetcwd writes "/", the guest's working directory, and returns its
 // length with the NUL, as the Linux system call does (the C library's
 // getcwd returns the buffer).
@@ -818,106 +879,6 @@ func (m *Machine) sysPrlimit(pid int32, resource uint32, newLim, oldLim uint64) 
 		}
 		binary.LittleEndian.PutUint64(b, old[0])
 		binary.LittleEndian.PutUint64(b[8:], old[1])
-	}
-	return 0
-}
-
-// sysKill is kill, tkill and tgkill. The guest can signal only itself (its
-// process and thread id is guestPID; kill's 0 and -1 name it too): the
-// default action of a signal that terminates ends the guest as that signal
-// would (status 128+sig, as abort's SIGABRT gives 134); a blocked or
-// ignored signal, or one whose default is to be ignored, does nothing. A
-// handler cannot be run, nor a process stopped: the run stops with
-// ErrUnsupported rather than go on as if the signal had been handled.
-func (m *Machine) sysKill(nr, a0, a1, a2 uint64) (uint64, error) {
-	l := m.linux
-	var sig uint64
-	self := false
-	switch nr {
-	case sysKill:
-		pid := int32(a0)
-		sig, self = a1, pid == guestPID || pid == 0 || pid == -1
-	case sysTkill:
-		sig, self = a1, int32(a0) == guestPID
-		if int32(a0) <= 0 {
-			return errno(eINVAL), nil
-		}
-	case sysTgkill:
-		sig, self = a2, int32(a0) == guestPID && int32(a1) == guestPID
-		if int32(a0) <= 0 || int32(a1) <= 0 {
-			return errno(eINVAL), nil
-		}
-	}
-	// Linux looks the target up before it checks the signal.
-	if !self {
-		return errno(eSRCH), nil
-	}
-	if sig = uint64(uint32(sig)); sig > 64 { // an int: the upper half does not count
-		return errno(eINVAL), nil
-	}
-	if sig == 0 {
-		return 0, nil
-	}
-	const sigCHLD, sigCONT, sigTSTP, sigTTIN, sigTTOU, sigURG, sigWINCH = 17, 18, 20, 21, 22, 23, 28
-	handler := binary.LittleEndian.Uint64(l.sigact[sig][:8])
-	switch {
-	case sig == sigKILL:
-	case l.sigmask&(1<<(sig-1)) != 0 || handler == sigIGN:
-		return 0, nil
-	case handler != sigDFL:
-		return 0, fmt.Errorf("%w: %s of signal %d at pc %#x: the guest's handler at %#x cannot be run (the monitor delivers no signals)",
-			ErrUnsupported, SyscallName(nr), sig, m.Hart.PC, handler)
-	}
-	switch sig {
-	case sigCHLD, sigCONT, sigURG, sigWINCH:
-		return 0, nil // ignored by default
-	case sigSTOP, sigTSTP, sigTTIN, sigTTOU:
-		return 0, fmt.Errorf("%w: %s of signal %d at pc %#x: the monitor cannot stop the guest", ErrUnsupported, SyscallName(nr), sig, m.Hart.PC)
-	}
-	m.log.Info(fmt.Sprintf("the guest killed itself with signal %d (%s) at pc %#x", sig, SyscallName(nr), m.Hart.PC))
-	l.killedBy = int(sig)
-	m.exit(128 + int(sig))
-	return 0, nil
-}
-
-// checkProcessCall makes Linux's first checks of clone, clone3, execve and
-// execveat, which the monitor cannot carry out: it returns the error Linux
-// gives a call that these checks refuse, or 0 for one that would create a
-// thread or process or replace the program.
-func (m *Machine) checkProcessCall(nr, a0, a1 uint64) uint64 {
-	const (
-		cloneVM, cloneFS, cloneSighand, clonePidfd = 0x100, 0x200, 0x800, 0x1000
-		cloneThread, cloneNewns, cloneParentSettid = 0x10000, 0x20000, 0x100000
-		cloneNewuser                               = 0x10000000
-		cloneArgsSize0, e2BIG                      = 64, 7
-	)
-	switch nr {
-	case sysClone:
-		f := uint64(uint32(a0)) // the legacy call takes the low 32 bits
-		switch {
-		case f&(cloneNewns|cloneFS) == cloneNewns|cloneFS, f&(cloneNewuser|cloneFS) == cloneNewuser|cloneFS,
-			f&cloneThread != 0 && f&cloneSighand == 0, f&cloneSighand != 0 && f&cloneVM == 0,
-			f&clonePidfd != 0 && f&cloneParentSettid != 0:
-			return errno(eINVAL)
-		}
-	case sysClone3:
-		switch {
-		case a1 < cloneArgsSize0:
-			return errno(eINVAL)
-		case a1 > PageSize:
-			return errno(e2BIG)
-		}
-		if _, ok := m.guest(a0, a1); !ok {
-			return errno(eFAULT)
-		}
-	case sysExecve, sysExecveat:
-		p := a0
-		if nr == sysExecveat {
-			p = a1
-		}
-		if _, e := m.cString(p); e != 0 {
-			return e
-		}
 	}
 	return 0
 }

@@ -6,8 +6,11 @@ package vmm
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"hash/fnv"
 	"io"
 	"os"
+	"path"
 	"strings"
 	"syscall"
 )
@@ -148,10 +151,12 @@ func (m *Machine) cString(addr uint64) (string, uint64) {
 // Flags of openat.
 const (
 	oAccMode   = 3
+	oWronly    = 1
 	oCreat     = 0o100
 	oTrunc     = 0o1000
 	oDirectory = 0o200000
 	oPath      = 0o10000000
+	oCloexec   = 0o2000000
 	oTmpfile   = 0o20000000
 )
 
@@ -221,12 +226,35 @@ func (m *Machine) sysOpenat(dirfd int32, pathAddr, flags uint64) uint64 {
 		f.Close()
 		return errno(eNOTDIR)
 	}
-	gf := &guestFile{f: f, r: f, name: p, isDir: ofi.IsDir(), rel: hp.rel, sys: hp.sys}
+	gf := &guestFile{f: f, r: f, name: p, isDir: ofi.IsDir(), rel: hp.rel, sys: hp.sys, oflags: flags & oPath}
 	if flags&oPath != 0 {
 		gf.r = nil // a descriptor only to name the file: no reads
 	}
 	l.files[fd] = gf
+	l.cloexec[fd] = flags&oCloexec != 0
 	return uint64(fd)
+}
+
+// hostFile returns the host file behind f: the file opened, or the
+// standard stream's when it is an *os.File; nil for a stream that is not
+// (a buffer in tests, the empty input of a replay).
+func (f *guestFile) hostFile() *os.File {
+	if f.f != nil {
+		return f.f
+	}
+	var s any = f.w
+	if f.r != nil {
+		s = f.r
+	}
+	hf, _ := s.(*os.File)
+	return hf
+}
+
+// isRegular reports whether f is a regular file (a standard stream
+// redirected from or to one).
+func isRegular(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode().IsRegular()
 }
 
 func (m *Machine) sysClose(fd uint64) uint64 {
@@ -234,11 +262,110 @@ func (m *Machine) sysClose(fd uint64) uint64 {
 	if f == nil {
 		return errno(eBADF)
 	}
-	if f.f != nil {
+	if f.dups > 0 {
+		f.dups-- // another descriptor still holds the file
+	} else if f.f != nil {
 		f.f.Close()
 	}
 	delete(m.linux.files, int(uint32(fd)))
+	delete(m.linux.cloexec, int(uint32(fd)))
 	return 0
+}
+
+// dupTo makes descriptor fd (free) share f.
+func (m *Machine) dupTo(f *guestFile, fd int, cloexec bool) uint64 {
+	f.dups++
+	m.linux.files[fd] = f
+	m.linux.cloexec[fd] = cloexec
+	return uint64(fd)
+}
+
+// freeFD returns the lowest free descriptor from lo, or -1 if it would
+// reach RLIMIT_NOFILE.
+func (m *Machine) freeFD(lo uint64) int {
+	l := m.linux
+	for fd := lo; fd < l.rlimit[rlimitNofile][0]; fd++ {
+		if l.files[int(fd)] == nil {
+			return int(fd)
+		}
+	}
+	return -1
+}
+
+func (m *Machine) sysDup(old uint64) uint64 {
+	f := m.file(old)
+	if f == nil {
+		return errno(eBADF)
+	}
+	fd := m.freeFD(0)
+	if fd < 0 {
+		return errno(eMFILE)
+	}
+	return m.dupTo(f, fd, false)
+}
+
+// sysDup3 is dup2 and dup3: newfd, closed first if open, shares oldfd's
+// file.
+func (m *Machine) sysDup3(old, newfd, flags uint64) uint64 {
+	if uint32(flags)&^oCloexec != 0 {
+		return errno(eINVAL)
+	}
+	old, newfd = uint64(uint32(old)), uint64(uint32(newfd))
+	if old == newfd {
+		return errno(eINVAL)
+	}
+	if newfd >= m.linux.rlimit[rlimitNofile][0] {
+		return errno(eBADF)
+	}
+	f := m.file(old)
+	if f == nil {
+		return errno(eBADF)
+	}
+	if m.file(newfd) != nil {
+		m.sysClose(newfd)
+	}
+	return m.dupTo(f, int(newfd), flags&oCloexec != 0)
+}
+
+// sysFcntl: duplication, the close-on-exec flag (kept, though nothing is
+// ever executed) and the status flags (F_SETFL accepts O_APPEND,
+// O_NONBLOCK and the like, which change nothing for the files the guest
+// can open; F_GETFL gives the access mode).
+func (m *Machine) sysFcntl(fd, cmd, arg uint64) uint64 {
+	const fDupfd, fGetfd, fSetfd, fGetfl, fSetfl, fDupfdCloexec, fdCloexec = 0, 1, 2, 3, 4, 1030, 1
+	f := m.file(fd)
+	if f == nil {
+		return errno(eBADF)
+	}
+	l := m.linux
+	fd = uint64(uint32(fd))
+	switch uint32(cmd) {
+	case fDupfd, fDupfdCloexec:
+		if arg >= l.rlimit[rlimitNofile][0] {
+			return errno(eINVAL)
+		}
+		nfd := m.freeFD(arg)
+		if nfd < 0 {
+			return errno(eMFILE)
+		}
+		return m.dupTo(f, nfd, uint32(cmd) == fDupfdCloexec)
+	case fGetfd:
+		if l.cloexec[int(fd)] {
+			return fdCloexec
+		}
+		return 0
+	case fSetfd:
+		l.cloexec[int(fd)] = arg&fdCloexec != 0
+		return 0
+	case fGetfl:
+		return f.oflags
+	case fSetfl:
+		if f.oflags&oPath != 0 {
+			return errno(eBADF)
+		}
+		return 0
+	}
+	return errno(eINVAL)
 }
 
 func (m *Machine) sysLseek(fd uint64, off int64, whence uint64) uint64 {
@@ -250,10 +377,18 @@ func (m *Machine) sysLseek(fd uint64, off int64, whence uint64) uint64 {
 	if uint32(whence) > seekMax {
 		return errno(eINVAL)
 	}
-	if f.f == nil {
-		return errno(eSPIPE)
+	hf := f.hostFile()
+	if hf == nil || f.f == nil && !isRegular(hf) {
+		return errno(eSPIPE) // a stream that is a pipe, terminal or socket, or no host file
 	}
-	n, err := f.f.Seek(off, int(uint32(whence)))
+	if f.isDir {
+		// Only a rewind is kept: Go's directory reading restarts then.
+		if off != 0 || whence != 0 {
+			return errno(eINVAL)
+		}
+		f.dirents, f.dirOff, f.dirDone, f.dotsDone = nil, 0, false, false
+	}
+	n, err := hf.Seek(off, int(uint32(whence)))
 	if err != nil {
 		return errno(hostErrno(err))
 	}
@@ -270,13 +405,17 @@ func (m *Machine) sysFstat(fd, buf uint64) uint64 {
 		return errno(eFAULT)
 	}
 	var fi os.FileInfo
-	if f.f != nil {
+	id := f.rel
+	if hf := f.hostFile(); hf != nil {
 		var err error
-		if fi, err = f.f.Stat(); err != nil {
+		if fi, err = hf.Stat(); err != nil {
 			return errno(hostErrno(err))
 		}
+		if f.f == nil {
+			id = fmt.Sprintf("(stream %d)", uint32(fd))
+		}
 	}
-	st := statStruct(fi, f.rel, f.sys, fd)
+	st := statStruct(fi, id, f.sys, fd)
 	return m.putStat(buf, &st)
 }
 
@@ -355,4 +494,105 @@ func (m *Machine) sysIoctl(fd, req, arg uint64) uint64 {
 	copy(b, buf[:n])
 	m.noteWrite(arg, n)
 	return 0
+}
+
+// sysGetdents64 reads a directory's entries as struct linux_dirent64
+// records (inode, offset, record length, type, name; 8-byte aligned),
+// "." and ".." first, as many as fit in the buffer: EINVAL if not even
+// one does, 0 at the end.
+func (m *Machine) sysGetdents64(fd, buf, n uint64) uint64 {
+	f := m.file(fd)
+	if f == nil || f.r == nil {
+		return errno(eBADF)
+	}
+	if !f.isDir || f.f == nil {
+		return errno(eNOTDIR)
+	}
+	if _, ok := m.guest(buf, n); !ok {
+		return errno(eFAULT)
+	}
+	n = min(n, maxInput)
+	out := make([]byte, 0, min(n, 64<<10))
+	for {
+		if len(f.dirents) == 0 && !f.dirDone {
+			if err := f.readDir(); err != nil {
+				if len(out) == 0 {
+					return errno(hostErrno(err))
+				}
+				break
+			}
+		}
+		if len(f.dirents) == 0 {
+			break
+		}
+		e := f.dirents[0]
+		rec := (19 + len(e.name) + 1 + 7) &^ 7
+		if uint64(len(out)+rec) > n {
+			if len(out) == 0 {
+				return errno(eINVAL)
+			}
+			break
+		}
+		f.dirOff++
+		h := fnv.New64a()
+		h.Write([]byte(path.Join(f.rel, e.name)))
+		var hdr [19]byte
+		binary.LittleEndian.PutUint64(hdr[0:], h.Sum64()>>1|1)
+		binary.LittleEndian.PutUint64(hdr[8:], f.dirOff)
+		binary.LittleEndian.PutUint16(hdr[16:], uint16(rec))
+		hdr[18] = e.typ
+		out = append(out, hdr[:]...)
+		out = append(out, e.name...)
+		out = append(out, make([]byte, rec-19-len(e.name))...)
+		f.dirents = f.dirents[1:]
+	}
+	b, _ := m.guestWrite(buf, uint64(len(out)))
+	copy(b, out)
+	m.noteWrite(buf, uint64(len(out)))
+	return uint64(len(out))
+}
+
+// dirent is a directory entry waiting to be returned by getdents64.
+type dirent struct {
+	name string
+	typ  byte // d_type
+}
+
+// readDir reads the next directory entries of f: "." and ".." first.
+func (f *guestFile) readDir() error {
+	const dtFIFO, dtCHR, dtDIR, dtBLK, dtREG, dtLNK, dtSOCK = 1, 2, 4, 6, 8, 10, 12
+	if f.dirOff == 0 && !f.dotsDone {
+		f.dotsDone = true
+		f.dirents = append(f.dirents, dirent{".", dtDIR}, dirent{"..", dtDIR})
+		return nil
+	}
+	ents, err := f.f.ReadDir(256)
+	if err == io.EOF || err == nil && len(ents) == 0 {
+		f.dirDone = true
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		var t byte
+		switch m := e.Type(); {
+		case m.IsDir():
+			t = dtDIR
+		case m.IsRegular():
+			t = dtREG
+		case m&os.ModeSymlink != 0:
+			t = dtLNK
+		case m&os.ModeNamedPipe != 0:
+			t = dtFIFO
+		case m&os.ModeSocket != 0:
+			t = dtSOCK
+		case m&os.ModeCharDevice != 0:
+			t = dtCHR
+		case m&os.ModeDevice != 0:
+			t = dtBLK
+		}
+		f.dirents = append(f.dirents, dirent{e.Name(), t})
+	}
+	return nil
 }

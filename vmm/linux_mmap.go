@@ -4,6 +4,7 @@ package vmm
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"sort"
@@ -76,19 +77,11 @@ func (m *Machine) sysMmap(addr, length, prot, flags, fd, off uint64) uint64 {
 		start = addr
 		m.removeMaps(start, start+n, true)
 	} else {
-		// First fit in a hole between mappings, else below the lowest one.
-		lo := l.mmapTop
-		for i := len(l.maps) - 1; i >= 0; i-- {
-			if lo-l.maps[i].hi >= n {
-				break
-			}
-			lo = l.maps[i].lo
-		}
-		if lo < n || lo-n < pageUp(l.brk) {
+		var ok bool
+		if start, ok = m.hole(n); !ok {
 			m.outOfMemory("mmap", n)
 			return errno(eNOMEM)
 		}
-		start = lo - n
 	}
 	if f != nil {
 		if e := m.mapFile(f, start, n, off); e != 0 {
@@ -98,6 +91,89 @@ func (m *Machine) sysMmap(addr, length, prot, flags, fd, off uint64) uint64 {
 	}
 	m.insertMap(mapping{start, start + n})
 	return start
+}
+
+// hole finds n bytes of unmapped memory in the mmap area: the first fit in
+// a hole between mappings from the top down, else below the lowest one.
+func (m *Machine) hole(n uint64) (uint64, bool) {
+	l := m.linux
+	lo := l.mmapTop
+	for i := len(l.maps) - 1; i >= 0; i-- {
+		if lo-l.maps[i].hi >= n {
+			break
+		}
+		lo = l.maps[i].lo
+	}
+	if lo < n || lo-n < pageUp(l.brk) {
+		return 0, false
+	}
+	return lo - n, true
+}
+
+// sysMremap resizes or moves a mapping, as glibc's realloc of a large
+// block does: shrinking gives the tail back; growing extends the mapping
+// in place when the memory after it is free, else (MREMAP_MAYMOVE) moves
+// its bytes to a new place, MREMAP_FIXED's address if given; the old
+// place is unmapped, or only cleared with MREMAP_DONTUNMAP. Every mapping
+// is private: an old size of 0 (a copy of a shared mapping) is EINVAL.
+func (m *Machine) sysMremap(old, oldLen, newLen, flags, newAddr uint64) uint64 {
+	const mayMove, fixed, dontUnmap = 1, 2, 4
+	l := m.linux
+	if flags&^(mayMove|fixed|dontUnmap) != 0 || old%PageSize != 0 ||
+		flags&fixed != 0 && flags&mayMove == 0 || flags&dontUnmap != 0 && (flags&mayMove == 0 || oldLen != newLen) {
+		return errno(eINVAL)
+	}
+	oldN, newN := pageUp(oldLen), pageUp(newLen)
+	if oldN < oldLen || newN < newLen || newN == 0 || oldN == 0 {
+		return errno(eINVAL)
+	}
+	if flags&fixed != 0 {
+		if newAddr%PageSize != 0 || newAddr < old+oldN && old < newAddr+newN {
+			return errno(eINVAL)
+		}
+		if newAddr+newN < newAddr || newAddr < pageUp(l.brk) || newAddr+newN > l.mmapTop {
+			return errno(eNOMEM)
+		}
+	}
+	// The old range must lie in one mapping.
+	i := sort.Search(len(l.maps), func(i int) bool { return l.maps[i].hi > old })
+	if old+oldN < old || i == len(l.maps) || l.maps[i].lo > old || l.maps[i].hi < old+oldN {
+		return errno(eFAULT)
+	}
+	if flags&(fixed|dontUnmap) == 0 {
+		if newN <= oldN {
+			m.removeMaps(old+newN, old+oldN, true)
+			return old
+		}
+		if end := old + newN; end > old && end <= l.mmapTop && !m.mapped(old+oldN, end) {
+			m.insertMap(mapping{old + oldN, end})
+			return old
+		}
+		if flags&mayMove == 0 {
+			return errno(eNOMEM)
+		}
+	}
+	dst := newAddr
+	if flags&fixed != 0 {
+		m.removeMaps(dst, dst+newN, true)
+	} else {
+		var ok bool
+		if dst, ok = m.hole(newN); !ok {
+			m.outOfMemory("mremap", newN)
+			return errno(eNOMEM)
+		}
+	}
+	n := min(oldN, newN)
+	to, _ := m.guestWrite(dst, n)
+	from, _ := m.guest(old, n)
+	copy(to, from)
+	if flags&dontUnmap != 0 {
+		m.zeroGuest(old, oldN)
+	} else {
+		m.removeMaps(old, old+oldN, true)
+	}
+	m.insertMap(mapping{dst, dst + newN})
+	return dst
 }
 
 // mapFile copies the bytes of f from off into the fresh mapping [start,
@@ -149,16 +225,22 @@ func (m *Machine) recordMore() error {
 
 // replayMap does in a replay what a recorded file mmap did besides
 // writing the bytes the trace holds: a MAP_FIXED mapping first clears
-// what it replaces, and the mapping is made.
-func (m *Machine) replayMap(addr, length, flags, r uint64) {
+// what it replaces, and the mapping is made. A recorded address that the
+// monitor could not have given is a divergence.
+func (m *Machine) replayMap(addr, length, flags, r uint64) error {
 	if int64(r) < 0 && int64(r) >= -4095 {
-		return
+		return nil
 	}
+	l := m.linux
 	n := pageUp(length)
-	if flags&(mapFixed|mapFixedNoreplace) != 0 {
-		m.removeMaps(r, r+n, true)
+	if n < length || n == 0 || r%PageSize != 0 || r < pageUp(l.brk) || r+n < r || r+n > l.mmapTop ||
+		flags&(mapFixed|mapFixedNoreplace) != 0 && r != addr {
+		return fmt.Errorf("%w: at instruction %d, pc %#x: the trace's mmap of %#x bytes returns %#x, outside the mmap area [%#x, %#x)",
+			ErrDivergence, m.Hart.Instret(), m.Hart.PC, length, r, pageUp(l.brk), l.mmapTop)
 	}
+	m.removeMaps(r, r+n, true)
 	m.insertMap(mapping{r, r + n})
+	return nil
 }
 
 // replayMore applies the input events that carry the rest of a recorded

@@ -84,7 +84,8 @@ func (m *Machine) lookup(dirfd int32, p string) (hostPath, int) {
 }
 
 // statStruct is the struct stat of riscv64 Linux (asm-generic, 128 bytes)
-// of a file the guest sees (fi nil for the standard streams). The inode
+// of a file the guest sees (fi nil for a standard stream that is no host
+// file: a character device). The inode
 // number of a file is a hash of its path below its root, so that the
 // dynamic linker, which tells libraries apart by device and inode, sees
 // two files as two and a file opened twice as one.
@@ -92,7 +93,7 @@ func statStruct(fi fs.FileInfo, id string, sys bool, fd uint64) [128]byte {
 	var st [128]byte
 	put32 := func(off int, v uint32) { binary.LittleEndian.PutUint32(st[off:], v) }
 	put64 := func(off int, v uint64) { binary.LittleEndian.PutUint64(st[off:], v) }
-	const sIFCHR, sIFREG, sIFDIR = 0o020000, 0o100000, 0o040000
+	const sIFIFO, sIFCHR, sIFDIR, sIFBLK, sIFREG, sIFSOCK = 0o010000, 0o020000, 0o040000, 0o060000, 0o100000, 0o140000
 	put32(20, 1)        // st_nlink
 	put32(56, PageSize) // st_blksize
 	if fi == nil {
@@ -109,9 +110,18 @@ func statStruct(fi fs.FileInfo, id string, sys bool, fd uint64) [128]byte {
 	}
 	put64(0, dev)
 	mode := uint32(fi.Mode().Perm())
-	if fi.IsDir() {
+	switch t := fi.Mode().Type(); {
+	case t&fs.ModeDir != 0:
 		mode |= sIFDIR
-	} else {
+	case t&fs.ModeNamedPipe != 0:
+		mode |= sIFIFO
+	case t&fs.ModeSocket != 0:
+		mode |= sIFSOCK
+	case t&fs.ModeCharDevice != 0:
+		mode |= sIFCHR
+	case t&fs.ModeDevice != 0:
+		mode |= sIFBLK
+	default:
 		mode |= sIFREG
 	}
 	put32(16, mode)

@@ -192,7 +192,7 @@ func (p *replayer) diverged(m *Machine, e rv64.Exit) error {
 // the recorded call wrote is written again and a0 is the recorded result.
 // before, if not nil, is called with the result before the memory is
 // written.
-func (p *replayer) syscall(m *Machine, nr uint64, before func(r uint64)) (uint64, error) {
+func (p *replayer) syscall(m *Machine, nr uint64, before func(r uint64) error) (uint64, error) {
 	h := m.Hart
 	what := fmt.Sprintf("system call %d", nr)
 	if u := h.ND; !u.Empty() {
@@ -208,7 +208,9 @@ func (p *replayer) syscall(m *Machine, nr uint64, before func(r uint64)) (uint64
 		return 0, err
 	}
 	if before != nil {
-		before(ev.Value)
+		if err := before(ev.Value); err != nil {
+			return 0, err
+		}
 	}
 	if err := p.apply(m, *ev); err != nil {
 		return 0, err

@@ -314,3 +314,115 @@ func TestMmapFile(t *testing.T) {
 		t.Errorf("munmap left bytes")
 	}
 }
+
+// TestMremap: shrinking gives the tail back; growing stays in place when
+// the memory after the mapping is free and moves the bytes (MAYMOVE) when
+// it is not; MREMAP_FIXED moves to the address given; DONTUNMAP keeps the
+// old range mapped, cleared; a range that is not one mapping is EFAULT.
+func TestMremap(t *testing.T) {
+	m := sysrootMachine(t, "", "")
+	const private, mayMove, fixed, dontUnmap = 0x02, 1, 2, 4
+	anon := func(n uint64) uint64 {
+		a := m.sysMmap(0, n, 3, private|mapAnonymous, ^uint64(0), 0)
+		if int64(a) < 0 {
+			t.Fatalf("mmap: %d", int64(a))
+		}
+		return a
+	}
+	fill := func(a, n uint64, c byte) {
+		b, _ := m.guestWrite(a, n)
+		for i := range b {
+			b[i] = c
+		}
+	}
+	holds := func(a, n uint64, c byte) bool {
+		b, _ := m.guest(a, n)
+		for _, x := range b {
+			if x != c {
+				return false
+			}
+		}
+		return true
+	}
+	a := anon(4 * PageSize)
+	fill(a, 4*PageSize, 'a')
+	if r := m.sysMremap(a, 4*PageSize, 2*PageSize, 0, 0); r != a || !holds(a+2*PageSize, 2*PageSize, 0) || !holds(a, 2*PageSize, 'a') {
+		t.Fatalf("shrink: %#x", r)
+	}
+	// The freed tail is free: growing back stays in place.
+	if r := m.sysMremap(a, 2*PageSize, 4*PageSize, 0, 0); r != a || !m.mapped(a+3*PageSize, a+4*PageSize) {
+		t.Fatalf("grow in place: %#x, want %#x", r, a)
+	}
+	// A mapping right after it: growing needs MAYMOVE.
+	b := anon(PageSize) // below a: mappings go down
+	fill(b, PageSize, 'b')
+	if r := m.sysMremap(b, PageSize, 2*PageSize, 0, 0); r != errno(eNOMEM) {
+		t.Fatalf("grow into a mapping without MAYMOVE: %d, want ENOMEM", int64(r))
+	}
+	nb := m.sysMremap(b, PageSize, 3*PageSize, mayMove, 0)
+	if int64(nb) < 0 || nb == b || !holds(nb, PageSize, 'b') || !holds(nb+PageSize, 2*PageSize, 0) || m.mapped(b, b+PageSize) || !holds(b, PageSize, 0) {
+		t.Fatalf("move: %#x (from %#x)", nb, b)
+	}
+	dst := nb - 8*PageSize
+	if r := m.sysMremap(nb, 3*PageSize, 3*PageSize, mayMove|fixed|dontUnmap, dst); r != dst || !holds(dst, PageSize, 'b') ||
+		!m.mapped(nb, nb+3*PageSize) || !holds(nb, 3*PageSize, 0) {
+		t.Fatalf("MREMAP_FIXED|MREMAP_DONTUNMAP: %#x, want %#x", r, dst)
+	}
+	if r := m.sysMremap(dst-16*PageSize, PageSize, 2*PageSize, mayMove, 0); r != errno(eFAULT) {
+		t.Errorf("mremap of unmapped memory: %d, want EFAULT", int64(r))
+	}
+	if r := m.sysMremap(a, 0, PageSize, mayMove, 0); r != errno(eINVAL) {
+		t.Errorf("old size 0: %d, want EINVAL", int64(r))
+	}
+	if r := m.sysMremap(a, PageSize, PageSize, fixed, dst); r != errno(eINVAL) {
+		t.Errorf("MREMAP_FIXED without MAYMOVE: %d, want EINVAL", int64(r))
+	}
+}
+
+// TestDupSharesFile: a duplicated descriptor shares the open file: closing
+// one leaves the other readable, at the same position; dup2 onto an open
+// descriptor closes it first.
+func TestDupSharesFile(t *testing.T) {
+	fs := t.TempDir()
+	if err := os.WriteFile(filepath.Join(fs, "f"), []byte("0123456789"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(fs, "g"), []byte("other"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := sysrootMachine(t, "", fs)
+	buf := m.linux.brkStart + 2*PageSize
+	fd := openPath(t, m, "/f")
+	if r := m.sysRead(fd, buf, 3); r != 3 {
+		t.Fatalf("read: %d", int64(r))
+	}
+	d := m.sysDup(fd)
+	if int64(d) < 0 || d == fd {
+		t.Fatalf("dup: %d", int64(d))
+	}
+	m.sysClose(fd)
+	if got := readGuestFile(t, m, d); got != "3456789" {
+		t.Errorf("the duplicate reads %q after the original's close, want the rest of the file", got)
+	}
+	g := openPath(t, m, "/g")
+	if r := m.sysDup3(d, g, 0); r != g {
+		t.Fatalf("dup2 onto an open descriptor: %d", int64(r))
+	}
+	if r := m.sysLseek(g, 0, 0); r != 0 {
+		t.Fatalf("lseek: %d", int64(r))
+	}
+	if got := readGuestFile(t, m, d); got != "0123456789" {
+		t.Errorf("after dup2 and a rewind through the other descriptor, %q, want the first file again", got)
+	}
+	if r := m.sysFcntl(g, 1030 /* F_DUPFD_CLOEXEC */, 20); r != 20 || m.sysFcntl(20, 1 /* F_GETFD */, 0) != 1 {
+		t.Errorf("F_DUPFD_CLOEXEC from 20: %d, FD_CLOEXEC %d", int64(r), int64(m.sysFcntl(20, 1, 0)))
+	}
+	for _, c := range []uint64{g, d, 20} {
+		if r := m.sysClose(c); r != 0 {
+			t.Errorf("close %d: %d", c, int64(r))
+		}
+	}
+	if len(m.linux.files) != 3 {
+		t.Errorf("%d descriptors open, want the 3 standard streams", len(m.linux.files))
+	}
+}

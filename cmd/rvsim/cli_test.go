@@ -50,6 +50,10 @@ func TestBadInputFiles(t *testing.T) {
 	x86[18] = 62 // EM_X86_64
 	elf32 := bytes.Clone(hello)
 	elf32[4] = 1 // ELFCLASS32
+	rve := bytes.Clone(hello)
+	rve[48] = 0x8 // e_flags EF_RISCV_RVE
+	quad := bytes.Clone(hello)
+	quad[48] = 0x7 // e_flags RVC | EF_RISCV_FLOAT_ABI_QUAD
 	cases := []struct {
 		name string
 		path string
@@ -60,6 +64,8 @@ func TestBadInputFiles(t *testing.T) {
 		{"empty", writeFile(t, "empty.elf", nil), `load .*empty\.elf: .*no ELF magic`},
 		{"x86-64", writeFile(t, "x86.elf", x86), `machine EM_X86_64, want EM_RISCV`},
 		{"32-bit", writeFile(t, "rv32.elf", elf32), `class ELFCLASS32, want ELFCLASS64`},
+		{"RV64E", writeFile(t, "rve.elf", rve), `load .*rve\.elf: offset 48: e_flags 0x8: built for the RV64E base .*-march=rv64gc`},
+		{"lp64q", writeFile(t, "quad.elf", quad), `load .*quad\.elf: offset 48: e_flags 0x7: built for the lp64q quad-float ABI .*-march=rv64gc`},
 		{"truncated", writeFile(t, "cut.elf", hello[:len(hello)/3]), `load .*cut\.elf: .*(truncated|beyond the end)`},
 		{"directory", t.TempDir(), `load .*: .*is a directory`},
 	}

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/rvsim/rvsim/csr"
@@ -75,6 +77,100 @@ int main(int argc, char **argv) {
 	return 0;
 }
 `,
+	"files": `#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+int main(void) {
+	struct stat st;
+	if (fstat(0, &st) == 0)
+		printf("stdin: regular %d fifo %d chr %d size %lld\n", S_ISREG(st.st_mode), S_ISFIFO(st.st_mode), S_ISCHR(st.st_mode),
+			S_ISREG(st.st_mode) ? (long long)st.st_size : -1LL);
+	off_t end = lseek(0, 0, SEEK_END);
+	printf("lseek to the end %lld, back %lld\n", (long long)end, (long long)lseek(0, 0, SEEK_SET));
+	char buf[64];
+	printf("read %zd\n", read(0, buf, sizeof buf));
+	size_t sz = 1 << 20; /* realloc of a mapped block: mremap */
+	char *p = malloc(sz);
+	memset(p, 'x', sz);
+	for (int i = 0; i < 4; i++) {
+		char *q = malloc(1 << 18); /* a mapping in the way */
+		p = realloc(p, sz * 2);
+		memset(p + sz, 'y', sz);
+		sz *= 2;
+		q[0] = 1;
+	}
+	long sum = 0;
+	for (size_t i = 0; i < sz; i++)
+		sum += p[i];
+	p = realloc(p, 1 << 19);
+	printf("realloc: sum %ld, first %c\n", sum, p[0]);
+	FILE *f = fopen("/lib/riscv64-linux-gnu/no-such-library.so", "r");
+	printf("fopen of a missing library: %s\n", f ? "opened" : "NULL");
+	return 0;
+}
+`,
+	"dir": `#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+static int cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+int main(int argc, char **argv) {
+	for (int pass = 0; pass < 2; pass++) {
+		DIR *d = opendir(argv[1]);
+		if (!d) {
+			perror("opendir");
+			return 1;
+		}
+		char *names[1024];
+		int n = 0;
+		struct dirent *e;
+		while ((e = readdir(d)) && n < 1024) {
+			char *s = malloc(strlen(e->d_name) + 8);
+			sprintf(s, "%s %d", e->d_name, e->d_type);
+			names[n++] = s;
+		}
+		rewinddir(d);
+		int again = 0;
+		while (readdir(d))
+			again++;
+		closedir(d);
+		qsort(names, n, sizeof *names, cmp);
+		printf("%d entries, %d after rewinddir:", n, again);
+		for (int i = 0; i < n; i++)
+			printf(" [%s]", names[i]);
+		printf("\n");
+	}
+	return 0;
+}
+`,
+	"dup": `#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+int main(void) {
+	int fd = dup(1);
+	printf("dup: %d\n", fd > 2);
+	fflush(stdout);
+	write(fd, "via dup\n", 8);
+	int fd2 = fcntl(1, F_DUPFD_CLOEXEC, 10);
+	printf("F_DUPFD_CLOEXEC: %d, FD_CLOEXEC %d, then %d\n", fd2 >= 10, fcntl(fd2, F_GETFD), fcntl(fd2, F_SETFD, 0) | fcntl(fd2, F_GETFD));
+	printf("F_GETFL: stdout %d, stdin %d\n", fcntl(1, F_GETFL) & O_ACCMODE, fcntl(0, F_GETFL) & O_ACCMODE);
+	fflush(stdout);
+	dup2(2, 1);
+	printf("to stderr through dup2\n");
+	fflush(stdout);
+	dup2(fd, 1);
+	close(fd);
+	close(fd2);
+	printf("back on stdout; dup3 of a descriptor onto itself: %d\n", dup3(1, 1, 0));
+	FILE *f = fdopen(dup(0), "r");
+	printf("fdopen of stdin: %s, fcntl of a closed descriptor: %d\n", f ? "ok" : "NULL", fcntl(fd2, F_GETFD));
+	return 0;
+}
+`,
 	"abort": `#include <stdio.h>
 #include <stdlib.h>
 int main(void) {
@@ -129,7 +225,7 @@ func buildGlibc(t *testing.T, name string, static bool) string {
 
 // qemuRun runs prog under qemu-riscv64 (with the default sysroot for a
 // dynamic one), or skips the test if it is not installed.
-func qemuRun(t *testing.T, prog string, static bool, args ...string) runResult {
+func qemuRun(t *testing.T, stdin, prog string, static bool, args ...string) runResult {
 	t.Helper()
 	if _, err := exec.LookPath("qemu-riscv64"); err != nil {
 		t.Skip("qemu-riscv64 not installed")
@@ -138,7 +234,7 @@ func qemuRun(t *testing.T, prog string, static bool, args ...string) runResult {
 	if !static {
 		qargs = append([]string{"-L", vmm.DefaultSysroot}, qargs...)
 	}
-	return runProc(t, "", "qemu-riscv64", qargs...)
+	return runProc(t, stdin, "qemu-riscv64", qargs...)
 }
 
 func needSysroot(t *testing.T) {
@@ -157,15 +253,19 @@ func TestGlibcAgainstQemu(t *testing.T) {
 	needGlibcTools(t)
 	for _, static := range []bool{true, false} {
 		kind := map[bool]string{true: "static", false: "dynamic"}[static]
-		for _, name := range []string{"hello", "auxv", "abort"} {
+		for _, name := range []string{"hello", "auxv", "files", "dup", "abort"} {
 			t.Run(kind+"/"+name, func(t *testing.T) {
 				if !static {
 					needSysroot(t)
 				}
 				prog := buildGlibc(t, name, static)
 				args := []string{"one", "two words"}
-				want := qemuRun(t, prog, static, args...)
-				got := rvsim(t, "", append([]string{"run", prog}, args...)...)
+				stdin := ""
+				if name == "files" {
+					stdin = filepath.Join(repo, "programs", "testdata", "cat-input.txt")
+				}
+				want := qemuRun(t, stdin, prog, static, args...)
+				got := rvsim(t, stdin, append([]string{"run", prog}, args...)...)
 				if got.stdout != want.stdout || got.status != want.status {
 					t.Fatalf("rvsim: status %d, stdout %q\nqemu-riscv64: status %d, stdout %q", got.status, got.stdout, want.status, want.stdout)
 				}
@@ -173,7 +273,7 @@ func TestGlibcAgainstQemu(t *testing.T) {
 					t.Errorf("stderr: rvsim %q, qemu-riscv64 %q", got.stderr, want.stderr)
 				}
 				trace := filepath.Join(t.TempDir(), "t.zst")
-				rec := rvsim(t, "", append([]string{"record", "-o", trace, prog}, args...)...)
+				rec := rvsim(t, stdin, append([]string{"record", "-o", trace, prog}, args...)...)
 				if rec.stdout != want.stdout || rec.status != want.status || rec.stderr != want.stderr {
 					t.Fatalf("record: status %d, stdout %q, stderr %q", rec.status, rec.stdout, rec.stderr)
 				}
@@ -214,7 +314,7 @@ func TestGlibcDynamicReplayWithoutSysroot(t *testing.T) {
 	needGlibcTools(t)
 	needSysroot(t)
 	prog := buildGlibc(t, "hello", false)
-	want := qemuRun(t, prog, false)
+	want := qemuRun(t, "", prog, false)
 	sysroot := copySysroot(t)
 	trace := filepath.Join(t.TempDir(), "t.zst")
 	rec := rvsim(t, "", "record", "-L", sysroot, "-o", trace, prog)
@@ -278,5 +378,38 @@ func TestSysrootFlag(t *testing.T) {
 	r = cli(t, "", "run", "-L", t.TempDir(), hello)
 	if r.status != 0 || r.stdout == "" {
 		t.Errorf("-L over a bad RVSIM_LD_PREFIX: status %d, stdout %q, stderr %q", r.status, r.stdout, r.stderr)
+	}
+}
+
+// TestGlibcReaddir: readdir (getdents64) of a directory below --fs lists
+// what qemu-riscv64 lists of the same host directory, "." and ".."
+// included, and again after rewinddir; a recording replays it.
+func TestGlibcReaddir(t *testing.T) {
+	needGlibcTools(t)
+	dir := t.TempDir()
+	for i := 0; i < 300; i++ { // more than one getdents64 buffer of glibc's
+		name := filepath.Join(dir, fmt.Sprintf("file-with-a-long-name-%03d", i))
+		if err := os.WriteFile(name, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	prog := buildGlibc(t, "dir", true)
+	want := qemuRun(t, "", prog, true, dir)
+	got := rvsim(t, "", "run", "--fs", dir, prog, "/")
+	if got != want || !strings.Contains(got.stdout, "[. 4] [.. 4]") || !strings.Contains(got.stdout, "[sub 4]") {
+		t.Fatalf("rvsim: %d %q %q\nqemu-riscv64: %d %q %q", got.status, got.stdout, got.stderr, want.status, want.stdout, want.stderr)
+	}
+	trace := filepath.Join(t.TempDir(), "t.zst")
+	if rec := rvsim(t, "", "record", "--fs", dir, "-o", trace, prog, "/"); rec.stdout != want.stdout {
+		t.Fatalf("record: %q", rec.stdout)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if rep := rvsim(t, "", "replay", prog, trace); rep.stdout != want.stdout || !replayIdentical.MatchString(rep.stderr) {
+		t.Fatalf("replay: %q %q", rep.stdout, rep.stderr)
 	}
 }

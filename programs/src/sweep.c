@@ -43,10 +43,14 @@ static long expected(long nr, int g)
 	case 281: /* execveat: the path */
 	case 101: /* nanosleep: the request */
 	case 160: /* uname */
+	case 179: /* sysinfo */
 	case 169: /* gettimeofday */
 		return -EFAULT;
 	case 29: /* ioctl */
+	case 23: /* dup */
+	case 25: /* fcntl */
 	case 57: /* close */
+	case 61: /* getdents64 */
 	case 62: /* lseek */
 	case 63: /* read */
 	case 64: /* write */
@@ -56,9 +60,12 @@ static long expected(long nr, int g)
 		return -EBADF;
 	case 48: /* faccessat: the mode */
 	case 79: /* newfstatat: the flags */
+	case 216: /* mremap: the flags */
 	case 220: /* clone: the flags */
 	case 439: /* faccessat2: the mode */
 		return -EINVAL;
+	case 24: /* dup3: the flags, else the descriptor */
+		return g == 1 ? -EBADF : -EINVAL;
 	case 67: /* pread64: the offset, else the descriptor */
 		return g == 0 ? -EINVAL : -EBADF;
 	case 78: /* readlinkat: the size, else the path */

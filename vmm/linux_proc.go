@@ -1,0 +1,110 @@
+package vmm
+
+// The system calls on processes and signals that the monitor answers
+// itself or refuses: kill, tkill and tgkill of the guest itself, and
+// clone, clone3, execve and execveat, which stop the run.
+
+import (
+	"encoding/binary"
+	"fmt"
+)
+
+// sysKill is kill, tkill and tgkill. The guest can signal only itself (its
+// process and thread id is guestPID; kill's 0 and -1 name it too): the
+// default action of a signal that terminates ends the guest as that signal
+// would (status 128+sig, as abort's SIGABRT gives 134); a blocked or
+// ignored signal, or one whose default is to be ignored, does nothing. A
+// handler cannot be run, nor a process stopped: the run stops with
+// ErrUnsupported rather than go on as if the signal had been handled.
+func (m *Machine) sysKill(nr, a0, a1, a2 uint64) (uint64, error) {
+	l := m.linux
+	var sig uint64
+	self := false
+	switch nr {
+	case sysKill:
+		pid := int32(a0)
+		sig, self = a1, pid == guestPID || pid == 0 || pid == -1
+	case sysTkill:
+		sig, self = a1, int32(a0) == guestPID
+		if int32(a0) <= 0 {
+			return errno(eINVAL), nil
+		}
+	case sysTgkill:
+		sig, self = a2, int32(a0) == guestPID && int32(a1) == guestPID
+		if int32(a0) <= 0 || int32(a1) <= 0 {
+			return errno(eINVAL), nil
+		}
+	}
+	// Linux looks the target up before it checks the signal.
+	if !self {
+		return errno(eSRCH), nil
+	}
+	if sig = uint64(uint32(sig)); sig > 64 { // an int: the upper half does not count
+		return errno(eINVAL), nil
+	}
+	if sig == 0 {
+		return 0, nil
+	}
+	const sigCHLD, sigCONT, sigTSTP, sigTTIN, sigTTOU, sigURG, sigWINCH = 17, 18, 20, 21, 22, 23, 28
+	handler := binary.LittleEndian.Uint64(l.sigact[sig][:8])
+	switch {
+	case sig == sigKILL:
+	case l.sigmask&(1<<(sig-1)) != 0 || handler == sigIGN:
+		return 0, nil
+	case handler != sigDFL:
+		return 0, fmt.Errorf("%w: %s of signal %d at pc %#x: the guest's handler at %#x cannot be run (the monitor delivers no signals)",
+			ErrUnsupported, SyscallName(nr), sig, m.Hart.PC, handler)
+	}
+	switch sig {
+	case sigCHLD, sigCONT, sigURG, sigWINCH:
+		return 0, nil // ignored by default
+	case sigSTOP, sigTSTP, sigTTIN, sigTTOU:
+		return 0, fmt.Errorf("%w: %s of signal %d at pc %#x: the monitor cannot stop the guest", ErrUnsupported, SyscallName(nr), sig, m.Hart.PC)
+	}
+	m.log.Info(fmt.Sprintf("the guest killed itself with signal %d (%s) at pc %#x", sig, SyscallName(nr), m.Hart.PC))
+	l.killedBy = int(sig)
+	m.exit(128 + int(sig))
+	return 0, nil
+}
+
+// checkProcessCall makes Linux's first checks of clone, clone3, execve and
+// execveat, which the monitor cannot carry out: it returns the error Linux
+// gives a call that these checks refuse, or 0 for one that would create a
+// thread or process or replace the program.
+func (m *Machine) checkProcessCall(nr, a0, a1 uint64) uint64 {
+	const (
+		cloneVM, cloneFS, cloneSighand, clonePidfd = 0x100, 0x200, 0x800, 0x1000
+		cloneThread, cloneNewns, cloneParentSettid = 0x10000, 0x20000, 0x100000
+		cloneNewuser                               = 0x10000000
+		cloneArgsSize0, e2BIG                      = 64, 7
+	)
+	switch nr {
+	case sysClone:
+		f := uint64(uint32(a0)) // the legacy call takes the low 32 bits
+		switch {
+		case f&(cloneNewns|cloneFS) == cloneNewns|cloneFS, f&(cloneNewuser|cloneFS) == cloneNewuser|cloneFS,
+			f&cloneThread != 0 && f&cloneSighand == 0, f&cloneSighand != 0 && f&cloneVM == 0,
+			f&clonePidfd != 0 && f&cloneParentSettid != 0:
+			return errno(eINVAL)
+		}
+	case sysClone3:
+		switch {
+		case a1 < cloneArgsSize0:
+			return errno(eINVAL)
+		case a1 > PageSize:
+			return errno(e2BIG)
+		}
+		if _, ok := m.guest(a0, a1); !ok {
+			return errno(eFAULT)
+		}
+	case sysExecve, sysExecveat:
+		p := a0
+		if nr == sysExecveat {
+			p = a1
+		}
+		if _, e := m.cString(p); e != 0 {
+			return e
+		}
+	}
+	return 0
+}
