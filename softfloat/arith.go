@@ -352,7 +352,14 @@ func F64Sqrt(a uint64, rm RM) (uint64, Flags) {
 }
 
 // F64MulAdd returns a*b+c with a single rounding to binary64.
-func F64MulAdd(a, b, c uint64, rm RM) (uint64, Flags) { return f64.mulAdd(a, b, c, rm) }
+func F64MulAdd(a, b, c uint64, rm RM) (uint64, Flags) {
+	if rm == RNE {
+		if r, fl, ok := f64MulAddFast(a, b, c); ok {
+			return r, fl
+		}
+	}
+	return f64.mulAdd(a, b, c, rm)
+}
 
 // F32Add returns a+b rounded to binary32.
 func F32Add(a, b uint32, rm RM) (uint32, Flags) {

@@ -161,3 +161,73 @@ func TestRandomMulAdd(t *testing.T) {
 		})
 	}
 }
+
+// The RNE fused multiply-add goes through the hardware with residual
+// checks; this aims at it: products in and around its exponent window,
+// exact results (short significands, c = -RN(a*b)) and near-exact ones.
+func TestMulAddRNE(t *testing.T) {
+	g := newGen(310, ref64)
+	n := cases(t)
+	for k := 0; k < n; k++ {
+		a, b, c := g.triple()
+		switch g.r.Intn(4) {
+		case 0: // short significands: exact products and sums
+			a &^= 1<<uint(g.r.Intn(50)) - 1
+			b &^= 1<<uint(g.r.Intn(50)) - 1
+			c &^= 1<<uint(g.r.Intn(50)) - 1
+		case 1: // c = -RN(a*b) plus a few ulps: the sum is near the error term
+			c = ref64.negProduct(a, b) + uint64(g.r.Intn(5)) - 2
+		}
+		got, gfl := F64MulAdd(a, b, c, RNE)
+		want, wfl := ref64.mulAdd(a, b, c, RNE)
+		if got != want || gfl != wfl {
+			t.Fatalf("F64MulAdd(%#x, %#x, %#x, RNE) = %#x %s, want %#x %s", a, b, c, got, gfl, want, wfl)
+		}
+	}
+	t.Logf("%d random cases", n)
+}
+
+// TestFastPathFloors sweeps results and operands across the exponent
+// floors below which the RNE hardware paths hand over to the integer path
+// (residuals that would fall below the subnormal range), with full
+// significands so that every result is inexact.
+func TestFastPathFloors(t *testing.T) {
+	g := newGen(320, ref64)
+	m := func() uint64 { return g.r.Uint64()&(1<<52-1) | 1 }
+	for e := uint64(1); e < 0x180; e++ {
+		for k := 0; k < 4; k++ {
+			x := e<<52 | m()
+			y := 0x3ff<<52 | m()               // in [1, 2)
+			h := (0x3ff+(e-0x3ff)/2)<<52 | m() // about sqrt(2^(e-1023))
+			c := []struct {
+				name      string
+				got, want uint64
+				gf, wf    Flags
+			}{}
+			add := func(name string, got uint64, gf Flags, want uint64, wf Flags) {
+				c = append(c, struct {
+					name      string
+					got, want uint64
+					gf, wf    Flags
+				}{name, got, want, gf, wf})
+			}
+			r, f := F64Div(x, y, RNE)
+			w, wf := ref64.div(x, y, RNE)
+			add("div", r, f, w, wf)
+			r, f = F64Sqrt(x, RNE)
+			w, wf = ref64.sqrt(x, RNE)
+			add("sqrt", r, f, w, wf)
+			r, f = F64Mul(h, h, RNE)
+			w, wf = ref64.mul(h, h, RNE)
+			add("mul", r, f, w, wf)
+			r, f = F64MulAdd(h, h, y, RNE)
+			w, wf = ref64.mulAdd(h, h, y, RNE)
+			add("muladd", r, f, w, wf)
+			for _, c := range c {
+				if c.got != c.want || c.gf != c.wf {
+					t.Fatalf("%s at exponent field %#x: got %#x %s, want %#x %s", c.name, e, c.got, c.gf, c.want, c.wf)
+				}
+			}
+		}
+	}
+}

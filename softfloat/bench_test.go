@@ -151,3 +151,31 @@ func BenchmarkF64SqrtRTZ(b *testing.B) {
 	}
 	benchSink = s
 }
+
+// fcvt.w.d with rtz is what a C cast compiles to.
+func BenchmarkF64ToI32RTZ(b *testing.B) {
+	var s uint64
+	for i := 0; b.Loop(); i++ {
+		r, f := F64ToI32(benchB[i&3], RTZ)
+		s += r + uint64(f)
+	}
+	benchSink = s
+}
+
+func BenchmarkI64ToF64(b *testing.B) {
+	var s uint64
+	for i := 0; b.Loop(); i++ {
+		r, f := I64ToF64(uint64(i)*0x9e3779b97f4a7c15>>uint(i&63), RNE)
+		s += r + uint64(f)
+	}
+	benchSink = s
+}
+
+func BenchmarkF64ToF32(b *testing.B) {
+	var s uint64
+	for i := 0; b.Loop(); i++ {
+		r, f := F64ToF32(benchA[i&3], RNE)
+		s += uint64(r) + uint64(f)
+	}
+	benchSink = s
+}

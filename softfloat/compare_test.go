@@ -302,6 +302,13 @@ func TestSpecialCases(t *testing.T) {
 	add("f64->f32 tiny, rounds to min normal", uint64(s), f, 0x00800000, UF|NX)
 	s, f = F64ToF32(0x380fffffffffffff, RNE)
 	add("f64->f32 not tiny after rounding", uint64(s), f, 0x00800000, NX)
+	// A product far below the subnormal range still makes the sum inexact.
+	r, f = F64MulAdd(0x1d90000000000000, 0x1d90000000000000, one, RNE)
+	add("fma(2^-550, 2^-550, 1)", r, f, one, NX)
+	r, f = F64MulAdd(0x1d90000000000000, 0x9d90000000000000, one, RUP)
+	add("fma(2^-550, -2^-550, 1) rup", r, f, one, NX)
+	r, f = F64MulAdd(0x1d90000000000000, 0x9d90000000000000, one, RDN)
+	add("fma(2^-550, -2^-550, 1) rdn", r, f, 0x3fefffffffffffff, NX)
 	// An exact subnormal result raises nothing.
 	r, f = F64Mul(0x0010000000000000, 0x3fe0000000000000, RNE)
 	add("exact subnormal", r, f, 0x0008000000000000, 0)
@@ -319,6 +326,27 @@ func TestFlagsString(t *testing.T) {
 	}{{0, "-"}, {NX, "NX"}, {OF | NX, "OFNX"}, {UF | NX, "UFNX"}, {NV, "NV"}, {DZ, "DZ"}, {NV | DZ | OF | UF | NX, "NVDZOFUFNX"}} {
 		if got := c.f.String(); got != c.want {
 			t.Errorf("Flags(%#x).String() = %q, want %q", uint8(c.f), got, c.want)
+		}
+	}
+}
+
+// Rounding modes above RMM (the reserved 5 and 6, and 7, which the caller
+// resolves from frm) round to nearest, ties to even.
+func TestReservedModesRoundToNearest(t *testing.T) {
+	g := newGen(800, ref64)
+	for k := 0; k < 2000; k++ {
+		a, b := g.pair("add")
+		for rm := RM(5); rm <= 7; rm++ {
+			got, gfl := F64Add(a, b, rm)
+			want, wfl := ref64.add(a, b, RNE)
+			if got != want || gfl != wfl {
+				t.Fatalf("F64Add(%#x, %#x, rm=%d) = %#x %s, want (RNE) %#x %s", a, b, rm, got, gfl, want, wfl)
+			}
+			gi, gfl := F64ToI64(a, rm)
+			wi, wfl := refToInt(ref64, a, RNE, 64, true)
+			if gi != wi || gfl != wfl {
+				t.Fatalf("F64ToI64(%#x, rm=%d) = %#x %s, want %#x %s", a, rm, gi, gfl, wi, wfl)
+			}
 		}
 	}
 }

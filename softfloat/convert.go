@@ -1,9 +1,21 @@
 package softfloat
 
-import "math/bits"
+import (
+	"math"
+	"math/bits"
+)
 
 // F64ToF32 rounds binary64 a to binary32.
 func F64ToF32(a uint64, rm RM) (uint32, Flags) {
+	if rm == RNE {
+		r := float32(math.Float64frombits(a))
+		if e := exp32(math.Float32bits(r)); e >= 2 && e != 0xff {
+			if float64(r) != math.Float64frombits(a) {
+				return math.Float32bits(r), NX
+			}
+			return math.Float32bits(r), 0
+		}
+	}
 	x := f64.unpack(a)
 	switch x.cls {
 	case clsQNaN:
@@ -169,47 +181,100 @@ func signMag64(a uint64) (bool, uint64) {
 
 // F64ToI32 converts a to a signed 32-bit integer (fcvt.w.d), returned
 // sign-extended to 64 bits. NaN and overflow saturate with NV.
-func F64ToI32(a uint64, rm RM) (uint64, Flags) { return f64.toInt(a, rm, kI32) }
+func F64ToI32(a uint64, rm RM) (uint64, Flags) {
+	if r, fl, ok := toIntFast(math.Float64frombits(a), rm, i32lo, i32hi); ok {
+		return uint64(r), fl
+	}
+	return f64.toInt(a, rm, kI32)
+}
 
 // F64ToU32 converts a to an unsigned 32-bit integer (fcvt.wu.d), returned
 // sign-extended to 64 bits as RISC-V writes it.
-func F64ToU32(a uint64, rm RM) (uint64, Flags) { return f64.toInt(a, rm, kU32) }
+func F64ToU32(a uint64, rm RM) (uint64, Flags) {
+	if r, fl, ok := toIntFast(math.Float64frombits(a), rm, 0, u32hi); ok {
+		return uint64(int64(int32(r))), fl
+	}
+	return f64.toInt(a, rm, kU32)
+}
 
 // F64ToI64 converts a to a signed 64-bit integer (fcvt.l.d).
-func F64ToI64(a uint64, rm RM) (uint64, Flags) { return f64.toInt(a, rm, kI64) }
+func F64ToI64(a uint64, rm RM) (uint64, Flags) {
+	if r, fl, ok := toIntFast(math.Float64frombits(a), rm, i64lo, i64hi); ok {
+		return uint64(r), fl
+	}
+	return f64.toInt(a, rm, kI64)
+}
 
 // F64ToU64 converts a to an unsigned 64-bit integer (fcvt.lu.d).
-func F64ToU64(a uint64, rm RM) (uint64, Flags) { return f64.toInt(a, rm, kU64) }
+func F64ToU64(a uint64, rm RM) (uint64, Flags) {
+	if r, fl, ok := toIntFast(math.Float64frombits(a), rm, 0, u64hi); ok {
+		return uint64(r), fl
+	}
+	return f64.toInt(a, rm, kU64)
+}
 
 // F32ToI32 converts a to a signed 32-bit integer (fcvt.w.s), sign-extended.
-func F32ToI32(a uint32, rm RM) (uint64, Flags) { return f32.toInt(uint64(a), rm, kI32) }
+func F32ToI32(a uint32, rm RM) (uint64, Flags) {
+	if r, fl, ok := toIntFast(float64(math.Float32frombits(a)), rm, i32lo, i32hi); ok {
+		return uint64(r), fl
+	}
+	return f32.toInt(uint64(a), rm, kI32)
+}
 
 // F32ToU32 converts a to an unsigned 32-bit integer (fcvt.wu.s), sign-extended.
-func F32ToU32(a uint32, rm RM) (uint64, Flags) { return f32.toInt(uint64(a), rm, kU32) }
+func F32ToU32(a uint32, rm RM) (uint64, Flags) {
+	if r, fl, ok := toIntFast(float64(math.Float32frombits(a)), rm, 0, u32hi); ok {
+		return uint64(int64(int32(r))), fl
+	}
+	return f32.toInt(uint64(a), rm, kU32)
+}
 
 // F32ToI64 converts a to a signed 64-bit integer (fcvt.l.s).
-func F32ToI64(a uint32, rm RM) (uint64, Flags) { return f32.toInt(uint64(a), rm, kI64) }
+func F32ToI64(a uint32, rm RM) (uint64, Flags) {
+	if r, fl, ok := toIntFast(float64(math.Float32frombits(a)), rm, i64lo, i64hi); ok {
+		return uint64(r), fl
+	}
+	return f32.toInt(uint64(a), rm, kI64)
+}
 
 // F32ToU64 converts a to an unsigned 64-bit integer (fcvt.lu.s).
-func F32ToU64(a uint32, rm RM) (uint64, Flags) { return f32.toInt(uint64(a), rm, kU64) }
+func F32ToU64(a uint32, rm RM) (uint64, Flags) {
+	if r, fl, ok := toIntFast(float64(math.Float32frombits(a)), rm, 0, u64hi); ok {
+		return uint64(r), fl
+	}
+	return f32.toInt(uint64(a), rm, kU64)
+}
 
 // I32ToF64 converts the signed low 32 bits of a to binary64 (fcvt.d.w; exact).
 func I32ToF64(a uint64, rm RM) (uint64, Flags) {
-	s, m := signMag32(a)
-	return f64.fromInt(s, m, rm)
+	return math.Float64bits(float64(int32(a))), 0 // always exact
 }
 
 // U32ToF64 converts the unsigned low 32 bits of a to binary64 (fcvt.d.wu).
-func U32ToF64(a uint64, rm RM) (uint64, Flags) { return f64.fromInt(false, uint64(uint32(a)), rm) }
+func U32ToF64(a uint64, rm RM) (uint64, Flags) {
+	return math.Float64bits(float64(uint32(a))), 0 // always exact
+}
 
 // I64ToF64 converts signed a to binary64 (fcvt.d.l).
 func I64ToF64(a uint64, rm RM) (uint64, Flags) {
+	if rm == RNE {
+		if r, fl, ok := fromInt64Fast(int64(a)); ok {
+			return r, fl
+		}
+	}
 	s, m := signMag64(a)
 	return f64.fromInt(s, m, rm)
 }
 
 // U64ToF64 converts unsigned a to binary64 (fcvt.d.lu).
-func U64ToF64(a uint64, rm RM) (uint64, Flags) { return f64.fromInt(false, a, rm) }
+func U64ToF64(a uint64, rm RM) (uint64, Flags) {
+	if rm == RNE {
+		if r, fl, ok := fromInt64Fast(int64(a)); ok && int64(a) >= 0 {
+			return r, fl
+		}
+	}
+	return f64.fromInt(false, a, rm)
+}
 
 // I32ToF32 converts the signed low 32 bits of a to binary32 (fcvt.s.w).
 func I32ToF32(a uint64, rm RM) (uint32, Flags) {
@@ -226,6 +291,11 @@ func U32ToF32(a uint64, rm RM) (uint32, Flags) {
 
 // I64ToF32 converts signed a to binary32 (fcvt.s.l).
 func I64ToF32(a uint64, rm RM) (uint32, Flags) {
+	if rm == RNE {
+		if r, fl, ok := fromInt64Fast32(int64(a)); ok {
+			return r, fl
+		}
+	}
 	s, m := signMag64(a)
 	r, fl := f32.fromInt(s, m, rm)
 	return uint32(r), fl
@@ -233,6 +303,11 @@ func I64ToF32(a uint64, rm RM) (uint32, Flags) {
 
 // U64ToF32 converts unsigned a to binary32 (fcvt.s.lu).
 func U64ToF32(a uint64, rm RM) (uint32, Flags) {
+	if rm == RNE {
+		if r, fl, ok := fromInt64Fast32(int64(a)); ok && int64(a) >= 0 {
+			return r, fl
+		}
+	}
 	r, fl := f32.fromInt(false, a, rm)
 	return uint32(r), fl
 }

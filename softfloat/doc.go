@@ -18,7 +18,12 @@
 // operands are unpacked into sign, exponent and a 63-bit significand, the
 // exact result is kept to a few guard bits and a sticky bit (products and
 // quotients in 128 bits from math/bits), and one rounding routine packs it
-// for the destination format.
+// for the destination format. That path is exact in every mode. In
+// round-to-nearest-even, the mode compiled code uses, add, sub, mul, div,
+// sqrt, fma and the conversions first try the host's IEEE float64
+// hardware, taking its result only when the flags follow exactly from
+// cheap residual checks (see fast.go); the tests check both paths against
+// an exact math/big referee and against qemu-riscv64.
 //
 // The caller (the hart) handles what is not arithmetic: sign injection,
 // moves, NaN-boxing, choosing the dynamic rounding mode and rejecting
