@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -17,26 +19,9 @@ import (
 	"github.com/rvsim/rvsim/rv64"
 )
 
-// The differential fuzz target: FuzzDiffQemu turns its input into a Linux
-// program, a straight line of random integer, A, F, D and compressed
-// instructions between a fixed prologue, which loads x1-x30, f0-f31 and
-// fcsr from values the input picks, and a fixed epilogue, which stores
-// them (and a scratch area the body loads and stores) and writes them to
-// stdout. The program runs on rvsim and, where qemu-riscv64 is installed,
-// under qemu-riscv64, the referee: the outputs, or the signals that ended
-// the runs, must be the same. It also runs on the same hart one
-// instruction per Run, the monitor bypassed (a second path through decode,
-// without blocks or fusion), which must agree with the normal run.
-//
-// The instructions are made by the test's own encoder from the RISC-V
-// instruction formats (not by rvsim), and only of the extensions misa
-// reports: a hart that claims an extension must run all of it.
-//
-// Run it with `go test ./vmm -run '^$' -fuzz FuzzDiffQemu -fuzztime 60s`.
-
 // Program layout. x31 and sp hold scr, the scratch area, throughout the
-// body; the body never writes them. The state area below it holds the initial
-// values, then the final ones: x1-x30, f0-f31, fcsr.
+// body; the body never writes them. The state area below it holds the
+// initial values, then the final ones: x1-x30, f0-f31, fcsr.
 const (
 	dfBase     = 0x10000
 	dfStateLen = 30*8 + 32*8 + 8 // x1-x30, f0-f31, fcsr
@@ -324,6 +309,7 @@ func genCompressed(v uint32) (uint16, bool) {
 func genBody(r *dfReader, ext dfExts) []uint32 {
 	n := int(r.byte()) % (dfMaxBody + 1)
 	var body []uint32
+	branches := map[int]dfBranch{}
 	for len(body) < n && len(r.b) > 0 {
 		sel := r.byte()
 		v := r.word()
@@ -343,7 +329,7 @@ func genBody(r *dfReader, ext dfExts) []uint32 {
 			default:
 				body = append(body, encI(opOpImm, f, rdX(rd), rs1, imm))
 			}
-		case k == 2: // word immediate, lui, auipc
+		case k == 2: // word immediate, lui, auipc, forward branches
 			imm := int32(v>>20) << 20 >> 20
 			switch v >> 17 & 7 {
 			case 0:
@@ -354,8 +340,19 @@ func genBody(r *dfReader, ext dfExts) []uint32 {
 				body = append(body, encI(opOpImm32, 5, rdX(rd), rs1, imm&31|imm&0x400))
 			case 3:
 				body = append(body, v&0xfffff000|rdX(rd)<<7|opLui)
-			default:
+			case 4, 5:
 				body = append(body, v&0xfffff000|rdX(rd)<<7|opAuipc)
+			default: // a forward branch or jump, encoded once laid out
+				b := dfBranch{kind: int(v >> 25 & 3), f3: []uint32{0, 1, 4, 5, 6, 7}[int(v>>27&7)%6],
+					rs1: rs1, rs2: rs2, rd: rdX(rd), target: len(body) + 1 + int(v>>29)}
+				if b.kind >= brCB && !ext.C {
+					b.kind -= 2
+				}
+				if b.kind == brCB {
+					b.f3, b.rs1 = 6+v>>28&1, v>>5&7 // c.beqz, c.bnez; rs1' x8-x15
+				}
+				branches[len(body)] = b
+				body = append(body, b.placeholder())
 			}
 		case k == 3 && ext.A: // AMO on the scratch area's first doubleword
 			f5 := dfAMO[int(v>>20)%len(dfAMO)]
@@ -387,6 +384,17 @@ func genBody(r *dfReader, ext dfExts) []uint32 {
 			}
 			op := []uint32{opMadd, opMsub, opNmsub, opNmadd}[v>>21&3]
 			body = append(body, encR4(op, pickRM(v>>23|sel>>4<<9), fmt, rd, rs1, rs2, rs3))
+		case k == 10 && v>>31 == 1: // integer loads and stores through sp, aligned or not
+			f3 := v >> 28 & 7
+			off := int32(v>>19&0x3f) * 7 // in [0, 441]: aligned or not
+			if v>>27&1 == 1 {
+				body = append(body, encS(0x23, f3&3, 2, rs2, off)) // sb, sh, sw, sd
+			} else {
+				if f3 == 7 {
+					f3 = 3 // ld
+				}
+				body = append(body, encI(0x03, f3, rdX(rd), 2, off)) // lb, lh, lw, ld, lbu, lhu, lwu
+			}
 		case k == 10 && ext.F: // FP loads and stores in the scratch area
 			d := ext.D && v>>20&1 == 1
 			f3 := uint32(2)
@@ -414,7 +422,81 @@ func genBody(r *dfReader, ext dfExts) []uint32 {
 			}
 		}
 	}
+	resolveBranches(body, branches)
 	return body
+}
+
+// Forward branches and jumps: the body has no loops, so it ends.
+const (
+	brB   = iota // beq, bne, blt, bge, bltu, bgeu
+	brJAL        // jal rd
+	brCB         // c.beqz, c.bnez
+	brCJ         // c.j
+)
+
+// dfBranch is a forward branch at some instruction of the body to the
+// instruction target (the end of the body at most).
+type dfBranch struct {
+	kind         int
+	f3           uint32
+	rs1, rs2, rd uint32
+	target       int
+}
+
+// placeholder is a word of the branch's size, until it is encoded.
+func (b dfBranch) placeholder() uint32 {
+	if b.kind >= brCB {
+		return 1
+	}
+	return 0x63
+}
+
+// resolveBranches encodes each branch of body for its target's offset.
+func resolveBranches(body []uint32, branches map[int]dfBranch) {
+	at := make([]int32, len(body)+1) // the byte offset of each instruction
+	for i, w := range body {
+		at[i+1] = at[i] + 4
+		if w&3 != 3 {
+			at[i+1] = at[i] + 2
+		}
+	}
+	for i, b := range branches {
+		off := at[min(b.target, len(body))] - at[i]
+		switch b.kind {
+		case brB:
+			body[i] = encBranch(b.f3, b.rs1, b.rs2, off)
+		case brJAL:
+			body[i] = encJAL(b.rd, off)
+		case brCB:
+			body[i] = encCB(b.f3, b.rs1, off)
+		case brCJ:
+			body[i] = encCJ(off)
+		}
+	}
+}
+
+// encBranch encodes a B-type branch (funct3 f3) by off bytes.
+func encBranch(f3, rs1, rs2 uint32, off int32) uint32 {
+	i := uint32(off)
+	return (i>>12&1)<<31 | (i>>5&0x3f)<<25 | rs2<<20 | rs1<<15 | f3<<12 | (i>>1&0xf)<<8 | (i>>11&1)<<7 | 0x63
+}
+
+// encJAL encodes jal rd by off bytes.
+func encJAL(rd uint32, off int32) uint32 {
+	i := uint32(off)
+	return (i>>20&1)<<31 | (i>>1&0x3ff)<<21 | (i>>11&1)<<20 | (i>>12&0xff)<<12 | rd<<7 | 0x6f
+}
+
+// encCB encodes c.beqz (f3 6) or c.bnez (f3 7) of x8+rs1p by off bytes.
+func encCB(f3, rs1p uint32, off int32) uint32 {
+	i := uint32(off)
+	return f3<<13 | (i>>8&1)<<12 | (i>>3&3)<<10 | rs1p<<7 | (i>>6&3)<<5 | (i>>1&3)<<3 | (i>>5&1)<<2 | 1
+}
+
+// encCJ encodes c.j by off bytes.
+func encCJ(off int32) uint32 {
+	i := uint32(off)
+	return 5<<13 | (i>>11&1)<<12 | (i>>4&1)<<11 | (i>>8&3)<<9 | (i>>10&1)<<8 | (i>>6&1)<<7 | (i>>7&1)<<6 | (i>>1&7)<<3 | (i>>5&1)<<2 | 1
 }
 
 // buildDiffProgram assembles the program for body and the initial state
@@ -696,6 +778,23 @@ func dfSeeds() [][]byte {
 	return seeds
 }
 
+// FuzzDiffQemu is the differential fuzz target. It turns its input into a
+// Linux program, a straight line of random integer, A, F, D and compressed
+// instructions (loads and stores in a scratch area, through sp and x31),
+// between a fixed prologue, which loads x1-x30, f0-f31 and fcsr from
+// values the input picks, and a fixed epilogue, which writes them and the
+// scratch area to stdout. The program runs on rvsim and, where
+// qemu-riscv64 is installed, under qemu-riscv64, the referee: the outputs,
+// or the signals that ended the runs, must be the same. It also runs on a
+// second hart one instruction per Run call, the monitor's loop bypassed
+// (no block or fused pair runs as a whole), which must agree with the
+// normal run whether qemu-riscv64 is there or not.
+//
+// The instructions are made by the test's own encoder from the RISC-V
+// instruction formats (not by rvsim), and only of the extensions misa
+// reports: a hart that claims an extension must run all of it.
+//
+// Run it with `go test ./vmm -run '^$' -fuzz FuzzDiffQemu -fuzztime 60s`.
 func FuzzDiffQemu(f *testing.F) {
 	for _, s := range dfSeeds() {
 		f.Add(s)
@@ -758,6 +857,66 @@ func TestDiffHarness(t *testing.T) {
 		}
 		if d := dfDiff(runQemu(t, p.elf), wantOut); d != "" {
 			t.Errorf("qemu-riscv64, extensions %+v: %s", ext, d)
+		}
+	}
+}
+
+// TestDiffBranchEncoders checks the fuzz target's branch encoders against
+// the GNU disassembler (riscv64-linux-gnu-objdump): each must jump by the
+// offset it was given.
+func TestDiffBranchEncoders(t *testing.T) {
+	objdump, err := exec.LookPath("riscv64-linux-gnu-objdump")
+	if err != nil {
+		t.Skip("riscv64-linux-gnu-objdump is not installed")
+	}
+	type enc struct {
+		w      uint32
+		size   int
+		mn     string
+		target int64 // its address plus the offset
+	}
+	var cases []enc
+	var blob bytes.Buffer
+	for off := int32(-256); off < 256; off += 2 {
+		for _, c := range []enc{
+			{encBranch(0, 10, 11, off), 4, "beq", int64(off)},
+			{encBranch(7, 10, 11, off), 4, "bgeu", int64(off)},
+			{encJAL(1, off*9), 4, "jal", int64(off) * 9},
+			{encCB(6, 3, off), 2, "c.beqz", int64(off)},
+			{encCB(7, 3, off), 2, "c.bnez", int64(off)},
+			{encCJ(off * 7), 2, "c.j", int64(off) * 7},
+		} {
+			c.target += int64(blob.Len())
+			cases = append(cases, c)
+			b := binary.LittleEndian.AppendUint32(nil, c.w)
+			blob.Write(b[:c.size])
+		}
+	}
+	bin := filepath.Join(t.TempDir(), "branches.bin")
+	if err := os.WriteFile(bin, blob.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(objdump, "-D", "-b", "binary", "-m", "riscv:rv64", "-M", "no-aliases", bin).Output()
+	if err != nil {
+		t.Fatalf("objdump: %v", err)
+	}
+	// Lines like "   1c:\t00b50063          \tbeq\ta0,a1,0x1c".
+	var got []string
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) >= 4 && strings.HasSuffix(strings.TrimSpace(f[0]), ":") {
+			got = append(got, strings.TrimSpace(f[2])+" "+strings.TrimSpace(f[3]))
+		}
+	}
+	if len(got) != len(cases) {
+		t.Fatalf("objdump listed %d instructions, want %d", len(got), len(cases))
+	}
+	for i, c := range cases {
+		mn, ops, _ := strings.Cut(got[i], " ")
+		comma := strings.LastIndex(ops, ",")
+		target, err := strconv.ParseUint(strings.TrimPrefix(ops[comma+1:], "0x"), 16, 64)
+		if mn != c.mn || err != nil || target != uint64(c.target) {
+			t.Errorf("%#x: objdump says %q, want %s to %#x", c.w, got[i], c.mn, c.target)
 		}
 	}
 }

@@ -51,11 +51,11 @@ func illegalRM(g *gen) string {
 		src := fmt.Sprintf("\tli t0, %d\n\tfscsr t0\ncase0:\n\t%s\n", c.frm<<5, c.asm)
 		p := g.build(program(src, 8))
 		if sig := signal(p); sig != sigILL {
-			log.Fatalf("%s (frm %d): qemu-riscv64 ended with signal %d, want SIGILL", c.asm, c.frm, sig)
+			fatalf("%s (frm %d): qemu-riscv64 ended with signal %d, want SIGILL", c.asm, c.frm, sig)
 		}
 		enc, err := encodings(p, 1, 1)
 		if err != nil {
-			log.Fatal(err)
+			fatalf("%v", err)
 		}
 		before := fmt.Sprintf("mstatus=%#x", mstatusFSDirty)
 		if c.frm != 0 {
@@ -184,7 +184,7 @@ func writeAMO(g *gen, out string) {
 	p := g.build(program(src.String(), 40*len(all)))
 	res := run("qemu-riscv64", p)
 	if len(res) != 40*len(all) {
-		log.Fatalf("qemu-riscv64 wrote %d bytes, want %d", len(res), 40*len(all))
+		fatalf("qemu-riscv64 wrote %d bytes, want %d", len(res), 40*len(all))
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, `#@ assembled
@@ -199,7 +199,7 @@ func writeAMO(g *gen, out string) {
 `, memAddr)
 	text, err := readText(p)
 	if err != nil {
-		log.Fatal(err)
+		fatalf("%v", err)
 	}
 	k := 0
 	for si, cs := range secs {
@@ -207,7 +207,7 @@ func writeAMO(g *gen, out string) {
 		for _, c := range cs {
 			enc, err := text.words(fmt.Sprintf("case%d", k), len(c.insns))
 			if err != nil {
-				log.Fatal(err)
+				fatalf("%v", err)
 			}
 			fmt.Fprintln(&b, c.golden(enc, res[40*k:]))
 			k++
@@ -219,17 +219,17 @@ func writeAMO(g *gen, out string) {
 		ac := amoCase{insns: []string{c.insn}, a1off: c.off, a2: 5, m0: 0x123456789abcdef0}
 		p := g.build(program(ac.asm(0), 40))
 		if sig := signal(p); sig != sigBUS {
-			log.Fatalf("%s at buf+%d: qemu-riscv64 ended with signal %d, want SIGBUS", c.insn, c.off, sig)
+			fatalf("%s at buf+%d: qemu-riscv64 ended with signal %d, want SIGBUS", c.insn, c.off, sig)
 		}
 		enc, err := encodings(p, 1, 1)
 		if err != nil {
-			log.Fatal(err)
+			fatalf("%v", err)
 		}
 		fmt.Fprintf(&b, "%08x %s | a1=%#x a2=5 m64[%#x]=%#x | trap=%d tval=%#x\n",
 			enc[0][0], c.insn, memAddr+c.off, memAddr, ac.m0, c.cause, memAddr+c.off)
 	}
 	if err := os.WriteFile(out, b.Bytes(), 0o644); err != nil {
-		log.Fatal(err)
+		fatalf("%v", err)
 	}
 	log.Printf("%d cases written to %s", len(all)+len(misaligned), out)
 }

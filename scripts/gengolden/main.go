@@ -88,12 +88,21 @@ var (
 	fmtD = fmtInfo{"d", d, func(v uint64) uint64 { return v }}
 )
 
+// unboxed returns singles that are not properly NaN-boxed (they must
+// read as the canonical NaN), none for doubles.
+func (f fmtInfo) unboxed() []uint64 {
+	if f.suffix != "s" {
+		return nil
+	}
+	return []uint64{0x3f800000, 0xfffffffe3f800000, 0x7fffffffbf800000}
+}
+
 func (f fmtInfo) v(names ...string) []uint64 {
 	var out []uint64
 	for _, n := range names {
 		x, ok := f.vals[n]
 		if !ok {
-			log.Fatalf("no %s value %q", f.suffix, n)
+			fatalf("no %s value %q", f.suffix, n)
 		}
 		out = append(out, f.boxed(x))
 	}
@@ -258,6 +267,11 @@ func cases() (sections []string, bySection [][]*gcase) {
 					cs = append(cs, &gcase{mn: op + sfx, dst: 'f', srcs: []byte("ff"), in: f.v(p[0], p[1]), mode: modeP(m)})
 				}
 			}
+			for _, u := range f.unboxed() {
+				one := f.v("1")[0]
+				cs = append(cs, &gcase{mn: op + sfx, dst: 'f', srcs: []byte("ff"), in: []uint64{u, one}, mode: modeP(rne)},
+					&gcase{mn: op + sfx, dst: 'f', srcs: []byte("ff"), in: []uint64{one, u}, mode: modeP(rne)})
+			}
 		}
 		add("fadd, fsub, fmul, fdiv ("+f.suffix+")", cs)
 		cs = nil
@@ -298,10 +312,15 @@ func cases() (sections []string, bySection [][]*gcase) {
 					cs = append(cs, &gcase{mn: op + sfx, dst: dst, srcs: []byte("ff"), in: []uint64{a, b}})
 				}
 			}
+			for _, u := range f.unboxed() {
+				one := f.v("-1")[0]
+				cs = append(cs, &gcase{mn: op + sfx, dst: dst, srcs: []byte("ff"), in: []uint64{u, one}},
+					&gcase{mn: op + sfx, dst: dst, srcs: []byte("ff"), in: []uint64{one, u}})
+			}
 		}
 		add("fsgnj, fsgnjn, fsgnjx, fmin, fmax, feq, flt, fle ("+f.suffix+")", cs)
 		cs = nil
-		for _, a := range f.v(append(signVals, "0.5", "maxsub", "-minsub", "-max", "minnorm")...) {
+		for _, a := range append(f.v(append(signVals, "0.5", "maxsub", "-minsub", "-max", "minnorm")...), f.unboxed()...) {
 			cs = append(cs, &gcase{mn: "fclass" + sfx, dst: 'x', srcs: []byte("f"), in: []uint64{a}})
 		}
 		add("fclass ("+f.suffix+")", cs)
@@ -379,12 +398,24 @@ func main() {
 	log.SetPrefix("gengolden: ")
 	dir, err := os.MkdirTemp("", "gengolden")
 	if err != nil {
-		log.Fatal(err)
+		fatalf("%v", err)
 	}
-	defer os.RemoveAll(dir)
+	tmpDir = dir
 	g := &gen{dir: dir}
 	writeFP(g, *out)
 	writeAMO(g, *amoOut)
+	os.RemoveAll(dir)
+}
+
+// tmpDir is the scratch directory, removed also when the run fails.
+var tmpDir string
+
+// fatalf reports an error, removes the scratch directory and exits.
+func fatalf(format string, args ...any) {
+	if tmpDir != "" {
+		os.RemoveAll(tmpDir)
+	}
+	log.Fatalf(format, args...)
 }
 
 // gen builds and runs programs in a scratch directory.
@@ -404,7 +435,7 @@ func run(name string, args ...string) []byte {
 		if len(msg) > 2000 {
 			msg = msg[:2000] + "..."
 		}
-		log.Fatalf("%s: %v\n%s", name, err, msg)
+		fatalf("%s: %v\n%s", name, err, msg)
 	}
 	return stdout.Bytes()
 }
@@ -417,7 +448,7 @@ func (g *gen) build(src string) string {
 	asmPath := filepath.Join(g.dir, fmt.Sprintf("p%d.S", g.n))
 	elfPath := filepath.Join(g.dir, fmt.Sprintf("p%d", g.n))
 	if err := os.WriteFile(asmPath, []byte(src), 0o644); err != nil {
-		log.Fatal(err)
+		fatalf("%v", err)
 	}
 	run("riscv64-linux-gnu-gcc", "-static", "-nostdlib", "-march=rv64g", "-mabi=lp64d", "-o", elfPath, asmPath)
 	return elfPath
@@ -435,7 +466,7 @@ func signal(elfPath string) int {
 		}
 	}
 	if err != nil {
-		log.Fatalf("qemu-riscv64 %s: %v", elfPath, err)
+		fatalf("qemu-riscv64 %s: %v", elfPath, err)
 	}
 	return 0
 }
@@ -462,11 +493,11 @@ func writeFP(g *gen, out string) {
 	elfPath := g.build(program(src.String(), 16*len(all)))
 	res := run("qemu-riscv64", elfPath)
 	if len(res) != 16*len(all) {
-		log.Fatalf("qemu-riscv64 wrote %d bytes, want %d", len(res), 16*len(all))
+		fatalf("qemu-riscv64 wrote %d bytes, want %d", len(res), 16*len(all))
 	}
 	encs, err := encodings(elfPath, len(all), 1)
 	if err != nil {
-		log.Fatal(err)
+		fatalf("%v", err)
 	}
 
 	var b bytes.Buffer
@@ -495,7 +526,7 @@ func writeFP(g *gen, out string) {
 	}
 	b.WriteString(illegalRM(g))
 	if err := os.WriteFile(out, b.Bytes(), 0o644); err != nil {
-		log.Fatal(err)
+		fatalf("%v", err)
 	}
 	log.Printf("%d cases written to %s", len(all), out)
 }
