@@ -520,6 +520,11 @@ outer:
 	fault: // slot i raised cause with tval
 		pc = pgLo + i<<1
 	trap: // the instruction at pc raised cause with tval; ret counts those before it
+		if cause == CauseBreakpoint && h.semihostCall(pc) {
+			h.PC, h.CSR.Instret = pc, ret
+			h.unlimit()
+			return Exit{Kind: ExitSemihost, PC: pc}
+		}
 		if h.Priv == csr.PrivU && h.UserTrapsExit {
 			h.PC, h.CSR.Instret = pc, ret
 			kind := ExitTrap

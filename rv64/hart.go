@@ -80,6 +80,11 @@ const (
 	// diverged from the recording. PC is the reading instruction, Tval the
 	// kind it reads; the entry stays at ndhead for the monitor to report.
 	ExitDiverge
+	// ExitSemihost: a RISC-V semihosting call with Semihosting set: in
+	// M-mode, an ebreak between slli x0,x0,0x1f and srai x0,x0,7. PC is
+	// the ebreak, which has not retired; the monitor serves the call (a0
+	// the operation, a1 its parameter) and resumes at PC+4.
+	ExitSemihost
 )
 
 // Exit is the value Run returns: why it stopped and where.
@@ -106,6 +111,10 @@ type Hart struct {
 	// monitor instead of a trap into M-mode: the monitor is the kernel of
 	// a Linux user-mode program.
 	UserTrapsExit bool
+
+	// Semihosting makes the RISC-V semihosting sequence in M-mode an
+	// ExitSemihost instead of a breakpoint exception.
+	Semihosting bool
 
 	// ND is the record/replay unit, nil in normal mode: reads of cycle,
 	// time and seed then cost nothing extra.
@@ -136,6 +145,27 @@ func New(mem Memory, f *csr.File) *Hart {
 // codePages is how many entries the decode cache table of a memory of size
 // bytes has: one per page, the last perhaps partial.
 func codePages(size uint64) int { return int((size + 1<<pageShift - 1) >> pageShift) }
+
+// The words around the ebreak of a RISC-V semihosting call (the RISC-V
+// semihosting specification, version 0.2): both are 32-bit instructions.
+const (
+	semihostPre    = 0x01f01013 // slli x0, x0, 0x1f
+	semihostEbreak = 0x00100073 // ebreak
+	semihostPost   = 0x40705013 // srai x0, x0, 7
+)
+
+// semihostCall reports whether the breakpoint exception at pc is a
+// semihosting call: Semihosting is set, the hart is in M-mode (as
+// qemu-system serves them by default), and pc holds a 32-bit ebreak
+// between the sequence's two other words.
+func (h *Hart) semihostCall(pc uint64) bool {
+	off := pc - h.Mem.Base
+	if !h.Semihosting || h.Priv != csr.PrivM || off < 4 || off > uint64(len(h.Mem.Data))-8 {
+		return false
+	}
+	d := h.Mem.Data
+	return le.Uint32(d[off-4:]) == semihostPre && le.Uint32(d[off:]) == semihostEbreak && le.Uint32(d[off+4:]) == semihostPost
+}
 
 // Instret returns the number of instructions retired.
 func (h *Hart) Instret() uint64 { return h.CSR.Instret }

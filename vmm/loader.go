@@ -27,13 +27,18 @@ type Kind int
 
 // Program kinds.
 const (
-	KindLinux Kind = iota // Linux user-mode program, entered in U-mode
-	KindBare              // bare-metal program with a tohost symbol, entered in M-mode
+	KindLinux    Kind = iota // Linux user-mode program, entered in U-mode
+	KindBare                 // bare-metal program with a tohost symbol, entered in M-mode
+	KindSemihost             // bare-metal program making RISC-V semihosting calls, entered in M-mode (semihost_load.go)
 )
 
+// String names the kind as trace headers and messages do.
 func (k Kind) String() string {
-	if k == KindBare {
+	switch k {
+	case KindBare:
 		return "bare-metal"
+	case KindSemihost:
+		return "semihost"
 	}
 	return "linux"
 }
@@ -55,6 +60,7 @@ type Program struct {
 	Segments []Segment // sorted by address, not overlapping
 	ToHost   uint64    // bare-metal: address of tohost
 	FromHost uint64    // bare-metal: address of fromhost, 0 if absent
+	RAMTop   uint64    // semihosting: the initial stack pointer (__stack), 0 if unknown
 	Phdr     uint64    // address of the program headers in memory, 0 if not loaded
 	Phent    uint64
 	Phnum    uint64
@@ -285,7 +291,13 @@ func Parse(name string, data []byte) (p *Program, err error) {
 	if err := p.findHTIF(f); err != nil {
 		return nil, fmt.Errorf("load %s: %w", name, err)
 	}
-	if p.Kind == KindBare {
+	if p.Kind == KindLinux && p.semihosting() {
+		p.Kind, p.RAMTop = KindSemihost, ramTop(f)
+		if err := p.addLoadImages(f, data); err != nil {
+			return nil, fmt.Errorf("load %s: %w", name, err)
+		}
+	}
+	if p.Kind != KindLinux {
 		// The riscv-tests suite and other bare-metal test programs are
 		// linked with PHDRS that give their LOAD segments no flags;
 		// Spike and qemu-system load them whatever their flags:

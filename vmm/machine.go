@@ -142,6 +142,7 @@ type Stats struct {
 const (
 	ExitSyscall = "syscall"  // ecall from a Linux program (cause 8)
 	ExitHTIF    = "htif"     // a tohost command of a bare-metal program
+	ExitSemi    = "semihost" // a semihosting call (semihost.go)
 	ExitNDFull  = "nd-full"  // cause 24
 	ExitNDEmpty = "nd-empty" // cause 25
 )
@@ -175,6 +176,8 @@ type Machine struct {
 	warnedOutput bool      // a replayed write the host refused was reported
 
 	stop atomic.Bool // set by Stop, from any goroutine
+
+	semi *semihost // semihosting state, nil for other programs (semihost.go)
 }
 
 // Stop asks a running machine to stop at the next check (within a few
@@ -221,6 +224,13 @@ func New(prog *Program, cfg Config) (*Machine, error) {
 		cfg.Args = []string{prog.Path}
 	}
 	base := prog.Low() &^ (PageSize - 1)
+	if prog.Kind == KindSemihost {
+		size, err := semihostMemSize(prog, base, cfg.MemSize)
+		if err != nil {
+			return nil, err
+		}
+		cfg.MemSize = size
+	}
 	mem, err := rv64.NewMemory(base, cfg.MemSize)
 	if err != nil {
 		if cfg.Replay != nil {
@@ -271,6 +281,13 @@ func newMachine(prog *Program, cfg Config, mem rv64.Memory) (*Machine, error) {
 	case KindBare:
 		h.Priv = csr.PrivM
 		h.WatchToHost(prog.ToHost)
+	case KindSemihost:
+		if err := m.setupSemihost(); err != nil {
+			if m.rec != nil {
+				err = withTraceError(err, m.rec.stop())
+			}
+			return nil, fmt.Errorf("load %s: %w", prog.Path, err)
+		}
 	case KindLinux:
 		if err := m.setupLinux(); err != nil {
 			if m.rec != nil {
@@ -309,6 +326,7 @@ func (m *Machine) Close() {
 			}
 		}
 	}
+	m.closeSemihost()
 	m.Hart.Close()
 }
 
@@ -447,7 +465,7 @@ func (m *Machine) loop(start time.Time) (reason string, err error) {
 			budget = min(budget, m.replayCap-done)
 		}
 		e := h.Run(budget)
-		afterEcall = e.Kind == rv64.ExitEcall
+		afterEcall = e.Kind == rv64.ExitEcall || e.Kind == rv64.ExitSemihost
 		if debug && e.Kind != rv64.ExitBudget {
 			m.logExit(e)
 		}
@@ -460,6 +478,9 @@ func (m *Machine) loop(start time.Time) (reason string, err error) {
 		}
 		switch e.Kind {
 		case rv64.ExitBudget:
+			if m.semi != nil && m.stuck() {
+				return "", m.stuckError()
+			}
 		case rv64.ExitEcall:
 			m.stats.Exits[ExitSyscall]++
 			if err := m.syscall(); err != nil {
@@ -468,6 +489,11 @@ func (m *Machine) loop(start time.Time) (reason string, err error) {
 		case rv64.ExitHost:
 			m.stats.Exits[ExitHTIF]++
 			if err := m.htif(); err != nil {
+				return "", err
+			}
+		case rv64.ExitSemihost:
+			m.stats.Exits[ExitSemi]++
+			if err := m.semihostCall(); err != nil {
 				return "", err
 			}
 		case rv64.ExitTrap:

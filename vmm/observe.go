@@ -120,6 +120,8 @@ func exitName(k rv64.ExitKind) string {
 		return ExitNDEmpty
 	case rv64.ExitDiverge:
 		return "diverge"
+	case rv64.ExitSemihost:
+		return ExitSemi
 	}
 	return "unknown"
 }

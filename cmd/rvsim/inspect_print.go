@@ -50,7 +50,8 @@ func quotedByKey(m map[string]uint64) string { return formatByKey(m, "%q %d") }
 type textPrinter struct {
 	w       *bufio.Writer
 	opt     inspectOptions
-	started bool // the segment list has begun
+	started bool   // the segment list has begun
+	kind    string // the header's program kind, which names system calls
 }
 
 func newTextPrinter(w *bufio.Writer, opt inspectOptions) *textPrinter {
@@ -61,6 +62,7 @@ func (p *textPrinter) flush() error { return p.w.Flush() }
 
 func (p *textPrinter) header(file string, h logfmt.Header) {
 	w := p.w
+	p.kind = h.Kind
 	fmt.Fprintf(w, "trace            %q\n", file)
 	fmt.Fprintf(w, "format version   %d (rvsim %q)\n", h.Version, h.RvsimVersion)
 	fmt.Fprintf(w, "created          %q\n", h.Created)
@@ -98,7 +100,7 @@ func (p *textPrinter) event(e *logfmt.Event) {
 	extra := ""
 	switch e.Kind {
 	case logfmt.KindSyscall:
-		extra = fmt.Sprintf(" %s (nr %d) returned %d", vmm.SyscallName(e.Nr), e.Nr, int64(e.Value))
+		extra = fmt.Sprintf(" %s (nr %d) returned %d", vmm.CallName(p.kind, e.Nr), e.Nr, int64(e.Value))
 	case logfmt.KindInput:
 		extra = " (" + inputMeaning + ")"
 	}
@@ -178,6 +180,7 @@ type jsonPrinter struct {
 	opt   inspectOptions
 	first bool // no segment printed yet
 	werr  error
+	kind  string // the header's program kind, which names system calls
 }
 
 func newJSONPrinter(w *bufio.Writer, opt inspectOptions) *jsonPrinter {
@@ -231,6 +234,7 @@ func escapeUnprintable(b []byte) []byte {
 }
 
 func (p *jsonPrinter) header(file string, h logfmt.Header) {
+	p.kind = h.Kind
 	p.w.WriteString("{\n  \"file\": ")
 	p.value("  ", file)
 	p.w.WriteString(",\n  \"header\": ")
@@ -331,7 +335,7 @@ func (p *jsonPrinter) event(je *jsonEvent, e *logfmt.Event) {
 	switch e.Kind {
 	case logfmt.KindSyscall:
 		nr, ret := e.Nr, int64(e.Value)
-		je.Nr, je.Name, je.Return = &nr, vmm.SyscallName(nr), &ret
+		je.Nr, je.Name, je.Return = &nr, vmm.CallName(p.kind, nr), &ret
 	case logfmt.KindInput:
 		je.Note = inputMeaning
 	}
