@@ -219,11 +219,22 @@ func qemuCommand(e manifestEntry, elf string) []string {
 }
 
 // rvsimRunCommand is the rvsim run command line of the manifest entry:
-// with -L and the glibc sysroot for a dynamic program, as for qemu.
+// with -L and the glibc sysroot for a dynamic program, as for qemu, and
+// with --fs programs/testdata for a semihosting program, whose files are
+// found there.
 func rvsimRunCommand(e manifestEntry, extra ...string) []string {
-	args := append([]string{"run"}, extra...)
-	if e.kind == "glibc-dynamic" {
+	return append(append([]string{"run"}, extra...), rvsimArgs(e)...)
+}
+
+// rvsimArgs are the flags, program and arguments that run the manifest
+// entry, for run and record alike.
+func rvsimArgs(e manifestEntry) []string {
+	var args []string
+	switch e.kind {
+	case "glibc-dynamic":
 		args = append(args, "-L", sysroot)
+	case "semihost":
+		args = append(args, "--fs", filepath.Join(repo, "programs", "testdata"))
 	}
 	return append(append(args, "--", programPath(e.name)), e.args...)
 }
