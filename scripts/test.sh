@@ -35,7 +35,13 @@ go run ./scripts/bench -quick > /dev/null
 # operations against their exact referee, and of random FP and compressed
 # instruction streams against qemu-riscv64 (the seed corpora in each
 # package's testdata/fuzz run with the unit tests above; these explore).
+# A target that does not exist would pass silently: each must be found.
 for target in ./logfmt:FuzzReader ./logfmt:FuzzSegmentPayload ./vmm:FuzzParse ./vmm:FuzzSyscall ./rv64:FuzzDecodeExecute \
-  ./softfloat:FuzzF64Arith ./softfloat:FuzzF32Arith ./softfloat:FuzzConvert ./softfloat:FuzzCompare ./vmm:FuzzDiffQemu; do
+  ./rv64:FuzzMixedBlocks ./softfloat:FuzzF64Arith ./softfloat:FuzzF32Arith ./softfloat:FuzzConvert ./softfloat:FuzzCompare \
+  ./vmm:FuzzDiffQemu ./vmm:FuzzSemihost; do
+  grep -q "^func ${target#*:}(" "${target%%:*}"/*_test.go || {
+    echo "scripts/test.sh: no fuzz target ${target#*:} in ${target%%:*}" >&2
+    exit 1
+  }
   go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime 10s "${target%%:*}"
 done
