@@ -173,10 +173,10 @@ func entryStdin(e manifestEntry) string {
 	return filepath.Join(repo, "programs", e.stdin)
 }
 
-// ownStderr cuts rvsim's own messages out of its stderr, leaving what the
+// withoutRvsimMessages cuts rvsim's own messages out of its stderr, leaving what the
 // guest wrote: each line from "rvsim: " on (a guest's last line may lack
 // its newline, and rvsim's line then follows it on the same line).
-func ownStderr(s string) string {
+func withoutRvsimMessages(s string) string {
 	var keep strings.Builder
 	for l := range strings.SplitAfterSeq(s, "\n") {
 		if i := strings.Index(l, "rvsim: "); i >= 0 {
@@ -262,7 +262,7 @@ func TestProgramsAgainstQemu(t *testing.T) {
 			want := runProc(t, entryStdin(e), qemu, qemuCommand(e, programPath(e.name))...)
 			got := rvsim(t, entryStdin(e), rvsimRunCommand(e)...)
 			gotOut, wantOut := got.stdout, want.stdout
-			gotErr, wantErr := ownStderr(got.stderr), qemuStderr(want.stderr)
+			gotErr, wantErr := withoutRvsimMessages(got.stderr), qemuStderr(want.stderr)
 			if e.check == "masked" {
 				gotOut, wantOut = maskNumbers(gotOut), maskNumbers(wantOut)
 				gotErr, wantErr = maskNumbers(gotErr), maskNumbers(wantErr)
@@ -306,7 +306,7 @@ func TestProgramsGolden(t *testing.T) {
 			if got.status != e.status {
 				t.Errorf("exit status %d, want %d (stderr: %s)", got.status, e.status, got.stderr)
 			}
-			if ownStderr(got.stderr) != "" {
+			if withoutRvsimMessages(got.stderr) != "" {
 				t.Errorf("stderr %q, want nothing from the guest (semihosting writes to the console, stdout)", got.stderr)
 			}
 		})
