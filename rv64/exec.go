@@ -401,20 +401,8 @@ outer:
 					sa = a
 					goto storedAt
 				}
-			case opFLW, opFLD: // FLW, FLD (fp_exec.go)
-				if cause, tval = h.fpLoad(s); cause != noTrap {
-					goto fault
-				}
-			case opFSW, opFSD: // FSW, FSD (fp_exec.go); tval: the bytes stored, if they need the stored path
-				if cause, tval = h.fpStore(s); cause != noTrap {
-					goto fault
-				} else if tval != 0 {
-					goto stored
-				}
-			case opFP: // every other F and D instruction (fp_exec.go)
-				if !h.execFP(s) {
-					goto illegal
-				}
+			case opFLW, opFLD, opFSW, opFSD, opFP: // F and D, out of the switch: see fp
+				goto fp
 			case opDecode: // written since decoded, or past the end of memory
 				if h.redecode(pg, (pgLo-base)>>pageShift, i) {
 					continue // run it
@@ -467,6 +455,18 @@ outer:
 				}
 			default: // the budget's opEnd, or a slot to decode: dispatch it
 				continue
+			}
+			i += s.size()
+			ret++
+			continue
+
+		fp: // slot i is an F or D instruction (fp_exec.go). A call in the
+			// switch's case measured 10-15% slower on integer code.
+			if cause, tval = h.fp(s); cause != noTrap {
+				if cause == fpStored {
+					goto stored
+				}
+				goto fault
 			}
 			i += s.size()
 			ret++

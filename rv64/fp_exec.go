@@ -33,6 +33,30 @@ func unbox(v uint64) uint32 {
 	return uint32(v)
 }
 
+// fpStored is the cause fp returns for a store that Run must take through
+// its stored path: one into decoded code or the watched range; tval is
+// its width in bytes.
+const fpStored = 1 << 63
+
+// fp executes the F or D instruction of slot s for Run. It returns noTrap,
+// fpStored, or the exception the instruction raises with its tval.
+func (h *Hart) fp(s *slot) (cause, tval uint64) {
+	switch s.op {
+	case opFLW, opFLD:
+		return h.fpLoad(s)
+	case opFSW, opFSD:
+		cause, tval = h.fpStore(s)
+		if cause == noTrap && tval != 0 {
+			cause = fpStored
+		}
+		return cause, tval
+	}
+	if !h.execFP(s) {
+		return CauseIllegal, uint64(s.insn)
+	}
+	return noTrap, 0
+}
+
 // fpLoad executes FLW and FLD: the checks of the integer loads, and an
 // illegal instruction while mstatus.FS is Off.
 func (h *Hart) fpLoad(s *slot) (cause, tval uint64) {
@@ -61,8 +85,8 @@ func (h *Hart) fpLoad(s *slot) (cause, tval uint64) {
 // fpStore executes FSW and FSD: the checks of the integer stores, and an
 // illegal instruction while mstatus.FS is Off. FSW stores the low 32 bits
 // of the register as they are, boxed or not. When the store wrote into
-// decoded code or the watched tohost, tval is its width in bytes, for Run's
-// stored path; it is 0 otherwise.
+// decoded code or the watched range (tohost, a reservation), tval is its
+// width in bytes, for Run's stored path; it is 0 otherwise.
 func (h *Hart) fpStore(s *slot) (cause, tval uint64) {
 	if h.CSR.FPOff() {
 		return CauseIllegal, uint64(s.insn)
