@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # Builds every guest program in programs/ into OUTDIR (default programs/bin)
-# with Debian's riscv64-unknown-elf-gcc and picolibc:
-#   programs/src/NAME.c   -> NAME.elf       Linux user mode, C, picolibc
+# with Debian's riscv64-unknown-elf-gcc and picolibc, and Debian's
+# riscv64-linux-gnu-gcc and glibc:
+#   programs/src/NAME.c   -> NAME.elf       Linux user mode, C, picolibc, rv64im
+#                            (bench also as bench_rv64imac.elf and bench_rv64gc.elf)
 #   programs/asm/NAME.S   -> NAME.elf       Linux user mode, assembly
 #   programs/bare/NAME.c  -> bare_NAME.elf  bare metal (M-mode, HTIF), C
 #   programs/bare/NAME.S  -> bare_NAME.elf  bare metal, assembly
+#   programs/glibc/NAME.c -> glibc_NAME_static.elf, glibc_NAME_dynamic.elf
+#                            Linux user mode, glibc, rv64gc (static; dynamic PIE)
+#   programs/semihost/NAME.c -> semihost_NAME.elf, semihost_NAME_rv64im.elf
+#                            bare metal, picolibc --oslib=semihost --crt0=semihost
+#                            (rv64gc; rv64im)
 # The output is byte-for-byte reproducible: no paths, dates or build ids.
 #
 # usage: scripts/build-programs.sh [OUTDIR]
@@ -12,6 +19,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$top/programs/bin}
 CC=${CC:-riscv64-unknown-elf-gcc}
+GNUCC=${GNUCC:-riscv64-linux-gnu-gcc}
 READELF=${READELF:-riscv64-unknown-elf-readelf}
 PICOLIBC=/usr/lib/picolibc/riscv64-unknown-elf
 SPECS=$PICOLIBC/picolibc.specs
@@ -26,6 +34,8 @@ command -v "$READELF" >/dev/null ||
 	die "$READELF not found: install the Debian package binutils-riscv64-unknown-elf"
 [ -f "$SPECS" ] && [ -f "$PICOLIBC/lib/release/rv64im/lp64/libc.a" ] ||
 	die "picolibc for rv64im/lp64 not found under $PICOLIBC: install the Debian package picolibc-riscv64-unknown-elf"
+command -v "$GNUCC" >/dev/null ||
+	die "$GNUCC not found: install the Debian package gcc-riscv64-linux-gnu"
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -43,35 +53,54 @@ LINUX_ASM=("${COMMON[@]}" -nostdlib -I"$RT" -T"$RT/linux-asm.ld")
 BARE=("${COMMON[@]}" -O2 -ffreestanding -nostdlib -I"$RT/bare" -T"$RT/bare/bare.ld"
 	-Wl,--no-warn-rwx-segments)
 
+# Debian's glibc toolchain with its defaults (-march=rv64gc -mabi=lp64d,
+# PIE unless -static); libatomic for the 8- and 16-bit atomics.
+GLIBC=(-O2 -ffile-prefix-map="$top"=. -Wl,--build-id=none -Wl,--strip-debug -Wl,--as-needed
+	-Wall -Wextra -Werror)
+GLIBC_LIBS=(-lm -latomic)
+# picolibc's semihosting recipe, as a user writes it, with picolibc's
+# semihosting crt0 (the program's arguments from SYS_GET_CMDLINE), plus
+# reproducibility.
+SEMIHOST=(--specs="$SPECS" --oslib=semihost --crt0=semihost -O2 -ffile-prefix-map="$top"=.
+	-Wl,--build-id=none -Wl,--strip-debug -Wall -Wextra -Werror)
+
 # Checks what every program must be: ELF64, little endian, EM_RISCV,
-# executable, and without the RVC flag (no compressed instructions).
+# an executable of the expected type (2 static, 3 position-independent)
+# with the expected ELF flags (e_flags: 0 for rv64im/lp64, 5 for RVC and the
+# double-float ABI, 1 for RVC alone), whose first PT_LOAD is at the expected
+# address (0x10000 Linux, 0x80000000 bare metal, "any" for picolibc's own
+# layout and position-independent executables).
 check_elf() {
-	local f=$1 ident machine type flags
+	local f=$1 want_type=${2:-2} want_flags=${3:-0} want_load=${4:-0x10000|0x80000000}
+	local ident machine type flags
 	ident=$(od -An -tx1 -N6 "$f" | tr -d ' \n')
 	type=$(od -An -tu2 -j16 -N2 "$f" | tr -d ' ')
 	machine=$(od -An -tu2 -j18 -N2 "$f" | tr -d ' ')
 	flags=$(od -An -tu4 -j48 -N4 "$f" | tr -d ' ')
-	[ "$ident" = 7f454c460201 ] && [ "$type" = 2 ] && [ "$machine" = 243 ] && [ $((flags & 1)) = 0 ] ||
-		die "$f: not a static ELF64 RISC-V executable without RVC (ident $ident type $type machine $machine flags $flags)"
+	[ "$ident" = 7f454c460201 ] && [ "$type" = "$want_type" ] && [ "$machine" = 243 ] && [ "$flags" = "$want_flags" ] ||
+		die "$f: not an ELF64 RISC-V executable of type $want_type with flags $want_flags (ident $ident type $type machine $machine flags $flags)"
 	# An assembly source without a .file directive gets the compiler's
 	# random temporary object name as its FILE symbol.
 	if "$READELF" -sW "$f" | grep -Eq ' FILE .* cc[^ ]*\.o$'; then
 		die "$f: a FILE symbol names a temporary object: give every .S file a .file directive"
 	fi
-	# Linux programs load at 0x10000, bare-metal ones at 0x80000000.
+	[ "$want_load" = any ] && return
 	local first
 	first=$("$READELF" -lW "$f" | awk '$1 == "LOAD" { print $3; exit }')
-	case $first in
-	0x0000000000010000 | 0x0000000080000000) ;;
-	*) die "$f: first PT_LOAD at $first, want 0x10000 or 0x80000000" ;;
+	case "|$want_load|" in
+	*"|$(printf '%#x' "$first")|"*) ;;
+	*) die "$f: first PT_LOAD at $first, want $want_load" ;;
 	esac
 }
 
+# build NAME [--cc COMPILER] [--check TYPE FLAGS LOAD] ARGS...: compiles ARGS into NAME.elf.
 build() {
-	local name=$1
+	local name=$1 cc=$CC check=()
 	shift
-	"$CC" "$@" -o "$out/.$name.tmp"
-	check_elf "$out/.$name.tmp"
+	[ "$1" = --cc ] && { cc=$2; shift 2; }
+	[ "$1" = --check ] && { check=("$2" "$3" "$4"); shift 4; }
+	"$cc" "$@" -o "$out/.$name.tmp"
+	check_elf "$out/.$name.tmp" "${check[@]}"
 	mv -f "$out/.$name.tmp" "$out/$name.elf"
 	n=$((n + 1))
 }
@@ -93,4 +122,24 @@ done
 # as riscv-tests' ELFs are.
 build bare_noflags "${COMMON[@]}" -O2 -ffreestanding -nostdlib -I"$RT/bare" -T"$RT/bare/noflags.ld" \
 	bare/muldiv.S "$RT/bare/htif.c" -lgcc
+# One picolibc program with the project's runtime for the other library
+# variants: with the C extension (rv64imac/lp64) and as rv64gc (lp64d).
+LINUX_GC=("${LINUX[@]/#-march=rv64im/-march=rv64imafdc}")
+LINUX_GC=("${LINUX_GC[@]/#-mabi=lp64/-mabi=lp64d}")
+build bench_rv64imac --check 2 1 0x10000 "${LINUX[@]/#-march=rv64im/-march=rv64imac}" src/bench.c
+build bench_rv64gc --check 2 5 0x10000 "${LINUX_GC[@]}" src/bench.c
+# glibc programs, each static and dynamic.
+for src in glibc/*.c; do
+	name=glibc_$(basename "$src" .c)
+	build "${name}_static" --cc "$GNUCC" --check 2 5 0x10000 "${GLIBC[@]}" -static "$src" "${GLIBC_LIBS[@]}"
+	build "${name}_dynamic" --cc "$GNUCC" --check 3 5 any "${GLIBC[@]}" "$src" "${GLIBC_LIBS[@]}"
+done
+# picolibc semihosting programs, with the compiler's default -march
+# (rv64imafdc, lp64d) and as rv64im.
+for src in semihost/*.c; do
+	[ -e "$src" ] || continue
+	name=semihost_$(basename "$src" .c)
+	build "$name" --check 2 5 any "${SEMIHOST[@]}" "$src"
+	build "${name}_rv64im" --check 2 0 any "${SEMIHOST[@]}" -march=rv64im -mabi=lp64 "$src"
+done
 echo "build-programs.sh: built $n programs in $out"

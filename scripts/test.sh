@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 missing=()
 command -v riscv64-unknown-elf-gcc >/dev/null || missing+=(gcc-riscv64-unknown-elf)
+{ command -v riscv64-linux-gnu-gcc >/dev/null && [ -f /usr/riscv64-linux-gnu/lib/libc.so.6 ]; } ||
+  missing+=(gcc-riscv64-linux-gnu libc6-dev-riscv64-cross)
 [ -f /usr/lib/picolibc/riscv64-unknown-elf/picolibc.specs ] || missing+=(picolibc-riscv64-unknown-elf)
 command -v qemu-riscv64 >/dev/null || missing+=(qemu-user)
 command -v zstd >/dev/null || missing+=(zstd)
@@ -29,8 +31,17 @@ go test -count=1 ./...
 go test -race -count=1 ./vmm ./logfmt ./cmd/rvsim
 # A smoke run of the benchmark harness (the figures are not checked here).
 go run ./scripts/bench -quick > /dev/null
-# Short fuzz runs of every parser and of the hart (the seed corpora in each
+# Short fuzz runs of every parser, of the hart, of the softfloat
+# operations against their exact referee, and of random FP and compressed
+# instruction streams against qemu-riscv64 (the seed corpora in each
 # package's testdata/fuzz run with the unit tests above; these explore).
-for target in ./logfmt:FuzzReader ./logfmt:FuzzSegmentPayload ./vmm:FuzzParse ./vmm:FuzzSyscall ./rv64:FuzzDecodeExecute; do
+# A target that does not exist would pass silently: each must be found.
+for target in ./logfmt:FuzzReader ./logfmt:FuzzSegmentPayload ./vmm:FuzzParse ./vmm:FuzzSyscall ./rv64:FuzzDecodeExecute \
+  ./rv64:FuzzMixedBlocks ./softfloat:FuzzF64Arith ./softfloat:FuzzF32Arith ./softfloat:FuzzConvert ./softfloat:FuzzCompare \
+  ./vmm:FuzzDiffQemu ./vmm:FuzzSemihost; do
+  grep -q "^func ${target#*:}(" "${target%%:*}"/*_test.go || {
+    echo "scripts/test.sh: no fuzz target ${target#*:} in ${target%%:*}" >&2
+    exit 1
+  }
   go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime 10s "${target%%:*}"
 done

@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -43,9 +45,16 @@ type manifestEntry struct {
 	name, kind string
 	args       []string
 	stdin      string // path relative to programs/, or ""
-	check      string // qemu, selfcheck or nondet
+	check      string // qemu, masked, golden, selfcheck or nondet
+	golden     string // check golden: the expected stdout's file, relative to programs/
 	status     int
 }
+
+// The program kinds and checks that manifest.tsv may name.
+var (
+	manifestKinds  = []string{"linux", "bare", "glibc-static", "glibc-dynamic", "semihost"}
+	manifestChecks = []string{"qemu", "masked", "golden", "selfcheck", "nondet"}
+)
 
 func readManifest(t *testing.T) []manifestEntry {
 	t.Helper()
@@ -66,6 +75,15 @@ func readManifest(t *testing.T) []manifestEntry {
 			t.Fatalf("manifest.tsv:%d: %d columns, want 6: %q", line, len(c), s)
 		}
 		e := manifestEntry{name: c[0], kind: c[1], check: c[4]}
+		if file, ok := strings.CutPrefix(e.check, "golden:"); ok {
+			e.check, e.golden = "golden", file
+		}
+		if !slices.Contains(manifestKinds, e.kind) {
+			t.Fatalf("manifest.tsv:%d: kind %q, want one of %v", line, e.kind, manifestKinds)
+		}
+		if !slices.Contains(manifestChecks, e.check) {
+			t.Fatalf("manifest.tsv:%d: check %q, want one of %v", line, e.check, manifestChecks)
+		}
 		if c[2] != "-" {
 			e.args = strings.Fields(c[2])
 		}
@@ -83,6 +101,18 @@ func readManifest(t *testing.T) []manifestEntry {
 	return out
 }
 
+// sysroot is where Debian's gcc-riscv64-linux-gnu installs the target's
+// libraries: qemu-riscv64 -L and rvsim -L get it for dynamic programs.
+const sysroot = "/usr/riscv64-linux-gnu"
+
+// needGlibcSysroot fails the test when the glibc sysroot is missing.
+func needGlibcSysroot(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(sysroot, "lib", "libc.so.6")); err != nil {
+		t.Fatalf("the glibc sysroot %s is needed for dynamic programs (Debian package gcc-riscv64-linux-gnu): %v", sysroot, err)
+	}
+}
+
 // runResult is what one process did.
 type runResult struct {
 	stdout, stderr string
@@ -91,7 +121,16 @@ type runResult struct {
 
 func runProc(t *testing.T, stdin string, name string, args ...string) runResult {
 	t.Helper()
+	return runProcEnv(t, nil, stdin, name, args...)
+}
+
+// runProcEnv runs name with the variables env added to the environment.
+func runProcEnv(t *testing.T, env []string, stdin string, name string, args ...string) runResult {
+	t.Helper()
 	cmd := exec.Command(name, args...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if stdin != "" {
@@ -134,8 +173,77 @@ func entryStdin(e manifestEntry) string {
 	return filepath.Join(repo, "programs", e.stdin)
 }
 
-// TestProgramsAgainstQemu runs every deterministic Linux program under rvsim
-// and qemu-riscv64 and requires the same stdout and exit status.
+// withoutRvsimMessages cuts rvsim's own messages out of its stderr, leaving what the
+// guest wrote: each line from "rvsim: " on (a guest's last line may lack
+// its newline, and rvsim's line then follows it on the same line).
+func withoutRvsimMessages(s string) string {
+	var keep strings.Builder
+	for l := range strings.SplitAfterSeq(s, "\n") {
+		if i := strings.Index(l, "rvsim: "); i >= 0 {
+			l = l[:i]
+		}
+		keep.WriteString(l)
+	}
+	return keep.String()
+}
+
+// qemuStderr drops qemu-riscv64's own lines (qemu: uncaught target signal
+// ...) from its stderr.
+func qemuStderr(s string) string {
+	var keep strings.Builder
+	for l := range strings.SplitAfterSeq(s, "\n") {
+		if !strings.HasPrefix(l, "qemu: ") {
+			keep.WriteString(l)
+		}
+	}
+	return keep.String()
+}
+
+// numberRE matches a number in decimal or hexadecimal, with or without
+// 0x: every word made of hexadecimal digits only ("be" and "a" too, on
+// both sides of a comparison alike).
+var numberRE = regexp.MustCompile(`\b(0x)?[0-9a-f]+\b`)
+
+// maskNumbers replaces every number by #: what a program whose numbers
+// vary from run to run prints that does not vary.
+func maskNumbers(s string) string { return numberRE.ReplaceAllString(s, "#") }
+
+// qemuCommand is the qemu-riscv64 command line that runs the manifest
+// entry: with -L and the glibc sysroot for a dynamic program.
+func qemuCommand(e manifestEntry, elf string) []string {
+	args := []string{elf}
+	if e.kind == "glibc-dynamic" {
+		args = []string{"-L", sysroot, elf}
+	}
+	return append(args, e.args...)
+}
+
+// rvsimRunCommand is the rvsim run command line of the manifest entry:
+// with -L and the glibc sysroot for a dynamic program, as for qemu, and
+// with --fs programs/testdata for a semihosting program, whose files are
+// found there.
+func rvsimRunCommand(e manifestEntry, extra ...string) []string {
+	return append(append([]string{"run"}, extra...), rvsimArgs(e)...)
+}
+
+// rvsimArgs are the flags, program and arguments that run the manifest
+// entry, for run and record alike.
+func rvsimArgs(e manifestEntry) []string {
+	var args []string
+	switch e.kind {
+	case "glibc-dynamic":
+		args = append(args, "-L", sysroot)
+	case "semihost":
+		args = append(args, "--fs", filepath.Join(repo, "programs", "testdata"))
+	}
+	return append(append(args, "--", programPath(e.name)), e.args...)
+}
+
+// TestProgramsAgainstQemu runs every program that qemu-riscv64 can referee
+// under rvsim and under qemu-riscv64, and requires the same stdout, the same
+// stderr (without rvsim's and qemu's own messages) and the same exit status:
+// as they are (check qemu), or with every number masked (check masked: the
+// output varies from run to run).
 func TestProgramsAgainstQemu(t *testing.T) {
 	qemu, err := exec.LookPath("qemu-riscv64")
 	if err != nil {
@@ -143,16 +251,27 @@ func TestProgramsAgainstQemu(t *testing.T) {
 	}
 	n := 0
 	for _, e := range readManifest(t) {
-		if e.check != "qemu" {
+		if e.check != "qemu" && e.check != "masked" {
 			continue
 		}
 		n++
 		t.Run(e.name, func(t *testing.T) {
-			elf := programPath(e.name)
-			want := runProc(t, entryStdin(e), qemu, append([]string{elf}, e.args...)...)
-			got := rvsim(t, entryStdin(e), append([]string{"run", "--", elf}, e.args...)...)
-			if got.stdout != want.stdout {
-				t.Errorf("stdout differs from qemu-riscv64:\nrvsim:\n%s\nqemu:\n%s", got.stdout, want.stdout)
+			if e.kind == "glibc-dynamic" {
+				needGlibcSysroot(t)
+			}
+			want := runProc(t, entryStdin(e), qemu, qemuCommand(e, programPath(e.name))...)
+			got := rvsim(t, entryStdin(e), rvsimRunCommand(e)...)
+			gotOut, wantOut := got.stdout, want.stdout
+			gotErr, wantErr := withoutRvsimMessages(got.stderr), qemuStderr(want.stderr)
+			if e.check == "masked" {
+				gotOut, wantOut = maskNumbers(gotOut), maskNumbers(wantOut)
+				gotErr, wantErr = maskNumbers(gotErr), maskNumbers(wantErr)
+			}
+			if gotOut != wantOut {
+				t.Errorf("stdout differs from qemu-riscv64's:\nrvsim:\n%s\nqemu:\n%s", gotOut, wantOut)
+			}
+			if gotErr != wantErr {
+				t.Errorf("the guest's stderr differs from qemu-riscv64's:\nrvsim:\n%s\nqemu:\n%s", gotErr, wantErr)
 			}
 			if got.status != want.status {
 				t.Errorf("exit status %d, qemu-riscv64 %d (rvsim stderr: %s)", got.status, want.status, got.stderr)
@@ -165,6 +284,35 @@ func TestProgramsAgainstQemu(t *testing.T) {
 	t.Logf("%d programs cross-checked against qemu-riscv64", n)
 }
 
+// TestProgramsGolden runs the programs whose expected output is written
+// out in a file (check golden:FILE: bare-metal semihosting programs, whose
+// referee, qemu-system's -semihosting, is not among the test tools): their
+// stdout must be the file's text, with {prog} standing for the program's
+// path as given to rvsim, and their exit status the manifest's.
+func TestProgramsGolden(t *testing.T) {
+	for _, e := range readManifest(t) {
+		if e.check != "golden" {
+			continue
+		}
+		t.Run(e.name, func(t *testing.T) {
+			want, err := os.ReadFile(filepath.Join(repo, "programs", e.golden))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := rvsim(t, entryStdin(e), rvsimRunCommand(e)...)
+			if w := strings.ReplaceAll(string(want), "{prog}", programPath(e.name)); got.stdout != w {
+				t.Errorf("stdout differs from %s:\nrvsim:\n%s\nwant:\n%s", e.golden, got.stdout, w)
+			}
+			if got.status != e.status {
+				t.Errorf("exit status %d, want %d (stderr: %s)", got.status, e.status, got.stderr)
+			}
+			if withoutRvsimMessages(got.stderr) != "" {
+				t.Errorf("stderr %q, want nothing from the guest (semihosting writes to the console, stdout)", got.stderr)
+			}
+		})
+	}
+}
+
 // TestSelfCheckingPrograms runs the bare-metal and other self-checking
 // programs, which exit with the manifest's status only if every check passed.
 func TestSelfCheckingPrograms(t *testing.T) {
@@ -173,7 +321,7 @@ func TestSelfCheckingPrograms(t *testing.T) {
 			continue
 		}
 		t.Run(e.name, func(t *testing.T) {
-			got := rvsim(t, entryStdin(e), append([]string{"run", "--max-insns", "2000000000", "--", programPath(e.name)}, e.args...)...)
+			got := rvsim(t, entryStdin(e), rvsimRunCommand(e, "--max-insns", "2000000000")...)
 			if got.status != e.status {
 				t.Errorf("exit status %d, want %d\nstdout:\n%s\nstderr:\n%s", got.status, e.status, got.stdout, got.stderr)
 			}

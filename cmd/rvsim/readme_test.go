@@ -2,12 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // The README's commands are run as written, so that they cannot rot.
@@ -48,21 +51,26 @@ func readmeCommands(t *testing.T) string {
 
 // TestReadmeOwnProgram runs the README's "Running your own program"
 // commands with bash, as a user would from the top of a checkout: the real
-// cross compiler builds the examples with the project's runtime, and the
-// rvsim on PATH is the one under test. The working directory is a
+// cross compilers build the examples (with glibc, static and dynamic; with
+// picolibc for semihosting; with picolibc and the project's runtime), and
+// the rvsim on PATH is the one under test. The working directory is a
 // temporary one holding a link to programs/, so that the outputs stay out
 // of the tree.
 func TestReadmeOwnProgram(t *testing.T) {
-	for _, tool := range []string{"riscv64-unknown-elf-gcc", "bash"} {
+	for _, tool := range []string{"riscv64-unknown-elf-gcc", "riscv64-linux-gnu-gcc", "bash"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not found: install the Debian package gcc-riscv64-unknown-elf (CI does)", tool)
+			t.Skipf("%s not found: install the Debian packages gcc-riscv64-unknown-elf and gcc-riscv64-linux-gnu (CI does)", tool)
 		}
 	}
 	if _, err := os.Stat("/usr/lib/picolibc/riscv64-unknown-elf/picolibc.specs"); err != nil {
 		t.Skip("picolibc not found: install the Debian package picolibc-riscv64-unknown-elf (CI does)")
 	}
 	script := readmeCommands(t)
-	for _, want := range []string{"riscv64-unknown-elf-gcc", "rvsim run hello.elf", "rvsim record",
+	for _, want := range []string{
+		"riscv64-linux-gnu-gcc -static -O2 -o hello-static.elf", "riscv64-linux-gnu-gcc -O2 -o hello-dynamic.elf",
+		"rvsim run -L /usr/riscv64-linux-gnu hello-dynamic.elf", "rvsim replay hello-dynamic.elf hello-dynamic.zst",
+		"riscv64-unknown-elf-gcc --specs=picolibc.specs --oslib=semihost -O2", "rvsim replay semihost.elf semihost.zst",
+		"riscv64-unknown-elf-gcc", "rvsim run hello.elf", "rvsim record",
 		"rvsim replay hello.elf hello.zst", "rvsim inspect", "rvsim run bare.elf"} {
 		if !strings.Contains(script, want) {
 			t.Errorf("the README's commands lack %q:\n%s", want, script)
@@ -77,7 +85,14 @@ func TestReadmeOwnProgram(t *testing.T) {
 	if err := os.Symlink(programs, filepath.Join(dir, "programs")); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
+	// A command that never ends (a guest looping for ever) fails the test
+	// instead of hanging it.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-c", script)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(rvsimBin)+string(os.PathListSeparator)+os.Getenv("PATH"))
 	var stdout, stderr bytes.Buffer
@@ -88,38 +103,50 @@ func TestReadmeOwnProgram(t *testing.T) {
 	out, errs := stdout.String(), stderr.String()
 
 	// run, record and replay each print the greeting; the replay prints
-	// what the recording printed, numbers included.
+	// what the recording printed, numbers included. In order: the static
+	// glibc build (run, record, replay), the dynamic one (run, run -L,
+	// record, replay), the project runtime's (run, record, replay).
 	greet := regexp.MustCompile(`(?m)^Hello, Ada!\nIt is \d+\.\d{9} seconds after 1970, cycle \d+\.\nYour lucky bytes: [0-9a-f ]{11}\n`)
 	runs := greet.FindAllString(out, -1)
-	if len(runs) != 3 {
-		t.Fatalf("hello.elf printed its greeting %d times, want 3 (run, record, replay):\n%s", len(runs), out)
+	if len(runs) != 10 {
+		t.Fatalf("hello-static.elf, hello-dynamic.elf and hello.elf printed their greeting %d times, want 10 (3 + 4 + 3):\n%s", len(runs), out)
 	}
-	if runs[1] != runs[2] {
-		t.Errorf("the replay printed\n%s\nbut its recording printed\n%s", runs[2], runs[1])
+	for _, rr := range [][2]int{{1, 2}, {5, 6}, {8, 9}} {
+		if runs[rr[0]] != runs[rr[1]] {
+			t.Errorf("the replay printed\n%s\nbut its recording printed\n%s", runs[rr[1]], runs[rr[0]])
+		}
+	}
+	semi := regexp.MustCompile(`(?m)^Hello, Ada!\nIt is \d+ seconds after 1970, clock -?\d+, cycle \d+\.\n`).FindAllString(out, -1)
+	if len(semi) != 4 || semi[1] != semi[2] {
+		t.Errorf("semihost.elf and semihost-args.elf printed %q, want four greetings, the second and third equal", semi)
 	}
 	bare := regexp.MustCompile(`(?m)^Hello from bare metal! misa 0x800000000010112d, cycle \d+, seed 0x8000[0-9a-f]{4}$`).FindAllString(out, -1)
 	if len(bare) != 3 || bare[1] != bare[2] {
 		t.Errorf("bare.elf printed %q, want three greetings, the last two equal", bare)
 	}
-	if n := strings.Count(errs, "rvsim: replay identical: "); n != 2 {
-		t.Errorf("%d replays said identical, want 2; stderr:\n%s", n, errs)
+	if n := strings.Count(errs, "rvsim: replay identical: "); n != 5 {
+		t.Errorf("%d replays said identical, want 5; stderr:\n%s", n, errs)
 	}
-	// inspect --events shows the kinds the README names.
+	// inspect --events of hello-static.zst and hello.zst show the kinds
+	// the README names.
 	for _, want := range []string{"input ", "read (nr 63)", "clock_gettime (nr 113)", "getrandom (nr 278)", "cycle "} {
-		if !strings.Contains(out, want) {
-			t.Errorf("inspect --events of hello.zst shows no %q:\n%s", want, out)
+		if n := strings.Count(out, want); n < 2 {
+			t.Errorf("inspect --events of hello-static.zst and hello.zst show %q %d times, want 2 or more:\n%s", want, n, out)
 		}
 	}
-	// The README says hello.elf runs under qemu-riscv64 as well.
+	// The README says the hello programs run under qemu-riscv64 as well.
 	if qemu, err := exec.LookPath("qemu-riscv64"); err == nil {
-		q := exec.Command(qemu, "hello.elf")
-		q.Dir, q.Stdin = dir, strings.NewReader("Ada\n")
-		qout, err := q.CombinedOutput()
-		if err != nil || !greet.Match(qout) {
-			t.Errorf("qemu-riscv64 hello.elf: %v\n%s", err, qout)
+		for _, args := range [][]string{{"hello-static.elf"}, {"-L", sysroot, "hello-dynamic.elf"}, {"hello.elf"}} {
+			q := exec.Command(qemu, args...)
+			q.Dir, q.Stdin = dir, strings.NewReader("Ada\n")
+			qout, err := q.CombinedOutput()
+			if err != nil || !greet.Match(qout) {
+				t.Errorf("qemu-riscv64 %v: %v\n%s", args, err, qout)
+			}
 		}
 	}
-	for _, f := range []string{"hello.elf", "hello.zst", "bare.elf", "bare.zst"} {
+	for _, f := range []string{"hello-static.elf", "hello-static.zst", "hello-dynamic.elf", "hello-dynamic.zst",
+		"semihost.elf", "semihost.zst", "semihost-args.elf", "hello.elf", "hello.zst", "bare.elf", "bare.zst"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("the README's commands did not make %s: %v", f, err)
 		}

@@ -44,7 +44,7 @@ func recordReplay(t *testing.T, e manifestEntry, ndBuffer string) (rec, rep runR
 	t.Helper()
 	trace = filepath.Join(t.TempDir(), e.name+".zst")
 	elf := programPath(e.name)
-	rec = rvsim(t, entryStdin(e), append([]string{"record", "--nd-buffer", ndBuffer, "-o", trace, "--", elf}, e.args...)...)
+	rec = rvsim(t, entryStdin(e), append([]string{"record", "--nd-buffer", ndBuffer, "-o", trace}, rvsimArgs(e)...)...)
 	if rec.status != e.status {
 		t.Fatalf("record: exit status %d, want %d\n%s", rec.status, e.status, rec.stderr)
 	}
@@ -152,7 +152,7 @@ func TestZstdAcceptsTraces(t *testing.T) {
 	for _, e := range readManifest(t) {
 		t.Run(e.name, func(t *testing.T) {
 			trace := filepath.Join(t.TempDir(), "t.zst")
-			rvsim(t, entryStdin(e), append([]string{"record", "--nd-buffer", "2", "-o", trace, "--", programPath(e.name)}, e.args...)...)
+			rvsim(t, entryStdin(e), append([]string{"record", "--nd-buffer", "2", "-o", trace}, rvsimArgs(e)...)...)
 			if out, err := exec.Command(zstd, "-t", trace).CombinedOutput(); err != nil {
 				t.Fatalf("zstd -t: %v\n%s", err, out)
 			}

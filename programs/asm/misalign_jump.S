@@ -1,8 +1,8 @@
 /* A Linux user-mode program that jumps to a target that is 2 but not 4
- * byte aligned. Without the C extension that is an instruction address
- * misaligned exception: SIGBUS, exit status 135 under rvsim. (qemu-riscv64
- * has the C extension and runs the halfword instead, so this program is
- * not cross-checked with it.) */
+ * byte aligned. With the C extension (IALIGN=16) that is legal: the
+ * halfword there runs, the upper half of "li a0, 0" (0x00000513), 0x0000,
+ * which is an illegal compressed instruction: SIGILL, exit status 132, as
+ * under qemu-riscv64. */
 #include "fault.h"
 FAULT_BEGIN(misalign_jump)
 	la	t0, 1f

@@ -1,5 +1,6 @@
-/* Self-checking: synchronous exceptions (cause, mepc, mtval), misaligned
- * jump and branch targets, misaligned loads and stores, access faults,
+/* Self-checking: synchronous exceptions (cause, mepc, mtval), jumps and
+ * branches to 2-byte aligned targets (legal with the C extension: they run
+ * the compressed instruction there), misaligned loads and stores, access faults,
  * vectored mtvec, mstatus across traps and mret, and U-mode. */
 	.file "traps.S"
 #define TEST_NAME "bare_traps"
@@ -22,7 +23,8 @@
 
 	TEST(3)		/* illegal instruction: mtval = the instruction */
 	ARM
-1:	.word 0x00000000
+1:	.half 0x0000		/* the all-zero halfword: an illegal compressed instruction */
+	.half 0x0001		/* c.nop, skipped by the handler's mepc+4 */
 	EXPECT_TRAP(2, 0)
 	EXPECT_LABEL(s3, 1b)
 	ARM
@@ -32,18 +34,25 @@
 	.word 0x10200073	/* sret: no S-mode */
 	EXPECT_TRAP(2, 0x10200073)
 	ARM
-	.word 0x0000202f	/* amoadd.w zero, zero, (zero): no A extension */
-	EXPECT_TRAP(2, 0x0000202f)
+	.word 0x2800202f	/* AMO with funct5 00101: reserved */
+	EXPECT_TRAP(2, 0x2800202f)
 	ARM
-	.word 0x00002007	/* flw ft0, 0(zero): no F extension */
-	EXPECT_TRAP(2, 0x00002007)
+	.word 0x00004007	/* flq ft0, 0(zero): no Q extension */
+	EXPECT_TRAP(2, 0x00004007)
 	ARM
 	.word 0x0000000b	/* custom-0 opcode */
 	EXPECT_TRAP(2, 0x0000000b)
 	ARM
-	.word 0x00004501	/* a compressed c.li: no C extension */
-	EXPECT(s6, 1)
-	EXPECT(s2, 2)
+1:	.half 0x8002		/* c.jr with rs1 = 0: reserved; mtval = the halfword */
+	.half 0x0001
+	EXPECT_TRAP(2, 0x8002)
+	EXPECT_LABEL(s3, 1b)
+	ARM
+	li a0, 0
+	.half 0x4505		/* c.li a0, 1: the C extension */
+	.half 0x0505		/* c.addi a0, 1 */
+	EXPECT(a0, 2)
+	EXPECT_NO_TRAP
 
 	TEST(4)		/* loads outside memory: cause 5, mtval = address, rd kept */
 	ARM
@@ -132,55 +141,61 @@
 	EXPECT(t2, 0x04050607)
 	EXPECT_NO_TRAP
 
-	TEST(8)		/* jalr to a 2-aligned target: cause 0, mtval = target,
-			 * mepc = the jalr, rd untouched */
+	/* IALIGN=16 (the C extension): a jump or branch to a target that is
+	 * 2 but not 4 byte aligned is legal and runs the halfword there. The
+	 * halfwords: c.li a0, 2 (0x4509), then c.addi a0, 1 (0x0505). */
+	TEST(8)		/* jalr to a 2-aligned target runs the compressed instruction there */
 	ARM
-	li ra, 1234
+	li a0, 0
 	la t0, 2f
-1:	jalr ra, 2(t0)
-	EXPECT(ra, 1234)
-	EXPECT(s6, 1)
-	EXPECT(s2, 0)
-	EXPECT_LABEL(s3, 1b)
-	addi t1, t0, 2
-	EXPECT_REG(s4, t1)
+1:	jalr ra, 2(t0)		/* to 2f+2, past c.li */
+2:	.half 0x4509		/* c.li a0, 2 (skipped) */
+	.half 0x0505		/* c.addi a0, 1 */
+	EXPECT(a0, 1)
+	EXPECT_LABEL(ra, 2b)
+	EXPECT_NO_TRAP
 	ARM
+	li a0, 0
 	la t0, 2f
 	jalr ra, 3(t0)		/* bit 0 is cleared: target 2f+2 */
-	EXPECT(s2, 0)
-	addi t1, t0, 2
-	EXPECT_REG(s4, t1)
+2:	.half 0x4509
+	.half 0x0505
+	EXPECT(a0, 1)
+	EXPECT_NO_TRAP
 	ARM
 	li ra, 0
 	la t0, 2f
-	jalr ra, 1(t0)		/* bit 0 cleared: 2f itself, no trap */
+	jalr ra, 1(t0)		/* bit 0 cleared: 2f itself */
 2:	EXPECT_NO_TRAP
 	la t1, 2b
 	EXPECT_REG(ra, t1)
 
-	TEST(9)		/* jal to pc+6: cause 0, rd untouched */
+	TEST(9)		/* jal to pc+6 runs the halfword there; rd = pc+4 */
 	ARM
-	li ra, 4321
+	li a0, 0
 1:	.word 0x006000ef	/* jal ra, .+6 */
-	EXPECT(ra, 4321)
-	EXPECT(s6, 1)
-	EXPECT(s2, 0)
-	EXPECT_LABEL(s3, 1b)
+	.half 0x4509		/* c.li a0, 2 (skipped) */
+	.half 0x0505		/* c.addi a0, 1: the target */
+	EXPECT(a0, 1)
+	EXPECT_NO_TRAP
 	la t0, 1b
-	addi t0, t0, 6
-	EXPECT_REG(s4, t0)
+	addi t0, t0, 4
+	EXPECT_REG(ra, t0)
 
-	TEST(10)	/* a taken branch to pc+6 traps; a branch not taken does not */
+	TEST(10)	/* a taken branch to pc+6 runs the halfword there */
 	ARM
+	li a0, 0
 1:	.word 0x00000363	/* beq zero, zero, .+6 */
-	EXPECT(s6, 1)
-	EXPECT(s2, 0)
-	EXPECT_LABEL(s3, 1b)
-	la t0, 1b
-	addi t0, t0, 6
-	EXPECT_REG(s4, t0)
+	.half 0x4509		/* c.li a0, 2 (skipped) */
+	.half 0x0505		/* c.addi a0, 1: the target */
+	EXPECT(a0, 1)
+	EXPECT_NO_TRAP
 	ARM
-	.word 0x00001363	/* bne zero, zero, .+6 */
+	li a0, 0
+	.word 0x00001363	/* bne zero, zero, .+6: not taken */
+	.half 0x4509		/* c.li a0, 2 */
+	.half 0x0505		/* c.addi a0, 1 */
+	EXPECT(a0, 3)
 	EXPECT_NO_TRAP
 
 	TEST(11)	/* fetch outside memory: cause 1, mepc = mtval = target */
