@@ -166,13 +166,24 @@ func (p *replayer) missing(m *Machine, what string, pc uint64) error {
 			ErrDivergence, n, pc, m.insnText(pc), what)
 	}
 	return fmt.Errorf("%w: at instruction %d, pc %#x (%s): the guest makes a %s; the trace expected %s",
-		ErrDivergence, n, pc, m.insnText(pc), what, describe(*ev))
+		ErrDivergence, n, pc, m.insnText(pc), what, m.describe(*ev))
+}
+
+// callText names a system call, or for a semihosting program a
+// semihosting operation, for divergence messages: "system call 63 (read)",
+// "semihosting call 6 (SYS_READ)".
+func (m *Machine) callText(nr uint64) string {
+	kind := m.Prog.Kind.String()
+	if m.Prog.Kind == KindSemihost {
+		return fmt.Sprintf("semihosting call %d (%s)", nr, CallName(kind, nr))
+	}
+	return fmt.Sprintf("system call %d (%s)", nr, CallName(kind, nr))
 }
 
 // describe says what a trace event is, for divergence messages.
-func describe(ev logfmt.Event) string {
+func (m *Machine) describe(ev logfmt.Event) string {
 	if ev.Kind == logfmt.KindSyscall {
-		return fmt.Sprintf("system call %d at instruction %d, pc %#x", ev.Nr, ev.Instret, ev.PC)
+		return fmt.Sprintf("%s at instruction %d, pc %#x", m.callText(ev.Nr), ev.Instret, ev.PC)
 	}
 	article := "a"
 	if ev.Kind == logfmt.KindInput {
@@ -194,7 +205,7 @@ func (p *replayer) diverged(m *Machine, e rv64.Exit) error {
 // written.
 func (p *replayer) syscall(m *Machine, nr uint64, before func(r uint64) error) (uint64, error) {
 	h := m.Hart
-	what := fmt.Sprintf("system call %d", nr)
+	what := m.callText(nr)
 	if u := h.ND; !u.Empty() {
 		want := u.Peek()
 		return 0, fmt.Errorf("%w: at instruction %d, pc %#x (%s): the guest makes %s; the trace expected a %s read at instruction %d, pc %#x",
@@ -230,8 +241,8 @@ func (p *replayer) checkRegs(m *Machine, ev logfmt.Event) error {
 	}
 	h := m.Hart
 	if got := logfmt.RegsHash(&h.X); got != ev.Regs {
-		return fmt.Errorf("%w: at instruction %d, pc %#x (%s): the guest makes system call %d as recorded, but its registers differ (hash %#016x, recorded %#016x): a0-a7 are %#x %#x %#x %#x %#x %#x %#x %#x",
-			ErrDivergence, h.Instret(), h.PC, m.insnText(h.PC), ev.Nr, got, ev.Regs,
+		return fmt.Errorf("%w: at instruction %d, pc %#x (%s): the guest makes %s as recorded, but its registers differ (hash %#016x, recorded %#016x): a0-a7 are %#x %#x %#x %#x %#x %#x %#x %#x",
+			ErrDivergence, h.Instret(), h.PC, m.insnText(h.PC), m.callText(ev.Nr), got, ev.Regs,
 			h.X[10], h.X[11], h.X[12], h.X[13], h.X[14], h.X[15], h.X[16], h.X[17])
 	}
 	return nil
@@ -255,7 +266,7 @@ func (p *replayer) apply(m *Machine, ev logfmt.Event) error {
 	for _, w := range ev.Writes {
 		b, ok := m.guestWrite(w.Addr, uint64(len(w.Data)))
 		if !ok {
-			return fmt.Errorf("%w: the trace's %s writes %d bytes at %#x, outside guest memory", ErrDivergence, describe(ev), len(w.Data), w.Addr)
+			return fmt.Errorf("%w: the trace's %s writes %d bytes at %#x, outside guest memory", ErrDivergence, m.describe(ev), len(w.Data), w.Addr)
 		}
 		copy(b, w.Data)
 	}
@@ -276,7 +287,7 @@ func (p *replayer) finish(m *Machine, reason string) error {
 		return fmt.Errorf("%w: the guest ended (%s) at instruction %d, but the trace cannot confirm it: %w", ErrTraceEnd, reason, h.Instret(), err)
 	}
 	if ev != nil {
-		return fmt.Errorf("%w: the guest ended (%s) at instruction %d, pc %#x; the trace expected %s", ErrDivergence, reason, h.Instret(), h.PC, describe(*ev))
+		return fmt.Errorf("%w: the guest ended (%s) at instruction %d, pc %#x; the trace expected %s", ErrDivergence, reason, h.Instret(), h.PC, m.describe(*ev))
 	}
 	f := p.footer
 	digest := m.Digest()
@@ -303,7 +314,7 @@ func (p *replayer) atCap(m *Machine) (string, error) {
 	case p.i < len(p.seg):
 		ev := p.seg[p.i]
 		return "", fmt.Errorf("%w: at instruction %d, pc %#x (%s): the guest has run past the trace's next event, %s",
-			ErrDivergence, h.Instret(), h.PC, m.insnText(h.PC), describe(ev))
+			ErrDivergence, h.Instret(), h.PC, m.insnText(h.PC), m.describe(ev))
 	case p.err != nil && !p.took:
 		return "", fmt.Errorf("%w: replay stopped at instruction %d (pc %#x): the trace holds no event to replay: %w", ErrTraceEnd, h.Instret(), h.PC, p.err)
 	case p.err != nil:

@@ -753,3 +753,33 @@ func TestSemihostKinds(t *testing.T) {
 		t.Fatalf("stripped: %v, status %d, stdout %q", err, res.Status, out)
 	}
 }
+
+// TestSemihostDivergenceNamesOperation: when a replay of a semihosting
+// program meets an operation other than the recorded one, the divergence
+// names both as semihosting operations, not as Linux system calls.
+func TestSemihostDivergenceNamesOperation(t *testing.T) {
+	path := semihostProgram(t, "clock")
+	var trace []byte
+	cfg := Config{Args: []string{path}, MaxInsns: 50_000_000}
+	if _, _, _, err := semiRun(t, path, cfg, &trace, "record"); err != nil {
+		t.Fatalf("record: %v", err)
+	}
+	edited := false
+	bad := rewriteTrace(t, trace, func(e *logfmt.Event) {
+		if e.Kind == logfmt.KindSyscall && !edited && e.Nr == semiTime {
+			e.Nr, edited = semiElapsed, true
+		}
+	})
+	if !edited {
+		t.Fatal("the recording of clock has no SYS_TIME event")
+	}
+	_, _, _, err := semiRun(t, path, Config{}, &bad, "replay")
+	if !errors.Is(err, ErrDivergence) {
+		t.Fatalf("replay of an edited trace: %v, want a divergence", err)
+	}
+	for _, want := range []string{"semihosting call 17 (SYS_TIME)", "semihosting call 48 (SYS_ELAPSED)"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the divergence %q does not name %q", err, want)
+		}
+	}
+}
