@@ -198,6 +198,14 @@ func (h *Hart) reserve(a, n uint64) {
 }
 
 // breakReservation ends the reservation if [a, a+n) touches it.
+// BreakReservation clears the LR/SC reservation if the monitor's write of
+// guest memory [a, a+n) touches it (n = 0 touches nothing).
+func (h *Hart) BreakReservation(a, n uint64) {
+	if n != 0 {
+		h.breakReservation(a, n)
+	}
+}
+
 func (h *Hart) breakReservation(a, n uint64) {
 	if h.resLen != 0 && a < h.resAddr+h.resLen && h.resAddr < a+n {
 		h.resLen = 0

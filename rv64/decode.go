@@ -359,11 +359,16 @@ func fuse(o, next op) op {
 // the slots written are marked stale, to be decoded again when they run.
 // A write that touches the reservation of LR/SC clears it.
 func (h *Hart) Invalidate(addr, n uint64) {
-	if n == 0 {
-		return
-	}
-	h.breakReservation(addr, n)
-	if h.code == nil {
+	h.BreakReservation(addr, n)
+	h.InvalidateCode(addr, n)
+}
+
+// InvalidateCode is Invalidate without the reservation: the monitor calls
+// it for a buffer it is about to fill with a count of bytes not yet known
+// (a read), and BreakReservation for the bytes it then wrote, so that the
+// reservation sees exactly the bytes a replay writes again.
+func (h *Hart) InvalidateCode(addr, n uint64) {
+	if n == 0 || h.code == nil {
 		return
 	}
 	off := addr - h.Mem.Base

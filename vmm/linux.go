@@ -579,6 +579,18 @@ func (m *Machine) guestWrite(addr, n uint64) ([]byte, bool) {
 	return b, ok
 }
 
+// guestFill returns guest memory [addr, addr+n) for a read to fill with a
+// count of bytes not known yet: decoded code there is marked stale, but
+// the LR/SC reservation is left to noteWrite, which breaks it for the
+// bytes the read returned, as a replay writes exactly those again.
+func (m *Machine) guestFill(addr, n uint64) ([]byte, bool) {
+	b, ok := m.guest(addr, n)
+	if ok && n > 0 {
+		m.Hart.InvalidateCode(addr, n)
+	}
+	return b, ok
+}
+
 func (m *Machine) sysBrk(addr uint64) uint64 {
 	l := m.linux
 	if addr < l.brkStart || addr > l.mmapLow {

@@ -34,7 +34,7 @@ func (m *Machine) sysRead(fd, buf, n uint64) uint64 {
 		return errno(eFAULT)
 	}
 	n = min(n, maxInput)
-	b, _ := m.guestWrite(buf, n)
+	b, _ := m.guestFill(buf, n)
 	got, err := m.hostRead(f, b)
 	if got == 0 && err != nil && !errors.Is(err, io.EOF) {
 		return errno(hostErrno(err))
@@ -438,7 +438,7 @@ func (m *Machine) sysPread(fd, buf, n, off uint64) uint64 {
 		return errno(eFAULT)
 	}
 	n = min(n, maxInput)
-	b, _ := m.guestWrite(buf, n)
+	b, _ := m.guestFill(buf, n)
 	got, err := f.f.ReadAt(b, int64(off))
 	if got == 0 && err != nil && !errors.Is(err, io.EOF) {
 		return errno(hostErrno(err))

@@ -269,8 +269,10 @@ func (r *recorder) finish(m *Machine, reason string) error {
 }
 
 // noteWrite records that the monitor wrote guest memory [addr, addr+n) as
-// the result of an input system call.
+// the result of an input system call. Those bytes break the LR/SC
+// reservation, in every mode, as the replay of the call's writes does.
 func (m *Machine) noteWrite(addr, n uint64) {
+	m.Hart.BreakReservation(addr, n)
 	if m.rec == nil || !m.rec.capture || n == 0 {
 		return
 	}

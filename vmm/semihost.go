@@ -477,7 +477,7 @@ func (m *Machine) semiRead(handle, buf, n uint64) uint64 {
 		return n
 	}
 	k := min(n, maxInput)
-	b, _ := m.guestWrite(buf, k)
+	b, _ := m.guestFill(buf, k)
 	var got int
 	if f.features {
 		if f.pos < int64(len(semiFeatureData)) {
