@@ -291,7 +291,7 @@ func Parse(name string, data []byte) (p *Program, err error) {
 	if err := p.findHTIF(f); err != nil {
 		return nil, fmt.Errorf("load %s: %w", name, err)
 	}
-	if p.Kind == KindLinux && p.semihosting() {
+	if p.Kind == KindLinux && !linuxABI(f) && p.semihosting(f) {
 		p.Kind, p.RAMTop = KindSemihost, ramTop(f)
 		if err := p.addLoadImages(f, data); err != nil {
 			return nil, fmt.Errorf("load %s: %w", name, err)

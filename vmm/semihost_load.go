@@ -15,6 +15,7 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"math"
 	"sort"
 )
@@ -28,21 +29,84 @@ var semihostSeq = func() []byte {
 	return b
 }()
 
-// semihosting reports whether an executable segment of p (or one without
-// any flags, as bare-metal test programs have them) holds the semihosting
-// sequence at an instruction boundary (an even address).
-func (p *Program) semihosting() bool {
-	for _, s := range p.Segments {
-		if s.Flags&elf.PF_X == 0 && s.Flags&(elf.PF_R|elf.PF_W) != 0 {
-			continue
+// linuxABI reports whether f says that it is a Linux program whatever
+// its code holds: it is position-independent or dynamic (ET_DYN, or a
+// PT_INTERP), or it carries the GNU ABI tag note of a Linux C library
+// (NT_GNU_ABI_TAG, OS 0 = Linux), as every glibc program does. Such a
+// program is never taken for a semihosting one.
+func linuxABI(f *elf.File) bool {
+	if f.Type == elf.ET_DYN {
+		return true
+	}
+	for _, ph := range f.Progs {
+		switch ph.Type {
+		case elf.PT_INTERP:
+			return true
+		case elf.PT_NOTE:
+			if gnuLinuxTag(ph.Open()) {
+				return true
+			}
 		}
-		d := s.Data
+	}
+	return false
+}
+
+// gnuLinuxTag reports whether the notes read from r hold a GNU ABI tag
+// for Linux: owner "GNU", type 1, and a descriptor whose first word is 0.
+func gnuLinuxTag(r io.Reader) bool {
+	b, err := io.ReadAll(io.LimitReader(r, 1<<16))
+	if err != nil {
+		return false
+	}
+	for len(b) >= 12 {
+		nsz, dsz, typ := binary.LittleEndian.Uint32(b), binary.LittleEndian.Uint32(b[4:]), binary.LittleEndian.Uint32(b[8:])
+		nEnd := 12 + (uint64(nsz)+3)&^3
+		dEnd := nEnd + (uint64(dsz)+3)&^3
+		if dEnd > uint64(len(b)) {
+			return false
+		}
+		if typ == 1 && nsz == 4 && string(b[12:16]) == "GNU\x00" && dsz >= 4 && binary.LittleEndian.Uint32(b[nEnd:]) == 0 {
+			return true
+		}
+		b = b[dEnd:]
+	}
+	return false
+}
+
+// semihosting reports whether p's code holds the semihosting sequence at
+// an instruction boundary (an even address): its executable sections
+// (SHF_EXECINSTR) when the file has section headers, so that data that
+// happens to hold the bytes (a constant in .rodata, which a static
+// program's text segment also maps) does not count; else its executable
+// segments (or those without any flags, as bare-metal test programs have
+// them).
+func (p *Program) semihosting(f *elf.File) bool {
+	var code [][]byte
+	var addrs []uint64
+	for _, sec := range f.Sections {
+		if sec.Flags&elf.SHF_EXECINSTR != 0 && sec.Type == elf.SHT_PROGBITS {
+			d, err := sec.Data()
+			if err == nil {
+				code, addrs = append(code, d), append(addrs, sec.Addr)
+			}
+		}
+	}
+	if len(code) == 0 {
+		for _, s := range p.Segments {
+			if s.Flags&elf.PF_X == 0 && s.Flags&(elf.PF_R|elf.PF_W) != 0 {
+				continue
+			}
+			code, addrs = append(code, s.Data), append(addrs, s.Vaddr)
+		}
+	}
+	for k, d := range code {
+		base := addrs[k]
 		for off := 0; ; {
 			i := bytes.Index(d[off:], semihostSeq)
 			if i < 0 {
 				break
 			}
-			if (s.Vaddr+uint64(off+i))%2 == 0 {
+			if (base+uint64(off+i))%2 == 0 {
 				return true
 			}
 			off += i + 1

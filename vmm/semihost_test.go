@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -780,6 +781,49 @@ func TestSemihostDivergenceNamesOperation(t *testing.T) {
 	for _, want := range []string{"semihosting call 17 (SYS_TIME)", "semihosting call 48 (SYS_ELAPSED)"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the divergence %q does not name %q", err, want)
+		}
+	}
+}
+
+// TestGlibcWithSemihostBytesIsLinux: glibc programs that hold the
+// semihosting sequence, as a constant in .rodata or as dead code, static
+// and dynamic, are Linux programs (their GNU ABI tag, their PT_INTERP or
+// ET_DYN say so; .rodata is not code), and print what qemu-riscv64 prints.
+func TestGlibcWithSemihostBytesIsLinux(t *testing.T) {
+	for _, tool := range []string{"riscv64-linux-gnu-gcc", "qemu-riscv64"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed", tool)
+		}
+	}
+	dir := t.TempDir()
+	for _, src := range []string{"semiseq_data", "semiseq_code"} {
+		for _, link := range []string{"-static", "-pie"} {
+			t.Run(src+link, func(t *testing.T) {
+				elf := filepath.Join(dir, src+link)
+				if b, err := exec.Command("riscv64-linux-gnu-gcc", link, "-O2", "-o", elf, filepath.Join("testdata", src+".c")).CombinedOutput(); err != nil {
+					t.Fatalf("riscv64-linux-gnu-gcc: %v\n%s", err, b)
+				}
+				want, err := exec.Command("qemu-riscv64", "-L", "/usr/riscv64-linux-gnu", elf).Output()
+				if err != nil {
+					t.Fatalf("qemu-riscv64: %v", err)
+				}
+				prog, err := LoadFile(elf)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if prog.Kind != KindLinux {
+					t.Fatalf("kind %s, want linux", prog.Kind)
+				}
+				var out bytes.Buffer
+				m, err := New(prog, Config{Args: []string{elf}, Stdin: strings.NewReader(""), Stdout: &out, Stderr: io.Discard, Sysroot: "/usr/riscv64-linux-gnu"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer m.Close()
+				if res, err := m.Run(); err != nil || res.Status != 0 || out.String() != string(want) {
+					t.Fatalf("status %d, %v; printed %q, qemu-riscv64 printed %q", res.Status, err, out.String(), want)
+				}
+			})
 		}
 	}
 }
