@@ -92,6 +92,9 @@ func (e *FaultError) Error() string {
 	in := "(instruction not fetchable)"
 	if e.InsnOK {
 		in = fmt.Sprintf("%08x %s", e.Insn, rv64.Disasm(e.Insn, e.PC))
+		if e.Insn&3 != 3 { // a compressed parcel
+			in = fmt.Sprintf("%04x %s", e.Insn, rv64.Disasm(e.Insn, e.PC))
+		}
 	}
 	return fmt.Sprintf("guest fault: %s (cause %d, tval %#x) at pc %#x: %s",
 		rv64.CauseName(e.Cause), e.Cause, e.Tval, e.PC, in)
@@ -548,9 +551,18 @@ func (m *Machine) fault(e rv64.Exit) *FaultError {
 }
 
 // insnAt returns the instruction word at pc, for messages.
+// A compressed instruction is its 16-bit parcel (its low two bits are not
+// 0b11), so that one in the last halfword of memory is shown too; a 4-byte
+// instruction that does not fit in memory is not fetchable.
 func (m *Machine) insnAt(pc uint64) (uint32, bool) {
-	b, ok := m.guest(pc, 4)
+	b, ok := m.guest(pc, 2)
 	if !ok {
+		return 0, false
+	}
+	if lo := binary.LittleEndian.Uint16(b); lo&3 != 3 {
+		return uint32(lo), true
+	}
+	if b, ok = m.guest(pc, 4); !ok {
 		return 0, false
 	}
 	return binary.LittleEndian.Uint32(b), true

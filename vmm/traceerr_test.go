@@ -2,6 +2,7 @@ package vmm
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -59,5 +60,38 @@ func TestWithTraceError(t *testing.T) {
 	got := withTraceError(run, errDiskFull)
 	if !errors.Is(got, run) || !errors.Is(got, errDiskFull) {
 		t.Errorf("%v: want both errors", got)
+	}
+}
+
+// TestFaultLineShowsParcelAtEnd: the fault line shows a compressed
+// instruction as its 16-bit parcel, also in the last halfword of memory,
+// and calls a 4-byte instruction that runs off the end of memory not
+// fetchable.
+func TestFaultLineShowsParcelAtEnd(t *testing.T) {
+	prog, err := LoadFile("../programs/bin/illegal.elf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(prog, Config{MemSize: 1 << 20, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	last := m.Hart.Mem.End() - 2
+	for _, c := range []struct {
+		parcel uint16
+		want   string
+	}{
+		{0x0000, "at pc " + fmt.Sprintf("%#x", last) + ": 0000 .half 0x0000 (illegal)"},
+		{0x4501, ": 4501 c.li a0, 0"},
+		{0x0513, ": (instruction not fetchable)"}, // the low half of addi a0, ...
+	} {
+		b, _ := m.guest(last, 2)
+		b[0], b[1] = byte(c.parcel), byte(c.parcel>>8)
+		fe := FaultError{Cause: 2, PC: last}
+		fe.Insn, fe.InsnOK = m.insnAt(last)
+		if got := fe.Error(); !strings.HasSuffix(got, c.want) {
+			t.Errorf("parcel %#04x: %q, want it to end %q", c.parcel, got, c.want)
+		}
 	}
 }
