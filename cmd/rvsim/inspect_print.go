@@ -16,9 +16,43 @@ import (
 	"github.com/rvsim/rvsim/vmm"
 )
 
-// inputMeaning says what an input event is: the only one the monitor
-// records is the AT_RANDOM block it writes before the first instruction.
-const inputMeaning = "start-up bytes written by the monitor: AT_RANDOM"
+// What an input event holds (docs/trace-format.md): the AT_RANDOM block
+// the monitor writes before the first instruction; before it, a dynamic
+// program's interpreter file, in pieces whose write address is the offset
+// in the file and whose value is the file's size; and after a file
+// mapping's syscall event, the bytes of the mapping past its first MiB.
+const (
+	inputRandom  = "start-up bytes written by the monitor: AT_RANDOM"
+	inputInterp  = "the interpreter's file, loaded by the monitor: the write's address is the offset in the file, the value its size"
+	inputMapping = "more bytes of the file mapping above: the value is how many are still to come"
+)
+
+// inputs tells input events apart by what came before them.
+type inputs struct {
+	prev     logfmt.Kind // the kind of the event before, 0 at the start
+	prevPC   uint64
+	prevInst uint64
+	mapping  bool // the event before was a mapping's syscall or one of its input events
+}
+
+// meaning returns what the input event e holds, and notes e (of any kind)
+// as the event before the next one.
+func (in *inputs) meaning(e *logfmt.Event) string {
+	var m string
+	if e.Kind == logfmt.KindInput {
+		switch {
+		case in.mapping && e.Instret == in.prevInst && e.PC == in.prevPC:
+			m = inputMapping
+		case e.Instret == 0 && e.Value != 0:
+			m = inputInterp
+		default:
+			m = inputRandom
+		}
+	}
+	in.mapping = e.Kind == logfmt.KindSyscall && vmm.SyscallName(e.Nr) == "mmap" || m == inputMapping
+	in.prev, in.prevPC, in.prevInst = e.Kind, e.PC, e.Instret
+	return m
+}
 
 // shown returns how many of n bytes of data an event may still show when
 // used bytes are already shown and limit is the per-event limit (0: all).
@@ -52,6 +86,7 @@ type textPrinter struct {
 	opt     inspectOptions
 	started bool   // the segment list has begun
 	kind    string // the header's program kind, which names system calls
+	inputs  inputs
 }
 
 func newTextPrinter(w *bufio.Writer, opt inspectOptions) *textPrinter {
@@ -98,11 +133,12 @@ func (p *textPrinter) segment(s segmentInfo, evs []logfmt.Event) {
 func (p *textPrinter) event(e *logfmt.Event) {
 	w := p.w
 	extra := ""
+	meaning := p.inputs.meaning(e)
 	switch e.Kind {
 	case logfmt.KindSyscall:
 		extra = fmt.Sprintf(" %s (nr %d) returned %d", vmm.CallName(p.kind, e.Nr), e.Nr, int64(e.Value))
 	case logfmt.KindInput:
-		extra = " (" + inputMeaning + ")"
+		extra = " (" + meaning + ")"
 	}
 	if n := dataBytes(e); n > 0 {
 		extra += fmt.Sprintf(", %d bytes written to guest memory", n)
@@ -113,7 +149,11 @@ func (p *textPrinter) event(e *logfmt.Event) {
 	}
 	used := 0
 	for _, mw := range e.Writes {
-		fmt.Fprintf(w, "      write %#x, %d bytes\n", mw.Addr, len(mw.Data))
+		where := "write"
+		if meaning == inputInterp {
+			where = "file offset"
+		}
+		fmt.Fprintf(w, "      %s %#x, %d bytes\n", where, mw.Addr, len(mw.Data))
 		k := shown(len(mw.Data), used, p.opt.data)
 		hexDump(w, mw.Addr, mw.Data[:k])
 		used += k
@@ -179,8 +219,9 @@ type jsonPrinter struct {
 	w     *bufio.Writer
 	opt   inspectOptions
 	first bool // no segment printed yet
-	werr  error
-	kind  string // the header's program kind, which names system calls
+	werr   error
+	kind   string // the header's program kind, which names system calls
+	inputs inputs
 }
 
 func newJSONPrinter(w *bufio.Writer, opt inspectOptions) *jsonPrinter {
@@ -332,12 +373,13 @@ func (p *jsonPrinter) segment(s segmentInfo, evs []logfmt.Event) {
 func (p *jsonPrinter) event(je *jsonEvent, e *logfmt.Event) {
 	*je = jsonEvent{Kind: e.Kind.String(), Instret: e.Instret, PC: fmt.Sprintf("%#x", e.PC),
 		Value: fmt.Sprintf("%#x", e.Value), Bytes: dataBytes(e)}
+	meaning := p.inputs.meaning(e)
 	switch e.Kind {
 	case logfmt.KindSyscall:
 		nr, ret := e.Nr, int64(e.Value)
 		je.Nr, je.Name, je.Return = &nr, vmm.CallName(p.kind, nr), &ret
 	case logfmt.KindInput:
-		je.Note = inputMeaning
+		je.Note = meaning
 	}
 }
 

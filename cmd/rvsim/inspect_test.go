@@ -509,3 +509,37 @@ func TestInspectStreams(t *testing.T) {
 		})
 	}
 }
+
+// TestInspectDynamicInputs: in the trace of a dynamic program, inspect
+// tells the three kinds of input event apart: the interpreter's file (its
+// writes shown as offsets in the file), the AT_RANDOM bytes, and the bytes
+// of a file mapping past its first MiB (libc is larger than that).
+func TestInspectDynamicInputs(t *testing.T) {
+	if _, err := os.Stat("/usr/riscv64-linux-gnu"); err != nil {
+		t.Skip("no sysroot /usr/riscv64-linux-gnu")
+	}
+	trace := filepath.Join(t.TempDir(), "dyn.zst")
+	if r := rvsim(t, "", "record", "-o", trace, programPath("glibc_hello_dynamic")); r.status != 0 {
+		t.Fatalf("record: status %d: %s", r.status, r.stderr)
+	}
+	r := rvsim(t, "", "inspect", "--data=4", trace)
+	for _, want := range []string{
+		"(the interpreter's file, loaded by the monitor: the write's address is the offset in the file, the value its size)",
+		"      file offset 0x0, ",
+		"(start-up bytes written by the monitor: AT_RANDOM), 16 bytes",
+		"(more bytes of the file mapping above: the value is how many are still to come)",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("inspect --data does not print %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Count(r.stdout, "AT_RANDOM") != 1 {
+		t.Errorf("inspect calls %d input events AT_RANDOM, want 1", strings.Count(r.stdout, "AT_RANDOM"))
+	}
+	j := rvsim(t, "", "inspect", "--json", "--events", trace)
+	for _, note := range []string{"the interpreter's file", "start-up bytes written by the monitor: AT_RANDOM", "more bytes of the file mapping"} {
+		if !strings.Contains(j.stdout, `"note":"`+note) && !strings.Contains(j.stdout, `"note": "`+note) {
+			t.Errorf("inspect --json has no input note %q", note)
+		}
+	}
+}
