@@ -216,9 +216,9 @@ func (p *textPrinter) summary(in *inspection) {
 // --events) is emitted segment by segment, the totals at the end.
 // encoding/json escapes every control character of the trace's strings.
 type jsonPrinter struct {
-	w     *bufio.Writer
-	opt   inspectOptions
-	first bool // no segment printed yet
+	w      *bufio.Writer
+	opt    inspectOptions
+	first  bool // no segment printed yet
 	werr   error
 	kind   string // the header's program kind, which names system calls
 	inputs inputs
