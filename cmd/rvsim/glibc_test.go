@@ -360,10 +360,12 @@ func TestGlibcThreadsRefused(t *testing.T) {
 	}
 }
 
-// TestSysrootFlag: -L and --sysroot must name a directory; the error names
-// the flag; -L wins over RVSIM_LD_PREFIX, which must be a directory too.
+// TestSysrootFlag: for a dynamic program, -L and --sysroot must name a
+// directory; the error names the flag; -L wins over RVSIM_LD_PREFIX, which
+// must be a directory too. (A static program needs none: TestSysrootMissing.)
 func TestSysrootFlag(t *testing.T) {
-	hello := programPath("hello")
+	needSysroot(t)
+	hello := programPath("glibc_hello_dynamic")
 	missing := filepath.Join(t.TempDir(), "none")
 	for _, args := range [][]string{{"-L", missing}, {"--sysroot", missing}, {"--sysroot=" + missing}} {
 		r := cli(t, "", append(append([]string{"run"}, args...), hello)...)
@@ -375,7 +377,7 @@ func TestSysrootFlag(t *testing.T) {
 	t.Setenv(sysrootEnv, missing)
 	r := cli(t, "", "run", hello)
 	oneLine(t, r, `^rvsim: RVSIM_LD_PREFIX ".*none": .*no such file or directory$`)
-	r = cli(t, "", "run", "-L", t.TempDir(), hello)
+	r = cli(t, "", "run", "-L", "/usr/riscv64-linux-gnu", hello)
 	if r.status != 0 || r.stdout == "" {
 		t.Errorf("-L over a bad RVSIM_LD_PREFIX: status %d, stdout %q, stderr %q", r.status, r.stdout, r.stderr)
 	}

@@ -239,3 +239,28 @@ func TestGlibcNondetReplayed(t *testing.T) {
 		})
 	}
 }
+
+// TestSysrootMissing: a -L or RVSIM_LD_PREFIX that names no directory is
+// an error for a dynamic program, which needs it, and no matter for a
+// static one, as under qemu-riscv64; replay accepts -L and needs none.
+func TestSysrootMissing(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nonexistent")
+	static, dynamic := programPath("glibc_hello_static"), programPath("glibc_hello_dynamic")
+	if r := rvsim(t, "", "run", "-L", missing, static); r.status != 0 {
+		t.Errorf("static program with a missing -L: status %d: %s", r.status, r.stderr)
+	}
+	r := rvsim(t, "", "run", "-L", missing, dynamic)
+	if r.status != 125 || !strings.Contains(r.stderr, `rvsim: -L "`+missing+`"`) {
+		t.Errorf("dynamic program with a missing -L: status %d: %s", r.status, r.stderr)
+	}
+	if _, err := os.Stat("/usr/riscv64-linux-gnu"); err != nil {
+		return
+	}
+	trace := filepath.Join(t.TempDir(), "t.zst")
+	if r := rvsim(t, "", "record", "-o", trace, dynamic); r.status != 0 {
+		t.Fatalf("record: status %d: %s", r.status, r.stderr)
+	}
+	if r := rvsim(t, "", "replay", "-L", missing, dynamic, trace); r.status != 0 || !strings.Contains(r.stderr, "replay identical") {
+		t.Errorf("replay -L with a missing directory: status %d: %s", r.status, r.stderr)
+	}
+}

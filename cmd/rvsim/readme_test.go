@@ -120,6 +120,9 @@ func TestReadmeOwnProgram(t *testing.T) {
 	if len(semi) != 4 || semi[1] != semi[2] {
 		t.Errorf("semihost.elf and semihost-args.elf printed %q, want four greetings, the second and third equal", semi)
 	}
+	if n := strings.Count(out, "argument 1: one\nargument 2: two\n"); n != 1 {
+		t.Errorf("semihost-args.elf printed its arguments %d times, want once:\n%s", n, out)
+	}
 	bare := regexp.MustCompile(`(?m)^Hello from bare metal! misa 0x800000000010112d, cycle \d+, seed 0x8000[0-9a-f]{4}$`).FindAllString(out, -1)
 	if len(bare) != 3 || bare[1] != bare[2] {
 		t.Errorf("bare.elf printed %q, want three greetings, the last two equal", bare)

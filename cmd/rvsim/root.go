@@ -232,7 +232,12 @@ func (f *machineFlags) config(a *app, prog *vmm.Program, args []string) (vmm.Con
 	}
 	sysroot, err := f.sysrootDir()
 	if err != nil {
-		return vmm.Config{}, err
+		if prog.Interp != "" {
+			return vmm.Config{}, err
+		}
+		// A static program needs no sysroot: a missing one is no error,
+		// as under qemu-riscv64 -L.
+		sysroot = ""
 	}
 	return vmm.Config{
 		Sysroot:  sysroot,

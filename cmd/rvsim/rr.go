@@ -201,6 +201,8 @@ program counter and the state digest there and exits with status 0.`,
 	fl.BoolVar(&progress, "progress", false, "show a progress line, redrawn about once a second, when stderr is a terminal")
 	fl.Uint64Var(&stopAt, "stop-at", 0, "stop the replay after this many instructions and print the state digest there; exit status 0 (0: no stop)")
 	fl.Uint64Var(&stopAt, "max-insns", 0, "the same as --stop-at")
+	var sysroot string
+	fl.StringVarP(&sysroot, "sysroot", "L", "", "accepted and ignored, so that a recording's command line replays as it is: a replay needs no sysroot, the trace holds every byte the guest mapped or read")
 	return cmd
 }
 
