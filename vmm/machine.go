@@ -227,15 +227,20 @@ func New(prog *Program, cfg Config) (*Machine, error) {
 		cfg.Args = []string{prog.Path}
 	}
 	base := prog.Low() &^ (PageSize - 1)
+	grown := false // the size is the program's layout's, not --mem's
 	if prog.Kind == KindSemihost {
 		size, err := semihostMemSize(prog, base, cfg.MemSize)
 		if err != nil {
 			return nil, err
 		}
+		grown = size != cfg.MemSize
 		cfg.MemSize = size
 	}
 	mem, err := rv64.NewMemory(base, cfg.MemSize)
 	if err != nil {
+		if grown {
+			return nil, fmt.Errorf("load %s: its segments and stack (__stack %#x) need %s of memory from %#x: %w", prog.Path, prog.RAMTop, sizeString(cfg.MemSize), base, err)
+		}
 		if cfg.Replay != nil {
 			return nil, fmt.Errorf("replay: trace %q: mem_size %s: %w", cfg.TraceName, sizeString(cfg.MemSize), err)
 		}
