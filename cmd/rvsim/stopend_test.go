@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rvsim/rvsim/logfmt"
 )
 
 // stopendSources are the programs of the tests below: each is built by
@@ -201,5 +203,23 @@ func TestSemihostReaderQuits(t *testing.T) {
 	}
 	if st, stderr := runToClosedPipe(t, true, "run", prog); st != 141 || stderr != "" {
 		t.Errorf("run into a pipe whose reader quits: status %d, stderr %q; want 141 and nothing", st, stderr)
+	}
+}
+
+// TestFalseStuckFooterDiverges: a trace of a run stopped by --max-insns
+// whose footer is edited to say "stuck" does not replay as stuck where the
+// guest is not jumping to itself: the replay reports a divergence.
+func TestFalseStuckFooterDiverges(t *testing.T) {
+	prog := stopendBuild(t, "spam")
+	dir := t.TempDir()
+	trace, edited := filepath.Join(dir, "t.zst"), filepath.Join(dir, "stuck.zst")
+	if r := rvsim(t, "", "record", "--max-insns", "5000", "-o", trace, prog); r.status != 125 || !strings.Contains(r.stderr, "instruction limit reached") {
+		t.Fatalf("record: status %d, %s", r.status, r.stderr)
+	}
+	copyTrace(t, trace, edited, nil, nil, func(f *logfmt.Footer) { f.Reason = "stuck" })
+	r := rvsim(t, "", "replay", prog, edited)
+	if r.status != 125 || !strings.Contains(r.stderr, "rvsim: replay diverged: the recorded run was stopped stuck in a jump to itself at instruction 5000, but the guest is at pc ") ||
+		strings.Contains(r.stderr, "replay identical") {
+		t.Errorf("replay: status %d, stderr %q; want a divergence", r.status, r.stderr)
 	}
 }
