@@ -410,6 +410,15 @@ const (
 	// (SIGPIPE, after a write to a pipe that no one reads); the status is
 	// 128 plus the signal number.
 	ReasonSignal = "signal"
+	// ReasonUnsupported: the monitor stopped the guest at a call it does
+	// not model (ErrUnsupported: clone, execve, a signal whose handler
+	// would have to run; ErrSemihostOp: an unknown semihosting
+	// operation). The footer's instruction count is that of the call.
+	ReasonUnsupported = "unsupported"
+	// ReasonStuck: the monitor stopped a semihosting program that jumps
+	// to itself for ever (ErrStuck), at the instruction count where it
+	// noticed.
+	ReasonStuck = "stuck"
 
 	// reasonStopAt ends a replay at Config.MaxInsns; never in a trace.
 	reasonStopAt = "stop-at"
@@ -418,7 +427,17 @@ const (
 // earlyEnd reports whether a recorded run that ended for reason stopped at
 // an instruction count rather than at a guest action.
 func earlyEnd(reason string) bool {
-	return reason == ReasonLimit || reason == ReasonTimeout || reason == ReasonInterrupted
+	return reason == ReasonLimit || reason == ReasonTimeout || reason == ReasonInterrupted || reason == ReasonStuck
+}
+
+// stopReason is the reason a run ends when the monitor stops the guest
+// with err at a call it does not model, or "" when err is a failure of the
+// simulator or the trace.
+func stopReason(err error) string {
+	if errors.Is(err, ErrUnsupported) || errors.Is(err, ErrSemihostOp) {
+		return ReasonUnsupported
+	}
+	return ""
 }
 
 // loop runs the hart and handles its exits until the guest's run ends
@@ -486,13 +505,15 @@ func (m *Machine) loop(start time.Time) (reason string, err error) {
 		}
 		switch e.Kind {
 		case rv64.ExitBudget:
-			if m.semi != nil && m.stuck() {
-				return "", m.stuckError()
+			// A replay stops where the recording noticed (atCap): its
+			// chunks end elsewhere.
+			if m.semi != nil && m.rep == nil && m.stuck() {
+				return ReasonStuck, m.stuckError()
 			}
 		case rv64.ExitEcall:
 			m.stats.Exits[ExitSyscall]++
 			if err := m.syscall(); err != nil {
-				return "", err
+				return stopReason(err), err
 			}
 		case rv64.ExitHost:
 			m.stats.Exits[ExitHTIF]++
@@ -502,7 +523,7 @@ func (m *Machine) loop(start time.Time) (reason string, err error) {
 		case rv64.ExitSemihost:
 			m.stats.Exits[ExitSemi]++
 			if err := m.semihostCall(); err != nil {
-				return "", err
+				return stopReason(err), err
 			}
 		case rv64.ExitTrap:
 			return ReasonFault, m.fault(e)
@@ -522,7 +543,7 @@ func (m *Machine) loop(start time.Time) (reason string, err error) {
 			return "", fmt.Errorf("unexpected exit kind %d at pc %#x", e.Kind, e.PC)
 		}
 	}
-	if m.linux != nil && m.linux.killedBy != 0 {
+	if m.linux != nil && m.linux.killedBy != 0 || m.semi != nil && m.semi.killedBy != 0 {
 		return ReasonSignal, nil
 	}
 	return ReasonExit, nil

@@ -319,6 +319,14 @@ func (p *replayer) atCap(m *Machine) (string, error) {
 		return "", fmt.Errorf("%w: replay stopped at instruction %d (pc %#x): the trace holds no event to replay: %w", ErrTraceEnd, h.Instret(), h.PC, p.err)
 	case p.err != nil:
 		return "", fmt.Errorf("%w: replayed to instruction %d (pc %#x), just after the last recorded event: %w", ErrTraceEnd, h.Instret(), h.PC, p.err)
+	case p.footer.Reason == ReasonStuck && m.semi != nil && m.stuck():
+		// The recording stopped a guest stuck in a jump to itself here:
+		// the replay ends with the same message, and finish compares
+		// the state.
+		return ReasonStuck, m.stuckError()
+	case p.footer.Reason == ReasonStuck:
+		return "", fmt.Errorf("%w: the recorded run was stopped stuck in a jump to itself at instruction %d, but the guest is at pc %#x (%s)",
+			ErrDivergence, h.Instret(), h.PC, m.insnText(h.PC))
 	case earlyEnd(p.footer.Reason):
 		// The recording stopped here; so does the replay, and finish
 		// compares the state.

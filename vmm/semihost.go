@@ -112,6 +112,7 @@ type semihost struct {
 	root       *os.Root             // files the guest may read; nil for none
 	start      time.Time            // SYS_CLOCK and SYS_ELAPSED count from here
 	warnedNoFS bool
+	killedBy   int // sigPIPE once a console write met a pipe with no reader
 }
 
 // semiFile is an open handle.
@@ -461,7 +462,22 @@ func (m *Machine) semiOutput(op uint64, g *guestFile, b []byte) (uint64, error) 
 	if err != nil && n == 0 {
 		r = errno(hostErrno(err))
 	}
-	return m.endWrite(op, r)
+	r, err = m.endWrite(op, r)
+	if err == nil && r == errno(ePIPE) {
+		m.semiBrokenPipe()
+	}
+	return r, err
+}
+
+// semiBrokenPipe ends a semihosting program whose console write met a pipe
+// that no one reads (in replay, whose recorded write did). picolibc answers
+// "nothing written" by writing again, for ever; qemu itself would die of
+// SIGPIPE. The guest dies as a Linux guest would: status 128+SIGPIPE,
+// reason signal.
+func (m *Machine) semiBrokenPipe() {
+	m.log.Info(fmt.Sprintf("the guest was killed by signal %d (SIGPIPE: a console write to a pipe with no reader) at pc %#x", sigPIPE, m.Hart.PC))
+	m.semi.killedBy = sigPIPE
+	m.exit(128 + sigPIPE)
 }
 
 // semiRead is SYS_READ: it returns how many of the n bytes asked for were

@@ -180,7 +180,10 @@ program counter and the state digest there and exits with status 0.`,
 					zap.Uint64("instructions", res.Instret), zap.String("pc", fmt.Sprintf("%#x", m.Hart.PC)), zap.String("digest", res.Stats.Digest))
 				runErr = nil
 			case runErr == nil || errors.As(runErr, &fe) || errors.Is(runErr, vmm.ErrInsnLimit) ||
-				errors.Is(runErr, vmm.ErrTimeout) || errors.Is(runErr, vmm.ErrInterrupted):
+				errors.Is(runErr, vmm.ErrTimeout) || errors.Is(runErr, vmm.ErrInterrupted) ||
+				errors.Is(runErr, vmm.ErrStuck) || errors.Is(runErr, vmm.ErrUnsupported) || errors.Is(runErr, vmm.ErrSemihostOp):
+				// The run ended as recorded; runErr is how the recording
+				// was stopped, and is reported after this line.
 				a.say(fmt.Sprintf("replay identical: %d instructions, final state digest %s", res.Instret, res.Stats.Digest),
 					zap.Uint64("instructions", res.Instret), zap.String("digest", res.Stats.Digest))
 			}
