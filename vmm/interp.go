@@ -5,6 +5,8 @@ package vmm
 // loader does.
 
 import (
+	"bytes"
+	"debug/elf"
 	"fmt"
 
 	"github.com/rvsim/rvsim/logfmt"
@@ -21,7 +23,10 @@ func (m *Machine) loadInterp() (entry, base uint64, err error) {
 		return 0, 0, err
 	}
 	name := m.Prog.Interp
-	if l.sysroot != nil {
+	switch {
+	case m.rep != nil:
+		name = fmt.Sprintf("the trace's recorded interpreter %s", m.Prog.Interp)
+	case l.sysroot != nil:
 		name = l.sysroot.dir + m.Prog.Interp
 	}
 	ip, err := Parse(name, data)
@@ -94,10 +99,13 @@ func (p *replayer) file(m *Machine, what string) ([]byte, error) {
 			return nil, p.missing(m, "start-up input ("+what+")", m.Hart.PC)
 		}
 		w := ev.Writes[0]
-		if ev.Value > MaxELFSize || w.Addr != uint64(len(data)) || w.Addr > ev.Value || uint64(len(w.Data)) > ev.Value-w.Addr ||
+		if ev.Value > MaxInterpSize || w.Addr != uint64(len(data)) || w.Addr > ev.Value || uint64(len(w.Data)) > ev.Value-w.Addr ||
 			len(w.Data) == 0 && ev.Value != 0 {
 			return nil, fmt.Errorf("%w: the trace's start-up input for %s is not the pieces of one file in order (piece of %d bytes at offset %d of %d, after %d bytes)",
 				ErrDivergence, what, len(w.Data), w.Addr, ev.Value, len(data))
+		}
+		if w.Addr == 0 && !bytes.HasPrefix(w.Data, []byte(elf.ELFMAG)) {
+			return nil, fmt.Errorf("%w: the trace's start-up input for %s does not start with the ELF magic", ErrDivergence, what)
 		}
 		data = append(data, w.Data...) // grown as the pieces come: a damaged Value allocates nothing
 		p.take(m)

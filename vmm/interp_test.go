@@ -1,6 +1,7 @@
 package vmm
 
 import (
+	"bytes"
 	"debug/elf"
 	"encoding/binary"
 	"errors"
@@ -9,7 +10,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/rvsim/rvsim/logfmt"
 )
 
 // buildPIE compiles a small C program with Debian's glibc cross compiler,
@@ -148,5 +153,112 @@ func TestNoSysroot(t *testing.T) {
 			!strings.Contains(err.Error(), "-L DIR, --sysroot DIR or RVSIM_LD_PREFIX") {
 			t.Errorf("sysroot %q: %v, want ErrNoInterpreter naming the interpreter and how to give a sysroot", root, err)
 		}
+	}
+}
+
+// TestInterpreterNotRegular: an interpreter in the sysroot that is a FIFO
+// is refused at once, without waiting for a writer, and one larger than
+// MaxInterpSize is refused from its size.
+func TestInterpreterNotRegular(t *testing.T) {
+	path := buildPIE(t)
+	p, err := LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		make func(string) error
+		want error
+	}{
+		{"fifo", func(f string) error { return syscall.Mkfifo(f, 0o644) }, ErrNoInterpreter},
+		{"huge", func(f string) error { return os.WriteFile(f, nil, 0o644) }, ErrTooLarge},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			root := t.TempDir()
+			if err := os.MkdirAll(filepath.Join(root, "lib"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			f := filepath.Join(root, "lib", "ld-linux-riscv64-lp64d.so.1")
+			if err := c.make(f); err != nil {
+				t.Fatal(err)
+			}
+			if c.name == "huge" {
+				if err := os.Truncate(f, MaxInterpSize+1); err != nil {
+					t.Fatal(err)
+				}
+			}
+			done := make(chan error, 1)
+			go func() {
+				m, err := New(p, Config{MemSize: 64 << 20, Sysroot: root, Stdout: io.Discard, Stderr: io.Discard})
+				if err == nil {
+					m.Close()
+				}
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if !errors.Is(err, c.want) {
+					t.Errorf("New: %v, want %v", err, c.want)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("New still waits on the interpreter after 10 s")
+			}
+		})
+	}
+}
+
+// TestReplayRecordedInterpreterChecked: a trace whose recorded interpreter
+// claims a size over MaxInterpSize, or whose first piece is not an ELF
+// file, is a divergence found before anything is assembled, and says that
+// it is the trace's interpreter.
+func TestReplayRecordedInterpreterChecked(t *testing.T) {
+	path := buildPIE(t)
+	sysroot := "/usr/riscv64-linux-gnu"
+	if _, err := os.Stat(filepath.Join(sysroot, "lib", "ld-linux-riscv64-lp64d.so.1")); err != nil {
+		t.Skipf("no sysroot at %s", sysroot)
+	}
+	p, err := LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trace bytes.Buffer
+	m, err := New(p, Config{MemSize: 64 << 20, Sysroot: sysroot, Stdout: io.Discard, Stderr: io.Discard, Record: &trace, TraceName: "t.zst"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Run(); err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	for _, c := range []struct {
+		name string
+		edit func(*logfmt.Event)
+		want string
+	}{
+		{"size", func(e *logfmt.Event) { e.Value = MaxInterpSize + 1 }, "at offset 0 of 33554433, after 0 bytes"},
+		{"magic", func(e *logfmt.Event) { e.Writes[0].Data[0] = 'X' }, "does not start with the ELF magic"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			first := true
+			bad := rewriteTrace(t, trace.Bytes(), func(e *logfmt.Event) {
+				if first && e.Kind == logfmt.KindInput && e.Value != 0 {
+					c.edit(e)
+					first = false
+				}
+			})
+			r, err := logfmt.NewReader(bytes.NewReader(bad), "t.zst")
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := r.Header()
+			m, err := New(p, Config{MemSize: h.MemSize, Args: h.Args, Env: h.Env, Stdout: io.Discard, Stderr: io.Discard, Replay: r})
+			if err == nil {
+				_, err = m.Run()
+				m.Close()
+			}
+			if !errors.Is(err, ErrDivergence) || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("replay: %v, want a divergence saying %q", err, c.want)
+			}
+		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"syscall"
 )
 
 // DefaultSysroot is the sysroot used when none is given, if it exists:
@@ -128,6 +129,11 @@ func (s *sysroot) resolve(p string) (string, int) {
 	return strings.Join(cur, "/"), 0
 }
 
+// MaxInterpSize is the largest interpreter a dynamic program may name
+// (glibc's ld.so is about 200 KB): it is read whole, recorded in the
+// trace, and reassembled from it by a replay, which so never holds more.
+const MaxInterpSize = 32 << 20
+
 // readInterp reads the interpreter a dynamic program names from the
 // sysroot, resolved as the guest's own opens are.
 func (s *sysroot) readInterp(interp string) ([]byte, error) {
@@ -140,7 +146,9 @@ func (s *sysroot) readInterp(interp string) ([]byte, error) {
 		return nil, fmt.Errorf("interpreter %s not found in the sysroot %s (%s): give the target's sysroot, the directory holding %s, with -L DIR, --sysroot DIR or RVSIM_LD_PREFIX: %w",
 			interp, s.dir, errnoName(e), strings.TrimPrefix(p, "/"), ErrNoInterpreter)
 	}
-	f, err := s.root.Open(rel)
+	// Opened without waiting: a FIFO in the sysroot must not block the
+	// monitor (before it can see that it is not a regular file).
+	f, err := s.root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, fmt.Errorf("interpreter %s in the sysroot %s: %w", interp, s.dir, err)
 	}
@@ -152,10 +160,10 @@ func (s *sysroot) readInterp(interp string) ([]byte, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("interpreter %s in the sysroot %s is not a regular file: %w", interp, s.dir, ErrNoInterpreter)
 	}
-	if fi.Size() > MaxELFSize {
-		return nil, fmt.Errorf("interpreter %s in the sysroot %s: %d bytes, more than the limit of %d: %w", interp, s.dir, fi.Size(), MaxELFSize, ErrTooLarge)
+	if fi.Size() > MaxInterpSize {
+		return nil, fmt.Errorf("interpreter %s in the sysroot %s: %d bytes, more than the limit of %d: %w", interp, s.dir, fi.Size(), MaxInterpSize, ErrTooLarge)
 	}
-	return readAll(f, int(fi.Size())+1, MaxELFSize)
+	return readAll(f, int(fi.Size())+1, MaxInterpSize)
 }
 
 // errnoName names a Linux errno for messages.
