@@ -11,6 +11,15 @@ import (
 
 var le = binary.LittleEndian
 
+// Why block returned to Run.
+const (
+	bkEnd    = iota // slot i is opEnd: the block ran to the end of its page or of the budget
+	bkJump          // slot i retired and transferred control to pc, off the page or near the budget's end
+	bkFault         // slot i raised cause with tval
+	bkStored        // slot i (a store) stored tval bytes into decoded code, or into the watch range
+	bkSlow          // slot i is an instruction Run executes itself: one that calls out of the hart's loop
+)
+
 // Run executes instructions until budget instructions have retired or an
 // exit happens, and returns why it stopped. It never panics, allocates or
 // returns an error: every guest behaviour is an architectural trap or an
@@ -25,6 +34,11 @@ var le = binary.LittleEndian
 // instruction adds one, so that (r2+i)/2 is the instret at slot i. Both
 // are made exact wherever an instruction can observe them or an exit or
 // trap happens.
+//
+// The integer instructions run in block, a loop that makes no call, so
+// that the compiler keeps its state in registers; Run does everything that
+// calls out (page lookup and decoding, the budget's limit, CSRs, MRET,
+// WFI, A, F and D, stores into code, traps) and enters block again.
 func (h *Hart) Run(budget uint64) Exit {
 	pc := h.PC
 	ret := h.CSR.Instret
@@ -36,9 +50,8 @@ func (h *Hart) Run(budget uint64) Exit {
 	if h.end > pageSlots {
 		h.near = h.end - pageSlots // a block runs at most pageSlots instructions
 	}
-	mem := h.Mem.Data
 	base := h.Mem.Base
-	size := uint64(len(mem))
+	size := uint64(len(h.Mem.Data))
 	var cause, tval uint64
 
 	if h.code == nil {
@@ -54,8 +67,8 @@ func (h *Hart) Run(budget uint64) Exit {
 		pgLo uint64    // its address
 		i    uint64    // the slot index of the instruction being run: its pc is pgLo + i<<1
 		r2   uint64    // (r2+i)>>1 is the instret of slot i (r2+i is always even)
+		why  uint64
 	)
-outer:
 	for ret < h.end {
 		off := pc - base
 		if off > size-2 {
@@ -76,273 +89,42 @@ outer:
 		if ret >= h.near {
 			h.limit(pg, pgLo-base, i, ret)
 		}
-		for {
+	resume:
+		why, i, r2, pc, cause, tval = h.block(pg, pgLo, i, r2)
+		switch why {
+		case bkEnd:
+			ret = (r2 + i) >> 1
+			pc = pgLo + i<<1
+			continue
+		case bkJump:
+			ret = (r2+i)>>1 + 1
+			if t := pc - pgLo; t < 1<<pageShift {
+				// The target is in this page, near the budget's end.
+				i = t >> 1
+				r2 = ret<<1 - i
+				if ret >= h.near {
+					h.limit(pg, pgLo-base, i, ret)
+				}
+				goto resume
+			}
+			continue
+		case bkFault:
+			goto fault
+		case bkStored:
+			goto stored
+		}
+		// bkSlow
+		{
 			s := &pg[i]
-			rd := s.rd & 31 // the masks let the compiler drop bounds checks
+			rd := s.rd & 31
 			switch s.op {
-			case opLUI: // LUI
-				h.X[rd] = s.imm
-			case opAUIPC: // AUIPC
-				h.X[rd] = pgLo + i<<1 + s.imm
-			case opJAL: // JAL (offsets are even: IALIGN=16 has no misaligned target)
-				h.X[rd] = pgLo + i<<1 + 4
-				pc = pgLo + i<<1 + s.imm
-				goto jump
-			case opJ: // JAL x0, C.J
-				pc = pgLo + i<<1 + s.imm
-				goto jump
-			case opJALR: // JALR, C.JALR (which links pc+2)
-				t := (h.X[s.rs1&31] + s.imm) &^ 1
-				h.X[rd] = pgLo + (i+s.size())<<1
-				pc = t
-				goto jump
-			case opJR: // JALR x0, C.JR
-				pc = (h.X[s.rs1&31] + s.imm) &^ 1
-				goto jump
-			case opBEQ: // BEQ
-				if h.X[s.rs1&31] == h.X[s.rs2&31] {
-					goto taken
-				}
-			case opBNE: // BNE
-				if h.X[s.rs1&31] != h.X[s.rs2&31] {
-					goto taken
-				}
-			case opBLT: // BLT
-				if int64(h.X[s.rs1&31]) < int64(h.X[s.rs2&31]) {
-					goto taken
-				}
-			case opBGE: // BGE
-				if int64(h.X[s.rs1&31]) >= int64(h.X[s.rs2&31]) {
-					goto taken
-				}
-			case opBLTU: // BLTU
-				if h.X[s.rs1&31] < h.X[s.rs2&31] {
-					goto taken
-				}
-			case opBGEU: // BGEU
-				if h.X[s.rs1&31] >= h.X[s.rs2&31] {
-					goto taken
-				}
-			case opLB: // LB
-				a := h.X[s.rs1&31] + s.imm
-				o := a - base
-				if o > size-1 {
-					cause, tval = CauseLoadAccess, a
-					goto fault
-				}
-				h.X[rd] = uint64(int8(ld8(mem, o)))
-			case opLH: // LH
-				a := h.X[s.rs1&31] + s.imm
-				o := a - base
-				if o > size-2 {
-					cause, tval = CauseLoadAccess, a
-					goto fault
-				}
-				h.X[rd] = uint64(int16(ld16(mem, o)))
-			case opLW: // LW
-				a := h.X[s.rs1&31] + s.imm
-				o := a - base
-				if o > size-4 {
-					cause, tval = CauseLoadAccess, a
-					goto fault
-				}
-				h.X[rd] = uint64(int32(ld32(mem, o)))
-			case opLD: // LD
-				a := h.X[s.rs1&31] + s.imm
-				o := a - base
-				if o > size-8 {
-					cause, tval = CauseLoadAccess, a
-					goto fault
-				}
-				h.X[rd] = ld64(mem, o)
-			case opLBU: // LBU
-				a := h.X[s.rs1&31] + s.imm
-				o := a - base
-				if o > size-1 {
-					cause, tval = CauseLoadAccess, a
-					goto fault
-				}
-				h.X[rd] = uint64(ld8(mem, o))
-			case opLHU: // LHU
-				a := h.X[s.rs1&31] + s.imm
-				o := a - base
-				if o > size-2 {
-					cause, tval = CauseLoadAccess, a
-					goto fault
-				}
-				h.X[rd] = uint64(ld16(mem, o))
-			case opLWU: // LWU
-				a := h.X[s.rs1&31] + s.imm
-				o := a - base
-				if o > size-4 {
-					cause, tval = CauseLoadAccess, a
-					goto fault
-				}
-				h.X[rd] = uint64(ld32(mem, o))
-			case opLX0: // a load into x0: only its fault remains
-				a := h.X[s.rs1&31] + s.imm
-				if a-base > size-uint64(1)<<(s.insn.Funct3()&3) {
-					cause, tval = CauseLoadAccess, a
-					goto fault
-				}
-			case opSB: // SB
-				a := h.X[s.rs1&31] + s.imm
-				o := a - base
-				if o > size-1 {
-					cause, tval = CauseStoreAccess, a
-					goto fault
-				}
-				st8(mem, o, uint8(h.X[s.rs2&31]))
-				if h.code[o>>pageShift] != nil || a-h.watchLo < h.watchLen {
-					tval = 1
-					goto stored
-				}
-			case opSH: // SH
-				a := h.X[s.rs1&31] + s.imm
-				o := a - base
-				if o > size-2 {
-					cause, tval = CauseStoreAccess, a
-					goto fault
-				}
-				st16(mem, o, uint16(h.X[s.rs2&31]))
-				if h.code[o>>pageShift] != nil || h.code[(o+1)>>pageShift] != nil || a-h.watchLo < h.watchLen {
-					tval = 2
-					goto stored
-				}
-			case opSW: // SW
-				a := h.X[s.rs1&31] + s.imm
-				o := a - base
-				if o > size-4 {
-					cause, tval = CauseStoreAccess, a
-					goto fault
-				}
-				st32(mem, o, uint32(h.X[s.rs2&31]))
-				if h.code[o>>pageShift] != nil || h.code[(o+3)>>pageShift] != nil || a-h.watchLo < h.watchLen {
-					tval = 4
-					goto stored
-				}
-			case opSD: // SD
-				a := h.X[s.rs1&31] + s.imm
-				o := a - base
-				if o > size-8 {
-					cause, tval = CauseStoreAccess, a
-					goto fault
-				}
-				st64(mem, o, h.X[s.rs2&31])
-				if h.code[o>>pageShift] != nil || h.code[(o+7)>>pageShift] != nil || a-h.watchLo < h.watchLen {
-					tval = 8
-					goto stored
-				}
-			case opADDI: // ADDI
-				h.X[rd] = h.X[s.rs1&31] + s.imm
-			case opSLTI: // SLTI
-				h.X[rd] = b2u(int64(h.X[s.rs1&31]) < int64(s.imm))
-			case opSLTIU: // SLTIU
-				h.X[rd] = b2u(h.X[s.rs1&31] < s.imm)
-			case opXORI: // XORI
-				h.X[rd] = h.X[s.rs1&31] ^ s.imm
-			case opORI: // ORI
-				h.X[rd] = h.X[s.rs1&31] | s.imm
-			case opANDI: // ANDI
-				h.X[rd] = h.X[s.rs1&31] & s.imm
-			case opSLLI: // SLLI
-				h.X[rd] = h.X[s.rs1&31] << s.imm
-			case opSRLI: // SRLI
-				h.X[rd] = h.X[s.rs1&31] >> s.imm
-			case opSRAI: // SRAI
-				h.X[rd] = uint64(int64(h.X[s.rs1&31]) >> s.imm)
-			case opADDIW: // ADDIW
-				h.X[rd] = sext32(uint32(h.X[s.rs1&31] + s.imm))
-			case opSLLIW: // SLLIW
-				h.X[rd] = sext32(uint32(h.X[s.rs1&31]) << s.imm)
-			case opSRLIW: // SRLIW
-				h.X[rd] = sext32(uint32(h.X[s.rs1&31]) >> s.imm)
-			case opSRAIW: // SRAIW
-				h.X[rd] = uint64(int64(int32(h.X[s.rs1&31]) >> s.imm))
-			case opADD: // ADD
-				h.X[rd] = h.X[s.rs1&31] + h.X[s.rs2&31]
-			case opSUB: // SUB
-				h.X[rd] = h.X[s.rs1&31] - h.X[s.rs2&31]
-			case opSLL: // SLL
-				h.X[rd] = h.X[s.rs1&31] << (h.X[s.rs2&31] & 63)
-			case opSLT: // SLT
-				h.X[rd] = b2u(int64(h.X[s.rs1&31]) < int64(h.X[s.rs2&31]))
-			case opSLTU: // SLTU
-				h.X[rd] = b2u(h.X[s.rs1&31] < h.X[s.rs2&31])
-			case opXOR: // XOR
-				h.X[rd] = h.X[s.rs1&31] ^ h.X[s.rs2&31]
-			case opSRL: // SRL
-				h.X[rd] = h.X[s.rs1&31] >> (h.X[s.rs2&31] & 63)
-			case opSRA: // SRA
-				h.X[rd] = uint64(int64(h.X[s.rs1&31]) >> (h.X[s.rs2&31] & 63))
-			case opOR: // OR
-				h.X[rd] = h.X[s.rs1&31] | h.X[s.rs2&31]
-			case opAND: // AND
-				h.X[rd] = h.X[s.rs1&31] & h.X[s.rs2&31]
-			case opMUL: // MUL
-				h.X[rd] = h.X[s.rs1&31] * h.X[s.rs2&31]
-			case opMULH: // MULH
-				h.X[rd] = mulh(h.X[s.rs1&31], h.X[s.rs2&31])
-			case opMULHSU: // MULHSU
-				h.X[rd] = mulhsu(h.X[s.rs1&31], h.X[s.rs2&31])
-			case opMULHU: // MULHU
-				h.X[rd], _ = bits.Mul64(h.X[s.rs1&31], h.X[s.rs2&31])
-			case opDIV: // DIV
-				h.X[rd] = div(h.X[s.rs1&31], h.X[s.rs2&31])
-			case opDIVU: // DIVU
-				h.X[rd] = divu(h.X[s.rs1&31], h.X[s.rs2&31])
-			case opREM: // REM
-				h.X[rd] = rem(h.X[s.rs1&31], h.X[s.rs2&31])
-			case opREMU: // REMU
-				h.X[rd] = remu(h.X[s.rs1&31], h.X[s.rs2&31])
-			case opADDW: // ADDW
-				h.X[rd] = sext32(uint32(h.X[s.rs1&31]) + uint32(h.X[s.rs2&31]))
-			case opSUBW: // SUBW
-				h.X[rd] = sext32(uint32(h.X[s.rs1&31]) - uint32(h.X[s.rs2&31]))
-			case opSLLW: // SLLW
-				h.X[rd] = sext32(uint32(h.X[s.rs1&31]) << (h.X[s.rs2&31] & 31))
-			case opSRLW: // SRLW
-				h.X[rd] = sext32(uint32(h.X[s.rs1&31]) >> (h.X[s.rs2&31] & 31))
-			case opSRAW: // SRAW
-				h.X[rd] = uint64(int64(int32(h.X[s.rs1&31]) >> (h.X[s.rs2&31] & 31)))
-			case opMULW: // MULW
-				h.X[rd] = sext32(uint32(h.X[s.rs1&31]) * uint32(h.X[s.rs2&31]))
-			case opDIVW: // DIVW
-				h.X[rd] = divw(uint32(h.X[s.rs1&31]), uint32(h.X[s.rs2&31]))
-			case opDIVUW: // DIVUW
-				a, b := uint32(h.X[s.rs1&31]), uint32(h.X[s.rs2&31])
-				if b == 0 {
-					h.X[rd] = math.MaxUint64
-				} else {
-					h.X[rd] = sext32(a / b)
-				}
-			case opREMW: // REMW
-				h.X[rd] = remw(uint32(h.X[s.rs1&31]), uint32(h.X[s.rs2&31]))
-			case opREMUW: // REMUW
-				a, b := uint32(h.X[s.rs1&31]), uint32(h.X[s.rs2&31])
-				if b == 0 {
-					h.X[rd] = sext32(a)
-				} else {
-					h.X[rd] = sext32(a % b)
-				}
-			case opNOP: // any instruction that only writes x0
-			case opFENCE: // FENCE, FENCE.I: stores already make the code they write decode again
-			case opECALL: // ECALL
-				cause, tval = CauseEcallU, 0
-				if h.Priv == csr.PrivM {
-					cause = CauseEcallM
-				}
-				goto fault
-			case opEBREAK: // EBREAK, C.EBREAK
-				cause, tval = CauseBreakpoint, pgLo+i<<1
-				goto fault
 			case opMRET: // MRET
 				if h.Priv != csr.PrivM {
 					goto illegal
 				}
 				pc, h.Priv = h.CSR.Mret()
 				ret = (r2+i)>>1 + 1
-				continue outer
+				continue
 			case opWFI: // WFI: no interrupt sources, so it completes at once
 				if h.Priv != csr.PrivM && h.CSR.Get(csr.Mstatus)&csr.MstatusTW != 0 {
 					goto illegal
@@ -379,18 +161,6 @@ outer:
 				}
 				h.X[rd] = old
 				h.X[0] = 0
-			case opADDIb: // ADDI, then the branch in the next slot
-				h.X[rd] = h.X[s.rs1&31] + s.imm
-				goto cond
-			case opADDIWb: // ADDIW, then the branch
-				h.X[rd] = sext32(uint32(h.X[s.rs1&31] + s.imm))
-				goto cond
-			case opADDb: // ADD, then the branch
-				h.X[rd] = h.X[s.rs1&31] + h.X[s.rs2&31]
-				goto cond
-			case opADDWb: // ADDW, then the branch
-				h.X[rd] = sext32(uint32(h.X[s.rs1&31]) + uint32(h.X[s.rs2&31]))
-				goto cond
 			case opLRW, opLRD, opSCW, opSCD,
 				opAMOSWAPW, opAMOADDW, opAMOXORW, opAMOANDW, opAMOORW, opAMOMINW, opAMOMAXW, opAMOMINUW, opAMOMAXUW,
 				opAMOSWAPD, opAMOADDD, opAMOXORD, opAMOANDD, opAMOORD, opAMOMIND, opAMOMAXD, opAMOMINUD, opAMOMAXUD:
@@ -406,11 +176,16 @@ outer:
 					tval = hit
 					goto amoStored
 				}
-			case opFLW, opFLD, opFSW, opFSD, opFP: // F and D, out of the switch: see fp
-				goto fp
+			case opFLW, opFLD, opFSW, opFSD, opFP: // F and D (fp_exec.go)
+				if cause, tval = h.fp(s); cause != noTrap {
+					if cause == fpStored {
+						goto stored
+					}
+					goto fault
+				}
 			case opDecode: // written since decoded, or past the end of memory
 				if h.redecode(pg, (pgLo-base)>>pageShift, i) {
-					continue // run it
+					goto resume // run it
 				}
 				// The first halfword outside memory, or the second.
 				cause, tval = CauseFetchAccess, pgLo+i<<1
@@ -418,139 +193,54 @@ outer:
 					tval += 2
 				}
 				goto fault
-			case opEnd: // the end of the page, or of the budget: slot i does not run
-				goto ended
 			default: // opIllegal
 				goto illegal
 			}
-			// The next slot: a branch, well predicted, not an add of the
-			// length, which would make the next slot's address wait for
-			// this one's load.
-			if s.insn&3 == 3 {
-				i += 2
-				continue
-			}
-			i++
-			r2++
-			continue
-
-		cond: // slot i was fused with the conditional branch after it
-			// The branch cases repeat those of the main switch: a shared
-			// helper returning the condition measured 10-20% slower.
 			if s.insn&3 == 3 {
 				i += 2
 			} else {
 				i++
 				r2++
 			}
-			s = &pg[i]
-			switch s.op {
-			case opBEQ:
-				if h.X[s.rs1&31] == h.X[s.rs2&31] {
-					goto taken
-				}
-			case opBNE:
-				if h.X[s.rs1&31] != h.X[s.rs2&31] {
-					goto taken
-				}
-			case opBLT:
-				if int64(h.X[s.rs1&31]) < int64(h.X[s.rs2&31]) {
-					goto taken
-				}
-			case opBGE:
-				if int64(h.X[s.rs1&31]) >= int64(h.X[s.rs2&31]) {
-					goto taken
-				}
-			case opBLTU:
-				if h.X[s.rs1&31] < h.X[s.rs2&31] {
-					goto taken
-				}
-			case opBGEU:
-				if h.X[s.rs1&31] >= h.X[s.rs2&31] {
-					goto taken
-				}
-			default: // the budget's opEnd, or a slot to decode: dispatch it
-				continue
-			}
-			if s.insn&3 == 3 {
-				i += 2
-				continue
-			}
-			i++
-			r2++
-			continue
+			goto resume
+		}
 
-		fp: // slot i is an F or D instruction (fp_exec.go). A call in the
-			// switch's case measured 10-15% slower on integer code.
-			if cause, tval = h.fp(s); cause != noTrap {
-				if cause == fpStored {
-					goto stored
-				}
-				goto fault
-			}
-			if s.insn&3 == 3 {
-				i += 2
-				continue
-			}
-			i++
-			r2++
-			continue
-
-		stored: // slot i stored tval bytes into decoded code, or into the watch range
-			{
-				// Mark the slots written stale (s is still the store:
-				// it may be one of them, but its length stays that of
-				// what ran); the next slot to run may be.
-				a := h.X[s.rs1&31] + s.imm
-				h.stale(a-base, tval)
-				n := tval
-				tval = 0
-				if a-h.watchLo < h.watchLen {
-					h.breakReservation(a, n)
-					if a-h.hostLo < h.hostLen {
-						tval = amoHost
-					}
+	stored: // slot i stored tval bytes into decoded code, or into the watch range
+		{
+			// Mark the slots written stale (s is still the store:
+			// it may be one of them, but its length stays that of
+			// what ran); the next slot to run may be.
+			s := &pg[i]
+			a := h.X[s.rs1&31] + s.imm
+			h.stale(a-base, tval)
+			n := tval
+			tval = 0
+			if a-h.watchLo < h.watchLen {
+				h.breakReservation(a, n)
+				if a-h.hostLo < h.hostLen {
+					tval = amoHost
 				}
 			}
 			if s.insn&3 != 3 {
 				i--
 				r2++
 			}
-		amoStored: // the 4-byte instruction at slot i stored; tval&amoHost: into tohost
-			i += 2
-			ret = (r2 + i) >> 1
-			if tval&amoHost != 0 {
-				pc = pgLo + i<<1
-				h.PC, h.CSR.Instret = pc, ret
-				h.unlimit()
-				return Exit{Kind: ExitHost, PC: pc}
-			}
-			if ret >= h.near {
-				// The store may have changed the lengths of the
-				// instructions before the budget's end.
-				h.limit(pg, pgLo-base, i, ret)
-			}
-			continue
-
-		taken: // a taken branch at slot i
-			pc = pgLo + i<<1 + s.imm
-		jump: // slot i retired and transferred control to pc
-			ret = (r2+i)>>1 + 1
-			if t := pc - pgLo; t < 1<<pageShift {
-				// The target is in this page: a new block starts there.
-				i = t >> 1
-				r2 = ret<<1 - i
-				if ret >= h.near {
-					h.limit(pg, pgLo-base, i, ret)
-				}
-				continue
-			}
-			continue outer
 		}
-	ended: // the block ran to the end of its page or of the budget
+	amoStored: // the 4-byte instruction at slot i stored; tval&amoHost: into tohost
+		i += 2
 		ret = (r2 + i) >> 1
-		pc = pgLo + i<<1
-		continue
+		if tval&amoHost != 0 {
+			pc = pgLo + i<<1
+			h.PC, h.CSR.Instret = pc, ret
+			h.unlimit()
+			return Exit{Kind: ExitHost, PC: pc}
+		}
+		if ret >= h.near {
+			// The store may have changed the lengths of the
+			// instructions before the budget's end.
+			h.limit(pg, pgLo-base, i, ret)
+		}
+		goto resume
 
 	illegal: // slot i is an illegal instruction
 		cause, tval = CauseIllegal, uint64(pg[i].insn)
@@ -586,6 +276,369 @@ outer:
 	h.unlimit()
 	h.PC, h.CSR.Instret = pc, ret
 	return Exit{Kind: ExitBudget, PC: pc}
+}
+
+// block runs the slots of pg, the page at pgLo, from slot i with instret
+// (r2+i)>>1, until one needs Run (why): it makes no call, so that its
+// state stays in registers. It returns the slot it stopped at and r2, and
+// for bkJump the target pc, for bkFault the cause and tval, for bkStored
+// the bytes stored in tval.
+func (h *Hart) block(pg *codePage, pgLo, i, r2 uint64) (why, _, _, pc, cause, tval uint64) {
+	mem := h.Mem.Data
+	base := h.Mem.Base
+	size := uint64(len(mem))
+	for {
+		s := &pg[i]
+		rd := s.rd & 31 // the masks let the compiler drop bounds checks
+		switch s.op {
+		case opLUI: // LUI
+			h.X[rd] = s.imm
+		case opAUIPC: // AUIPC
+			h.X[rd] = pgLo + i<<1 + s.imm
+		case opJAL: // JAL (offsets are even: IALIGN=16 has no misaligned target)
+			h.X[rd] = pgLo + i<<1 + 4
+			pc = pgLo + i<<1 + s.imm
+			goto jump
+		case opJ: // JAL x0, C.J
+			pc = pgLo + i<<1 + s.imm
+			goto jump
+		case opJALR: // JALR, C.JALR (which links pc+2)
+			t := (h.X[s.rs1&31] + s.imm) &^ 1
+			h.X[rd] = pgLo + (i+s.size())<<1
+			pc = t
+			goto jump
+		case opJR: // JALR x0, C.JR
+			pc = (h.X[s.rs1&31] + s.imm) &^ 1
+			goto jump
+		case opBEQ: // BEQ
+			if h.X[s.rs1&31] == h.X[s.rs2&31] {
+				goto taken
+			}
+		case opBNE: // BNE
+			if h.X[s.rs1&31] != h.X[s.rs2&31] {
+				goto taken
+			}
+		case opBLT: // BLT
+			if int64(h.X[s.rs1&31]) < int64(h.X[s.rs2&31]) {
+				goto taken
+			}
+		case opBGE: // BGE
+			if int64(h.X[s.rs1&31]) >= int64(h.X[s.rs2&31]) {
+				goto taken
+			}
+		case opBLTU: // BLTU
+			if h.X[s.rs1&31] < h.X[s.rs2&31] {
+				goto taken
+			}
+		case opBGEU: // BGEU
+			if h.X[s.rs1&31] >= h.X[s.rs2&31] {
+				goto taken
+			}
+		case opLB: // LB
+			a := h.X[s.rs1&31] + s.imm
+			o := a - base
+			if o > size-1 {
+				cause, tval = CauseLoadAccess, a
+				goto fault
+			}
+			h.X[rd] = uint64(int8(ld8(mem, o)))
+		case opLH: // LH
+			a := h.X[s.rs1&31] + s.imm
+			o := a - base
+			if o > size-2 {
+				cause, tval = CauseLoadAccess, a
+				goto fault
+			}
+			h.X[rd] = uint64(int16(ld16(mem, o)))
+		case opLW: // LW
+			a := h.X[s.rs1&31] + s.imm
+			o := a - base
+			if o > size-4 {
+				cause, tval = CauseLoadAccess, a
+				goto fault
+			}
+			h.X[rd] = uint64(int32(ld32(mem, o)))
+		case opLD: // LD
+			a := h.X[s.rs1&31] + s.imm
+			o := a - base
+			if o > size-8 {
+				cause, tval = CauseLoadAccess, a
+				goto fault
+			}
+			h.X[rd] = ld64(mem, o)
+		case opLBU: // LBU
+			a := h.X[s.rs1&31] + s.imm
+			o := a - base
+			if o > size-1 {
+				cause, tval = CauseLoadAccess, a
+				goto fault
+			}
+			h.X[rd] = uint64(ld8(mem, o))
+		case opLHU: // LHU
+			a := h.X[s.rs1&31] + s.imm
+			o := a - base
+			if o > size-2 {
+				cause, tval = CauseLoadAccess, a
+				goto fault
+			}
+			h.X[rd] = uint64(ld16(mem, o))
+		case opLWU: // LWU
+			a := h.X[s.rs1&31] + s.imm
+			o := a - base
+			if o > size-4 {
+				cause, tval = CauseLoadAccess, a
+				goto fault
+			}
+			h.X[rd] = uint64(ld32(mem, o))
+		case opLX0: // a load into x0: only its fault remains
+			a := h.X[s.rs1&31] + s.imm
+			if a-base > size-uint64(1)<<(s.insn.Funct3()&3) {
+				cause, tval = CauseLoadAccess, a
+				goto fault
+			}
+		case opSB: // SB
+			a := h.X[s.rs1&31] + s.imm
+			o := a - base
+			if o > size-1 {
+				cause, tval = CauseStoreAccess, a
+				goto fault
+			}
+			st8(mem, o, uint8(h.X[s.rs2&31]))
+			if h.code[o>>pageShift] != nil || a-h.watchLo < h.watchLen {
+				tval = 1
+				goto stored
+			}
+		case opSH: // SH
+			a := h.X[s.rs1&31] + s.imm
+			o := a - base
+			if o > size-2 {
+				cause, tval = CauseStoreAccess, a
+				goto fault
+			}
+			st16(mem, o, uint16(h.X[s.rs2&31]))
+			if h.code[o>>pageShift] != nil || h.code[(o+1)>>pageShift] != nil || a-h.watchLo < h.watchLen {
+				tval = 2
+				goto stored
+			}
+		case opSW: // SW
+			a := h.X[s.rs1&31] + s.imm
+			o := a - base
+			if o > size-4 {
+				cause, tval = CauseStoreAccess, a
+				goto fault
+			}
+			st32(mem, o, uint32(h.X[s.rs2&31]))
+			if h.code[o>>pageShift] != nil || h.code[(o+3)>>pageShift] != nil || a-h.watchLo < h.watchLen {
+				tval = 4
+				goto stored
+			}
+		case opSD: // SD
+			a := h.X[s.rs1&31] + s.imm
+			o := a - base
+			if o > size-8 {
+				cause, tval = CauseStoreAccess, a
+				goto fault
+			}
+			st64(mem, o, h.X[s.rs2&31])
+			if h.code[o>>pageShift] != nil || h.code[(o+7)>>pageShift] != nil || a-h.watchLo < h.watchLen {
+				tval = 8
+				goto stored
+			}
+		case opADDI: // ADDI
+			h.X[rd] = h.X[s.rs1&31] + s.imm
+		case opSLTI: // SLTI
+			h.X[rd] = b2u(int64(h.X[s.rs1&31]) < int64(s.imm))
+		case opSLTIU: // SLTIU
+			h.X[rd] = b2u(h.X[s.rs1&31] < s.imm)
+		case opXORI: // XORI
+			h.X[rd] = h.X[s.rs1&31] ^ s.imm
+		case opORI: // ORI
+			h.X[rd] = h.X[s.rs1&31] | s.imm
+		case opANDI: // ANDI
+			h.X[rd] = h.X[s.rs1&31] & s.imm
+		case opSLLI: // SLLI
+			h.X[rd] = h.X[s.rs1&31] << s.imm
+		case opSRLI: // SRLI
+			h.X[rd] = h.X[s.rs1&31] >> s.imm
+		case opSRAI: // SRAI
+			h.X[rd] = uint64(int64(h.X[s.rs1&31]) >> s.imm)
+		case opADDIW: // ADDIW
+			h.X[rd] = sext32(uint32(h.X[s.rs1&31] + s.imm))
+		case opSLLIW: // SLLIW
+			h.X[rd] = sext32(uint32(h.X[s.rs1&31]) << s.imm)
+		case opSRLIW: // SRLIW
+			h.X[rd] = sext32(uint32(h.X[s.rs1&31]) >> s.imm)
+		case opSRAIW: // SRAIW
+			h.X[rd] = uint64(int64(int32(h.X[s.rs1&31]) >> s.imm))
+		case opADD: // ADD
+			h.X[rd] = h.X[s.rs1&31] + h.X[s.rs2&31]
+		case opSUB: // SUB
+			h.X[rd] = h.X[s.rs1&31] - h.X[s.rs2&31]
+		case opSLL: // SLL
+			h.X[rd] = h.X[s.rs1&31] << (h.X[s.rs2&31] & 63)
+		case opSLT: // SLT
+			h.X[rd] = b2u(int64(h.X[s.rs1&31]) < int64(h.X[s.rs2&31]))
+		case opSLTU: // SLTU
+			h.X[rd] = b2u(h.X[s.rs1&31] < h.X[s.rs2&31])
+		case opXOR: // XOR
+			h.X[rd] = h.X[s.rs1&31] ^ h.X[s.rs2&31]
+		case opSRL: // SRL
+			h.X[rd] = h.X[s.rs1&31] >> (h.X[s.rs2&31] & 63)
+		case opSRA: // SRA
+			h.X[rd] = uint64(int64(h.X[s.rs1&31]) >> (h.X[s.rs2&31] & 63))
+		case opOR: // OR
+			h.X[rd] = h.X[s.rs1&31] | h.X[s.rs2&31]
+		case opAND: // AND
+			h.X[rd] = h.X[s.rs1&31] & h.X[s.rs2&31]
+		case opMUL: // MUL
+			h.X[rd] = h.X[s.rs1&31] * h.X[s.rs2&31]
+		case opMULH: // MULH
+			h.X[rd] = mulh(h.X[s.rs1&31], h.X[s.rs2&31])
+		case opMULHSU: // MULHSU
+			h.X[rd] = mulhsu(h.X[s.rs1&31], h.X[s.rs2&31])
+		case opMULHU: // MULHU
+			h.X[rd], _ = bits.Mul64(h.X[s.rs1&31], h.X[s.rs2&31])
+		case opDIV: // DIV
+			h.X[rd] = div(h.X[s.rs1&31], h.X[s.rs2&31])
+		case opDIVU: // DIVU
+			h.X[rd] = divu(h.X[s.rs1&31], h.X[s.rs2&31])
+		case opREM: // REM
+			h.X[rd] = rem(h.X[s.rs1&31], h.X[s.rs2&31])
+		case opREMU: // REMU
+			h.X[rd] = remu(h.X[s.rs1&31], h.X[s.rs2&31])
+		case opADDW: // ADDW
+			h.X[rd] = sext32(uint32(h.X[s.rs1&31]) + uint32(h.X[s.rs2&31]))
+		case opSUBW: // SUBW
+			h.X[rd] = sext32(uint32(h.X[s.rs1&31]) - uint32(h.X[s.rs2&31]))
+		case opSLLW: // SLLW
+			h.X[rd] = sext32(uint32(h.X[s.rs1&31]) << (h.X[s.rs2&31] & 31))
+		case opSRLW: // SRLW
+			h.X[rd] = sext32(uint32(h.X[s.rs1&31]) >> (h.X[s.rs2&31] & 31))
+		case opSRAW: // SRAW
+			h.X[rd] = uint64(int64(int32(h.X[s.rs1&31]) >> (h.X[s.rs2&31] & 31)))
+		case opMULW: // MULW
+			h.X[rd] = sext32(uint32(h.X[s.rs1&31]) * uint32(h.X[s.rs2&31]))
+		case opDIVW: // DIVW
+			h.X[rd] = divw(uint32(h.X[s.rs1&31]), uint32(h.X[s.rs2&31]))
+		case opDIVUW: // DIVUW
+			a, b := uint32(h.X[s.rs1&31]), uint32(h.X[s.rs2&31])
+			if b == 0 {
+				h.X[rd] = math.MaxUint64
+			} else {
+				h.X[rd] = sext32(a / b)
+			}
+		case opREMW: // REMW
+			h.X[rd] = remw(uint32(h.X[s.rs1&31]), uint32(h.X[s.rs2&31]))
+		case opREMUW: // REMUW
+			a, b := uint32(h.X[s.rs1&31]), uint32(h.X[s.rs2&31])
+			if b == 0 {
+				h.X[rd] = sext32(a)
+			} else {
+				h.X[rd] = sext32(a % b)
+			}
+		case opNOP: // any instruction that only writes x0
+		case opFENCE: // FENCE, FENCE.I: stores already make the code they write decode again
+		case opECALL: // ECALL
+			cause, tval = CauseEcallU, 0
+			if h.Priv == csr.PrivM {
+				cause = CauseEcallM
+			}
+			return bkFault, i, r2, 0, cause, tval
+		case opEBREAK: // EBREAK, C.EBREAK
+			return bkFault, i, r2, 0, CauseBreakpoint, pgLo + i<<1
+		case opADDIb: // ADDI, then the branch in the next slot
+			h.X[rd] = h.X[s.rs1&31] + s.imm
+			goto cond
+		case opADDIWb: // ADDIW, then the branch
+			h.X[rd] = sext32(uint32(h.X[s.rs1&31] + s.imm))
+			goto cond
+		case opADDb: // ADD, then the branch
+			h.X[rd] = h.X[s.rs1&31] + h.X[s.rs2&31]
+			goto cond
+		case opADDWb: // ADDW, then the branch
+			h.X[rd] = sext32(uint32(h.X[s.rs1&31]) + uint32(h.X[s.rs2&31]))
+			goto cond
+		case opEnd: // the end of the page, or of the budget: slot i does not run
+			return bkEnd, i, r2, 0, 0, 0
+		default: // CSRs, MRET, WFI, A, F, D, a slot to decode, opIllegal: Run's
+			return bkSlow, i, r2, 0, 0, 0
+		}
+		// The next slot: a branch, well predicted, not an add of the
+		// length, which would make the next slot's address wait for
+		// this one's load.
+		if s.insn&3 == 3 {
+			i += 2
+			continue
+		}
+		i++
+		r2++
+		continue
+
+	cond: // slot i was fused with the conditional branch after it
+		// The branch cases repeat those of the main switch: a shared
+		// helper returning the condition measured 10-20% slower.
+		if s.insn&3 == 3 {
+			i += 2
+		} else {
+			i++
+			r2++
+		}
+		s = &pg[i]
+		switch s.op {
+		case opBEQ:
+			if h.X[s.rs1&31] == h.X[s.rs2&31] {
+				goto taken
+			}
+		case opBNE:
+			if h.X[s.rs1&31] != h.X[s.rs2&31] {
+				goto taken
+			}
+		case opBLT:
+			if int64(h.X[s.rs1&31]) < int64(h.X[s.rs2&31]) {
+				goto taken
+			}
+		case opBGE:
+			if int64(h.X[s.rs1&31]) >= int64(h.X[s.rs2&31]) {
+				goto taken
+			}
+		case opBLTU:
+			if h.X[s.rs1&31] < h.X[s.rs2&31] {
+				goto taken
+			}
+		case opBGEU:
+			if h.X[s.rs1&31] >= h.X[s.rs2&31] {
+				goto taken
+			}
+		default: // the budget's opEnd, or a slot to decode: dispatch it
+			continue
+		}
+		if s.insn&3 == 3 {
+			i += 2
+			continue
+		}
+		i++
+		r2++
+		continue
+
+	taken: // a taken branch at slot i
+		pc = pgLo + i<<1 + s.imm
+	jump: // slot i retired and transferred control to pc
+		if t := pc - pgLo; t < 1<<pageShift {
+			// The target is in this page: a new block starts there,
+			// unless the budget may end in it (Run limits it).
+			ret := (r2+i)>>1 + 1
+			if ret < h.near {
+				i = t >> 1
+				r2 = ret<<1 - i
+				continue
+			}
+		}
+		return bkJump, i, r2, pc, 0, 0
+	fault:
+		return bkFault, i, r2, 0, cause, tval
+	stored:
+		return bkStored, i, r2, 0, 0, tval
+	}
 }
 
 // limit makes the block starting at slot i of pg, the page at memory
