@@ -262,3 +262,42 @@ func TestReplayRecordedInterpreterChecked(t *testing.T) {
 		})
 	}
 }
+
+// TestReplayMappingPiecesChecked: the input events that carry a file
+// mapping's bytes past its first MiB must be the next pieces of that
+// mapping; one moved elsewhere is a divergence at the mmap, before it is
+// written.
+func TestReplayMappingPiecesChecked(t *testing.T) {
+	path := buildPIE(t)
+	sysroot := "/usr/riscv64-linux-gnu"
+	if _, err := os.Stat(filepath.Join(sysroot, "lib", "ld-linux-riscv64-lp64d.so.1")); err != nil {
+		t.Skipf("no sysroot at %s", sysroot)
+	}
+	p, err := LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trace bytes.Buffer
+	m, err := New(p, Config{MemSize: 64 << 20, Sysroot: sysroot, Stdout: io.Discard, Stderr: io.Discard, Record: &trace, TraceName: "t.zst"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Run(); err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	moved := false
+	bad := rewriteTrace(t, trace.Bytes(), func(e *logfmt.Event) {
+		if !moved && e.Kind == logfmt.KindInput && e.Instret != 0 {
+			e.Writes[0].Addr += PageSize
+			moved = true
+		}
+	})
+	if !moved {
+		t.Fatal("the recording holds no mapping piece past the first MiB (libc is larger)")
+	}
+	_, err = replayWithin(t, p, bad, 30e9)
+	if !errors.Is(err, ErrDivergence) || !strings.Contains(err.Error(), "is not the next piece of the mapping") {
+		t.Errorf("replay: %v, want a divergence at the mmap", err)
+	}
+}

@@ -402,7 +402,7 @@ func (m *Machine) syscall() error {
 			l.files[int(r)] = &guestFile{name: "(replayed)", oflags: a2 & (oAccMode | oPath)}
 			l.cloexec[int(r)] = a2&oCloexec != 0
 		case nr == sysMmap:
-			if err := m.rep.replayMore(m); err != nil {
+			if err := m.rep.replayMore(m, r, pageUp(a1)); err != nil {
 				return err
 			}
 		}

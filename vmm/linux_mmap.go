@@ -244,14 +244,27 @@ func (m *Machine) replayMap(addr, length, flags, r uint64) error {
 }
 
 // replayMore applies the input events that carry the rest of a recorded
-// file mapping's bytes (recordMore).
-func (p *replayer) replayMore(m *Machine) error {
+// file mapping's bytes (recordMore), for the mapping of n bytes at addr
+// that the call returned. Each must be the next piece of it, as
+// recordMore wrote them: one write of at most maxInput bytes right after
+// the bytes before it (the first after the call's own maxInput), inside
+// the mapping, with Value the bytes still to come, so that a crafted
+// trace cannot write anything a recording could not have.
+func (p *replayer) replayMore(m *Machine, addr, n uint64) error {
 	h := m.Hart
+	next := addr + maxInput
 	for {
 		ev, err := p.peek(m)
 		if err != nil || ev == nil || ev.Kind != logfmt.KindInput || ev.Instret != h.Instret() || ev.PC != h.PC {
 			return nil
 		}
+		if int64(addr) < 0 && int64(addr) >= -4095 || len(ev.Writes) != 1 || ev.Writes[0].Addr != next ||
+			len(ev.Writes[0].Data) == 0 || len(ev.Writes[0].Data) > maxInput ||
+			ev.Writes[0].Addr+uint64(len(ev.Writes[0].Data)) > addr+n || ev.Value > addr+n-ev.Writes[0].Addr-uint64(len(ev.Writes[0].Data)) {
+			return fmt.Errorf("%w: at instruction %d, pc %#x: the trace's input event after an mmap of %#x bytes at %#x is not the next piece of the mapping's bytes",
+				ErrDivergence, h.Instret(), h.PC, n, addr)
+		}
+		next += uint64(len(ev.Writes[0].Data))
 		if err := p.apply(m, *ev); err != nil {
 			return err
 		}
