@@ -212,24 +212,7 @@ func TestInterpreterNotRegular(t *testing.T) {
 // file, is a divergence found before anything is assembled, and says that
 // it is the trace's interpreter.
 func TestReplayRecordedInterpreterChecked(t *testing.T) {
-	path := buildPIE(t)
-	sysroot := "/usr/riscv64-linux-gnu"
-	if _, err := os.Stat(filepath.Join(sysroot, "lib", "ld-linux-riscv64-lp64d.so.1")); err != nil {
-		t.Skipf("no sysroot at %s", sysroot)
-	}
-	p, err := LoadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var trace bytes.Buffer
-	m, err := New(p, Config{MemSize: 64 << 20, Sysroot: sysroot, Stdout: io.Discard, Stderr: io.Discard, Record: &trace, TraceName: "t.zst"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Run(); err != nil {
-		t.Fatal(err)
-	}
-	m.Close()
+	p, trace := recordPIE(t)
 	for _, c := range []struct {
 		name string
 		edit func(*logfmt.Event)
@@ -240,7 +223,7 @@ func TestReplayRecordedInterpreterChecked(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			first := true
-			bad := rewriteTrace(t, trace.Bytes(), func(e *logfmt.Event) {
+			bad := rewriteTrace(t, trace, func(e *logfmt.Event) {
 				if first && e.Kind == logfmt.KindInput && e.Value != 0 {
 					c.edit(e)
 					first = false
@@ -268,6 +251,27 @@ func TestReplayRecordedInterpreterChecked(t *testing.T) {
 // mapping; one moved elsewhere is a divergence at the mmap, before it is
 // written.
 func TestReplayMappingPiecesChecked(t *testing.T) {
+	p, trace := recordPIE(t)
+	moved := false
+	bad := rewriteTrace(t, trace, func(e *logfmt.Event) {
+		if !moved && e.Kind == logfmt.KindInput && e.Instret != 0 {
+			e.Writes[0].Addr += PageSize
+			moved = true
+		}
+	})
+	if !moved {
+		t.Fatal("the recording holds no mapping piece past the first MiB (libc is larger)")
+	}
+	_, err := replayWithin(t, p, bad, 30e9)
+	if !errors.Is(err, ErrDivergence) || !strings.Contains(err.Error(), "is not the next piece of the mapping") {
+		t.Errorf("replay: %v, want a divergence at the mmap", err)
+	}
+}
+
+// recordPIE records buildPIE's program with the default sysroot (the test
+// is skipped without one) and returns it and its trace.
+func recordPIE(t *testing.T) (*Program, []byte) {
+	t.Helper()
 	path := buildPIE(t)
 	sysroot := "/usr/riscv64-linux-gnu"
 	if _, err := os.Stat(filepath.Join(sysroot, "lib", "ld-linux-riscv64-lp64d.so.1")); err != nil {
@@ -286,18 +290,5 @@ func TestReplayMappingPiecesChecked(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Close()
-	moved := false
-	bad := rewriteTrace(t, trace.Bytes(), func(e *logfmt.Event) {
-		if !moved && e.Kind == logfmt.KindInput && e.Instret != 0 {
-			e.Writes[0].Addr += PageSize
-			moved = true
-		}
-	})
-	if !moved {
-		t.Fatal("the recording holds no mapping piece past the first MiB (libc is larger)")
-	}
-	_, err = replayWithin(t, p, bad, 30e9)
-	if !errors.Is(err, ErrDivergence) || !strings.Contains(err.Error(), "is not the next piece of the mapping") {
-		t.Errorf("replay: %v, want a divergence at the mmap", err)
-	}
+	return p, trace.Bytes()
 }
