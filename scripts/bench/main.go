@@ -96,12 +96,12 @@ func main() {
 		trace := filepath.Join(tmp, name+".zst")
 		r := result{name: name, args: args}
 		for i := 0; i <= *runs; i++ { // round 0 is the warm-up
-			s, out, errOut := measure(*bin, append([]string{"run", "--stats", elf, "--"}, argv...))
+			s, out, errOut := measure(*bin, append([]string{"run", "--stats", elf}, argv...))
 			if n := statNumber(errOut, "instructions"); n > 0 {
 				r.instret = n
 			}
 			r.runOut = out
-			sr, _, errRec := measure(*bin, append([]string{"record", "-o", trace, elf, "--"}, argv...))
+			sr, _, errRec := measure(*bin, append([]string{"record", "-o", trace, elf}, argv...))
 			if _, ins, err := measure(*bin, []string{"inspect", "--json", trace}); !strings.Contains(ins, "total_events") {
 				r.recordErr = lastLine(errRec + err)
 			} else {
