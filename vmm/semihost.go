@@ -605,15 +605,8 @@ func (m *Machine) stuck() bool {
 	if h.Priv != csr.PrivM {
 		return false
 	}
-	b, ok := m.guest(h.PC, 2)
-	if !ok {
-		return false
-	}
-	if lo := binary.LittleEndian.Uint16(b); lo&3 != 3 {
-		return lo == 0xa001 // c.j 0
-	}
-	w, ok := m.insnAt(h.PC)
-	return ok && w == 0x0000006f // jal x0, 0
+	w, ok := m.insnAt(h.PC) // a compressed instruction is its parcel
+	return ok && (w == 0xa001 || w == 0x0000006f) // c.j 0, jal x0, 0
 }
 
 func (m *Machine) stuckError() error {
