@@ -605,7 +605,7 @@ func (m *Machine) stuck() bool {
 	if h.Priv != csr.PrivM {
 		return false
 	}
-	w, ok := m.insnAt(h.PC) // a compressed instruction is its parcel
+	w, ok := m.insnAt(h.PC)                       // a compressed instruction is its parcel
 	return ok && (w == 0xa001 || w == 0x0000006f) // c.j 0, jal x0, 0
 }
 
