@@ -20,13 +20,21 @@ import (
 // the write end of a fresh pipe, whose read end it returns.
 func startRecordPiped(t *testing.T, trace, prog string, args ...string) (*recording, *os.File) {
 	t.Helper()
+	return startPiped(t, trace, append([]string{"record", "--nd-buffer", "16", "-o", trace, programPath(prog)}, args...))
+}
+
+// startPiped starts rvsim with args, a recording into trace, with its
+// standard output the write end of a fresh pipe, whose read end it
+// returns.
+func startPiped(t *testing.T, trace string, args []string) (*recording, *os.File) {
+	t.Helper()
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { pr.Close() })
 	r := &recording{trace: trace, waited: make(chan error, 1)}
-	r.cmd = exec.Command(rvsimBin, append([]string{"record", "--nd-buffer", "16", "-o", trace, programPath(prog)}, args...)...)
+	r.cmd = exec.Command(rvsimBin, args...)
 	r.cmd.Stdout, r.cmd.Stderr = pw, &r.stderr
 	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -152,26 +152,7 @@ func TestStoppedRunsReplay(t *testing.T) {
 // returns.
 func startRecordPipedPath(t *testing.T, trace, path string) (*recording, *os.File) {
 	t.Helper()
-	pr, pw, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pr.Close() })
-	r := &recording{trace: trace, waited: make(chan error, 1)}
-	r.cmd = exec.Command(rvsimBin, "record", "-o", trace, path)
-	r.cmd.Stdout, r.cmd.Stderr = pw, &r.stderr
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	pw.Close() // rvsim holds the only write end
-	go func() { r.waited <- r.cmd.Wait() }()
-	t.Cleanup(func() {
-		if r.cmd.ProcessState == nil {
-			r.cmd.Process.Kill()
-			<-r.waited
-		}
-	})
-	return r, pr
+	return startPiped(t, trace, []string{"record", "-o", trace, path})
 }
 
 // TestSemihostReaderQuits is `rvsim record spam.elf | head -1` for a
