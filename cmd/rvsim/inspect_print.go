@@ -29,7 +29,6 @@ const (
 
 // inputs tells input events apart by what came before them.
 type inputs struct {
-	prev     logfmt.Kind // the kind of the event before, 0 at the start
 	prevPC   uint64
 	prevInst uint64
 	mapping  bool // the event before was a mapping's syscall or one of its input events
@@ -50,7 +49,7 @@ func (in *inputs) meaning(e *logfmt.Event) string {
 		}
 	}
 	in.mapping = e.Kind == logfmt.KindSyscall && vmm.SyscallName(e.Nr) == "mmap" || m == inputMapping
-	in.prev, in.prevPC, in.prevInst = e.Kind, e.PC, e.Instret
+	in.prevPC, in.prevInst = e.PC, e.Instret
 	return m
 }
 
