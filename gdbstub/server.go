@@ -423,13 +423,14 @@ func (s *server) monitor(hexCmd string) error {
 	return s.reply("OK")
 }
 
-// vPacket answers the v packets: vCont? (c and s are offered; C and S are
-// taken as c and s) and vCont; the rest (vMustReplyEmpty,
+// vPacket answers the v packets: vCont? and vCont; the rest (vMustReplyEmpty,
 // vKill, vRun, vFile, ...) get the empty reply.
 func (s *server) vPacket(body string) error {
 	switch {
 	case body == "Cont?":
-		return s.reply("vCont;c;s")
+		// gdb uses vCont only when both c and C are offered; C and S
+		// are taken as c and s (see vContAction)
+		return s.reply("vCont;c;C;s;S")
 	case strings.HasPrefix(body, "Cont;"):
 		a, ok := vContAction(body[len("Cont;"):])
 		if !ok {

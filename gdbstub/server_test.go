@@ -509,7 +509,7 @@ func TestStepContinueExit(t *testing.T) {
 	c.call("s", "T05thread:1;")
 	c.call("p20", hexLE(0x10008, 8))
 	c.call("p1b", hexLE(0, 8)) // s11
-	c.call("vCont?", "vCont;c;s")
+	c.call("vCont?", "vCont;c;C;s;S")
 	c.call("vCont;s:1;c", "T05thread:1;")
 	c.call("p20", hexLE(0x1000c, 8))
 	c.call("vCont;S05", "T05thread:1;")
