@@ -45,6 +45,10 @@ var dbgPrograms = []dbgProgram{
 	{name: "semihost-stdin", elf: "semihost_stdin.elf", stdin: "testdata/cat-input.txt"},
 }
 
+// dbgAllowRunErr lets recordDbg record a run that ends in an error (a
+// fault).
+var dbgAllowRunErr bool
+
 // recordDbg records p into a trace file in a temporary directory.
 func recordDbg(t testing.TB, p dbgProgram) dbgRec {
 	t.Helper()
@@ -78,7 +82,7 @@ func recordDbg(t testing.TB, p dbgProgram) dbgRec {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	if _, err := m.Run(); err != nil {
+	if _, err := m.Run(); err != nil && !dbgAllowRunErr {
 		t.Fatalf("record %s: %v", p.name, err)
 	}
 	rec := dbgRec{name: p.name, prog: prog, path: path, out: out.String(), err: errOut.String()}
