@@ -9,10 +9,13 @@ package vmm
 // Machine:
 //   - Prog, cfg, log: fixed for the machine's life (setupReplay settles
 //     Prog before the first instruction). Not saved.
-//   - Hart: its State (registers, pc, privilege, CSRs with the ND unit's
-//     pointers, the ND buffer, the LR/SC reservation) and guest memory as
-//     a page version (package checkpoint); the decode cache is not state
-//     but a cache, made consistent on Restore for the pages written.
+//   - Hart: its rv64.State (registers, pc, privilege, CSRs with the ND
+//     unit's pointers, the ND buffer, the LR/SC reservation, a tohost
+//     exit pending behind a watchpoint stop) and guest memory as a page
+//     version (package checkpoint); the decode cache is not state but a
+//     cache, made consistent on Restore for the pages written.
+//     Breakpoints and watchpoints are the debugger's, not the run's: they
+//     stay as they are across a Restore.
 //   - linux, semi: deep copies (below).
 //   - rec: a recording is never checkpointed (Checkpoint refuses).
 //   - rep: its position in the trace (below).
@@ -71,6 +74,7 @@ import (
 
 	"github.com/rvsim/rvsim/checkpoint"
 	"github.com/rvsim/rvsim/logfmt"
+	"github.com/rvsim/rvsim/rv64"
 )
 
 // ErrNotReplaying is returned, wrapped, by Checkpoint for a machine that
@@ -83,7 +87,7 @@ var ErrNotReplaying = errors.New("checkpoints need a replay")
 type Checkpoint struct {
 	m      *Machine // nil once released
 	icount uint64
-	hart   hartState
+	hart   rv64.State
 	mem    checkpoint.Version
 	bytes  uint64 // what Bytes counts for it besides its pages
 
@@ -173,7 +177,7 @@ func (m *Machine) Checkpoint() (*Checkpoint, error) {
 	c := &Checkpoint{m: m, icount: m.Icount(), calls: m.calls,
 		exited: m.exited, status: m.status, events: m.events, wr: m.wr,
 		replayCap: m.replayCap, hasCap: m.hasCap, ended: d.ended}
-	saveHart(m.Hart, &c.hart)
+	m.Hart.Save(&c.hart)
 	c.stats = m.stats
 	c.stats.Exits = maps.Clone(m.stats.Exits)
 	c.stats.Events = maps.Clone(m.stats.Events)
@@ -224,7 +228,7 @@ func (m *Machine) Restore(c *Checkpoint) error {
 	if err != nil {
 		return fmt.Errorf("restore to instruction %d: %w", c.icount, err)
 	}
-	restoreHart(h, &c.hart)
+	h.Restore(&c.hart)
 	p.i, p.last, p.took, p.eof, p.footer, p.err = c.rep.i, c.rep.last, c.rep.took, c.rep.eof, c.rep.footer, c.rep.err
 	if !c.rep.at.hasSeg {
 		p.i = 0

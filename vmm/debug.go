@@ -11,6 +11,7 @@ import (
 
 	"github.com/rvsim/rvsim/checkpoint"
 	"github.com/rvsim/rvsim/logfmt"
+	"github.com/rvsim/rvsim/rv64"
 )
 
 // debugState is what Advance and the checkpoints keep in a Machine.
@@ -116,9 +117,9 @@ func (m *Machine) Advance(limit uint64) Stop {
 			return Stop{Kind: StopError, PC: h.PC, Err: err}
 		case end:
 			return m.ended(reason, err)
-		case e.Kind == exitBreak:
+		case e.Kind == rv64.ExitBreak:
 			return Stop{Kind: StopBreak, PC: h.PC}
-		case e.Kind == exitWatch:
+		case e.Kind == rv64.ExitWatch:
 			return Stop{Kind: StopWatch, PC: h.PC, Addr: e.Tval, Size: e.Cause}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -173,4 +174,112 @@ func TestUpcomingEvents(t *testing.T) {
 			t.Fatalf("Advance: %v %v", st.Kind, st.Err)
 		}
 	}
+}
+
+// Advance stops at every breakpoint hit and every store into a watched
+// range, at the instruction counts a replay stepped one instruction at a
+// time finds them, with the state there the same; a restored replay does
+// too; the run then ends as recorded.
+func TestAdvanceBreakAndWatch(t *testing.T) {
+	rec := recordDbg(t, dbgPrograms[0])
+	// The referee steps, noting where pc is what the breakpoint is set on
+	// and which steps store into the watched range.
+	type visit struct{ icount, pc, addr, size uint64 }
+	var trail []visit
+	step := replayDbg(t, rec, nil)
+	for {
+		addr, n, _, store := step.Hart.Access()
+		v := visit{icount: step.Icount(), pc: step.Hart.PC}
+		if store {
+			v.addr, v.size = addr, n
+		}
+		trail = append(trail, v)
+		if st := step.Advance(step.Icount() + 1); st.Kind == StopEnd {
+			break
+		} else if st.Kind != StopLimit {
+			t.Fatal(st.Kind, st.Err)
+		}
+	}
+	mid := trail[len(trail)/2]
+	bp := mid.pc
+	var watch visit
+	for _, v := range trail[len(trail)/3:] {
+		if v.size != 0 {
+			watch = v
+			break
+		}
+	}
+	if watch.size == 0 {
+		t.Fatal("no store in the second two thirds of the run")
+	}
+	var wantBreaks, wantWatch []uint64
+	for i, v := range trail {
+		if v.pc == bp {
+			wantBreaks = append(wantBreaks, v.icount)
+		}
+		if v.size != 0 && v.addr < watch.addr+watch.size && watch.addr < v.addr+v.size && i+1 < len(trail) {
+			wantWatch = append(wantWatch, trail[i+1].icount)
+		}
+	}
+
+	m := replayDbg(t, rec, nil)
+	m.Hart.SetBreakpoint(bp)
+	m.Hart.SetWatch(watch.addr, watch.size)
+	ref := &referee{t: t, rec: rec}
+	var gotBreaks, gotWatch []uint64
+	var cp *Checkpoint
+	for {
+		st := m.Advance(^uint64(0))
+		if st.Kind == StopEnd {
+			if st.Err != nil || st.Result.Stats.Digest != rec.footer.Digest {
+				t.Fatalf("end: %v", st.Err)
+			}
+			break
+		}
+		switch st.Kind {
+		case StopBreak:
+			if st.PC != bp || m.Hart.PC != bp {
+				t.Fatalf("breakpoint stop at %#x, set at %#x", st.PC, bp)
+			}
+			gotBreaks = append(gotBreaks, m.Icount())
+			m.Hart.SkipBreakpointOnce()
+		case StopWatch:
+			if st.Addr >= watch.addr+watch.size || watch.addr >= st.Addr+st.Size {
+				t.Fatalf("watch stop for a store of %d at %#x, watching %d at %#x", st.Size, st.Addr, watch.size, watch.addr)
+			}
+			gotWatch = append(gotWatch, m.Icount())
+		default:
+			t.Fatalf("Advance: %v %v", st.Kind, st.Err)
+		}
+		if err := sameState(m, ref.at(m.Icount())); err != nil {
+			t.Fatalf("at a %v stop at %d: %v", st.Kind, m.Icount(), err)
+		}
+		if cp == nil {
+			var err error
+			if cp, err = m.Checkpoint(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if !slices.Equal(gotBreaks, wantBreaks) || !slices.Equal(gotWatch, wantWatch) {
+		t.Fatalf("breakpoint stops %v, want %v; watch stops %v, want %v", gotBreaks, wantBreaks, gotWatch, wantWatch)
+	}
+	// From the first stop again: the same stops.
+	if err := m.Restore(cp); err != nil {
+		t.Fatal(err)
+	}
+	var again []uint64
+	for {
+		if st := m.Advance(^uint64(0)); st.Kind == StopEnd {
+			break
+		} else if st.Kind == StopBreak {
+			m.Hart.SkipBreakpointOnce()
+		}
+		again = append(again, m.Icount())
+	}
+	all := slices.Sorted(slices.Values(append(slices.Clone(gotBreaks), gotWatch...)))
+	if i := slices.Index(all, cp.Icount()); i < 0 || !slices.Equal(again, all[i+1:]) && !slices.Equal(again, all[i:]) {
+		t.Fatalf("after a restore to %d: stops at %v, first time %v", cp.Icount(), again, all)
+	}
+	t.Logf("%d breakpoint stops at %#x, %d watch stops on %d bytes at %#x", len(gotBreaks), bp, len(gotWatch), watch.size, watch.addr)
 }

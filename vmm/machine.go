@@ -594,7 +594,7 @@ func (m *Machine) step(ls *loopState, limit uint64) (e rv64.Exit, reason string,
 		}
 	case rv64.ExitDiverge:
 		return e, "", m.rep.diverged(m, e), true
-	case exitBreak, exitWatch:
+	case rv64.ExitBreak, rv64.ExitWatch:
 		if ls.debugger {
 			return e, "", nil, false
 		}
