@@ -1,0 +1,208 @@
+package gdbstub
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+)
+
+// runGDB serves the target on a loopback port and runs gdb-multiarch in
+// batch mode with the commands; it returns gdb's output and Serve's error.
+func runGDB(t *testing.T, tgt Target, cmds ...string) (string, error) {
+	return runGDBWith(t, tgt, nil, cmds...)
+}
+
+// runGDBWith is runGDB calling started with gdb's process once it runs.
+func runGDBWith(t *testing.T, tgt Target, started func(*os.Process), cmds ...string) (string, error) {
+	t.Helper()
+	gdb, err := exec.LookPath("gdb-multiarch")
+	if err != nil {
+		t.Skip("gdb-multiarch is not installed")
+	}
+	l, err := Listen("0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	served := make(chan error, 1)
+	go func() {
+		conn, err := l.Accept()
+		if err != nil {
+			served <- err
+			return
+		}
+		var log *zap.Logger
+		if os.Getenv("GDBSTUB_DEBUG") != "" {
+			log = zaptest.NewLogger(t)
+		}
+		served <- Serve(conn, tgt, Options{Log: log})
+	}()
+	args := []string{"-nx", "-batch", "-ex", "set architecture riscv:rv64", "-ex", "set pagination off",
+		"-ex", "set confirm off", "-ex", "target remote " + l.Addr().String()}
+	for _, c := range cmds {
+		args = append(args, "-ex", c)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, gdb, args...)
+	var buf strings.Builder
+	cmd.Stdout = &buf
+	cmd.Stderr = &buf
+	err = cmd.Start()
+	if err == nil {
+		if started != nil {
+			started(cmd.Process)
+		}
+		err = cmd.Wait()
+	}
+	out := buf.String()
+	if err != nil {
+		t.Fatalf("gdb-multiarch: %v\n%s", err, out)
+	}
+	select {
+	case err = <-served:
+	case <-time.After(testTimeout):
+		t.Fatalf("Serve did not return after gdb ended\n%s", out)
+	}
+	return string(out), err
+}
+
+// expectLines checks that each pattern matches a line of out, in order.
+func expectLines(t *testing.T, out string, patterns ...string) {
+	t.Helper()
+	lines := strings.Split(out, "\n")
+	i := 0
+	for _, p := range patterns {
+		re := regexp.MustCompile(p)
+		for i < len(lines) && !re.MatchString(lines[i]) {
+			i++
+		}
+		if i == len(lines) {
+			t.Fatalf("no line matching %q (in order) in gdb's output:\n%s", p, out)
+		}
+		i++
+	}
+}
+
+func TestGDBForward(t *testing.T) {
+	fake := newFake()
+	out, err := runGDB(t, fake,
+		"info registers pc",
+		"x/4xw 0x10000",
+		"x/2i $pc",
+		"p/x $mstatus",
+		"p $fflags",
+		"break *0x10014",
+		"continue",
+		"info registers a0",
+		"stepi",
+		"info registers pc",
+		"delete",
+		"watch *(long *)0x10800",
+		"continue",
+		"continue",
+		"delete",
+		"continue",
+	)
+	if err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+	expectLines(t, out,
+		`^pc\s+0x10000\s+0x10000`,
+		// the fake program's words (encoded in fake_test.go, decoded by gdb)
+		`^0x10000:\s+0x00000513\s+0x00500593\s+0x00150513\s+0x00a13023`,
+		`^=> 0x10000:\s+li\s+a0,0`,
+		`^\s+0x10004:\s+li\s+a1,5`,
+		`^\$1 = 0xa00000000`,
+		`^\$2 = 31`,
+		`^Breakpoint 1 at 0x10014`,
+		`^Breakpoint 1, 0x0000000000010014 in`,
+		`^a0\s+0x1\s+1`,
+		`^0x0000000000010018 in`,
+		`^pc\s+0x10018\s+0x10018`,
+		`^Hardware watchpoint 2: \*\(long \*\)0x10800`,
+		`^Old value = 1`,
+		`^New value = 2`,
+		`^Old value = 2`,
+		`^New value = 3`,
+		`exited with code 052`,
+	)
+}
+
+func TestGDBReverse(t *testing.T) {
+	fake := newFake()
+	fake.reverse = true
+	out, err := runGDB(t, fake,
+		"stepi", "stepi", "stepi",
+		"info registers pc",
+		"reverse-stepi",
+		"info registers pc",
+		"reverse-stepi",
+		"reverse-stepi",
+		"info registers pc",
+		"reverse-stepi",
+		"break *0x10014",
+		"continue",
+		"continue",
+		"info registers a0",
+		"reverse-continue",
+		"info registers a0",
+		"monitor icount",
+		"kill",
+	)
+	if err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+	expectLines(t, out,
+		`^pc\s+0x1000c\s+0x1000c`,
+		`^pc\s+0x10008\s+0x10008`,
+		`^pc\s+0x10000\s+0x10000`,
+		`No more reverse-execution history`,
+		`^Breakpoint 1, 0x0000000000010014 in`,
+		`^Breakpoint 1, 0x0000000000010014 in`,
+		`^a0\s+0x2\s+2`,
+		`^Breakpoint 1, 0x0000000000010014 in`,
+		`^a0\s+0x1\s+1`,
+		`^5$`, // 5 instructions back in the fake's history,
+	)
+	if !fake.killed.Load() {
+		t.Errorf("kill did not kill the target")
+	}
+}
+
+// Ctrl-C in gdb (SIGINT to gdb while it waits for the target) sends 0x03,
+// which interrupts a running target.
+func TestGDBInterrupt(t *testing.T) {
+	fake, running := spinning()
+	out, err := runGDBWith(t, fake, func(p *os.Process) {
+		go func() {
+			select {
+			case <-running:
+				time.Sleep(100 * time.Millisecond)
+				p.Signal(os.Interrupt)
+			case <-time.After(testTimeout):
+			}
+		}()
+	},
+		"continue",
+		"info registers pc",
+		"detach",
+	)
+	if err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+	expectLines(t, out,
+		`received signal SIGINT`,
+		`^pc\s+0x10024\s+0x10024`,
+	)
+	if fake.interrupts.Load() == 0 || fake.killed.Load() {
+		t.Errorf("interrupts %d killed %v", fake.interrupts.Load(), fake.killed.Load())
+	}
+}
