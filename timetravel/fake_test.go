@@ -3,6 +3,8 @@ package timetravel
 import (
 	"math/rand"
 	"testing"
+
+	"github.com/rvsim/rvsim/vmm"
 )
 
 // fakeMachine is a deterministic program of T instructions for the engine:
@@ -67,7 +69,7 @@ func (f *fakeMachine) Access() (uint64, uint64, bool, bool) {
 
 func (f *fakeMachine) Advance(limit uint64) mstop {
 	if f.ended {
-		return mstop{kind: stopEnd, end: endInfo{status: 3, instret: f.T}}
+		return mstop{kind: stopEnd, result: vmm.Result{Status: 3, Instret: f.T}}
 	}
 	skip := f.skip
 	f.skip = false
@@ -81,7 +83,7 @@ func (f *fakeMachine) Advance(limit uint64) mstop {
 		}
 		if f.t == f.T {
 			f.ended = true
-			return mstop{kind: stopEnd, end: endInfo{status: 3, instret: f.T}}
+			return mstop{kind: stopEnd, result: vmm.Result{Status: 3, Instret: f.T}}
 		}
 		if f.bps[f.PC()] && !skip {
 			return mstop{kind: stopBreak, pc: f.PC()}
@@ -282,7 +284,7 @@ func TestFakeReverseContinue(t *testing.T) {
 			if !equalU64(got, wantFwd) {
 				t.Fatalf("continue stopped at %v, want %v", got, wantFwd)
 			}
-			if r := e.cont(); r.kind != resEnd || r.end.end.status != 3 {
+			if r := e.cont(); r.kind != resEnd || r.end.result.Status != 3 {
 				t.Fatalf("continue past the last hit: %+v", r)
 			}
 			// Backward from the end: every hit, last first, then the start.

@@ -1,5 +1,7 @@
 package timetravel
 
+import "github.com/rvsim/rvsim/vmm"
+
 // machine is what the engine needs of a vmm.Machine and its hart: running
 // forward to an instruction count, checkpoints, and the hart's breakpoint
 // skip and memory-access query. vmmMachine adapts the real one; the unit
@@ -47,14 +49,48 @@ const (
 type mstop struct {
 	kind       stopKind
 	pc         uint64
-	addr, size uint64 // stopWatch
-	end        endInfo
-	err        error // stopEnd (the run's error, nil for an exit) and stopError
+	addr, size uint64     // stopWatch
+	result     vmm.Result // stopEnd: what Run would return
+	err        error      // stopEnd (the run's error, nil for an exit) and stopError
 }
 
-// endInfo is how the run ended (stopEnd).
-type endInfo struct {
-	status  int    // the guest's exit status
-	instret uint64 // instructions retired at the end
-	digest  string // the final state digest
+// vmmMachine is the real machine.
+type vmmMachine struct{ m *vmm.Machine }
+
+func (v vmmMachine) Icount() uint64          { return v.m.Icount() }
+func (v vmmMachine) PC() uint64              { return v.m.Hart.PC }
+func (v vmmMachine) CheckpointBytes() uint64 { return v.m.CheckpointBytes() }
+func (v vmmMachine) SkipBreakpointOnce()     { v.m.Hart.SkipBreakpointOnce() }
+func (v vmmMachine) Stop()                   { v.m.Stop() }
+func (v vmmMachine) Release(c ckpt)          { v.m.Release(c.(*vmm.Checkpoint)) }
+func (v vmmMachine) Restore(c ckpt) error    { return v.m.Restore(c.(*vmm.Checkpoint)) }
+
+func (v vmmMachine) Access() (addr, n uint64, load, store bool) { return v.m.Hart.Access() }
+
+func (v vmmMachine) Checkpoint() (ckpt, error) {
+	c, err := v.m.Checkpoint()
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (v vmmMachine) Advance(limit uint64) mstop {
+	s := v.m.Advance(limit)
+	out := mstop{pc: s.PC, addr: s.Addr, size: s.Size, result: s.Result, err: s.Err}
+	switch s.Kind {
+	case vmm.StopLimit:
+		out.kind = stopLimit
+	case vmm.StopBreak:
+		out.kind = stopBreak
+	case vmm.StopWatch:
+		out.kind = stopWatch
+	case vmm.StopEnd:
+		out.kind = stopEnd
+	case vmm.StopInterrupted:
+		out.kind = stopInterrupted
+	default:
+		out.kind = stopError
+	}
+	return out
 }

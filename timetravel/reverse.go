@@ -279,7 +279,7 @@ func (e *engine) seek(n uint64) error {
 			return err
 		}
 	}
-	if r := e.forward(n, false); r.kind != resDone {
+	if r := e.forward(n, false); r.kind != resDone && !(r.kind == resEnd && e.m.Icount() == n) {
 		return e.seekErr(n, r)
 	}
 	return nil
