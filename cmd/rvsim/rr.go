@@ -120,6 +120,7 @@ func (a *app) replayCmd() *cobra.Command {
 	var rf rrFlags
 	var stats, progress bool
 	var stopAt uint64
+	var gf gdbFlags
 	cmd := &cobra.Command{
 		Use:   "replay [flags] [PROG.elf] TRACE.zst",
 		Short: "Re-execute exactly what a trace recorded, and check the final state",
@@ -149,7 +150,14 @@ program counter and the state digest there and exits with status 0.`,
 				return fmt.Errorf("replay: %w", err)
 			}
 			defer f.Close()
-			r, err := logfmt.NewReader(bufio.NewReaderSize(f, 1<<16), tracePath)
+			var src io.Reader = bufio.NewReaderSize(f, 1<<16)
+			if gf.addr != "" {
+				if err := gf.check(f, tracePath, stopAt, stats || rf.baseline); err != nil {
+					return err
+				}
+				src = f // seekable
+			}
+			r, err := logfmt.NewReader(src, tracePath)
 			if err != nil {
 				return err
 			}
@@ -167,6 +175,9 @@ program counter and the state digest there and exits with status 0.`,
 			m, err := vmm.New(prog, cfg)
 			if err != nil {
 				return err
+			}
+			if gf.addr != "" {
+				return a.replayGDB(m, &gf)
 			}
 			mr, runErr := a.runMeasured(m)
 			res := mr.res
@@ -204,6 +215,7 @@ program counter and the state digest there and exits with status 0.`,
 	fl.BoolVar(&progress, "progress", false, "show a progress line, redrawn about once a second, when stderr is a terminal")
 	fl.Uint64Var(&stopAt, "stop-at", 0, "stop the replay after this many instructions and print the state digest there; exit status 0 (0: no stop)")
 	fl.Uint64Var(&stopAt, "max-insns", 0, "the same as --stop-at")
+	gf.register(cmd, true)
 	var sysroot string
 	fl.StringVarP(&sysroot, "sysroot", "L", "", "accepted and ignored, so that a recording's command line replays as it is: a replay needs no sysroot, the trace holds every byte the guest mapped or read")
 	return cmd

@@ -5,11 +5,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rvsim/rvsim/timetravel"
 	"github.com/rvsim/rvsim/vmm"
 )
 
 func (a *app) runCmd() *cobra.Command {
 	var mf machineFlags
+	var gf gdbFlags
 	cmd := &cobra.Command{
 		Use:   "run [flags] PROG.elf [ARGS...]",
 		Short: "Run a program in normal mode",
@@ -29,6 +31,9 @@ included, is the guest's arguments, as with qemu-riscv64.`,
 			if err != nil {
 				return err
 			}
+			if gf.addr != "" {
+				return a.serveGDB(m, gf.addr, timetravel.Config{})
+			}
 			mr, err := a.runMeasured(m)
 			if mf.stats {
 				a.printStats(basicStats(mr))
@@ -37,6 +42,7 @@ included, is the guest's arguments, as with qemu-riscv64.`,
 		},
 	}
 	mf.register(cmd)
+	gf.register(cmd, false)
 	guestArgsAfterProgram(cmd)
 	return cmd
 }

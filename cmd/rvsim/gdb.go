@@ -1,0 +1,118 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+
+	"github.com/rvsim/rvsim/gdbstub"
+	"github.com/rvsim/rvsim/timetravel"
+	"github.com/rvsim/rvsim/vmm"
+)
+
+// gdbFlags are the flags of run and replay that serve gdb instead of
+// running to the end.
+type gdbFlags struct {
+	addr          string
+	checkpointMem string
+}
+
+func (g *gdbFlags) register(cmd *cobra.Command, replay bool) {
+	fl := cmd.Flags()
+	fl.StringVar(&g.addr, "gdb", "", "serve one gdb on ADDR (:1234 or 1234 is 127.0.0.1:1234; host:port as given), stopped before the first instruction")
+	if replay {
+		fl.StringVar(&g.checkpointMem, "checkpoint-mem", "256M", "with --gdb: cap on the memory the checkpoints of reverse execution hold, with a K, M, G or T suffix as --mem")
+	}
+}
+
+// checkpointCap parses --checkpoint-mem.
+func (g *gdbFlags) checkpointCap() (uint64, error) {
+	n, err := parseSize(g.checkpointMem)
+	if err != nil {
+		return 0, fmt.Errorf("--checkpoint-mem: %w", err)
+	}
+	return n, nil
+}
+
+// seekableTrace checks that a trace replayed under gdb is a regular file:
+// reverse execution seeks back in it.
+func seekableTrace(f *os.File, name string) error {
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("replay --gdb: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("replay --gdb %q: the trace is not a regular file (a pipe or device): reverse execution seeks back in it; copy it to a file first", name)
+	}
+	return nil
+}
+
+// check refuses what does not go with --gdb in a replay: a trace that is
+// not a regular file, --stop-at (seek with "monitor seek N" instead),
+// --stats and --baseline.
+func (g *gdbFlags) check(f *os.File, name string, stopAt uint64, stats bool) error {
+	if stopAt != 0 {
+		return fmt.Errorf("replay --gdb: --stop-at goes with a replay without gdb; under gdb, \"monitor seek N\" goes to instruction N")
+	}
+	if stats {
+		return fmt.Errorf("replay --gdb: --stats and --baseline measure a replay without gdb")
+	}
+	return seekableTrace(f, name)
+}
+
+// replayGDB serves gdb for the replay m with the --checkpoint-mem cap.
+func (a *app) replayGDB(m *vmm.Machine, g *gdbFlags) error {
+	capB, err := g.checkpointCap()
+	if err != nil {
+		return err
+	}
+	return a.serveGDB(m, g.addr, timetravel.Config{CheckpointMem: capB})
+}
+
+// serveGDB serves one gdb on addr for m: it listens, says where on stderr,
+// and serves the first connection until gdb detaches, kills or
+// disconnects. The exit status is 0, unless the run went to its end under
+// gdb: then rvsim ends as run or replay would have there (the guest's exit
+// status; replay says "replay identical" with the final digest first).
+func (a *app) serveGDB(m *vmm.Machine, addr string, cfg timetravel.Config) error {
+	cfg.Log = a.log
+	s, err := timetravel.New(m, cfg)
+	if err != nil {
+		return fmt.Errorf("--gdb: %w", err)
+	}
+	defer s.Close()
+	ln, err := gdbstub.Listen(addr)
+	if err != nil {
+		return fmt.Errorf("--gdb %q: %w", addr, err)
+	}
+	a.say("waiting for gdb on "+ln.Addr().String(), zap.String("gdb", ln.Addr().String()))
+	conn, err := ln.Accept()
+	ln.Close()
+	if err != nil {
+		return fmt.Errorf("--gdb %q: %w", addr, err)
+	}
+	serveErr := gdbstub.Serve(conn, s, gdbstub.Options{Log: a.log})
+	conn.Close()
+	if serveErr != nil {
+		a.log.Warn("gdb connection ended: " + serveErr.Error())
+	}
+	res, runErr, ended := s.End()
+	if !ended {
+		return nil
+	}
+	if !m.Replaying() {
+		return a.finish(res, runErr)
+	}
+	var fe *vmm.FaultError
+	if runErr != nil && !errors.As(runErr, &fe) && !errors.Is(runErr, vmm.ErrInsnLimit) && !errors.Is(runErr, vmm.ErrTimeout) &&
+		!errors.Is(runErr, vmm.ErrInterrupted) && !errors.Is(runErr, vmm.ErrStuck) && !errors.Is(runErr, vmm.ErrUnsupported) &&
+		!errors.Is(runErr, vmm.ErrSemihostOp) {
+		return runErr // a divergence or trace failure
+	}
+	a.say(fmt.Sprintf("replay identical: %d instructions, final state digest %s", res.Instret, res.Stats.Digest),
+		zap.Uint64("instructions", res.Instret), zap.String("digest", res.Stats.Digest))
+	return a.finish(res, runErr)
+}
