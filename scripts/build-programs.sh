@@ -12,10 +12,10 @@
 #   programs/semihost/NAME.c -> semihost_NAME.elf, semihost_NAME_rv64im.elf
 #                            bare metal, picolibc --oslib=semihost --crt0=semihost
 #                            (rv64gc; rv64im)
-#   programs/debug/linux.c, bare.c, glibc.c -> debug_linux.elf, debug_bare.elf,
-#                            debug_glibc.elf: programs to debug in gdb, built as
-#                            their kind (Linux rv64im, bare metal, glibc rv64gc
-#                            static) with -g -O0, their debug information kept
+#   programs/debug/NAME.c -> debug_NAME.elf: programs to debug in gdb, built
+#                            as their kind (linux and long: Linux, rv64im; bare:
+#                            bare metal; glibc: glibc, rv64gc, static) with
+#                            -g -O0, their debug information kept
 # The output is byte-for-byte reproducible: no paths, dates or build ids.
 #
 # usage: scripts/build-programs.sh [OUTDIR]
@@ -164,6 +164,7 @@ debug_flags() {
 }
 debug_flags "${LINUX[@]}"
 build debug_linux "${DBG[@]}" debug/linux.c
+build debug_long "${DBG[@]}" debug/long.c
 debug_flags "${BARE[@]}"
 build debug_bare "${DBG[@]}" "$RT/bare/crt.S" "$RT/bare/htif.c" debug/bare.c -lgcc
 debug_flags "${GLIBC[@]}"
