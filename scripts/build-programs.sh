@@ -12,6 +12,10 @@
 #   programs/semihost/NAME.c -> semihost_NAME.elf, semihost_NAME_rv64im.elf
 #                            bare metal, picolibc --oslib=semihost --crt0=semihost
 #                            (rv64gc; rv64im)
+#   programs/debug/NAME.c -> debug_NAME.elf: programs to debug in gdb, built
+#                            as their kind (linux and long: Linux, rv64im; bare:
+#                            bare metal; glibc: glibc, rv64gc, static) with
+#                            -g -O0, their debug information kept
 # The output is byte-for-byte reproducible: no paths, dates or build ids.
 #
 # usage: scripts/build-programs.sh [OUTDIR]
@@ -142,4 +146,27 @@ for src in semihost/*.c; do
 	build "$name" --check 2 5 any "${SEMIHOST[@]}" "$src"
 	build "${name}_rv64im" --check 2 0 any "${SEMIHOST[@]}" -march=rv64im -mabi=lp64 "$src"
 done
+# Programs to debug in gdb: each kind's flags without -O2 and
+# --strip-debug, with -g -O0 (every variable lives in memory, every line
+# has its code); the file prefix map keeps the paths in the debug
+# information relative to the checkout, ./programs/debug/NAME.c (and the
+# assembler gets it too, for the runtime's .S files).
+debug_flags() {
+	local a
+	DBG=()
+	for a in "$@"; do
+		case $a in
+		-O2 | -Wl,--strip-debug) ;;
+		*) DBG+=("$a") ;;
+		esac
+	done
+	DBG+=(-g -O0 -Wa,--debug-prefix-map="$top"=.)
+}
+debug_flags "${LINUX[@]}"
+build debug_linux "${DBG[@]}" debug/linux.c
+build debug_long "${DBG[@]}" debug/long.c
+debug_flags "${BARE[@]}"
+build debug_bare "${DBG[@]}" "$RT/bare/crt.S" "$RT/bare/htif.c" debug/bare.c -lgcc
+debug_flags "${GLIBC[@]}"
+build debug_glibc --cc "$GNUCC" --check 2 5 0x10000 "${DBG[@]}" -static debug/glibc.c "${GLIBC_LIBS[@]}"
 echo "build-programs.sh: built $n programs in $out"

@@ -61,7 +61,7 @@ func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	pf.StringVar(&a.logFormat, "log-format", "console", "log format: console or json")
-	root.AddCommand(a.runCmd(), a.recordCmd(), a.replayCmd(), a.inspectCmd())
+	root.AddCommand(a.runCmd(), a.recordCmd(), a.replayCmd(), a.inspectCmd(), a.debugCmd())
 	root.SetFlagErrorFunc(flagError)
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(flagError)

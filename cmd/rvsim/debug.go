@@ -1,0 +1,290 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rvsim/rvsim/logfmt"
+	"github.com/rvsim/rvsim/vmm"
+)
+
+// errNoGDB: neither --gdb-path, gdb-multiarch nor a gdb that knows RISC-V
+// was found.
+var errNoGDB = errors.New("no gdb with RISC-V support found: install gdb-multiarch (Debian: apt-get install gdb-multiarch) or give --gdb-path")
+
+// gdbArch is the architecture rvsim's gdb server describes; a gdb that
+// cannot `set architecture` to it cannot debug rvsim's guests.
+const gdbArch = "riscv:rv64"
+
+// debugFlags are the flags of rvsim debug.
+type debugFlags struct {
+	gdbPath       string
+	sysroot       string
+	checkpointMem string
+}
+
+func (a *app) debugCmd() *cobra.Command {
+	var df debugFlags
+	usage := "rvsim debug [flags] [PROG.elf] TRACE.zst [-- GDB-ARGS...]"
+	cmd := &cobra.Command{
+		Use:   "debug [flags] [PROG.elf] TRACE.zst [-- GDB-ARGS...]",
+		Short: "Replay a trace under gdb, forwards and backwards",
+		Long: `Replay a trace under gdb, forwards and backwards.
+
+rvsim debug starts the replay's gdb server on a free loopback port and runs
+gdb-multiarch (or gdb, if it knows RISC-V; --gdb-path names another) on the
+terminal, with the program's symbols loaded and connected to the replay, as
+rr replay does. The replay stops before the first instruction. gdb's
+continue, step, breakpoints and watchpoints work as on a live program, and
+so do reverse-continue, reverse-step and reverse-stepi; "monitor help" lists
+rvsim's own commands (icount, seek, events, checkpoints). rvsim exits with
+gdb's exit status.
+
+Without PROG.elf, the program is found as rvsim replay finds it. Arguments
+after "--" are given to gdb (for example -batch -x SCRIPT).`,
+		Args: debugArgs(usage),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			gdbArgs := []string(nil)
+			if dash := cmd.ArgsLenAtDash(); dash >= 0 {
+				args, gdbArgs = args[:dash], args[dash:]
+			}
+			return a.debug(&df, args, gdbArgs)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&df.gdbPath, "gdb-path", "", "the gdb to run (default: gdb-multiarch, else gdb if it knows riscv:rv64)")
+	fl.StringVarP(&df.sysroot, "sysroot", "L", "", "gdb's sysroot, where it finds a dynamic program's libraries and their symbols (set sysroot DIR)")
+	fl.StringVar(&df.checkpointMem, "checkpoint-mem", "", "cap on the memory the replay's checkpoints hold, in bytes or with a K, M, G or T suffix (default 256M)")
+	return cmd
+}
+
+// debugArgs accepts one or two arguments before "--" (the trace, and the
+// program before it) and anything after it.
+func debugArgs(usage string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if dash := cmd.ArgsLenAtDash(); dash >= 0 {
+			args = args[:dash]
+		}
+		return argCount(1, 2, usage)(cmd, args)
+	}
+}
+
+// debug runs rvsim debug: the replay of args' trace served to a gdb that
+// runs as rvsim's child, with extra as more of gdb's arguments.
+func (a *app) debug(df *debugFlags, args, extra []string) error {
+	var ckMem uint64
+	if df.checkpointMem != "" {
+		v, err := parseSize(df.checkpointMem)
+		if err != nil {
+			return fmt.Errorf("--checkpoint-mem: %w", err)
+		}
+		ckMem = v
+	}
+	gdb, err := findGDB(df.gdbPath)
+	if err != nil {
+		return err
+	}
+	m, prog, closeTrace, err := a.openReplay(args)
+	if err != nil {
+		return err
+	}
+	defer closeTrace()
+	target, err := newDebugTarget(a, m, ckMem)
+	if err != nil {
+		return err
+	}
+	ln, err := listenGDB("127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("debug: %w", err)
+	}
+	srv := startGDBServer(a, ln, target)
+	status, runErr := a.runGDB(gdb, gdbCommandLine(ln.Addr().String(), prog.Path, df.sysroot, extra))
+	srv.stop()
+	if runErr != nil {
+		return runErr
+	}
+	a.reportDebugEnd(target)
+	if status != 0 {
+		return &exitError{status}
+	}
+	return nil
+}
+
+// openReplay opens the trace (the last of args) and builds the machine
+// that replays it, with the program args[0] or the one the trace names.
+// The trace is read straight from its file, which a replay needs to seek
+// in to go back to a checkpoint.
+func (a *app) openReplay(args []string) (*vmm.Machine, *vmm.Program, func(), error) {
+	tracePath := args[len(args)-1]
+	var prog *vmm.Program
+	if len(args) == 2 {
+		p, err := vmm.LoadFile(args[0])
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		prog = p
+	}
+	f, err := os.Open(tracePath)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("debug: %w", err)
+	}
+	r, err := logfmt.NewReader(f, tracePath)
+	if err != nil {
+		f.Close()
+		return nil, nil, nil, err
+	}
+	h := r.Header()
+	if prog == nil {
+		if prog, err = findProgram(tracePath, h); err != nil {
+			f.Close()
+			return nil, nil, nil, err
+		}
+	}
+	cfg := vmm.Config{
+		MemSize: h.MemSize, Args: h.Args, Env: h.Env, TraceName: tracePath,
+		Stdin: strings.NewReader(""), Stdout: a.stdout, Stderr: a.stderr, Log: a.log,
+		Replay: r, Version: Version,
+	}
+	m, err := vmm.New(prog, cfg)
+	if err != nil {
+		f.Close()
+		return nil, nil, nil, err
+	}
+	return m, prog, func() { f.Close() }, nil
+}
+
+// findGDB returns the gdb to run: path if given, else gdb-multiarch from
+// $PATH, else gdb if it can set its architecture to riscv:rv64.
+func findGDB(path string) (string, error) {
+	if path != "" {
+		p, err := exec.LookPath(path)
+		if err != nil {
+			return "", fmt.Errorf("--gdb-path %q: %w", path, err)
+		}
+		return p, nil
+	}
+	if p, err := exec.LookPath("gdb-multiarch"); err == nil {
+		return p, nil
+	}
+	if p, err := exec.LookPath("gdb"); err == nil && gdbKnowsRISCV(p) {
+		return p, nil
+	}
+	return "", errNoGDB
+}
+
+// gdbKnowsRISCV reports whether the gdb at path can debug riscv:rv64: a
+// gdb built for the host alone exits 1 with `Undefined item: "riscv:rv64"`.
+func gdbKnowsRISCV(path string) bool {
+	cmd := exec.Command(path, "-nx", "--batch", "-ex", "set architecture "+gdbArch)
+	out, err := cmd.CombinedOutput()
+	return err == nil && !strings.Contains(string(out), "Undefined")
+}
+
+// gdbCommandLine is gdb's arguments: the architecture, the sysroot if
+// given, the connection to addr, then extra, then the program, whose
+// symbols gdb loads before it runs the -ex commands.
+func gdbCommandLine(addr, prog, sysroot string, extra []string) []string {
+	args := []string{"-ex", "set architecture " + gdbArch}
+	if sysroot != "" {
+		args = append(args, "-ex", "set sysroot "+sysroot)
+	}
+	args = append(args, "-ex", "target remote "+addr)
+	args = append(args, extra...)
+	return append(args, "--", prog)
+}
+
+// runGDB runs gdb with args on rvsim's terminal and returns its exit
+// status (128 + the signal if a signal ended it). While gdb runs, rvsim
+// takes no notice of SIGINT: a Ctrl-C on the terminal reaches gdb too,
+// which interrupts the replay through the protocol. The signal is caught
+// rather than ignored, so that gdb starts with its default action and sets
+// its own.
+func (a *app) runGDB(gdb string, args []string) (int, error) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt)
+	defer signal.Stop(sigs)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			select {
+			case <-sigs:
+			case <-done:
+				return
+			}
+		}
+	}()
+	cmd := exec.Command(gdb, args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = a.stdin, a.stdout, a.stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, nil
+	case errors.As(err, &ee):
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return 128 + int(ws.Signal()), nil
+		}
+		return ee.ExitCode(), nil
+	}
+	return 0, fmt.Errorf("debug: running %s: %w", gdb, err)
+}
+
+// gdbServer serves one gdb connection on a listener in the background.
+type gdbServer struct {
+	ln     net.Listener
+	target debugTarget
+	mu     sync.Mutex
+	conn   net.Conn
+	done   chan struct{}
+	err    error
+}
+
+// startGDBServer accepts one connection on ln and serves target on it.
+func startGDBServer(a *app, ln net.Listener, target debugTarget) *gdbServer {
+	s := &gdbServer{ln: ln, target: target, done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		conn, err := ln.Accept()
+		ln.Close()
+		if err != nil {
+			return // stop closed the listener: gdb never connected
+		}
+		s.mu.Lock()
+		s.conn = conn
+		s.mu.Unlock()
+		s.err = serveGDB(a, conn, target)
+		conn.Close()
+	}()
+	return s
+}
+
+// serverGrace is how long stop waits for the server to finish once gdb
+// has gone.
+const serverGrace = 5 * time.Second
+
+// stop ends the server: no more connections, the connection closed (gdb
+// has exited, so it is closed already), a running replay interrupted.
+func (s *gdbServer) stop() {
+	s.ln.Close()
+	s.mu.Lock()
+	if s.conn != nil {
+		s.conn.Close()
+	}
+	s.mu.Unlock()
+	s.target.Interrupt()
+	select {
+	case <-s.done:
+	case <-time.After(serverGrace):
+	}
+}

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The gdb side of rvsim debug, with stand-in gdbs (shell scripts) that
+// record how they were started: which gdb is chosen, its arguments, its
+// exit status passed on, SIGINT, and the message when there is no gdb.
+// gdb_e2e_test.go runs rvsim debug with the real gdb-multiarch.
+
+// fakeGDB writes an executable shell script called name into dir: it
+// answers gdb's `--batch -ex 'set architecture riscv:rv64'` probe with
+// probeStatus (printing gdb's message when it is not 0), and otherwise
+// writes its arguments, one a line, then the SigIgn line of its
+// /proc/self/status, into dir/args, runs body and exits with status.
+func fakeGDB(t *testing.T, dir, name string, probeStatus, status int, body string) string {
+	t.Helper()
+	script := `#!/bin/sh
+case "$*" in
+*"--batch -ex set architecture riscv:rv64")
+	[ ` + strconv.Itoa(probeStatus) + ` = 0 ] || echo 'Undefined item: "riscv:rv64".'
+	exit ` + strconv.Itoa(probeStatus) + `
+	;;
+esac
+for a in "$@"; do printf '%s\n' "$a"; done >"` + filepath.Join(dir, "args") + `"
+grep SigIgn /proc/self/status >>"` + filepath.Join(dir, "args") + `"
+` + body + `
+exit ` + strconv.Itoa(status) + "\n"
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// fakeArgs returns the arguments the stand-in gdb in dir was run with,
+// and its SigIgn line.
+func fakeArgs(t *testing.T, dir string) ([]string, string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "args"))
+	if err != nil {
+		t.Fatalf("the stand-in gdb did not run: %v", err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	return lines[:len(lines)-1], lines[len(lines)-1]
+}
+
+// debugTrace records debug_linux in-process and returns the program's
+// and the trace's paths.
+func debugTrace(t *testing.T) (string, string) {
+	t.Helper()
+	elf, err := filepath.Abs(programPath("debug_linux"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	trace := filepath.Join(t.TempDir(), "t.zst")
+	if r := cli(t, "", "record", "-o", trace, elf); r.status != 56 {
+		t.Fatalf("record: %d %s", r.status, r.stderr)
+	}
+	return elf, trace
+}
+
+// TestDebugNoGDB: with no gdb-multiarch and no gdb that knows RISC-V on
+// $PATH, rvsim debug says so in one line and exits 125; a gdb-multiarch
+// is preferred to a gdb, and a gdb that knows RISC-V is taken.
+func TestDebugNoGDB(t *testing.T) {
+	elf, trace := debugTrace(t)
+	const msg = "rvsim: no gdb with RISC-V support found: install gdb-multiarch (Debian: apt-get install gdb-multiarch) or give --gdb-path\n"
+	empty := t.TempDir()
+	t.Setenv("PATH", empty)
+	r := cli(t, "", "debug", elf, trace)
+	if r.status != 125 || r.stderr != msg {
+		t.Errorf("no gdb at all: status %d, stderr %q; want 125 and %q", r.status, r.stderr, msg)
+	}
+
+	hostOnly := t.TempDir()
+	fakeGDB(t, hostOnly, "gdb", 1, 0, "")
+	t.Setenv("PATH", hostOnly)
+	r = cli(t, "", "debug", elf, trace)
+	if r.status != 125 || r.stderr != msg {
+		t.Errorf("a gdb without RISC-V: status %d, stderr %q; want 125 and %q", r.status, r.stderr, msg)
+	}
+	if _, err := os.Stat(filepath.Join(hostOnly, "args")); err == nil {
+		t.Errorf("a gdb without RISC-V was run to debug")
+	}
+
+	riscv := t.TempDir()
+	fakeGDB(t, riscv, "gdb", 0, 7, "")
+	t.Setenv("PATH", riscv)
+	if r = cli(t, "", "debug", elf, trace); r.status != 7 {
+		t.Errorf("a gdb that knows RISC-V: status %d, want its 7; stderr %q", r.status, r.stderr)
+	}
+	fakeArgs(t, riscv)
+
+	both := t.TempDir()
+	fakeGDB(t, both, "gdb", 0, 7, "")
+	fakeGDB(t, both, "gdb-multiarch", 1, 9, "")
+	t.Setenv("PATH", both)
+	if r = cli(t, "", "debug", elf, trace); r.status != 9 {
+		t.Errorf("gdb-multiarch and gdb: status %d, want gdb-multiarch's 9; stderr %q", r.status, r.stderr)
+	}
+}
+
+// TestDebugGDBCommandLine: gdb gets the architecture, the sysroot (-L),
+// the connection to a loopback port, the arguments after "--" and the
+// program, in that order; its exit status is rvsim's; rvsim leaves no
+// goroutine behind when gdb never connects.
+func TestDebugGDBCommandLine(t *testing.T) {
+	elf, trace := debugTrace(t)
+	dir := t.TempDir()
+	gdb := fakeGDB(t, dir, "mygdb", 1, 42, "")
+	before := runtime.NumGoroutine()
+	r := cli(t, "", "debug", "--gdb-path", gdb, "-L", "/some/sysroot", elf, trace, "--", "-batch", "-x", "my script")
+	if r.status != 42 {
+		t.Fatalf("status %d, want gdb's 42; stderr %q", r.status, r.stderr)
+	}
+	args, _ := fakeArgs(t, dir)
+	if len(args) != 11 {
+		t.Fatalf("gdb's arguments: %q", args)
+	}
+	want := []string{"-ex", "set architecture riscv:rv64", "-ex", "set sysroot /some/sysroot", "-ex", "", "-batch", "-x", "my script", "--", elf}
+	for i, a := range args {
+		if i == 5 {
+			port, ok := strings.CutPrefix(a, "target remote 127.0.0.1:")
+			if n, err := strconv.Atoi(port); !ok || err != nil || n <= 0 || n > 65535 {
+				t.Errorf("gdb's argument %d: %q, want target remote 127.0.0.1:PORT", i, a)
+			}
+			continue
+		}
+		if a != want[i] {
+			t.Errorf("gdb's argument %d: %q, want %q (all: %q)", i, a, want[i], args)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<16)
+		t.Errorf("%d goroutines after rvsim debug, %d before:\n%s", n, before, buf[:runtime.Stack(buf, true)])
+	}
+
+	// Without PROG, the program is found from the trace.
+	if r = cli(t, "", "debug", "--gdb-path", gdb, trace); r.status != 42 {
+		t.Fatalf("without PROG: status %d; stderr %q", r.status, r.stderr)
+	}
+	if args, _ = fakeArgs(t, dir); args[len(args)-1] != elf {
+		t.Errorf("without PROG: gdb's last arguments %q, want the recorded program %q", args, elf)
+	}
+}
+
+// TestDebugSignals: rvsim debug runs as its own process; a SIGINT sent to
+// it while gdb runs is ignored (gdb gets Ctrl-C from the terminal and
+// interrupts the replay itself), gdb starts with SIGINT not ignored, and
+// a gdb killed by a signal makes rvsim exit 128 + the signal.
+func TestDebugSignals(t *testing.T) {
+	elf, trace := debugTrace(t)
+	dir := t.TempDir()
+	gdb := fakeGDB(t, dir, "gdb", 0, 5, "kill -INT $PPID; sleep 0.5")
+	r := rvsim(t, "", "debug", "--gdb-path", gdb, elf, trace)
+	if r.status != 5 {
+		t.Errorf("SIGINT to rvsim while gdb runs: status %d, want gdb's 5; stderr %q", r.status, r.stderr)
+	}
+	_, sigign := fakeArgs(t, dir)
+	f := strings.Fields(sigign)
+	mask, err := strconv.ParseUint(f[len(f)-1], 16, 64)
+	if err != nil || mask&(1<<1) != 0 {
+		t.Errorf("gdb started with %q: SIGINT (bit 1) must not be ignored", sigign)
+	}
+
+	gdb = fakeGDB(t, dir, "gdb2", 0, 0, "kill -TERM $$")
+	if r = rvsim(t, "", "debug", "--gdb-path", gdb, elf, trace); r.status != 128+15 {
+		t.Errorf("gdb killed by SIGTERM: status %d, want 143; stderr %q", r.status, r.stderr)
+	}
+}
+
+// TestDebugBadArguments: rvsim debug's own failures are one line and 125.
+func TestDebugBadArguments(t *testing.T) {
+	elf, trace := debugTrace(t)
+	gdb := fakeGDB(t, t.TempDir(), "gdb", 0, 0, "")
+	for _, c := range []struct {
+		args []string
+		re   string
+	}{
+		{[]string{"debug"}, `^rvsim: debug: 0 arguments, want at least 1: usage: rvsim debug`},
+		{[]string{"debug", elf, trace, trace}, `^rvsim: debug: 3 arguments .* want at most 2`},
+		{[]string{"debug", "--gdb-path", "/no/such/gdb", elf, trace}, `^rvsim: --gdb-path "/no/such/gdb": `},
+		{[]string{"debug", "--gdb-path", gdb, "--checkpoint-mem", "lots", elf, trace}, `^rvsim: --checkpoint-mem: "lots"`},
+		{[]string{"debug", "--gdb-path", gdb, elf, "/no/such/trace.zst"}, `^rvsim: debug: open /no/such/trace.zst: `},
+		{[]string{"debug", "--gdb-path", gdb, trace, trace}, `^rvsim: .*t\.zst`},
+	} {
+		r := cli(t, "", c.args...)
+		if r.status != 125 {
+			t.Errorf("%q: status %d, want 125; stderr %q", c.args, r.status, r.stderr)
+			continue
+		}
+		oneLine(t, r, c.re)
+	}
+}
