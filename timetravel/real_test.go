@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rvsim/rvsim/gdbstub"
 	"github.com/rvsim/rvsim/logfmt"
@@ -465,5 +466,121 @@ func itoa(n uint64) string {
 		if n == 0 {
 			return string(b[i:])
 		}
+	}
+}
+
+// A small cap thins the checkpoints (never the first) and keeps the memory
+// within it, and seeks still land in the straight replay's state.
+func TestCheckpointCapReal(t *testing.T) {
+	r := record(t, "ndloop", []string{"6000"}, 0)
+	m := r.replay(t)
+	s, err := New(m, Config{Interval: 20000, CheckpointMem: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	first := m.CheckpointBytes()
+	if st := s.Resume(gdbstub.Continue); st.Reason != gdbstub.StopExited {
+		t.Fatalf("continue: %+v", st)
+	}
+	cps := s.Checkpoints()
+	if got := m.CheckpointBytes(); got > 1<<20 {
+		t.Fatalf("checkpoint memory %d above the cap of 1 MiB (the first holds %d)", got, first)
+	}
+	if len(cps) < 3 || cps[0].Icount != 0 {
+		t.Fatalf("checkpoints after thinning: %+v", cps)
+	}
+	// Thinned: fewer than one per interval over the run.
+	if uint64(len(cps)) >= s.Icount()/20000 {
+		t.Fatalf("%d checkpoints for %d instructions: none thinned", len(cps), s.Icount())
+	}
+	ref := r.replay(t)
+	for _, n := range []uint64{s.Icount() / 3, s.Icount() / 2} {
+		ref.Advance(n)
+		if err := s.Seek(n); err != nil {
+			t.Fatal(err)
+		}
+		if m.Digest() != ref.Digest() {
+			t.Fatalf("seek %d after thinning: digest differs from the straight replay", n)
+		}
+	}
+}
+
+// Interrupt from another goroutine stops a running continue (SIGINT), and
+// the session goes on from there.
+func TestInterrupt(t *testing.T) {
+	r := record(t, "ndloop", []string{"200000"}, 0)
+	s, _ := r.session(t, 0)
+	done := make(chan gdbstub.Stop)
+	go func() { done <- s.Resume(gdbstub.Continue) }()
+	time.Sleep(20 * time.Millisecond)
+	s.Interrupt()
+	st := <-done
+	if st.Reason != gdbstub.StopSignal || st.Signal != 2 {
+		t.Fatalf("interrupted continue: %+v", st)
+	}
+	at := s.Icount()
+	if at == 0 || at >= r.res.Instret {
+		t.Fatalf("interrupted at %d of %d", at, r.res.Instret)
+	}
+	// A reverse-continue with nothing to find, interrupted, ends where it
+	// started.
+	go func() { done <- s.Resume(gdbstub.ReverseContinue) }()
+	time.Sleep(5 * time.Millisecond)
+	s.Interrupt()
+	st = <-done
+	if st.Reason == gdbstub.StopSignal && s.Icount() != at || st.Reason == gdbstub.StopReplayBegin && s.Icount() != 0 {
+		t.Fatalf("interrupted reverse-continue: %+v at %d, started at %d", st, s.Icount(), at)
+	}
+	runToEnd(t, s, r)
+}
+
+// A plain run goes forward only, and may be changed.
+func TestPlainRun(t *testing.T) {
+	p, err := vmm.LoadFile(filepath.Join("..", "programs", "bin", "exitcode.elf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := vmm.New(p, vmm.Config{MemSize: 1 << 20, Args: []string{p.Path, "42"}, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	s, err := New(m, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.CanReverse() || len(s.Checkpoints()) != 0 {
+		t.Fatal("a plain run offers reverse execution")
+	}
+	for i := 0; i < 5; i++ {
+		if st := resume(t, s, gdbstub.Step); st.Reason != gdbstub.StopSignal {
+			t.Fatalf("step: %+v", st)
+		}
+	}
+	if s.Icount() != 5 {
+		t.Fatalf("5 steps: icount %d", s.Icount())
+	}
+	if st := s.Resume(gdbstub.ReverseStep); st.Reason != gdbstub.StopError || !errors.Is(st.Err, ErrForwardOnly) {
+		t.Fatalf("reverse step of a plain run: %+v", st)
+	}
+	if err := s.WriteRegister(10, 77); err != nil || m.Hart.X[10] != 77 {
+		t.Fatalf("register write: %v", err)
+	}
+	orig := append([]byte(nil), m.Hart.Mem.Data[:2]...)
+	if err := s.WriteMemory(m.Hart.Mem.Base, []byte{1, 2}); err != nil || m.Hart.Mem.Data[1] != 2 {
+		t.Fatalf("memory write: %v", err)
+	}
+	if err := s.WriteMemory(m.Hart.Mem.End()-1, []byte{1, 2}); !errors.Is(err, ErrNotGuestMemory) {
+		t.Fatalf("memory write across the end: %v", err)
+	}
+	if err := s.WriteMemory(m.Hart.Mem.Base, orig); err != nil {
+		t.Fatal(err)
+	}
+	if st := resume(t, s, gdbstub.Continue); st.Reason != gdbstub.StopExited || st.Status != 42 {
+		t.Fatalf("continue: %+v, want exit 42", st)
+	}
+	if _, err := s.Monitor("seek 1"); !errors.Is(err, ErrForwardOnly) {
+		t.Fatalf("seek back in a plain run: %v", err)
 	}
 }
