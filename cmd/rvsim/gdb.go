@@ -18,6 +18,7 @@ import (
 type gdbFlags struct {
 	addr          string
 	checkpointMem string
+	capBytes      uint64 // checkpointMem parsed (check)
 }
 
 func (g *gdbFlags) register(cmd *cobra.Command, replay bool) {
@@ -54,6 +55,11 @@ func seekableTrace(f *os.File, name string) error {
 // not a regular file, --stop-at (seek with "monitor seek N" instead),
 // --stats and --baseline.
 func (g *gdbFlags) check(f *os.File, name string, stopAt uint64, stats bool) error {
+	c, err := g.checkpointCap()
+	if err != nil {
+		return err
+	}
+	g.capBytes = c
 	if stopAt != 0 {
 		return fmt.Errorf("replay --gdb: --stop-at goes with a replay without gdb; under gdb, \"monitor seek N\" goes to instruction N")
 	}
@@ -65,11 +71,7 @@ func (g *gdbFlags) check(f *os.File, name string, stopAt uint64, stats bool) err
 
 // replayGDB serves gdb for the replay m with the --checkpoint-mem cap.
 func (a *app) replayGDB(m *vmm.Machine, g *gdbFlags) error {
-	capB, err := g.checkpointCap()
-	if err != nil {
-		return err
-	}
-	return a.serveGDB(m, g.addr, timetravel.Config{CheckpointMem: capB})
+	return a.serveGDB(m, g.addr, timetravel.Config{CheckpointMem: g.capBytes})
 }
 
 // serveGDB serves one gdb on addr for m: it listens, says where on stderr,
