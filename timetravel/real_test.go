@@ -584,3 +584,47 @@ func TestPlainRun(t *testing.T) {
 		t.Fatalf("seek back in a plain run: %v", err)
 	}
 }
+
+// The end of a recording: X with the signal for a fault, replaylog:end for
+// a recording stopped early (from where reverse execution goes on).
+func TestEnds(t *testing.T) {
+	r := record(t, "load_null", nil, 0)
+	s, _ := r.session(t, 0)
+	if st := resume(t, s, gdbstub.Continue); st.Reason != gdbstub.StopKilled || st.Signal != 11 {
+		t.Fatalf("continue to a fault: %+v, want X 11", st)
+	}
+	if _, err, ended := s.End(); !ended || err == nil {
+		t.Fatalf("End after a fault: %v %v", err, ended)
+	}
+
+	p, err := vmm.LoadFile(filepath.Join("..", "programs", "bin", "ndloop.elf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trace bytes.Buffer
+	m, err := vmm.New(p, vmm.Config{MemSize: 4 << 20, Args: []string{p.Path, "100000"}, MaxInsns: 300000, Stdin: strings.NewReader(""),
+		Stdout: io.Discard, Stderr: io.Discard, Record: &trace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := m.Run()
+	m.Close()
+	if !errors.Is(err, vmm.ErrInsnLimit) {
+		t.Fatalf("record with a limit: %v", err)
+	}
+	r = &recording{name: "ndloop-limit", prog: p, trace: trace.Bytes(), res: res, err: err}
+	s, m = r.session(t, 50000)
+	if st := resume(t, s, gdbstub.Continue); st.Reason != gdbstub.StopReplayEnd || m.Hart.Instret() != 300000 {
+		t.Fatalf("continue to the recorded limit: %+v at instret %d", st, m.Hart.Instret())
+	}
+	end := s.Icount()
+	if st := resume(t, s, gdbstub.ReverseStep); st.Reason != gdbstub.StopSignal || s.Icount() != end-1 {
+		t.Fatalf("reverse step from the end: %+v at %d of %d", st, s.Icount(), end)
+	}
+	if st := resume(t, s, gdbstub.Continue); st.Reason != gdbstub.StopReplayEnd || s.Icount() != end {
+		t.Fatalf("continue to the end again: %+v at %d", st, s.Icount())
+	}
+	if got, _, _ := s.End(); got.Stats.Digest != res.Stats.Digest {
+		t.Fatalf("digest at the end %s, recorded %s", got.Stats.Digest, res.Stats.Digest)
+	}
+}

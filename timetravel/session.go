@@ -365,7 +365,9 @@ func (s *Session) stop(a gdbstub.Action, r result) gdbstub.Stop {
 
 // endStop is the stop reply at the end of the run: W with the exit status
 // for an exit, X with the signal for a fault, replaylog:end for a
-// recording that was stopped early (instruction limit, timeout, signal).
+// recording that was stopped early (instruction limit, timeout, signal) or
+// ended by the monitor (X 9 for such a plain run), and an error for a
+// replay that diverged or a trace that failed.
 func (s *Session) endStop(end mstop) gdbstub.Stop {
 	var fe *vmm.FaultError
 	switch err := end.err; {
@@ -381,11 +383,14 @@ func (s *Session) endStop(end mstop) gdbstub.Stop {
 	return gdbstub.Stop{Reason: gdbstub.StopError, Err: end.err}
 }
 
-// earlyEnd reports whether a run's error says it was stopped before the
-// guest ended (a limit, a timeout, a signal): a replay of it ends there.
+// earlyEnd reports whether a run's error says it ended other than by the
+// guest's exit or fault, but as recorded: stopped (a limit, a timeout, a
+// signal), or ended by the monitor (an unsupported system call or
+// semihosting operation, a guest stuck in a loop). A replay ends there too.
 func earlyEnd(err error) bool {
 	return errors.Is(err, vmm.ErrInsnLimit) || errors.Is(err, vmm.ErrTimeout) ||
-		errors.Is(err, vmm.ErrInterrupted) || errors.Is(err, vmm.ErrStopAt)
+		errors.Is(err, vmm.ErrInterrupted) || errors.Is(err, vmm.ErrStopAt) ||
+		errors.Is(err, vmm.ErrUnsupported) || errors.Is(err, vmm.ErrSemihostOp) || errors.Is(err, vmm.ErrStuck)
 }
 
 // Interrupt makes a running Resume return soon (Ctrl-C in gdb).
