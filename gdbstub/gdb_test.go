@@ -2,6 +2,7 @@ package gdbstub
 
 import (
 	"context"
+	"net"
 	"os"
 	"os/exec"
 	"regexp"
@@ -105,6 +106,9 @@ func TestGDBForward(t *testing.T) {
 		"stepi",
 		"info registers pc",
 		"delete",
+		"hbreak *0x1000c",
+		"continue",
+		"delete",
 		"watch *(long *)0x10800",
 		"continue",
 		"continue",
@@ -127,11 +131,17 @@ func TestGDBForward(t *testing.T) {
 		`^a0\s+0x1\s+1`,
 		`^0x0000000000010018 in`,
 		`^pc\s+0x10018\s+0x10018`,
-		`^Hardware watchpoint 2: \*\(long \*\)0x10800`,
+		`^Hardware assisted breakpoint 2 at 0x1000c`,
+		`^Breakpoint 2, 0x000000000001000c in`,
+		`^Hardware watchpoint 3: \*\(long \*\)0x10800`,
+		// the watch stops before the store; gdb steps over it and shows
+		// the values with pc after the store
 		`^Old value = 1`,
 		`^New value = 2`,
+		`^0x0000000000010010 in`,
 		`^Old value = 2`,
 		`^New value = 3`,
+		`^0x0000000000010010 in`,
 		`exited with code 052`,
 	)
 }
@@ -154,6 +164,17 @@ func TestGDBReverse(t *testing.T) {
 		"info registers a0",
 		"reverse-continue",
 		"info registers a0",
+		"delete",
+		"watch *(long *)0x10800",
+		"continue",
+		"info registers pc",
+		"continue",
+		"reverse-continue",
+		"info registers pc",
+		"x/gx 0x10800",
+		"reverse-continue",
+		"info registers pc",
+		"x/gx 0x10800",
 		"monitor icount",
 		"kill",
 	)
@@ -170,7 +191,23 @@ func TestGDBReverse(t *testing.T) {
 		`^a0\s+0x2\s+2`,
 		`^Breakpoint 1, 0x0000000000010014 in`,
 		`^a0\s+0x1\s+1`,
-		`^5$`, // 5 instructions back in the fake's history,
+		`^Hardware watchpoint 2: \*\(long \*\)0x10800`,
+		`^Old value = 1`,
+		`^New value = 2`,
+		`^pc\s+0x10010\s+0x10010`,
+		`^Old value = 2`,
+		`^New value = 3`,
+		// backwards: at the store that wrote 3, before it
+		`^Old value = 3`,
+		`^New value = 2`,
+		`^0x000000000001000c in`,
+		`^pc\s+0x1000c\s+0x1000c`,
+		`^0x10800:\s+0x0000000000000002`,
+		`^Old value = 2`,
+		`^New value = 1`,
+		`^pc\s+0x1000c\s+0x1000c`,
+		`^0x10800:\s+0x0000000000000001`,
+		`^8$`, // the fake's history: 8 instructions from the start,
 	)
 	if !fake.killed.Load() {
 		t.Errorf("kill did not kill the target")
@@ -204,5 +241,81 @@ func TestGDBInterrupt(t *testing.T) {
 	)
 	if fake.interrupts.Load() == 0 || fake.killed.Load() {
 		t.Errorf("interrupts %d killed %v", fake.interrupts.Load(), fake.killed.Load())
+	}
+}
+
+// remoteRegisters runs gdb's "maint print remote-registers" against the stub
+// at addr and returns its rows by name: number, size, remote number and g
+// packet offset (the type is left out: QEMU's FP registers are a union).
+func remoteRegisters(t *testing.T, gdb string, addr string) map[string]string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, gdb, "-nx", "-batch", "-ex", "set architecture riscv:rv64",
+		"-ex", "target remote "+addr, "-ex", "maint print remote-registers", "-ex", "kill").CombinedOutput()
+	if err != nil {
+		t.Fatalf("gdb-multiarch: %v\n%s", err, out)
+	}
+	rows := map[string]string{}
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 8 && f[0] != "Name" {
+			rows[f[0]] = strings.Join([]string{f[1], f[4], f[6], f[7]}, " ")
+		}
+	}
+	return rows
+}
+
+// The x, pc and f registers are laid out as with QEMU's stub (the
+// reference implementation): same gdb numbers, sizes, remote numbers and g
+// packet offsets.
+func TestGDBRegisterLayoutMatchesQEMU(t *testing.T) {
+	gdb, err := exec.LookPath("gdb-multiarch")
+	if err != nil {
+		t.Skip("gdb-multiarch is not installed")
+	}
+	qemu, err := exec.LookPath("qemu-riscv64")
+	if err != nil {
+		t.Skip("qemu-riscv64 is not installed")
+	}
+	l, err := Listen("0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	l.Close()
+	q := exec.Command(qemu, "-g", port, "../programs/bin/exitcode.elf")
+	if err := q.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		q.Process.Kill()
+		q.Wait()
+	}()
+	ref := remoteRegisters(t, gdb, "127.0.0.1:"+port)
+
+	l, err = Listen("0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	served := make(chan error, 1)
+	go func() {
+		conn, err := l.Accept()
+		if err != nil {
+			served <- err
+			return
+		}
+		served <- Serve(conn, newFake(), Options{})
+	}()
+	ours := remoteRegisters(t, gdb, l.Addr().String())
+	if err := <-served; err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+	names := append(append(append([]string{}, xNames[:]...), "pc"), fNames[:]...)
+	for _, name := range names {
+		if ref[name] == "" || ours[name] != ref[name] {
+			t.Errorf("register %s: %q, QEMU %q (number, size, remote number, g offset)", name, ours[name], ref[name])
+		}
 	}
 }

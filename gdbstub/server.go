@@ -61,6 +61,18 @@ type breakKey struct {
 // any other conn, the goroutine ends at conn's next read error). Serve calls
 // t.Kill after k and when the connection is lost.
 //
+// The packets served (gdb manual, "Packets" and "General Query Packets"):
+// qSupported (PacketSize, qXfer:features:read+, QStartNoAckMode+, swbreak+,
+// hwbreak+, vContSupported+, and ReverseStep+;ReverseContinue+ when
+// t.CanReverse()), QStartNoAckMode, qXfer:features:read:target.xml, ?, g,
+// G, p, P, m, M, X, Z0-Z4 and z0-z4, s, S, c, C (a signal is not
+// delivered), vCont? (vCont;c;C;s;S), vCont with c, C, s and S, bs, bc,
+// qRcmd, qAttached (1), qC, qfThreadInfo, qsThreadInfo, Hg, Hc and T (one
+// thread, 1), k and D; every other packet gets the empty reply (not
+// supported), qOffsets and vMustReplyEmpty among them. Stop replies are T
+// packets with thread:1; and swbreak:, hwbreak:, watch:, rwatch:, awatch:
+// or replaylog: (see StopReason), W and X.
+//
 // Serve returns nil when the session ended by D, k, an exit, or the
 // connection's end between packets (io.EOF), and an error otherwise (one
 // wrapping io.ErrUnexpectedEOF when the connection ended inside a packet).

@@ -469,8 +469,8 @@ func TestBreakpoints(t *testing.T) {
 	c.call("z0,10018,2", "OK")
 	c.call("Z2,10800,8", "OK")
 	c.call("c", "T05watch:10800;thread:1;")
-	if fake.pc != 0x10010 {
-		t.Errorf("write watch stopped at %#x, want 0x10010 (after the sd)", fake.pc)
+	if fake.pc != 0x1000c {
+		t.Errorf("write watch stopped at %#x, want 0x1000c (the sd)", fake.pc)
 	}
 	c.call("z2,10800,8", "OK")
 	c.call("Z3,10800,8", "OK")
@@ -617,17 +617,24 @@ func TestReverse(t *testing.T) {
 	c.call("bc", "T05replaylog:begin;thread:1;")
 	c.call("p20", hexLE(0x10000, 8))
 	c.call("Z2,10800,8", "OK")
-	c.call("c", "T05watch:10800;thread:1;")
-	c.call("c", "T05watch:10800;thread:1;")
-	c.call("pa", hexLE(2, 8))
-	// backwards, the watchpoint stops at the store that wrote a0 = 2 (the
-	// one it just reported), then at the one that wrote a0 = 1
-	c.call("bc", "T05watch:10800;thread:1;")
+	c.call("c", "T05watch:10800;thread:1;") // before the first sd: a0 = 1
+	c.call("p20", hexLE(0x1000c, 8))
+	// step over it with the watchpoint removed, as gdb does
+	c.call("z2,10800,8", "OK")
+	c.call("s", "T05thread:1;")
+	c.call("Z2,10800,8", "OK")
+	c.call("c", "T05watch:10800;thread:1;") // before the second: a0 = 2
 	c.call("p20", hexLE(0x1000c, 8))
 	c.call("pa", hexLE(2, 8))
+	c.call("m10800,8", hexLE(1, 8))
+	// backwards, the watchpoint stops just after the nearest store before
+	// now, the one that wrote 1
 	c.call("bc", "T05watch:10800;thread:1;")
-	c.call("p20", hexLE(0x1000c, 8))
+	c.call("p20", hexLE(0x10010, 8))
 	c.call("pa", hexLE(1, 8))
+	c.call("m10800,8", hexLE(1, 8))
+	c.call("z2,10800,8", "OK")
+	c.call("bs", "T05thread:1;")
 	c.call("m10800,8", hexLE(0, 8)) // before the first store
 	if got := fake.callList(); !strings.Contains(strings.Join(got, " "), "Resume(reverse continue)") {
 		t.Errorf("calls %q", got)

@@ -85,7 +85,7 @@ type StopReason uint8
 const (
 	StopSignal      StopReason = iota // T<Signal>thread:1; (5 after a step, 2 after Interrupt)
 	StopBreakpoint                    // T05swbreak:;thread:1; (hwbreak: for a Z1 breakpoint)
-	StopWatch                         // T05watch:<Addr>;thread:1; (rwatch:/awatch: by WatchKind)
+	StopWatch                         // T05watch:<Addr>;thread:1; (rwatch:/awatch: by WatchKind); see Stop
 	StopReplayBegin                   // T05replaylog:begin;thread:1;
 	StopReplayEnd                     // T05replaylog:end;thread:1;
 	StopExited                        // W<Status>: the session ends
@@ -95,6 +95,17 @@ const (
 
 // Stop is what Resume returns: why the target stopped and the details the
 // stop reply carries.
+//
+// A watchpoint stop must be reported as gdb's riscv target expects it
+// (gdbarch_have_nonsteppable_watchpoint: a trigger fires before the
+// instruction commits): going forwards (Step, Continue) the target stops
+// BEFORE the accessing instruction, pc at it and memory not yet written;
+// going backwards (ReverseStep, ReverseContinue) it stops just AFTER it, in
+// the state the access left. gdb then steps over the instruction (backwards
+// when reversing) with its watchpoints removed and compares the watched
+// values. A target that reports a forward stop after the access makes gdb
+// step one instruction too far (the values shown are right, pc is one
+// instruction late).
 type Stop struct {
 	Reason    StopReason
 	Signal    int       // StopSignal (0 means 5, SIGTRAP), StopKilled
