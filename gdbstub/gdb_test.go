@@ -1,6 +1,7 @@
 package gdbstub
 
 import (
+	"bytes"
 	"context"
 	"net"
 	"os"
@@ -10,18 +11,17 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 )
 
 // runGDB serves the target on a loopback port and runs gdb-multiarch in
 // batch mode with the commands; it returns gdb's output and Serve's error.
 func runGDB(t *testing.T, tgt Target, cmds ...string) (string, error) {
-	return runGDBWith(t, tgt, nil, cmds...)
+	return runGDBWith(t, tgt, nil, Options{}, cmds...)
 }
 
 // runGDBWith is runGDB calling started with gdb's process once it runs.
-func runGDBWith(t *testing.T, tgt Target, started func(*os.Process), cmds ...string) (string, error) {
+func runGDBWith(t *testing.T, tgt Target, started func(*os.Process), opt Options, cmds ...string) (string, error) {
 	t.Helper()
 	gdb, err := exec.LookPath("gdb-multiarch")
 	if err != nil {
@@ -39,11 +39,10 @@ func runGDBWith(t *testing.T, tgt Target, started func(*os.Process), cmds ...str
 			served <- err
 			return
 		}
-		var log *zap.Logger
 		if os.Getenv("GDBSTUB_DEBUG") != "" {
-			log = zaptest.NewLogger(t)
+			opt.Log = zaptest.NewLogger(t)
 		}
-		served <- Serve(conn, tgt, Options{Log: log})
+		served <- Serve(conn, tgt, opt)
 	}()
 	args := []string{"-nx", "-batch", "-ex", "set architecture riscv:rv64", "-ex", "set pagination off",
 		"-ex", "set confirm off", "-ex", "target remote " + l.Addr().String()}
@@ -227,7 +226,7 @@ func TestGDBInterrupt(t *testing.T) {
 			case <-time.After(testTimeout):
 			}
 		}()
-	},
+	}, Options{},
 		"continue",
 		"info registers pc",
 		"detach",
@@ -317,5 +316,52 @@ func TestGDBRegisterLayoutMatchesQEMU(t *testing.T) {
 		if ref[name] == "" || ours[name] != ref[name] {
 			t.Errorf("register %s: %q, QEMU %q (number, size, remote number, g offset)", name, ours[name], ref[name])
 		}
+	}
+}
+
+// gdb writes and reads 4 KiB of bytes of every value (the ones X must
+// escape among them) through a stub with a small packet size: X packets
+// escaped and cut to the packet size, m replies clipped to it.
+func TestGDBLargeMemory(t *testing.T) {
+	dir := t.TempDir()
+	in := make([]byte, fakeSize)
+	for i := range in {
+		in[i] = byte(i*7 + i/256)
+	}
+	copy(in, "}#$*}}##$$**")
+	if err := os.WriteFile(dir+"/in.bin", in, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fake := newFake()
+	out, err := runGDBWith(t, fake, nil, Options{PacketSize: 0x400},
+		"restore "+dir+"/in.bin binary 0x10000",
+		"dump binary memory "+dir+"/out.bin 0x10000 0x11000",
+		"x/2xg 0x10ff0",
+		"detach",
+	)
+	if err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+	if !bytes.Equal(fake.mem, in) {
+		t.Errorf("memory after restore differs from the file")
+	}
+	got, err := os.ReadFile(dir + "/out.bin")
+	if err != nil || !bytes.Equal(got, in) {
+		t.Errorf("dump differs from what was written (%v)\n%s", err, out)
+	}
+	var writes, maxWrite int
+	for _, c := range fake.callList() {
+		if strings.HasPrefix(c, "WriteMemory") {
+			writes++
+			maxWrite = max(maxWrite, (len(c)-len("WriteMemory(0x10000, )"))/2)
+		}
+	}
+	if writes < fakeSize/0x400 || maxWrite > 0x400 {
+		t.Errorf("%d writes of at most %d bytes: not cut to the packet size", writes, maxWrite)
+	}
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
+	if fake.maxRead > 0x200 {
+		t.Errorf("a read of %d bytes: more than the packet size allows", fake.maxRead)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -911,4 +912,76 @@ func TestListen(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:99999") {
 		t.Errorf("Listen on port 99999: %v", err)
 	}
+}
+
+// PacketSize sets what qSupported offers, how long a packet may be, and
+// how much an m reply carries; a size below the minimum is raised to it.
+func TestPacketSizeOption(t *testing.T) {
+	for _, c := range []struct{ size, want int }{{0x800, 0x800}, {10, minPacketSize}} {
+		fake := newFake()
+		a, b := net.Pipe()
+		cl := &client{t: t, c: a, done: make(chan error, 1), ack: true}
+		go func() { cl.done <- Serve(b, fake, Options{PacketSize: c.size, NoRLE: true}) }()
+		cl.call("qSupported", fmt.Sprintf("PacketSize=%x;qXfer:features:read+;QStartNoAckMode+;swbreak+;hwbreak+;vContSupported+", c.want))
+		cl.send(pkt("m10000,1000"))
+		cl.expect("+")
+		if r := cl.readPacket(); len(r) != c.want {
+			t.Errorf("size %#x: m reply of %d digits, want %d", c.size, len(r), c.want)
+		}
+		cl.send(pkt("m" + strings.Repeat("0", c.want)))
+		cl.expect("-")
+		a.Close()
+		if err := cl.wait(); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// Sessions that end every way leave no goroutine behind: Serve closes the
+// connection and waits for its reader before it returns.
+func TestNoGoroutineLeak(t *testing.T) {
+	before := runtime.NumGoroutine()
+	for i := 0; i < 5; i++ {
+		for _, end := range []string{"D", "k", "close", "mid", "exit"} {
+			fake := newFake()
+			a, b := net.Pipe()
+			cl := &client{t: t, c: a, done: make(chan error, 1), ack: true}
+			go func() { cl.done <- Serve(b, fake, Options{}) }()
+			switch end {
+			case "D":
+				cl.call("D", "OK")
+			case "k":
+				cl.send(pkt("k"))
+				cl.expect("+")
+			case "close":
+				a.Close()
+			case "mid":
+				cl.send("$m1")
+				a.Close()
+			case "exit":
+				cl.call("c", "W2a")
+			}
+			cl.wait()
+			// Serve closed its end and waited for its reader: nothing is
+			// left even before the client closes its end
+			// (the goroutine that ran Serve may still be on its way out)
+			if n := settledGoroutines(before); n > before {
+				t.Errorf("after %s: %d goroutines, %d before", end, n, before)
+			}
+			a.Close()
+		}
+	}
+	if n := settledGoroutines(before); n > before {
+		t.Errorf("%d goroutines after the sessions, %d before", n, before)
+	}
+}
+
+// settledGoroutines waits up to a second for the number of goroutines to
+// come down to want, and returns it.
+func settledGoroutines(want int) int {
+	deadline := time.Now().Add(time.Second)
+	for runtime.NumGoroutine() > want && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	return runtime.NumGoroutine()
 }
