@@ -985,3 +985,21 @@ func settledGoroutines(want int) int {
 	}
 	return runtime.NumGoroutine()
 }
+
+func TestCSRListFiltered(t *testing.T) {
+	rf := newRegFile([]CSR{{0x300, "mstatus"}, {0x300, "again"}, {0x301, "mstatus"}, {0x002, "frm"},
+		{0x1000, "toobig"}, {0x7b0, "a0"}, {0x7b1, "bad name"}, {0x7b2, "<x>"}, {0x7b3, ""}, {0xc01, "time"}, {0x100, "sstatus"}})
+	var got []string
+	for _, c := range rf.csrs {
+		got = append(got, fmt.Sprintf("%#x %s", c.Num, c.Name))
+	}
+	if want := "0x100 sstatus,0x300 mstatus,0xc01 time"; strings.Join(got, ",") != want {
+		t.Errorf("CSRs kept %q, want %q", got, want)
+	}
+	if _, ok := rf.size[RegCSR+0x7b0]; ok {
+		t.Errorf("a left-out CSR has a register number")
+	}
+	if rf.size[RegFrm] != 4 || rf.size[RegCSR+0x100] != 8 {
+		t.Errorf("sizes %d %d", rf.size[RegFrm], rf.size[RegCSR+0x100])
+	}
+}
