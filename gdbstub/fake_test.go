@@ -27,6 +27,7 @@ type fakeTarget struct {
 	reverse        bool // CanReverse
 	readOnly       bool // refuse register and memory writes (a replay)
 	noAccessWatch  bool // Z4 unsupported
+	watchAfter     bool // watchpoints stop as a hart's does: after the access forwards, before it backwards (SteppedOver)
 	unavailable    map[int]bool
 	stepLimit      int // Continue stops (SIGTRAP) after this many instructions; 0: 1e6
 	panicOnMonitor bool
@@ -381,9 +382,14 @@ func (t *fakeTarget) Resume(a Action) (st Stop) {
 	// access, pc at the accessing instruction; going backwards, just after
 	// it, so that gdb steps over it (in the direction it runs) with
 	// watchpoints removed and compares the values.
+	// With watchAfter, forwards the access is done and backwards undone
+	// before the stop, which says SteppedOver.
 	watchStop := func(w fakeWatch) Stop {
 		addr, _, _ := t.access()
-		return Stop{Reason: StopWatch, Addr: addr, WatchKind: w.t}
+		if t.watchAfter {
+			t.exec()
+		}
+		return Stop{Reason: StopWatch, Addr: addr, WatchKind: w.t, SteppedOver: t.watchAfter}
 	}
 	switch a {
 	case Step:
@@ -432,6 +438,10 @@ func (t *fakeTarget) Resume(a Action) (st Stop) {
 			}
 			t.restore()
 			if w, hit := t.watchHit(); hit {
+				if t.watchAfter {
+					addr, _, _ := t.access()
+					return Stop{Reason: StopWatch, Addr: addr, WatchKind: w.t, SteppedOver: true}
+				}
 				st := watchStop(w)
 				t.exec() // back to just after the access
 				return st

@@ -91,8 +91,24 @@ func expectLines(t *testing.T, out string, patterns ...string) {
 	}
 }
 
-func TestGDBForward(t *testing.T) {
+// watchModes runs f with the fake's watchpoints stopping before the
+// access (forwards) and, as a hart's do, after it with SteppedOver: gdb
+// must show the same either way.
+func watchModes(t *testing.T, f func(t *testing.T, after bool)) {
+	for _, after := range []bool{false, true} {
+		name := "before"
+		if after {
+			name = "after-stepped-over"
+		}
+		t.Run(name, func(t *testing.T) { f(t, after) })
+	}
+}
+
+func TestGDBForward(t *testing.T) { watchModes(t, testGDBForward) }
+
+func testGDBForward(t *testing.T, after bool) {
 	fake := newFake()
+	fake.watchAfter = after
 	out, err := runGDB(t, fake,
 		"info registers pc",
 		"x/4xw 0x10000",
@@ -145,9 +161,12 @@ func TestGDBForward(t *testing.T) {
 	)
 }
 
-func TestGDBReverse(t *testing.T) {
+func TestGDBReverse(t *testing.T) { watchModes(t, testGDBReverse) }
+
+func testGDBReverse(t *testing.T, after bool) {
 	fake := newFake()
 	fake.reverse = true
+	fake.watchAfter = after
 	out, err := runGDB(t, fake,
 		"stepi", "stepi", "stepi",
 		"info registers pc",

@@ -74,7 +74,24 @@ func (s *server) reverse(a Action) error {
 // resume runs the target and sends the stop reply. A Ctrl-C that came
 // after the resuming packet stops it before it runs; a connection lost
 // during Resume kills the target and ends the session.
+//
+// After a SteppedOver watchpoint stop, gdb's step over the accessing
+// instruction has been done by the target already: it is the next resume
+// in the same direction with no watchpoint inserted (gdb removes them for
+// that step, and inserts them again for any resume of the user's). Going
+// forwards gdb's riscv target single-steps in software (a breakpoint at
+// the next instruction, then c), going backwards it sends bs. That resume
+// is answered with a SIGTRAP stop where the target is, without Resume.
 func (s *server) resume(a Action) error {
+	if s.stepOverPending {
+		s.stepOverPending = false
+		forward := a == Step || a == Continue
+		if (forward == (s.stepOver == Step) && (forward || a == ReverseStep)) && !s.watchesInserted() {
+			s.log.Debug("gdb: step over the watched access: already done")
+			s.lastStop = "T05thread:" + threadID + ";"
+			return s.reply(s.lastStop)
+		}
+	}
 	var st Stop
 	if s.in.startRunning() {
 		st = Stop{Reason: StopSignal, Signal: 2}
@@ -93,6 +110,13 @@ func (s *server) resume(a Action) error {
 	r, end := s.stopReply(st)
 	if st.Reason != StopError {
 		s.lastStop = r
+	}
+	if st.Reason == StopWatch && st.SteppedOver {
+		s.stepOverPending = true
+		s.stepOver = Step
+		if a == ReverseStep || a == ReverseContinue {
+			s.stepOver = ReverseStep
+		}
 	}
 	if err := s.reply(r); err != nil {
 		return err
@@ -194,4 +218,14 @@ func (s *server) breakpoint(insert bool, body string) error {
 		}
 	}
 	return s.reply("OK")
+}
+
+// watchesInserted reports whether a watchpoint (Z2-Z4) is inserted.
+func (s *server) watchesInserted() bool {
+	for k := range s.breaks {
+		if k.t >= WatchWrite {
+			return true
+		}
+	}
+	return false
 }

@@ -291,3 +291,65 @@ func TestFloodWhileRunning(t *testing.T) {
 	}
 	c.call("qAttached", "1")
 }
+
+// After a SteppedOver watchpoint stop, gdb's step over the access (the next
+// resume that way with the watchpoints removed) is answered without
+// running; a resume with a watchpoint inserted, or the other way, runs.
+func TestSteppedOverWatch(t *testing.T) {
+	fake := newFake()
+	fake.reverse = true
+	fake.watchAfter = true
+	c := serve(t, fake, false)
+	resumes := func() int {
+		n := 0
+		for _, call := range fake.callList() {
+			if strings.HasPrefix(call, "Resume") {
+				n++
+			}
+		}
+		return n
+	}
+	c.call("Z2,10800,8", "OK")
+	c.call("c", "T05watch:10800;thread:1;")
+	c.call("p20", hexLE(0x10010, 8)) // after the sd
+	// gdb's software single-step over it: a breakpoint at the next
+	// instruction, the watchpoint removed, continue
+	c.call("z2,10800,8", "OK")
+	c.call("Z0,10014,4", "OK")
+	n := resumes()
+	c.call("vCont;c:1", "T05thread:1;")
+	if resumes() != n {
+		t.Errorf("the step over the access ran the target")
+	}
+	c.call("p20", hexLE(0x10010, 8))
+	c.call("z0,10014,4", "OK")
+	// the next resume runs
+	c.call("s", "T05thread:1;")
+	c.call("p20", hexLE(0x10014, 8))
+
+	// with the watchpoint still inserted, a resume is the user's: it runs
+	c.call("Z2,10800,8", "OK")
+	c.call("c", "T05watch:10800;thread:1;")
+	c.call("s", "T05thread:1;")
+	c.call("p20", hexLE(0x10014, 8))
+
+	// backwards: the stop is before the sd; gdb's bs over it is answered
+	c.call("bc", "T05watch:10800;thread:1;")
+	c.call("p20", hexLE(0x1000c, 8))
+	c.call("z2,10800,8", "OK")
+	n = resumes()
+	c.call("bs", "T05thread:1;")
+	if resumes() != n {
+		t.Errorf("the reverse step over the access ran the target")
+	}
+	c.call("p20", hexLE(0x1000c, 8))
+	c.call("bs", "T05thread:1;")
+	c.call("p20", hexLE(0x10008, 8))
+
+	// a forward resume after a backward stop is not the step over
+	c.call("Z2,10800,8", "OK")
+	c.call("bc", "T05watch:10800;thread:1;")
+	c.call("z2,10800,8", "OK")
+	c.call("s", "T05thread:1;")
+	c.call("p20", hexLE(0x10010, 8))
+}

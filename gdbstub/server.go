@@ -43,6 +43,9 @@ type server struct {
 	lastStop string // the reply to ?
 
 	breaks map[breakKey]int // inserted breakpoints and watchpoints (counted)
+
+	stepOverPending bool   // the last stop was a SteppedOver watchpoint stop:
+	stepOver        Action // the step (Step or ReverseStep) that answers at once
 }
 
 type breakKey struct {

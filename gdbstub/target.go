@@ -96,23 +96,34 @@ const (
 // Stop is what Resume returns: why the target stopped and the details the
 // stop reply carries.
 //
-// A watchpoint stop must be reported as gdb's riscv target expects it
-// (gdbarch_have_nonsteppable_watchpoint: a trigger fires before the
-// instruction commits): going forwards (Step, Continue) the target stops
-// BEFORE the accessing instruction, pc at it and memory not yet written;
-// going backwards (ReverseStep, ReverseContinue) it stops just AFTER it, in
-// the state the access left. gdb then steps over the instruction (backwards
-// when reversing) with its watchpoints removed and compares the watched
-// values. A target that reports a forward stop after the access makes gdb
-// step one instruction too far (the values shown are right, pc is one
-// instruction late).
+// gdb's riscv target has non-steppable watchpoints (a trigger fires before
+// the accessing instruction commits): after a watchpoint stop, gdb removes
+// its watchpoints, steps over the instruction in the direction it runs (s,
+// or bs when reversing), and then compares the watched values. So a
+// watchpoint stop is either
+//
+//   - before the access going forwards (pc at the accessing instruction,
+//     memory not yet written) and just after it going backwards, with
+//     SteppedOver false: gdb's step over it is a real step; or
+//   - where that step would take it: after the access going forwards (as
+//     a hart's write watchpoint stops) and before it going backwards, with
+//     SteppedOver true: Serve then answers gdb's step over it (the next
+//     resume in the same direction while no watchpoint is inserted: gdb's
+//     software single-step, a breakpoint and c, forwards; bs backwards)
+//     with a stop at once, without calling Resume.
+//
+// A forward stop after the access without SteppedOver makes gdb step one
+// instruction too far (the values it shows are right, pc is one
+// instruction late), and a backward stop before the access one instruction
+// too far back.
 type Stop struct {
-	Reason    StopReason
-	Signal    int       // StopSignal (0 means 5, SIGTRAP), StopKilled
-	Status    int       // StopExited: the exit status (low 8 bits)
-	Addr      uint64    // StopWatch: the data address that triggered it
-	WatchKind BreakType // StopWatch: which kind fired; StopBreakpoint: BreakHardware for a Z1 one
-	Err       error     // StopError
+	Reason      StopReason
+	Signal      int       // StopSignal (0 means 5, SIGTRAP), StopKilled
+	Status      int       // StopExited: the exit status (low 8 bits)
+	Addr        uint64    // StopWatch: the data address that triggered it
+	WatchKind   BreakType // StopWatch: which kind fired; StopBreakpoint: BreakHardware for a Z1 one
+	SteppedOver bool      // StopWatch: the target is past the accessing instruction in the direction it ran
+	Err         error     // StopError
 }
 
 // CSR names one control and status register listed in the target
