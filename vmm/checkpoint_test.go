@@ -49,6 +49,16 @@ var dbgPrograms = []dbgProgram{
 	{name: "semihost-stdin", elf: "semihost_stdin.elf", stdin: "testdata/cat-input.txt"},
 }
 
+// dbgProg returns the dbgPrograms entry named name.
+func dbgProg(name string) dbgProgram {
+	for _, p := range dbgPrograms {
+		if p.name == name {
+			return p
+		}
+	}
+	panic("no program " + name)
+}
+
 // dbgAllowRunErr lets recordDbg record a run that ends in an error (a
 // fault).
 var dbgAllowRunErr bool
@@ -346,7 +356,7 @@ var fuzzRec struct {
 func FuzzSeek(f *testing.F) {
 	f.Add(int64(1), uint8(20))
 	f.Add(int64(99), uint8(5))
-	rec := recordDbg(f, dbgPrograms[1])
+	rec := recordDbg(f, dbgProg("ndloop-nd3"))
 	end := endOf(f, rec)
 	f.Fuzz(func(t *testing.T, seed int64, steps uint8) {
 		seekRun(t, rec, end, rand.New(rand.NewSource(seed)), int(steps%64))
@@ -357,7 +367,7 @@ func FuzzSeek(f *testing.F) {
 // at each ecall one step runs the system call (pc past it), and the state
 // there is the straight replay's; the end is the recorded one.
 func TestStepOverEcalls(t *testing.T) {
-	for _, p := range []dbgProgram{dbgPrograms[0], dbgPrograms[4]} {
+	for _, p := range []dbgProgram{dbgProg("nondet"), dbgProg("semihost-clock")} {
 		t.Run(p.name, func(t *testing.T) {
 			rec := recordDbg(t, p)
 			var out bytes.Buffer
@@ -402,7 +412,7 @@ func TestStepOverEcalls(t *testing.T) {
 // Advance to the icount of an ecall stops at the ecall, before the call;
 // one more runs it; from a checkpoint at the ecall, the same.
 func TestAdvanceAroundEcall(t *testing.T) {
-	rec := recordDbg(t, dbgPrograms[0])
+	rec := recordDbg(t, dbgProg("nondet"))
 	m := replayDbg(t, rec, nil)
 	// Find the first system call: step until the pc holds an ecall.
 	for {
@@ -447,7 +457,7 @@ func TestAdvanceAroundEcall(t *testing.T) {
 // A replay of a trace that cannot seek (a pipe) cannot take checkpoints;
 // nor can a plain run.
 func TestCheckpointNotSeekable(t *testing.T) {
-	rec := recordDbg(t, dbgPrograms[0])
+	rec := recordDbg(t, dbgProg("nondet"))
 	data, err := os.ReadFile(rec.path)
 	if err != nil {
 		t.Fatal(err)
@@ -491,7 +501,7 @@ func TestCheckpointNotSeekable(t *testing.T) {
 // (written-B). Run with -benchtime 1x.
 func BenchmarkCheckpoint(b *testing.B) {
 	progs := []dbgProgram{
-		dbgPrograms[2],
+		dbgProg("glibc-dynamic"),
 		{name: "matmul", elf: "matmul.elf", mem: 64 << 20},
 		{name: "sort", elf: "sort.elf", mem: 64 << 20},
 		{name: "alloc", elf: "alloc.elf", mem: 64 << 20},
