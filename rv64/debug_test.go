@@ -390,6 +390,48 @@ func TestBreakpointEcall(t *testing.T) {
 	expectExit(t, h.Run(100), Exit{Kind: ExitBreak, PC: testPC + 4})
 }
 
+// TestBreakpointEbreak: a breakpoint on an ebreak stops before it;
+// resumed, the ebreak raises its exception (here an exit: U-mode with
+// UserTrapsExit).
+func TestBreakpointEbreak(t *testing.T) {
+	h := newTestHart(t)
+	prog(t, h, testPC, "addi a0, a0, 1", "ebreak")
+	h.Priv, h.UserTrapsExit = csr.PrivU, true
+	h.SetBreakpoint(testPC + 4)
+	expectExit(t, h.Run(100), Exit{Kind: ExitBreak, PC: testPC + 4})
+	h.SkipBreakpointOnce()
+	expectExit(t, h.Run(100), Exit{Kind: ExitTrap, Cause: CauseBreakpoint, Tval: testPC + 4, PC: testPC + 4})
+	if h.Instret() != 1 {
+		t.Fatalf("instret %d, want 1", h.Instret())
+	}
+}
+
+// TestWatched: Watched tells the monitor whether its own write overlaps a
+// watchpoint.
+func TestWatched(t *testing.T) {
+	h := newTestHart(t)
+	if h.Watched(testBase, 8) {
+		t.Error("Watched with no watchpoint")
+	}
+	h.SetWatch(testBase+16, 4)
+	h.SetWatch(testBase+64, 1)
+	for _, c := range []struct {
+		addr, n uint64
+		want    bool
+	}{
+		{testBase, 16, false}, {testBase, 17, true}, {testBase + 19, 1, true}, {testBase + 20, 44, false},
+		{testBase + 20, 45, true}, {testBase + 64, 0, false}, {testBase + 65, 100, false}, {0, 1 << 63, true},
+	} {
+		if got := h.Watched(c.addr, c.n); got != c.want {
+			t.Errorf("Watched(%#x, %d) = %v, want %v", c.addr, c.n, got, c.want)
+		}
+	}
+	h.ClearWatch(testBase+16, 4)
+	if h.Watched(testBase+16, 4) {
+		t.Error("Watched after ClearWatch")
+	}
+}
+
 // TestBreakpointSemihost: a breakpoint on the ebreak of a semihosting
 // call stops before it; resumed, the call exits ExitSemihost.
 func TestBreakpointSemihost(t *testing.T) {
@@ -963,4 +1005,25 @@ func TestAccessGNU(t *testing.T) {
 	if _, n, load, store := h.Access(); n != 0 || load || store {
 		t.Error("Access at a pc outside memory reports an access")
 	}
+}
+
+// BenchmarkRunLoopDebugIdle is BenchmarkRunLoop with a breakpoint and a
+// write watchpoint set elsewhere (another page, data the loop never
+// stores to): what debugging costs code it does not stop.
+func BenchmarkRunLoopDebugIdle(b *testing.B) {
+	h := newTestHart(b)
+	h.SetBreakpoint(testPC + 0x2000)
+	h.SetWatch(testBase+0x8000, 8)
+	benchProgram(b, h, benchLoop...)
+}
+
+// BenchmarkLoadStoreDebugIdle is BenchmarkLoadStore with a write
+// watchpoint on the doubleword after the one the loop stores to last, so
+// that its stores take the watch path, and a breakpoint on another page.
+func BenchmarkLoadStoreDebugIdle(b *testing.B) {
+	h := newTestHart(b)
+	h.X[3] = testBase
+	h.SetBreakpoint(testPC + 0x2000)
+	h.SetWatch(testBase+0x2000+24, 8)
+	benchProgram(b, h, memLoop...)
 }
