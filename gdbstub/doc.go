@@ -7,16 +7,19 @@
 // resuming forwards or backwards, monitor commands), which package
 // timetravel provides.
 //
-// The package is in three parts:
+// The package's parts:
 //
 //   - packet.go: framing ($data#cc), checksums, + and - acknowledgements,
 //     escaping (}x for # $ } *), run-length encoding (decoded from gdb,
 //     used for hex replies), 0x03 interrupts between packets, and a packet
 //     size limit that longer input cannot exceed (it is answered with -);
-//   - server.go and inbox.go: Serve, which answers the packets (qSupported,
-//     qXfer:features:read, ?, g/G, p/P, m/M/X, Z0-Z4/z0-z4, s/c, vCont,
-//     bs/bc, qRcmd, threads, k, D; see Serve) and turns Ctrl-C or a lost
-//     connection during Resume into Target.Interrupt;
+//   - server.go and inbox.go: Serve, the session and the queries
+//     (qSupported, qXfer:features:read, qRcmd, threads, k, D; see Serve),
+//     and the reading goroutine, which turns Ctrl-C or a lost connection
+//     during Resume into Target.Interrupt; resume.go: s/c, vCont, bs/bc,
+//     Z0-Z4/z0-z4 and the stop replies (? repeats the last); regmem.go:
+//     g/G, p/P, m/M/X;
+//   - target.go: Target and the types it uses;
 //   - tdesc.go: the target description XML (riscv:rv64 with the cpu, fpu
 //     and csr features), whose register numbers are RegPC and friends.
 //

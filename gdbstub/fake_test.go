@@ -27,6 +27,7 @@ type fakeTarget struct {
 	reverse        bool // CanReverse
 	readOnly       bool // refuse register and memory writes (a replay)
 	noAccessWatch  bool // Z4 unsupported
+	watchAfter     bool // watchpoints stop as a hart's does: after the access forwards, before it backwards (SteppedOver)
 	unavailable    map[int]bool
 	stepLimit      int // Continue stops (SIGTRAP) after this many instructions; 0: 1e6
 	panicOnMonitor bool
@@ -376,20 +377,27 @@ func (t *fakeTarget) Resume(a Action) (st Stop) {
 		t.resumeHook()
 	}
 	defer t.interrupted.Store(false)
-	// a watch stop reports the accessed address; going forwards the access
-	// has been done (pc is the next instruction), as a hart reports it
-	watchStop := func(w fakeWatch, addr uint64) Stop {
-		return Stop{Reason: StopWatch, Addr: addr, WatchKind: w.t}
+	// Watchpoints trigger as gdb's riscv target expects them to
+	// (gdbarch_have_nonsteppable_watchpoint): going forwards, before the
+	// access, pc at the accessing instruction; going backwards, just after
+	// it, so that gdb steps over it (in the direction it runs) with
+	// watchpoints removed and compares the values.
+	// With watchAfter, forwards the access is done and backwards undone
+	// before the stop, which says SteppedOver.
+	watchStop := func(w fakeWatch) Stop {
+		addr, _, _ := t.access()
+		if t.watchAfter {
+			t.exec()
+		}
+		return Stop{Reason: StopWatch, Addr: addr, WatchKind: w.t, SteppedOver: t.watchAfter}
 	}
 	switch a {
 	case Step:
-		w, hit := t.watchHit()
-		addr, _, _ := t.access()
+		if w, hit := t.watchHit(); hit {
+			return watchStop(w)
+		}
 		if t.exec() {
 			return Stop{Reason: StopExited, Status: int(t.x[rA0])}
-		}
-		if hit {
-			return watchStop(w, addr)
 		}
 		return Stop{Reason: StopSignal, Signal: 5}
 	case Continue:
@@ -407,13 +415,11 @@ func (t *fakeTarget) Resume(a Action) (st Stop) {
 			if bt, ok := t.breaks[t.pc]; ok && i > 0 {
 				return Stop{Reason: StopBreakpoint, WatchKind: bt}
 			}
-			w, hit := t.watchHit()
-			addr, _, _ := t.access()
+			if w, hit := t.watchHit(); hit {
+				return watchStop(w)
+			}
 			if t.exec() {
 				return Stop{Reason: StopExited, Status: int(t.x[rA0])}
-			}
-			if hit {
-				return watchStop(w, addr)
 			}
 		}
 	case ReverseStep:
@@ -432,8 +438,13 @@ func (t *fakeTarget) Resume(a Action) (st Stop) {
 			}
 			t.restore()
 			if w, hit := t.watchHit(); hit {
-				addr, _, _ := t.access()
-				return watchStop(w, addr)
+				if t.watchAfter {
+					addr, _, _ := t.access()
+					return Stop{Reason: StopWatch, Addr: addr, WatchKind: w.t, SteppedOver: true}
+				}
+				st := watchStop(w)
+				t.exec() // back to just after the access
+				return st
 			}
 			if bt, ok := t.breaks[t.pc]; ok {
 				return Stop{Reason: StopBreakpoint, WatchKind: bt}

@@ -34,6 +34,7 @@ func FuzzServe(f *testing.F) {
 		fake := newFake()
 		fake.reverse = len(in)%2 == 0
 		fake.stepLimit = 1000
+		fake.watchAfter = len(in)%3 == 0
 		done := make(chan error, 1)
 		go func() { done <- Serve(script{bytes.NewReader(in), io.Discard}, fake, Options{PacketSize: 1024}) }()
 		select {

@@ -1,7 +1,9 @@
 package gdbstub
 
 import (
+	"bytes"
 	"context"
+	"net"
 	"os"
 	"os/exec"
 	"regexp"
@@ -9,18 +11,17 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 )
 
 // runGDB serves the target on a loopback port and runs gdb-multiarch in
 // batch mode with the commands; it returns gdb's output and Serve's error.
 func runGDB(t *testing.T, tgt Target, cmds ...string) (string, error) {
-	return runGDBWith(t, tgt, nil, cmds...)
+	return runGDBWith(t, tgt, nil, Options{}, cmds...)
 }
 
 // runGDBWith is runGDB calling started with gdb's process once it runs.
-func runGDBWith(t *testing.T, tgt Target, started func(*os.Process), cmds ...string) (string, error) {
+func runGDBWith(t *testing.T, tgt Target, started func(*os.Process), opt Options, cmds ...string) (string, error) {
 	t.Helper()
 	gdb, err := exec.LookPath("gdb-multiarch")
 	if err != nil {
@@ -38,11 +39,10 @@ func runGDBWith(t *testing.T, tgt Target, started func(*os.Process), cmds ...str
 			served <- err
 			return
 		}
-		var log *zap.Logger
 		if os.Getenv("GDBSTUB_DEBUG") != "" {
-			log = zaptest.NewLogger(t)
+			opt.Log = zaptest.NewLogger(t)
 		}
-		served <- Serve(conn, tgt, Options{Log: log})
+		served <- Serve(conn, tgt, opt)
 	}()
 	args := []string{"-nx", "-batch", "-ex", "set architecture riscv:rv64", "-ex", "set pagination off",
 		"-ex", "set confirm off", "-ex", "target remote " + l.Addr().String()}
@@ -91,8 +91,24 @@ func expectLines(t *testing.T, out string, patterns ...string) {
 	}
 }
 
-func TestGDBForward(t *testing.T) {
+// watchModes runs f with the fake's watchpoints stopping before the
+// access (forwards) and, as a hart's do, after it with SteppedOver: gdb
+// must show the same either way.
+func watchModes(t *testing.T, f func(t *testing.T, after bool)) {
+	for _, after := range []bool{false, true} {
+		name := "before"
+		if after {
+			name = "after-stepped-over"
+		}
+		t.Run(name, func(t *testing.T) { f(t, after) })
+	}
+}
+
+func TestGDBForward(t *testing.T) { watchModes(t, testGDBForward) }
+
+func testGDBForward(t *testing.T, after bool) {
 	fake := newFake()
+	fake.watchAfter = after
 	out, err := runGDB(t, fake,
 		"info registers pc",
 		"x/4xw 0x10000",
@@ -104,6 +120,9 @@ func TestGDBForward(t *testing.T) {
 		"info registers a0",
 		"stepi",
 		"info registers pc",
+		"delete",
+		"hbreak *0x1000c",
+		"continue",
 		"delete",
 		"watch *(long *)0x10800",
 		"continue",
@@ -127,18 +146,27 @@ func TestGDBForward(t *testing.T) {
 		`^a0\s+0x1\s+1`,
 		`^0x0000000000010018 in`,
 		`^pc\s+0x10018\s+0x10018`,
-		`^Hardware watchpoint 2: \*\(long \*\)0x10800`,
+		`^Hardware assisted breakpoint 2 at 0x1000c`,
+		`^Breakpoint 2, 0x000000000001000c in`,
+		`^Hardware watchpoint 3: \*\(long \*\)0x10800`,
+		// the watch stops before the store; gdb steps over it and shows
+		// the values with pc after the store
 		`^Old value = 1`,
 		`^New value = 2`,
+		`^0x0000000000010010 in`,
 		`^Old value = 2`,
 		`^New value = 3`,
+		`^0x0000000000010010 in`,
 		`exited with code 052`,
 	)
 }
 
-func TestGDBReverse(t *testing.T) {
+func TestGDBReverse(t *testing.T) { watchModes(t, testGDBReverse) }
+
+func testGDBReverse(t *testing.T, after bool) {
 	fake := newFake()
 	fake.reverse = true
+	fake.watchAfter = after
 	out, err := runGDB(t, fake,
 		"stepi", "stepi", "stepi",
 		"info registers pc",
@@ -154,6 +182,17 @@ func TestGDBReverse(t *testing.T) {
 		"info registers a0",
 		"reverse-continue",
 		"info registers a0",
+		"delete",
+		"watch *(long *)0x10800",
+		"continue",
+		"info registers pc",
+		"continue",
+		"reverse-continue",
+		"info registers pc",
+		"x/gx 0x10800",
+		"reverse-continue",
+		"info registers pc",
+		"x/gx 0x10800",
 		"monitor icount",
 		"kill",
 	)
@@ -170,7 +209,23 @@ func TestGDBReverse(t *testing.T) {
 		`^a0\s+0x2\s+2`,
 		`^Breakpoint 1, 0x0000000000010014 in`,
 		`^a0\s+0x1\s+1`,
-		`^5$`, // 5 instructions back in the fake's history,
+		`^Hardware watchpoint 2: \*\(long \*\)0x10800`,
+		`^Old value = 1`,
+		`^New value = 2`,
+		`^pc\s+0x10010\s+0x10010`,
+		`^Old value = 2`,
+		`^New value = 3`,
+		// backwards: at the store that wrote 3, before it
+		`^Old value = 3`,
+		`^New value = 2`,
+		`^0x000000000001000c in`,
+		`^pc\s+0x1000c\s+0x1000c`,
+		`^0x10800:\s+0x0000000000000002`,
+		`^Old value = 2`,
+		`^New value = 1`,
+		`^pc\s+0x1000c\s+0x1000c`,
+		`^0x10800:\s+0x0000000000000001`,
+		`^8$`, // the fake's history: 8 instructions from the start,
 	)
 	if !fake.killed.Load() {
 		t.Errorf("kill did not kill the target")
@@ -190,7 +245,7 @@ func TestGDBInterrupt(t *testing.T) {
 			case <-time.After(testTimeout):
 			}
 		}()
-	},
+	}, Options{},
 		"continue",
 		"info registers pc",
 		"detach",
@@ -204,5 +259,128 @@ func TestGDBInterrupt(t *testing.T) {
 	)
 	if fake.interrupts.Load() == 0 || fake.killed.Load() {
 		t.Errorf("interrupts %d killed %v", fake.interrupts.Load(), fake.killed.Load())
+	}
+}
+
+// remoteRegisters runs gdb's "maint print remote-registers" against the stub
+// at addr and returns its rows by name: number, size, remote number and g
+// packet offset (the type is left out: QEMU's FP registers are a union).
+func remoteRegisters(t *testing.T, gdb string, addr string) map[string]string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, gdb, "-nx", "-batch", "-ex", "set architecture riscv:rv64",
+		"-ex", "target remote "+addr, "-ex", "maint print remote-registers", "-ex", "kill").CombinedOutput()
+	if err != nil {
+		t.Fatalf("gdb-multiarch: %v\n%s", err, out)
+	}
+	rows := map[string]string{}
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 8 && f[0] != "Name" {
+			rows[f[0]] = strings.Join([]string{f[1], f[4], f[6], f[7]}, " ")
+		}
+	}
+	return rows
+}
+
+// The x, pc and f registers are laid out as with QEMU's stub (the
+// reference implementation): same gdb numbers, sizes, remote numbers and g
+// packet offsets.
+func TestGDBRegisterLayoutMatchesQEMU(t *testing.T) {
+	gdb, err := exec.LookPath("gdb-multiarch")
+	if err != nil {
+		t.Skip("gdb-multiarch is not installed")
+	}
+	qemu, err := exec.LookPath("qemu-riscv64")
+	if err != nil {
+		t.Skip("qemu-riscv64 is not installed")
+	}
+	l, err := Listen("0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	l.Close()
+	q := exec.Command(qemu, "-g", port, "../programs/bin/exitcode.elf")
+	if err := q.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		q.Process.Kill()
+		q.Wait()
+	}()
+	ref := remoteRegisters(t, gdb, "127.0.0.1:"+port)
+
+	l, err = Listen("0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	served := make(chan error, 1)
+	go func() {
+		conn, err := l.Accept()
+		if err != nil {
+			served <- err
+			return
+		}
+		served <- Serve(conn, newFake(), Options{})
+	}()
+	ours := remoteRegisters(t, gdb, l.Addr().String())
+	if err := <-served; err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+	names := append(append(append([]string{}, xNames[:]...), "pc"), fNames[:]...)
+	for _, name := range names {
+		if ref[name] == "" || ours[name] != ref[name] {
+			t.Errorf("register %s: %q, QEMU %q (number, size, remote number, g offset)", name, ours[name], ref[name])
+		}
+	}
+}
+
+// gdb writes and reads 4 KiB of bytes of every value (the ones X must
+// escape among them) through a stub with a small packet size: X packets
+// escaped and cut to the packet size, m replies clipped to it.
+func TestGDBLargeMemory(t *testing.T) {
+	dir := t.TempDir()
+	in := make([]byte, fakeSize)
+	for i := range in {
+		in[i] = byte(i*7 + i/256)
+	}
+	copy(in, "}#$*}}##$$**")
+	if err := os.WriteFile(dir+"/in.bin", in, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fake := newFake()
+	out, err := runGDBWith(t, fake, nil, Options{PacketSize: 0x400},
+		"restore "+dir+"/in.bin binary 0x10000",
+		"dump binary memory "+dir+"/out.bin 0x10000 0x11000",
+		"x/2xg 0x10ff0",
+		"detach",
+	)
+	if err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+	if !bytes.Equal(fake.mem, in) {
+		t.Errorf("memory after restore differs from the file")
+	}
+	got, err := os.ReadFile(dir + "/out.bin")
+	if err != nil || !bytes.Equal(got, in) {
+		t.Errorf("dump differs from what was written (%v)\n%s", err, out)
+	}
+	var writes, maxWrite int
+	for _, c := range fake.callList() {
+		if strings.HasPrefix(c, "WriteMemory") {
+			writes++
+			maxWrite = max(maxWrite, (len(c)-len("WriteMemory(0x10000, )"))/2)
+		}
+	}
+	if writes < fakeSize/0x400 || maxWrite > 0x400 {
+		t.Errorf("%d writes of at most %d bytes: not cut to the packet size", writes, maxWrite)
+	}
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
+	if fake.maxRead > 0x200 {
+		t.Errorf("a read of %d bytes: more than the packet size allows", fake.maxRead)
 	}
 }

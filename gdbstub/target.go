@@ -85,7 +85,7 @@ type StopReason uint8
 const (
 	StopSignal      StopReason = iota // T<Signal>thread:1; (5 after a step, 2 after Interrupt)
 	StopBreakpoint                    // T05swbreak:;thread:1; (hwbreak: for a Z1 breakpoint)
-	StopWatch                         // T05watch:<Addr>;thread:1; (rwatch:/awatch: by WatchKind)
+	StopWatch                         // T05watch:<Addr>;thread:1; (rwatch:/awatch: by WatchKind); see Stop
 	StopReplayBegin                   // T05replaylog:begin;thread:1;
 	StopReplayEnd                     // T05replaylog:end;thread:1;
 	StopExited                        // W<Status>: the session ends
@@ -95,13 +95,35 @@ const (
 
 // Stop is what Resume returns: why the target stopped and the details the
 // stop reply carries.
+//
+// gdb's riscv target has non-steppable watchpoints (a trigger fires before
+// the accessing instruction commits): after a watchpoint stop, gdb removes
+// its watchpoints, steps over the instruction in the direction it runs (s,
+// or bs when reversing), and then compares the watched values. So a
+// watchpoint stop is either
+//
+//   - before the access going forwards (pc at the accessing instruction,
+//     memory not yet written) and just after it going backwards, with
+//     SteppedOver false: gdb's step over it is a real step; or
+//   - where that step would take it: after the access going forwards (as
+//     a hart's write watchpoint stops) and before it going backwards, with
+//     SteppedOver true: Serve then answers gdb's step over it (the next
+//     resume in the same direction while no watchpoint is inserted: gdb's
+//     software single-step, a breakpoint and c, forwards; bs backwards)
+//     with a stop at once, without calling Resume.
+//
+// A forward stop after the access without SteppedOver makes gdb step one
+// instruction too far (the values it shows are right, pc is one
+// instruction late), and a backward stop before the access one instruction
+// too far back.
 type Stop struct {
-	Reason    StopReason
-	Signal    int       // StopSignal (0 means 5, SIGTRAP), StopKilled
-	Status    int       // StopExited: the exit status (low 8 bits)
-	Addr      uint64    // StopWatch: the data address that triggered it
-	WatchKind BreakType // StopWatch: which kind fired; StopBreakpoint: BreakHardware for a Z1 one
-	Err       error     // StopError
+	Reason      StopReason
+	Signal      int       // StopSignal (0 means 5, SIGTRAP), StopKilled
+	Status      int       // StopExited: the exit status (low 8 bits)
+	Addr        uint64    // StopWatch: the data address that triggered it
+	WatchKind   BreakType // StopWatch: which kind fired; StopBreakpoint: BreakHardware for a Z1 one
+	SteppedOver bool      // StopWatch: the target is past the accessing instruction in the direction it ran
+	Err         error     // StopError
 }
 
 // CSR names one control and status register listed in the target

@@ -35,7 +35,10 @@ type regFile struct {
 
 // newRegFile builds the layout from the target's CSR list: x0-x31 and pc
 // (8 bytes), f0-f31 (8 bytes), fflags, frm and fcsr (4 bytes, as gdb's own
-// riscv 64bit-fpu.xml has them) and every other CSR (8 bytes).
+// riscv 64bit-fpu.xml has them) and every other CSR (8 bytes). A CSR
+// numbered above 0xfff, listed twice (by number or name), named like
+// another register, or whose name is not letters, digits, _ and . is left
+// out.
 func newRegFile(csrs []CSR) *regFile {
 	rf := &regFile{size: make(map[int]int, 70+len(csrs))}
 	for n := 0; n <= RegPC; n++ {
@@ -48,11 +51,15 @@ func newRegFile(csrs []CSR) *regFile {
 		rf.size[n] = 4
 	}
 	seen := map[uint16]bool{1: true, 2: true, 3: true}
+	names := map[string]bool{"pc": true, "fflags": true, "frm": true, "fcsr": true}
+	for i := range xNames {
+		names[xNames[i]], names[fNames[i]] = true, true
+	}
 	for _, c := range csrs {
-		if c.Num > 0xfff || seen[c.Num] || !validName(c.Name) {
+		if c.Num > 0xfff || seen[c.Num] || !validName(c.Name) || names[c.Name] {
 			continue
 		}
-		seen[c.Num] = true
+		seen[c.Num], names[c.Name] = true, true
 		rf.csrs = append(rf.csrs, c)
 		rf.size[RegCSR+int(c.Num)] = 8
 	}

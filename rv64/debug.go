@@ -135,6 +135,21 @@ func (h *Hart) ClearWatch(addr, n uint64) {
 	}
 }
 
+// Watched reports whether [addr, addr+n) overlaps a write watchpoint:
+// for the monitor, whose own writes into guest memory (a system call's
+// results) Run does not see.
+func (h *Hart) Watched(addr, n uint64) bool {
+	if h.dbg == nil || n == 0 {
+		return false
+	}
+	for _, w := range h.dbg.watches {
+		if addr-w.addr < w.n || w.addr-addr < n {
+			return true
+		}
+	}
+	return false
+}
+
 // isBreak reports whether the instruction at pc must decode as opBreak.
 func (d *debugState) isBreak(pc uint64) bool {
 	if len(d.breaks) == 0 || d.stepping && pc == d.stepPC {

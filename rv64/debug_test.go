@@ -390,6 +390,48 @@ func TestBreakpointEcall(t *testing.T) {
 	expectExit(t, h.Run(100), Exit{Kind: ExitBreak, PC: testPC + 4})
 }
 
+// TestBreakpointEbreak: a breakpoint on an ebreak stops before it;
+// resumed, the ebreak raises its exception (here an exit: U-mode with
+// UserTrapsExit).
+func TestBreakpointEbreak(t *testing.T) {
+	h := newTestHart(t)
+	prog(t, h, testPC, "addi a0, a0, 1", "ebreak")
+	h.Priv, h.UserTrapsExit = csr.PrivU, true
+	h.SetBreakpoint(testPC + 4)
+	expectExit(t, h.Run(100), Exit{Kind: ExitBreak, PC: testPC + 4})
+	h.SkipBreakpointOnce()
+	expectExit(t, h.Run(100), Exit{Kind: ExitTrap, Cause: CauseBreakpoint, Tval: testPC + 4, PC: testPC + 4})
+	if h.Instret() != 1 {
+		t.Fatalf("instret %d, want 1", h.Instret())
+	}
+}
+
+// TestWatched: Watched tells the monitor whether its own write overlaps a
+// watchpoint.
+func TestWatched(t *testing.T) {
+	h := newTestHart(t)
+	if h.Watched(testBase, 8) {
+		t.Error("Watched with no watchpoint")
+	}
+	h.SetWatch(testBase+16, 4)
+	h.SetWatch(testBase+64, 1)
+	for _, c := range []struct {
+		addr, n uint64
+		want    bool
+	}{
+		{testBase, 16, false}, {testBase, 17, true}, {testBase + 19, 1, true}, {testBase + 20, 44, false},
+		{testBase + 20, 45, true}, {testBase + 64, 0, false}, {testBase + 65, 100, false}, {0, 1 << 63, true},
+	} {
+		if got := h.Watched(c.addr, c.n); got != c.want {
+			t.Errorf("Watched(%#x, %d) = %v, want %v", c.addr, c.n, got, c.want)
+		}
+	}
+	h.ClearWatch(testBase+16, 4)
+	if h.Watched(testBase+16, 4) {
+		t.Error("Watched after ClearWatch")
+	}
+}
+
 // TestBreakpointSemihost: a breakpoint on the ebreak of a semihosting
 // call stops before it; resumed, the call exits ExitSemihost.
 func TestBreakpointSemihost(t *testing.T) {
@@ -620,15 +662,19 @@ func loadELF(t testing.TB, name string, base, size uint64) (*Hart, map[string]ui
 	t.Cleanup(mem.Close)
 	h := New(mem, csr.New(testHost()))
 	for _, p := range f.Progs {
-		if p.Type != elf.PT_LOAD {
+		if p.Type != elf.PT_LOAD || p.Filesz == 0 {
 			continue
 		}
-		b, ok := h.Mem.Slice(p.Paddr, p.Memsz)
-		if !ok {
-			t.Fatalf("%s: segment at %#x outside memory", name, p.Paddr)
-		}
-		if _, err := p.ReadAt(b[:p.Filesz], 0); err != nil {
-			t.Fatal(err)
+		// At the virtual address, and at the physical one where the
+		// program keeps a load image (picolibc's .data in flash).
+		for _, a := range []uint64{p.Vaddr, p.Paddr} {
+			b, ok := h.Mem.Slice(a, p.Filesz)
+			if !ok {
+				t.Fatalf("%s: segment at %#x outside memory", name, a)
+			}
+			if n, err := p.ReadAt(b, 0); n != len(b) {
+				t.Fatalf("%s: segment at %#x: %v", name, a, err)
+			}
 		}
 	}
 	syms, err := f.Symbols()
@@ -962,5 +1008,186 @@ func TestAccessGNU(t *testing.T) {
 	h.PC = h.Mem.End()
 	if _, n, load, store := h.Access(); n != 0 || load || store {
 		t.Error("Access at a pc outside memory reports an access")
+	}
+}
+
+// BenchmarkRunLoopDebugIdle is BenchmarkRunLoop with a breakpoint and a
+// write watchpoint set elsewhere (another page, data the loop never
+// stores to): what debugging costs code it does not stop.
+func BenchmarkRunLoopDebugIdle(b *testing.B) {
+	h := newTestHart(b)
+	h.SetBreakpoint(testPC + 0x2000)
+	h.SetWatch(testBase+0x8000, 8)
+	benchProgram(b, h, benchLoop...)
+}
+
+// BenchmarkLoadStoreDebugIdle is BenchmarkLoadStore with a write
+// watchpoint on the doubleword after the one the loop stores to last, so
+// that its stores take the watch path, and a breakpoint on another page.
+func BenchmarkLoadStoreDebugIdle(b *testing.B) {
+	h := newTestHart(b)
+	h.X[3] = testBase
+	h.SetBreakpoint(testPC + 0x2000)
+	h.SetWatch(testBase+0x2000+24, 8)
+	benchProgram(b, h, memLoop...)
+}
+
+// semiKernel is the least semihosting a picolibc program needs: the
+// console (SYS_OPEN of ":tt", SYS_WRITE, SYS_WRITEC, SYS_WRITE0, kept in
+// out), SYS_GET_CMDLINE (cmdline), SYS_HEAPINFO (nothing known), and
+// SYS_EXIT and SYS_EXIT_EXTENDED, which end the run (status in *status);
+// every other call fails. It ends the run at any other exit kind.
+func semiKernel(out *strings.Builder, cmdline string, status *uint64) func(h *Hart, e Exit) bool {
+	return func(h *Hart, e Exit) bool {
+		if e.Kind != ExitSemihost {
+			return false
+		}
+		arg := h.X[11]
+		word := func(k uint64) uint64 {
+			b, ok := h.Mem.Slice(arg+8*k, 8)
+			if !ok {
+				return 0
+			}
+			return le.Uint64(b)
+		}
+		str := func(a uint64) string {
+			var s []byte
+			for {
+				b, ok := h.Mem.Slice(a, 1)
+				if !ok || b[0] == 0 {
+					return string(s)
+				}
+				s, a = append(s, b[0]), a+1
+			}
+		}
+		r := ^uint64(0)
+		switch h.X[10] {
+		case 0x01: // SYS_OPEN
+			if str(word(0)) == ":tt" {
+				r = 1
+			}
+		case 0x02: // SYS_CLOSE
+			r = 0
+		case 0x03: // SYS_WRITEC
+			if b, ok := h.Mem.Slice(arg, 1); ok {
+				out.Write(b)
+			}
+			r = h.X[10]
+		case 0x04: // SYS_WRITE0
+			out.WriteString(str(arg))
+			r = h.X[10]
+		case 0x05: // SYS_WRITE
+			if b, ok := h.Mem.Slice(word(1), word(2)); ok {
+				out.Write(b)
+			}
+			r = 0
+		case 0x09: // SYS_ISTTY
+			r = 0
+		case 0x15: // SYS_GET_CMDLINE
+			if b, ok := h.Mem.Slice(word(0), word(1)); ok && uint64(len(cmdline)) < word(1) {
+				copy(b, cmdline+"\x00")
+				le.PutUint64(h.Mem.Data[arg+8-h.Mem.Base:], uint64(len(cmdline)))
+				r = 0
+			}
+		case 0x16: // SYS_HEAPINFO
+			if b, ok := h.Mem.Slice(word(0), 32); ok {
+				clear(b)
+				r = 0
+			}
+		case 0x18: // SYS_EXIT: the reason, and the subcode
+			*status = word(1)
+			return false
+		case 0x20: // SYS_EXIT_EXTENDED
+			*status = word(1)
+			return false
+		}
+		h.X[10] = r
+		h.PC += 4
+		return true
+	}
+}
+
+// TestBreakpointsSemihost debugs a picolibc semihosting program built
+// rv64gc (programs/bin/semihost_hello.elf, M-mode, compressed code):
+// breakpoints on printf, on main, and on the ebreak of the semihosting
+// sequence (every call stops there, and resumed, exits ExitSemihost),
+// and a watchpoint on main's stack frame, against single-stepping. Its
+// output must be the end-to-end tests' golden text.
+func TestBreakpointsSemihost(t *testing.T) {
+	const base, size = 0x10000000, 0x10008000 // flash at 0x10000000, RAM at 0x20000000
+	h0, syms := loadELF(t, "semihost_hello.elf", base, size)
+	// Flash (code and the load image of .data) and RAM: the rest stays
+	// zero, and copying it would cost 256 MiB a hart.
+	const ram = 0x20000000
+	flash := append([]byte(nil), h0.Mem.Data[:0x10000]...)
+	ramImage := append([]byte(nil), h0.Mem.Data[ram-base:]...)
+	entry := h0.PC
+	h0.Mem.Close()
+	var ebreak uint64
+	for pc := syms["sys_semihost"]; pc < syms["sys_semihost"]+64; pc += 2 {
+		if le.Uint32(flash[pc-base:]) == semihostEbreak {
+			ebreak = pc
+			break
+		}
+	}
+	if ebreak == 0 {
+		t.Fatalf("no semihosting ebreak in sys_semihost (%#x)", syms["sys_semihost"])
+	}
+	golden, err := os.ReadFile(filepath.Join("..", "programs", "testdata", "semihost_hello-x-7.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.ReplaceAll(string(golden), "{prog}", "hello")
+	var out strings.Builder
+	var status uint64
+	kernel := semiKernel(&out, "hello x 7", &status)
+	setup := func(h *Hart) {
+		copy(h.Mem.Data, flash)
+		copy(h.Mem.Data[ram-base:], ramImage)
+		h.PC = entry
+		h.Semihosting = true
+	}
+	newHart := func(t testing.TB) *Hart {
+		mem, err := NewMemory(base, size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(mem.Close)
+		return New(mem, csr.New(testHost()))
+	}
+	// A plain run first: the program works under this monitor.
+	ref := newHart(t)
+	setup(ref)
+	for {
+		e := ref.Run(1 << 20)
+		if e.Kind != ExitBudget && !kernel(ref, e) {
+			if e.Kind != ExitSemihost || out.String() != want || status != 7 {
+				t.Fatalf("plain run: exit %s at %#x, status %d, output %q, want %q", e.Kind.testName(), e.PC, status, out.String(), want)
+			}
+			break
+		}
+	}
+	total := ref.Instret()
+	stack := syms["__stack"]
+	for k, r := range []*dbgRun{
+		{breaks: []uint64{ebreak}},
+		{breaks: []uint64{syms["printf"], syms["main"]}, watches: [][2]uint64{{stack - 256, 256}}},
+		{breaks: []uint64{ebreak - 4, ebreak + 4}}, // the slli and the srai around it
+	} {
+		r.setup, r.kernel, r.limit, r.newHart = setup, kernel, total+1, newHart
+		out.Reset()
+		stops := r.referee(t)
+		c := countStops(stops)
+		t.Logf("run %d: %d breakpoint stops, %d watch stops", k, c[ExitBreak], c[ExitWatch])
+		if c[ExitBreak] == 0 || len(r.watches) > 0 && c[ExitWatch] == 0 {
+			t.Errorf("run %d: stops %v", k, c)
+		}
+		for _, chunk := range []uint64{1 << 30, 100} {
+			out.Reset()
+			compareStops(t, fmt.Sprintf("run %d, chunks of %d", k, chunk), r.debugged(t, chunk), stops)
+			if out.String() != want {
+				t.Errorf("run %d: output %q", k, out.String())
+			}
+		}
 	}
 }

@@ -10,7 +10,7 @@ package vmm
 //   - Prog, cfg, log: fixed for the machine's life (setupReplay settles
 //     Prog before the first instruction). Not saved.
 //   - Hart: its rv64.State (registers, pc, privilege, CSRs with the ND
-//     unit's pointers, the ND buffer, the LR/SC reservation, a tohost
+//     unit's pointers, the ND buffer's live entries, the LR/SC reservation, a tohost
 //     exit pending behind a watchpoint stop) and guest memory as a page
 //     version (package checkpoint); the decode cache is not state but a
 //     cache, made consistent on Restore for the pages written.
@@ -73,7 +73,9 @@ import (
 	"unsafe"
 
 	"github.com/rvsim/rvsim/checkpoint"
+	"github.com/rvsim/rvsim/csr"
 	"github.com/rvsim/rvsim/logfmt"
+	"github.com/rvsim/rvsim/ndbuf"
 	"github.com/rvsim/rvsim/rv64"
 )
 
@@ -87,7 +89,8 @@ var ErrNotReplaying = errors.New("checkpoints need a replay")
 type Checkpoint struct {
 	m      *Machine // nil once released
 	icount uint64
-	hart   rv64.State
+	hart   rv64.State // its ND holds only the live entries, from ndHead
+	ndHead uint64
 	mem    checkpoint.Version
 	bytes  uint64 // what Bytes counts for it besides its pages
 
@@ -178,6 +181,7 @@ func (m *Machine) Checkpoint() (*Checkpoint, error) {
 		exited: m.exited, status: m.status, events: m.events, wr: m.wr,
 		replayCap: m.replayCap, hasCap: m.hasCap, ended: d.ended}
 	m.Hart.Save(&c.hart)
+	c.hart.ND, c.ndHead = liveND(m.Hart, c.hart.ND)
 	c.stats = m.stats
 	c.stats.Exits = maps.Clone(m.stats.Exits)
 	c.stats.Events = maps.Clone(m.stats.Events)
@@ -192,6 +196,24 @@ func (m *Machine) Checkpoint() (*Checkpoint, error) {
 	c.bytes = c.size()
 	d.fixed += c.bytes
 	return c, nil
+}
+
+// liveND returns the entries of the ND buffer copy nd that the unit may
+// still read, [ndhead, ndtail), and ndhead. The others are dead: replay
+// reads only those, and a refill writes from the start (a recording, which
+// drains the same range, is never checkpointed). A full buffer copy would
+// cost 24 bytes an entry in every checkpoint (98 KiB for the default
+// buffer) where this costs what is pending.
+func liveND(h *rv64.Hart, nd []byte) ([]byte, uint64) {
+	if h.ND == nil {
+		return nil, 0
+	}
+	head, tail := h.CSR.Raw(csr.Ndhead), h.CSR.Raw(csr.Ndtail)
+	lo, hi := head*ndbuf.EntrySize, tail*ndbuf.EntrySize
+	if head > tail || hi > uint64(len(nd)) {
+		return nd, 0 // not a state the unit makes: keep it all
+	}
+	return slices.Clone(nd[lo:hi]), head
 }
 
 // size estimates the bytes a checkpoint holds besides its pages.
@@ -228,7 +250,12 @@ func (m *Machine) Restore(c *Checkpoint) error {
 	if err != nil {
 		return fmt.Errorf("restore to instruction %d: %w", c.icount, err)
 	}
-	h.Restore(&c.hart)
+	st := c.hart
+	st.ND = nil
+	h.Restore(&st)
+	if h.ND != nil {
+		copy(h.ND.Mem[c.ndHead*ndbuf.EntrySize:], c.hart.ND)
+	}
 	p.i, p.last, p.took, p.eof, p.footer, p.err = c.rep.i, c.rep.last, c.rep.took, c.rep.eof, c.rep.footer, c.rep.err
 	if !c.rep.at.hasSeg {
 		p.i = 0

@@ -181,7 +181,7 @@ func TestUpcomingEvents(t *testing.T) {
 // time finds them, with the state there the same; a restored replay does
 // too; the run then ends as recorded.
 func TestAdvanceBreakAndWatch(t *testing.T) {
-	rec := recordDbg(t, dbgPrograms[0])
+	rec := recordDbg(t, dbgProg("nondet"))
 	// The referee steps, noting where pc is what the breakpoint is set on
 	// and which steps store into the watched range.
 	type visit struct{ icount, pc, addr, size uint64 }
