@@ -296,7 +296,7 @@ func TestReverseContinueWatchpoint(t *testing.T) {
 				// Forward: each stop right after the access.
 				for k := 0; k < len(hits) && k < 20; k++ {
 					st := resume(t, s, gdbstub.Continue)
-					if st.Reason != gdbstub.StopWatch || st.WatchKind != kind || st.Addr != addr || s.Icount() != hits[k]+1 {
+					if st.Reason != gdbstub.StopWatch || st.WatchKind != kind || st.Addr != addr || s.Icount() != hits[k]+1 || !st.SteppedOver {
 						t.Fatalf("continue %d: %+v at icount %d, want the watchpoint after %d", k, st, s.Icount(), hits[k])
 					}
 				}
@@ -306,7 +306,7 @@ func TestReverseContinueWatchpoint(t *testing.T) {
 				// Backward from the end: before each access, last first.
 				for k := len(hits) - 1; k >= 0 && k >= len(hits)-20; k-- {
 					st := resume(t, s, gdbstub.ReverseContinue)
-					if st.Reason != gdbstub.StopWatch || st.Addr != addr || s.Icount() != hits[k] {
+					if st.Reason != gdbstub.StopWatch || st.Addr != addr || s.Icount() != hits[k] || !st.SteppedOver {
 						t.Fatalf("reverse-continue to access %d: %+v at icount %d, want %d", k, st, s.Icount(), hits[k])
 					}
 				}

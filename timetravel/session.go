@@ -352,7 +352,10 @@ func (s *Session) stop(a gdbstub.Action, r result) gdbstub.Stop {
 		}
 		return st
 	case resWatch:
-		return gdbstub.Stop{Reason: gdbstub.StopWatch, Signal: sigTRAP, Addr: r.addr, WatchKind: breakTypeOf(r.wkind)}
+		// Forwards the stop is after the accessing instruction, backwards
+		// before it: where gdb's own step over it (riscv watchpoints are
+		// non-steppable) would take it, which Serve then answers at once.
+		return gdbstub.Stop{Reason: gdbstub.StopWatch, Signal: sigTRAP, Addr: r.addr, WatchKind: breakTypeOf(r.wkind), SteppedOver: true}
 	case resBegin:
 		return gdbstub.Stop{Reason: gdbstub.StopReplayBegin, Signal: sigTRAP}
 	case resInterrupted:
