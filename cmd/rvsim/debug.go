@@ -14,7 +14,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"go.uber.org/zap"
+
+	"github.com/rvsim/rvsim/gdbstub"
 	"github.com/rvsim/rvsim/logfmt"
+	"github.com/rvsim/rvsim/timetravel"
 	"github.com/rvsim/rvsim/vmm"
 )
 
@@ -99,24 +103,49 @@ func (a *app) debug(df *debugFlags, args, extra []string) error {
 		return err
 	}
 	defer closeTrace()
-	target, err := newDebugTarget(a, m, ckMem)
-	if err != nil {
-		return err
-	}
-	ln, err := listenGDB("127.0.0.1:0")
+	sess, err := timetravel.New(m, timetravel.Config{CheckpointMem: ckMem, Log: a.log})
 	if err != nil {
 		return fmt.Errorf("debug: %w", err)
 	}
-	srv := startGDBServer(a, ln, target)
+	defer sess.Close()
+	ln, err := gdbstub.Listen("127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("debug: %w", err)
+	}
+	a.log.Info("gdb server on " + ln.Addr().String())
+	srv := startGDBServer(a, ln, sess)
 	status, runErr := a.runGDB(gdb, gdbCommandLine(ln.Addr().String(), prog.Path, df.sysroot, extra))
-	srv.stop()
+	served := srv.stop()
 	if runErr != nil {
 		return runErr
 	}
-	a.reportDebugEnd(target)
+	if served {
+		if err := a.reportDebugEnd(sess); err != nil {
+			return err
+		}
+	}
 	if status != 0 {
 		return &exitError{status}
 	}
+	return nil
+}
+
+// reportDebugEnd says how the replay ended if gdb ran it to its end, as
+// rvsim replay does: "replay identical" with the final digest, or the
+// divergence or trace failure (returned).
+func (a *app) reportDebugEnd(sess *timetravel.Session) error {
+	res, runErr, ended := sess.End()
+	if !ended {
+		return nil
+	}
+	var fe *vmm.FaultError
+	if runErr != nil && !errors.As(runErr, &fe) && !errors.Is(runErr, vmm.ErrInsnLimit) && !errors.Is(runErr, vmm.ErrTimeout) &&
+		!errors.Is(runErr, vmm.ErrInterrupted) && !errors.Is(runErr, vmm.ErrStuck) && !errors.Is(runErr, vmm.ErrUnsupported) &&
+		!errors.Is(runErr, vmm.ErrSemihostOp) {
+		return runErr
+	}
+	a.say(fmt.Sprintf("replay identical: %d instructions, final state digest %s", res.Instret, res.Stats.Digest),
+		zap.Uint64("instructions", res.Instret), zap.String("digest", res.Stats.Digest))
 	return nil
 }
 
@@ -137,6 +166,10 @@ func (a *app) openReplay(args []string) (*vmm.Machine, *vmm.Program, func(), err
 	f, err := os.Open(tracePath)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("debug: %w", err)
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, nil, fmt.Errorf("debug %q: the trace is not a regular file: reverse execution seeks back in it; copy it to a file first", tracePath)
 	}
 	r, err := logfmt.NewReader(f, tracePath)
 	if err != nil {
@@ -242,17 +275,15 @@ func (a *app) runGDB(gdb string, args []string) (int, error) {
 
 // gdbServer serves one gdb connection on a listener in the background.
 type gdbServer struct {
-	ln     net.Listener
-	target debugTarget
-	mu     sync.Mutex
-	conn   net.Conn
-	done   chan struct{}
-	err    error
+	ln   net.Listener
+	mu   sync.Mutex
+	conn net.Conn
+	done chan struct{}
 }
 
-// startGDBServer accepts one connection on ln and serves target on it.
-func startGDBServer(a *app, ln net.Listener, target debugTarget) *gdbServer {
-	s := &gdbServer{ln: ln, target: target, done: make(chan struct{})}
+// startGDBServer accepts one connection on ln and serves sess on it.
+func startGDBServer(a *app, ln net.Listener, sess *timetravel.Session) *gdbServer {
+	s := &gdbServer{ln: ln, done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		conn, err := ln.Accept()
@@ -263,7 +294,9 @@ func startGDBServer(a *app, ln net.Listener, target debugTarget) *gdbServer {
 		s.mu.Lock()
 		s.conn = conn
 		s.mu.Unlock()
-		s.err = serveGDB(a, conn, target)
+		if err := gdbstub.Serve(conn, sess, gdbstub.Options{Log: a.log}); err != nil {
+			a.log.Warn("gdb connection ended: " + err.Error())
+		}
 		conn.Close()
 	}()
 	return s
@@ -273,18 +306,21 @@ func startGDBServer(a *app, ln net.Listener, target debugTarget) *gdbServer {
 // has gone.
 const serverGrace = 5 * time.Second
 
-// stop ends the server: no more connections, the connection closed (gdb
-// has exited, so it is closed already), a running replay interrupted.
-func (s *gdbServer) stop() {
+// stop ends the server once gdb has gone: no more connections, and the
+// connection closed (gdb's end closed it already; a replay running then
+// is interrupted by the server, which kills the session). It reports
+// whether the server finished within serverGrace.
+func (s *gdbServer) stop() bool {
 	s.ln.Close()
 	s.mu.Lock()
 	if s.conn != nil {
 		s.conn.Close()
 	}
 	s.mu.Unlock()
-	s.target.Interrupt()
 	select {
 	case <-s.done:
+		return true
 	case <-time.After(serverGrace):
+		return false
 	}
 }
