@@ -628,3 +628,71 @@ func TestEnds(t *testing.T) {
 		t.Fatalf("digest at the end %s, recorded %s", got.Stats.Digest, res.Stats.Digest)
 	}
 }
+
+// A random mix of forward and reverse commands, with a breakpoint and a
+// write watchpoint set: every stop is in the state a straight replay has
+// at that count, and continuing to the end gives the recorded exit and
+// digest.
+func TestRandomCommands(t *testing.T) {
+	for _, r := range []*recording{record(t, "ndloop", []string{"2000"}, 3), record(t, "bare_hello", nil, 0)} {
+		t.Run(r.name, func(t *testing.T) {
+			var bp uint64
+			r.scan(t, func(n uint64, m *vmm.Machine) {
+				if n == r.res.Instret/2 {
+					bp = m.Hart.PC
+				}
+			})
+			addr, _ := storeAddr(t, r, false)
+			s, m := r.session(t, 3000)
+			if err := s.InsertBreak(gdbstub.BreakHardware, bp, 4); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.InsertBreak(gdbstub.WatchWrite, addr, 8); err != nil {
+				t.Fatal(err)
+			}
+			rng := rand.New(rand.NewSource(42))
+			got := map[uint64]string{}
+			actions := []gdbstub.Action{gdbstub.Step, gdbstub.Continue, gdbstub.ReverseStep, gdbstub.ReverseContinue}
+			for i := 0; i < 300; i++ {
+				a := actions[rng.Intn(len(actions))]
+				if rng.Intn(10) == 0 {
+					if err := s.Seek(uint64(rng.Int63n(int64(r.res.Instret)))); err != nil {
+						t.Fatal(err)
+					}
+				} else {
+					st := resume(t, s, a)
+					if st.Reason == gdbstub.StopExited || st.Reason == gdbstub.StopKilled {
+						// Back into the run: the end is where gdb would
+						// have stopped.
+						if err := s.Seek(r.res.Instret / 3); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+				got[s.Icount()] = m.Digest()
+			}
+			counts := make([]uint64, 0, len(got))
+			for n := range got {
+				counts = append(counts, n)
+			}
+			if len(counts) < 30 {
+				t.Fatalf("300 commands stopped at only %d places", len(counts))
+			}
+			sort.Slice(counts, func(i, j int) bool { return counts[i] < counts[j] })
+			ref := r.replay(t)
+			for _, n := range counts {
+				ref.Advance(n)
+				if ref.Icount() != n || ref.Digest() != got[n] {
+					t.Fatalf("the state at icount %d differs from the straight replay's", n)
+				}
+			}
+			if err := s.RemoveBreak(gdbstub.BreakHardware, bp, 4); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.RemoveBreak(gdbstub.WatchWrite, addr, 8); err != nil {
+				t.Fatal(err)
+			}
+			runToEnd(t, s, r)
+		})
+	}
+}
