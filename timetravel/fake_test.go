@@ -460,3 +460,20 @@ func forwardStops(f *fakeMachine, bps map[uint64]bool, ws []watch) []uint64 {
 	}
 	return out
 }
+
+// An interrupt during a reverse step's seek is a SIGINT stop, not an error.
+func TestFakeInterruptSeek(t *testing.T) {
+	f := newFake(4, 3000)
+	e := newFakeEngine(t, f, 256)
+	if err := e.seek(2000); err != nil {
+		t.Fatal(err)
+	}
+	f.Stop()
+	if r := e.reverseStep(); r.kind != resInterrupted {
+		t.Fatalf("interrupted reverse step: %+v", r)
+	}
+	f.Stop()
+	if r := e.reverseCont(); r.kind != resInterrupted {
+		t.Fatalf("interrupted reverse continue: %+v", r)
+	}
+}

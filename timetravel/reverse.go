@@ -52,6 +52,9 @@ var errForwardOnly = errors.New("a plain run goes forward only: going back needs
 // errPastEnd: a seek beyond the end of the run.
 var errPastEnd = errors.New("the run ends before that instruction count")
 
+// errInterrupted: Interrupt stopped a seek.
+var errInterrupted = errors.New("interrupted")
+
 // engine moves a machine forward and backward in instruction counts, with
 // checkpoints; it stops at breakpoints (set in the hart by the session)
 // and at the watchpoints in watches.
@@ -213,12 +216,7 @@ func (e *engine) forward(target uint64, hits bool) result {
 func (e *engine) step() result {
 	now := e.m.Icount()
 	e.m.SkipBreakpointOnce()
-	r := e.forward(now+1, true)
-	if r.kind == resBreak && e.m.Icount() == now {
-		// Cannot happen (the skip): run it without breakpoints.
-		return e.forward(now+1, false)
-	}
-	return r
+	return e.forward(now+1, true)
 }
 
 // cont runs forward until a breakpoint, a watchpoint, the end or an
@@ -290,7 +288,7 @@ func (e *engine) seekErr(n uint64, r result) error {
 	case resEnd:
 		return fmt.Errorf("seek %d: %w (at icount %d)", n, errPastEnd, e.m.Icount())
 	case resInterrupted:
-		return fmt.Errorf("seek %d: interrupted at icount %d", n, e.m.Icount())
+		return fmt.Errorf("seek %d: %w at icount %d", n, errInterrupted, e.m.Icount())
 	case resError:
 		return fmt.Errorf("seek %d: %w", n, r.err)
 	}
@@ -307,7 +305,7 @@ func (e *engine) reverseStep() result {
 		return result{kind: resBegin}
 	}
 	if err := e.seek(now - 1); err != nil {
-		return result{kind: resError, err: err}
+		return seekResult(err)
 	}
 	return result{kind: resDone}
 }
@@ -400,14 +398,23 @@ func (e *engine) reverseCont() result {
 		}
 		if ok {
 			if err := e.seek(h.at); err != nil {
-				return result{kind: resError, err: err}
+				return seekResult(err)
 			}
 			return result{kind: h.kind, wkind: h.wkind, addr: h.addr}
 		}
 		hi = e.cps.list[i].at
 	}
 	if err := e.seek(0); err != nil {
-		return result{kind: resError, err: err}
+		return seekResult(err)
 	}
 	return result{kind: resBegin}
+}
+
+// seekResult is the result of a command whose seek failed: interrupted,
+// or an error.
+func seekResult(err error) result {
+	if errors.Is(err, errInterrupted) {
+		return result{kind: resInterrupted}
+	}
+	return result{kind: resError, err: err}
 }
