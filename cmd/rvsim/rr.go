@@ -132,7 +132,13 @@ path at recording time; its SHA-256 must be the recorded one. A program
 that has moved is given explicitly: rvsim replay PROG.elf TRACE.zst.
 
 --stop-at N stops the replay after N instructions; it then prints the
-program counter and the state digest there and exits with status 0.`,
+program counter and the state digest there and exits with status 0.
+
+--gdb ADDR serves one gdb (target remote ADDR) instead, stopped before the
+first instruction: forwards and backwards (reverse-stepi, reverse-continue,
+watchpoints), with "monitor help" for the instruction-count commands. The
+trace must be a regular file. rvsim exits with status 0 when gdb detaches
+or kills, and as the replay would when gdb ran it to its end.`,
 		Args: argCount(1, 2, "rvsim replay [flags] [PROG.elf] TRACE.zst"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			defer catchSIGPIPE()()

@@ -18,7 +18,11 @@ func (a *app) runCmd() *cobra.Command {
 		Long: `Run a program in normal mode.
 
 rvsim's flags come before the program: everything after it, flags and "--"
-included, is the guest's arguments, as with qemu-riscv64.`,
+included, is the guest's arguments, as with qemu-riscv64.
+
+--gdb ADDR serves one gdb instead, stopped before the first instruction,
+forwards only (a run is not deterministic: record it and use replay --gdb
+or rvsim debug to go back).`,
 		Args: argCount(1, -1, "rvsim run [flags] PROG.elf [ARGS...]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			defer catchSIGPIPE()()
