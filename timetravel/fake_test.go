@@ -1,6 +1,7 @@
 package timetravel
 
 import (
+	"errors"
 	"math/rand"
 	"testing"
 
@@ -475,5 +476,38 @@ func TestFakeInterruptSeek(t *testing.T) {
 	f.Stop()
 	if r := e.reverseCont(); r.kind != resInterrupted {
 		t.Fatalf("interrupted reverse continue: %+v", r)
+	}
+}
+
+// A session begun on a machine that has run reaches back to where it began.
+func TestFakeLateStart(t *testing.T) {
+	f := newFake(8, 3000)
+	f.t = 1000
+	e := newFakeEngine(t, f, 256)
+	if err := e.seek(999); !errors.Is(err, errBeforeStart) {
+		t.Fatalf("seek before the start: %v", err)
+	}
+	if r := e.reverseStep(); r.kind != resBegin || f.Icount() != 1000 {
+		t.Fatalf("reverse step at the start: %+v at %d", r, f.Icount())
+	}
+	if err := e.seek(2000); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.reverseCont(); r.kind != resBegin || f.Icount() != 1000 {
+		t.Fatalf("reverse continue without hits: %+v at %d", r, f.Icount())
+	}
+	f.bps[f.pcs[1500]] = true
+	if err := e.seek(2000); err != nil {
+		t.Fatal(err)
+	}
+	want := refereeHits(f, f.bps, nil)
+	last := uint64(0)
+	for _, h := range want {
+		if h < 2000 {
+			last = h
+		}
+	}
+	if r := e.reverseCont(); r.kind != resBreak || f.Icount() != last {
+		t.Fatalf("reverse continue: %+v at %d, want %d", r, f.Icount(), last)
 	}
 }

@@ -52,6 +52,10 @@ var errForwardOnly = errors.New("a plain run goes forward only: going back needs
 // errPastEnd: a seek beyond the end of the run.
 var errPastEnd = errors.New("the run ends before that instruction count")
 
+// errBeforeStart: a seek before where the session started (its first
+// checkpoint).
+var errBeforeStart = errors.New("the session started after that instruction count")
+
 // errInterrupted: Interrupt stopped a seek.
 var errInterrupted = errors.New("interrupted")
 
@@ -259,6 +263,9 @@ func (e *engine) seek(n uint64) error {
 			return fmt.Errorf("seek %d: %w", n, errForwardOnly)
 		}
 		i := e.cps.before(n)
+		if i < 0 {
+			return fmt.Errorf("seek %d: %w (icount %d)", n, errBeforeStart, e.start())
+		}
 		if err := e.restore(i); err != nil {
 			return err
 		}
@@ -295,13 +302,14 @@ func (e *engine) seekErr(n uint64, r result) error {
 	return fmt.Errorf("seek %d: stopped at icount %d", n, e.m.Icount())
 }
 
-// reverseStep goes back one instruction; at icount 0 it stays (resBegin).
+// reverseStep goes back one instruction; at the start (icount 0, or where
+// the session began) it stays (resBegin).
 func (e *engine) reverseStep() result {
 	if !e.reverse {
 		return result{kind: resError, err: errForwardOnly}
 	}
 	now := e.m.Icount()
-	if now == 0 {
+	if now <= e.start() {
 		return result{kind: resBegin}
 	}
 	if err := e.seek(now - 1); err != nil {
@@ -376,14 +384,14 @@ func (e *engine) lastHit(i int, end uint64) (hit, bool, result) {
 
 // reverseCont goes back to the last breakpoint or watchpoint hit before
 // now, re-running the intervals between checkpoints from the latest
-// backwards; with none, to icount 0 (resBegin).
+// backwards; with none, to the start (resBegin).
 func (e *engine) reverseCont() result {
 	if !e.reverse {
 		return result{kind: resError, err: errForwardOnly}
 	}
 	start := e.m.Icount()
 	hi := start
-	for hi > 0 {
+	for hi > e.start() {
 		i := e.cps.before(hi - 1)
 		h, ok, r := e.lastHit(i, hi)
 		if r.kind != resDone {
@@ -404,10 +412,19 @@ func (e *engine) reverseCont() result {
 		}
 		hi = e.cps.list[i].at
 	}
-	if err := e.seek(0); err != nil {
+	if err := e.seek(e.start()); err != nil {
 		return seekResult(err)
 	}
 	return result{kind: resBegin}
+}
+
+// start is the earliest position reverse execution reaches: the first
+// checkpoint, taken when the session began (icount 0 for a fresh machine).
+func (e *engine) start() uint64 {
+	if len(e.cps.list) == 0 {
+		return 0
+	}
+	return e.cps.list[0].at
 }
 
 // seekResult is the result of a command whose seek failed: interrupted,

@@ -35,6 +35,9 @@ var (
 	ErrForwardOnly = errForwardOnly
 	// ErrPastEnd: a seek beyond the end of the run.
 	ErrPastEnd = errPastEnd
+	// ErrBeforeStart: a seek before the instruction count the session
+	// started at (0 for a machine that had not run).
+	ErrBeforeStart = errBeforeStart
 )
 
 // Register numbers of gdb's riscv target (gdbstub's numbering).
