@@ -281,3 +281,28 @@ func TestGDBServeRun(t *testing.T) {
 		t.Fatalf("exit status %d, want 7: %q", st, p.stderr.String())
 	}
 }
+
+// Ctrl-C from gdb stops a run that never ends by itself with SIGINT; k
+// then ends rvsim with status 0.
+func TestGDBInterruptRun(t *testing.T) {
+	p := startGDB(t, "run", "--gdb", "127.0.0.1:0", programPath("forever"), "spin")
+	c := dialRSP(t, p.addr)
+	if _, err := c.c.Write([]byte("$c#63")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if _, err := c.c.Write([]byte{0x03}); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.next(); !strings.HasPrefix(r, "T02") {
+		t.Fatalf("Ctrl-C during c answered %q, want T02", r)
+	}
+	if r := c.monitor("icount"); !strings.HasPrefix(r, "icount ") || strings.HasPrefix(r, "icount 0,") {
+		t.Fatalf("icount after the interrupt: %q", r)
+	}
+	c.c.Write([]byte("$k#6b"))
+	c.c.Close()
+	if st := p.wait(t); st != 0 {
+		t.Fatalf("after k: status %d, stderr %q", st, p.stderr.String())
+	}
+}
