@@ -193,7 +193,8 @@ func (s *server) breakpoint(insert bool, body string) error {
 	t := BreakType(typ[0] - '0')
 	rest, _, _ = strings.Cut(rest, ";")
 	addr, kind, ok := parseAddrLen(rest)
-	if !ok {
+	if !ok || t >= WatchWrite && (kind == 0 || addr+kind-1 < addr) {
+		// (a watched range is not empty and does not wrap around)
 		return s.reply(replyInvalid)
 	}
 	var err error
