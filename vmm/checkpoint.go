@@ -38,6 +38,7 @@ package vmm
 //     checkpoint at the end); store and fixed hold the checkpoints
 //     themselves; outHigh and quietBelow must outlive a Restore (they
 //     are what keeps output from being written twice). Not saved.
+//     watchHit is cleared: it never outlives the Advance that set it.
 //
 // linux (deep copy: a restored run changes the live one):
 //   - brkStart, brk, mmapLow, mmapTop, maps, interpBase, sigact, sigmask,
@@ -272,6 +273,7 @@ func (m *Machine) Restore(c *Checkpoint) error {
 		m.semi.restore(c.semi)
 	}
 	d.ended = c.ended
+	d.watchHit = false
 	d.quietBelow = max(d.quietBelow, d.outHigh)
 	return nil
 }
