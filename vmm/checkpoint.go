@@ -132,9 +132,10 @@ type repPos struct {
 // Icount returns the instruction count (Machine.Icount) of the checkpoint.
 func (c *Checkpoint) Icount() uint64 { return c.icount }
 
-// Bytes returns the memory the checkpoint holds by itself: its state and
-// the pages of its memory version that no other kept checkpoint shares
-// are counted by Machine.CheckpointBytes, which is the figure to cap.
+// Bytes returns the memory the checkpoint's own state holds (registers,
+// CSRs, the monitor's state), without guest memory pages: those are shared
+// between checkpoints, a page held for as long as one kept checkpoint
+// needs it. Machine.CheckpointBytes counts both: it is the figure to cap.
 func (c *Checkpoint) Bytes() uint64 { return c.bytes }
 
 func (p *replayer) where() repPos {
