@@ -177,7 +177,10 @@ func (m *Machine) Checkpoint() (*Checkpoint, error) {
 	}
 	d := &m.dbg
 	if d.store == nil {
-		d.store = checkpoint.New(m.Hart.Mem.Data, m.Hart.Mem.Written)
+		h := m.Hart
+		d.store = checkpoint.New(h.Mem.Data, h.Mem.Written)
+		// Pages restored to zeros go back to the host, as munmap's do.
+		d.store.SetZero(func(off, n uint64) { h.Mem.Zero(h.Mem.Base+off, n) })
 	}
 	c := &Checkpoint{m: m, icount: m.Icount(), calls: m.calls,
 		exited: m.exited, status: m.status, events: m.events, wr: m.wr,
