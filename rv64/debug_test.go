@@ -611,6 +611,7 @@ func FuzzBreakpoints(f *testing.F) {
 	f.Add([]byte{0x05, 0x05, 0x93, 0x85, 0x15, 0x00, 0xfd, 0x16, 0xfd, 0xfe}, uint64(0), []byte{1, 3}, uint16(0x0402), uint16(0), uint8(40))
 	f.Add([]byte{0x2f, 0xa5, 0xc5, 0x08, 0x23, 0xa0, 0xe7, 0x00, 0xf5, 0xb7}, uint64(0x1ff0), []byte{0, 2, 4}, uint16(0x1e00), uint16(0x0604), uint8(60))
 	f.Add([]byte{0x8d, 0x47, 0xfd, 0x17, 0xfd, 0xfb, 0x93, 0x85, 0x15, 0x00, 0x63, 0x94, 0x05, 0x00, 0x05, 0x05, 0xe5, 0xbf}, uint64(0xff8), []byte{1, 2, 7}, uint16(0), uint16(0), uint8(200))
+	f.Add([]byte{0x23, 0x30, 0xa6, 0x00, 0x23, 0x20, 0xa6, 0x00, 0xe5, 0xbf}, uint64(0x20), []byte{4}, uint16(0x1000), uint16(0x8000), uint8(30))
 	f.Fuzz(func(t *testing.T, code []byte, at uint64, bps []byte, w1, w2 uint16, steps uint8) {
 		if len(code) > 256 {
 			code = code[:256]
@@ -631,12 +632,18 @@ func FuzzBreakpoints(f *testing.F) {
 			h.CSR.Set(csr.Mstatus, h.CSR.Get(csr.Mstatus)|csr.FSInitial)
 			h.UserTrapsExit = true
 			h.Priv = csr.PrivU
+			if w2&0x8000 != 0 {
+				// tohost inside the code too: a store may touch it
+				// and a watchpoint at once.
+				h.WatchToHost(start + uint64(w2>>4&0xff)%uint64(len(code)+8))
+			}
 		}
-		r := &dbgRun{setup: setup, limit: uint64(steps), kernel: userKernel, hashMem: true}
+		kernel := func(h *Hart, e Exit) bool { return e.Kind == ExitHost || userKernel(h, e) }
+		r := &dbgRun{setup: setup, limit: uint64(steps), kernel: kernel, hashMem: true}
 		for _, b := range bps {
 			r.breaks = append(r.breaks, start+uint64(b)%uint64(len(code)+2))
 		}
-		for _, w := range []uint16{w1, w2} {
+		for _, w := range []uint16{w1, w2 & 0x7fff} {
 			if n := uint64(w>>9) & 15; n != 0 {
 				r.watches = append(r.watches, [2]uint64{start + uint64(w&0x1ff)%uint64(len(code)+8), n})
 			}
@@ -662,15 +669,19 @@ func loadELF(t testing.TB, name string, base, size uint64) (*Hart, map[string]ui
 	t.Cleanup(mem.Close)
 	h := New(mem, csr.New(testHost()))
 	for _, p := range f.Progs {
-		if p.Type != elf.PT_LOAD {
+		if p.Type != elf.PT_LOAD || p.Filesz == 0 {
 			continue
 		}
-		b, ok := h.Mem.Slice(p.Paddr, p.Memsz)
-		if !ok {
-			t.Fatalf("%s: segment at %#x outside memory", name, p.Paddr)
-		}
-		if _, err := p.ReadAt(b[:p.Filesz], 0); err != nil {
-			t.Fatal(err)
+		// At the virtual address, and at the physical one where the
+		// program keeps a load image (picolibc's .data in flash).
+		for _, a := range []uint64{p.Vaddr, p.Paddr} {
+			b, ok := h.Mem.Slice(a, p.Filesz)
+			if !ok {
+				t.Fatalf("%s: segment at %#x outside memory", name, a)
+			}
+			if n, err := p.ReadAt(b, 0); n != len(b) {
+				t.Fatalf("%s: segment at %#x: %v", name, a, err)
+			}
 		}
 	}
 	syms, err := f.Symbols()
@@ -1026,4 +1037,164 @@ func BenchmarkLoadStoreDebugIdle(b *testing.B) {
 	h.SetBreakpoint(testPC + 0x2000)
 	h.SetWatch(testBase+0x2000+24, 8)
 	benchProgram(b, h, memLoop...)
+}
+
+// semiKernel is the least semihosting a picolibc program needs: the
+// console (SYS_OPEN of ":tt", SYS_WRITE, SYS_WRITEC, SYS_WRITE0, kept in
+// out), SYS_GET_CMDLINE (cmdline), SYS_HEAPINFO (nothing known), and
+// SYS_EXIT and SYS_EXIT_EXTENDED, which end the run (status in *status);
+// every other call fails. It ends the run at any other exit kind.
+func semiKernel(out *strings.Builder, cmdline string, status *uint64) func(h *Hart, e Exit) bool {
+	return func(h *Hart, e Exit) bool {
+		if e.Kind != ExitSemihost {
+			return false
+		}
+		arg := h.X[11]
+		word := func(k uint64) uint64 {
+			b, ok := h.Mem.Slice(arg+8*k, 8)
+			if !ok {
+				return 0
+			}
+			return le.Uint64(b)
+		}
+		str := func(a uint64) string {
+			var s []byte
+			for {
+				b, ok := h.Mem.Slice(a, 1)
+				if !ok || b[0] == 0 {
+					return string(s)
+				}
+				s, a = append(s, b[0]), a+1
+			}
+		}
+		r := ^uint64(0)
+		switch h.X[10] {
+		case 0x01: // SYS_OPEN
+			if str(word(0)) == ":tt" {
+				r = 1
+			}
+		case 0x02: // SYS_CLOSE
+			r = 0
+		case 0x03: // SYS_WRITEC
+			if b, ok := h.Mem.Slice(arg, 1); ok {
+				out.Write(b)
+			}
+			r = h.X[10]
+		case 0x04: // SYS_WRITE0
+			out.WriteString(str(arg))
+			r = h.X[10]
+		case 0x05: // SYS_WRITE
+			if b, ok := h.Mem.Slice(word(1), word(2)); ok {
+				out.Write(b)
+			}
+			r = 0
+		case 0x09: // SYS_ISTTY
+			r = 0
+		case 0x15: // SYS_GET_CMDLINE
+			if b, ok := h.Mem.Slice(word(0), word(1)); ok && uint64(len(cmdline)) < word(1) {
+				copy(b, cmdline+"\x00")
+				le.PutUint64(h.Mem.Data[arg+8-h.Mem.Base:], uint64(len(cmdline)))
+				r = 0
+			}
+		case 0x16: // SYS_HEAPINFO
+			if b, ok := h.Mem.Slice(word(0), 32); ok {
+				clear(b)
+				r = 0
+			}
+		case 0x18: // SYS_EXIT: the reason, and the subcode
+			*status = word(1)
+			return false
+		case 0x20: // SYS_EXIT_EXTENDED
+			*status = word(1)
+			return false
+		}
+		h.X[10] = r
+		h.PC += 4
+		return true
+	}
+}
+
+// TestBreakpointsSemihost debugs a picolibc semihosting program built
+// rv64gc (programs/bin/semihost_hello.elf, M-mode, compressed code):
+// breakpoints on printf, on main, and on the ebreak of the semihosting
+// sequence (every call stops there, and resumed, exits ExitSemihost),
+// and a watchpoint on main's stack frame, against single-stepping. Its
+// output must be the end-to-end tests' golden text.
+func TestBreakpointsSemihost(t *testing.T) {
+	const base, size = 0x10000000, 0x10008000 // flash at 0x10000000, RAM at 0x20000000
+	h0, syms := loadELF(t, "semihost_hello.elf", base, size)
+	// Flash (code and the load image of .data) and RAM: the rest stays
+	// zero, and copying it would cost 256 MiB a hart.
+	const ram = 0x20000000
+	flash := append([]byte(nil), h0.Mem.Data[:0x10000]...)
+	ramImage := append([]byte(nil), h0.Mem.Data[ram-base:]...)
+	entry := h0.PC
+	h0.Mem.Close()
+	var ebreak uint64
+	for pc := syms["sys_semihost"]; pc < syms["sys_semihost"]+64; pc += 2 {
+		if le.Uint32(flash[pc-base:]) == semihostEbreak {
+			ebreak = pc
+			break
+		}
+	}
+	if ebreak == 0 {
+		t.Fatalf("no semihosting ebreak in sys_semihost (%#x)", syms["sys_semihost"])
+	}
+	golden, err := os.ReadFile(filepath.Join("..", "programs", "testdata", "semihost_hello-x-7.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.ReplaceAll(string(golden), "{prog}", "hello")
+	var out strings.Builder
+	var status uint64
+	kernel := semiKernel(&out, "hello x 7", &status)
+	setup := func(h *Hart) {
+		copy(h.Mem.Data, flash)
+		copy(h.Mem.Data[ram-base:], ramImage)
+		h.PC = entry
+		h.Semihosting = true
+	}
+	newHart := func(t testing.TB) *Hart {
+		mem, err := NewMemory(base, size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(mem.Close)
+		return New(mem, csr.New(testHost()))
+	}
+	// A plain run first: the program works under this monitor.
+	ref := newHart(t)
+	setup(ref)
+	for {
+		e := ref.Run(1 << 20)
+		if e.Kind != ExitBudget && !kernel(ref, e) {
+			if e.Kind != ExitSemihost || out.String() != want || status != 7 {
+				t.Fatalf("plain run: exit %s at %#x, status %d, output %q, want %q", e.Kind.testName(), e.PC, status, out.String(), want)
+			}
+			break
+		}
+	}
+	total := ref.Instret()
+	stack := syms["__stack"]
+	for k, r := range []*dbgRun{
+		{breaks: []uint64{ebreak}},
+		{breaks: []uint64{syms["printf"], syms["main"]}, watches: [][2]uint64{{stack - 256, 256}}},
+		{breaks: []uint64{ebreak - 4, ebreak + 4}}, // the slli and the srai around it
+	} {
+		r.setup, r.kernel, r.limit, r.newHart = setup, kernel, total+1, newHart
+		out.Reset()
+		stops := r.referee(t)
+		c := countStops(stops)
+		t.Logf("run %d: %d breakpoint stops, %d watch stops", k, c[ExitBreak], c[ExitWatch])
+		if c[ExitBreak] == 0 || len(r.watches) > 0 && c[ExitWatch] == 0 {
+			t.Errorf("run %d: stops %v", k, c)
+		}
+		for _, chunk := range []uint64{1 << 30, 100} {
+			out.Reset()
+			compareStops(t, fmt.Sprintf("run %d, chunks of %d", k, chunk), r.debugged(t, chunk), stops)
+			if out.String() != want {
+				t.Errorf("run %d: output %q", k, out.String())
+			}
+		}
+	}
 }
