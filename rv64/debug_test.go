@@ -430,6 +430,16 @@ func TestWatched(t *testing.T) {
 	if h.Watched(testBase+16, 4) {
 		t.Error("Watched after ClearWatch")
 	}
+	// A range past the end of the address space is cut there.
+	top := ^uint64(0) - 3
+	h.SetWatch(top, 100)
+	if !h.Watched(^uint64(0), 1) || h.Watched(0, 1) {
+		t.Error("a watchpoint at the end of the address space")
+	}
+	h.ClearWatch(top, 100)
+	if h.Watched(^uint64(0), 1) {
+		t.Error("Watched after ClearWatch at the end of the address space")
+	}
 }
 
 // TestBreakpointSemihost: a breakpoint on the ebreak of a semihosting
