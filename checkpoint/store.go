@@ -64,7 +64,15 @@ type Store struct {
 	next    Version
 	pass    uint64
 	bytes   uint64
+	zero    func(off, n uint64)
 }
+
+// SetZero makes Restore clear the pages it restores to zeros by calling
+// zero with runs of whole pages (offset and length in bytes), instead of
+// writing zeros: for a memory that can give pages back to the host (so
+// that they drop out of the written ranges too). zero must leave the
+// range reading as zeros.
+func (s *Store) SetZero(zero func(off, n uint64)) { s.zero = zero }
 
 // New returns a Store for mem. written calls its argument, in increasing
 // order, with ranges [off, off+n) of offsets into mem that together hold
@@ -171,7 +179,7 @@ func (s *Store) Restore(v Version, wrote func(off, n uint64)) error {
 		}
 		runLo, runHi = 0, 0
 	}
-	var changed []uint64
+	var changed, zeros []uint64
 	visit := func(p uint64, h *history) {
 		b := s.page(p)
 		var want []byte
@@ -182,9 +190,12 @@ func (s *Store) Restore(v Version, wrote func(off, n uint64)) error {
 		if same(b, want) {
 			return
 		}
-		if want == nil {
+		switch {
+		case want == nil && s.zero != nil:
+			zeros = append(zeros, p)
+		case want == nil:
 			clear(b)
-		} else {
+		default:
 			copy(b, want)
 		}
 		changed = append(changed, p)
@@ -194,6 +205,16 @@ func (s *Store) Restore(v Version, wrote func(off, n uint64)) error {
 		if h.seen != s.pass {
 			visit(p, h)
 		}
+	}
+	slices.Sort(zeros)
+	for i := 0; i < len(zeros); {
+		j := i + 1
+		for j < len(zeros) && zeros[j] == zeros[j-1]+1 {
+			j++
+		}
+		lo := zeros[i] * PageSize
+		s.zero(lo, min(zeros[j-1]*PageSize+PageSize, uint64(len(s.mem)))-lo)
+		i = j
 	}
 	slices.Sort(changed)
 	for _, p := range changed {

@@ -70,6 +70,18 @@ func TestStoreAgainstCopies(t *testing.T) {
 		}
 		f := &fakeMem{data: make([]byte, size), isData: map[uint64]bool{}}
 		s := New(f.data, f.written)
+		if seed%2 == 0 {
+			// A memory that gives zeroed pages back, in whole pages.
+			s.SetZero(func(off, n uint64) {
+				if off%PageSize != 0 || n == 0 || (off+n)%PageSize != 0 && off+n != size {
+					t.Fatalf("zero [%#x, +%#x): not whole pages", off, n)
+				}
+				clear(f.data[off : off+n])
+				for p := off / PageSize; p*PageSize < off+n; p++ {
+					delete(f.isData, p)
+				}
+			})
+		}
 		copies := map[Version][]byte{}
 		var latest []byte // the referee's latest kept version
 		latestOf := func() []byte {

@@ -85,8 +85,11 @@ func (s *server) reverse(a Action) error {
 func (s *server) resume(a Action) error {
 	if s.stepOverPending {
 		s.stepOverPending = false
-		forward := a == Step || a == Continue
-		if (forward == (s.stepOver == Step) && (forward || a == ReverseStep)) && !s.watchesInserted() {
+		sameWay := a == ReverseStep
+		if s.stepOver == Step {
+			sameWay = a == Step || a == Continue
+		}
+		if sameWay && !s.watchesInserted() {
 			s.log.Debug("gdb: step over the watched access: already done")
 			s.lastStop = "T05thread:" + threadID + ";"
 			return s.reply(s.lastStop)
@@ -193,7 +196,8 @@ func (s *server) breakpoint(insert bool, body string) error {
 	t := BreakType(typ[0] - '0')
 	rest, _, _ = strings.Cut(rest, ";")
 	addr, kind, ok := parseAddrLen(rest)
-	if !ok {
+	if !ok || t >= WatchWrite && (kind == 0 || addr+kind-1 < addr) {
+		// (a watched range is not empty and does not wrap around)
 		return s.reply(replyInvalid)
 	}
 	var err error

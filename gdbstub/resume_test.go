@@ -47,6 +47,10 @@ func TestBreakpoints(t *testing.T) {
 	c.call("Z,10014,4", "E22")
 	c.call("Z00,10014,4", "E22")
 	c.call("Z0,zz,4", "E22")
+	c.call("Z2,10800,0", "E22")
+	c.call("Z3,ffffffffffffff00,101", "E22") // wraps around
+	c.call("Z2,ffffffffffffff00,100", "OK")  // up to the last byte
+	c.call("z2,ffffffffffffff00,100", "OK")
 	c.call("c", "W2a")
 	if err := c.wait(); err != nil {
 		t.Errorf("Serve after W: %v", err)

@@ -102,15 +102,18 @@ func (h *Hart) SetWatch(addr, n uint64) {
 	if n == 0 {
 		return
 	}
-	if addr+n < addr {
-		n = -addr // up to the end of the address space
-		if n == 0 {
-			n = math.MaxUint64
-		}
-	}
 	d := h.debug()
-	d.watches = append(d.watches, watchRange{addr, n})
+	d.watches = append(d.watches, watchSpan(addr, n))
 	h.setWatch()
+}
+
+// watchSpan is the watchpoint [addr, addr+n), n > 0, cut at the end of
+// the address space.
+func watchSpan(addr, n uint64) watchRange {
+	if addr+n < addr {
+		n = -addr
+	}
+	return watchRange{addr, n}
 }
 
 // ClearWatch removes a watchpoint SetWatch set with the same addr and n
@@ -119,15 +122,9 @@ func (h *Hart) ClearWatch(addr, n uint64) {
 	if h.dbg == nil || n == 0 {
 		return
 	}
-	if addr+n < addr {
-		n = -addr
-		if n == 0 {
-			n = math.MaxUint64
-		}
-	}
 	w := h.dbg.watches
 	for k := range w {
-		if w[k] == (watchRange{addr, n}) {
+		if w[k] == watchSpan(addr, n) {
 			h.dbg.watches = append(w[:k], w[k+1:]...)
 			h.setWatch()
 			return

@@ -430,6 +430,16 @@ func TestWatched(t *testing.T) {
 	if h.Watched(testBase+16, 4) {
 		t.Error("Watched after ClearWatch")
 	}
+	// A range past the end of the address space is cut there.
+	top := ^uint64(0) - 3
+	h.SetWatch(top, 100)
+	if !h.Watched(^uint64(0), 1) || h.Watched(0, 1) {
+		t.Error("a watchpoint at the end of the address space")
+	}
+	h.ClearWatch(top, 100)
+	if h.Watched(^uint64(0), 1) {
+		t.Error("Watched after ClearWatch at the end of the address space")
+	}
 }
 
 // TestBreakpointSemihost: a breakpoint on the ebreak of a semihosting
@@ -611,6 +621,7 @@ func FuzzBreakpoints(f *testing.F) {
 	f.Add([]byte{0x05, 0x05, 0x93, 0x85, 0x15, 0x00, 0xfd, 0x16, 0xfd, 0xfe}, uint64(0), []byte{1, 3}, uint16(0x0402), uint16(0), uint8(40))
 	f.Add([]byte{0x2f, 0xa5, 0xc5, 0x08, 0x23, 0xa0, 0xe7, 0x00, 0xf5, 0xb7}, uint64(0x1ff0), []byte{0, 2, 4}, uint16(0x1e00), uint16(0x0604), uint8(60))
 	f.Add([]byte{0x8d, 0x47, 0xfd, 0x17, 0xfd, 0xfb, 0x93, 0x85, 0x15, 0x00, 0x63, 0x94, 0x05, 0x00, 0x05, 0x05, 0xe5, 0xbf}, uint64(0xff8), []byte{1, 2, 7}, uint16(0), uint16(0), uint8(200))
+	f.Add([]byte{0x23, 0x30, 0xa6, 0x00, 0x23, 0x20, 0xa6, 0x00, 0xe5, 0xbf}, uint64(0x20), []byte{4}, uint16(0x1000), uint16(0x8000), uint8(30))
 	f.Fuzz(func(t *testing.T, code []byte, at uint64, bps []byte, w1, w2 uint16, steps uint8) {
 		if len(code) > 256 {
 			code = code[:256]
@@ -631,12 +642,18 @@ func FuzzBreakpoints(f *testing.F) {
 			h.CSR.Set(csr.Mstatus, h.CSR.Get(csr.Mstatus)|csr.FSInitial)
 			h.UserTrapsExit = true
 			h.Priv = csr.PrivU
+			if w2&0x8000 != 0 {
+				// tohost inside the code too: a store may touch it
+				// and a watchpoint at once.
+				h.WatchToHost(start + uint64(w2>>4&0xff)%uint64(len(code)+8))
+			}
 		}
-		r := &dbgRun{setup: setup, limit: uint64(steps), kernel: userKernel, hashMem: true}
+		kernel := func(h *Hart, e Exit) bool { return e.Kind == ExitHost || userKernel(h, e) }
+		r := &dbgRun{setup: setup, limit: uint64(steps), kernel: kernel, hashMem: true}
 		for _, b := range bps {
 			r.breaks = append(r.breaks, start+uint64(b)%uint64(len(code)+2))
 		}
-		for _, w := range []uint16{w1, w2} {
+		for _, w := range []uint16{w1, w2 & 0x7fff} {
 			if n := uint64(w>>9) & 15; n != 0 {
 				r.watches = append(r.watches, [2]uint64{start + uint64(w&0x1ff)%uint64(len(code)+8), n})
 			}

@@ -90,7 +90,9 @@ const (
 	ExitBreak
 	// ExitWatch: a store wrote bytes overlapping a write watchpoint
 	// (SetWatch). The store has retired and PC is the next instruction;
-	// Tval is the store's address and Cause its size in bytes.
+	// Tval is the store's address and Cause its size in bytes. A store
+	// that touched tohost too reports ExitWatch first: the next Run then
+	// returns ExitHost at once, running nothing.
 	ExitWatch
 )
 

@@ -38,6 +38,7 @@ package vmm
 //     checkpoint at the end); store and fixed hold the checkpoints
 //     themselves; outHigh and quietBelow must outlive a Restore (they
 //     are what keeps output from being written twice). Not saved.
+//     watchHit is cleared: it never outlives the Advance that set it.
 //
 // linux (deep copy: a restored run changes the live one):
 //   - brkStart, brk, mmapLow, mmapTop, maps, interpBase, sigact, sigmask,
@@ -131,9 +132,10 @@ type repPos struct {
 // Icount returns the instruction count (Machine.Icount) of the checkpoint.
 func (c *Checkpoint) Icount() uint64 { return c.icount }
 
-// Bytes returns the memory the checkpoint holds by itself: its state and
-// the pages of its memory version that no other kept checkpoint shares
-// are counted by Machine.CheckpointBytes, which is the figure to cap.
+// Bytes returns the memory the checkpoint's own state holds (registers,
+// CSRs, the monitor's state), without guest memory pages: those are shared
+// between checkpoints, a page held for as long as one kept checkpoint
+// needs it. Machine.CheckpointBytes counts both: it is the figure to cap.
 func (c *Checkpoint) Bytes() uint64 { return c.bytes }
 
 func (p *replayer) where() repPos {
@@ -175,7 +177,10 @@ func (m *Machine) Checkpoint() (*Checkpoint, error) {
 	}
 	d := &m.dbg
 	if d.store == nil {
-		d.store = checkpoint.New(m.Hart.Mem.Data, m.Hart.Mem.Written)
+		h := m.Hart
+		d.store = checkpoint.New(h.Mem.Data, h.Mem.Written)
+		// Pages restored to zeros go back to the host, as munmap's do.
+		d.store.SetZero(func(off, n uint64) { h.Mem.Zero(h.Mem.Base+off, n) })
 	}
 	c := &Checkpoint{m: m, icount: m.Icount(), calls: m.calls,
 		exited: m.exited, status: m.status, events: m.events, wr: m.wr,
@@ -272,6 +277,7 @@ func (m *Machine) Restore(c *Checkpoint) error {
 		m.semi.restore(c.semi)
 	}
 	d.ended = c.ended
+	d.watchHit = false
 	d.quietBelow = max(d.quietBelow, d.outHigh)
 	return nil
 }

@@ -586,3 +586,59 @@ func TestRestoreRewrittenCode(t *testing.T) {
 	}
 	t.Logf("%d checkpoints, %d bytes", len(cps), m.CheckpointBytes())
 }
+
+// A trace cut short after its first segment: the replay stops with
+// ErrTraceEnd (StopError), and restored to a checkpoint it stops there
+// again, in the same state; checkpoints before the cut stay exact.
+func TestCheckpointIncompleteTrace(t *testing.T) {
+	rec := recordDbg(t, dbgProgram{name: "ndloop-long", elf: "ndloop.elf", args: []string{"10000"}, nd: 3, mem: 16 << 20})
+	r := openTrace(t, rec)
+	if _, err := r.Next(); err != nil {
+		t.Fatal(err)
+	}
+	cut := r.Pos().Offset()
+	data, err := os.ReadFile(rec.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(data)) <= cut+100 {
+		t.Fatalf("the trace has one segment (%d bytes, the first ends at %d)", len(data), cut)
+	}
+	rec.path = filepath.Join(t.TempDir(), "cut.zst")
+	if err := os.WriteFile(rec.path, data[:cut+100], 0o644); err != nil { // into the second segment
+		t.Fatal(err)
+	}
+	m := replayDbg(t, rec, nil)
+	ref := &referee{t: t, rec: rec}
+	var cps []*Checkpoint
+	for {
+		c, err := m.Checkpoint()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cps = append(cps, c)
+		if st := m.Advance(m.Icount() + 5000); st.Kind == StopError {
+			if !errors.Is(st.Err, ErrTraceEnd) || !errors.Is(st.Err, logfmt.ErrIncomplete) {
+				t.Fatalf("the end of a cut trace: %v", st.Err)
+			}
+			break
+		} else if st.Kind != StopLimit {
+			t.Fatalf("Advance: %v %v", st.Kind, st.Err)
+		}
+	}
+	endAt, endErr := m.Icount(), m.Advance(^uint64(0)).Err
+	rng := rand.New(rand.NewSource(1))
+	for i := 0; i < 10; i++ {
+		c := cps[rng.Intn(len(cps))]
+		if err := m.Restore(c); err != nil {
+			t.Fatal(err)
+		}
+		if err := sameState(m, ref.at(c.Icount())); err != nil {
+			t.Fatalf("restored to %d: %v", c.Icount(), err)
+		}
+		st := m.Advance(^uint64(0))
+		if st.Kind != StopError || m.Icount() != endAt || st.Err.Error() != endErr.Error() {
+			t.Fatalf("from %d: %v at %d (%v); first time at %d (%v)", c.Icount(), st.Kind, m.Icount(), st.Err, endAt, endErr)
+		}
+	}
+}

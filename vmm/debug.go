@@ -28,6 +28,22 @@ type debugState struct {
 	// keeps output before that count from being written again when a
 	// restored run makes it a second time.
 	outHigh, quietBelow uint64
+
+	// watchHit is set when the monitor wrote guest memory that a
+	// watchpoint covers (monitorWrote): Advance stops after the call.
+	watchHit             bool
+	watchAddr, watchSize uint64
+}
+
+// monitorWrote notes that the monitor wrote guest memory [addr, addr+n)
+// (a system call's results, a replayed input, memory given back): Run
+// does not see such writes, so a write watchpoint over them makes Advance
+// stop once the call is done, as after a store. The first such write of a
+// call is the one reported.
+func (m *Machine) monitorWrote(addr, n uint64) {
+	if d := &m.dbg; !d.watchHit && m.Hart.Watched(addr, n) {
+		d.watchHit, d.watchAddr, d.watchSize = true, addr, n
+	}
 }
 
 // Icount is the debugger's instruction count: instructions retired
@@ -47,7 +63,7 @@ type StopKind uint8
 const (
 	StopLimit       StopKind = iota // Icount() reached the limit given to Advance
 	StopBreak                       // the hart hit a breakpoint: PC not executed
-	StopWatch                       // the hart's write watchpoint fired: the store done; Addr, Size set
+	StopWatch                       // a write watchpoint fired: the store done, or the system call whose results the monitor wrote over it; Addr, Size: the write
 	StopEnd                         // the guest's run ended (exit, fault, signal, the recorded end of an early-stopped recording); Result and Err are what Run would return
 	StopInterrupted                 // Machine.Stop was called during Advance (the flag is cleared on return)
 	StopError                       // a simulator or trace failure (Err); the machine can still be restored
@@ -76,7 +92,9 @@ type Stop struct {
 }
 
 // Advance runs forward until Icount() == limit, or a stop: a breakpoint or
-// watchpoint the hart reports, Machine.Stop, the guest's end, or a
+// watchpoint the hart reports, a system call (or semihosting call, or
+// HTIF command) whose writes into guest memory overlap a watchpoint
+// (stopped after the call), Machine.Stop, the guest's end, or a
 // failure. It handles every exit as Run does (system calls, HTIF,
 // semihosting, the ND buffer, the replay's bounds, and at the guest's end
 // the checks against the trace's footer). It works for a replay and for a
@@ -121,6 +139,9 @@ func (m *Machine) Advance(limit uint64) Stop {
 			return Stop{Kind: StopBreak, PC: h.PC}
 		case e.Kind == rv64.ExitWatch:
 			return Stop{Kind: StopWatch, PC: h.PC, Addr: e.Tval, Size: e.Cause}
+		case d.watchHit:
+			d.watchHit = false
+			return Stop{Kind: StopWatch, PC: h.PC, Addr: d.watchAddr, Size: d.watchSize}
 		}
 	}
 }

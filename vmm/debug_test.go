@@ -247,6 +247,14 @@ func TestAdvanceBreakAndWatch(t *testing.T) {
 			if st.Addr >= watch.addr+watch.size || watch.addr >= st.Addr+st.Size {
 				t.Fatalf("watch stop for a store of %d at %#x, watching %d at %#x", st.Size, st.Addr, watch.size, watch.addr)
 			}
+			// A system call writing the range stops too
+			// (TestWatchMonitorWrite); the referee's trail has the
+			// guest's stores only.
+			if prev := trail[m.Icount()-1]; m.Icount() > 0 && prev.size == 0 {
+				if w, _ := m.insnAt(prev.pc); w == 0x73 {
+					break
+				}
+			}
 			gotWatch = append(gotWatch, m.Icount())
 		default:
 			t.Fatalf("Advance: %v %v", st.Kind, st.Err)
@@ -282,4 +290,58 @@ func TestAdvanceBreakAndWatch(t *testing.T) {
 		t.Fatalf("after a restore to %d: stops at %v, first time %v", cp.Icount(), again, all)
 	}
 	t.Logf("%d breakpoint stops at %#x, %d watch stops on %d bytes at %#x", len(gotBreaks), bp, len(gotWatch), watch.size, watch.addr)
+}
+
+// A watchpoint over a buffer that a replayed read(2) fills stops Advance
+// right after the system call, with the write's range; a restored run
+// stops there again.
+func TestWatchMonitorWrite(t *testing.T) {
+	rec := recordDbg(t, dbgProg("nondet"))
+	// The referee steps to the first read that returns bytes.
+	step := replayDbg(t, rec, nil)
+	var n, buf, got uint64
+	for {
+		w, _ := step.insnAt(step.Hart.PC)
+		isRead := w == 0x73 && step.Hart.X[17] == sysRead
+		at, a1 := step.Icount(), step.Hart.X[11]
+		if st := step.Advance(at + 1); st.Kind != StopLimit {
+			t.Fatalf("no read found: %v", st.Kind)
+		}
+		if isRead && int64(step.Hart.X[10]) > 0 {
+			n, buf, got = at, a1, step.Hart.X[10]
+			break
+		}
+	}
+	// Watch the buffer's last byte read; no store of the guest writes it
+	// before the call (the referee's Access says so).
+	watch := buf + got - 1
+	check := replayDbg(t, rec, nil)
+	for check.Icount() < n {
+		if addr, size, _, store := check.Hart.Access(); store && addr <= watch && watch < addr+size {
+			t.Skipf("the guest stores into the buffer at icount %d, before the read", check.Icount())
+		}
+		check.Advance(check.Icount() + 1)
+	}
+	m := replayDbg(t, rec, nil)
+	m.Hart.SetWatch(watch, 1)
+	c, err := m.Checkpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		st := m.Advance(^uint64(0))
+		if st.Kind != StopWatch || m.Icount() != n+1 || st.Addr > watch || watch >= st.Addr+st.Size || st.PC != m.Hart.PC {
+			t.Fatalf("run %d: %v at %d (want a watch stop at %d, after the read at %d), write of %d at %#x", i, st.Kind, m.Icount(), n+1, n, st.Size, st.Addr)
+		}
+		if err := sameState(m, step); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Restore(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m.Hart.ClearWatch(watch, 1)
+	if st := m.Advance(^uint64(0)); st.Kind != StopEnd || st.Err != nil {
+		t.Fatalf("to the end: %v %v", st.Kind, st.Err)
+	}
 }
