@@ -21,8 +21,9 @@ const noCause = math.MaxUint64
 // What amo's store touched: decoded code (the budget's end may have moved)
 // or tohost (Run exits).
 const (
-	amoCode = 1
-	amoHost = 2
+	amoCode  = 1
+	amoHost  = 2
+	amoWatch = 4 // a write watchpoint (debug.go)
 )
 
 // Misaligned exception causes of the A extension: a misaligned LR raises
@@ -187,6 +188,9 @@ func (h *Hart) amo(s *slot) (addr, hit, cause uint64) {
 		if a-h.hostLo < h.hostLen {
 			hit |= amoHost
 		}
+		if h.dbg != nil && h.dbg.watchHit(a, n) {
+			hit |= amoWatch
+		}
 	}
 	return a, hit, noCause
 }
@@ -214,8 +218,9 @@ func (h *Hart) breakReservation(a, n uint64) {
 }
 
 // setWatch makes the watch range the hull of the stores that may touch
-// tohost and of those that may touch the reservation: the stores of up to
-// 8 bytes that start in [lo, lo+len).
+// tohost, those that may touch the reservation and those that may touch a
+// write watchpoint (debug.go): the stores of up to 8 bytes that start in
+// [lo, lo+len).
 func (h *Hart) setWatch() {
 	lo, n := h.hostLo, h.hostLen
 	if h.resLen != 0 {
@@ -227,6 +232,14 @@ func (h *Hart) setWatch() {
 			lo = min(lo, rlo)
 			n = hi - lo
 		}
+	}
+	if h.dbg != nil && len(h.dbg.watches) != 0 {
+		hi := lo + n
+		if n == 0 {
+			lo, hi = math.MaxUint64, 0
+		}
+		lo, hi = h.dbg.watchHull(lo, hi)
+		n = hi - lo
 	}
 	h.watchLo, h.watchLen = lo, n
 }

@@ -131,6 +131,8 @@ const (
 	opFSW // FSW
 	opFSD // FSD
 	opFP  // every other F and D instruction: an fpOp in imm (fp_decode.go)
+
+	opBreak // a breakpoint (debug.go): Run exits before the instruction
 )
 
 // slot is one decoded instruction.
@@ -306,6 +308,9 @@ func (h *Hart) decodePage(pn uint64) *codePage {
 	for i := range uint64(pageSlots - 1) {
 		p[i].op = fuse(p[i].op, p[i+p[i].size()].op)
 	}
+	if h.dbg != nil && len(h.dbg.breaks) != 0 {
+		h.markBreaks(p, pn)
+	}
 	return p
 }
 
@@ -435,6 +440,9 @@ func (h *Hart) redecode(pg *codePage, pn, k uint64) bool {
 	}
 	if n := k + s.size(); n < pageSlots {
 		s.op = fuse(s.op, h.realOp(pg, n))
+	}
+	if h.dbg != nil && h.dbg.isBreak(h.Mem.Base+pn<<pageShift+k<<1) {
+		s.op = opBreak // the fusions below split from it
 	}
 	pg[k] = s
 	if k > 0 && pg[k-1].size() == 1 {

@@ -40,6 +40,11 @@ const (
 // calls out (page lookup and decoding, the budget's limit, CSRs, MRET,
 // WFI, A, F and D, stores into code, traps) and enters block again.
 func (h *Hart) Run(budget uint64) Exit {
+	if h.dbg != nil {
+		if e, stop := h.enter(&budget); stop {
+			return e
+		}
+	}
 	pc := h.PC
 	ret := h.CSR.Instret
 	h.end = ret + budget
@@ -193,6 +198,11 @@ func (h *Hart) Run(budget uint64) Exit {
 					tval += 2
 				}
 				goto fault
+			case opBreak: // a breakpoint (debug.go): the instruction has not run
+				pc = pgLo + i<<1
+				h.PC, h.CSR.Instret = pc, (r2+i)>>1
+				h.unlimit()
+				return Exit{Kind: ExitBreak, PC: pc}
 			default: // opIllegal
 				goto illegal
 			}
@@ -220,19 +230,25 @@ func (h *Hart) Run(budget uint64) Exit {
 				if a-h.hostLo < h.hostLen {
 					tval = amoHost
 				}
+				if h.dbg != nil && h.dbg.watchHit(a, n) {
+					tval |= amoWatch
+				}
 			}
 			if s.insn&3 != 3 {
 				i--
 				r2++
 			}
 		}
-	amoStored: // the 4-byte instruction at slot i stored; tval&amoHost: into tohost
+	amoStored: // the 4-byte instruction at slot i stored; tval&amoHost: into tohost, &amoWatch: a watchpoint
 		i += 2
 		ret = (r2 + i) >> 1
-		if tval&amoHost != 0 {
+		if tval&(amoHost|amoWatch) != 0 {
 			pc = pgLo + i<<1
 			h.PC, h.CSR.Instret = pc, ret
 			h.unlimit()
+			if tval&amoWatch != 0 {
+				return h.watchExit(pc, tval)
+			}
 			return Exit{Kind: ExitHost, PC: pc}
 		}
 		if ret >= h.near {

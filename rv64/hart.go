@@ -85,6 +85,15 @@ const (
 	// the ebreak, which has not retired; the monitor serves the call (a0
 	// the operation, a1 its parameter) and resumes at PC+4.
 	ExitSemihost
+	// ExitBreak: PC holds a breakpoint (SetBreakpoint); that instruction
+	// has not run, and instret counts the instructions before it.
+	ExitBreak
+	// ExitWatch: a store wrote bytes overlapping a write watchpoint
+	// (SetWatch). The store has retired and PC is the next instruction;
+	// Tval is the store's address and Cause its size in bytes. A store
+	// that touched tohost too reports ExitWatch first: the next Run then
+	// returns ExitHost at once, running nothing.
+	ExitWatch
 )
 
 // Exit is the value Run returns: why it stopped and where.
@@ -132,6 +141,8 @@ type Hart struct {
 
 	stop   *slot // the slot limit turned into opEnd, or nil
 	stopOp op    // its real op
+
+	dbg *debugState // breakpoints and watchpoints (debug.go), nil if never set
 
 	_ [hartPad]byte // see hartPad
 }
