@@ -1,0 +1,109 @@
+package gdbstub
+
+import "sync"
+
+// maxQueued bounds the events waiting for the serving goroutine. gdb sends
+// one packet and waits for the reply (all-stop mode), so a longer queue only
+// comes from a client that floods the stub: what does not fit is dropped.
+const maxQueued = 64
+
+// inbox passes events from the goroutine that reads the connection to the
+// one that serves them. The reader never blocks on it, so it always sees a
+// Ctrl-C or a lost connection while Resume runs, and turns them into
+// Target.Interrupt at once.
+type inbox struct {
+	mu      sync.Mutex
+	q       []event
+	err     error // the reader's final error (io.EOF: the connection closed)
+	running bool  // Resume runs
+	notify  chan struct{}
+}
+
+func newInbox() *inbox { return &inbox{notify: make(chan struct{}, 1)} }
+
+func (b *inbox) wake() {
+	select {
+	case b.notify <- struct{}{}:
+	default:
+	}
+}
+
+// put queues ev; an interrupt while Resume runs interrupts the target instead.
+func (b *inbox) put(ev event, t Target) {
+	b.mu.Lock()
+	if ev.kind == evInterrupt && b.running {
+		b.mu.Unlock()
+		t.Interrupt()
+		return
+	}
+	if len(b.q) < maxQueued {
+		b.q = append(b.q, ev)
+	}
+	b.mu.Unlock()
+	b.wake()
+}
+
+// fail records the reader's final error; a lost connection while Resume
+// runs interrupts the target.
+func (b *inbox) fail(err error, t Target) {
+	b.mu.Lock()
+	b.err = err
+	running := b.running
+	b.mu.Unlock()
+	if running {
+		t.Interrupt()
+	}
+	b.wake()
+}
+
+// next waits for the next event, or returns the reader's error once every
+// event before it has been taken.
+func (b *inbox) next() (event, error) {
+	for {
+		b.mu.Lock()
+		if len(b.q) > 0 {
+			ev := b.q[0]
+			n := copy(b.q, b.q[1:])
+			b.q[n] = event{}
+			b.q = b.q[:n]
+			b.mu.Unlock()
+			return ev, nil
+		}
+		err := b.err
+		b.mu.Unlock()
+		if err != nil {
+			return event{}, err
+		}
+		<-b.notify
+	}
+}
+
+// startRunning marks Resume as running. It reports true when gdb already
+// asked to stop: a Ctrl-C came after the packet that resumes (it is taken
+// from the queue), or the connection is gone. Resume must then not run.
+func (b *inbox) startRunning() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.running = true
+	stop := b.err != nil
+	kept := b.q[:0]
+	for _, ev := range b.q {
+		if ev.kind == evInterrupt {
+			stop = true
+			continue
+		}
+		kept = append(kept, ev)
+	}
+	clear(b.q[len(kept):])
+	b.q = kept
+	return stop
+}
+
+// stopRunning marks Resume as returned and gives the reader's error, if
+// the connection ended meanwhile.
+func (b *inbox) stopRunning() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.running = false
+	return b.err
+}
