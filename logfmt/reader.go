@@ -37,6 +37,9 @@ type Reader struct {
 	events  []Event
 	d       decoder
 	err     error // sticky
+
+	rs   io.ReadSeeker // the stream under fw's bufio.Reader, if it can seek (seek.go); else nil
+	base int64         // rs's offset where the trace starts
 }
 
 // NewReader reads and checks the header frame of the trace in r. name
@@ -49,6 +52,9 @@ func NewReader(r io.Reader, name string) (*Reader, error) {
 		br = bufio.NewReaderSize(r, 64<<10)
 	}
 	tr := &Reader{name: name, fw: frameWalker{r: br}}
+	if !ok {
+		tr.rs, tr.base = seeker(r)
+	}
 	// Look at the magic number first: a file that does not open with the
 	// header frame is not a trace at all.
 	m, err := br.Peek(4)

@@ -567,6 +567,7 @@ func (m *Machine) guest(addr, n uint64) ([]byte, bool) {
 func (m *Machine) zeroGuest(addr, n uint64) {
 	m.Hart.Invalidate(addr, n)
 	m.Hart.Mem.Zero(addr, n)
+	m.monitorWrote(addr, n)
 }
 
 // guestWrite returns guest memory [addr, addr+n) for the monitor to write:
@@ -575,6 +576,7 @@ func (m *Machine) guestWrite(addr, n uint64) ([]byte, bool) {
 	b, ok := m.guest(addr, n)
 	if ok && n > 0 {
 		m.Hart.Invalidate(addr, n)
+		m.monitorWrote(addr, n)
 	}
 	return b, ok
 }

@@ -181,6 +181,11 @@ type Machine struct {
 	stop atomic.Bool // set by Stop, from any goroutine
 
 	semi *semihost // semihosting state, nil for other programs (semihost.go)
+
+	dbg debugState // Advance and checkpoints (debug.go, checkpoint.go)
+	// calls counts the system calls and semihosting calls completed: an
+	// ecall does not retire, but the debugger counts it (Icount).
+	calls uint64
 }
 
 // Stop asks a running machine to stop at the next check (within a few
@@ -364,6 +369,13 @@ func (m *Machine) Run() (_ Result, err error) {
 	}
 	reason, runErr := m.loop(start)
 	defer func() { m.logEnd(reason, err, time.Since(start)) }()
+	return m.finishRun(reason, runErr, start)
+}
+
+// finishRun ends a run that the loop ended for reason (empty: the
+// simulator failed) with runErr: a recording gets its footer, a replay
+// checks the end against the trace's.
+func (m *Machine) finishRun(reason string, runErr error, start time.Time) (Result, error) {
 	if reason == reasonStopAt {
 		// A replay stopped where the user asked: nothing to compare with
 		// the recorded end, which lies further on.
@@ -440,113 +452,157 @@ func stopReason(err error) string {
 	return ""
 }
 
-// loop runs the hart and handles its exits until the guest's run ends
-// (reason set, err the fault or limit if any) or the simulator fails
-// (reason empty).
-func (m *Machine) loop(start time.Time) (reason string, err error) {
-	h := m.Hart
-	debug := m.log.Core().Enabled(zap.DebugLevel) // checked once: exits can be millions
-	nextProgress := start.Add(progressEvery)      // a run shorter than that shows no line
-	var progressTick uint
-	var deadline time.Time
-	if m.cfg.Timeout > 0 {
-		deadline = time.Now().Add(m.cfg.Timeout)
-	}
+// loopState is what the run loop keeps from one chunk to the next.
+type loopState struct {
+	start        time.Time
+	debug        bool // exits are logged
+	nextProgress time.Time
+	progressTick uint
+	deadline     time.Time
 	// afterEcall is set when the last exit was a system call. The ecall
 	// does not retire: after it the hart is at the same instruction count
 	// as before it, one instruction further. A run is not stopped there,
 	// since a replay reaches that count at the ecall itself, before the
 	// system call: a due stop runs one more instruction first.
-	afterEcall := false
+	afterEcall bool
+	// debugger is set for Advance: Machine.Stop and the timeout are its
+	// caller's, and breakpoint and watchpoint exits are returned.
+	debugger bool
+}
+
+func (m *Machine) newLoop(start time.Time, debugger bool) loopState {
+	ls := loopState{start: start, debugger: debugger,
+		debug:        m.log.Core().Enabled(zap.DebugLevel), // checked once: exits can be millions
+		nextProgress: start.Add(progressEvery),             // a run shorter than that shows no line
+	}
+	if m.cfg.Timeout > 0 && !debugger {
+		ls.deadline = time.Now().Add(m.cfg.Timeout)
+	}
+	return ls
+}
+
+// loop runs the hart and handles its exits until the guest's run ends
+// (reason set, err the fault or limit if any) or the simulator fails
+// (reason empty).
+func (m *Machine) loop(start time.Time) (reason string, err error) {
+	ls := m.newLoop(start, false)
 	for !m.exited {
-		done := h.Instret()
+		if _, reason, err, end := m.step(&ls, chunk); end {
+			return reason, err
+		}
+	}
+	return m.exitReason(), nil
+}
+
+// exitReason is the reason of a run that ended by the guest's own action.
+func (m *Machine) exitReason() string {
+	if m.linux != nil && m.linux.killedBy != 0 || m.semi != nil && m.semi.killedBy != 0 {
+		return ReasonSignal
+	}
+	return ReasonExit
+}
+
+// step runs the hart for at most limit instructions and handles the exit
+// it returns: the body of the run loop, which Run and Advance share. end
+// is set when the run is over: reason and err are then what loop returns.
+// A breakpoint or watchpoint exit (ls.debugger only) is returned as e,
+// unhandled.
+func (m *Machine) step(ls *loopState, limit uint64) (e rv64.Exit, reason string, err error, end bool) {
+	h := m.Hart
+	done := h.Instret()
+	budget := min(uint64(chunk), limit)
+	if !ls.debugger {
 		interrupted := m.stop.Load()
-		timedOut := !deadline.IsZero() && time.Now().After(deadline)
-		budget := uint64(chunk)
+		timedOut := !ls.deadline.IsZero() && time.Now().After(ls.deadline)
 		switch {
-		case (interrupted || timedOut) && afterEcall:
+		case (interrupted || timedOut) && ls.afterEcall:
 			budget = 1
 		case interrupted:
-			return ReasonInterrupted, fmt.Errorf("%w at instruction %d, pc %#x", ErrInterrupted, done, h.PC)
+			return e, ReasonInterrupted, fmt.Errorf("%w at instruction %d, pc %#x", ErrInterrupted, done, h.PC), true
 		case timedOut:
-			return ReasonTimeout, fmt.Errorf("%w: %v, stopped at instruction %d, pc %#x", ErrTimeout, m.cfg.Timeout, done, h.PC)
-		}
-		if m.cfg.MaxInsns != 0 {
-			if done >= m.cfg.MaxInsns {
-				if m.rep != nil {
-					return reasonStopAt, fmt.Errorf("%w: instruction %d, pc %#x", ErrStopAt, done, h.PC)
-				}
-				return ReasonLimit, m.limitError()
-			}
-			budget = min(budget, m.cfg.MaxInsns-done)
-		}
-		if m.rec != nil {
-			if err := m.rec.failure(); err != nil {
-				return "", err
-			}
-		}
-		if m.hasCap {
-			if done >= m.replayCap {
-				return m.rep.atCap(m)
-			}
-			budget = min(budget, m.replayCap-done)
-		}
-		e := h.Run(budget)
-		afterEcall = e.Kind == rv64.ExitEcall || e.Kind == rv64.ExitSemihost
-		if debug && e.Kind != rv64.ExitBudget {
-			m.logExit(e)
-		}
-		if m.cfg.Progress != nil {
-			// The clock is read at most every 256 exits: ND exits can
-			// come a million a second.
-			if progressTick++; progressTick%256 == 0 || e.Kind == rv64.ExitBudget {
-				m.progress(start, &nextProgress)
-			}
-		}
-		switch e.Kind {
-		case rv64.ExitBudget:
-			// A replay stops where the recording noticed (atCap): its
-			// chunks end elsewhere.
-			if m.semi != nil && m.rep == nil && m.stuck() {
-				return ReasonStuck, m.stuckError()
-			}
-		case rv64.ExitEcall:
-			m.stats.Exits[ExitSyscall]++
-			if err := m.syscall(); err != nil {
-				return stopReason(err), err
-			}
-		case rv64.ExitHost:
-			m.stats.Exits[ExitHTIF]++
-			if err := m.htif(); err != nil {
-				return "", err
-			}
-		case rv64.ExitSemihost:
-			m.stats.Exits[ExitSemi]++
-			if err := m.semihostCall(); err != nil {
-				return stopReason(err), err
-			}
-		case rv64.ExitTrap:
-			return ReasonFault, m.fault(e)
-		case rv64.ExitNDFull:
-			m.stats.Exits[ExitNDFull]++
-			if err := m.rec.ndFull(m); err != nil {
-				return "", err
-			}
-		case rv64.ExitNDEmpty:
-			m.stats.Exits[ExitNDEmpty]++
-			if err := m.rep.ndEmpty(m, e); err != nil {
-				return "", err
-			}
-		case rv64.ExitDiverge:
-			return "", m.rep.diverged(m, e)
-		default:
-			return "", fmt.Errorf("unexpected exit kind %d at pc %#x", e.Kind, e.PC)
+			return e, ReasonTimeout, fmt.Errorf("%w: %v, stopped at instruction %d, pc %#x", ErrTimeout, m.cfg.Timeout, done, h.PC), true
 		}
 	}
-	if m.linux != nil && m.linux.killedBy != 0 || m.semi != nil && m.semi.killedBy != 0 {
-		return ReasonSignal, nil
+	if m.cfg.MaxInsns != 0 {
+		if done >= m.cfg.MaxInsns {
+			if m.rep != nil {
+				return e, reasonStopAt, fmt.Errorf("%w: instruction %d, pc %#x", ErrStopAt, done, h.PC), true
+			}
+			return e, ReasonLimit, m.limitError(), true
+		}
+		budget = min(budget, m.cfg.MaxInsns-done)
 	}
-	return ReasonExit, nil
+	if m.rec != nil {
+		if err := m.rec.failure(); err != nil {
+			return e, "", err, true
+		}
+	}
+	if m.hasCap {
+		if done >= m.replayCap {
+			reason, err := m.rep.atCap(m)
+			return e, reason, err, true
+		}
+		budget = min(budget, m.replayCap-done)
+	}
+	e = h.Run(budget)
+	ls.afterEcall = e.Kind == rv64.ExitEcall || e.Kind == rv64.ExitSemihost
+	if ls.debug && e.Kind != rv64.ExitBudget {
+		m.logExit(e)
+	}
+	if m.cfg.Progress != nil {
+		// The clock is read at most every 256 exits: ND exits can
+		// come a million a second.
+		if ls.progressTick++; ls.progressTick%256 == 0 || e.Kind == rv64.ExitBudget {
+			m.progress(ls.start, &ls.nextProgress)
+		}
+	}
+	switch e.Kind {
+	case rv64.ExitBudget:
+		// A replay stops where the recording noticed (atCap): its
+		// chunks end elsewhere.
+		if m.semi != nil && m.rep == nil && m.stuck() {
+			return e, ReasonStuck, m.stuckError(), true
+		}
+	case rv64.ExitEcall:
+		m.stats.Exits[ExitSyscall]++
+		if err := m.syscall(); err != nil {
+			return e, stopReason(err), err, true
+		}
+		m.calls++
+	case rv64.ExitHost:
+		m.stats.Exits[ExitHTIF]++
+		if err := m.htif(); err != nil {
+			return e, "", err, true
+		}
+	case rv64.ExitSemihost:
+		m.stats.Exits[ExitSemi]++
+		if err := m.semihostCall(); err != nil {
+			return e, stopReason(err), err, true
+		}
+		m.calls++
+	case rv64.ExitTrap:
+		return e, ReasonFault, m.fault(e), true
+	case rv64.ExitNDFull:
+		m.stats.Exits[ExitNDFull]++
+		if err := m.rec.ndFull(m); err != nil {
+			return e, "", err, true
+		}
+	case rv64.ExitNDEmpty:
+		m.stats.Exits[ExitNDEmpty]++
+		if err := m.rep.ndEmpty(m, e); err != nil {
+			return e, "", err, true
+		}
+	case rv64.ExitDiverge:
+		return e, "", m.rep.diverged(m, e), true
+	case rv64.ExitBreak, rv64.ExitWatch:
+		if ls.debugger {
+			return e, "", nil, false
+		}
+		fallthrough
+	default:
+		return e, "", fmt.Errorf("unexpected exit kind %d at pc %#x", e.Kind, e.PC), true
+	}
+	return e, "", nil, false
 }
 
 func (m *Machine) limitError() error {

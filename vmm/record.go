@@ -273,6 +273,7 @@ func (r *recorder) finish(m *Machine, reason string) error {
 // reservation, in every mode, as the replay of the call's writes does.
 func (m *Machine) noteWrite(addr, n uint64) {
 	m.Hart.BreakReservation(addr, n)
+	m.monitorWrote(addr, n)
 	if m.rec == nil || !m.rec.capture || n == 0 {
 		return
 	}

@@ -36,6 +36,7 @@ type replayer struct {
 	last    uint64 // instret of the last event handed out
 	took    bool   // an event has been handed out
 	scratch []ndbuf.Entry
+	segPos  logfmt.Pos // where seg was read from, to read it again (checkpoint.go)
 }
 
 // setupReplay turns on the record/replay unit in replay mode, for a trace
@@ -70,6 +71,7 @@ func (p *replayer) peek(m *Machine) (*logfmt.Event, error) {
 		if p.err != nil {
 			return nil, p.err
 		}
+		at := p.r.Pos()
 		evs, err := p.r.Next()
 		switch {
 		case err == io.EOF:
@@ -94,7 +96,7 @@ func (p *replayer) peek(m *Machine) (*logfmt.Event, error) {
 			p.err = err
 			m.replayCap, m.hasCap = p.last+1, true
 		default:
-			p.seg, p.i = evs, 0
+			p.seg, p.i, p.segPos = evs, 0, at
 			m.log.Debug("segment read", zap.Int("events", len(evs)), zap.Uint64("next_instret", evs[0].Instret))
 		}
 	}

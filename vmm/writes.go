@@ -173,9 +173,10 @@ func (m *Machine) output(mode *int, w io.Writer, name string, b []byte) (int, er
 
 // replayOutput writes what the replayed guest writes. The guest's results
 // come from the recording, not from this host stream: if it fails (a
-// reader that quit), the replay goes on after one warning.
+// reader that quit), the replay goes on after one warning. Output that a
+// run restored to a checkpoint makes again is not written twice (quiet).
 func (m *Machine) replayOutput(w io.Writer, name string, b []byte) {
-	if len(b) == 0 {
+	if len(b) == 0 || m.quiet() {
 		return
 	}
 	if _, err := w.Write(b); err != nil && !m.warnedOutput {
