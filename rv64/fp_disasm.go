@@ -71,7 +71,7 @@ func disasmFP(word uint32) (string, bool) {
 	x, f := abiNames, fABINames
 	switch s.op {
 	case opFLW, opFLD:
-		return fmt.Sprintf("fl%c %s, %d(%s)", "wd"[s.op-opFLW], f[s.rd], int64(s.imm), x[s.rs1]), true
+		return fmt.Sprintf("fl%c %s, %d(%s)", "wd"[s.op-opFLW], f[s.rd&31], int64(s.imm), x[s.rs1]), true
 	case opFSW, opFSD:
 		return fmt.Sprintf("fs%c %s, %d(%s)", "wd"[s.op-opFSW], f[s.rs2], int64(s.imm), x[s.rs1]), true
 	case opFP:
@@ -80,7 +80,7 @@ func disasmFP(word uint32) (string, bool) {
 	}
 	o := fpOp(s.imm)
 	n := fpNames[o]
-	rd, rs1, rs2, rs3 := s.rd, s.rs1, s.rs2, uint8(word>>27)
+	rd, rs1, rs2, rs3 := s.rd&31, s.rs1, s.rs2, uint8(word>>27)
 	var t string
 	switch n.form {
 	case formFFF:

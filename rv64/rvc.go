@@ -23,6 +23,7 @@ func decodeC(p uint16) slot {
 	}
 	s := decode(w)
 	s.insn = Insn(p)
+	s.rd |= slotC
 	return s
 }
 
