@@ -173,7 +173,25 @@ func (p *rsp) next() string {
 	}
 	io.ReadFull(p.r, make([]byte, 2))
 	p.c.Write([]byte{'+'})
-	return strings.TrimSuffix(body, "#")
+	return unRLE(strings.TrimSuffix(body, "#"))
+}
+
+// unRLE expands the protocol's run-length encoding: "X*c" is X repeated
+// c-29 more times.
+func unRLE(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '*' && i > 0 && i+1 < len(s) {
+			prev := s[i-1]
+			for n := int(s[i+1]) - 29; n > 0; n-- {
+				b.WriteByte(prev)
+			}
+			i++
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // monitor runs a monitor command (qRcmd) and returns its output, sent as
