@@ -24,9 +24,11 @@ const (
 )
 
 // FlushHint is what gdb needs after "monitor seek" to show the new
-// position: gdb caches registers and memory while the target is stopped,
-// and a monitor command does not tell it that they changed.
-const FlushHint = "gdb still shows the registers and memory of before the seek: run \"maintenance flush register-cache\" (\"flushregs\" in gdb before 12) and \"maintenance flush dcache\" to see the new position"
+// position: gdb keeps the registers and frames it read while the target
+// is stopped, and a monitor command does not tell it that they changed
+// (gdb-multiarch 13 then shows the old pc and backtrace; memory it reads
+// afresh).
+const FlushHint = "gdb still shows the registers and backtrace of before the seek: run \"maintenance flush register-cache\" (\"flushregs\" before gdb 12) to see the new position"
 
 const monitorHelp = `rvsim monitor commands:
   icount        the instruction count now (instructions retired plus system and semihosting calls completed) and instret
