@@ -11,6 +11,7 @@ command -v riscv64-unknown-elf-gcc >/dev/null || missing+=(gcc-riscv64-unknown-e
 [ -f /usr/lib/picolibc/riscv64-unknown-elf/picolibc.specs ] || missing+=(picolibc-riscv64-unknown-elf)
 command -v qemu-riscv64 >/dev/null || missing+=(qemu-user)
 command -v zstd >/dev/null || missing+=(zstd)
+command -v gdb-multiarch >/dev/null || missing+=(gdb-multiarch)
 command -v gcc >/dev/null || missing+=(gcc)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "scripts/test.sh: missing Debian packages: ${missing[*]}" >&2
@@ -27,18 +28,22 @@ fi
 go vet ./...
 go test -count=1 ./...
 # The packages with goroutines or atomics (the recorder's writer, signal
-# handling, blocked I/O given up on Machine.Stop), under the race detector.
-go test -race -count=1 ./vmm ./logfmt ./cmd/rvsim
+# handling, blocked I/O given up on Machine.Stop, the gdb stub's reader of
+# Ctrl-C, the debugger's interrupt), under the race detector.
+go test -race -count=1 ./vmm ./logfmt ./gdbstub ./timetravel ./cmd/rvsim
 # A smoke run of the benchmark harness (the figures are not checked here).
 go run ./scripts/bench -quick > /dev/null
-# Short fuzz runs of every parser, of the hart, of the softfloat
-# operations against their exact referee, and of random FP and compressed
-# instruction streams against qemu-riscv64 (the seed corpora in each
-# package's testdata/fuzz run with the unit tests above; these explore).
+# Short fuzz runs of every parser (the gdb packets too), of the hart, of the
+# softfloat operations against their exact referee, of random FP and
+# compressed instruction streams against qemu-riscv64, and of the debugger
+# (breakpoints and saved state against single-stepping, seeks and reverse
+# execution against a straight replay). The seed corpora in each package's
+# testdata/fuzz run with the unit tests above; these explore.
 # A target that does not exist would pass silently: each must be found.
 for target in ./logfmt:FuzzReader ./logfmt:FuzzSegmentPayload ./vmm:FuzzParse ./vmm:FuzzSyscall ./rv64:FuzzDecodeExecute \
   ./rv64:FuzzMixedBlocks ./softfloat:FuzzF64Arith ./softfloat:FuzzF32Arith ./softfloat:FuzzConvert ./softfloat:FuzzCompare \
-  ./vmm:FuzzDiffQemu ./vmm:FuzzSemihost; do
+  ./vmm:FuzzDiffQemu ./vmm:FuzzSemihost ./rv64:FuzzBreakpoints ./rv64:FuzzSaveRestore ./gdbstub:FuzzPackets \
+  ./gdbstub:FuzzServe ./vmm:FuzzSeek ./timetravel:FuzzEngine; do
   grep -q "^func ${target#*:}(" "${target%%:*}"/*_test.go || {
     echo "scripts/test.sh: no fuzz target ${target#*:} in ${target%%:*}" >&2
     exit 1
