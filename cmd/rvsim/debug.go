@@ -107,15 +107,20 @@ func (a *app) debug(df *debugFlags, args, extra []string) error {
 	if err != nil {
 		return fmt.Errorf("debug: %w", err)
 	}
-	defer sess.Close()
 	ln, err := gdbstub.Listen("127.0.0.1:0")
 	if err != nil {
+		sess.Close()
 		return fmt.Errorf("debug: %w", err)
 	}
 	a.log.Info("gdb server on " + ln.Addr().String())
 	srv := startGDBServer(a, ln, sess)
 	status, runErr := a.runGDB(gdb, gdbCommandLine(ln.Addr().String(), prog.Path, df.sysroot, extra))
+	// A server still busy after the grace period is left to the exit
+	// of rvsim, and so is its session.
 	served := srv.stop()
+	if served {
+		defer sess.Close()
+	}
 	if runErr != nil {
 		return runErr
 	}
