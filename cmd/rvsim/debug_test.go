@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bufio"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -202,5 +207,132 @@ func TestDebugBadArguments(t *testing.T) {
 			continue
 		}
 		oneLine(t, r, c.re)
+	}
+}
+
+// TestGDBDebugCtrlC: Ctrl-C on the terminal (SIGINT to rvsim debug's
+// process group, as a terminal sends it) while gdb continues a long replay
+// interrupts the replay through gdb (SIGINT stop in the guest), rvsim
+// itself carries on, and gdb can continue to the end: replay identical.
+func TestGDBDebugCtrlC(t *testing.T) {
+	needGDBMultiarch(t)
+	elfPath, err := filepath.Abs(programPath("debug_long"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	trace := filepath.Join(t.TempDir(), "long.zst")
+	if r := rvsim(t, "", "record", "-o", trace, elfPath, "1000000"); r.status != 0 {
+		t.Fatalf("record: %d %s", r.status, r.stderr)
+	}
+	cmd := exec.Command(rvsimBin, "debug", elfPath, trace, "--", "-nx", "-batch",
+		"-ex", `echo @@go\n`, "-ex", "continue", "-ex", `printf "@@stopped %d\n", reached`, "-ex", "continue")
+	cmd.Dir = repo
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	pr, pw := io.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+	var out syncBuffer
+	waited := make(chan error, 1)
+	go func() { err := cmd.Wait(); pw.Close(); waited <- err }()
+	sent := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(pr)
+		once := false
+		for sc.Scan() {
+			out.Write([]byte(sc.Text() + "\n"))
+			if sc.Text() == "@@go" && !once {
+				once = true
+				time.Sleep(100 * time.Millisecond)
+				syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
+				close(sent)
+			}
+		}
+	}()
+	var werr error
+	select {
+	case werr = <-waited:
+	case <-time.After(gdbLimit):
+		t.Fatalf("rvsim debug did not end in %v:\n%s", gdbLimit, out.String())
+	}
+	select {
+	case <-sent:
+	default:
+		t.Fatalf("gdb never started to continue:\n%s", out.String())
+	}
+	time.Sleep(50 * time.Millisecond) // the scanner's last lines
+	o := out.String()
+	status, sig, ok := waitStatus(werr)
+	if !ok || sig != 0 || status != 0 {
+		t.Fatalf("rvsim debug: status %d signal %d (%v), want gdb's 0:\n%s", status, sig, werr, o)
+	}
+	if !strings.Contains(o, "Program received signal SIGINT") {
+		t.Fatalf("Ctrl-C did not interrupt the replay:\n%s", o)
+	}
+	m := regexp.MustCompile(`@@stopped (\d+)`).FindStringSubmatch(o)
+	if m == nil || m[1] == "8" {
+		t.Errorf("the replay was not interrupted before its end (reached %v):\n%s", m, o)
+	}
+	if exitedStatus(t, o) != 0 || !identRE.MatchString(o) {
+		t.Errorf("after the interrupt, the replay did not run to its end identical:\n%s", o)
+	}
+}
+
+// TestReadmeDebugSession replays the gdb session that README.md shows
+// under "Debugging a replay in gdb": its (gdb) commands are run by rvsim
+// debug on a fresh recording of the same program, and every line the
+// README shows gdb and rvsim printing must come out of it, numbers masked
+// (the stamps, the port and the digest differ from run to run); only what
+// gdb prints at a terminal and not in batch mode (the prompt's
+// "Continuing.", the banner, the delete question) is left out.
+func TestReadmeDebugSession(t *testing.T) {
+	needGDBMultiarch(t)
+	readme, err := os.ReadFile(filepath.Join(repo, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := between(string(readme), "    $ rvsim record -o linux.zst", "\nGoing back,")
+	if block == "" {
+		t.Fatal("README.md has no session of rvsim debug on debug_linux")
+	}
+	var cmds, want []string
+	for _, l := range strings.Split(block, "\n") {
+		l = strings.TrimPrefix(l, "    ")
+		switch {
+		case strings.HasPrefix(l, "(gdb) "):
+			c := strings.TrimPrefix(l, "(gdb) ")
+			if !strings.HasPrefix(c, "quit") {
+				cmds = append(cmds, c)
+			}
+		case strings.HasPrefix(l, "$ "), strings.TrimSpace(l) == "", l == "Continuing.",
+			strings.HasPrefix(l, "Reading symbols"), strings.HasPrefix(l, "Remote debugging using"),
+			strings.HasPrefix(l, "Delete all breakpoints?"), strings.HasPrefix(l, "11\t"):
+		default:
+			want = append(want, maskNumbers(l))
+		}
+	}
+	if len(cmds) < 5 || len(want) < 10 {
+		t.Fatalf("README session: %d commands and %d output lines found:\n%s", len(cmds), len(want), block)
+	}
+	trace := filepath.Join(t.TempDir(), "linux.zst")
+	if r := rvsim(t, "", "record", "-o", trace, programPath("debug_linux")); r.status != 56 {
+		t.Fatalf("record: %d %s", r.status, r.stderr)
+	}
+	args := []string{"debug", filepath.Join("programs", "bin", "debug_linux.elf"), trace, "--", "-nx", "-batch",
+		"-ex", "set confirm off"}
+	for _, c := range cmds {
+		args = append(args, "-ex", c)
+	}
+	r := dbgDebug(t, args...)
+	got := maskNumbers(r.stdout)
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("README shows %q, which rvsim debug did not print", w)
+		}
+	}
+	if t.Failed() {
+		t.Logf("rvsim debug printed:\n%s", r.stdout)
 	}
 }
