@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"debug/elf"
 	"io"
 	"os"
 	"os/exec"
@@ -334,5 +335,83 @@ func TestReadmeDebugSession(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("rvsim debug printed:\n%s", r.stdout)
+	}
+}
+
+// TestGDBDebugDynamicPIE: rvsim debug on a dynamic glibc program, a
+// position-independent executable that rvsim loads at 0x2aaaaaa000
+// (README): gdb gets its symbols at that offset, so a breakpoint on main
+// stops at main's link address plus the offset (read from the ELF with
+// debug/elf), gdb finds libc through the sysroot given with -L, and the
+// replay runs to the recorded status. The program's path has a space, quotes
+// and a backslash, which gdb's commands must be given quoted.
+func TestGDBDebugDynamicPIE(t *testing.T) {
+	needGDBMultiarch(t)
+	needGlibcSysroot(t)
+	elfPath, err := filepath.Abs(programPath("glibc_hello_dynamic"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := elf.Open(elfPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	syms, err := f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mainAddr uint64
+	for _, s := range syms {
+		if s.Name == "main" && elf.ST_TYPE(s.Info) == elf.STT_FUNC {
+			mainAddr = s.Value
+		}
+	}
+	lowest := ^uint64(0)
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD {
+			lowest = min(lowest, p.Vaddr&^0xfff)
+		}
+	}
+	f.Close()
+	if f.Type != elf.ET_DYN || mainAddr == 0 || lowest == ^uint64(0) {
+		t.Fatalf("%s: type %v, main %#x: want a PIE with a main symbol", elfPath, f.Type, mainAddr)
+	}
+	want := 0x2aaaaaa000 - lowest + mainAddr
+	// A copy whose path gdb must be given quoted.
+	data, err := os.ReadFile(elfPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), `a "dir"`)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	elfPath = filepath.Join(dir, `hello 'dyn'\.elf`)
+	if err := os.WriteFile(elfPath, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	trace := filepath.Join(t.TempDir(), "dyn.zst")
+	if r := rvsim(t, "", "record", "-L", sysroot, "-o", trace, elfPath, "one", "two", "3"); r.status != 3 {
+		t.Fatalf("record: %d %s", r.status, r.stderr)
+	}
+	r := dbgDebug(t, "debug", "-L", sysroot, elfPath, trace, "--", "-nx", "-batch",
+		"-ex", "break main", "-ex", "continue", "-ex", `printf "@@pc %#lx\n", $pc`,
+		"-ex", "info sharedlibrary", "-ex", "continue")
+	if r.status != 0 {
+		t.Fatalf("rvsim debug: status %d\n%s", r.status, r.stdout)
+	}
+	m := regexp.MustCompile(`@@pc (0x[0-9a-f]+)`).FindStringSubmatch(r.stdout)
+	if m == nil {
+		t.Fatalf("no stop at main:\n%s", r.stdout)
+	}
+	// gdb skips main's prologue: the stop is at most a few instructions in.
+	if pc, _ := strconv.ParseUint(m[1], 0, 64); pc < want || pc > want+64 {
+		t.Errorf("break main stopped at %#x, want main at %#x (link address %#x + the PIE offset)", pc, want, mainAddr)
+	}
+	if !regexp.MustCompile(`(?m)0x[0-9a-f]+\s+0x[0-9a-f]+\s+Yes.*` + regexp.QuoteMeta(sysroot) + `/lib/libc\.so\.6`).MatchString(r.stdout) {
+		t.Errorf("gdb did not load libc.so.6 from the sysroot:\n%s", r.stdout)
+	}
+	if st := exitedStatus(t, r.stdout); st != 3 {
+		t.Errorf("gdb saw exit status %d, want 3", st)
 	}
 }
