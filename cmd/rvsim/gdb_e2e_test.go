@@ -618,6 +618,11 @@ func TestGDBDebugCommand(t *testing.T) {
 	if !strings.Contains(r.stdout, "@@n 1\n") {
 		t.Errorf("rvsim debug without PROG: no stop in step(1):\n%s", r.stdout)
 	}
+	// --checkpoint-mem reaches the replay's checkpoints.
+	r = dbgDebug(t, "debug", "--checkpoint-mem", "3M", rec.elf, rec.trace, "--", "-nx", "-batch", "-ex", "monitor checkpoints")
+	if !strings.Contains(r.stdout, strconv.Itoa(3<<20)) {
+		t.Errorf("rvsim debug --checkpoint-mem 3M: monitor checkpoints does not show the cap %d:\n%s", 3<<20, r.stdout)
+	}
 }
 
 // dbgDebug runs rvsim with args (rvsim debug ...) in the repository's top
