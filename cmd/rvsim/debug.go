@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-
 	"go.uber.org/zap"
 
 	"github.com/rvsim/rvsim/gdbstub"
@@ -37,6 +36,7 @@ type debugFlags struct {
 	checkpointMem string
 }
 
+// debugCmd is rvsim debug: a replay served to a gdb that rvsim runs.
 func (a *app) debugCmd() *cobra.Command {
 	var df debugFlags
 	usage := "rvsim debug [flags] [PROG.elf] TRACE.zst [-- GDB-ARGS...]"
