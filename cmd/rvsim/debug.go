@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-
 	"go.uber.org/zap"
 
 	"github.com/rvsim/rvsim/gdbstub"
@@ -37,6 +36,7 @@ type debugFlags struct {
 	checkpointMem string
 }
 
+// debugCmd is rvsim debug: a replay served to a gdb that rvsim runs.
 func (a *app) debugCmd() *cobra.Command {
 	var df debugFlags
 	usage := "rvsim debug [flags] [PROG.elf] TRACE.zst [-- GDB-ARGS...]"
@@ -107,15 +107,20 @@ func (a *app) debug(df *debugFlags, args, extra []string) error {
 	if err != nil {
 		return fmt.Errorf("debug: %w", err)
 	}
-	defer sess.Close()
 	ln, err := gdbstub.Listen("127.0.0.1:0")
 	if err != nil {
+		sess.Close()
 		return fmt.Errorf("debug: %w", err)
 	}
 	a.log.Info("gdb server on " + ln.Addr().String())
 	srv := startGDBServer(a, ln, sess)
-	status, runErr := a.runGDB(gdb, gdbCommandLine(ln.Addr().String(), prog.Path, df.sysroot, extra))
+	status, runErr := a.runGDB(gdb, gdbCommandLine(ln.Addr().String(), prog, df.sysroot, extra))
+	// A server still busy after the grace period is left to the exit
+	// of rvsim, and so is its session.
 	served := srv.stop()
+	if served {
+		defer sess.Close()
+	}
 	if runErr != nil {
 		return runErr
 	}
@@ -225,15 +230,42 @@ func gdbKnowsRISCV(path string) bool {
 
 // gdbCommandLine is gdb's arguments: the architecture, the sysroot if
 // given, the connection to addr, then extra, then the program, whose
-// symbols gdb loads before it runs the -ex commands.
-func gdbCommandLine(addr, prog, sysroot string, extra []string) []string {
+// symbols gdb loads before it runs the -ex commands. A position-independent
+// program is loaded bias above its link addresses, which gdb learns from
+// no packet of rvsim's (it would from the auxiliary vector): its symbols
+// are loaded with that offset (symbol-file -o) before gdb connects, so that
+// breakpoints on its functions are where it runs and gdb finds its
+// libraries through the dynamic linker's list.
+func gdbCommandLine(addr string, prog *vmm.Program, sysroot string, extra []string) []string {
 	args := []string{"-ex", "set architecture " + gdbArch}
 	if sysroot != "" {
 		args = append(args, "-ex", "set sysroot "+sysroot)
 	}
+	pie := prog.PIE && prog.Bias != 0
+	if pie {
+		args = append(args, "-ex", "exec-file "+gdbQuote(prog.Path),
+			"-ex", fmt.Sprintf("symbol-file -o %#x %s", prog.Bias, gdbQuote(prog.Path)))
+	}
 	args = append(args, "-ex", "target remote "+addr)
 	args = append(args, extra...)
-	return append(args, "--", prog)
+	if pie {
+		return args
+	}
+	return append(args, "--", prog.Path)
+}
+
+// gdbQuote quotes a file name for a gdb command that splits its arguments
+// as a shell does (libiberty's buildargv): a backslash before every space,
+// quote and backslash.
+func gdbQuote(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(" \t\n'\"\\", r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // runGDB runs gdb with args on rvsim's terminal and returns its exit

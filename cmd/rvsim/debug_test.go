@@ -1,11 +1,17 @@
 package main
 
 import (
+	"bufio"
+	"debug/elf"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -202,5 +208,210 @@ func TestDebugBadArguments(t *testing.T) {
 			continue
 		}
 		oneLine(t, r, c.re)
+	}
+}
+
+// TestGDBDebugCtrlC: Ctrl-C on the terminal (SIGINT to rvsim debug's
+// process group, as a terminal sends it) while gdb continues a long replay
+// interrupts the replay through gdb (SIGINT stop in the guest), rvsim
+// itself carries on, and gdb can continue to the end: replay identical.
+func TestGDBDebugCtrlC(t *testing.T) {
+	needGDBMultiarch(t)
+	elfPath, err := filepath.Abs(programPath("debug_long"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	trace := filepath.Join(t.TempDir(), "long.zst")
+	if r := rvsim(t, "", "record", "-o", trace, elfPath, "1000000"); r.status != 0 {
+		t.Fatalf("record: %d %s", r.status, r.stderr)
+	}
+	cmd := exec.Command(rvsimBin, "debug", elfPath, trace, "--", "-nx", "-batch",
+		"-ex", `echo @@go\n`, "-ex", "continue", "-ex", `printf "@@stopped %d\n", reached`, "-ex", "continue")
+	cmd.Dir = repo
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	pr, pw := io.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+	var out syncBuffer
+	waited := make(chan error, 1)
+	go func() { err := cmd.Wait(); pw.Close(); waited <- err }()
+	sent := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(pr)
+		once := false
+		for sc.Scan() {
+			out.Write([]byte(sc.Text() + "\n"))
+			if sc.Text() == "@@go" && !once {
+				once = true
+				time.Sleep(100 * time.Millisecond)
+				syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
+				close(sent)
+			}
+		}
+	}()
+	var werr error
+	select {
+	case werr = <-waited:
+	case <-time.After(gdbLimit):
+		t.Fatalf("rvsim debug did not end in %v:\n%s", gdbLimit, out.String())
+	}
+	select {
+	case <-sent:
+	default:
+		t.Fatalf("gdb never started to continue:\n%s", out.String())
+	}
+	time.Sleep(50 * time.Millisecond) // the scanner's last lines
+	o := out.String()
+	status, sig, ok := waitStatus(werr)
+	if !ok || sig != 0 || status != 0 {
+		t.Fatalf("rvsim debug: status %d signal %d (%v), want gdb's 0:\n%s", status, sig, werr, o)
+	}
+	if !strings.Contains(o, "Program received signal SIGINT") {
+		t.Fatalf("Ctrl-C did not interrupt the replay:\n%s", o)
+	}
+	m := regexp.MustCompile(`@@stopped (\d+)`).FindStringSubmatch(o)
+	if m == nil || m[1] == "8" {
+		t.Errorf("the replay was not interrupted before its end (reached %v):\n%s", m, o)
+	}
+	if exitedStatus(t, o) != 0 || !identRE.MatchString(o) {
+		t.Errorf("after the interrupt, the replay did not run to its end identical:\n%s", o)
+	}
+}
+
+// TestReadmeDebugSession replays the gdb session that README.md shows
+// under "Debugging a replay in gdb": its (gdb) commands are run by rvsim
+// debug on a fresh recording of the same program, and every line the
+// README shows gdb and rvsim printing must come out of it, numbers masked
+// (the stamps, the port and the digest differ from run to run); only what
+// gdb prints at a terminal and not in batch mode (the prompt's
+// "Continuing.", the banner, the delete question) is left out.
+func TestReadmeDebugSession(t *testing.T) {
+	needGDBMultiarch(t)
+	readme, err := os.ReadFile(filepath.Join(repo, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := between(string(readme), "    $ rvsim record -o linux.zst", "\nGoing back,")
+	if block == "" {
+		t.Fatal("README.md has no session of rvsim debug on debug_linux")
+	}
+	var cmds, want []string
+	for _, l := range strings.Split(block, "\n") {
+		l = strings.TrimPrefix(l, "    ")
+		switch {
+		case strings.HasPrefix(l, "(gdb) "):
+			c := strings.TrimPrefix(l, "(gdb) ")
+			if !strings.HasPrefix(c, "quit") {
+				cmds = append(cmds, c)
+			}
+		case strings.HasPrefix(l, "$ "), strings.TrimSpace(l) == "", l == "Continuing.",
+			strings.HasPrefix(l, "Reading symbols"), strings.HasPrefix(l, "Remote debugging using"),
+			strings.HasPrefix(l, "Delete all breakpoints?"), strings.HasPrefix(l, "11\t"):
+		default:
+			want = append(want, maskNumbers(l))
+		}
+	}
+	if len(cmds) < 5 || len(want) < 10 {
+		t.Fatalf("README session: %d commands and %d output lines found:\n%s", len(cmds), len(want), block)
+	}
+	trace := filepath.Join(t.TempDir(), "linux.zst")
+	if r := rvsim(t, "", "record", "-o", trace, programPath("debug_linux")); r.status != 56 {
+		t.Fatalf("record: %d %s", r.status, r.stderr)
+	}
+	args := []string{"debug", filepath.Join("programs", "bin", "debug_linux.elf"), trace, "--", "-nx", "-batch",
+		"-ex", "set confirm off"}
+	for _, c := range cmds {
+		args = append(args, "-ex", c)
+	}
+	r := dbgDebug(t, args...)
+	got := maskNumbers(r.stdout)
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("README shows %q, which rvsim debug did not print", w)
+		}
+	}
+	if t.Failed() {
+		t.Logf("rvsim debug printed:\n%s", r.stdout)
+	}
+}
+
+// TestGDBDebugDynamicPIE: rvsim debug on a dynamic glibc program, a
+// position-independent executable that rvsim loads at 0x2aaaaaa000
+// (README): gdb gets its symbols at that offset, so a breakpoint on main
+// stops at main's link address plus the offset (read from the ELF with
+// debug/elf), gdb finds libc through the sysroot given with -L, and the
+// replay runs to the recorded status. The program's path has a space, quotes
+// and a backslash, which gdb's commands must be given quoted.
+func TestGDBDebugDynamicPIE(t *testing.T) {
+	needGDBMultiarch(t)
+	needGlibcSysroot(t)
+	elfPath, err := filepath.Abs(programPath("glibc_hello_dynamic"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := elf.Open(elfPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	syms, err := f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mainAddr uint64
+	for _, s := range syms {
+		if s.Name == "main" && elf.ST_TYPE(s.Info) == elf.STT_FUNC {
+			mainAddr = s.Value
+		}
+	}
+	lowest := ^uint64(0)
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD {
+			lowest = min(lowest, p.Vaddr&^0xfff)
+		}
+	}
+	f.Close()
+	if f.Type != elf.ET_DYN || mainAddr == 0 || lowest == ^uint64(0) {
+		t.Fatalf("%s: type %v, main %#x: want a PIE with a main symbol", elfPath, f.Type, mainAddr)
+	}
+	want := 0x2aaaaaa000 - lowest + mainAddr
+	// A copy whose path gdb must be given quoted.
+	data, err := os.ReadFile(elfPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), `a "dir"`)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	elfPath = filepath.Join(dir, `hello 'dyn'\.elf`)
+	if err := os.WriteFile(elfPath, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	trace := filepath.Join(t.TempDir(), "dyn.zst")
+	if r := rvsim(t, "", "record", "-L", sysroot, "-o", trace, elfPath, "one", "two", "3"); r.status != 3 {
+		t.Fatalf("record: %d %s", r.status, r.stderr)
+	}
+	r := dbgDebug(t, "debug", "-L", sysroot, elfPath, trace, "--", "-nx", "-batch",
+		"-ex", "break main", "-ex", "continue", "-ex", `printf "@@pc %#lx\n", $pc`,
+		"-ex", "info sharedlibrary", "-ex", "continue")
+	if r.status != 0 {
+		t.Fatalf("rvsim debug: status %d\n%s", r.status, r.stdout)
+	}
+	m := regexp.MustCompile(`@@pc (0x[0-9a-f]+)`).FindStringSubmatch(r.stdout)
+	if m == nil {
+		t.Fatalf("no stop at main:\n%s", r.stdout)
+	}
+	// gdb skips main's prologue: the stop is at most a few instructions in.
+	if pc, _ := strconv.ParseUint(m[1], 0, 64); pc < want || pc > want+64 {
+		t.Errorf("break main stopped at %#x, want main at %#x (link address %#x + the PIE offset)", pc, want, mainAddr)
+	}
+	if !regexp.MustCompile(`(?m)0x[0-9a-f]+\s+0x[0-9a-f]+\s+Yes.*` + regexp.QuoteMeta(sysroot) + `/lib/libc\.so\.6`).MatchString(r.stdout) {
+		t.Errorf("gdb did not load libc.so.6 from the sysroot:\n%s", r.stdout)
+	}
+	if st := exitedStatus(t, r.stdout); st != 3 {
+		t.Errorf("gdb saw exit status %d, want 3", st)
 	}
 }

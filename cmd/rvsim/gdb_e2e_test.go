@@ -106,6 +106,7 @@ var (
 	waitingRE  = regexp.MustCompile(`waiting for gdb on (\S+)`)
 	hitLineRE  = regexp.MustCompile(`(?m)^@@([\w-]+) (.*)$`)
 	exitedRE   = regexp.MustCompile(`\[Inferior 1 \((?:process \d+|Remote target)\) exited (?:with code (\d+)|normally)\]`)
+	storeRE    = regexp.MustCompile(`(?m)^=> 0x[0-9a-f]+ <[^>]*>:\s+(c\.)?sd\s`)
 	stopAtPCRE = regexp.MustCompile(`at instruction (\d+) \(--stop-at\), pc (0x[0-9a-f]+)`)
 )
 
@@ -355,7 +356,8 @@ func exitedStatus(t *testing.T, out string) int {
 // forward, ten stepi and ten reverse-stepi, reverse-continue back through
 // every earlier hit to the start of the recording, forward again through
 // every round, then a watchpoint on counter hit by reverse-continue at its
-// last two writes, and on to the end.
+// last two writes (stopped at the store), by continue at the same two
+// forwards again, and on to the end.
 const dbgForwardHits = 5
 
 func reverseScript(t *testing.T, p dbgProgram) string {
@@ -392,9 +394,15 @@ func reverseScript(t *testing.T, p dbgProgram) string {
 	s.cmd(`echo @@watch1\n`)
 	s.cmd("reverse-continue")
 	s.pc("w1")
+	s.cmd("x/i $pc")
 	s.cmd(`echo @@watch2\n`)
 	s.cmd("reverse-continue")
 	s.cmd(`printf "@@w2 %%ld %%#lx\n", n, $pc`)
+	s.cmd("x/i $pc")
+	s.cmd(`echo @@watch3\n`)
+	s.cmd("continue")
+	s.cmd(`echo @@watch4\n`)
+	s.cmd("continue")
 	s.cmd(`echo @@watchend\n`)
 	s.cmd("delete")
 	s.cmd("continue")
@@ -483,7 +491,24 @@ func checkReverse(t *testing.T, rec dbgRecording, out string) {
 	if l := fmt.Sprintf("%s:%d", p.source, p.line(t, "counter = counter * 2;")); !strings.Contains(w1, l) {
 		fail("reverse-continue to the last write of counter: not stopped at %s", l)
 	}
-	w2 := between(out, "@@watch2", "@@watchend")
+	// Going back, the stop is before the store: gdb's own disassembler
+	// shows it at the pc.
+	if !storeRE.MatchString(between(w1, "@@w1", "@@watch2")) {
+		fail("reverse-continue to the last write of counter: the pc is not at a store (x/i $pc)")
+	}
+	w2 := between(out, "@@watch2", "@@watch3")
+	if !storeRE.MatchString(between(w2, "@@w2", "@@watch3")) {
+		fail("reverse-continue to the write before: the pc is not at a store (x/i $pc)")
+	}
+	// Forwards again from there, the same two writes, the other way round.
+	for _, c := range []struct {
+		from, to string
+		old, new int64
+	}{{"@@watch3", "@@watch4", counterBefore(p.rounds), counterBefore(p.rounds + 1)}, {"@@watch4", "@@watchend", counterBefore(p.rounds + 1), p.finalCounter()}} {
+		if w := fmt.Sprintf("Old value = %d\nNew value = %d\n", c.old, c.new); !strings.Contains(between(out, c.from, c.to), w) {
+			fail("continue forwards from the write in step(%d) (%s): want\n%s", p.rounds, c.from, w)
+		}
+	}
 	wantW2 := fmt.Sprintf("Old value = %d\nNew value = %d\n", counterBefore(p.rounds+1), counterBefore(p.rounds))
 	if !strings.Contains(w2, wantW2) {
 		fail("reverse-continue to the write before: want\n%s", wantW2)
@@ -592,6 +617,11 @@ func TestGDBDebugCommand(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, "@@n 1\n") {
 		t.Errorf("rvsim debug without PROG: no stop in step(1):\n%s", r.stdout)
+	}
+	// --checkpoint-mem reaches the replay's checkpoints.
+	r = dbgDebug(t, "debug", "--checkpoint-mem", "3M", rec.elf, rec.trace, "--", "-nx", "-batch", "-ex", "monitor checkpoints")
+	if !strings.Contains(r.stdout, strconv.Itoa(3<<20)) {
+		t.Errorf("rvsim debug --checkpoint-mem 3M: monitor checkpoints does not show the cap %d:\n%s", 3<<20, r.stdout)
 	}
 }
 
