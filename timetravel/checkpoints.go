@@ -101,31 +101,49 @@ func (c *checkpoints) adapt(took, ran time.Duration) {
 }
 
 // thin releases checkpoints until the memory they hold is within the cap:
-// each time the one (not the first, nor the one at or next to now) whose
-// neighbours are closest together, the older one on a tie, so that a
-// spread is kept, dense near where the user works and sparse far back.
+// each time the one (not the first, nor the last, nor the one at now while
+// there are others) whose neighbours are closest together, the older one
+// on a tie, so that a spread is kept, dense near where the user works and
+// sparse far back; when only the first and the last are left, the last
+// too. The first, where reverse execution
+// ends, is always kept: a cap below what it holds alone cannot be kept, and
+// is reported once.
 func (c *checkpoints) thin(now uint64) {
 	for c.m.CheckpointBytes() > c.capBytes {
-		best, bestGap := -1, uint64(0)
-		for i := 1; i+1 < len(c.list); i++ {
-			if c.list[i].at == now {
-				continue
-			}
-			gap := c.list[i+1].at - c.list[i-1].at
-			if best < 0 || gap < bestGap {
-				best, bestGap = i, gap
-			}
+		best := c.thinnest(now, false)
+		if best < 0 {
+			best = c.thinnest(now, true) // the one at now, between two others
+		}
+		if best < 0 && len(c.list) > 1 {
+			best = len(c.list) - 1
 		}
 		if best < 0 {
 			if !c.warned && c.logf != nil {
 				c.warned = true
-				c.logf(fmt.Sprintf("checkpoint memory %d bytes is above the cap of %d with only %d checkpoints kept", c.m.CheckpointBytes(), c.capBytes, len(c.list)))
+				c.logf(fmt.Sprintf("the checkpoint at the start holds %d bytes, more than the cap of %d (--checkpoint-mem); it is kept", c.m.CheckpointBytes(), c.capBytes))
 			}
 			return
 		}
 		c.m.Release(c.list[best].c)
 		c.list = append(c.list[:best], c.list[best+1:]...)
 	}
+}
+
+// thinnest returns the index of the checkpoint, neither the first nor the
+// last, whose neighbours are closest together (the older on a tie), -1 if
+// there is none; the one at now only if withNow.
+func (c *checkpoints) thinnest(now uint64, withNow bool) int {
+	best, bestGap := -1, uint64(0)
+	for i := 1; i+1 < len(c.list); i++ {
+		if c.list[i].at == now && !withNow {
+			continue
+		}
+		gap := c.list[i+1].at - c.list[i-1].at
+		if best < 0 || gap < bestGap {
+			best, bestGap = i, gap
+		}
+	}
+	return best
 }
 
 // infos lists the kept checkpoints.

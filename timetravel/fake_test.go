@@ -3,6 +3,7 @@ package timetravel
 import (
 	"errors"
 	"math/rand"
+	"strings"
 	"testing"
 
 	"github.com/rvsim/rvsim/vmm"
@@ -400,6 +401,37 @@ func TestFakeCheckpointCap(t *testing.T) {
 	}
 }
 
+// TestFakeCheckpointCapBelowOne: a cap below what one checkpoint holds
+// keeps only the first (the start), which it reports; reverse execution
+// still works, from the start.
+func TestFakeCheckpointCapBelowOne(t *testing.T) {
+	f := newFake(2, 50000)
+	var logged []string
+	e, err := newEngine(f, true, 100, 1, func(m string) { logged = append(logged, m) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.cps.near, e.cps.user = 8, 100
+	if r := e.cont(); r.kind != resEnd {
+		t.Fatalf("continue: %+v", r)
+	}
+	if len(e.cps.list) != 1 || e.cps.list[0].at != 0 || f.CheckpointBytes() != f.ckBytes {
+		t.Fatalf("kept %d checkpoints (%d bytes), want the first alone (%d bytes)", len(e.cps.list), f.CheckpointBytes(), f.ckBytes)
+	}
+	if len(logged) != 1 || !strings.Contains(logged[0], "the checkpoint at the start holds") {
+		t.Fatalf("logged %q, want one line about the first checkpoint", logged)
+	}
+	bp := f.pcs[30000]
+	f.bps[bp] = true
+	want := refereeHits(f, map[uint64]bool{bp: true}, nil)
+	if r := e.reverseCont(); r.kind != resBreak || f.Icount() != want[len(want)-1] {
+		t.Fatalf("reverse-continue: %+v at %d, want %d", r, f.Icount(), want[len(want)-1])
+	}
+	if len(e.cps.list) != 1 {
+		t.Fatalf("kept %d checkpoints after reverse-continue, want 1", len(e.cps.list))
+	}
+}
+
 func TestFakeInterrupt(t *testing.T) {
 	f := newFake(4, 3000)
 	e := newFakeEngine(t, f, 256)
@@ -462,7 +494,9 @@ func forwardStops(f *fakeMachine, bps map[uint64]bool, ws []watch) []uint64 {
 	return out
 }
 
-// An interrupt during a reverse step's seek is a SIGINT stop, not an error.
+// An interrupt during a reverse step's seek is a SIGINT stop, not an error,
+// and the step still lands one instruction back, not at the checkpoint the
+// seek restored; an interrupted reverse continue stays where it started.
 func TestFakeInterruptSeek(t *testing.T) {
 	f := newFake(4, 3000)
 	e := newFakeEngine(t, f, 256)
@@ -470,12 +504,12 @@ func TestFakeInterruptSeek(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Stop()
-	if r := e.reverseStep(); r.kind != resInterrupted {
-		t.Fatalf("interrupted reverse step: %+v", r)
+	if r := e.reverseStep(); r.kind != resInterrupted || f.Icount() != 1999 {
+		t.Fatalf("interrupted reverse step: %+v at %d, want a SIGINT stop at 1999", r, f.Icount())
 	}
 	f.Stop()
-	if r := e.reverseCont(); r.kind != resInterrupted {
-		t.Fatalf("interrupted reverse continue: %+v", r)
+	if r := e.reverseCont(); r.kind != resInterrupted || f.Icount() != 1999 {
+		t.Fatalf("interrupted reverse continue: %+v at %d, want a SIGINT stop at 1999", r, f.Icount())
 	}
 }
 

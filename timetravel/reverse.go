@@ -312,10 +312,28 @@ func (e *engine) reverseStep() result {
 	if now <= e.start() {
 		return result{kind: resBegin}
 	}
-	if err := e.seek(now - 1); err != nil {
+	interrupted, err := e.seekAll(now - 1)
+	if err != nil {
 		return seekResult(err)
 	}
+	if interrupted {
+		return result{kind: resInterrupted}
+	}
 	return result{kind: resDone}
+}
+
+// seekAll is seek(n) for a command whose stop must be where it says (a
+// reverse step, a reverse-continue's hit): an interrupt does not leave the
+// machine where the seek happened to be, up to an interval away, but lets
+// the seek finish (it runs at most an interval), and is reported.
+func (e *engine) seekAll(n uint64) (interrupted bool, err error) {
+	for range 100 {
+		if err = e.seek(n); !errors.Is(err, errInterrupted) {
+			return interrupted, err
+		}
+		interrupted = true
+	}
+	return interrupted, err
 }
 
 // hit is a breakpoint or watchpoint hit found by re-running an interval:
@@ -398,21 +416,21 @@ func (e *engine) reverseCont() result {
 			if r.kind == resInterrupted {
 				// Back where reverse-continue started, so that a stop
 				// is never somewhere it did not pass.
-				if err := e.seek(start); err != nil {
+				if _, err := e.seekAll(start); err != nil {
 					return result{kind: resError, err: err}
 				}
 			}
 			return r
 		}
 		if ok {
-			if err := e.seek(h.at); err != nil {
+			if _, err := e.seekAll(h.at); err != nil {
 				return seekResult(err)
 			}
 			return result{kind: h.kind, wkind: h.wkind, addr: h.addr}
 		}
 		hi = e.cps.list[i].at
 	}
-	if err := e.seek(e.start()); err != nil {
+	if _, err := e.seekAll(e.start()); err != nil {
 		return seekResult(err)
 	}
 	return result{kind: resBegin}
