@@ -168,6 +168,9 @@ func (a *app) openReplay(args []string) (*vmm.Machine, *vmm.Program, func(), err
 		}
 		prog = p
 	}
+	if err := regularTrace(tracePath, "debug"); err != nil {
+		return nil, nil, nil, err
+	}
 	f, err := os.Open(tracePath)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("debug: %w", err)

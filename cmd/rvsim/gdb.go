@@ -38,8 +38,23 @@ func (g *gdbFlags) checkpointCap() (uint64, error) {
 	return n, nil
 }
 
+// regularTrace refuses, before the trace is opened, a path that is not a
+// regular file: reverse execution seeks back in it, and opening a FIFO
+// that no one writes would block for ever. what names the command.
+func regularTrace(path, what string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s %q: the trace is not a regular file (a pipe or device): reverse execution seeks back in it; copy it to a file first", what, path)
+	}
+	return nil
+}
+
 // seekableTrace checks that a trace replayed under gdb is a regular file:
-// reverse execution seeks back in it.
+// reverse execution seeks back in it. (regularTrace has checked the path;
+// this checks what was opened.)
 func seekableTrace(f *os.File, name string) error {
 	fi, err := f.Stat()
 	if err != nil {

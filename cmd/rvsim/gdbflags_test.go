@@ -41,6 +41,8 @@ func TestGDBFlagErrors(t *testing.T) {
 	oneLine(t, cli(t, "", "replay", "--gdb", "256.0.0.1:0", prog, trace), `^rvsim: --gdb "256.0.0.1:0": `)
 	oneLine(t, cli(t, "", "run", "--gdb", "nohost.invalid:1", prog), `^rvsim: --gdb "nohost.invalid:1": `)
 
+	oneLine(t, cli(t, "", "replay", "--checkpoint-mem", "4K", prog, trace), `^rvsim: replay: --checkpoint-mem goes with --gdb`)
+
 	// A trace from a FIFO cannot be seeked back in.
 	fifo := filepath.Join(dir, "fifo")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
@@ -59,6 +61,27 @@ func TestGDBFlagErrors(t *testing.T) {
 		f.Close()
 	}()
 	oneLine(t, cli(t, "", "replay", "--gdb", "127.0.0.1:0", prog, fifo), `^rvsim: replay --gdb ".*fifo": the trace is not a regular file`)
+
+	// A FIFO that no one writes is refused at once too: opening it
+	// would block for ever.
+	lonely := filepath.Join(dir, "lonely")
+	if err := syscall.Mkfifo(lonely, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"replay", "--gdb", "127.0.0.1:0", prog, lonely},
+		{"replay", "--gdb", "127.0.0.1:0", lonely},
+		{"debug", prog, lonely},
+	} {
+		done := make(chan runResult, 1)
+		go func() { done <- cli(t, "", args...) }()
+		select {
+		case r := <-done:
+			oneLine(t, r, `^rvsim: (replay --gdb|debug) ".*lonely": the trace is not a regular file`)
+		case <-time.After(20 * time.Second):
+			t.Fatalf("rvsim %q: still waiting on a FIFO with no writer after 20 s", args)
+		}
+	}
 }
 
 // gdbProc is rvsim serving gdb, started as a process.

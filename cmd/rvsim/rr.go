@@ -151,6 +151,13 @@ or kills, and as the replay would when gdb ran it to its end.`,
 				}
 				prog = p
 			}
+			if gf.addr != "" {
+				if err := regularTrace(tracePath, "replay --gdb"); err != nil {
+					return err
+				}
+			} else if cmd.Flags().Changed("checkpoint-mem") {
+				return errors.New("replay: --checkpoint-mem goes with --gdb (it caps the checkpoints of reverse execution)")
+			}
 			f, err := os.Open(tracePath)
 			if err != nil {
 				return fmt.Errorf("replay: %w", err)
