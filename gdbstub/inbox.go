@@ -4,7 +4,10 @@ import "sync"
 
 // maxQueued bounds the events waiting for the serving goroutine. gdb sends
 // one packet and waits for the reply (all-stop mode), so a longer queue only
-// comes from a client that floods the stub: what does not fit is dropped.
+// comes from a client that floods the stub: the reader then waits for room
+// (the client's writes wait in the connection), so every packet is answered.
+// While Resume runs it cannot wait (it must see a Ctrl-C): what does not fit
+// then is dropped, which a client in all-stop mode never causes.
 const maxQueued = 64
 
 // inbox passes events from the goroutine that reads the connection to the
@@ -16,10 +19,26 @@ type inbox struct {
 	q       []event
 	err     error // the reader's final error (io.EOF: the connection closed)
 	running bool  // Resume runs
+	closed  bool  // the session is over: the reader no longer waits for room
 	notify  chan struct{}
+	room    chan struct{} // signalled when next takes an event
 }
 
-func newInbox() *inbox { return &inbox{notify: make(chan struct{}, 1)} }
+func newInbox() *inbox {
+	return &inbox{notify: make(chan struct{}, 1), room: make(chan struct{}, 1)}
+}
+
+// close ends the session's use of the inbox: a reader waiting for room
+// stops waiting.
+func (b *inbox) close() {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	select {
+	case b.room <- struct{}{}:
+	default:
+	}
+}
 
 func (b *inbox) wake() {
 	select {
@@ -35,6 +54,11 @@ func (b *inbox) put(ev event, t Target) {
 		b.mu.Unlock()
 		t.Interrupt()
 		return
+	}
+	for len(b.q) >= maxQueued && !b.running && !b.closed {
+		b.mu.Unlock()
+		<-b.room
+		b.mu.Lock()
 	}
 	if len(b.q) < maxQueued {
 		b.q = append(b.q, ev)
@@ -67,6 +91,10 @@ func (b *inbox) next() (event, error) {
 			b.q[n] = event{}
 			b.q = b.q[:n]
 			b.mu.Unlock()
+			select {
+			case b.room <- struct{}{}:
+			default:
+			}
 			return ev, nil
 		}
 		err := b.err
@@ -85,6 +113,10 @@ func (b *inbox) startRunning() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.running = true
+	select { // a reader waiting for room must go back to reading: a Ctrl-C may come
+	case b.room <- struct{}{}:
+	default:
+	}
 	stop := b.err != nil
 	kept := b.q[:0]
 	for _, ev := range b.q {

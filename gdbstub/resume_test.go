@@ -296,6 +296,24 @@ func TestFloodWhileRunning(t *testing.T) {
 	c.call("qAttached", "1")
 }
 
+// TestFloodWhileStopped: a client that writes many packets without waiting
+// for the replies (while the target is stopped) gets a reply to every one,
+// in order: the stub reads on as it answers, it drops none.
+func TestFloodWhileStopped(t *testing.T) {
+	c := serve(t, newFake(), false)
+	c.noAck()
+	const n = 5 * maxQueued
+	go func() {
+		for i := 0; i < n; i++ {
+			c.send(pkt("qC"))
+		}
+	}()
+	for i := 0; i < n; i++ {
+		c.expect(pkt("QC1"))
+	}
+	c.call("qAttached", "1")
+}
+
 // After a SteppedOver watchpoint stop, gdb's step over the access (the next
 // resume that way with the watchpoints removed) is answered without
 // running; a resume with a watchpoint inserted, or the other way, runs.

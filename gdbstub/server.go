@@ -115,6 +115,7 @@ func Serve(conn io.ReadWriter, t Target, opt Options) error {
 		}
 	}()
 	err := s.loop()
+	s.in.close()
 	if c, ok := conn.(io.Closer); ok {
 		c.Close()
 		<-done
