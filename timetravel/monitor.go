@@ -28,13 +28,13 @@ const (
 // is stopped, and a monitor command does not tell it that they changed
 // (gdb-multiarch 13 then shows the old pc and backtrace; memory it reads
 // afresh).
-const FlushHint = "gdb still shows the registers and backtrace of before the seek: run \"maintenance flush register-cache\" (\"flushregs\" before gdb 12) to see the new position"
+const FlushHint = "gdb still shows the registers and backtrace of before the seek: run \"maintenance flush register-cache\" (\"flushregs\" before gdb 12) before anything else (a stepi from the old pc would run on from the wrong place)"
 
 const monitorHelp = `rvsim monitor commands:
   icount        the instruction count now (instructions retired plus system and semihosting calls completed) and instret
-  seek N        go to instruction count N, backwards or forwards (then: maintenance flush register-cache)
-  checkpoints   the checkpoints kept: instruction count and bytes each, total and cap
-  events [N]    the next N recorded events (default 10): kind, instret, pc, value or system call
+  seek N        go to instruction count N, backwards (a replay only) or forwards (then: maintenance flush register-cache)
+  checkpoints   the checkpoints kept (a replay only): instruction count and bytes each, total and cap
+  events [N]    the next N recorded events (a replay only; default 10): kind, instret, pc, value or system call
   help          this text
 `
 

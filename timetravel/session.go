@@ -258,6 +258,21 @@ func (s *Session) InsertBreak(t gdbstub.BreakType, addr, kind uint64) error {
 	return fmt.Errorf("breakpoint type %d: not supported", t)
 }
 
+// ClearBreaks removes every breakpoint and watchpoint: what a live run
+// that gdb detached from runs on without.
+func (s *Session) ClearBreaks() {
+	for addr := range s.bps {
+		s.h.ClearBreakpoint(addr)
+	}
+	clear(s.bps)
+	for _, w := range s.e.watches {
+		if w.kind == watchWrite {
+			s.h.ClearWatch(w.addr, w.n)
+		}
+	}
+	s.e.watches = nil
+}
+
 // RemoveBreak clears what InsertBreak set.
 func (s *Session) RemoveBreak(t gdbstub.BreakType, addr, kind uint64) error {
 	switch t {

@@ -67,7 +67,7 @@ after "--" are given to gdb (for example -batch -x SCRIPT).`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&df.gdbPath, "gdb-path", "", "the gdb to run (default: gdb-multiarch, else gdb if it knows riscv:rv64)")
-	fl.StringVarP(&df.sysroot, "sysroot", "L", "", "gdb's sysroot, where it finds a dynamic program's libraries and their symbols (set sysroot DIR)")
+	fl.StringVarP(&df.sysroot, "sysroot", "L", "", "gdb's sysroot, where it finds a dynamic program's libraries and their symbols (set sysroot DIR; default for a dynamic program: $"+sysrootEnv+", else "+vmm.DefaultSysroot+" if it exists)")
 	fl.StringVar(&df.checkpointMem, "checkpoint-mem", "", "cap on the memory the replay's checkpoints hold, in bytes or with a K, M, G or T suffix (default 256M)")
 	return cmd
 }
@@ -114,7 +114,16 @@ func (a *app) debug(df *debugFlags, args, extra []string) error {
 	}
 	a.log.Info("gdb server on " + ln.Addr().String())
 	srv := startGDBServer(a, ln, sess)
-	status, runErr := a.runGDB(gdb, gdbCommandLine(ln.Addr().String(), prog, df.sysroot, extra))
+	sysroot := df.sysroot
+	if sysroot == "" && prog.Interp != "" {
+		// A dynamic program: gdb finds its interpreter's and libraries'
+		// symbols where rvsim run would have found the libraries.
+		sysroot = os.Getenv(sysrootEnv)
+		if fi, err := os.Stat(vmm.DefaultSysroot); sysroot == "" && err == nil && fi.IsDir() {
+			sysroot = vmm.DefaultSysroot
+		}
+	}
+	status, runErr := a.runGDB(gdb, gdbCommandLine(ln.Addr().String(), prog, sysroot, extra))
 	// A server still busy after the grace period is left to the exit
 	// of rvsim, and so is its session.
 	served := srv.stop()

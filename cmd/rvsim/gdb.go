@@ -117,6 +117,14 @@ func (a *app) serveGDB(m *vmm.Machine, addr string, cfg timetravel.Config) error
 		a.log.Warn("gdb connection ended: " + serveErr.Error())
 	}
 	res, runErr, ended := s.End()
+	if !ended && !m.Replaying() && !s.Killed() {
+		// gdb detached from a live run: the program runs on to its
+		// end without breakpoints, as under gdbserver.
+		s.ClearBreaks()
+		a.log.Info("gdb detached: the program runs on")
+		res, runErr = m.Run()
+		return a.finish(res, runErr)
+	}
 	if !ended {
 		return nil
 	}

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -320,6 +321,33 @@ func TestGDBServeRun(t *testing.T) {
 	c.c.Close()
 	if st := p.wait(t); st != 7 {
 		t.Fatalf("exit status %d, want 7: %q", st, p.stderr.String())
+	}
+}
+
+// TestGDBDetachRun: gdb detaching from a live run lets the program run on
+// to its end, breakpoints and watchpoints removed, as under gdbserver: the
+// exit status is the program's.
+func TestGDBDetachRun(t *testing.T) {
+	p := startGDB(t, "run", "--gdb", "127.0.0.1:0", programPath("exitcode"), "7")
+	c := dialRSP(t, p.addr)
+	pc := c.call("p20") // little-endian hex of the pc, where the run stands
+	var addr uint64
+	for i := len(pc) - 2; i >= 0; i -= 2 {
+		b, err := strconv.ParseUint(pc[i:i+2], 16, 8)
+		if err != nil {
+			t.Fatalf("p20 answered %q", pc)
+		}
+		addr = addr<<8 | b
+	}
+	if r := c.call(fmt.Sprintf("Z0,%x,4", addr)); r != "OK" {
+		t.Fatalf("Z0 at the pc answered %q", r)
+	}
+	if r := c.call("D"); r != "OK" {
+		t.Fatalf("D answered %q", r)
+	}
+	c.c.Close()
+	if st := p.wait(t); st != 7 {
+		t.Fatalf("after D: status %d, want the program's 7: %q", st, p.stderr.String())
 	}
 }
 
