@@ -2,6 +2,7 @@ package timetravel
 
 import (
 	"fmt"
+	"runtime/debug"
 	"sort"
 	"time"
 )
@@ -18,6 +19,7 @@ const (
 	// DefaultInterval is the automatic spacing's starting value.
 	DefaultInterval = 1 << 25
 	maxInterval     = 1 << 32
+	freeAfter       = 64 << 20 // releasing this much returns memory to the host at once
 	nearDist        = 1 << 14
 	userDist        = 1 << 20
 )
@@ -109,6 +111,15 @@ func (c *checkpoints) adapt(took, ran time.Duration) {
 // ends, is always kept: a cap below what it holds alone cannot be kept, and
 // is reported once.
 func (c *checkpoints) thin(now uint64) {
+	before := c.m.CheckpointBytes()
+	released := false
+	defer func() {
+		// Pages released in bulk go back to the host now, not at the
+		// collector's pace: the cap is on what the process holds.
+		if released && before-c.m.CheckpointBytes() >= freeAfter {
+			debug.FreeOSMemory()
+		}
+	}()
 	for c.m.CheckpointBytes() > c.capBytes {
 		best := c.thinnest(now, false)
 		if best < 0 {
@@ -126,6 +137,7 @@ func (c *checkpoints) thin(now uint64) {
 		}
 		c.m.Release(c.list[best].c)
 		c.list = append(c.list[:best], c.list[best+1:]...)
+		released = true
 	}
 }
 
