@@ -71,3 +71,27 @@ func waitReady(rc rawConner, events int16, d time.Duration) (bool, error) {
 	}
 	return n > 0, nil
 }
+
+// endlessDevice reports whether rc's descriptor is a character device
+// that is not a terminal (/dev/zero, /dev/urandom, ...): a read from one
+// that comes back short was cut by a signal to rvsim (the Go runtime's
+// preemption), not by the device, and is read on.
+func endlessDevice(rc rawConner) bool {
+	c, err := rc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	var st syscall.Stat_t
+	var serr, terr error = syscall.ENOTSUP, nil
+	err = c.Control(func(fd uintptr) {
+		serr = syscall.Fstat(int(fd), &st)
+		var t syscall.Termios
+		_, _, e := syscall.Syscall(syscall.SYS_IOCTL, fd, syscall.TCGETS, uintptr(unsafe.Pointer(&t)))
+		if e == 0 {
+			terr = nil
+		} else {
+			terr = e
+		}
+	})
+	return err == nil && serr == nil && st.Mode&syscall.S_IFMT == syscall.S_IFCHR && terr != nil
+}

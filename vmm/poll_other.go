@@ -13,3 +13,6 @@ func waitWritable(rawConner, time.Duration) (bool, error) { return true, nil }
 
 // waitReadable is never called where pollable is false.
 func waitReadable(rawConner, time.Duration) (bool, error) { return true, nil }
+
+// endlessDevice reports false: reads are passed on as the host makes them.
+func endlessDevice(rawConner) bool { return false }

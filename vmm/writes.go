@@ -75,7 +75,23 @@ func (m *Machine) hostRead(f *guestFile, b []byte) (int, error) {
 			return 0, err
 		}
 	}
-	return readSome(f.r, b)
+	n, err := readSome(f.r, b)
+	if err == nil && n > 0 && n < len(b) && f.in == ioPoll && endlessDevice(f.r.(rawConner)) {
+		// A device that always has data (/dev/zero, /dev/urandom)
+		// reads short only when a signal to rvsim cut the read: read
+		// on, as the guest's read would not have been cut.
+		for n < len(b) {
+			if ready, werr := waitReadable(f.r.(rawConner), 0); werr != nil || !ready {
+				break
+			}
+			k, rerr := f.r.Read(b[n:])
+			n += k
+			if rerr != nil || k == 0 {
+				break
+			}
+		}
+	}
+	return n, err
 }
 
 // await waits, with wait (waitReadable or waitWritable), until rc's
