@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 
@@ -128,16 +127,10 @@ func (a *app) serveGDB(m *vmm.Machine, addr string, cfg timetravel.Config) error
 	if !ended {
 		return nil
 	}
-	if !m.Replaying() {
-		return a.finish(res, runErr)
+	if m.Replaying() {
+		if err := a.reportDebugEnd(s); err != nil {
+			return err // a divergence or trace failure
+		}
 	}
-	var fe *vmm.FaultError
-	if runErr != nil && !errors.As(runErr, &fe) && !errors.Is(runErr, vmm.ErrInsnLimit) && !errors.Is(runErr, vmm.ErrTimeout) &&
-		!errors.Is(runErr, vmm.ErrInterrupted) && !errors.Is(runErr, vmm.ErrStuck) && !errors.Is(runErr, vmm.ErrUnsupported) &&
-		!errors.Is(runErr, vmm.ErrSemihostOp) {
-		return runErr // a divergence or trace failure
-	}
-	a.say(fmt.Sprintf("replay identical: %d instructions, final state digest %s", res.Instret, res.Stats.Digest),
-		zap.Uint64("instructions", res.Instret), zap.String("digest", res.Stats.Digest))
 	return a.finish(res, runErr)
 }
