@@ -95,7 +95,11 @@ func (s *Session) checkpointsText() string {
 		return b.String()
 	}
 	infos := s.Checkpoints()
-	fmt.Fprintf(&b, "%d checkpoints, every %d instructions:\n", len(infos), s.e.cps.interval)
+	noun := "checkpoints"
+	if len(infos) == 1 {
+		noun = "checkpoint"
+	}
+	fmt.Fprintf(&b, "%d %s, every %d instructions:\n", len(infos), noun, s.e.cps.interval)
 	for _, c := range infos {
 		fmt.Fprintf(&b, "  icount %d  %d bytes\n", c.Icount, c.Bytes)
 	}
