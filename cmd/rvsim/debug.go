@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"go.uber.org/zap"
 
 	"github.com/rvsim/rvsim/gdbstub"
 	"github.com/rvsim/rvsim/logfmt"
@@ -88,9 +87,9 @@ func debugArgs(usage string) cobra.PositionalArgs {
 func (a *app) debug(df *debugFlags, args, extra []string) error {
 	var ckMem uint64
 	if df.checkpointMem != "" {
-		v, err := parseSize(df.checkpointMem)
+		v, err := parseCheckpointMem(df.checkpointMem)
 		if err != nil {
-			return fmt.Errorf("--checkpoint-mem: %w", err)
+			return err
 		}
 		ckMem = v
 	}
@@ -152,14 +151,10 @@ func (a *app) reportDebugEnd(sess *timetravel.Session) error {
 	if !ended {
 		return nil
 	}
-	var fe *vmm.FaultError
-	if runErr != nil && !errors.As(runErr, &fe) && !errors.Is(runErr, vmm.ErrInsnLimit) && !errors.Is(runErr, vmm.ErrTimeout) &&
-		!errors.Is(runErr, vmm.ErrInterrupted) && !errors.Is(runErr, vmm.ErrStuck) && !errors.Is(runErr, vmm.ErrUnsupported) &&
-		!errors.Is(runErr, vmm.ErrSemihostOp) {
+	if !endedAsRecorded(runErr) {
 		return runErr
 	}
-	a.say(fmt.Sprintf("replay identical: %d instructions, final state digest %s", res.Instret, res.Stats.Digest),
-		zap.Uint64("instructions", res.Instret), zap.String("digest", res.Stats.Digest))
+	a.sayIdentical(res)
 	return nil
 }
 
@@ -184,9 +179,9 @@ func (a *app) openReplay(args []string) (*vmm.Machine, *vmm.Program, func(), err
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("debug: %w", err)
 	}
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+	if err := seekableTrace(f, tracePath, "debug"); err != nil {
 		f.Close()
-		return nil, nil, nil, fmt.Errorf("debug %q: the trace is not a regular file: reverse execution seeks back in it; copy it to a file first", tracePath)
+		return nil, nil, nil, err
 	}
 	r, err := logfmt.NewReader(f, tracePath)
 	if err != nil {
@@ -323,6 +318,9 @@ type gdbServer struct {
 	mu   sync.Mutex
 	conn net.Conn
 	done chan struct{}
+	// acceptErr is why no gdb was served, when the listener failed
+	// before stop closed it; read it once done is closed.
+	acceptErr error
 }
 
 // startGDBServer accepts one connection on ln and serves sess on it.
@@ -333,7 +331,8 @@ func startGDBServer(a *app, ln net.Listener, sess *timetravel.Session) *gdbServe
 		conn, err := ln.Accept()
 		ln.Close()
 		if err != nil {
-			return // stop closed the listener: gdb never connected
+			s.acceptErr = err // or stop closed the listener: gdb never connected
+			return
 		}
 		s.mu.Lock()
 		s.conn = conn

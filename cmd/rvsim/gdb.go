@@ -29,8 +29,12 @@ func (g *gdbFlags) register(cmd *cobra.Command, replay bool) {
 }
 
 // checkpointCap parses --checkpoint-mem.
-func (g *gdbFlags) checkpointCap() (uint64, error) {
-	n, err := parseSize(g.checkpointMem)
+func (g *gdbFlags) checkpointCap() (uint64, error) { return parseCheckpointMem(g.checkpointMem) }
+
+// parseCheckpointMem parses a --checkpoint-mem value (replay --gdb's and
+// debug's).
+func parseCheckpointMem(v string) (uint64, error) {
+	n, err := parseSize(v)
 	if err != nil {
 		return 0, fmt.Errorf("--checkpoint-mem: %w", err)
 	}
@@ -45,22 +49,24 @@ func regularTrace(path, what string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s %q: the trace is not a regular file (a pipe or device): reverse execution seeks back in it; copy it to a file first", what, path)
-	}
-	return nil
+	return regularMode(fi, path, what)
 }
 
-// seekableTrace checks that a trace replayed under gdb is a regular file:
-// reverse execution seeks back in it. (regularTrace has checked the path;
-// this checks what was opened.)
-func seekableTrace(f *os.File, name string) error {
+// seekableTrace checks that the trace f, opened from path for the command
+// what, is a regular file: regularTrace has checked the path, this checks
+// what was opened.
+func seekableTrace(f *os.File, path, what string) error {
 	fi, err := f.Stat()
 	if err != nil {
-		return fmt.Errorf("replay --gdb: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
+	return regularMode(fi, path, what)
+}
+
+// regularMode refuses a trace that is not a regular file.
+func regularMode(fi os.FileInfo, path, what string) error {
 	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("replay --gdb %q: the trace is not a regular file (a pipe or device): reverse execution seeks back in it; copy it to a file first", name)
+		return fmt.Errorf("%s %q: the trace is not a regular file (a pipe or device): reverse execution seeks back in it; copy it to a file first", what, path)
 	}
 	return nil
 }
@@ -80,7 +86,7 @@ func (g *gdbFlags) check(f *os.File, name string, stopAt uint64, stats bool) err
 	if stats {
 		return fmt.Errorf("replay --gdb: --stats and --baseline measure a replay without gdb")
 	}
-	return seekableTrace(f, name)
+	return seekableTrace(f, name, "replay --gdb")
 }
 
 // replayGDB serves gdb for the replay m with the --checkpoint-mem cap.
@@ -105,15 +111,10 @@ func (a *app) serveGDB(m *vmm.Machine, addr string, cfg timetravel.Config) error
 		return fmt.Errorf("--gdb %q: %w", addr, err)
 	}
 	a.say("waiting for gdb on "+ln.Addr().String(), zap.String("gdb", ln.Addr().String()))
-	conn, err := ln.Accept()
-	ln.Close()
-	if err != nil {
-		return fmt.Errorf("--gdb %q: %w", addr, err)
-	}
-	serveErr := gdbstub.Serve(conn, s, gdbstub.Options{Log: a.log})
-	conn.Close()
-	if serveErr != nil {
-		a.log.Warn("gdb connection ended: " + serveErr.Error())
+	srv := startGDBServer(a, ln, s)
+	<-srv.done
+	if srv.acceptErr != nil {
+		return fmt.Errorf("--gdb %q: %w", addr, srv.acceptErr)
 	}
 	res, runErr, ended := s.End()
 	if !ended && !m.Replaying() && !s.Killed() {
@@ -128,9 +129,10 @@ func (a *app) serveGDB(m *vmm.Machine, addr string, cfg timetravel.Config) error
 		return nil
 	}
 	if m.Replaying() {
-		if err := a.reportDebugEnd(s); err != nil {
-			return err // a divergence or trace failure
+		if !endedAsRecorded(runErr) {
+			return runErr // a divergence or trace failure
 		}
+		a.sayIdentical(res)
 	}
 	return a.finish(res, runErr)
 }

@@ -194,7 +194,6 @@ or kills, and as the replay would when gdb ran it to its end.`,
 			}
 			mr, runErr := a.runMeasured(m)
 			res := mr.res
-			var fe *vmm.FaultError
 			switch {
 			case errors.Is(runErr, vmm.ErrStopAt):
 				// Faithful up to where the user asked it to stop: not
@@ -203,13 +202,10 @@ or kills, and as the replay would when gdb ran it to its end.`,
 					res.Instret, m.Hart.PC, res.Stats.Digest),
 					zap.Uint64("instructions", res.Instret), zap.String("pc", fmt.Sprintf("%#x", m.Hart.PC)), zap.String("digest", res.Stats.Digest))
 				runErr = nil
-			case runErr == nil || errors.As(runErr, &fe) || errors.Is(runErr, vmm.ErrInsnLimit) ||
-				errors.Is(runErr, vmm.ErrTimeout) || errors.Is(runErr, vmm.ErrInterrupted) ||
-				errors.Is(runErr, vmm.ErrStuck) || errors.Is(runErr, vmm.ErrUnsupported) || errors.Is(runErr, vmm.ErrSemihostOp):
-				// The run ended as recorded; runErr is how the recording
-				// was stopped, and is reported after this line.
-				a.say(fmt.Sprintf("replay identical: %d instructions, final state digest %s", res.Instret, res.Stats.Digest),
-					zap.Uint64("instructions", res.Instret), zap.String("digest", res.Stats.Digest))
+			case endedAsRecorded(runErr):
+				// runErr is how the recording was stopped, and is
+				// reported after this line.
+				a.sayIdentical(res)
 			}
 			if stats || rf.baseline {
 				var base *measured
@@ -232,6 +228,24 @@ or kills, and as the replay would when gdb ran it to its end.`,
 	var sysroot string
 	fl.StringVarP(&sysroot, "sysroot", "L", "", "accepted and ignored, so that a recording's command line replays as it is: a replay needs no sysroot, the trace holds every byte the guest mapped or read")
 	return cmd
+}
+
+// endedAsRecorded reports whether a replay that ended with runErr (what
+// vmm.Machine.Run returned) ended as the recording did: nil for an exit,
+// or how the recorded run was stopped (a fault, the instruction limit, the
+// timeout, an interrupt, a stuck or unsupported call). Anything else is a
+// divergence or a trace failure.
+func endedAsRecorded(runErr error) bool {
+	var fe *vmm.FaultError
+	return runErr == nil || errors.As(runErr, &fe) || errors.Is(runErr, vmm.ErrInsnLimit) ||
+		errors.Is(runErr, vmm.ErrTimeout) || errors.Is(runErr, vmm.ErrInterrupted) ||
+		errors.Is(runErr, vmm.ErrStuck) || errors.Is(runErr, vmm.ErrUnsupported) || errors.Is(runErr, vmm.ErrSemihostOp)
+}
+
+// sayIdentical prints the line of a replay that ended as recorded.
+func (a *app) sayIdentical(res vmm.Result) {
+	a.say(fmt.Sprintf("replay identical: %d instructions, final state digest %s", res.Instret, res.Stats.Digest),
+		zap.Uint64("instructions", res.Instret), zap.String("digest", res.Stats.Digest))
 }
 
 // createTrace creates the file record writes the trace to. Tests replace
