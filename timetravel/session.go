@@ -40,14 +40,6 @@ var (
 	ErrBeforeStart = errBeforeStart
 )
 
-// Register numbers of gdb's riscv target (gdbstub's numbering).
-const (
-	regPC    = 32
-	regF0    = 33
-	regCSR0  = 65
-	numXRegs = 32
-)
-
 // Session debugs a machine: a replay forward and backward, a plain run
 // forward only. It is a gdbstub.Target; its methods other than Interrupt
 // are called from one goroutine at a time.
@@ -141,14 +133,14 @@ func (s *Session) ReadRegister(n int) (uint64, bool) {
 	switch {
 	case n == 0:
 		return 0, true
-	case n > 0 && n < numXRegs:
+	case n > 0 && n < gdbstub.RegPC:
 		return h.X[n], true
-	case n == regPC:
+	case n == gdbstub.RegPC:
 		return h.PC, true
-	case n >= regF0 && n < regF0+32:
-		return h.F[n-regF0], true
-	case n >= regCSR0 && n < regCSR0+4096 && s.csrOK[uint16(n-regCSR0)]:
-		return h.CSR.Get(uint16(n - regCSR0)), true
+	case n >= gdbstub.RegF0 && n < gdbstub.RegF0+32:
+		return h.F[n-gdbstub.RegF0], true
+	case n >= gdbstub.RegCSR && n < gdbstub.RegCSR+4096 && s.csrOK[uint16(n-gdbstub.RegCSR)]:
+		return h.CSR.Get(uint16(n - gdbstub.RegCSR)), true
 	}
 	return 0, false
 }
@@ -162,14 +154,14 @@ func (s *Session) WriteRegister(n int, v uint64) error {
 	switch {
 	case n == 0:
 		// x0 stays zero, as a write by an instruction.
-	case n > 0 && n < numXRegs:
+	case n > 0 && n < gdbstub.RegPC:
 		h.X[n] = v
-	case n == regPC:
+	case n == gdbstub.RegPC:
 		h.PC = v
-	case n >= regF0 && n < regF0+32:
-		h.F[n-regF0] = v
-	case n >= regCSR0 && n < regCSR0+4096 && s.csrOK[uint16(n-regCSR0)]:
-		num := uint16(n - regCSR0)
+	case n >= gdbstub.RegF0 && n < gdbstub.RegF0+32:
+		h.F[n-gdbstub.RegF0] = v
+	case n >= gdbstub.RegCSR && n < gdbstub.RegCSR+4096 && s.csrOK[uint16(n-gdbstub.RegCSR)]:
+		num := uint16(n - gdbstub.RegCSR)
 		if csr.ReadOnly(num) {
 			return fmt.Errorf("write register %d: %s is read-only", n, csr.Name(num))
 		}
