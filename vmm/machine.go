@@ -91,10 +91,11 @@ type FaultError struct {
 func (e *FaultError) Error() string {
 	in := "(instruction not fetchable)"
 	if e.InsnOK {
-		in = fmt.Sprintf("%08x %s", e.Insn, rv64.Disasm(e.Insn, e.PC))
+		word := "%08x %s"
 		if e.Insn&3 != 3 { // a compressed parcel
-			in = fmt.Sprintf("%04x %s", e.Insn, rv64.Disasm(e.Insn, e.PC))
+			word = "%04x %s"
 		}
+		in = fmt.Sprintf(word, e.Insn, rv64.Disasm(e.Insn, e.PC))
 	}
 	return fmt.Sprintf("guest fault: %s (cause %d, tval %#x) at pc %#x: %s",
 		rv64.CauseName(e.Cause), e.Cause, e.Tval, e.PC, in)

@@ -24,20 +24,26 @@ const (
 // for good (a pipe, socket or terminal): everything but regular files and
 // block devices, whose reads and writes always complete.
 func pollable(rc rawConner) bool {
+	typ, ok := fdType(rc, nil)
+	return ok && typ != syscall.S_IFREG && typ != syscall.S_IFBLK
+}
+
+// fdType returns the type bits (S_IFMT) of rc's descriptor, and calls
+// also, if not nil, with the descriptor while it is held.
+func fdType(rc rawConner, also func(fd uintptr)) (uint32, bool) {
 	c, err := rc.SyscallConn()
 	if err != nil {
-		return false
+		return 0, false
 	}
 	var st syscall.Stat_t
 	var serr error = syscall.ENOTSUP
-	if err := c.Control(func(fd uintptr) { serr = syscall.Fstat(int(fd), &st) }); err != nil || serr != nil {
-		return false
-	}
-	switch st.Mode & syscall.S_IFMT {
-	case syscall.S_IFREG, syscall.S_IFBLK:
-		return false
-	}
-	return true
+	err = c.Control(func(fd uintptr) {
+		serr = syscall.Fstat(int(fd), &st)
+		if also != nil {
+			also(fd)
+		}
+	})
+	return st.Mode & syscall.S_IFMT, err == nil && serr == nil
 }
 
 // waitWritable waits at most d for rc's descriptor to take a write (or to
@@ -77,21 +83,11 @@ func waitReady(rc rawConner, events int16, d time.Duration) (bool, error) {
 // that comes back short was cut by a signal to rvsim (the Go runtime's
 // preemption), not by the device, and is read on.
 func endlessDevice(rc rawConner) bool {
-	c, err := rc.SyscallConn()
-	if err != nil {
-		return false
-	}
-	var st syscall.Stat_t
-	var serr, terr error = syscall.ENOTSUP, nil
-	err = c.Control(func(fd uintptr) {
-		serr = syscall.Fstat(int(fd), &st)
+	tty := false
+	typ, ok := fdType(rc, func(fd uintptr) {
 		var t syscall.Termios
 		_, _, e := syscall.Syscall(syscall.SYS_IOCTL, fd, syscall.TCGETS, uintptr(unsafe.Pointer(&t)))
-		if e == 0 {
-			terr = nil
-		} else {
-			terr = e
-		}
+		tty = e == 0
 	})
-	return err == nil && serr == nil && st.Mode&syscall.S_IFMT == syscall.S_IFCHR && terr != nil
+	return ok && typ == syscall.S_IFCHR && !tty
 }
