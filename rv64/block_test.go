@@ -298,24 +298,29 @@ func TestFusedCompressedPair(t *testing.T) {
 	}
 }
 
+// loadWordParcels loads at testPC a loop whose store flips the instruction
+// at +12 between addi a0, a0, 16 and the two compressed c.addi a0, 1;
+// c.addi a4, 1 on every pass.
+func loadWordParcels(t *testing.T, h *Hart) {
+	prog(t, h, testPC,
+		"xor a1, a1, s2",
+		"sw a1, 12(a2)", // the instruction at +12
+		"nop",
+		"addi a0, a0, 16", // <-> c.addi a0, 1; c.addi a4, 1
+		"add a5, a5, a0",
+		"j .-20",
+	)
+	h.X[12] = testPC
+	h.X[11] = uint64(word(t, h, testPC+12))
+	h.X[18] = uint64(word(t, h, testPC+12) ^ (cAddiA4<<16 | cAddiA0))
+}
+
 // TestStoreTurnsWordIntoParcels: a store flips the instruction at +12
 // between addi a0, a0, 16 and the two compressed c.addi a0, 1; c.addi a4,
 // 1, so that the slots of the page change between one 4-byte and two
 // 2-byte instructions while the budget ends anywhere around them.
 func TestStoreTurnsWordIntoParcels(t *testing.T) {
-	ref := checkAgainstFresh(t, 60, func(h *Hart) {
-		prog(t, h, testPC,
-			"xor a1, a1, s2",
-			"sw a1, 12(a2)", // the instruction at +12
-			"nop",
-			"addi a0, a0, 16", // <-> c.addi a0, 1; c.addi a4, 1
-			"add a5, a5, a0",
-			"j .-20",
-		)
-		h.X[12] = testPC
-		h.X[11] = uint64(word(t, h, testPC+12))
-		h.X[18] = uint64(word(t, h, testPC+12) ^ (cAddiA4<<16 | cAddiA0))
-	})
+	ref := checkAgainstFresh(t, 60, func(h *Hart) { loadWordParcels(t, h) })
 	// Nine iterations (7, 6, 7, ... instructions: 59), then one xor.
 	expectRegs(t, ref, map[string]uint64{"a0": 5 + 4*16, "a4": 5, "a5": 1 + 17 + 18 + 34 + 35 + 51 + 52 + 68 + 69})
 }

@@ -340,17 +340,7 @@ func TestBreakpointAtBudgetEnd(t *testing.T) {
 // referee steps.
 func TestBreakpointSelfModifying(t *testing.T) {
 	setup := func(h *Hart) {
-		prog(t, h, testPC,
-			"xor a1, a1, s2",
-			"sw a1, 12(a2)", // the instruction at +12
-			"nop",
-			"addi a0, a0, 16", // <-> c.addi a0, 1; c.addi a4, 1
-			"add a5, a5, a0",
-			"j .-20",
-		)
-		h.X[12] = testPC
-		h.X[11] = uint64(word(t, h, testPC+12))
-		h.X[18] = uint64(word(t, h, testPC+12) ^ (cAddiA4<<16 | cAddiA0))
+		loadWordParcels(t, h)
 		h.Priv, h.UserTrapsExit = csr.PrivU, true
 	}
 	for _, bp := range [][]uint64{{testPC + 12}, {testPC + 14}, {testPC + 16}, {testPC + 4}} {
