@@ -187,9 +187,7 @@ func (m *Machine) Checkpoint() (*Checkpoint, error) {
 		replayCap: m.replayCap, hasCap: m.hasCap, ended: d.ended}
 	m.Hart.Save(&c.hart)
 	c.hart.ND, c.ndHead = liveND(m.Hart, c.hart.ND)
-	c.stats = m.stats
-	c.stats.Exits = maps.Clone(m.stats.Exits)
-	c.stats.Events = maps.Clone(m.stats.Events)
+	c.stats = cloneStats(m.stats)
 	if m.linux != nil {
 		c.linux = m.linux.clone()
 	}
@@ -267,9 +265,7 @@ func (m *Machine) Restore(c *Checkpoint) error {
 	}
 	m.calls, m.exited, m.status, m.events, m.wr = c.calls, c.exited, c.status, c.events, c.wr
 	m.replayCap, m.hasCap = c.replayCap, c.hasCap
-	m.stats = c.stats
-	m.stats.Exits = maps.Clone(c.stats.Exits)
-	m.stats.Events = maps.Clone(c.stats.Events)
+	m.stats = cloneStats(c.stats)
 	if c.linux != nil {
 		m.linux.restore(c.linux)
 	}
@@ -303,8 +299,15 @@ func (m *Machine) CheckpointBytes() uint64 {
 	return m.dbg.store.Bytes() + m.dbg.fixed
 }
 
-// cloneFiles copies the guest files of fds, keeping a file shared by
-// several descriptors shared in the copy; seen maps originals to copies.
+// cloneStats copies st with maps of its own.
+func cloneStats(st Stats) Stats {
+	st.Exits = maps.Clone(st.Exits)
+	st.Events = maps.Clone(st.Events)
+	return st
+}
+
+// cloneFile copies the guest file f, keeping a file shared by several
+// descriptors shared in the copy; seen maps originals to copies.
 func cloneFile(f *guestFile, seen map[*guestFile]*guestFile) *guestFile {
 	if f == nil {
 		return nil
