@@ -347,3 +347,27 @@ func (a *asm) jmpReg(r reg) { a.rr(false, 4, r, false, 0xff) }
 
 // ret returns to the trampoline.
 func (a *asm) ret() { a.emit(0xc3) }
+
+// mulMem: rdx:rax = rax * [m], unsigned.
+func (a *asm) mulMem(m mem) { a.rm(true, 4, m, false, 0, 0xf7) }
+
+// cmpMem8: flags of the byte at m - imm.
+func (a *asm) cmpMem8(m mem, imm uint8) {
+	a.rm(false, 7, m, false, 1, 0x80)
+	a.emit(imm)
+}
+
+// storeImm8: the byte at m = imm.
+func (a *asm) storeImm8(m mem, imm uint8) {
+	a.rm(false, 0, m, false, 1, 0xc6)
+	a.emit(imm)
+}
+
+// rdtsc: edx:eax = the time-stamp counter.
+func (a *asm) rdtsc() { a.emit(0x0f, 0x31) }
+
+// rdrand32: dst = 32 random bits, CF set if they are valid.
+func (a *asm) rdrand32(dst reg) { a.rr(false, 6, dst, false, 0x0f, 0xc7) }
+
+// movzx16: dst = the low 16 bits of src, zero-extended.
+func (a *asm) movzx16(dst, src reg) { a.rr(false, dst, src, false, 0x0f, 0xb7) }

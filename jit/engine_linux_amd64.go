@@ -32,6 +32,7 @@ type Engine struct {
 	cellOf map[uint64]int32    // the chaining cell of a pc
 	cellPC []uint64            // the pc of a cell
 	base   uint64              // the memory base the code was translated for
+	key    ndKey               // the record/replay unit the code was translated for
 
 	exitTail, missStub uintptr
 	stats              Stats
@@ -82,6 +83,7 @@ func (e *Engine) flush() error {
 	e.cellOf = make(map[uint64]int32)
 	e.cellPC = e.cellPC[:0]
 	e.base = e.h.Mem.Base
+	e.key = e.ndKey()
 	e.stats.Flushes++
 
 	a := asm{org: e.cc.next()}
@@ -134,6 +136,10 @@ func (e *Engine) sync() {
 	if lo, hi, ok := h.CodeWritten(); ok {
 		e.invalidate(lo, hi)
 	}
+	if e.ndKey() != e.key || h.Mem.Base != e.base {
+		e.flush() // an error leaves the cache empty: translate then fails, and the interpreter runs
+	}
+	e.syncND()
 }
 
 // invalidate drops the blocks whose guest code changed in memory offsets
@@ -222,6 +228,7 @@ func (e *Engine) Run(budget uint64) rv64.Exit {
 		}
 		give := min(left, 1<<62)
 		e.c.budget = int64(give)
+		e.c.nd.instretEnd = ret + give
 		e.stats.Entries++
 		enter(b.code, e.c)
 		h.CSR.Instret += give - uint64(e.c.budget)
@@ -265,11 +272,6 @@ func (e *Engine) block(pc uint64) *block {
 	if b := e.blocks[pc]; b != nil {
 		return b
 	}
-	if e.h.Mem.Base != e.base {
-		if e.flush() != nil {
-			return nil
-		}
-	}
 	start := time.Now()
 	b := e.translate(pc)
 	e.stats.TranslateTime += time.Since(start)
@@ -291,7 +293,7 @@ func (e *Engine) translate(pc uint64) *block {
 		if !ok {
 			break
 		}
-		if !translatable(d.Op) {
+		if !e.translatable(d) {
 			tail = e.others(p)
 			break
 		}
@@ -355,7 +357,7 @@ func (e *Engine) others(p uint64) uint64 {
 	n := uint64(0)
 	for n < maxOther {
 		d, ok := e.h.DecodeAt(p)
-		if !ok || translatable(d.Op) {
+		if !ok || e.translatable(d) {
 			break
 		}
 		n++

@@ -23,6 +23,7 @@ type ctx struct {
 	watchLo  uint64    // the watch range's start as a memory offset
 	watchLen uint64    // its length
 	lim      [4]uint64 // size-1, size-2, size-4, size-8: the largest offset of an access of 1, 2, 4, 8 bytes
+	nd       ndCtx     // for reads of cycle, time and seed (nd_linux_amd64.go)
 }
 
 const (
@@ -244,9 +245,16 @@ func isControl(o rv64.Operation) bool {
 	return false
 }
 
-// translatable reports whether the engine translates operation o.
-func translatable(o rv64.Operation) bool {
-	return o != rv64.OperOther && o != rv64.OperCSR
+// translatable reports whether the engine translates instruction d.
+func (e *Engine) translatable(d rv64.Decoded) bool {
+	switch d.Op {
+	case rv64.OperOther:
+		return false
+	case rv64.OperCSR:
+		_, ok := e.csrInline(d)
+		return ok
+	}
+	return true
 }
 
 // width returns the bytes a load or store operation accesses.
@@ -492,6 +500,9 @@ func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
 	case rv64.OperDIV, rv64.OperDIVU, rv64.OperREM, rv64.OperREMU,
 		rv64.OperDIVW, rv64.OperDIVUW, rv64.OperREMW, rv64.OperREMUW:
 		t.divide(d)
+	case rv64.OperCSR:
+		r, _ := t.e.csrInline(d)
+		t.csrRead(d, r, pc, k)
 	}
 }
 
