@@ -36,6 +36,7 @@ type Engine struct {
 
 	exitTail, missStub uintptr
 	stats              Stats
+	broken             error // the code cache failed (a host refusal to map or protect): the interpreter runs
 }
 
 // New returns an engine for h: it shares h's registers, memory, CSR file
@@ -76,7 +77,12 @@ func (e *Engine) Stats() Stats {
 // flush empties the code cache and writes its fixed code: the common exit
 // (the budget left back into ctx, return to enter) and the stub a chained
 // jump to a cell without a block lands on (rax holds the cell).
-func (e *Engine) flush() error {
+func (e *Engine) flush() (err error) {
+	defer func() {
+		if err != nil {
+			e.broken = err
+		}
+	}()
 	e.cc.reset()
 	e.blocks = make(map[uint64]*block)
 	e.pages = make(map[uint64][]*block)
@@ -201,7 +207,7 @@ func (e *Engine) drop(b *block) {
 // translates, the interpreter for the rest.
 func (e *Engine) Run(budget uint64) rv64.Exit {
 	h := e.h
-	if h.Debugging() || len(h.Mem.Data) == 0 {
+	if h.Debugging() || len(h.Mem.Data) == 0 || e.broken != nil {
 		return h.Run(budget)
 	}
 	end := h.CSR.Instret + budget
@@ -210,6 +216,9 @@ func (e *Engine) Run(budget uint64) rv64.Exit {
 	}
 	for {
 		e.sync()
+		if e.broken != nil && h.CSR.Instret < end {
+			return h.Run(end - h.CSR.Instret)
+		}
 		ret := h.CSR.Instret
 		if ret >= end {
 			return rv64.Exit{Kind: rv64.ExitBudget, PC: h.PC}
@@ -278,6 +287,10 @@ func (e *Engine) block(pc uint64) *block {
 	return b
 }
 
+// maxInsnCode is more than the native code of one instruction, with its
+// side exits.
+const maxInsnCode = 1024
+
 // maxOther is how many untranslated instructions in a row the interpreter
 // runs at once.
 const maxOther = 16
@@ -315,19 +328,25 @@ func (e *Engine) translate(pc uint64) *block {
 			p += d.Len
 		}
 	} else {
-		if len(e.cellPC)+2 > cellCount || !e.cc.room(64*len(ins)+512) {
-			if e.flush() != nil {
-				return nil
-			}
-		}
 		x := &e.x
-		x.a = asm{b: x.a.b[:0], org: e.cc.next()}
-		x.translate(pc, ins, tail)
-		if !e.cc.room(len(x.a.b)) {
-			return nil // cannot happen: room was checked for more
+		for try := 0; ; try++ {
+			if len(e.cellPC)+2 > cellCount || !e.cc.room(maxInsnCode*len(ins)+512) {
+				if e.flush() != nil {
+					return nil
+				}
+			}
+			x.a = asm{b: x.a.b[:0], org: e.cc.next()}
+			x.translate(pc, ins, tail)
+			if e.cc.room(len(x.a.b)) {
+				break
+			}
+			if try > 0 || e.flush() != nil {
+				return nil // a block larger than the cache: cannot happen
+			}
 		}
 		code, err := e.cc.write(x.a.b)
 		if err != nil {
+			e.broken = err
 			return nil
 		}
 		b.code = code
