@@ -23,16 +23,17 @@ type block struct {
 
 // Engine runs one hart's code as native code.
 type Engine struct {
-	h      *rv64.Hart
-	c      *ctx
-	cc     *cache
-	x      xlate
-	blocks map[uint64]*block   // by pc
-	pages  map[uint64][]*block // by memory page (offset >> 12) of any byte of their guest code
-	cellOf map[uint64]int32    // the chaining cell of a pc
-	cellPC []uint64            // the pc of a cell
-	base   uint64              // the memory base the code was translated for
-	key    ndKey               // the record/replay unit the code was translated for
+	h         *rv64.Hart
+	c         *ctx
+	cc        *cache
+	x         xlate
+	blocks    map[uint64]*block   // by pc
+	pages     map[uint64][]*block // by memory page (offset >> 12) of any byte of their guest code
+	cellOf    map[uint64]int32    // the chaining cell of a pc
+	cellPC    []uint64            // the pc of a cell
+	base      uint64              // the memory base the code was translated for
+	key       ndKey               // the record/replay unit the code was translated for
+	clockUsed bool                // code reads the clock: ctx holds its multipliers
 
 	exitTail, missStub uintptr
 	stats              Stats
