@@ -3,6 +3,7 @@
 package jit
 
 import (
+	"encoding/binary"
 	"fmt"
 	"syscall"
 	"unsafe"
@@ -147,4 +148,25 @@ func dualMap(code uintptr) []byte {
 		return nil
 	}
 	return w
+}
+
+// patch makes the rel32 of a jump at address site go to target.
+func (c *cache) patch(site, target uintptr) error {
+	var b [4]byte
+	binary.LittleEndian.PutUint32(b[:], uint32(int32(int64(target)-int64(site+4))))
+	at := int(site - c.code)
+	if c.wview != nil {
+		copy(c.wview[at:], b[:])
+		return nil
+	}
+	lo, hi := at&^(osPage-1), (at+4+osPage-1)&^(osPage-1)
+	win := c.mapping[lo:hi]
+	if err := syscall.Mprotect(win, syscall.PROT_READ|syscall.PROT_WRITE); err != nil {
+		return fmt.Errorf("jit: make code writable: %w", err)
+	}
+	copy(c.mapping[at:], b[:])
+	if err := syscall.Mprotect(win, syscall.PROT_READ|syscall.PROT_EXEC); err != nil {
+		return fmt.Errorf("jit: make code executable: %w", err)
+	}
+	return nil
 }
