@@ -21,18 +21,24 @@ type block struct {
 	count uint64
 }
 
+// site is a jump to be patched: the address of its rel32, and of the stub
+// it goes to while its target has no code.
+type site struct{ at, stub uintptr }
+
 // Engine runs one hart's code as native code.
 type Engine struct {
-	h      *rv64.Hart
-	c      *ctx
-	cc     *cache
-	x      xlate
-	blocks map[uint64]*block   // by pc
-	pages  map[uint64][]*block // by memory page (offset >> 12) of any byte of their guest code
-	cellOf map[uint64]int32    // the chaining cell of a pc
-	cellPC []uint64            // the pc of a cell
-	base   uint64              // the memory base the code was translated for
-	key    ndKey               // the record/replay unit the code was translated for
+	h         *rv64.Hart
+	c         *ctx
+	cc        *cache
+	x         xlate
+	blocks    map[uint64]*block   // by pc
+	pages     map[uint64][]*block // by memory page (offset >> 12) of any byte of their guest code
+	cellOf    map[uint64]int32    // the chaining cell of a pc
+	cellPC    []uint64            // the pc of a cell
+	into      map[uint64][]site   // the jumps to the block at a pc from other blocks
+	base      uint64              // the memory base the code was translated for
+	key       ndKey               // the record/replay unit the code was translated for
+	clockUsed bool                // code reads the clock: ctx holds its multipliers
 
 	exitTail, missStub uintptr
 	stats              Stats
@@ -87,6 +93,7 @@ func (e *Engine) flush() (err error) {
 	e.blocks = make(map[uint64]*block)
 	e.pages = make(map[uint64][]*block)
 	e.cellOf = make(map[uint64]int32)
+	e.into = make(map[uint64][]site)
 	e.cellPC = e.cellPC[:0]
 	e.base = e.h.Mem.Base
 	e.key = e.ndKey()
@@ -196,6 +203,9 @@ func (e *Engine) drop(b *block) {
 	if c, ok := e.cellOf[b.pc]; ok {
 		e.cc.cells[c] = e.missStub
 	}
+	for _, s := range e.into[b.pc] {
+		e.setBroken(e.cc.patch(s.at, s.stub))
+	}
 	i := (b.pc >> 1) & (lookupLen - 1)
 	if e.cc.lookup[i].pc == b.pc {
 		e.cc.lookup[i] = lookupEntry{pc: 1}
@@ -260,6 +270,13 @@ func (e *Engine) Run(budget uint64) rv64.Exit {
 				e.cc.lookup[(h.PC>>1)&(lookupLen-1)] = lookupEntry{pc: h.PC, code: t.code}
 			}
 		}
+	}
+}
+
+// setBroken records err, if not nil, as the reason to stop translating.
+func (e *Engine) setBroken(err error) {
+	if err != nil && e.broken == nil {
+		e.broken = err
 	}
 }
 
@@ -350,6 +367,15 @@ func (e *Engine) translate(pc uint64) *block {
 			return nil
 		}
 		b.code = code
+		for _, l := range x.links {
+			s := site{at: code + uintptr(l.fix), stub: code + uintptr(l.stub)}
+			e.into[l.pc] = append(e.into[l.pc], s)
+			if l.pc == pc {
+				e.setBroken(e.cc.patch(s.at, code))
+			} else if t := e.blocks[l.pc]; t != nil && t.code != 0 {
+				e.setBroken(e.cc.patch(s.at, t.code))
+			}
+		}
 		e.stats.Blocks++
 		e.stats.CodeBytes += uint64(len(x.a.b))
 	}
@@ -364,8 +390,13 @@ func (e *Engine) translate(pc uint64) *block {
 	for pn := off >> 12; pn <= (off+uint64(len(g))-1)>>12; pn++ {
 		e.pages[pn] = append(e.pages[pn], b)
 	}
-	if c, ok := e.cellOf[pc]; ok && b.code != 0 {
-		e.cc.cells[c] = b.code
+	if b.code != 0 {
+		if c, ok := e.cellOf[pc]; ok {
+			e.cc.cells[c] = b.code
+		}
+		for _, s := range e.into[pc] {
+			e.setBroken(e.cc.patch(s.at, b.code))
+		}
 	}
 	return b
 }

@@ -85,15 +85,17 @@ func hasRDRAND() bool {
 // ndKey is what inline reads were translated for: a change of it empties
 // the code cache.
 type ndKey struct {
-	unit  *ndbuf.Unit
-	mode  ndbuf.Mode
-	clock *csr.Clock
-	mem   uintptr
+	unit    *ndbuf.Unit
+	mode    ndbuf.Mode
+	clock   *csr.Clock
+	entropy bool // the host's entropy may come from RDRAND
+	mem     uintptr
 }
 
 func (e *Engine) ndKey() ndKey {
 	h := e.h
-	k := ndKey{unit: h.ND, clock: h.CSR.Host().Clock}
+	host := h.CSR.Host()
+	k := ndKey{unit: h.ND, clock: host.Clock, entropy: host.NativeEntropy}
 	if h.ND != nil {
 		k.mode = h.ND.Mode()
 		if len(h.ND.Mem) > 0 {
@@ -115,8 +117,9 @@ func (e *Engine) syncND() {
 	n.ndSize = uintptr(unsafe.Pointer(f.Addr(csr.Ndsize)))
 	n.cycleOff = uintptr(unsafe.Pointer(f.CycleOffset()))
 	n.ndMem = e.key.mem
-	if c := e.key.clock; c != nil {
-		n.tsc0, n.nsMult, n.tickMult = c.TSC0, c.NsMult, c.TickMult
+	if c := e.key.clock; c != nil && e.clockUsed {
+		n.tsc0 = c.TSC0
+		n.nsMult, n.tickMult = c.Mults()
 	}
 }
 
@@ -152,8 +155,12 @@ func (e *Engine) csrInline(d rv64.Decoded) (ndRead, bool) {
 		mode = h.ND.Mode()
 	}
 	if mode != ndbuf.Replay {
-		if num == csr.Seed && !hasRDRAND() || num != csr.Seed && e.key.clock == nil {
+		if num == csr.Seed && (!hasRDRAND() || !e.key.entropy) || num != csr.Seed && e.key.clock == nil {
 			return ndRead{}, false
+		}
+		if num != csr.Seed && !e.clockUsed {
+			e.clockUsed = true // from now on syncND fills in the clock
+			e.syncND()
 		}
 	}
 	r := ndRead{kind: kind, num: num, priv: h.Priv}
