@@ -43,7 +43,8 @@ const batches = 3
 // goroutine, which turns raw entries and events into segments (the same
 // segments, cut at the same events, as when each entry was converted on
 // the guest's thread), compresses and writes them, and counts the entries
-// by kind. At most three batches exist (batches): memory stays bounded.
+// by kind. At most three batches exist (batches), each of at most a
+// segment and an ND buffer: memory stays bounded.
 type recorder struct {
 	w        *logfmt.Writer
 	name     string // the trace, for errors
@@ -67,7 +68,9 @@ type recorder struct {
 }
 
 // batch is what the monitor hands the writer goroutine at once: the raw
-// ND entries drained, in order, and the monitor's own events between them.
+// ND entries drained, in order, and the monitor's own events between them
+// (segmentEvents events or segmentBytes of memory writes, or fewer events
+// than a segment followed by a whole buffer's).
 type batch struct {
 	raw  []byte         // ND entries, ndbuf.EntrySize bytes each, as the buffer held them
 	evs  []logfmt.Event // the monitor's events
@@ -311,24 +314,20 @@ func absPath(path string) string {
 	return p
 }
 
-// drain moves the ND buffer's entries into the batch being filled, as
-// they are (one copy, no conversion), handing it over at every 4,096th
-// event, and empties the buffer.
+// drain moves the ND buffer's entries into the batch being filled as
+// they are (one copy, no conversion), empties the buffer, and hands the
+// batch over once it holds a segment's worth of events. A batch holds at
+// most a segment's worth before the drain and a whole buffer more, so that
+// a large buffer is handed over at once and written while the guest runs
+// on, not in pieces the guest would wait for.
 func (r *recorder) drain(m *Machine) error {
 	u := m.Hart.ND
-	raw := u.Recorded()
-	for len(raw) > 0 {
-		b := r.cur
-		k := min(len(raw), (segmentEvents-b.size())*ndbuf.EntrySize)
-		b.raw = append(b.raw, raw[:k]...)
-		raw = raw[k:]
-		if b.size() >= segmentEvents {
-			if err := r.handOver(); err != nil {
-				return err
-			}
-		}
-	}
+	b := r.cur
+	b.raw = append(b.raw, u.Recorded()...)
 	u.Clear()
+	if b.size() >= segmentEvents {
+		return r.handOver()
+	}
 	return nil
 }
 
