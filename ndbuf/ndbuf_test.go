@@ -111,3 +111,35 @@ func TestRecordedRaw(t *testing.T) {
 		t.Errorf("after Clear: pending %d, head %d, tail %d", u.Pending(), u.CSR.Raw(csr.Ndhead), u.CSR.Raw(csr.Ndtail))
 	}
 }
+
+// TestAppend: entries in the buffer's layout, taken from a recording
+// unit, load into a replaying one at ndtail, as many whole entries as fit,
+// and read back with Peek as they were recorded.
+func TestAppend(t *testing.T) {
+	rec := newUnit(Record, 8)
+	in := []Entry{{KindCycle, 10, 0x100, 1}, {KindTime, 11, 0x104, 2}, {KindSeed, 13, 0x108, 0x8000abcd}, {KindCycle, 20, 0x100, 9}, {KindTime, 21, 0x104, 3}}
+	for _, e := range in {
+		rec.Record(e)
+	}
+	raw := rec.Recorded()
+	u := newUnit(Replay, 4)
+	u.Clear()
+	if n := u.Append(raw[:2*EntrySize+5]); n != 2 {
+		t.Fatalf("Append of 2 entries and 5 bytes took %d", n)
+	}
+	if n := u.Append(raw[2*EntrySize:]); n != 2 || u.Pending() != 4 {
+		t.Fatalf("Append of 3 entries into 2 free slots took %d, pending %d", n, u.Pending())
+	}
+	if n := u.Append(raw); n != 0 {
+		t.Fatalf("Append into a full buffer took %d", n)
+	}
+	for i := 0; i < 4; i++ {
+		if got := u.Peek(); got != in[i] {
+			t.Errorf("entry %d: %+v, want %+v", i, got, in[i])
+		}
+		u.Advance()
+	}
+	if !u.Empty() {
+		t.Error("not empty after 4 entries")
+	}
+}
