@@ -17,6 +17,21 @@ import (
 // when it is written.
 const payloadRoom = 2 * binary.MaxVarintLen64
 
+// maxNDEvent is the most bytes an ND entry's event encodes to: its kind,
+// and three varints (instret delta, pc delta, value) of at most 10 bytes.
+const maxNDEvent = 1 + 3*binary.MaxVarintLen64
+
+// putUvarint stores v as a varint at b[o:] and returns the offset after it.
+func putUvarint(b []byte, o int, v uint64) int {
+	for v >= 0x80 {
+		b[o] = byte(v) | 0x80
+		v >>= 7
+		o++
+	}
+	b[o] = byte(v)
+	return o + 1
+}
+
 // posMask is the position (low bits of instret) of a raw ND entry.
 const posMask = 1<<56 - 1
 
@@ -122,32 +137,43 @@ func (w *Writer) AddND(raw []byte) error {
 	w.begin()
 	s := w.save()
 	e := &w.b
-	b := e.buf
+	// An entry encodes to at most maxNDEvent bytes: the buffer grows once,
+	// and the loop stores bytes without appending.
+	need := len(e.buf) + k*maxNDEvent
+	if cap(e.buf) < need {
+		nb := make([]byte, len(e.buf), need+need/4)
+		copy(nb, e.buf)
+		e.buf = nb
+	}
+	b := e.buf[:need]
+	o := len(e.buf)
 	instret, pc := e.instret, e.pc
-	for i := 0; i < k; i++ {
-		p := raw[i*ndbuf.EntrySize : i*ndbuf.EntrySize+ndbuf.EntrySize]
+	last := &e.lastValue
+	raw = raw[:k*ndbuf.EntrySize]
+	for i := 0; i < len(raw); i += ndbuf.EntrySize {
+		p := raw[i : i+ndbuf.EntrySize : i+ndbuf.EntrySize]
 		word := binary.LittleEndian.Uint64(p)
 		kind, at := Kind(word>>56), word&posMask
 		epc, v := binary.LittleEndian.Uint64(p[8:]), binary.LittleEndian.Uint64(p[16:])
-		if kind < KindCycle || kind > KindSeed {
+		if kind-KindCycle > KindSeed-KindCycle || at < instret {
 			w.undo(s)
-			return fmt.Errorf("trace segment %d: event %d: ND entry %d has kind %d, not cycle, time or seed", w.segments, w.n+i, i, kind)
+			if at < instret && kind-KindCycle <= KindSeed-KindCycle {
+				return fmt.Errorf("trace segment %d: event %d: event at instruction %d comes after one at %d", w.segments, w.n+i/ndbuf.EntrySize, at, instret)
+			}
+			return fmt.Errorf("trace segment %d: event %d: ND entry %d has kind %d, not cycle, time or seed", w.segments, w.n+i/ndbuf.EntrySize, i/ndbuf.EntrySize, kind)
 		}
-		if at < instret {
-			w.undo(s)
-			return fmt.Errorf("trace segment %d: event %d: event at instruction %d comes after one at %d", w.segments, w.n+i, at, instret)
-		}
-		b = append(b, byte(kind))
-		b = binary.AppendUvarint(b, at-instret)
-		b = binary.AppendUvarint(b, zigzag(int64(epc-pc)))
+		b[o] = byte(kind)
+		o = putUvarint(b, o+1, at-instret)
+		o = putUvarint(b, o, zigzag(int64(epc-pc)))
 		instret, pc = at, epc
 		if kind == KindSeed {
-			b = binary.AppendUvarint(b, v^seedBias)
+			o = putUvarint(b, o, v^seedBias)
 		} else {
-			b = binary.AppendUvarint(b, zigzag(int64(v-e.lastValue[kind])))
-			e.lastValue[kind] = v
+			o = putUvarint(b, o, zigzag(int64(v-last[kind])))
+			last[kind] = v
 		}
 	}
+	b = b[:o]
 	e.buf, e.instret, e.pc = b, instret, pc
 	w.n += k
 	if w.payloadLen() > MaxSegment {

@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -87,7 +88,8 @@ func oldSegments(evs []logfmt.Event) [][]logfmt.Event {
 //   - the file is, byte for byte, the one logfmt.Writer.WriteSegment makes
 //     of the same events cut into segments by the recorder's rule (4,096
 //     events or 1 MiB of memory writes), with the same header and footer;
-//   - it replays, printing what the recording printed, to the same state.
+//   - it replays, printing what the recording printed, to the same state,
+//     counting the same events.
 func TestRecordDrainKeepsTrace(t *testing.T) {
 	elf := buildNdread(t)
 	prog, err := LoadFile(elf)
@@ -217,6 +219,9 @@ func TestRecordDrainKeepsTrace(t *testing.T) {
 		rm.Close()
 		if err != nil || rout.String() != out.String() || rres.Stats.Digest != res.Stats.Digest {
 			t.Fatalf("nd buffer %d: replay: %v, printed %q, digest %s; recorded %q, %s", size, err, rout.String(), rres.Stats.Digest, out.String(), res.Stats.Digest)
+		}
+		if !reflect.DeepEqual(rres.Stats.Events, res.Stats.Events) {
+			t.Errorf("nd buffer %d: the replay counts events %v, the recording %v", size, rres.Stats.Events, res.Stats.Events)
 		}
 	}
 }

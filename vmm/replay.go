@@ -197,8 +197,9 @@ func (p *replayer) ndEmptyAhead(m *Machine, e rv64.Exit) error {
 		}
 		raw := p.cur.raw[p.i*ndbuf.EntrySize : (p.i+int(p.cur.run[p.i]))*ndbuf.EntrySize]
 		k := u.Append(raw)
-		for i := 7; i < k*ndbuf.EntrySize; i += ndbuf.EntrySize {
-			m.events[raw[i]]++
+		from, to := &p.cur.seen[p.i], &p.cur.seen[p.i+k]
+		for j := range to {
+			m.events[logfmt.KindCycle+logfmt.Kind(j)] += uint64(to[j] - from[j])
 		}
 		p.i += k
 		filled += k

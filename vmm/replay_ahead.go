@@ -30,11 +30,14 @@ type ahead struct {
 // the Reader's buffers; raw, each event as an ND buffer entry
 // (ndbuf.EntrySize bytes; zeros for an event the monitor answers); run,
 // for each event the number of CSR events from it up to the next other
-// event or the segment's end.
+// event or the segment's end; seen, for each i from 0 to len(evs), the
+// CSR events of evs[:i] by kind (cycle, time, seed), so that taking a run
+// counts it without looking at each event.
 type segBufs struct {
-	evs []logfmt.Event
-	raw []byte
-	run []int32
+	evs  []logfmt.Event
+	raw  []byte
+	run  []int32
+	seen [][3]uint32
 }
 
 // aheadSeg is what the reader goroutine read: a segment, or the footer
@@ -94,6 +97,14 @@ func prepare(dst segBufs, evs []logfmt.Event) segBufs {
 	}
 	dst.raw = dst.raw[:n*ndbuf.EntrySize]
 	dst.run = append(dst.run[:0], make([]int32, n)...)
+	dst.seen = append(dst.seen[:0], [3]uint32{})
+	for i := range evs {
+		c := dst.seen[i]
+		if k := evs[i].Kind; isCSREvent(k) {
+			c[k-logfmt.KindCycle]++
+		}
+		dst.seen = append(dst.seen, c)
+	}
 	run := int32(0)
 	for i := n - 1; i >= 0; i-- {
 		ev := &dst.evs[i]
