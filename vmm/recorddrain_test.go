@@ -2,13 +2,16 @@ package vmm
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"math/rand"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rvsim/rvsim/csr"
 	"github.com/rvsim/rvsim/logfmt"
@@ -237,4 +240,65 @@ func copyEvents(evs []logfmt.Event) []logfmt.Event {
 		}
 	}
 	return out
+}
+
+// TestReplayStoppedEarlyEndsReader: a replay that stops before the end of
+// its trace (here where asked, with MaxInsns) leaves its reader goroutine
+// waiting for a request; it ends once the machine is collected.
+func TestReplayStoppedEarlyEndsReader(t *testing.T) {
+	var trace bytes.Buffer
+	if _, _, err := recordNdloop(t, &trace); err != nil {
+		t.Fatal(err)
+	}
+	prog, err := LoadFile(filepath.Join("..", "programs", "bin", "ndloop.elf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Goroutines that earlier tests left to the collector end first.
+	base := runtime.NumGoroutine()
+	for stable := 0; stable < 5; {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+		if g := runtime.NumGoroutine(); g < base {
+			base, stable = g, 0
+		} else {
+			stable++
+		}
+	}
+	replay := func() *Machine {
+		r, err := logfmt.NewReader(bytes.NewReader(trace.Bytes()), "t.zst")
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := r.Header()
+		m, err := New(prog, Config{MemSize: h.MemSize, Args: h.Args, Env: h.Env, MaxInsns: 200_000, Stdin: strings.NewReader(""),
+			Stdout: io.Discard, Stderr: io.Discard, Replay: r})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Run(); !errors.Is(err, ErrStopAt) {
+			t.Fatalf("replay to instruction 200000: %v, want ErrStopAt", err)
+		}
+		return m
+	}
+	const n = 8
+	var ms []*Machine
+	for range n {
+		ms = append(ms, replay())
+	}
+	if g := runtime.NumGoroutine(); g < base+n {
+		t.Fatalf("%d goroutines after %d replays stopped early, %d before: the replays read no segment ahead", g, n, base)
+	}
+	for _, m := range ms {
+		m.Close()
+	}
+	ms = nil
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > base {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines remain, %d before the replays", runtime.NumGoroutine(), base)
+		}
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
 }
