@@ -92,6 +92,7 @@ func readAhead(r *logfmt.Reader, req <-chan segBufs, resp chan<- aheadSeg) {
 func prepare(dst segBufs, evs []logfmt.Event) segBufs {
 	dst.evs = append(dst.evs[:0], evs...)
 	n := len(evs)
+	clear(dst.evs[n:cap(dst.evs)]) // drop references to memory writes of the segment before
 	if cap(dst.raw) < n*ndbuf.EntrySize {
 		dst.raw = make([]byte, n*ndbuf.EntrySize)
 	}
@@ -147,7 +148,6 @@ func prepare(dst segBufs, evs []logfmt.Event) segBufs {
 func (a *ahead) next(free segBufs) aheadSeg {
 	s := <-a.resp
 	if s.err == nil {
-		clear(free.evs) // drop references to memory writes
 		a.req <- free
 	}
 	return s
