@@ -53,7 +53,9 @@ const maxWindow = 1 << 20
 type Writer struct {
 	w        io.Writer
 	enc      *zstd.Encoder
-	e        encoder
+	e        encoder // WriteSegment's
+	b        encoder // the segment being built (Add, AddND, Flush)
+	n        int     // events in the segment being built
 	frame    []byte
 	bytes    uint64
 	segments uint64
@@ -131,9 +133,12 @@ var errClosed = errors.New("the trace writer is closed")
 // KindSyscall or KindInput), an instruction count lower than the previous
 // event's, and a segment beyond the limits (more than MaxEvents events or
 // MaxWrites memory writes, a payload larger than MaxSegment); nothing is
-// written then.
+// written then. A segment being built (Add, AddND) is written first.
 // The Writer keeps no reference to events.
 func (w *Writer) WriteSegment(events []Event) error {
+	if err := w.Flush(); err != nil {
+		return err
+	}
 	switch {
 	case w.closed:
 		return fmt.Errorf("trace segment %d: %w", w.segments, errClosed)
@@ -157,31 +162,39 @@ func (w *Writer) WriteSegment(events []Event) error {
 			return fmt.Errorf("trace segment %d: more than %d bytes (the limit) at event %d of %d", w.segments, MaxSegment, i, len(events))
 		}
 	}
-	w.frame = w.enc.EncodeAll(w.e.buf, w.frame[:0])
+	return w.emit(w.e.buf, events[len(events)-1].Instret, &w.e)
+}
+
+// emit compresses payload, the whole payload of the next segment whose
+// last event is at instruction last, and writes it as one frame. e is
+// the encoder that holds payload, whose buffer goes if it grew unusually
+// large.
+func (w *Writer) emit(payload []byte, last uint64, e *encoder) error {
+	w.frame = w.enc.EncodeAll(payload, w.frame[:0])
 	if len(w.frame) > MaxFrame {
 		return fmt.Errorf("trace segment %d: a frame of %d bytes exceeds the limit of %d", w.segments, len(w.frame), MaxFrame)
 	}
 	if err := w.write(w.frame, fmt.Sprintf("segment %d (frame %d)", w.segments, w.segments+1)); err != nil {
 		return err
 	}
-	w.instret = events[len(events)-1].Instret
+	w.instret = last
 	w.segments++
-	if cap(w.e.buf) > 4*maxWindow {
-		w.e.buf, w.frame = nil, nil // let an unusually large segment's buffers go
+	if cap(e.buf) > 4*maxWindow {
+		e.buf, w.frame = nil, nil // let an unusually large segment's buffers go
 	}
 	return nil
 }
 
-// Close writes the footer frame, with f.Segments set to the number of
-// segments written. f.Instret must not be lower than the last event's
+// Close writes the segment being built, if any, then the footer frame,
+// with f.Segments set to the number of segments written. f.Instret must not be lower than the last event's
 // instruction count. It does not close the underlying writer. A second
 // Close does nothing more and returns the first one's write error, if any.
 func (w *Writer) Close(f Footer) error {
 	if w.closed {
 		return w.err
 	}
-	if w.err != nil {
-		return w.err
+	if err := w.Flush(); err != nil {
+		return err
 	}
 	if f.Instret < w.instret {
 		return fmt.Errorf("trace footer: the run ends at instruction %d, before the last event at %d", f.Instret, w.instret)

@@ -156,6 +156,22 @@ func (u *Unit) Drain(dst []Entry) []Entry {
 	return dst
 }
 
+// Recorded returns the bytes of the entries [ndhead, ndtail) as the unit
+// wrote them into its buffer (EntrySize bytes each, little-endian: the
+// kind in bits 63:56 and the position in bits 55:0, then the pc, then the
+// value), without copying: the slice aliases the buffer, valid until the
+// hart runs again. With Clear it is the monitor's handling of cause 24
+// that converts nothing.
+func (u *Unit) Recorded() []byte {
+	return u.Mem[u.CSR.Raw(csr.Ndhead)*EntrySize : u.CSR.Raw(csr.Ndtail)*EntrySize]
+}
+
+// Clear resets ndhead and ndtail: the buffer is empty.
+func (u *Unit) Clear() {
+	u.CSR.SetRaw(csr.Ndhead, 0)
+	u.CSR.SetRaw(csr.Ndtail, 0)
+}
+
 // Fill loads entries into the buffer from the start, as many as fit, sets
 // ndhead to 0 and ndtail past the last, and returns how many it took: the
 // monitor's handling of cause 25.
@@ -166,6 +182,18 @@ func (u *Unit) Fill(entries []Entry) int {
 	}
 	u.CSR.SetRaw(csr.Ndhead, 0)
 	u.CSR.SetRaw(csr.Ndtail, n)
+	return int(n)
+}
+
+// Append copies entries in the buffer's layout (EntrySize bytes each, as
+// Recorded returns them) to the buffer at ndtail, as many as fit (whole
+// entries only), advances ndtail and returns how many it took: with Clear,
+// the monitor's handling of cause 25 from entries prepared in advance.
+func (u *Unit) Append(raw []byte) int {
+	t := u.CSR.Raw(csr.Ndtail)
+	n := min(uint64(len(raw)/EntrySize), u.CSR.Raw(csr.Ndsize)-t)
+	copy(u.Mem[t*EntrySize:], raw[:n*EntrySize])
+	u.CSR.SetRaw(csr.Ndtail, t+n)
 	return int(n)
 }
 

@@ -1,6 +1,7 @@
 package ndbuf
 
 import (
+	"encoding/binary"
 	"testing"
 
 	"github.com/rvsim/rvsim/csr"
@@ -79,5 +80,66 @@ func TestKindString(t *testing.T) {
 		if got := Kind(k).String(); got != name {
 			t.Errorf("Kind(%d).String() = %q, want %q", k, got, name)
 		}
+	}
+}
+
+// TestRecordedRaw: Recorded is the buffer's bytes [ndhead, ndtail) in the
+// layout of the specification's entry (kind in bits 63:56 and the low 56
+// bits of instret in the first word, then pc, then value, little-endian),
+// read here with encoding/binary rather than the unit's own decoding;
+// Clear empties the buffer.
+func TestRecordedRaw(t *testing.T) {
+	u := newUnit(Record, 4)
+	in := []Entry{{KindCycle, 10, 0x100, 1}, {KindTime, 1<<56 + 12, 0x104, 2}, {KindSeed, 13, 0x108, 0x8000abcd}}
+	for _, e := range in {
+		u.Record(e)
+	}
+	u.CSR.SetRaw(csr.Ndhead, 1) // the first entry already taken
+	raw := u.Recorded()
+	if len(raw) != 2*EntrySize {
+		t.Fatalf("Recorded: %d bytes, want %d", len(raw), 2*EntrySize)
+	}
+	for i, e := range in[1:] {
+		b := raw[i*EntrySize:]
+		w, pc, v := binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:]), binary.LittleEndian.Uint64(b[16:])
+		if Kind(w>>56) != e.Kind || w&(1<<56-1) != e.Instret&(1<<56-1) || pc != e.PC || v != e.Value {
+			t.Errorf("entry %d: word %#x pc %#x value %#x, want %+v", i+1, w, pc, v, e)
+		}
+	}
+	u.Clear()
+	if u.Pending() != 0 || len(u.Recorded()) != 0 || u.CSR.Raw(csr.Ndhead) != 0 || u.CSR.Raw(csr.Ndtail) != 0 {
+		t.Errorf("after Clear: pending %d, head %d, tail %d", u.Pending(), u.CSR.Raw(csr.Ndhead), u.CSR.Raw(csr.Ndtail))
+	}
+}
+
+// TestAppend: entries in the buffer's layout, taken from a recording
+// unit, load into a replaying one at ndtail, as many whole entries as fit,
+// and read back with Peek as they were recorded.
+func TestAppend(t *testing.T) {
+	rec := newUnit(Record, 8)
+	in := []Entry{{KindCycle, 10, 0x100, 1}, {KindTime, 11, 0x104, 2}, {KindSeed, 13, 0x108, 0x8000abcd}, {KindCycle, 20, 0x100, 9}, {KindTime, 21, 0x104, 3}}
+	for _, e := range in {
+		rec.Record(e)
+	}
+	raw := rec.Recorded()
+	u := newUnit(Replay, 4)
+	u.Clear()
+	if n := u.Append(raw[:2*EntrySize+5]); n != 2 {
+		t.Fatalf("Append of 2 entries and 5 bytes took %d", n)
+	}
+	if n := u.Append(raw[2*EntrySize:]); n != 2 || u.Pending() != 4 {
+		t.Fatalf("Append of 3 entries into 2 free slots took %d, pending %d", n, u.Pending())
+	}
+	if n := u.Append(raw); n != 0 {
+		t.Fatalf("Append into a full buffer took %d", n)
+	}
+	for i := 0; i < 4; i++ {
+		if got := u.Peek(); got != in[i] {
+			t.Errorf("entry %d: %+v, want %+v", i, got, in[i])
+		}
+		u.Advance()
+	}
+	if !u.Empty() {
+		t.Error("not empty after 4 entries")
 	}
 }

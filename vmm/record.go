@@ -19,69 +19,169 @@ const DefaultNDBuffer = 4096
 // ISA is the ISA string written into trace headers.
 const ISA = "rv64imafdc_zicsr_zifencei_zicntr_zkr_xndrr"
 
-// segmentEvents and segmentBytes bound what the monitor holds before it
-// writes a segment, so that record memory stays flat however long the run.
+// segmentEvents and segmentBytes bound a segment: it ends after the event
+// that makes it 4,096 events, or that brings its memory writes to 1 MiB,
+// so that record memory stays flat however long the run. The same bounds
+// end a batch (what the monitor hands the writer goroutine at once).
 const (
 	segmentEvents = 4096
 	segmentBytes  = 1 << 20
 )
 
+// batches is how many batches exist at most: one being filled, one waiting
+// in the channel, one being written. It bounds what a recording holds
+// when the disk is slower than the guest: the monitor then waits.
+const batches = 3
+
 // recorder is the monitor's side of record mode: it drains the ND buffer,
-// adds the system call results it produces itself, and writes segments.
+// adds the system call results it produces itself, and has segments
+// written.
 //
-// Segments are encoded, compressed and written by one goroutine, so that
-// the guest runs on while the last segment is compressed. At most one
-// segment is being written and one waits for it, besides the one being
-// filled: memory stays bounded.
+// On the guest's thread a drain is one copy: the raw bytes of the buffer's
+// entries go into the batch being filled, after the monitor's own events
+// before them; nothing is converted per entry. A full batch goes to one
+// goroutine, which turns raw entries and events into segments (the same
+// segments, cut at the same events, as when each entry was converted on
+// the guest's thread), compresses and writes them, and counts the entries
+// by kind. At most three batches exist (batches), each of at most a
+// segment and an ND buffer: memory stays bounded.
 type recorder struct {
 	w        *logfmt.Writer
 	name     string // the trace, for errors
-	pending  []logfmt.Event
-	bytes    int // data bytes held in pending
-	scratch  []ndbuf.Entry
-	capture  bool // collecting the guest memory a system call writes
+	cur      *batch // being filled
+	capture  bool   // collecting the guest memory a system call writes
 	captured []logfmt.MemWrite
+	events   *[256]uint64 // the machine's counts: ND entries are added as their batches come back
+	made     int          // batches made
 
-	segs    chan []logfmt.Event // to the writer goroutine
-	free    chan []logfmt.Event // emptied segments coming back
-	done    chan struct{}       // closed when the writer goroutine ends
-	werr    error               // the first write error; read after failed or done
+	full    chan *batch   // to the writer goroutine
+	free    chan *batch   // written batches coming back, their entries counted
+	done    chan struct{} // closed when the writer goroutine ends
+	werr    error         // the first write error; read after failed or done
 	failed  atomic.Bool
-	sent    uint64 // segments handed to the writer
 	stopped bool
+
+	segData int // the writer goroutine's: memory write bytes in the segment being built
 
 	log     *zap.Logger   // segments written, at debug level
 	written atomic.Uint64 // trace bytes written so far, for progress reports
 }
 
-func newRecorder(w *logfmt.Writer, name string, log *zap.Logger) *recorder {
-	r := &recorder{w: w, name: name, segs: make(chan []logfmt.Event, 1), free: make(chan []logfmt.Event, 2), done: make(chan struct{}), log: log}
+// batch is what the monitor hands the writer goroutine at once: the raw
+// ND entries drained, in order, and the monitor's own events between them
+// (segmentEvents events or segmentBytes of memory writes, or fewer events
+// than a segment followed by a whole buffer's).
+type batch struct {
+	raw  []byte         // ND entries, ndbuf.EntrySize bytes each, as the buffer held them
+	evs  []logfmt.Event // the monitor's events
+	at   []int          // at[i] is len(raw) when evs[i] came
+	data int            // bytes of memory writes in evs
+	// kinds counts the raw entries by kind; the writer goroutine fills
+	// it in.
+	kinds [ndbuf.KindSeed + 1]uint64
+}
+
+// size is the number of events in b.
+func (b *batch) size() int { return len(b.raw)/ndbuf.EntrySize + len(b.evs) }
+
+func (b *batch) count() {
+	for i := 7; i < len(b.raw); i += ndbuf.EntrySize {
+		if k := b.raw[i]; int(k) < len(b.kinds) {
+			b.kinds[k]++
+		}
+	}
+}
+
+func newRecorder(w *logfmt.Writer, name string, events *[256]uint64, log *zap.Logger) *recorder {
+	r := &recorder{w: w, name: name, events: events, full: make(chan *batch, 1), free: make(chan *batch, batches),
+		done: make(chan struct{}), log: log, cur: &batch{}, made: 1}
 	r.written.Store(w.Bytes())
 	go r.writeLoop()
 	return r
 }
 
-// writeLoop writes the segments it is given, in order, until segs closes.
-// After a failure it writes nothing more but keeps taking segments.
+// writeLoop writes the batches it is given, in order, until full closes,
+// then the last segment. After a failure it writes nothing more but keeps
+// taking batches.
 func (r *recorder) writeLoop() {
 	defer close(r.done)
-	for evs := range r.segs {
+	for b := range r.full {
 		if !r.failed.Load() {
-			if err := r.w.WriteSegment(evs); err != nil {
+			if err := r.write(b); err != nil {
 				r.werr = r.writeError(err)
 				r.failed.Store(true)
-			} else {
-				r.written.Store(r.w.Bytes())
-				r.log.Debug("segment written", zap.Uint64("segment", r.w.Segments()-1), zap.Int("events", len(evs)),
-					zap.Uint64("trace_bytes", r.w.Bytes()))
 			}
 		}
-		clear(evs) // drop references to captured data
-		select {
-		case r.free <- evs[:0]:
-		default:
+		b.count()
+		clear(b.evs) // drop references to captured data
+		b.raw, b.evs, b.at, b.data = b.raw[:0], b.evs[:0], b.at[:0], 0
+		r.free <- b // never blocks: it holds every batch
+	}
+	if !r.failed.Load() {
+		if err := r.flushSegment(); err != nil {
+			r.werr = r.writeError(err)
+			r.failed.Store(true)
 		}
 	}
+}
+
+// write adds b's entries and events to segments, in order, writing each
+// segment as it is complete.
+func (r *recorder) write(b *batch) error {
+	pos := 0
+	for i := range b.evs {
+		if err := r.writeND(b.raw[pos:b.at[i]]); err != nil {
+			return err
+		}
+		pos = b.at[i]
+		ev := &b.evs[i]
+		if err := r.w.Add(ev); err != nil {
+			return err
+		}
+		for _, w := range ev.Writes {
+			r.segData += len(w.Data)
+		}
+		if r.w.Pending() >= segmentEvents || r.segData >= segmentBytes {
+			if err := r.flushSegment(); err != nil {
+				return err
+			}
+		}
+	}
+	return r.writeND(b.raw[pos:])
+}
+
+// writeND adds raw ND entries to segments, ending one at every 4,096th
+// event.
+func (r *recorder) writeND(raw []byte) error {
+	for len(raw) > 0 {
+		k := min(len(raw), (segmentEvents-r.w.Pending())*ndbuf.EntrySize)
+		if err := r.w.AddND(raw[:k]); err != nil {
+			return err
+		}
+		raw = raw[k:]
+		if r.w.Pending() >= segmentEvents {
+			if err := r.flushSegment(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// flushSegment writes the segment being built.
+func (r *recorder) flushSegment() error {
+	n := r.w.Pending()
+	if n == 0 {
+		return nil
+	}
+	r.segData = 0
+	if err := r.w.Flush(); err != nil {
+		return err
+	}
+	r.written.Store(r.w.Bytes())
+	r.log.Debug("segment written", zap.Uint64("segment", r.w.Segments()-1), zap.Int("events", n),
+		zap.Uint64("trace_bytes", r.w.Bytes()))
+	return nil
 }
 
 // errorPrefix opens the recorder's error messages: "record: " and the
@@ -102,19 +202,70 @@ func (r *recorder) writeError(err error) error {
 }
 
 // stop hands over what is pending and waits until everything handed over
-// is written (or has failed).
+// is written (or has failed). The entries of every batch are then
+// counted in the machine's events.
 func (r *recorder) stop() error {
 	if r.stopped {
 		return r.werr
 	}
-	err := r.flush()
+	err := r.handOver()
 	r.stopped = true
-	close(r.segs)
+	close(r.full)
 	<-r.done
+	for {
+		select {
+		case b := <-r.free:
+			r.take(b)
+			continue
+		default:
+		}
+		break
+	}
+	if b := r.cur; b.size() > 0 { // not handed over: the trace had failed
+		b.count()
+		r.take(b)
+	}
 	if err != nil {
 		return err
 	}
 	return r.werr
+}
+
+// take adds a batch's counted entries to the machine's events and makes
+// it the one being filled.
+func (r *recorder) take(b *batch) {
+	for k, n := range b.kinds {
+		r.events[k] += n
+	}
+	b.kinds = [ndbuf.KindSeed + 1]uint64{}
+	b.raw, b.evs, b.at, b.data = b.raw[:0], b.evs[:0], b.at[:0], 0
+	r.cur = b
+}
+
+// handOver gives the batch being filled to the writer goroutine, and
+// takes a written one back, or makes one if none has come back yet and
+// fewer than batches exist; otherwise it waits for one.
+func (r *recorder) handOver() error {
+	if r.failed.Load() {
+		return r.werr
+	}
+	if r.cur.size() == 0 || r.stopped {
+		return nil
+	}
+	r.full <- r.cur
+	var b *batch
+	select {
+	case b = <-r.free:
+	default:
+		if r.made < batches {
+			r.made++
+			b = &batch{}
+		} else {
+			b = <-r.free
+		}
+	}
+	r.take(b)
+	return nil
 }
 
 // setupRecord turns on the record/replay unit in record mode and writes the
@@ -129,7 +280,7 @@ func (m *Machine) setupRecord(out io.Writer, version string) error {
 	if err != nil {
 		return fmt.Errorf("%s%w", errorPrefix(m.cfg.TraceName), err)
 	}
-	m.rec = newRecorder(w, m.cfg.TraceName, m.log)
+	m.rec = newRecorder(w, m.cfg.TraceName, &m.events, m.log)
 	return nil
 }
 
@@ -163,19 +314,19 @@ func absPath(path string) string {
 	return p
 }
 
-// drain moves the ND buffer's entries into pending segments, writing each
-// segment as it fills, so that no segment outgrows segmentEvents however
-// large the ND buffer is.
+// drain moves the ND buffer's entries into the batch being filled as
+// they are (one copy, no conversion), empties the buffer, and hands the
+// batch over once it holds a segment's worth of events. A batch holds at
+// most a segment's worth before the drain and a whole buffer more, so that
+// a large buffer is handed over at once and written while the guest runs
+// on, not in pieces the guest would wait for.
 func (r *recorder) drain(m *Machine) error {
-	r.scratch = m.Hart.ND.Drain(r.scratch[:0])
-	for _, e := range r.scratch {
-		r.pending = append(r.pending, logfmt.Event{Kind: logfmt.Kind(e.Kind), Instret: e.Instret, PC: e.PC, Value: e.Value})
-		m.events[e.Kind]++
-		if len(r.pending) >= segmentEvents {
-			if err := r.flush(); err != nil {
-				return err
-			}
-		}
+	u := m.Hart.ND
+	b := r.cur
+	b.raw = append(b.raw, u.Recorded()...)
+	u.Clear()
+	if b.size() >= segmentEvents {
+		return r.handOver()
 	}
 	return nil
 }
@@ -189,38 +340,16 @@ func (r *recorder) add(m *Machine, ev logfmt.Event) error {
 	if err := r.drain(m); err != nil {
 		return err
 	}
-	r.pending = append(r.pending, ev)
+	b := r.cur
+	b.evs = append(b.evs, ev)
+	b.at = append(b.at, len(b.raw))
 	m.events[ev.Kind]++
 	for _, w := range ev.Writes {
-		r.bytes += len(w.Data)
+		b.data += len(w.Data)
 	}
-	return r.maybeFlush()
-}
-
-func (r *recorder) maybeFlush() error {
-	if len(r.pending) >= segmentEvents || r.bytes >= segmentBytes {
-		return r.flush()
+	if b.size() >= segmentEvents || b.data >= segmentBytes {
+		return r.handOver()
 	}
-	return nil
-}
-
-// flush hands the pending events to the writer goroutine as one segment.
-func (r *recorder) flush() error {
-	if r.failed.Load() {
-		return r.werr
-	}
-	if len(r.pending) == 0 || r.stopped {
-		return nil
-	}
-	r.segs <- r.pending
-	r.sent++
-	select {
-	case p := <-r.free:
-		r.pending = p
-	default:
-		r.pending = make([]logfmt.Event, 0, segmentEvents)
-	}
-	r.bytes = 0
 	return nil
 }
 
@@ -235,12 +364,7 @@ func (r *recorder) failure() error {
 }
 
 // ndFull handles cause 24: drain the buffer and resume the instruction.
-func (r *recorder) ndFull(m *Machine) error {
-	if err := r.drain(m); err != nil {
-		return err
-	}
-	return r.maybeFlush()
-}
+func (r *recorder) ndFull(m *Machine) error { return r.drain(m) }
 
 // finish drains what is left, writes the last segment and the footer.
 func (r *recorder) finish(m *Machine, reason string) error {

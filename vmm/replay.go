@@ -37,6 +37,9 @@ type replayer struct {
 	took    bool   // an event has been handed out
 	scratch []ndbuf.Entry
 	segPos  logfmt.Pos // where seg was read from, to read it again (checkpoint.go)
+	ahead   *ahead     // the reader goroutine, if segments are read ahead (Run)
+	cur     segBufs    // with ahead: seg, its ND entries and CSR runs
+	prev    segBufs    // with ahead: the segment before, whose arrays the reader goroutine may reuse
 }
 
 // setupReplay turns on the record/replay unit in replay mode, for a trace
@@ -71,17 +74,16 @@ func (p *replayer) peek(m *Machine) (*logfmt.Event, error) {
 		if p.err != nil {
 			return nil, p.err
 		}
-		at := p.r.Pos()
-		evs, err := p.r.Next()
+		s := p.read()
+		at, evs, err, f, ok := s.at, s.evs, s.err, s.footer, s.done
 		switch {
 		case err == io.EOF:
-			f, ok := p.r.Footer()
 			if !ok {
 				// Next returns io.EOF only once it has read the
 				// footer; were it ever not so, a footer of zeros
 				// would stop the replay at instruction 0 and
 				// report a false divergence.
-				p.err = fmt.Errorf("the trace ends without a footer after %d segments: %w", p.r.Segment(), logfmt.ErrIncomplete)
+				p.err = fmt.Errorf("the trace ends without a footer after %d segments: %w", s.segment, logfmt.ErrIncomplete)
 				m.replayCap, m.hasCap = p.last+1, true
 				break
 			}
@@ -110,6 +112,23 @@ func (p *replayer) peek(m *Machine) (*logfmt.Event, error) {
 	return ev, nil
 }
 
+// read reads the next segment: from the reader goroutine if there is one,
+// else from the Reader.
+func (p *replayer) read() aheadSeg {
+	if p.ahead == nil {
+		s := aheadSeg{at: p.r.Pos()}
+		s.evs, s.err = p.r.Next()
+		s.footer, s.done = p.r.Footer()
+		s.segment = p.r.Segment()
+		return s
+	}
+	s := p.ahead.next(p.prev)
+	if s.err == nil {
+		p.prev, p.cur = p.cur, s.segBufs
+	}
+	return s
+}
+
 // start reads ahead before the first instruction: the first segment, or
 // the footer of a trace without events, or the error of a trace whose
 // first segment is missing or damaged. peek learns where the replay must
@@ -118,7 +137,13 @@ func (p *replayer) peek(m *Machine) (*logfmt.Event, error) {
 // thus bounded from its first instruction too, instead of running on to
 // the program's own end, or for ever. A read error is kept (peek's errors
 // are sticky) and reported where the replay stops.
+//
+// Outside a debugger (Machine.Run) segments are read by a goroutine, one
+// ahead of the guest.
 func (p *replayer) start(m *Machine) {
+	if !m.dbg.started && p.ahead == nil {
+		p.startAhead()
+	}
 	p.peek(m)
 }
 
@@ -136,6 +161,9 @@ func isCSREvent(k logfmt.Kind) bool {
 // ndEmpty handles cause 25: refill the buffer with the CSR events that come
 // next in the trace, up to the next event the monitor itself answers.
 func (p *replayer) ndEmpty(m *Machine, e rv64.Exit) error {
+	if p.ahead != nil {
+		return p.ndEmptyAhead(m, e)
+	}
 	u := m.Hart.ND
 	size := int(m.Hart.CSR.Get(csr.Ndsize))
 	p.scratch = p.scratch[:0]
@@ -152,6 +180,36 @@ func (p *replayer) ndEmpty(m *Machine, e rv64.Exit) error {
 		return p.missing(m, want, e.PC)
 	}
 	u.Fill(p.scratch)
+	return nil
+}
+
+// ndEmptyAhead is ndEmpty from segments read ahead: each run of CSR
+// events is copied into the buffer as the entries the reader goroutine
+// laid out, and they are taken together.
+func (p *replayer) ndEmptyAhead(m *Machine, e rv64.Exit) error {
+	u := m.Hart.ND
+	u.Clear()
+	filled := 0
+	for !u.Full() {
+		ev, err := p.peek(m)
+		if err != nil || ev == nil || !isCSREvent(ev.Kind) {
+			break
+		}
+		raw := p.cur.raw[p.i*ndbuf.EntrySize : (p.i+int(p.cur.run[p.i]))*ndbuf.EntrySize]
+		k := u.Append(raw)
+		from, to := &p.cur.seen[p.i], &p.cur.seen[p.i+k]
+		for j := range to {
+			m.events[logfmt.KindCycle+logfmt.Kind(j)] += uint64(to[j] - from[j])
+		}
+		p.i += k
+		filled += k
+		p.last, p.took = p.seg[p.i-1].Instret, true
+	}
+	if filled == 0 {
+		want := ndbuf.Kind(e.Tval).String() + " read"
+		return p.missing(m, want, e.PC)
+	}
+	p.peek(m) // learn early whether the trace ends here
 	return nil
 }
 

@@ -223,7 +223,7 @@ func outputs(nr uint64, a []uint64, mem []byte, base uint64) [][2]uint64 {
 // does instead of the call.
 func checkRecorded(t *testing.T, m *Machine, nr, r uint64, mem []byte, base uint64) {
 	t.Helper()
-	p := m.rec.pending
+	p := m.rec.cur.evs
 	if len(p) == 0 {
 		return // a megabyte of data went out as a segment of its own
 	}
