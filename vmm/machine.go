@@ -63,6 +63,12 @@ type Config struct {
 	// Progress, when set, is called from the run loop about once a
 	// second with how far the run is.
 	Progress func(ProgressReport)
+	// Engine runs the hart: EngineJIT, EngineInterp, or "" for the
+	// default, which is $RVSIM_ENGINE when set, else jit when its
+	// start-up self-check passes on this host, else the interpreter
+	// (Machine.Engine says which runs, and why). A jit engine asked for
+	// by name or by the variable that cannot run is an error.
+	Engine string
 }
 
 // Errors that end a run early, returned wrapped with where it stopped.
@@ -183,6 +189,8 @@ type Machine struct {
 
 	semi *semihost // semihosting state, nil for other programs (semihost.go)
 
+	eng engine // the engine that runs the hart (engine.go)
+
 	dbg debugState // Advance and checkpoints (debug.go, checkpoint.go)
 	// calls counts the system calls and semihosting calls completed: an
 	// ecall does not retire, but the debugger counts it (Icount).
@@ -200,6 +208,10 @@ func (m *Machine) Stop() { m.stop.Store(true) }
 // New builds the machine for prog: memory, segments, hart and, for Linux
 // programs, the initial stack.
 func New(prog *Program, cfg Config) (*Machine, error) {
+	choice, err := chooseEngine(cfg.Engine)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Replay != nil {
 		// The trace decides the memory: check it before any is reserved.
 		h := cfg.Replay.Header()
@@ -252,7 +264,7 @@ func New(prog *Program, cfg Config) (*Machine, error) {
 		}
 		return nil, fmt.Errorf("--mem %s: %w", sizeString(cfg.MemSize), err)
 	}
-	m, err := newMachine(prog, cfg, mem)
+	m, err := newMachine(prog, cfg, mem, choice)
 	if err != nil {
 		mem.Close()
 		return nil, err
@@ -262,7 +274,7 @@ func New(prog *Program, cfg Config) (*Machine, error) {
 
 // newMachine is New once mem is reserved; on an error the caller releases
 // mem.
-func newMachine(prog *Program, cfg Config, mem rv64.Memory) (*Machine, error) {
+func newMachine(prog *Program, cfg Config, mem rv64.Memory, choice engineChoice) (*Machine, error) {
 	for i, s := range prog.Segments {
 		if !mem.Contains(s.Vaddr, s.Memsz) {
 			size := fmt.Sprintf("--mem %d", cfg.MemSize)
@@ -318,6 +330,15 @@ func newMachine(prog *Program, cfg Config, mem rv64.Memory) (*Machine, error) {
 			return nil, fmt.Errorf("load %s: %w", prog.Path, err)
 		}
 	}
+	// Last: the engine takes the hart as set up (its ND unit too).
+	eng, err := startEngine(choice, h)
+	if err != nil {
+		if m.rec != nil {
+			err = withTraceError(err, m.rec.stop())
+		}
+		return nil, err
+	}
+	m.eng = eng
 	m.logLoad()
 	return m, nil
 }
@@ -341,6 +362,7 @@ func (m *Machine) Close() {
 		}
 	}
 	m.closeSemihost()
+	m.closeEngine()
 	m.Hart.Close()
 }
 
@@ -545,7 +567,7 @@ func (m *Machine) step(ls *loopState, limit uint64) (e rv64.Exit, reason string,
 		}
 		budget = min(budget, m.replayCap-done)
 	}
-	e = h.Run(budget)
+	e = m.run(budget)
 	ls.afterEcall = e.Kind == rv64.ExitEcall || e.Kind == rv64.ExitSemihost
 	if ls.debug && e.Kind != rv64.ExitBudget {
 		m.logExit(e)

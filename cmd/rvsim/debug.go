@@ -33,6 +33,7 @@ type debugFlags struct {
 	gdbPath       string
 	sysroot       string
 	checkpointMem string
+	engine        engineFlag
 }
 
 // debugCmd is rvsim debug: a replay served to a gdb that rvsim runs.
@@ -67,6 +68,7 @@ after "--" are given to gdb (for example -batch -x SCRIPT).`,
 	fl := cmd.Flags()
 	fl.StringVar(&df.gdbPath, "gdb-path", "", "the gdb to run (default: gdb-multiarch, else gdb if it knows riscv:rv64)")
 	fl.StringVarP(&df.sysroot, "sysroot", "L", "", "gdb's sysroot, where it finds a dynamic program's libraries and their symbols (set sysroot DIR; default for a dynamic program: $"+sysrootEnv+", else "+vmm.DefaultSysroot+" if it exists)")
+	df.engine.register(cmd, true)
 	fl.StringVar(&df.checkpointMem, "checkpoint-mem", "", "cap on the memory the replay's checkpoints hold, in bytes or with a K, M, G or T suffix (default 256M)")
 	return cmd
 }
@@ -93,11 +95,15 @@ func (a *app) debug(df *debugFlags, args, extra []string) error {
 		}
 		ckMem = v
 	}
+	engine, err := a.debuggerEngine(&df.engine)
+	if err != nil {
+		return err
+	}
 	gdb, err := findGDB(df.gdbPath)
 	if err != nil {
 		return err
 	}
-	m, prog, closeTrace, err := a.openReplay(args)
+	m, prog, closeTrace, err := a.openReplay(args, engine)
 	if err != nil {
 		return err
 	}
@@ -159,10 +165,11 @@ func (a *app) reportDebugEnd(sess *timetravel.Session) error {
 }
 
 // openReplay opens the trace (the last of args) and builds the machine
-// that replays it, with the program args[0] or the one the trace names.
+// that replays it, with the program args[0] or the one the trace names,
+// on engine.
 // The trace is read straight from its file, which a replay needs to seek
 // in to go back to a checkpoint.
-func (a *app) openReplay(args []string) (*vmm.Machine, *vmm.Program, func(), error) {
+func (a *app) openReplay(args []string, engine string) (*vmm.Machine, *vmm.Program, func(), error) {
 	tracePath := args[len(args)-1]
 	var prog *vmm.Program
 	if len(args) == 2 {
@@ -198,9 +205,9 @@ func (a *app) openReplay(args []string) (*vmm.Machine, *vmm.Program, func(), err
 	cfg := vmm.Config{
 		MemSize: h.MemSize, Args: h.Args, Env: h.Env, TraceName: tracePath,
 		Stdin: strings.NewReader(""), Stdout: a.stdout, Stderr: a.stderr, Log: a.log,
-		Replay: r, Version: Version,
+		Replay: r, Version: Version, Engine: engine,
 	}
-	m, err := vmm.New(prog, cfg)
+	m, err := a.newMachine(prog, cfg, true)
 	if err != nil {
 		f.Close()
 		return nil, nil, nil, err

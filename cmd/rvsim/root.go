@@ -169,6 +169,7 @@ type machineFlags struct {
 	fsRoot   string
 	sysroot  string
 	env      []string
+	engine   engineFlag
 }
 
 func (f *machineFlags) register(cmd *cobra.Command) {
@@ -180,6 +181,7 @@ func (f *machineFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.progress, "progress", false, "show a progress line, redrawn about once a second, when stderr is a terminal")
 	fl.StringVar(&f.fsRoot, "fs", "", "directory whose files the guest may open read-only (default: none)")
 	fl.StringArrayVar(&f.env, "env", nil, "KEY=VALUE for the guest environment (repeatable)")
+	f.engine.register(cmd, false)
 	fl.StringVarP(&f.sysroot, "sysroot", "L", "", "directory of the target's libraries, where a dynamic program's interpreter and libraries are found, as qemu-riscv64's -L (default: $"+sysrootEnv+", else "+vmm.DefaultSysroot+" if it exists)")
 }
 
@@ -251,6 +253,7 @@ func (f *machineFlags) config(a *app, prog *vmm.Program, args []string) (vmm.Con
 		Stdout:   a.stdout,
 		Stderr:   a.stderr,
 		Log:      a.log,
+		Engine:   f.engine.name,
 	}, nil
 }
 

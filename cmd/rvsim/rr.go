@@ -77,7 +77,7 @@ an existing trace is replaced, with a warning.`,
 			defer f.Close()
 			cfg.Record, cfg.TraceName, cfg.NDBuffer, cfg.Version = f, out, ndBuffer, Version
 			cfg.Progress = a.progress(mf.progress)
-			m, err := vmm.New(prog, cfg)
+			m, err := a.newMachine(prog, cfg, false)
 			if err != nil {
 				return err
 			}
@@ -121,6 +121,7 @@ func (a *app) replayCmd() *cobra.Command {
 	var stats, progress bool
 	var stopAt uint64
 	var gf gdbFlags
+	var ef engineFlag
 	cmd := &cobra.Command{
 		Use:   "replay [flags] [PROG.elf] TRACE.zst",
 		Short: "Re-execute exactly what a trace recorded, and check the final state",
@@ -183,9 +184,14 @@ or kills, and as the replay would when gdb ran it to its end.`,
 			cfg := vmm.Config{
 				MemSize: h.MemSize, MaxInsns: stopAt, Args: h.Args, Env: h.Env, TraceName: tracePath,
 				Stdin: strings.NewReader(""), Stdout: a.stdout, Stderr: a.stderr, Log: a.log,
-				Replay: r, Version: Version, Progress: a.progress(progress),
+				Replay: r, Version: Version, Progress: a.progress(progress), Engine: ef.name,
 			}
-			m, err := vmm.New(prog, cfg)
+			if gf.addr != "" {
+				if cfg.Engine, err = a.debuggerEngine(&ef); err != nil {
+					return err
+				}
+			}
+			m, err := a.newMachine(prog, cfg, gf.addr != "")
 			if err != nil {
 				return err
 			}
@@ -225,6 +231,7 @@ or kills, and as the replay would when gdb ran it to its end.`,
 	fl.Uint64Var(&stopAt, "stop-at", 0, "stop the replay after this many instructions and print the state digest there; exit status 0 (0: no stop)")
 	fl.Uint64Var(&stopAt, "max-insns", 0, "the same as --stop-at")
 	gf.register(cmd, true)
+	ef.register(cmd, false)
 	var sysroot string
 	fl.StringVarP(&sysroot, "sysroot", "L", "", "accepted and ignored, so that a recording's command line replays as it is: a replay needs no sysroot, the trace holds every byte the guest mapped or read")
 	return cmd

@@ -31,7 +31,12 @@ or rvsim debug to go back).`,
 				return err
 			}
 			cfg.Progress = a.progress(mf.progress)
-			m, err := vmm.New(prog, cfg)
+			if gf.addr != "" {
+				if cfg.Engine, err = a.debuggerEngine(&mf.engine); err != nil {
+					return err
+				}
+			}
+			m, err := a.newMachine(prog, cfg, gf.addr != "")
 			if err != nil {
 				return err
 			}

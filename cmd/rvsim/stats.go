@@ -19,6 +19,7 @@ import (
 type measured struct {
 	res vmm.Result
 	cpu time.Duration
+	eng []stat // the engine's figures (engineStats)
 }
 
 // runMeasured runs m and measures the CPU time it took.
@@ -26,7 +27,7 @@ func runMeasured(m *vmm.Machine) (measured, error) {
 	c0, ok0 := cpuTime()
 	res, err := m.Run()
 	c1, ok1 := cpuTime()
-	mr := measured{res: res}
+	mr := measured{res: res, eng: engineStats(m)}
 	if ok0 && ok1 {
 		mr.cpu = c1 - c0
 	}
@@ -42,7 +43,8 @@ func mips(n uint64, d time.Duration) float64 {
 }
 
 // basicStats are the figures every run has: instructions, wall and CPU
-// time, and MIPS (instructions per second of wall time, and of CPU time).
+// time, MIPS (instructions per second of wall time, and of CPU time), and
+// the engine's.
 func basicStats(mr measured) []stat {
 	n, wall := mr.res.Instret, mr.res.Wall
 	s := []stat{
@@ -56,7 +58,7 @@ func basicStats(mr measured) []stat {
 	if mr.cpu > 0 {
 		s = append(s, stat{fmt.Sprintf("MIPS per CPU second %.1f", mips(n, mr.cpu)), []zap.Field{zap.Float64("mips_cpu", mips(n, mr.cpu))}})
 	}
-	return s
+	return append(s, mr.eng...)
 }
 
 // baseline runs the program once more in normal mode, output discarded and
