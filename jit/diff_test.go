@@ -115,6 +115,8 @@ type pair struct {
 	jh  *rv64.Hart // run by the engine
 	eng *Engine
 	log []string // the steps so far, for the failure report
+
+	sa, sb rv64.State // reused by diff
 }
 
 // newPair builds both harts from m and the engine for the second. It
@@ -152,7 +154,7 @@ func (p *pair) step(budget uint64) rv64.Exit {
 	if d := diffExit(got, want); d != "" {
 		p.fail(d)
 	}
-	if d := diffHarts(p.ref, p.jh); len(d) > 0 {
+	if d := diffStates(p.ref, p.jh, &p.sa, &p.sb); len(d) > 0 {
 		p.fail(d...)
 	}
 	return want
@@ -233,15 +235,20 @@ func regName(i int) string {
 // the counters as they read), the LR/SC reservation, the tohost latch,
 // the ND buffer, memory.
 func diffHarts(a, b *rv64.Hart) []string {
+	var sa, sb rv64.State
+	return diffStates(a, b, &sa, &sb)
+}
+
+// diffStates is diffHarts saving the harts' states into sa and sb.
+func diffStates(a, b *rv64.Hart, sa, sb *rv64.State) []string {
 	var d []string
 	add := func(field string, got, want uint64) {
 		if got != want {
 			d = append(d, fmt.Sprintf("%s: engine %#x, interpreter %#x", field, got, want))
 		}
 	}
-	var sa, sb rv64.State
-	a.Save(&sa)
-	b.Save(&sb)
+	a.Save(sa)
+	b.Save(sb)
 	add("pc", sb.PC, sa.PC)
 	add("priv", uint64(sb.Priv), uint64(sa.Priv))
 	add("instret", sb.CSR.Instret, sa.CSR.Instret)
@@ -318,8 +325,16 @@ func (p *pair) monitor(e rv64.Exit, rng *rand.Rand) bool {
 		if !p.ref.UserTrapsExit || p.ref.Priv != csr.PrivU {
 			return false // no handler: the run is over
 		}
-		// A signal handler that goes back to the start of the code.
-		p.both(func(h *rv64.Hart) { h.PC = codeAt })
+		// A signal handler that skips the instruction, or goes back to
+		// the start of the code after a fetch fault.
+		next := uint64(codeAt)
+		if e.Cause != rv64.CauseFetchAccess && e.Cause != rv64.CauseMisalignedFetch {
+			next = e.PC + 4
+			if b, ok := p.ref.Mem.Slice(e.PC, 2); ok && b[0]&3 != 3 {
+				next = e.PC + 2
+			}
+		}
+		p.both(func(h *rv64.Hart) { h.PC = next })
 		return true
 	case rv64.ExitNDFull:
 		var da, db []ndbuf.Entry

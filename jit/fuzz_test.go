@@ -1,6 +1,8 @@
 package jit
 
 import (
+	"bytes"
+	"encoding/binary"
 	"math/rand"
 	"os"
 	"strconv"
@@ -8,6 +10,7 @@ import (
 
 	"github.com/rvsim/rvsim/csr"
 	"github.com/rvsim/rvsim/ndbuf"
+	"github.com/rvsim/rvsim/rv64"
 )
 
 // randomMachine makes a machine running a random program: the generator's
@@ -70,8 +73,8 @@ func randomMachine(s source) *machine {
 	if s.intn(8) == 0 {
 		m.breaks = append(m.breaks, codeAt+uint64(s.intn(len(code)/2+1))*2)
 	}
-	if s.intn(8) == 0 {
-		m.watches = append(m.watches, [2]uint64{dataAt + uint64(s.intn(0x1000)), uint64(1 + s.intn(16))})
+	if s.intn(5) == 0 {
+		m.watches = append(m.watches, [2]uint64{dataPtr - 8 + uint64(s.intn(16)), uint64(1 + s.intn(16))})
 	}
 	return m
 }
@@ -126,6 +129,49 @@ func FuzzJIT(f *testing.F) {
 		m := randomMachine(s)
 		rng := rand.New(rand.NewSource(int64(s.u64())))
 		p := newPair(t, m)
-		p.runLockstep(rng, 2000, []int{1, 7, 100, 3000}[rng.Intn(4)])
+		p.runLockstep(rng, 1000, []int{1, 7, 100, 3000}[rng.Intn(4)])
 	})
+}
+
+// TestRandomStreamsCover checks that the generated programs reach what the
+// differential tests are for: every kind of exit, traps taken in M-mode,
+// code rewritten by the program, fence.i run, and instructions by the
+// million, so that TestRandomStreams and FuzzJIT compare more than
+// straight-line code.
+func TestRandomStreamsCover(t *testing.T) {
+	exits := map[rv64.ExitKind]int{}
+	var insns, rewritten, mtraps, fenceI uint64
+	for i := int64(0); i < 150; i++ {
+		rng := rand.New(rand.NewSource(1000 + i))
+		m := randomMachine(randSource{rng})
+		p := newPair(t, m)
+		code := append([]byte(nil), m.code[codeAt]...)
+		for st := 0; st < 400; st++ {
+			e := p.step(uint64(1 + rng.Intn(64)))
+			exits[e.Kind]++
+			if b, ok := p.ref.Mem.Slice(p.ref.PC, 4); ok && binary.LittleEndian.Uint32(b) == insnFenceI {
+				fenceI++
+			}
+			if !p.monitor(e, rng) {
+				break
+			}
+		}
+		insns += p.ref.Instret()
+		if p.ref.CSR.Get(csr.Mcause) != 0 {
+			mtraps++
+		}
+		if b, _ := p.ref.Mem.Slice(codeAt, uint64(len(code))); !bytes.Equal(b, code) {
+			rewritten++
+		}
+	}
+	t.Logf("exits %v, %d instructions, %d programs trapped in M-mode, %d rewrote their code, fence.i seen %d times", exits, insns, mtraps, rewritten, fenceI)
+	for _, k := range []rv64.ExitKind{rv64.ExitBudget, rv64.ExitEcall, rv64.ExitTrap, rv64.ExitHost, rv64.ExitNDFull,
+		rv64.ExitNDEmpty, rv64.ExitDiverge, rv64.ExitBreak, rv64.ExitWatch} {
+		if exits[k] == 0 {
+			t.Errorf("no %s exit", exitKindNames[k])
+		}
+	}
+	if insns < 1e6 || mtraps < 20 || rewritten < 20 || fenceI == 0 {
+		t.Errorf("%d instructions, %d programs trapped in M-mode, %d rewrote their code, fence.i seen %d times", insns, mtraps, rewritten, fenceI)
+	}
 }
