@@ -24,25 +24,34 @@ type Host struct {
 	Cycle   func() uint64 // cycles at a nominal 1 GHz
 	Time    func() uint64 // ticks at TimebaseHz
 	Entropy func() uint16 // 16 bits of host entropy for seed
+
+	// Clock, when not nil, is what Cycle and Time read: a translating
+	// engine may read it itself, with the same arithmetic.
+	Clock *Clock
 }
 
 // DefaultHost reads the host monotonic clock and the host entropy source.
 func DefaultHost() Host {
-	start := time.Now()
 	var pool [256]byte
 	next := len(pool)
+	entropy := func() uint16 {
+		if next+2 > len(pool) {
+			rand.Read(pool[:]) // crypto/rand.Read never fails on Linux
+			next = 0
+		}
+		v := uint16(pool[next]) | uint16(pool[next+1])<<8
+		next += 2
+		return v
+	}
+	if h, ok := tscHost(); ok {
+		h.Entropy = entropy
+		return h
+	}
+	start := time.Now()
 	return Host{
-		Cycle: func() uint64 { return uint64(time.Since(start).Nanoseconds()) },
-		Time:  func() uint64 { return uint64(time.Since(start).Nanoseconds()) / (1e9 / TimebaseHz) },
-		Entropy: func() uint16 {
-			if next+2 > len(pool) {
-				rand.Read(pool[:]) // crypto/rand.Read never fails on Linux
-				next = 0
-			}
-			v := uint16(pool[next]) | uint16(pool[next+1])<<8
-			next += 2
-			return v
-		},
+		Cycle:   func() uint64 { return uint64(time.Since(start).Nanoseconds()) },
+		Time:    func() uint64 { return uint64(time.Since(start).Nanoseconds()) / (1e9 / TimebaseHz) },
+		Entropy: entropy,
 	}
 }
 
@@ -190,6 +199,18 @@ func (f *File) write(num uint16, val uint64) {
 	}
 	f.v[num] = nv
 }
+
+// Host returns the host the file reads the non-deterministic CSRs from.
+func (f *File) Host() Host { return f.host }
+
+// Addr returns the address of the storage of CSR num as Raw reads it, for
+// a translating engine's code to read and write (the Xndrr CSRs,
+// mcounteren, mseccfg).
+func (f *File) Addr(num uint16) *uint64 { return &f.v[num] }
+
+// CycleOffset returns the address of what a read of cycle adds to the
+// host's count (set by writes of mcycle).
+func (f *File) CycleOffset() *uint64 { return &f.cycleOffset }
 
 // Get returns the value of CSR num as the monitor sees it (no access checks).
 func (f *File) Get(num uint16) uint64 { return f.read(num) }

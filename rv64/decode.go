@@ -394,6 +394,7 @@ func (h *Hart) InvalidateCode(addr, n uint64) {
 		}
 		if lo == pn<<pageShift && hi == pn<<pageShift+1<<pageShift-1 {
 			h.code[pn] = nil
+			h.codeWrite(lo, hi+1)
 			if pn > 0 && h.code[pn-1] != nil {
 				// The instruction in the last halfword of the page
 				// before may end in this one.
@@ -412,6 +413,7 @@ func (h *Hart) InvalidateCode(addr, n uint64) {
 // A fused add before a stale slot stays fused: Run finds no branch after
 // it and dispatches the stale slot, and redecode then fuses or splits it.
 func (h *Hart) stale(off, n uint64) {
+	h.codeWrite(off, off+n)
 	j := off >> 1
 	if j > 0 {
 		j--

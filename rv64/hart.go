@@ -144,6 +144,8 @@ type Hart struct {
 
 	dbg *debugState // breakpoints and watchpoints (debug.go), nil if never set
 
+	codeLo, codeHi uint64 // the memory offsets of code written since CodeWritten
+
 	_ [hartPad]byte // see hartPad
 }
 

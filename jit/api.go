@@ -1,0 +1,21 @@
+package jit
+
+import (
+	"errors"
+	"time"
+)
+
+// ErrUnsupported is returned by New and SelfCheck on a host the engine
+// does not run on (it needs linux/amd64).
+var ErrUnsupported = errors.New("the native-code engine needs linux/amd64")
+
+// Stats counts what the engine did.
+type Stats struct {
+	Blocks        uint64        // blocks translated
+	CodeBytes     uint64        // bytes of native code written
+	TranslateTime time.Duration // time spent translating
+	Flushes       uint64        // times the code cache was emptied
+	Invalidated   uint64        // blocks dropped because their code was written
+	Entries       uint64        // entries into native code
+	Interpreted   uint64        // instructions handed to the interpreter
+}

@@ -1,0 +1,370 @@
+//go:build linux && amd64
+
+package jit
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"time"
+	"unsafe"
+
+	"github.com/rvsim/rvsim/rv64"
+)
+
+// block is one translation: the guest code at pc, and its native code or,
+// when code is 0, how many instructions from pc the interpreter runs.
+type block struct {
+	pc    uint64
+	guest []byte // the guest code translated, to tell when it is written
+	code  uintptr
+	count uint64
+}
+
+// Engine runs one hart's code as native code.
+type Engine struct {
+	h      *rv64.Hart
+	c      *ctx
+	cc     *cache
+	x      xlate
+	blocks map[uint64]*block   // by pc
+	pages  map[uint64][]*block // by memory page (offset >> 12) of any byte of their guest code
+	cellOf map[uint64]int32    // the chaining cell of a pc
+	cellPC []uint64            // the pc of a cell
+	base   uint64              // the memory base the code was translated for
+	key    ndKey               // the record/replay unit the code was translated for
+
+	exitTail, missStub uintptr
+	stats              Stats
+}
+
+// New returns an engine for h: it shares h's registers, memory, CSR file
+// and ND unit, and hands h to the interpreter for whatever it does not
+// translate.
+func New(h *rv64.Hart) (*Engine, error) {
+	if h.Mem.Size() < rv64.MinMemory {
+		return nil, fmt.Errorf("jit: guest memory of %d bytes is below the minimum", h.Mem.Size())
+	}
+	cc, err := newCache()
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{h: h, c: new(ctx), cc: cc}
+	e.x.e = e
+	if err := e.flush(); err != nil {
+		cc.close()
+		return nil, err
+	}
+	e.stats.Flushes = 0
+	return e, nil
+}
+
+// Close releases the code cache. The engine must not be used afterwards.
+func (e *Engine) Close() {
+	if e.cc != nil {
+		e.cc.close()
+		e.cc = nil
+	}
+}
+
+// Stats returns what the engine did so far.
+func (e *Engine) Stats() Stats {
+	s := e.stats
+	return s
+}
+
+// flush empties the code cache and writes its fixed code: the common exit
+// (the budget left back into ctx, return to enter) and the stub a chained
+// jump to a cell without a block lands on (rax holds the cell).
+func (e *Engine) flush() error {
+	e.cc.reset()
+	e.blocks = make(map[uint64]*block)
+	e.pages = make(map[uint64][]*block)
+	e.cellOf = make(map[uint64]int32)
+	e.cellPC = e.cellPC[:0]
+	e.base = e.h.Mem.Base
+	e.key = e.ndKey()
+	e.stats.Flushes++
+
+	a := asm{org: e.cc.next()}
+	a.store(true, at(r13, offBudget), r12)
+	a.ret()
+	miss := len(a.b)
+	a.store(true, at(r13, offArg), rax)
+	a.storeImm(at(r13, offReason), exitChain)
+	a.jmpAbs(a.org)
+	code, err := e.cc.write(a.b)
+	if err != nil {
+		return err
+	}
+	e.exitTail, e.missStub = code, code+uintptr(miss)
+	return nil
+}
+
+// cellFor returns the chaining cell of pc, making one (pointing at the
+// miss stub) if it has none.
+func (e *Engine) cellFor(pc uint64) int32 {
+	if c, ok := e.cellOf[pc]; ok {
+		return c
+	}
+	c := int32(len(e.cellPC))
+	e.cellPC = append(e.cellPC, pc)
+	e.cellOf[pc] = c
+	e.cc.cells[c] = e.missStub
+	if b := e.blocks[pc]; b != nil && b.code != 0 {
+		e.cc.cells[c] = b.code
+	}
+	return c
+}
+
+func (e *Engine) cellAddr(c int32) uintptr { return uintptr(unsafe.Pointer(&e.cc.cells[c])) }
+
+func (e *Engine) lookupAddr() uintptr { return uintptr(unsafe.Pointer(&e.cc.lookup[0])) }
+
+// sync copies what translated code reads of the hart into ctx, and drops
+// the translations of code written since the last call.
+func (e *Engine) sync() {
+	h, c := e.h, e.c
+	c.regs = uintptr(unsafe.Pointer(&h.X[0]))
+	c.mem = uintptr(unsafe.Pointer(&h.Mem.Data[0]))
+	c.base = h.Mem.Base
+	size := h.Mem.Size()
+	c.lim = [4]uint64{size - 1, size - 2, size - 4, size - 8}
+	c.codeTab = h.CodeTable()
+	lo, n := h.WatchRange()
+	c.watchLo, c.watchLen = lo-c.base, n
+	if lo, hi, ok := h.CodeWritten(); ok {
+		e.invalidate(lo, hi)
+	}
+	if e.ndKey() != e.key || h.Mem.Base != e.base {
+		e.flush() // an error leaves the cache empty: translate then fails, and the interpreter runs
+	}
+	e.syncND()
+}
+
+// invalidate drops the blocks whose guest code changed in memory offsets
+// [lo, hi), and makes sure the pages of the others still send stores to
+// the interpreter.
+func (e *Engine) invalidate(lo, hi uint64) {
+	h := e.h
+	check := func(pn uint64) {
+		l := e.pages[pn]
+		keep := l[:0]
+		for _, b := range l {
+			cur, ok := h.Mem.Slice(b.pc, uint64(len(b.guest)))
+			if ok && bytes.Equal(cur, b.guest) {
+				keep = append(keep, b)
+				h.WatchCode(b.pc, uint64(len(b.guest)))
+				continue
+			}
+			e.drop(b)
+		}
+		if len(keep) == 0 {
+			delete(e.pages, pn)
+		} else {
+			e.pages[pn] = keep
+		}
+	}
+	if (hi-lo)>>12 > uint64(len(e.pages)) {
+		for pn := range e.pages {
+			if pn >= lo>>12 && pn <= (hi-1)>>12 {
+				check(pn)
+			}
+		}
+		return
+	}
+	for pn := lo >> 12; pn <= (hi-1)>>12; pn++ {
+		if _, ok := e.pages[pn]; ok {
+			check(pn)
+		}
+	}
+}
+
+// drop forgets block b: jumps to its pc come back to Go.
+func (e *Engine) drop(b *block) {
+	if e.blocks[b.pc] != b {
+		return // already dropped through another page
+	}
+	delete(e.blocks, b.pc)
+	e.stats.Invalidated++
+	if c, ok := e.cellOf[b.pc]; ok {
+		e.cc.cells[c] = e.missStub
+	}
+	i := (b.pc >> 1) & (lookupLen - 1)
+	if e.cc.lookup[i].pc == b.pc {
+		e.cc.lookup[i] = lookupEntry{pc: 1}
+	}
+}
+
+// Run runs the hart for at most budget instructions, with exactly the
+// contract of rv64.Hart.Run: translated code for what the engine
+// translates, the interpreter for the rest.
+func (e *Engine) Run(budget uint64) rv64.Exit {
+	h := e.h
+	if h.Debugging() || len(h.Mem.Data) == 0 {
+		return h.Run(budget)
+	}
+	end := h.CSR.Instret + budget
+	if end < h.CSR.Instret {
+		end = math.MaxUint64
+	}
+	for {
+		e.sync()
+		ret := h.CSR.Instret
+		if ret >= end {
+			return rv64.Exit{Kind: rv64.ExitBudget, PC: h.PC}
+		}
+		left := end - ret
+		b := e.block(h.PC)
+		if b == nil || b.code == 0 {
+			n := uint64(1)
+			if b != nil {
+				n = b.count
+			}
+			if x, stop := e.interpret(min(n, left)); stop {
+				return x
+			}
+			continue
+		}
+		give := min(left, 1<<62)
+		e.c.budget = int64(give)
+		e.c.nd.instretEnd = ret + give
+		e.stats.Entries++
+		enter(b.code, e.c)
+		h.CSR.Instret += give - uint64(e.c.budget)
+		h.PC = e.c.pc
+		switch e.c.reason {
+		case exitBudget:
+			if e.c.budget > 0 {
+				if x, stop := e.interpret(uint64(e.c.budget)); stop {
+					return x
+				}
+			}
+		case exitInterp:
+			if x, stop := e.interpret(min(e.c.arg, end-h.CSR.Instret)); stop {
+				return x
+			}
+		case exitChain:
+			h.PC = e.cellPC[e.c.arg]
+		case exitJALR:
+			if t := e.block(h.PC); t != nil && t.code != 0 {
+				e.cc.lookup[(h.PC>>1)&(lookupLen-1)] = lookupEntry{pc: h.PC, code: t.code}
+			}
+		}
+	}
+}
+
+// interpret runs n instructions (n > 0) on the interpreter; stop is true
+// if it exited for something else than its budget.
+func (e *Engine) interpret(n uint64) (rv64.Exit, bool) {
+	if n == 0 {
+		return rv64.Exit{}, false
+	}
+	before := e.h.CSR.Instret
+	x := e.h.Run(n)
+	e.stats.Interpreted += e.h.CSR.Instret - before
+	return x, x.Kind != rv64.ExitBudget
+}
+
+// block returns the translation at pc, translating it if there is none;
+// nil if pc holds no instruction.
+func (e *Engine) block(pc uint64) *block {
+	if b := e.blocks[pc]; b != nil {
+		return b
+	}
+	start := time.Now()
+	b := e.translate(pc)
+	e.stats.TranslateTime += time.Since(start)
+	return b
+}
+
+// maxOther is how many untranslated instructions in a row the interpreter
+// runs at once.
+const maxOther = 16
+
+// translate decodes and translates the block at pc.
+func (e *Engine) translate(pc uint64) *block {
+	h := e.h
+	var ins []rv64.Decoded
+	p := pc
+	var tail uint64
+	for len(ins) < maxBlock {
+		d, ok := h.DecodeAt(p)
+		if !ok {
+			break
+		}
+		if !e.translatable(d) {
+			tail = e.others(p)
+			break
+		}
+		ins = append(ins, d)
+		p += d.Len
+		if isControl(d.Op) || p&(1<<12-1) == 0 {
+			break
+		}
+	}
+	b := &block{pc: pc}
+	if len(ins) == 0 {
+		if tail == 0 {
+			return nil // outside memory: the interpreter faults
+		}
+		b.count = tail
+		p = pc
+		for range tail {
+			d, _ := h.DecodeAt(p)
+			p += d.Len
+		}
+	} else {
+		if len(e.cellPC)+2 > cellCount || !e.cc.room(64*len(ins)+512) {
+			if e.flush() != nil {
+				return nil
+			}
+		}
+		x := &e.x
+		x.a = asm{b: x.a.b[:0], org: e.cc.next()}
+		x.translate(pc, ins, tail)
+		if !e.cc.room(len(x.a.b)) {
+			return nil // cannot happen: room was checked for more
+		}
+		code, err := e.cc.write(x.a.b)
+		if err != nil {
+			return nil
+		}
+		b.code = code
+		e.stats.Blocks++
+		e.stats.CodeBytes += uint64(len(x.a.b))
+	}
+	g, ok := h.Mem.Slice(pc, p-pc)
+	if !ok {
+		return nil
+	}
+	b.guest = append([]byte(nil), g...)
+	h.WatchCode(pc, p-pc)
+	e.blocks[pc] = b
+	off := pc - h.Mem.Base
+	for pn := off >> 12; pn <= (off+uint64(len(g))-1)>>12; pn++ {
+		e.pages[pn] = append(e.pages[pn], b)
+	}
+	if c, ok := e.cellOf[pc]; ok && b.code != 0 {
+		e.cc.cells[c] = b.code
+	}
+	return b
+}
+
+// others counts the instructions from p on, up to maxOther, that the
+// engine does not translate and the interpreter runs.
+func (e *Engine) others(p uint64) uint64 {
+	n := uint64(0)
+	for n < maxOther {
+		d, ok := e.h.DecodeAt(p)
+		if !ok || e.translatable(d) {
+			break
+		}
+		n++
+		p += d.Len
+		if p&(1<<12-1) == 0 {
+			break
+		}
+	}
+	return max(n, 1)
+}

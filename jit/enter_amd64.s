@@ -1,0 +1,21 @@
+#include "textflag.h"
+
+// func enter(code uintptr, c *ctx)
+//
+// enter runs translated code at code until it returns. The code keeps the
+// hart's integer registers at R15, guest memory at R14, the context at R13
+// and the instruction budget left in R12 (ctx's first four words), and
+// writes the budget back before it returns. It makes no call and uses no
+// stack but the return address. R14 is Go's g register: it is saved and
+// restored, as is the zero in X15.
+TEXT ·enter(SB), 0, $16-16
+	MOVQ R14, saved-8(SP)
+	MOVQ code+0(FP), AX
+	MOVQ c+8(FP), R13
+	MOVQ 0(R13), R15
+	MOVQ 8(R13), R14
+	MOVQ 16(R13), R12
+	CALL AX
+	MOVQ saved-8(SP), R14
+	XORPS X15, X15
+	RET

@@ -1,0 +1,288 @@
+//go:build linux && amd64
+
+package jit
+
+import (
+	"os"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"github.com/rvsim/rvsim/csr"
+	"github.com/rvsim/rvsim/ndbuf"
+	"github.com/rvsim/rvsim/rv64"
+)
+
+// Reads of cycle, mcycle, time and seed run inline, as the record/replay
+// unit of the specification does in hardware: in record mode the read
+// appends its entry at ndtail (side exit to the interpreter, which exits
+// with cause 24, when the buffer is full); in replay mode it takes the
+// entry at ndhead after checking its kind, position and pc (side exit to
+// the interpreter, which exits with cause 25 or reports the divergence,
+// when the buffer is empty or the entry is not this read); in normal mode
+// it just reads. The values come from the host's time-stamp counter, with
+// the arithmetic of the CSR file's csr.Clock (so translated and
+// interpreted reads agree), and from RDRAND for seed; a host without them
+// has these reads interpreted in normal and record modes.
+
+// ndCtx is the part of ctx that inline reads use.
+type ndCtx struct {
+	instretEnd uint64  // the instret at which the budget given to the code ends
+	priv       uintptr // &h.Priv
+	mcounteren uintptr // the CSR file's storage of mcounteren
+	mseccfg    uintptr // and of mseccfg
+	ndHead     uintptr // of ndhead
+	ndTail     uintptr // of ndtail
+	ndSize     uintptr // of ndsize
+	ndMem      uintptr // the buffer
+	cycleOff   uintptr // the offset mcycle writes set
+	tsc0       uint64  // the clock's csr.Clock
+	nsMult     uint64
+	tickMult   uint64
+}
+
+var offND = int32(unsafe.Offsetof(ctx{}.nd))
+
+func ndOff(field uintptr) int32 { return offND + int32(field) }
+
+var (
+	offInstretEnd = ndOff(unsafe.Offsetof(ndCtx{}.instretEnd))
+	offPriv       = ndOff(unsafe.Offsetof(ndCtx{}.priv))
+	offMcounteren = ndOff(unsafe.Offsetof(ndCtx{}.mcounteren))
+	offMseccfg    = ndOff(unsafe.Offsetof(ndCtx{}.mseccfg))
+	offNdHead     = ndOff(unsafe.Offsetof(ndCtx{}.ndHead))
+	offNdTail     = ndOff(unsafe.Offsetof(ndCtx{}.ndTail))
+	offNdSize     = ndOff(unsafe.Offsetof(ndCtx{}.ndSize))
+	offNdMem      = ndOff(unsafe.Offsetof(ndCtx{}.ndMem))
+	offCycleOff   = ndOff(unsafe.Offsetof(ndCtx{}.cycleOff))
+	offTSC0       = ndOff(unsafe.Offsetof(ndCtx{}.tsc0))
+	offNsMult     = ndOff(unsafe.Offsetof(ndCtx{}.nsMult))
+	offTickMult   = ndOff(unsafe.Offsetof(ndCtx{}.tickMult))
+)
+
+var (
+	rdrandOnce sync.Once
+	rdrandOK   bool
+)
+
+// hasRDRAND reports whether the host processor has RDRAND.
+func hasRDRAND() bool {
+	rdrandOnce.Do(func() {
+		b, err := os.ReadFile("/proc/cpuinfo")
+		if err != nil {
+			return
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "flags") {
+				rdrandOK = strings.Contains(l+" ", " rdrand ")
+				return
+			}
+		}
+	})
+	return rdrandOK
+}
+
+// ndKey is what inline reads were translated for: a change of it empties
+// the code cache.
+type ndKey struct {
+	unit  *ndbuf.Unit
+	mode  ndbuf.Mode
+	clock *csr.Clock
+	mem   uintptr
+}
+
+func (e *Engine) ndKey() ndKey {
+	h := e.h
+	k := ndKey{unit: h.ND, clock: h.CSR.Host().Clock}
+	if h.ND != nil {
+		k.mode = h.ND.Mode()
+		if len(h.ND.Mem) > 0 {
+			k.mem = uintptr(unsafe.Pointer(&h.ND.Mem[0]))
+		}
+	}
+	return k
+}
+
+// syncND fills the inline reads' part of ctx.
+func (e *Engine) syncND() {
+	h, n := e.h, &e.c.nd
+	f := h.CSR
+	n.priv = uintptr(unsafe.Pointer(&h.Priv))
+	n.mcounteren = uintptr(unsafe.Pointer(f.Addr(csr.Mcounteren)))
+	n.mseccfg = uintptr(unsafe.Pointer(f.Addr(csr.Mseccfg)))
+	n.ndHead = uintptr(unsafe.Pointer(f.Addr(csr.Ndhead)))
+	n.ndTail = uintptr(unsafe.Pointer(f.Addr(csr.Ndtail)))
+	n.ndSize = uintptr(unsafe.Pointer(f.Addr(csr.Ndsize)))
+	n.cycleOff = uintptr(unsafe.Pointer(f.CycleOffset()))
+	n.ndMem = e.key.mem
+	if c := e.key.clock; c != nil {
+		n.tsc0, n.nsMult, n.tickMult = c.TSC0, c.NsMult, c.TickMult
+	}
+}
+
+// ndRead is how a CSR instruction that reads cycle, mcycle, time or seed
+// runs inline.
+type ndRead struct {
+	kind   ndbuf.Kind
+	num    uint16
+	priv   uint8
+	guard  int32  // offset in ctx of the CSR whose value the access rules depended on, or 0
+	guardV uint64 // its value
+}
+
+// csrInline reports how the CSR instruction d runs inline, if it can: a
+// read of cycle, mcycle, time or seed that the access rules allow now
+// (the code checks that the privilege and the CSR they depend on are still
+// what they are now), and whose value the code can get in the unit's
+// mode.
+func (e *Engine) csrInline(d rv64.Decoded) (ndRead, bool) {
+	h := e.h
+	num := d.Insn.CSR()
+	kind := ndbuf.KindOf(num)
+	if kind == 0 {
+		return ndRead{}, false
+	}
+	op := d.Insn.Funct3() & 3
+	read, write := op != csr.OpWrite || d.Rd != 0, op == csr.OpWrite || d.Insn.Rs1() != 0
+	if !read || write && num != csr.Seed || h.CSR.Denied(num, h.Priv, write) {
+		return ndRead{}, false
+	}
+	mode := ndbuf.Normal
+	if h.ND != nil {
+		mode = h.ND.Mode()
+	}
+	if mode != ndbuf.Replay {
+		if num == csr.Seed && !hasRDRAND() || num != csr.Seed && e.key.clock == nil {
+			return ndRead{}, false
+		}
+	}
+	r := ndRead{kind: kind, num: num, priv: h.Priv}
+	if h.Priv < csr.PrivM {
+		if num == csr.Seed {
+			r.guard, r.guardV = offMseccfg, h.CSR.Raw(csr.Mseccfg)
+		} else {
+			r.guard, r.guardV = offMcounteren, h.CSR.Raw(csr.Mcounteren)
+		}
+	}
+	return r, true
+}
+
+// ndValue emits rax = the value of a read of r's CSR, from the host.
+func (t *xlate) ndValue(r ndRead, pc uint64, k int) {
+	a := &t.a
+	if r.num == csr.Seed {
+		a.movImm(rdx, 10)
+		loop := a.pos()
+		a.rdrand32(rax)
+		ok := a.jcc(0x2) // CF set: jb
+		a.aluRI(false, aluSUB, rdx, 1)
+		again := a.jcc(ccNE)
+		a.bindTo(again, loop)
+		t.sideExit(ccE, pc, k) // no valid value in 10 tries (ZF is set here): the interpreter reads
+		a.bind(ok)
+		a.movzx16(rax, rax)
+		a.movImm(rdx, csr.SeedES16)
+		a.aluRR(true, aluOR, rax, rdx)
+		return
+	}
+	a.rdtsc()
+	a.shiftI(true, shSHL, rdx, 32)
+	a.aluRR(true, aluOR, rax, rdx)
+	a.aluRM(true, aluSUB, rax, at(r13, offTSC0))
+	if r.num == csr.Time {
+		a.mulMem(at(r13, offTickMult))
+	} else {
+		a.mulMem(at(r13, offNsMult))
+	}
+	a.shiftI(true, shSHR, rax, 32)
+	a.shiftI(true, shSHL, rdx, 32)
+	a.aluRR(true, aluOR, rax, rdx)
+	if r.num != csr.Time {
+		a.load(true, rdx, at(r13, offCycleOff))
+		a.aluRM(true, aluADD, rax, at(rdx, 0))
+	}
+}
+
+// ndPosition emits rdx = the entry's first word without its kind: the
+// low 56 bits of the instret of the block's k-th instruction.
+func (t *xlate) ndPosition(k int) {
+	a := &t.a
+	a.load(true, rdx, at(r13, offInstretEnd))
+	a.aluRR(true, aluSUB, rdx, r12)
+	a.aluRI(true, aluSUB, rdx, int32(t.n-k))
+	a.shiftI(true, shSHL, rdx, 8)
+	a.shiftI(true, shSHR, rdx, 8)
+}
+
+// csrRead emits the CSR instruction d at pc, the block's k-th, which
+// csrInline accepted as r.
+func (t *xlate) csrRead(d rv64.Decoded, r ndRead, pc uint64, k int) {
+	a := &t.a
+	a.load(true, rax, at(r13, offPriv))
+	a.cmpMem8(at(rax, 0), r.priv)
+	t.sideExit(ccNE, pc, k)
+	if r.guard != 0 {
+		a.load(true, rax, at(r13, r.guard))
+		a.load(true, rax, at(rax, 0))
+		a.movImm(rdx, r.guardV)
+		a.aluRR(true, aluCMP, rax, rdx)
+		t.sideExit(ccNE, pc, k)
+	}
+	mode := ndbuf.Normal
+	if t.e.h.ND != nil {
+		mode = t.e.h.ND.Mode()
+	}
+	entry := func(index int32) { // rcx = the entry at the index whose address is at ctx+index
+		a.load(true, rdx, at(r13, index))
+		a.load(true, rax, at(rdx, 0))
+		a.lea(rcx, atIdx(rax, rax, 2, 0))
+		a.shiftI(true, shSHL, rcx, 3)
+		a.aluRM(true, aluADD, rcx, at(r13, offNdMem))
+	}
+	switch mode {
+	case ndbuf.Replay:
+		a.load(true, rdx, at(r13, offNdTail))
+		a.load(true, rdx, at(rdx, 0))
+		a.load(true, rax, at(r13, offNdHead))
+		a.aluRM(true, aluCMP, rdx, at(rax, 0))
+		t.sideExit(ccBE, pc, k) // tail <= head: empty
+		entry(offNdHead)
+		t.ndPosition(k)
+		a.movImm(rax, uint64(r.kind)<<56)
+		a.aluRR(true, aluOR, rdx, rax)
+		a.aluRM(true, aluCMP, rdx, at(rcx, 0))
+		t.sideExit(ccNE, pc, k)
+		a.movImm(rax, pc)
+		a.aluRM(true, aluCMP, rax, at(rcx, 8))
+		t.sideExit(ccNE, pc, k)
+		a.load(true, rdx, at(r13, offNdHead))
+		a.aluMI(true, aluADD, at(rdx, 0), 1)
+		if d.Rd != 0 {
+			a.load(true, t.put(d.Rd), at(rcx, 16))
+		}
+	case ndbuf.Record:
+		a.load(true, rdx, at(r13, offNdSize))
+		a.load(true, rdx, at(rdx, 0))
+		a.load(true, rax, at(r13, offNdTail))
+		a.aluRM(true, aluCMP, rdx, at(rax, 0))
+		t.sideExit(ccBE, pc, k) // size <= tail: full
+		entry(offNdTail)
+		t.ndValue(r, pc, k)
+		a.store(true, at(rcx, 16), rax)
+		t.ndPosition(k)
+		a.store(true, at(rcx, 0), rdx)
+		a.storeImm8(at(rcx, 7), uint8(r.kind))
+		a.movImm(rax, pc)
+		a.store(true, at(rcx, 8), rax)
+		a.load(true, rdx, at(r13, offNdTail))
+		a.aluMI(true, aluADD, at(rdx, 0), 1)
+		if d.Rd != 0 {
+			a.load(true, t.put(d.Rd), at(rcx, 16))
+		}
+	default:
+		t.ndValue(r, pc, k)
+		if d.Rd != 0 {
+			a.movRR(true, t.put(d.Rd), rax)
+		}
+	}
+}

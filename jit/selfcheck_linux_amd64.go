@@ -1,0 +1,110 @@
+//go:build linux && amd64
+
+package jit
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/rvsim/rvsim/csr"
+	"github.com/rvsim/rvsim/rv64"
+)
+
+// Encoders for the self-check's program (unprivileged specification,
+// chapter 2.3: the R, I, S and B formats).
+func encR(f7, rs2, rs1, f3, rd, op uint32) uint32 {
+	return f7<<25 | rs2<<20 | rs1<<15 | f3<<12 | rd<<7 | op
+}
+
+func encI(imm int32, rs1, f3, rd, op uint32) uint32 {
+	return uint32(imm)<<20 | rs1<<15 | f3<<12 | rd<<7 | op
+}
+
+func encS(imm int32, rs2, rs1, f3 uint32) uint32 {
+	u := uint32(imm)
+	return (u>>5&0x7f)<<25 | rs2<<20 | rs1<<15 | f3<<12 | (u&0x1f)<<7 | 0x23
+}
+
+func encB(imm int32, rs2, rs1, f3 uint32) uint32 {
+	u := uint32(imm)
+	return (u>>12&1)<<31 | (u>>5&0x3f)<<25 | rs2<<20 | rs1<<15 | f3<<12 | (u>>1&0xf)<<8 | (u>>11&1)<<7 | 0x63
+}
+
+// selfCheckProgram is a loop of arithmetic, a division by zero, a store
+// and a load, then a branch to itself.
+func selfCheckProgram() []uint32 {
+	const (
+		a0, a1, t0, t1, t2, t3, t4 = 10, 11, 5, 6, 7, 28, 29
+		opImm, opOp, opLoad        = 0x13, 0x33, 0x03
+	)
+	return []uint32{
+		encI(0, 0, 0, a0, opImm),        // li a0, 0
+		encI(300, 0, 0, a1, opImm),      // li a1, 300
+		encI(-7, 0, 0, t0, opImm),       // li t0, -7
+		0x00000e17,                      // auipc t3, 0
+		encR(1, t0, a1, 0, t1, opOp),    // loop: mul t1, a1, t0
+		encR(1, a1, t1, 4, t2, opOp),    // div t2, t1, a1
+		encR(1, 0, t1, 6, t4, opOp),     // rem t4, t1, zero
+		encR(0, t2, a0, 0, a0, opOp),    // add a0, a0, t2
+		encR(0x20, t4, a0, 0, a0, opOp), // sub a0, a0, t4
+		encI(13, a0, 1, t4, opImm),      // slli t4, a0, 13
+		encS(512, t4, t3, 3),            // sd t4, 512(t3)
+		encI(512, t3, 2, t2, opLoad),    // lw t2, 512(t3)
+		encR(0, t2, a0, 4, a0, opOp),    // xor a0, a0, t2
+		encI(-1, a1, 0, a1, opImm),      // addi a1, a1, -1
+		encB(-40, 0, a1, 1),             // bne a1, zero, loop
+		encI(0, 0, 0, 0, opImm),         // nop
+		encB(0, 0, 0, 0),                // beq zero, zero, . (spins)
+	}
+}
+
+// SelfCheck runs a small built-in program on the interpreter and on the
+// engine, in several budgets, and compares the registers, pc,
+// instruction count and memory after each. A host where it fails must use
+// the interpreter.
+func SelfCheck() error {
+	const base, size = 0x80000000, 1 << 16
+	mk := func() (*rv64.Hart, error) {
+		m, err := rv64.NewMemory(base, size)
+		if err != nil {
+			return nil, err
+		}
+		for i, w := range selfCheckProgram() {
+			binary.LittleEndian.PutUint32(m.Data[4*i:], w)
+		}
+		h := rv64.New(m, csr.New(csr.Host{Cycle: func() uint64 { return 0 }, Time: func() uint64 { return 0 }, Entropy: func() uint16 { return 0 }}))
+		h.PC = base
+		return h, nil
+	}
+	ref, err := mk()
+	if err != nil {
+		return fmt.Errorf("jit self-check: %w", err)
+	}
+	h, err := mk()
+	if err != nil {
+		return fmt.Errorf("jit self-check: %w", err)
+	}
+	e, err := New(h)
+	if err != nil {
+		return fmt.Errorf("jit self-check: %w", err)
+	}
+	defer e.Close()
+	for _, budget := range []uint64{1, 7, 100, 1000, 3000, 10000} {
+		xr, xe := ref.Run(budget), e.Run(budget)
+		switch {
+		case xr != xe:
+			return fmt.Errorf("jit self-check: exit %+v, the interpreter's %+v", xe, xr)
+		case h.X != ref.X:
+			return fmt.Errorf("jit self-check: registers %x, the interpreter's %x", h.X, ref.X)
+		case h.PC != ref.PC || h.CSR.Instret != ref.CSR.Instret:
+			return fmt.Errorf("jit self-check: pc %#x instret %d, the interpreter's %#x %d", h.PC, h.CSR.Instret, ref.PC, ref.CSR.Instret)
+		case !bytes.Equal(h.Mem.Data, ref.Mem.Data):
+			return fmt.Errorf("jit self-check: memory differs from the interpreter's")
+		}
+	}
+	if e.Stats().Blocks == 0 {
+		return fmt.Errorf("jit self-check: nothing was translated")
+	}
+	return nil
+}

@@ -1,0 +1,659 @@
+//go:build linux && amd64
+
+package jit
+
+import (
+	"math"
+
+	"github.com/rvsim/rvsim/rv64"
+)
+
+// ctx is what translated code reads and writes besides the guest's
+// registers and memory. enter loads the first three words into registers;
+// the offsets below are its layout.
+type ctx struct {
+	regs     uintptr   // &h.X[0], in R15
+	mem      uintptr   // &h.Mem.Data[0], in R14
+	budget   int64     // instructions left, in R12 while code runs
+	reason   uint64    // why the code returned (exit*)
+	pc       uint64    // the pc to go on at
+	arg      uint64    // exitInterp: instructions to interpret; exitChain: the cell
+	base     uint64    // guest memory's base address
+	codeTab  uintptr   // rv64.Hart.CodeTable
+	watchLo  uint64    // the watch range's start as a memory offset
+	watchLen uint64    // its length
+	lim      [4]uint64 // size-1, size-2, size-4, size-8: the largest offset of an access of 1, 2, 4, 8 bytes
+	nd       ndCtx     // for reads of cycle, time and seed (nd_linux_amd64.go)
+}
+
+const (
+	offBudget   = 16
+	offReason   = 24
+	offPC       = 32
+	offArg      = 40
+	offBase     = 48
+	offCodeTab  = 56
+	offWatchLo  = 64
+	offWatchLen = 72
+	offLim      = 80
+)
+
+// Why translated code returns.
+const (
+	exitBudget = 1 + iota // the block at pc needs more instructions than are left
+	exitInterp            // the interpreter must run arg instructions at pc
+	exitChain             // a jump to cell arg, which has no block yet
+	exitJALR              // an indirect jump to pc, not in the lookup table
+)
+
+// Host registers: R12-R15 are pinned (enter), RAX, RCX and RDX are
+// scratch, and these hold guest registers within a block.
+var pool = [...]reg{rbx, rsi, rdi, r8, r9, r10, r11}
+
+const maxBlock = 200 // guest instructions in a block at most
+
+// pending is a side exit, emitted after the block's main path.
+type pending struct {
+	fix   int    // the jcc's displacement
+	pc    uint64 // the instruction that exits, not yet run
+	back  int64  // instructions to give back to the budget
+	count uint64 // instructions the interpreter runs from pc
+	dirty []hostGuest
+}
+
+type hostGuest struct {
+	h reg
+	g uint8
+}
+
+// xlate translates one block.
+type xlate struct {
+	e      *Engine
+	a      asm
+	g2h    [32]int8
+	h2g    [16]int8
+	dirty  uint32 // guest registers whose value is only in their host register
+	locked uint16 // host registers the current instruction uses
+	use    [16]int
+	tick   int
+	exits  []pending
+	n      int // instructions in the block
+}
+
+func (t *xlate) reset() {
+	for i := range t.g2h {
+		t.g2h[i] = -1
+	}
+	for i := range t.h2g {
+		t.h2g[i] = -1
+	}
+	t.dirty, t.locked, t.exits = 0, 0, t.exits[:0]
+}
+
+func gmem(g uint8) mem { return at(r15, int32(g)*8) }
+
+// alloc returns a free host register, writing back the least recently
+// used one if none is.
+func (t *xlate) alloc() reg {
+	best, bestUse := reg(255), math.MaxInt
+	for _, h := range pool {
+		if t.locked&(1<<h) != 0 {
+			continue
+		}
+		if t.h2g[h] < 0 {
+			return h
+		}
+		if t.use[h] < bestUse {
+			best, bestUse = h, t.use[h]
+		}
+	}
+	g := uint8(t.h2g[best])
+	if t.dirty&(1<<g) != 0 {
+		t.a.store(true, gmem(g), best)
+		t.dirty &^= 1 << g
+	}
+	t.g2h[g], t.h2g[best] = -1, -1
+	return best
+}
+
+func (t *xlate) touch(h reg) {
+	t.tick++
+	t.use[h] = t.tick
+	t.locked |= 1 << h
+}
+
+// get returns a host register holding guest register g.
+func (t *xlate) get(g uint8) reg {
+	if h := t.g2h[g]; h >= 0 {
+		t.touch(reg(h))
+		return reg(h)
+	}
+	h := t.alloc()
+	t.a.load(true, h, gmem(g))
+	t.g2h[g], t.h2g[h] = int8(h), int8(g)
+	t.touch(h)
+	return h
+}
+
+// put returns the host register to write guest register g (never 0) into.
+func (t *xlate) put(g uint8) reg {
+	h, ok := reg(0), false
+	if x := t.g2h[g]; x >= 0 {
+		h, ok = reg(x), true
+	}
+	if !ok {
+		h = t.alloc()
+		t.g2h[g], t.h2g[h] = int8(h), int8(g)
+	}
+	t.dirty |= 1 << g
+	t.touch(h)
+	return h
+}
+
+// dirtyRegs lists the guest registers held only in host registers.
+func (t *xlate) dirtyRegs() []hostGuest {
+	var l []hostGuest
+	for g := uint8(1); g < 32; g++ {
+		if t.dirty&(1<<g) != 0 {
+			l = append(l, hostGuest{reg(t.g2h[g]), g})
+		}
+	}
+	return l
+}
+
+// flush writes back every dirty guest register (no flags change).
+func (t *xlate) flush() {
+	for _, p := range t.dirtyRegs() {
+		t.a.store(true, gmem(p.g), p.h)
+	}
+	t.dirty = 0
+}
+
+// sideExit emits a jcc to a side exit that hands the instruction at pc
+// (the block's k-th) to the interpreter.
+func (t *xlate) sideExit(cc byte, pc uint64, k int) {
+	t.exits = append(t.exits, pending{fix: t.a.jcc(cc), pc: pc, back: int64(t.n - k), count: 1, dirty: t.dirtyRegs()})
+}
+
+// exitTo emits the return to Go with reason and pc (arg in arg).
+func (t *xlate) exitTo(reason uint64, pc uint64, arg uint64) {
+	a := &t.a
+	a.movImm(rax, pc)
+	a.store(true, at(r13, offPC), rax)
+	if reason == exitInterp {
+		a.storeImm(at(r13, offArg), int32(arg))
+	}
+	a.storeImm(at(r13, offReason), int32(reason))
+	a.jmpAbs(t.e.exitTail)
+}
+
+// chain emits the jump to the block at pc through its cell.
+func (t *xlate) chain(pc uint64) {
+	c := t.e.cellFor(pc)
+	t.a.movImm(rax, uint64(c))
+	t.a.jmpMem(ripAt(t.e.cellAddr(c)))
+}
+
+// translate emits the block of instructions ins (whose first is at pc);
+// next is the pc after the last; tail, if not zero, is how many
+// instructions from next on the interpreter must run.
+func (t *xlate) translate(pc uint64, ins []rv64.Decoded, tail uint64) {
+	t.reset()
+	t.n = len(ins)
+	a := &t.a
+	// The budget: the whole block or nothing.
+	a.aluRI(true, aluSUB, r12, int32(t.n))
+	budgetFix := a.jcc(ccL)
+
+	p := pc
+	for k, d := range ins {
+		t.locked = 0
+		last := k == len(ins)-1
+		t.insn(p, k, d, last)
+		p += d.Len
+	}
+	t.locked = 0
+	if ctl := ins[len(ins)-1].Op; !isControl(ctl) {
+		t.flush()
+		if tail != 0 {
+			t.exitTo(exitInterp, p, tail)
+		} else {
+			t.chain(p)
+		}
+	}
+
+	// Cold code: the side exits, then the budget's.
+	for _, x := range t.exits {
+		a.bind(x.fix)
+		for _, hg := range x.dirty {
+			a.store(true, gmem(hg.g), hg.h)
+		}
+		a.aluRI(true, aluADD, r12, int32(x.back))
+		t.exitTo(exitInterp, x.pc, x.count)
+	}
+	a.bind(budgetFix)
+	a.aluRI(true, aluADD, r12, int32(t.n))
+	t.exitTo(exitBudget, pc, 0)
+}
+
+func isControl(o rv64.Operation) bool {
+	switch o {
+	case rv64.OperJAL, rv64.OperJ, rv64.OperJALR, rv64.OperJR,
+		rv64.OperBEQ, rv64.OperBNE, rv64.OperBLT, rv64.OperBGE, rv64.OperBLTU, rv64.OperBGEU:
+		return true
+	}
+	return false
+}
+
+// translatable reports whether the engine translates instruction d.
+func (e *Engine) translatable(d rv64.Decoded) bool {
+	switch d.Op {
+	case rv64.OperOther:
+		return false
+	case rv64.OperCSR:
+		_, ok := e.csrInline(d)
+		return ok
+	}
+	return true
+}
+
+// width returns the bytes a load or store operation accesses.
+func width(o rv64.Operation, in rv64.Insn) int {
+	switch o {
+	case rv64.OperLB, rv64.OperLBU, rv64.OperSB:
+		return 1
+	case rv64.OperLH, rv64.OperLHU, rv64.OperSH:
+		return 2
+	case rv64.OperLW, rv64.OperLWU, rv64.OperSW:
+		return 4
+	case rv64.OperLX0:
+		switch in.Funct3() & 3 {
+		case 0:
+			return 1
+		case 1:
+			return 2
+		case 2:
+			return 4
+		}
+	}
+	return 8
+}
+
+// limIndex is the index into ctx.lim for an access of n bytes.
+func limIndex(n int) int32 {
+	switch n {
+	case 1:
+		return 0
+	case 2:
+		return 1
+	case 4:
+		return 2
+	}
+	return 3
+}
+
+// address emits rcx = the memory offset of an access of n bytes at
+// X[rs1]+imm, and the side exit if it is outside memory.
+func (t *xlate) address(d rv64.Decoded, n int, pc uint64, k int) {
+	a := &t.a
+	s1 := t.get(d.Rs1)
+	a.lea(rcx, at(s1, int32(int64(d.Imm))))
+	if t.e.c.base != 0 {
+		a.aluRM(true, aluSUB, rcx, at(r13, offBase))
+	}
+	a.aluRM(true, aluCMP, rcx, at(r13, offLim+8*limIndex(n)))
+	t.sideExit(ccA, pc, k)
+}
+
+// insn emits instruction d at pc, the block's k-th.
+func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
+	a := &t.a
+	imm := int32(int64(d.Imm)) // 12-bit immediates and shift amounts fit
+	switch d.Op {
+	case rv64.OperNOP, rv64.OperFENCE:
+		// FENCE.I: every store into code already left translated code
+		// and dropped what it wrote.
+	case rv64.OperLUI:
+		a.movImm(t.put(d.Rd), d.Imm)
+	case rv64.OperAUIPC:
+		a.movImm(t.put(d.Rd), pc+d.Imm)
+
+	case rv64.OperJAL, rv64.OperJ:
+		if d.Op == rv64.OperJAL {
+			a.movImm(t.put(d.Rd), pc+d.Len)
+		}
+		t.flush()
+		t.chain(pc + d.Imm)
+	case rv64.OperJALR, rv64.OperJR:
+		s1 := t.get(d.Rs1)
+		a.lea(rax, at(s1, imm))
+		a.aluRI(true, aluAND, rax, -2)
+		if d.Op == rv64.OperJALR {
+			a.movImm(t.put(d.Rd), pc+d.Len)
+		}
+		t.flush()
+		t.lookup()
+	case rv64.OperBEQ, rv64.OperBNE, rv64.OperBLT, rv64.OperBGE, rv64.OperBLTU, rv64.OperBGEU:
+		s1, s2 := t.get(d.Rs1), t.get(d.Rs2)
+		a.aluRR(true, aluCMP, s1, s2)
+		t.flush()
+		fix := a.jcc(branchCC(d.Op))
+		t.chain(pc + d.Len)
+		a.bind(fix)
+		t.chain(pc + d.Imm)
+
+	case rv64.OperLB, rv64.OperLH, rv64.OperLW, rv64.OperLD, rv64.OperLBU, rv64.OperLHU, rv64.OperLWU, rv64.OperLX0:
+		n := width(d.Op, d.Insn)
+		t.address(d, n, pc, k)
+		if d.Op == rv64.OperLX0 {
+			break
+		}
+		dst := t.put(d.Rd)
+		m := atIdx(r14, rcx, 1, 0)
+		switch d.Op {
+		case rv64.OperLB:
+			a.loadSX8(dst, m)
+		case rv64.OperLH:
+			a.loadSX16(dst, m)
+		case rv64.OperLW:
+			a.loadSX32(dst, m)
+		case rv64.OperLD:
+			a.load(true, dst, m)
+		case rv64.OperLBU:
+			a.loadZX8(dst, m)
+		case rv64.OperLHU:
+			a.loadZX16(dst, m)
+		case rv64.OperLWU:
+			a.load(false, dst, m)
+		}
+
+	case rv64.OperSB, rv64.OperSH, rv64.OperSW, rv64.OperSD:
+		n := width(d.Op, d.Insn)
+		s2 := t.get(d.Rs2)
+		t.address(d, n, pc, k)
+		// Into a page with code, or the watch range: the interpreter.
+		a.movRR(true, rax, rcx)
+		a.shiftI(true, shSHR, rax, 12)
+		a.load(true, rdx, at(r13, offCodeTab))
+		a.aluMI(true, aluCMP, atIdx(rdx, rax, 8, 0), 0)
+		t.sideExit(ccNE, pc, k)
+		if n > 1 {
+			a.lea(rax, at(rcx, int32(n-1)))
+			a.shiftI(true, shSHR, rax, 12)
+			a.aluMI(true, aluCMP, atIdx(rdx, rax, 8, 0), 0)
+			t.sideExit(ccNE, pc, k)
+		}
+		a.movRR(true, rax, rcx)
+		a.aluRM(true, aluSUB, rax, at(r13, offWatchLo))
+		a.aluRM(true, aluCMP, rax, at(r13, offWatchLen))
+		t.sideExit(ccB, pc, k)
+		m := atIdx(r14, rcx, 1, 0)
+		switch n {
+		case 1:
+			a.store8(m, s2)
+		case 2:
+			a.store16(m, s2)
+		case 4:
+			a.store(false, m, s2)
+		default:
+			a.store(true, m, s2)
+		}
+
+	case rv64.OperADDI:
+		s1 := t.get(d.Rs1)
+		dst := t.put(d.Rd)
+		if dst == s1 {
+			a.aluRI(true, aluADD, dst, imm)
+		} else {
+			a.lea(dst, at(s1, imm))
+		}
+	case rv64.OperADDIW:
+		s1 := t.get(d.Rs1)
+		dst := t.put(d.Rd)
+		a.lea(dst, at(s1, imm))
+		a.movsxd(dst, dst)
+	case rv64.OperSLTI, rv64.OperSLTIU:
+		s1 := t.get(d.Rs1)
+		a.aluRI(true, aluCMP, s1, imm)
+		cc := byte(ccL)
+		if d.Op == rv64.OperSLTIU {
+			cc = ccB
+		}
+		a.setcc(cc, t.put(d.Rd))
+	case rv64.OperXORI, rv64.OperORI, rv64.OperANDI:
+		s1 := t.get(d.Rs1)
+		dst := t.put(d.Rd)
+		if dst != s1 {
+			a.movRR(true, dst, s1)
+		}
+		op := aluAND
+		switch d.Op {
+		case rv64.OperXORI:
+			op = aluXOR
+		case rv64.OperORI:
+			op = aluOR
+		}
+		a.aluRI(true, op, dst, imm)
+	case rv64.OperSLLI, rv64.OperSRLI, rv64.OperSRAI, rv64.OperSLLIW, rv64.OperSRLIW, rv64.OperSRAIW:
+		s1 := t.get(d.Rs1)
+		dst := t.put(d.Rd)
+		w := d.Op == rv64.OperSLLI || d.Op == rv64.OperSRLI || d.Op == rv64.OperSRAI
+		if dst != s1 || !w {
+			a.movRR(w, dst, s1)
+		}
+		a.shiftI(w, shiftOp(d.Op), dst, uint8(d.Imm))
+		if !w {
+			a.movsxd(dst, dst)
+		}
+
+	case rv64.OperADD, rv64.OperSUB, rv64.OperXOR, rv64.OperOR, rv64.OperAND,
+		rv64.OperADDW, rv64.OperSUBW:
+		t.alu(d)
+	case rv64.OperSLL, rv64.OperSRL, rv64.OperSRA, rv64.OperSLLW, rv64.OperSRLW, rv64.OperSRAW:
+		s1, s2 := t.get(d.Rs1), t.get(d.Rs2)
+		w := d.Op == rv64.OperSLL || d.Op == rv64.OperSRL || d.Op == rv64.OperSRA
+		a.movRR(true, rcx, s2)
+		a.movRR(w, rax, s1)
+		a.shiftCL(w, shiftOp(d.Op), rax)
+		dst := t.put(d.Rd)
+		if w {
+			a.movRR(true, dst, rax)
+		} else {
+			a.movsxd(dst, rax)
+		}
+	case rv64.OperSLT, rv64.OperSLTU:
+		s1, s2 := t.get(d.Rs1), t.get(d.Rs2)
+		a.aluRR(true, aluCMP, s1, s2)
+		cc := byte(ccL)
+		if d.Op == rv64.OperSLTU {
+			cc = ccB
+		}
+		a.setcc(cc, t.put(d.Rd))
+
+	case rv64.OperMUL, rv64.OperMULW:
+		s1, s2 := t.get(d.Rs1), t.get(d.Rs2)
+		w := d.Op == rv64.OperMUL
+		a.movRR(true, rax, s1)
+		a.imulRR(w, rax, s2)
+		dst := t.put(d.Rd)
+		if w {
+			a.movRR(true, dst, rax)
+		} else {
+			a.movsxd(dst, rax)
+		}
+	case rv64.OperMULH, rv64.OperMULHU, rv64.OperMULHSU:
+		s1, s2 := t.get(d.Rs1), t.get(d.Rs2)
+		a.movRR(true, rax, s1)
+		if d.Op == rv64.OperMULH {
+			a.imul(true, s2)
+		} else {
+			a.mul(true, s2)
+		}
+		if d.Op == rv64.OperMULHSU {
+			// Unsigned high half, less b when a is negative.
+			a.movRR(true, rcx, s1)
+			a.shiftI(true, shSAR, rcx, 63)
+			a.aluRR(true, aluAND, rcx, s2)
+			a.aluRR(true, aluSUB, rdx, rcx)
+		}
+		a.movRR(true, t.put(d.Rd), rdx)
+	case rv64.OperDIV, rv64.OperDIVU, rv64.OperREM, rv64.OperREMU,
+		rv64.OperDIVW, rv64.OperDIVUW, rv64.OperREMW, rv64.OperREMUW:
+		t.divide(d)
+	case rv64.OperCSR:
+		r, _ := t.e.csrInline(d)
+		t.csrRead(d, r, pc, k)
+	}
+}
+
+func branchCC(o rv64.Operation) byte {
+	switch o {
+	case rv64.OperBEQ:
+		return ccE
+	case rv64.OperBNE:
+		return ccNE
+	case rv64.OperBLT:
+		return ccL
+	case rv64.OperBGE:
+		return ccGE
+	case rv64.OperBLTU:
+		return ccB
+	}
+	return ccAE
+}
+
+func shiftOp(o rv64.Operation) int {
+	switch o {
+	case rv64.OperSLLI, rv64.OperSLLIW, rv64.OperSLL, rv64.OperSLLW:
+		return shSHL
+	case rv64.OperSRLI, rv64.OperSRLIW, rv64.OperSRL, rv64.OperSRLW:
+		return shSHR
+	}
+	return shSAR
+}
+
+// alu emits a register-register ADD, SUB, XOR, OR, AND, ADDW or SUBW.
+func (t *xlate) alu(d rv64.Decoded) {
+	a := &t.a
+	var op int
+	w := true
+	switch d.Op {
+	case rv64.OperADD:
+		op = aluADD
+	case rv64.OperSUB:
+		op = aluSUB
+	case rv64.OperXOR:
+		op = aluXOR
+	case rv64.OperOR:
+		op = aluOR
+	case rv64.OperAND:
+		op = aluAND
+	case rv64.OperADDW:
+		op, w = aluADD, false
+	case rv64.OperSUBW:
+		op, w = aluSUB, false
+	}
+	s1, s2 := t.get(d.Rs1), t.get(d.Rs2)
+	dst := t.put(d.Rd)
+	switch {
+	case dst == s1 && w:
+		a.aluRR(true, op, dst, s2)
+	default:
+		a.movRR(true, rax, s1)
+		a.aluRR(w, op, rax, s2)
+		if w {
+			a.movRR(true, dst, rax)
+		} else {
+			a.movsxd(dst, rax)
+		}
+	}
+}
+
+// divide emits the M extension's divisions (table 13.1: by zero, all ones
+// or the dividend; MIN / -1, MIN remainder 0), which x86 would trap on.
+func (t *xlate) divide(d rv64.Decoded) {
+	a := &t.a
+	s1, s2 := t.get(d.Rs1), t.get(d.Rs2)
+	w := true
+	signed, remainder := false, false
+	switch d.Op {
+	case rv64.OperDIV:
+		signed = true
+	case rv64.OperREM:
+		signed, remainder = true, true
+	case rv64.OperREMU:
+		remainder = true
+	case rv64.OperDIVW:
+		w, signed = false, true
+	case rv64.OperREMW:
+		w, signed, remainder = false, true, true
+	case rv64.OperDIVUW:
+		w = false
+	case rv64.OperREMUW:
+		w, remainder = false, true
+	}
+	a.movRR(true, rcx, s2)
+	a.movRR(true, rax, s1)
+	a.test(w, rcx, rcx)
+	zero := a.jcc(ccE)
+	var minus1 int
+	if signed {
+		a.aluRI(w, aluCMP, rcx, -1)
+		minus1 = a.jcc(ccE)
+		if w {
+			a.cqo()
+		} else {
+			a.cdq()
+		}
+		a.idiv(w, rcx)
+	} else {
+		a.aluRR(false, aluXOR, rdx, rdx)
+		a.div(w, rcx)
+	}
+	if remainder {
+		a.movRR(true, rax, rdx)
+	}
+	done := []int{a.jmp()}
+	if signed {
+		// By -1: the negation (MIN stays MIN), remainder 0.
+		a.bind(minus1)
+		if remainder {
+			a.aluRR(false, aluXOR, rax, rax)
+		} else {
+			a.neg(w, rax)
+		}
+		done = append(done, a.jmp())
+	}
+	// By zero: all ones, or the dividend (in rax already).
+	a.bind(zero)
+	if !remainder {
+		a.movImm(rax, math.MaxUint64)
+	}
+	for _, f := range done {
+		a.bind(f)
+	}
+	dst := t.put(d.Rd)
+	if w {
+		a.movRR(true, dst, rax)
+	} else {
+		a.movsxd(dst, rax)
+	}
+}
+
+// lookup emits the indirect jump to the guest pc in rax through the
+// lookup table, returning to Go when it has no entry for it.
+func (t *xlate) lookup() {
+	a := &t.a
+	a.movRR(true, rcx, rax)
+	a.shiftI(true, shSHR, rcx, 1)
+	a.aluRI(false, aluAND, rcx, lookupLen-1)
+	a.shiftI(true, shSHL, rcx, 4)
+	a.lea(rdx, ripAt(t.e.lookupAddr()))
+	a.aluRM(true, aluCMP, rax, atIdx(rdx, rcx, 1, 0))
+	miss := a.jcc(ccNE)
+	a.jmpMem(atIdx(rdx, rcx, 1, 8))
+	a.bind(miss)
+	a.store(true, at(r13, offPC), rax)
+	a.storeImm(at(r13, offReason), exitJALR)
+	a.jmpAbs(t.e.exitTail)
+}
