@@ -137,10 +137,10 @@ func FuzzJIT(f *testing.F) {
 // differential tests are for: every kind of exit, traps taken in M-mode,
 // code rewritten by the program, fence.i run, and instructions by the
 // million, so that TestRandomStreams and FuzzJIT compare more than
-// straight-line code.
+// straight-line code; and that the engine ran them as native code.
 func TestRandomStreamsCover(t *testing.T) {
 	exits := map[rv64.ExitKind]int{}
-	var insns, rewritten, mtraps, fenceI uint64
+	var insns, rewritten, mtraps, fenceI, blocks, entries uint64
 	for i := int64(0); i < 150; i++ {
 		rng := rand.New(rand.NewSource(1000 + i))
 		m := randomMachine(randSource{rng})
@@ -157,6 +157,8 @@ func TestRandomStreamsCover(t *testing.T) {
 			}
 		}
 		insns += p.ref.Instret()
+		st := p.eng.Stats()
+		blocks, entries = blocks+st.Blocks, entries+st.Entries
 		if p.ref.CSR.Get(csr.Mcause) != 0 {
 			mtraps++
 		}
@@ -164,7 +166,11 @@ func TestRandomStreamsCover(t *testing.T) {
 			rewritten++
 		}
 	}
-	t.Logf("exits %v, %d instructions, %d programs trapped in M-mode, %d rewrote their code, fence.i seen %d times", exits, insns, mtraps, rewritten, fenceI)
+	t.Logf("exits %v, %d instructions, %d programs trapped in M-mode, %d rewrote their code, fence.i seen %d times; the engine translated %d blocks and entered them %d times",
+		exits, insns, mtraps, rewritten, fenceI, blocks, entries)
+	if blocks == 0 || entries == 0 {
+		t.Errorf("the engine translated %d blocks and entered them %d times: the programs did not run as native code", blocks, entries)
+	}
 	for _, k := range []rv64.ExitKind{rv64.ExitBudget, rv64.ExitEcall, rv64.ExitTrap, rv64.ExitHost, rv64.ExitNDFull,
 		rv64.ExitNDEmpty, rv64.ExitDiverge, rv64.ExitBreak, rv64.ExitWatch} {
 		if exits[k] == 0 {

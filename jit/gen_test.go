@@ -65,46 +65,46 @@ const (
 
 // 32-bit instruction formats.
 
-func encR(f7, rs2, rs1, f3, rd, op uint32) uint32 {
+func insR(f7, rs2, rs1, f3, rd, op uint32) uint32 {
 	return f7<<25 | rs2&31<<20 | rs1&31<<15 | f3<<12 | rd&31<<7 | op
 }
 
-func encI(imm int64, rs1, f3, rd, op uint32) uint32 {
+func insI(imm int64, rs1, f3, rd, op uint32) uint32 {
 	return uint32(imm&0xfff)<<20 | rs1&31<<15 | f3<<12 | rd&31<<7 | op
 }
 
-func encS(imm int64, rs2, rs1, f3, op uint32) uint32 {
+func insS(imm int64, rs2, rs1, f3, op uint32) uint32 {
 	i := uint32(imm & 0xfff)
 	return i>>5<<25 | rs2&31<<20 | rs1&31<<15 | f3<<12 | (i&31)<<7 | op
 }
 
-func encB(imm int64, rs2, rs1, f3 uint32) uint32 {
+func insB(imm int64, rs2, rs1, f3 uint32) uint32 {
 	i := uint32(imm & 0x1fff)
 	return i>>12<<31 | (i>>5&0x3f)<<25 | rs2&31<<20 | rs1&31<<15 | f3<<12 | (i>>1&0xf)<<8 | (i>>11&1)<<7 | opBranch
 }
 
-func encU(imm20 int64, rd, op uint32) uint32 { return uint32(imm20&0xfffff)<<12 | rd&31<<7 | op }
+func insU(imm20 int64, rd, op uint32) uint32 { return uint32(imm20&0xfffff)<<12 | rd&31<<7 | op }
 
-func encJ(imm int64, rd uint32) uint32 {
+func insJ(imm int64, rd uint32) uint32 {
 	i := uint32(imm & 0x1fffff)
 	return i>>20<<31 | (i>>1&0x3ff)<<21 | (i>>11&1)<<20 | (i>>12&0xff)<<12 | rd&31<<7 | opJal
 }
 
 // A few named instructions the targeted tests use.
 
-func addi(rd, rs1 uint32, imm int64) uint32 { return encI(imm, rs1, 0, rd, opImm) }
-func add(rd, rs1, rs2 uint32) uint32        { return encR(0, rs2, rs1, 0, rd, opOp) }
-func lui(rd uint32, imm20 int64) uint32     { return encU(imm20, rd, opLui) }
-func ld(rd, rs1 uint32, imm int64) uint32   { return encI(imm, rs1, 3, rd, opLoad) }
-func lw(rd, rs1 uint32, imm int64) uint32   { return encI(imm, rs1, 2, rd, opLoad) }
-func lbu(rd, rs1 uint32, imm int64) uint32  { return encI(imm, rs1, 4, rd, opLoad) }
-func sd(rs2, rs1 uint32, imm int64) uint32  { return encS(imm, rs2, rs1, 3, opStore) }
-func sw(rs2, rs1 uint32, imm int64) uint32  { return encS(imm, rs2, rs1, 2, opStore) }
-func sb(rs2, rs1 uint32, imm int64) uint32  { return encS(imm, rs2, rs1, 0, opStore) }
-func bne(rs1, rs2 uint32, off int64) uint32 { return encB(off, rs2, rs1, 1) }
-func beq(rs1, rs2 uint32, off int64) uint32 { return encB(off, rs2, rs1, 0) }
-func jal(rd uint32, off int64) uint32       { return encJ(off, rd) }
-func jalr(rd, rs1 uint32, imm int64) uint32 { return encI(imm, rs1, 0, rd, opJalr) }
+func addi(rd, rs1 uint32, imm int64) uint32 { return insI(imm, rs1, 0, rd, opImm) }
+func add(rd, rs1, rs2 uint32) uint32        { return insR(0, rs2, rs1, 0, rd, opOp) }
+func lui(rd uint32, imm20 int64) uint32     { return insU(imm20, rd, opLui) }
+func ld(rd, rs1 uint32, imm int64) uint32   { return insI(imm, rs1, 3, rd, opLoad) }
+func lw(rd, rs1 uint32, imm int64) uint32   { return insI(imm, rs1, 2, rd, opLoad) }
+func lbu(rd, rs1 uint32, imm int64) uint32  { return insI(imm, rs1, 4, rd, opLoad) }
+func sd(rs2, rs1 uint32, imm int64) uint32  { return insS(imm, rs2, rs1, 3, opStore) }
+func sw(rs2, rs1 uint32, imm int64) uint32  { return insS(imm, rs2, rs1, 2, opStore) }
+func sb(rs2, rs1 uint32, imm int64) uint32  { return insS(imm, rs2, rs1, 0, opStore) }
+func bne(rs1, rs2 uint32, off int64) uint32 { return insB(off, rs2, rs1, 1) }
+func beq(rs1, rs2 uint32, off int64) uint32 { return insB(off, rs2, rs1, 0) }
+func jal(rd uint32, off int64) uint32       { return insJ(off, rd) }
+func jalr(rd, rs1 uint32, imm int64) uint32 { return insI(imm, rs1, 0, rd, opJalr) }
 func csrr(rd uint32, num uint16) uint32     { return uint32(num)<<20 | 2<<12 | rd<<7 | opSystem }
 func csrw(num uint16, rs1 uint32) uint32    { return uint32(num)<<20 | rs1<<15 | 1<<12 | opSystem }
 
@@ -116,7 +116,7 @@ func mop(f3, rd, rs1, rs2 uint32, w bool) uint32 {
 	if w {
 		op = opOp32
 	}
-	return encR(1, rs2, rs1, f3, rd, op)
+	return insR(1, rs2, rs1, f3, rd, op)
 }
 
 const (
@@ -247,7 +247,7 @@ const (
 var handler = []uint32{
 	0x34202ff3,          // csrr t6, mcause
 	addi(rT6, rT6, -2),  // addi t6, t6, -2
-	encB(16, 0, rT6, 5), // bge t6, zero, .+16
+	insB(16, 0, rT6, 5), // bge t6, zero, .+16
 	addi(rT6, rS1, 0),   // mv t6, s1
 	0x341f9073,          // csrw mepc, t6
 	insnMret,            // mret
@@ -356,9 +356,9 @@ func (g *gen) layout() []byte {
 		w := s.word
 		switch s.branch {
 		case fixBranch:
-			w = encB(off, s.rs2, s.rs1, s.f3)
+			w = insB(off, s.rs2, s.rs1, s.f3)
 		case fixJal:
-			w = encJ(off, s.rd)
+			w = insJ(off, s.rd)
 		case fixCBranch:
 			if off < -256 || off > 254 {
 				off = 2 // falls through either way
@@ -405,7 +405,7 @@ func (g *gen) transfer(sl slot) {
 // guard emits "addi tp, tp, -1; blt tp, zero, over the next size bytes".
 func (g *gen) guard(size int) {
 	g.emit32(addi(rTP, rTP, -1))
-	g.emit32(encB(int64(4+size), 0, rTP, 4))
+	g.emit32(insB(int64(4+size), 0, rTP, 4))
 }
 
 // one appends one random instruction.
@@ -428,7 +428,7 @@ func (g *gen) one() {
 				f3 = 0
 			}
 		}
-		g.emit32(encR(f7, g.reg(), g.reg(), f3, g.rd(), op))
+		g.emit32(insR(f7, g.reg(), g.reg(), f3, g.rd(), op))
 	case k < 30: // register-immediate
 		f3 := uint32(s.intn(8))
 		op := uint32(opImm)
@@ -453,50 +453,50 @@ func (g *gen) one() {
 				imm |= 0x400 // srai
 			}
 		}
-		g.emit32(encI(imm, g.reg(), f3, g.rd(), op))
+		g.emit32(insI(imm, g.reg(), f3, g.rd(), op))
 	case k < 33: // lui, auipc
 		op := uint32(opLui)
 		if s.intn(2) == 0 {
 			op = opAuipc
 		}
-		g.emit32(encU(int64(s.u64()), g.rd(), op))
+		g.emit32(insU(int64(s.u64()), g.rd(), op))
 	case k < 43: // loads
 		f3 := uint32(s.intn(7))
 		base, off := g.memOperand()
-		g.emit32(encI(off, base, f3, g.rd(), opLoad))
+		g.emit32(insI(off, base, f3, g.rd(), opLoad))
 	case k < 51: // stores
 		f3 := uint32(s.intn(4))
 		base, off := g.memOperand()
 		if s.intn(3) == 0 {
 			base, off = rS1, int64(s.intn(2048)) // into the code: self-modifying
 		}
-		g.emit32(encS(off, g.reg(), base, f3, opStore))
+		g.emit32(insS(off, g.reg(), base, f3, opStore))
 	case k < 59: // branches
 		g.transfer(slot{size: 4, branch: fixBranch, f3: []uint32{0, 1, 4, 5, 6, 7}[s.intn(6)], rs1: g.reg(), rs2: g.reg()})
 	case k < 62: // jal
 		g.transfer(slot{size: 4, branch: fixJal, rd: []uint32{0, rRA, g.rd()}[s.intn(3)]})
 	case k < 64: // jalr from the code pointer: anywhere in the code, sometimes odd
 		g.guard(4)
-		g.emit32(encI(int64(s.intn(256))*2+int64(s.intn(2)), rS1, 0, []uint32{0, rRA, g.rd()}[s.intn(3)], opJalr))
+		g.emit32(insI(int64(s.intn(256))*2+int64(s.intn(2)), rS1, 0, []uint32{0, rRA, g.rd()}[s.intn(3)], opJalr))
 	case k < 65: // jalr through any register
 		g.guard(4)
-		g.emit32(encI(g.imm12(), g.reg(), 0, g.rd(), opJalr))
+		g.emit32(insI(g.imm12(), g.reg(), 0, g.rd(), opJalr))
 	case k < 69: // CSR reads and writes
 		g.emit32(g.csrInsn())
 	case k < 71: // A: lr, sc, amo on the data region
 		f5 := []uint32{0x02, 0x03, 0x00, 0x01, 0x0c, 0x08, 0x14, 0x1c}[s.intn(8)] // lr sc add swap and or max maxu
 		f3 := uint32(2 + s.intn(2))
-		g.emit32(encR(f5<<2|uint32(s.intn(4)), g.reg(), []uint32{rS0, rS0, rS0, rGP}[s.intn(4)], f3, g.rd(), opAmo))
+		g.emit32(insR(f5<<2|uint32(s.intn(4)), g.reg(), []uint32{rS0, rS0, rS0, rGP}[s.intn(4)], f3, g.rd(), opAmo))
 	case k < 72: // F/D: moves, arithmetic, loads and stores on the data region
 		switch s.intn(4) {
 		case 0:
-			g.emit32(encR(0x79, 0, g.reg(), 0, uint32(s.intn(32)), opFP)) // fmv.d.x
+			g.emit32(insR(0x79, 0, g.reg(), 0, uint32(s.intn(32)), opFP)) // fmv.d.x
 		case 1:
-			g.emit32(encR(0x71, 0, uint32(s.intn(32)), 0, g.rd(), opFP)) // fmv.x.d
+			g.emit32(insR(0x71, 0, uint32(s.intn(32)), 0, g.rd(), opFP)) // fmv.x.d
 		case 2:
-			g.emit32(encR(uint32(s.intn(2)), uint32(s.intn(32)), uint32(s.intn(32)), 7, uint32(s.intn(32)), opFP)) // fadd.s/d, dynamic rounding
+			g.emit32(insR(uint32(s.intn(2)), uint32(s.intn(32)), uint32(s.intn(32)), 7, uint32(s.intn(32)), opFP)) // fadd.s/d, dynamic rounding
 		default:
-			g.emit32(encI(int64(s.intn(256))*8, rS0, 3, uint32(s.intn(32)), opLoadFP)) // fld
+			g.emit32(insI(int64(s.intn(256))*8, rS0, 3, uint32(s.intn(32)), opLoadFP)) // fld
 		}
 	case k < 74:
 		g.emit32([]uint32{insnEcall, insnEcall, insnEbreak, insnMret, 0x10500073}[s.intn(5)]) // ecall ebreak mret wfi
@@ -625,7 +625,7 @@ func TestEncodersMatchAssembler(t *testing.T) {
 		{"sb a1, 0(t0)", sb(rA1, rT0, 0)},
 		{"bne a4, zero, .-20", bne(rA4, 0, -20)},
 		{"beq a4, zero, .+4094", beq(rA4, 0, 4094)},
-		{"bge t6, zero, .-4096", encB(-4096, 0, rT6, 5)},
+		{"bge t6, zero, .-4096", insB(-4096, 0, rT6, 5)},
 		{"jal ra, .+0x3f8", jal(rRA, 0x3f8)},
 		{"jal zero, .-0x100c", jal(0, -0x100c)},
 		{"jalr ra, 1(t0)", jalr(rRA, rT0, 1)},
@@ -634,8 +634,8 @@ func TestEncodersMatchAssembler(t *testing.T) {
 		{"csrrw a2, seed, zero", csrrwSeed(rA2)},
 		{"mulhsu a0, a1, a2", mop(2, rA0, rA1, rA2, false)},
 		{"remuw a0, a1, a2", mop(7, rA0, rA1, rA2, true)},
-		{"sraiw a0, a1, 31", encI(0x400|31, rA1, 5, rA0, opImm32)},
-		{"sraw a0, a1, a2", encR(0x20, rA2, rA1, 5, rA0, opOp32)},
+		{"sraiw a0, a1, 31", insI(0x400|31, rA1, 5, rA0, opImm32)},
+		{"sraw a0, a1, a2", insR(0x20, rA2, rA1, 5, rA0, opOp32)},
 		{"fence.i", insnFenceI},
 		{"fence", insnFence},
 		{"mret", insnMret},

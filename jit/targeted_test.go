@@ -93,7 +93,7 @@ func TestSelfModifyingCode(t *testing.T) {
 		end    uint64            // the final pc, if not the last word of code
 	}{
 		{"same block", []uint32{
-			encR(0, rA2, rA1, 4, rA1, opOp), // xor a1, a1, a2
+			insR(0, rA2, rA1, 4, rA1, opOp), // xor a1, a1, a2
 			sw(rA1, rS1, 12),                // the addi at +12
 			insnNop,
 			one,
@@ -102,7 +102,7 @@ func TestSelfModifyingCode(t *testing.T) {
 			jSelf,
 		}, nil, codeAt + 12, 6, 0, 0},
 		{"next instruction", []uint32{
-			encR(0, rA2, rA1, 4, rA1, opOp),
+			insR(0, rA2, rA1, 4, rA1, opOp),
 			sw(rA1, rS1, 8), // the very next instruction
 			one,
 			addi(rA4, rA4, -1),
@@ -110,7 +110,7 @@ func TestSelfModifyingCode(t *testing.T) {
 			jSelf,
 		}, nil, codeAt + 8, 5, 0, 0},
 		{"same page", []uint32{
-			encR(0, rA2, rA1, 4, rA1, opOp),
+			insR(0, rA2, rA1, 4, rA1, opOp),
 			sw(rA1, rS1, 0x400),
 			jal(rRA, 0x400-8), // call codeAt+0x400
 			addi(rA4, rA4, -1),
@@ -118,7 +118,7 @@ func TestSelfModifyingCode(t *testing.T) {
 			jSelf,
 		}, map[uint64][]byte{codeAt + 0x400: words(one, jalr(0, rRA, 0))}, codeAt + 0x400, 7, 0, 0},
 		{"chained successor in the next page", []uint32{
-			encR(0, rA2, rA1, 4, rA1, opOp),
+			insR(0, rA2, rA1, 4, rA1, opOp),
 			sw(rA1, rT2, 0), // t2 = codeAt+0x1000
 			jal(0, 0x1000-8),
 		}, map[uint64][]byte{codeAt + 0x1000: words(
@@ -129,7 +129,7 @@ func TestSelfModifyingCode(t *testing.T) {
 			jSelf,
 		)}, codeAt + 0x1000, 7, iters*7 - 1, codeAt + 0x1000 + 16},
 		{"fence.i after the store", []uint32{
-			encR(0, rA2, rA1, 4, rA1, opOp),
+			insR(0, rA2, rA1, 4, rA1, opOp),
 			sw(rA1, rS1, 12),
 			insnFenceI,
 			one,
@@ -491,13 +491,13 @@ func TestArithmeticEdges(t *testing.T) {
 		{"divw overflow", mop(4, rA0, rA1, rA2, true), 1 << 31, neg1, sext32(1 << 31)},
 		{"remw overflow", mop(6, rA0, rA1, rA2, true), 1 << 31, neg1, 0},
 		{"div", mop(4, rA0, rA1, rA2, false), math.MaxInt64 - 6, ^uint64(6), divQuot},
-		{"sllw by 33", encR(0, rA2, rA1, 1, rA0, opOp32), 0x8000_0001, 33, sext32(0x8000_0001 << 1)},
-		{"srlw by 63", encR(0, rA2, rA1, 5, rA0, opOp32), 0x8000_0000, 63, 1},
-		{"sraw by 32", encR(0x20, rA2, rA1, 5, rA0, opOp32), 0x8000_0000, 32, sext32(0x8000_0000)},
-		{"sraw by 36", encR(0x20, rA2, rA1, 5, rA0, opOp32), 0x8000_0000, 36, sext32(0xf800_0000)},
-		{"sll by 64+3", encR(0, rA2, rA1, 1, rA0, opOp), 1, 67, 8},
-		{"slliw 31", encI(31, rA1, 1, rA0, opImm32), 3, 0, sext32(1 << 31)},
-		{"sraiw 31", encI(0x400|31, rA1, 5, rA0, opImm32), 0x8000_0000, 0, neg1},
+		{"sllw by 33", insR(0, rA2, rA1, 1, rA0, opOp32), 0x8000_0001, 33, sext32(0x8000_0001 << 1)},
+		{"srlw by 63", insR(0, rA2, rA1, 5, rA0, opOp32), 0x8000_0000, 63, 1},
+		{"sraw by 32", insR(0x20, rA2, rA1, 5, rA0, opOp32), 0x8000_0000, 32, sext32(0x8000_0000)},
+		{"sraw by 36", insR(0x20, rA2, rA1, 5, rA0, opOp32), 0x8000_0000, 36, sext32(0xf800_0000)},
+		{"sll by 64+3", insR(0, rA2, rA1, 1, rA0, opOp), 1, 67, 8},
+		{"slliw 31", insI(31, rA1, 1, rA0, opImm32), 3, 0, sext32(1 << 31)},
+		{"sraiw 31", insI(0x400|31, rA1, 5, rA0, opImm32), 0x8000_0000, 0, neg1},
 		{"mulhsu -1, max", mop(2, rA0, rA1, rA2, false), neg1, neg1, mulh(signed(neg1), unsigned(neg1))},
 		{"mulhsu min, 3", mop(2, rA0, rA1, rA2, false), minI64, 3, mulh(signed(minI64), unsigned(3))},
 		{"mulhsu x, -x", mop(2, rA0, rA1, rA2, false), x, negX, mulh(signed(x), unsigned(negX))},

@@ -149,8 +149,8 @@ func stopString(s Stop) string {
 // diffEngines replays rec on both engines in lockstep, to total
 // instructions in about steps chunks (some of them a few instructions),
 // and fails at the first difference. It returns the number of stops
-// compared.
-func diffEngines(t *testing.T, rec dbgRec, total uint64, steps int, rng *rand.Rand) int {
+// compared and what the engine did.
+func diffEngines(t *testing.T, rec dbgRec, total uint64, steps int, rng *rand.Rand) (int, jit.Stats) {
 	t.Helper()
 	ref, eng := replayOn(t, rec, EngineInterp), replayOn(t, rec, EngineJIT)
 	mean := max(total/uint64(steps), 1)
@@ -172,7 +172,8 @@ func diffEngines(t *testing.T, rec dbgRec, total uint64, steps int, rng *rand.Ra
 			t.Fatalf("Advance(%d), stop %d (%s): engine differs from the interpreter: %v", limit, n, stopString(want), err)
 		}
 		if want.Kind == StopEnd || want.Kind == StopError {
-			return n
+			st, _ := eng.JITStats()
+			return n, st
 		}
 	}
 }
@@ -185,6 +186,7 @@ func TestJITDiffPrograms(t *testing.T) {
 	}
 	progs := readManifestPrograms(t)
 	start := time.Now()
+	var blocks, entries, interpreted, insns uint64
 	for i, p := range progs {
 		if testing.Short() && i%4 != 0 {
 			continue
@@ -192,9 +194,18 @@ func TestJITDiffPrograms(t *testing.T) {
 		t.Run(fmt.Sprintf("%s:%d", p.name, p.line), func(t *testing.T) {
 			rec, total := recordForDiff(t, p)
 			rng := rand.New(rand.NewSource(int64(p.line)))
-			n := diffEngines(t, rec, total, 100, rng)
-			t.Logf("%d instructions, %d stops compared", total, n)
+			n, st := diffEngines(t, rec, total, 100, rng)
+			t.Logf("%d instructions, %d stops compared; the engine translated %d blocks, entered native code %d times, interpreted %d instructions",
+				total, n, st.Blocks, st.Entries, st.Interpreted)
+			blocks, entries, interpreted, insns = blocks+st.Blocks, entries+st.Entries, interpreted+st.Interpreted, insns+total
 		})
 	}
-	t.Logf("%d programs in %v", len(progs), time.Since(start))
+	t.Logf("%d programs in %v: %d instructions, %d interpreted, %d blocks translated, %d entries into native code",
+		len(progs), time.Since(start), insns, interpreted, blocks, entries)
+	// The comparison is of native code with the interpreter only if the
+	// engine ran some.
+	if !t.Failed() && (blocks == 0 || entries == 0 || interpreted >= insns) {
+		t.Errorf("the engine translated %d blocks, entered them %d times and interpreted %d of %d instructions: the programs did not run as native code",
+			blocks, entries, interpreted, insns)
+	}
 }
