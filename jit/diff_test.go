@@ -35,6 +35,20 @@ func detHost() csr.Host {
 	}
 }
 
+// stillClock returns a host whose cycle and time are read through a
+// csr.Clock (which the engine may read itself, from the time-stamp
+// counter) that does not advance: its multipliers are zero, so that both
+// the interpreter's reads and the engine's inline ones give 0 (plus the
+// offset mcycle writes set), deterministically.
+func stillClock() csr.Host {
+	c := &csr.Clock{}
+	h := detHost()
+	h.Cycle = func() uint64 { return c.Cycle(hostCycle) }
+	h.Time = func() uint64 { return c.Time(hostTime) }
+	h.Clock = c
+	return h
+}
+
 // ndBufBase is the ND buffer's physical address: outside guest memory.
 const ndBufBase = 1 << 40
 
@@ -50,6 +64,7 @@ type machine struct {
 	priv      uint8
 	csrs      map[uint16]uint64 // CSR values set with csr.File.Set
 	userExits bool              // UserTrapsExit
+	clock     bool              // the host is stillClock, not detHost
 	tohost    uint64            // WatchToHost address, 0 for none
 	ndMode    ndbuf.Mode
 	ndSize    uint64           // ND buffer entries (record or replay)
@@ -70,7 +85,11 @@ func (m *machine) build(t testing.TB) *rv64.Hart {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := rv64.New(mem, csr.New(detHost()))
+	host := detHost()
+	if m.clock {
+		host = stillClock()
+	}
+	h := rv64.New(mem, csr.New(host))
 	for addr, b := range m.code {
 		dst, ok := h.Mem.Slice(addr, uint64(len(b)))
 		if !ok {
@@ -350,8 +369,13 @@ func (p *pair) monitor(e rv64.Exit, rng *rand.Rand) bool {
 			w = binary.LittleEndian.Uint32(b)
 		}
 		ent := ndbuf.Entry{Kind: ndbuf.KindOf(uint16(w >> 20)), Instret: p.ref.Instret(), PC: e.PC, Value: rng.Uint64()}
-		if rng.Intn(16) == 0 {
-			ent.Kind = ndbuf.KindSeed + 1 - ent.Kind%3 // another kind: a divergence
+		switch rng.Intn(24) { // an entry for another read: a divergence
+		case 0:
+			ent.Kind = ndbuf.KindSeed + 1 - ent.Kind%3
+		case 1:
+			ent.PC += 4
+		case 2:
+			ent.Instret++
 		}
 		p.both(func(h *rv64.Hart) { h.ND.Fill([]ndbuf.Entry{ent}) })
 		return true

@@ -39,6 +39,7 @@ const (
 	rA5   = 15
 	rA6   = 16
 	rA7   = 17
+	rT3   = 28
 	rT6   = 31 // the trap handler's scratch register
 )
 
@@ -230,7 +231,7 @@ func (s *byteSource) u64() uint64 {
 const (
 	memBase   = 0x80000000
 	memSize   = 0x10000
-	handlerAt = memBase + 0x100 // mtvec: skips the trapping instruction
+	handlerAt = memBase + 0xe000 // mtvec: skips the trapping instruction; page 0 holds no code
 	codeAt    = memBase + 0x1000
 	codeMax   = 0x2000 // bytes of code at most
 	dataAt    = memBase + 0x5000
@@ -240,8 +241,8 @@ const (
 	gpPtr     = memEnd - 16 // gp: loads and stores around the end of memory
 )
 
-// handler is the M-mode trap handler at mtvec. It sits below the code
-// region, where no generated store reaches. A fetch fault (causes 0 and
+// handler is the M-mode trap handler at mtvec. It sits above the data,
+// where no generated store reaches. A fetch fault (causes 0 and
 // 1) resumes at the start of the code (s1); any other trap skips four
 // bytes past mepc.
 var handler = []uint32{
@@ -468,7 +469,9 @@ func (g *gen) one() {
 		f3 := uint32(s.intn(4))
 		base, off := g.memOperand()
 		if s.intn(3) == 0 {
-			base, off = rS1, int64(s.intn(2048)) // into the code: self-modifying
+			// Into the code: self-modifying; some from the page below
+			// (which holds no code) across into the code's page.
+			base, off = rS1, int64(s.intn(2048+8))-8
 		}
 		g.emit32(insS(off, g.reg(), base, f3, opStore))
 	case k < 59: // branches

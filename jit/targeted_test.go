@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"strings"
 	"testing"
 
 	"github.com/rvsim/rvsim/csr"
@@ -128,6 +129,17 @@ func TestSelfModifyingCode(t *testing.T) {
 			jal(0, -0x1000-12), // back to codeAt
 			jSelf,
 		)}, codeAt + 0x1000, 7, iters*7 - 1, codeAt + 0x1000 + 16},
+		{"store from a page without code across into the code's page", []uint32{
+			insR(0, rA2, rA1, 4, rA1, opOp),
+			sd(rA1, rT3, -4), // t3 = codeAt+0x2000: bytes +0x1ffc..+0x2003, the high word the addi
+			jal(0, 0x2000-8),
+		}, map[uint64][]byte{codeAt + 0x2000: words(
+			one,
+			addi(rA4, rA4, -1),
+			beq(rA4, 0, 8),
+			jal(0, -0x2000-12),
+			jSelf,
+		)}, codeAt + 0x2000, 7, iters*7 - 1, codeAt + 0x2000 + 16},
 		{"fence.i after the store", []uint32{
 			insR(0, rA2, rA1, 4, rA1, opOp),
 			sw(rA1, rS1, 12),
@@ -145,8 +157,11 @@ func TestSelfModifyingCode(t *testing.T) {
 				for a, b := range c.extra {
 					m.code[a] = b
 				}
-				m.x[rS1], m.x[rT2] = codeAt, codeAt+0x1000
+				m.x[rS1], m.x[rT2], m.x[rT3] = codeAt, codeAt+0x1000, codeAt+0x2000
 				m.x[rA1], m.x[rA2], m.x[rA4] = uint64(one), uint64(one^hundred), iters
+				if strings.HasPrefix(c.name, "store from") {
+					m.x[rA1], m.x[rA2] = uint64(one)<<32, uint64(one^hundred)<<32
+				}
 				p := newPair(t, m)
 				total, end := c.total, c.end
 				if total == 0 {
@@ -368,16 +383,52 @@ var ndProgram = []uint32{
 	jSelf,
 }
 
+// ndCases are the hosts and chunk sizes the ND tests run with, and the
+// values the host's cycle and time read.
+var ndCases = func() []struct {
+	name        string
+	clock       bool
+	chunk       uint64
+	cycle, time uint64
+} {
+	var cs []struct {
+		name        string
+		clock       bool
+		chunk       uint64
+		cycle, time uint64
+	}
+	for _, clock := range []bool{false, true} {
+		for _, chunk := range []uint64{1, 4, 100} {
+			c := struct {
+				name        string
+				clock       bool
+				chunk       uint64
+				cycle, time uint64
+			}{fmt.Sprintf("fixed host/chunk%d", chunk), clock, chunk, hostCycle, hostTime}
+			if clock {
+				c.name, c.cycle, c.time = fmt.Sprintf("still clock/chunk%d", chunk), 0, 0
+			}
+			cs = append(cs, c)
+		}
+	}
+	return cs
+}()
+
 // TestNDRecordFullMidBlock: in record mode with a buffer of two entries,
 // the third read of the block exits with ND-full at its pc, not
 // executed, with the instructions before it retired; the two entries
 // hold the reads' kinds, counts, pcs and values. Drained, the run goes
 // on and records the other two.
+//
+// With a host clock the engine reads itself (stillClock) the reads run
+// inline; with one it cannot (detHost) they are interpreted.
 func TestNDRecordFullMidBlock(t *testing.T) {
-	for _, chunk := range []uint64{1, 4, 100} {
-		t.Run(fmt.Sprintf("chunk%d", chunk), func(t *testing.T) {
+	for _, c := range ndCases {
+		t.Run(c.name, func(t *testing.T) {
+			hostCycle, hostTime := c.cycle, c.time
 			m := progMachine(ndProgram...)
-			m.ndMode, m.ndSize = ndbuf.Record, 2
+			m.ndMode, m.ndSize, m.clock = ndbuf.Record, 2, c.clock
+			chunk := c.chunk
 			p := newPair(t, m)
 			var e rv64.Exit
 			for e.Kind == rv64.ExitBudget && p.jh.Instret() < 100 {
@@ -412,14 +463,15 @@ func TestNDRecordFullMidBlock(t *testing.T) {
 
 // TestNDReplayEmptyMidBlock: in replay mode the reads take the buffer's
 // values (not the host's); with two entries the third read exits with
-// ND-empty at its pc, not executed; given an entry of another kind, it
-// exits with a divergence (tval the kind it reads) and takes nothing;
-// given the right one, it runs on.
+// ND-empty at its pc, not executed; given an entry of another kind, pc or
+// instruction count, it exits with a divergence (tval the kind it reads)
+// and takes nothing; given the right one, it runs on.
 func TestNDReplayEmptyMidBlock(t *testing.T) {
-	for _, chunk := range []uint64{1, 4, 100} {
-		t.Run(fmt.Sprintf("chunk%d", chunk), func(t *testing.T) {
+	for _, c := range ndCases {
+		t.Run(c.name, func(t *testing.T) {
 			m := progMachine(ndProgram...)
-			m.ndMode, m.ndSize = ndbuf.Replay, 2
+			m.ndMode, m.ndSize, m.clock = ndbuf.Replay, 2, c.clock
+			chunk := c.chunk
 			m.ndFill = []ndbuf.Entry{
 				{Kind: ndbuf.KindCycle, Instret: 1, PC: codeAt + 4, Value: 0x1111},
 				{Kind: ndbuf.KindTime, Instret: 3, PC: codeAt + 12, Value: 0x2222},
@@ -433,11 +485,17 @@ func TestNDReplayEmptyMidBlock(t *testing.T) {
 			p.expectAt(codeAt+20, 5)
 			p.expectX(map[int]uint64{rA0: 0x1111, rA1: 0x2222, rT0: 3})
 
-			wrong := ndbuf.Entry{Kind: ndbuf.KindCycle, Instret: 5, PC: codeAt + 20, Value: 0x3333}
-			p.both(func(h *rv64.Hart) { h.ND.Fill([]ndbuf.Entry{wrong}) })
-			e = p.step(100)
-			expectExit(t, e, rv64.Exit{Kind: rv64.ExitDiverge, Tval: uint64(ndbuf.KindSeed), PC: codeAt + 20})
-			p.expectAt(codeAt+20, 5)
+			for _, wrong := range []ndbuf.Entry{
+				{Kind: ndbuf.KindCycle, Instret: 5, PC: codeAt + 20, Value: 0x3333}, // another kind
+				{Kind: ndbuf.KindSeed, Instret: 5, PC: codeAt + 24, Value: 0x3333},  // another pc
+				{Kind: ndbuf.KindSeed, Instret: 4, PC: codeAt + 20, Value: 0x3333},  // another count
+			} {
+				p.both(func(h *rv64.Hart) { h.ND.Fill([]ndbuf.Entry{wrong}) })
+				e = p.step(100)
+				expectExit(t, e, rv64.Exit{Kind: rv64.ExitDiverge, Tval: uint64(ndbuf.KindSeed), PC: codeAt + 20})
+				p.expectAt(codeAt+20, 5)
+				p.expectX(map[int]uint64{rA2: 0})
+			}
 
 			right := []ndbuf.Entry{
 				{Kind: ndbuf.KindSeed, Instret: 5, PC: codeAt + 20, Value: 0x3333},
@@ -447,6 +505,52 @@ func TestNDReplayEmptyMidBlock(t *testing.T) {
 			p.step(100)
 			p.expectAt(codeAt+36, 105)
 			p.expectX(map[int]uint64{rA2: 0x3333, rA3: 0x4444, rT0: 5})
+		})
+	}
+}
+
+// TestNDNormalReads: with no record/replay unit, reads of cycle, mcycle,
+// time, instret and minstret in a block give the host's values and the
+// instruction count, after writes of mcycle and minstret set their
+// offsets; in U-mode mcounteren decides, a denied read trapping as an
+// illegal instruction.
+func TestNDNormalReads(t *testing.T) {
+	for _, clock := range []bool{false, true} {
+		cycle, tm := uint64(hostCycle), uint64(hostTime)
+		if clock {
+			cycle, tm = 0, 0
+		}
+		t.Run(fmt.Sprintf("clock=%v", clock), func(t *testing.T) {
+			code := []uint32{
+				csrr(rA0, csr.Cycle),    // 0: instret 0
+				csrr(rA1, csr.Time),     // 1
+				csrr(rA2, csr.Instret),  // 2: 2
+				addi(rT0, 0, 1000),      // 3
+				csrw(csr.Mcycle, rT0),   // 4: cycle reads 1000 from now on
+				csrr(rA3, csr.Cycle),    // 5
+				csrr(rA4, csr.Mcycle),   // 6
+				csrw(csr.Minstret, rT0), // 7: minstret reads 1000 at the next instruction
+				csrr(rA5, csr.Minstret), // 8
+				csrr(rA6, csr.Instret),  // 9
+				jSelf,
+			}
+			for _, chunk := range []uint64{1, 3, 100} {
+				m := progMachine(code...)
+				m.clock = clock
+				p := newPair(t, m)
+				for p.jh.Instret() < 30 {
+					p.step(chunk)
+				}
+				p.expectX(map[int]uint64{rA0: cycle, rA1: tm, rA2: 2, rA3: 1000, rA4: 1000, rA5: 1000, rA6: 1001})
+			}
+			// In U-mode: cycle allowed by mcounteren bit 0, time (bit 1) not.
+			m := progMachine(csrr(rA0, csr.Cycle), csrr(rA1, csr.Time), jSelf)
+			m.priv, m.userExits, m.clock = csr.PrivU, true, clock
+			m.csrs[csr.Mcounteren] = 1
+			p := newPair(t, m)
+			e := p.step(10)
+			expectExit(t, e, rv64.Exit{Kind: rv64.ExitTrap, Cause: rv64.CauseIllegal, Tval: uint64(csrr(rA1, csr.Time)), PC: codeAt + 4})
+			p.expectX(map[int]uint64{rA0: cycle})
 		})
 	}
 }
