@@ -30,7 +30,9 @@ type Host struct {
 	Clock *Clock
 }
 
-// DefaultHost reads the host monotonic clock and the host entropy source.
+// DefaultHost reads the host's time-stamp counter where the kernel uses it
+// as its clock (Host.Clock), else the monotonic clock, and the host
+// entropy source.
 func DefaultHost() Host {
 	var pool [256]byte
 	next := len(pool)

@@ -3,17 +3,22 @@
 package jit
 
 import (
+	"encoding/binary"
 	"fmt"
 	"syscall"
 	"unsafe"
 )
 
 // The code cache is one mapping: code, then data within 2 GiB of it (so
-// that code reaches the data with rip-relative operands). Code pages are
-// executable and never writable while code may run (W^X): writing a block
-// makes the pages it lands on writable, copies it, and makes them
-// executable again. The data (the chaining cells and the indirect-jump
-// table) is never executable.
+// that code reaches the data with rip-relative operands). No page is ever
+// both writable and executable (W^X). The code is a memory file mapped
+// twice: executable where it runs, writable elsewhere, where the engine
+// writes it (so writing a block costs no system call; x86 keeps
+// instruction fetches coherent with stores through another mapping of the
+// same memory). Where the host refuses that, the code pages are made
+// writable for the copy of a block and executable again after it. The
+// data (the chaining cells and the indirect-jump table) is never
+// executable.
 const (
 	codeSize  = 32 << 20
 	cellCount = 1 << 18
@@ -31,6 +36,7 @@ type lookupEntry struct {
 
 type cache struct {
 	mapping []byte
+	wview   []byte  // the writable mapping of the code, or nil
 	code    uintptr // start of the code
 	used    int     // bytes of code written
 	cells   []uintptr
@@ -44,7 +50,10 @@ func newCache() (*cache, error) {
 		return nil, fmt.Errorf("jit: map the code cache: %w", err)
 	}
 	c := &cache{mapping: m, code: uintptr(unsafe.Pointer(&m[0]))}
-	if err := syscall.Mprotect(m[:codeSize], syscall.PROT_READ|syscall.PROT_EXEC); err != nil {
+	c.wview = dualMap(c.code)
+	if c.wview != nil {
+		// The executable view replaced the code part of m.
+	} else if err := syscall.Mprotect(m[:codeSize], syscall.PROT_READ|syscall.PROT_EXEC); err != nil {
 		syscall.Munmap(m)
 		return nil, fmt.Errorf("jit: make the code cache executable: %w", err)
 	}
@@ -70,6 +79,11 @@ func (c *cache) room(n int) bool { return c.used+n <= codeSize }
 // run) and returns that address.
 func (c *cache) write(code []byte) (uintptr, error) {
 	at := c.used
+	if c.wview != nil {
+		copy(c.wview[at:], code)
+		c.used = (at + len(code) + 15) &^ 15
+		return c.code + uintptr(at), nil
+	}
 	lo, hi := at&^(osPage-1), (at+len(code)+osPage-1)&^(osPage-1)
 	win := c.mapping[lo:hi]
 	if err := syscall.Mprotect(win, syscall.PROT_READ|syscall.PROT_WRITE); err != nil {
@@ -91,8 +105,68 @@ func (c *cache) reset() {
 }
 
 func (c *cache) close() {
+	if c.wview != nil {
+		syscall.Munmap(c.wview)
+		c.wview = nil
+	}
 	if c.mapping != nil {
 		syscall.Munmap(c.mapping)
 		c.mapping = nil
 	}
+}
+
+// noDualMap makes dualMap fail (for tests of the other way).
+var noDualMap bool
+
+// dualMap maps a memory file of codeSize bytes executable at code (over
+// the reservation there) and writable elsewhere, and returns the writable
+// view; nil if the host refuses (the reservation is then untouched).
+func dualMap(code uintptr) []byte {
+	if noDualMap {
+		return nil
+	}
+	name := []byte("rvsim-jit\x00")
+	const sysMemfdCreate, mfdCloexec = 319, 1
+	r, _, e := syscall.Syscall(sysMemfdCreate, uintptr(unsafe.Pointer(&name[0])), mfdCloexec, 0)
+	if e != 0 {
+		return nil
+	}
+	fd := int(r)
+	defer syscall.Close(fd)
+	if syscall.Ftruncate(fd, codeSize) != nil {
+		return nil
+	}
+	w, err := syscall.Mmap(fd, 0, codeSize, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+	if err != nil {
+		return nil
+	}
+	const mapFixed = 0x10
+	x, _, e := syscall.Syscall6(syscall.SYS_MMAP, code, codeSize, syscall.PROT_READ|syscall.PROT_EXEC,
+		syscall.MAP_SHARED|mapFixed, uintptr(fd), 0)
+	if e != 0 || x != code {
+		syscall.Munmap(w)
+		return nil
+	}
+	return w
+}
+
+// patch makes the rel32 of a jump at address site go to target.
+func (c *cache) patch(site, target uintptr) error {
+	var b [4]byte
+	binary.LittleEndian.PutUint32(b[:], uint32(int32(int64(target)-int64(site+4))))
+	at := int(site - c.code)
+	if c.wview != nil {
+		copy(c.wview[at:], b[:])
+		return nil
+	}
+	lo, hi := at&^(osPage-1), (at+4+osPage-1)&^(osPage-1)
+	win := c.mapping[lo:hi]
+	if err := syscall.Mprotect(win, syscall.PROT_READ|syscall.PROT_WRITE); err != nil {
+		return fmt.Errorf("jit: make code writable: %w", err)
+	}
+	copy(c.mapping[at:], b[:])
+	if err := syscall.Mprotect(win, syscall.PROT_READ|syscall.PROT_EXEC); err != nil {
+		return fmt.Errorf("jit: make code executable: %w", err)
+	}
+	return nil
 }

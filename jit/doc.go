@@ -1,12 +1,72 @@
 // Package jit is the native-code engine: it translates the hart's RISC-V
-// code, block by block, into amd64 machine code in memory it maps itself
-// (written, then made executable), and runs it through a small assembly
-// trampoline, without cgo. It owns the code cache, the translator, the
-// chaining of blocks and the exits back to Go.
+// code, block by block, into amd64 machine code and runs it, without cgo.
+// It owns the code cache, the translator, the chaining of blocks and the
+// exits back to Go. It runs on linux/amd64; elsewhere New fails with
+// ErrUnsupported and the interpreter runs.
 //
 // The interpreter (rv64.Hart.Run) stays the reference: Engine.Run has
 // exactly its contract, and whatever the engine does not translate it
 // hands to the interpreter for those instructions, so every
 // architectural result, trap, exit and instruction count is the
 // interpreter's.
+//
+// # Blocks
+//
+// A block is the straight-line code from a pc to the first jump or branch
+// (included), the end of its page, 200 instructions, or the first
+// instruction the engine does not translate (the A, F and D extensions,
+// CSRs other than the recorded counters, ECALL, EBREAK, MRET, WFI, illegal
+// words): the block then ends by returning to Go, which has the
+// interpreter run that instruction and those like it that follow. The
+// instructions come from rv64.Hart.DecodeAt, the interpreter's own
+// decoder, so both engines see the same operations. A jump into the
+// middle of a block starts a block of its own.
+//
+// # Registers
+//
+// enter (enter_amd64.s) pins the hart's integer registers at R15, guest
+// memory at R14, the context (ctx) at R13 and the instructions left in the
+// budget in R12. Within a block, guest registers live in seven host
+// registers (RBX, RSI, RDI, R8-R11), loaded when first read and written
+// back when the block leaves, least recently used first when they run
+// out; RAX, RCX and RDX are scratch.
+//
+// # Exactness
+//
+// A block subtracts its length from the budget on entry and returns to Go
+// if that leaves less than nothing; the interpreter then runs what is
+// left, so a budget ends at the exact instruction. Every load and store
+// checks its address against memory inline; outside it, and for a store
+// into a page with decoded or translated code (the hart's code table) or
+// into the watch range (tohost, the LR/SC reservation, watchpoints), a
+// side exit writes back the registers, gives back the budget of the
+// instructions not run and has the interpreter run the instruction, which
+// takes the trap or marks the code stale. Before it runs native code again
+// the engine asks the hart what code was written (rv64.Hart.CodeWritten),
+// compares the guest code of the blocks there with what they were
+// translated from and drops those that changed. Divisions check for zero
+// and overflow as the M extension defines them; shifts mask their count as
+// RISC-V does, which x86 does too.
+//
+// # Chaining
+//
+// A block's jumps to other blocks are direct jumps, patched to the
+// target's code once it is translated and back to a stub when the target
+// is dropped; the stub returns to Go through the target's cell, which
+// translates it. An indirect jump (JALR) looks its target up in a table
+// of 4096 entries and returns to Go on a miss. Code is written through a
+// second, writable mapping of the code's memory file, so no page is ever
+// writable and executable at once, and writing or patching costs no
+// system call (without a memory file, pages are made writable for the
+// write and executable after it). A full cache (32 MiB) is emptied.
+//
+// # Record and replay
+//
+// Reads of cycle, mcycle, time and seed run inline (nd_linux_amd64.go):
+// in record mode they append their entry at ndtail, in replay mode they
+// take and check the entry at ndhead, and a full or empty buffer or an
+// entry that does not match is a side exit to the interpreter, which
+// exits with cause 24 or 25 or reports the divergence. The values come
+// from the time-stamp counter through the CSR file's csr.Clock (the
+// interpreter's reads use the same arithmetic), and seed from RDRAND.
 package jit

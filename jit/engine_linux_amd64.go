@@ -21,21 +21,28 @@ type block struct {
 	count uint64
 }
 
+// site is a jump to be patched: the address of its rel32, and of the stub
+// it goes to while its target has no code.
+type site struct{ at, stub uintptr }
+
 // Engine runs one hart's code as native code.
 type Engine struct {
-	h      *rv64.Hart
-	c      *ctx
-	cc     *cache
-	x      xlate
-	blocks map[uint64]*block   // by pc
-	pages  map[uint64][]*block // by memory page (offset >> 12) of any byte of their guest code
-	cellOf map[uint64]int32    // the chaining cell of a pc
-	cellPC []uint64            // the pc of a cell
-	base   uint64              // the memory base the code was translated for
-	key    ndKey               // the record/replay unit the code was translated for
+	h         *rv64.Hart
+	c         *ctx
+	cc        *cache
+	x         xlate
+	blocks    map[uint64]*block   // by pc
+	pages     map[uint64][]*block // by memory page (offset >> 12) of any byte of their guest code
+	cellOf    map[uint64]int32    // the chaining cell of a pc
+	cellPC    []uint64            // the pc of a cell
+	into      map[uint64][]site   // the jumps to the block at a pc from other blocks
+	base      uint64              // the memory base the code was translated for
+	key       ndKey               // the record/replay unit the code was translated for
+	clockUsed bool                // code reads the clock: ctx holds its multipliers
 
 	exitTail, missStub uintptr
 	stats              Stats
+	broken             error // the code cache failed (a host refusal to map or protect): the interpreter runs
 }
 
 // New returns an engine for h: it shares h's registers, memory, CSR file
@@ -76,11 +83,17 @@ func (e *Engine) Stats() Stats {
 // flush empties the code cache and writes its fixed code: the common exit
 // (the budget left back into ctx, return to enter) and the stub a chained
 // jump to a cell without a block lands on (rax holds the cell).
-func (e *Engine) flush() error {
+func (e *Engine) flush() (err error) {
+	defer func() {
+		if err != nil {
+			e.broken = err
+		}
+	}()
 	e.cc.reset()
 	e.blocks = make(map[uint64]*block)
 	e.pages = make(map[uint64][]*block)
 	e.cellOf = make(map[uint64]int32)
+	e.into = make(map[uint64][]site)
 	e.cellPC = e.cellPC[:0]
 	e.base = e.h.Mem.Base
 	e.key = e.ndKey()
@@ -190,6 +203,9 @@ func (e *Engine) drop(b *block) {
 	if c, ok := e.cellOf[b.pc]; ok {
 		e.cc.cells[c] = e.missStub
 	}
+	for _, s := range e.into[b.pc] {
+		e.setBroken(e.cc.patch(s.at, s.stub))
+	}
 	i := (b.pc >> 1) & (lookupLen - 1)
 	if e.cc.lookup[i].pc == b.pc {
 		e.cc.lookup[i] = lookupEntry{pc: 1}
@@ -201,7 +217,7 @@ func (e *Engine) drop(b *block) {
 // translates, the interpreter for the rest.
 func (e *Engine) Run(budget uint64) rv64.Exit {
 	h := e.h
-	if h.Debugging() || len(h.Mem.Data) == 0 {
+	if h.Debugging() || len(h.Mem.Data) == 0 || e.broken != nil {
 		return h.Run(budget)
 	}
 	end := h.CSR.Instret + budget
@@ -210,6 +226,9 @@ func (e *Engine) Run(budget uint64) rv64.Exit {
 	}
 	for {
 		e.sync()
+		if e.broken != nil && h.CSR.Instret < end {
+			return h.Run(end - h.CSR.Instret)
+		}
 		ret := h.CSR.Instret
 		if ret >= end {
 			return rv64.Exit{Kind: rv64.ExitBudget, PC: h.PC}
@@ -254,6 +273,13 @@ func (e *Engine) Run(budget uint64) rv64.Exit {
 	}
 }
 
+// setBroken records err, if not nil, as the reason to stop translating.
+func (e *Engine) setBroken(err error) {
+	if err != nil && e.broken == nil {
+		e.broken = err
+	}
+}
+
 // interpret runs n instructions (n > 0) on the interpreter; stop is true
 // if it exited for something else than its budget.
 func (e *Engine) interpret(n uint64) (rv64.Exit, bool) {
@@ -277,6 +303,10 @@ func (e *Engine) block(pc uint64) *block {
 	e.stats.TranslateTime += time.Since(start)
 	return b
 }
+
+// maxInsnCode is more than the native code of one instruction, with its
+// side exits.
+const maxInsnCode = 1024
 
 // maxOther is how many untranslated instructions in a row the interpreter
 // runs at once.
@@ -315,22 +345,37 @@ func (e *Engine) translate(pc uint64) *block {
 			p += d.Len
 		}
 	} else {
-		if len(e.cellPC)+2 > cellCount || !e.cc.room(64*len(ins)+512) {
-			if e.flush() != nil {
-				return nil
-			}
-		}
 		x := &e.x
-		x.a = asm{b: x.a.b[:0], org: e.cc.next()}
-		x.translate(pc, ins, tail)
-		if !e.cc.room(len(x.a.b)) {
-			return nil // cannot happen: room was checked for more
+		for try := 0; ; try++ {
+			if len(e.cellPC)+2 > cellCount || !e.cc.room(maxInsnCode*len(ins)+512) {
+				if e.flush() != nil {
+					return nil
+				}
+			}
+			x.a = asm{b: x.a.b[:0], org: e.cc.next()}
+			x.translate(pc, ins, tail)
+			if e.cc.room(len(x.a.b)) {
+				break
+			}
+			if try > 0 || e.flush() != nil {
+				return nil // a block larger than the cache: cannot happen
+			}
 		}
 		code, err := e.cc.write(x.a.b)
 		if err != nil {
+			e.broken = err
 			return nil
 		}
 		b.code = code
+		for _, l := range x.links {
+			s := site{at: code + uintptr(l.fix), stub: code + uintptr(l.stub)}
+			e.into[l.pc] = append(e.into[l.pc], s)
+			if l.pc == pc {
+				e.setBroken(e.cc.patch(s.at, code))
+			} else if t := e.blocks[l.pc]; t != nil && t.code != 0 {
+				e.setBroken(e.cc.patch(s.at, t.code))
+			}
+		}
 		e.stats.Blocks++
 		e.stats.CodeBytes += uint64(len(x.a.b))
 	}
@@ -345,8 +390,13 @@ func (e *Engine) translate(pc uint64) *block {
 	for pn := off >> 12; pn <= (off+uint64(len(g))-1)>>12; pn++ {
 		e.pages[pn] = append(e.pages[pn], b)
 	}
-	if c, ok := e.cellOf[pc]; ok && b.code != 0 {
-		e.cc.cells[c] = b.code
+	if b.code != 0 {
+		if c, ok := e.cellOf[pc]; ok {
+			e.cc.cells[c] = b.code
+		}
+		for _, s := range e.into[pc] {
+			e.setBroken(e.cc.patch(s.at, b.code))
+		}
 	}
 	return b
 }

@@ -115,8 +115,9 @@ func (e *Engine) syncND() {
 	n.ndSize = uintptr(unsafe.Pointer(f.Addr(csr.Ndsize)))
 	n.cycleOff = uintptr(unsafe.Pointer(f.CycleOffset()))
 	n.ndMem = e.key.mem
-	if c := e.key.clock; c != nil {
-		n.tsc0, n.nsMult, n.tickMult = c.TSC0, c.NsMult, c.TickMult
+	if c := e.key.clock; c != nil && e.clockUsed {
+		n.tsc0 = c.TSC0
+		n.nsMult, n.tickMult = c.Mults()
 	}
 }
 
@@ -154,6 +155,10 @@ func (e *Engine) csrInline(d rv64.Decoded) (ndRead, bool) {
 	if mode != ndbuf.Replay {
 		if num == csr.Seed && !hasRDRAND() || num != csr.Seed && e.key.clock == nil {
 			return ndRead{}, false
+		}
+		if num != csr.Seed && !e.clockUsed {
+			e.clockUsed = true // from now on syncND fills in the clock
+			e.syncND()
 		}
 	}
 	r := ndRead{kind: kind, num: num, priv: h.Priv}

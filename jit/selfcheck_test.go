@@ -1,3 +1,5 @@
+//go:build linux && amd64
+
 package jit
 
 import (
@@ -13,4 +15,12 @@ func TestSelfCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestSelfCheckMprotect runs the self-check with the code cache written
+// the other way: code pages made writable for each block, then executable.
+func TestSelfCheckMprotect(t *testing.T) {
+	noDualMap = true
+	defer func() { noDualMap = false }()
+	TestSelfCheck(t)
 }

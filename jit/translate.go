@@ -61,6 +61,14 @@ type pending struct {
 	dirty []hostGuest
 }
 
+// link is a jump from a block to the block at pc: a rel32 at fix (an
+// offset in the block), which goes to the block's stub at stub until the
+// target is translated, and straight to the target's code after.
+type link struct {
+	pc        uint64
+	fix, stub int
+}
+
 type hostGuest struct {
 	h reg
 	g uint8
@@ -77,7 +85,8 @@ type xlate struct {
 	use    [16]int
 	tick   int
 	exits  []pending
-	n      int // instructions in the block
+	links  []link // the block's jumps to other blocks
+	n      int    // instructions in the block
 }
 
 func (t *xlate) reset() {
@@ -87,7 +96,7 @@ func (t *xlate) reset() {
 	for i := range t.h2g {
 		t.h2g[i] = -1
 	}
-	t.dirty, t.locked, t.exits = 0, 0, t.exits[:0]
+	t.dirty, t.locked, t.exits, t.links = 0, 0, t.exits[:0], t.links[:0]
 }
 
 func gmem(g uint8) mem { return at(r15, int32(g)*8) }
@@ -187,11 +196,14 @@ func (t *xlate) exitTo(reason uint64, pc uint64, arg uint64) {
 	a.jmpAbs(t.e.exitTail)
 }
 
-// chain emits the jump to the block at pc through its cell.
-func (t *xlate) chain(pc uint64) {
-	c := t.e.cellFor(pc)
-	t.a.movImm(rax, uint64(c))
-	t.a.jmpMem(ripAt(t.e.cellAddr(c)))
+// chain emits the jump to the block at pc: a direct jump, patched to go
+// to the block once it is translated; until then to a stub that returns
+// to Go through pc's cell (emitted with the cold code).
+func (t *xlate) chain(pc uint64) { t.link(t.a.jmp(), pc) }
+
+// link makes the jump whose rel32 is at fix a link to the block at pc.
+func (t *xlate) link(fix int, pc uint64) {
+	t.links = append(t.links, link{pc: pc, fix: fix})
 }
 
 // translate emits the block of instructions ins (whose first is at pc);
@@ -234,6 +246,14 @@ func (t *xlate) translate(pc uint64, ins []rv64.Decoded, tail uint64) {
 	a.bind(budgetFix)
 	a.aluRI(true, aluADD, r12, int32(t.n))
 	t.exitTo(exitBudget, pc, 0)
+	for i := range t.links {
+		l := &t.links[i]
+		l.stub = a.pos()
+		a.bind(l.fix)
+		c := t.e.cellFor(l.pc)
+		a.movImm(rax, uint64(c))
+		a.jmpMem(ripAt(t.e.cellAddr(c)))
+	}
 }
 
 func isControl(o rv64.Operation) bool {
@@ -337,10 +357,8 @@ func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
 		s1, s2 := t.get(d.Rs1), t.get(d.Rs2)
 		a.aluRR(true, aluCMP, s1, s2)
 		t.flush()
-		fix := a.jcc(branchCC(d.Op))
+		t.link(a.jcc(branchCC(d.Op)), pc+d.Imm)
 		t.chain(pc + d.Len)
-		a.bind(fix)
-		t.chain(pc + d.Imm)
 
 	case rv64.OperLB, rv64.OperLH, rv64.OperLW, rv64.OperLD, rv64.OperLBU, rv64.OperLHU, rv64.OperLWU, rv64.OperLX0:
 		n := width(d.Op, d.Insn)
