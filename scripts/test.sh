@@ -26,11 +26,26 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 go vet ./...
-go test -count=1 ./...
+# The packages that run programs run once on each engine (RVSIM_ENGINE, the
+# default of every machine they build): the interpreter, the reference, and
+# the native-code engine where it runs (linux/amd64, where it must pass its
+# self-check: a failing one would make every jit run an error). The other
+# packages do not depend on the engine (jit's own tests compare both).
+engine_pkgs=(./vmm/... ./cmd/... ./timetravel/...)
+engines=(interp)
+if [ "$(go env GOOS)/$(go env GOARCH)" = linux/amd64 ]; then engines+=(jit); fi
+mapfile -t other_pkgs < <(go list ./... | grep -v -e '/vmm$' -e '/vmm/' -e '/cmd/' -e '/timetravel$' -e '/timetravel/')
+go test -count=1 "${other_pkgs[@]}"
+for engine in "${engines[@]}"; do
+  echo "scripts/test.sh: RVSIM_ENGINE=$engine ${engine_pkgs[*]}"
+  RVSIM_ENGINE=$engine go test -count=1 "${engine_pkgs[@]}"
+done
 # The packages with goroutines or atomics (the recorder's writer, signal
 # handling, blocked I/O given up on Machine.Stop, the gdb stub's reader of
-# Ctrl-C, the debugger's interrupt), under the race detector.
-go test -race -count=1 ./vmm ./logfmt ./gdbstub ./timetravel ./cmd/rvsim
+# Ctrl-C, the debugger's interrupt), under the race detector, on the
+# default engine; and the native-code engine, for the checks of
+# unsafe.Pointer conversions (checkptr) that -race turns on.
+go test -race -count=1 ./vmm ./logfmt ./gdbstub ./timetravel ./cmd/rvsim ./jit
 # A smoke run of the benchmark harness (the figures are not checked here).
 go run ./scripts/bench -quick > /dev/null
 # Short fuzz runs of every parser (the gdb packets too), of the hart, of the

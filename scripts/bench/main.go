@@ -2,14 +2,17 @@
 // programs, side by side in one run, and prints a table whose format stays
 // stable so that results can be compared across commits.
 //
-//	go run ./scripts/bench [-runs 5] [-rvsim PATH] [-quick] [PROGRAM[:ARGS]...]
+//	go run ./scripts/bench [-runs 5] [-rvsim PATH] [-quick] [-engines interp,jit] [PROGRAM[:ARGS]...]
 //
 // For every program it runs, alternating and after one warm-up round,
-// `rvsim run`, `rvsim record`, `rvsim replay` and `qemu-riscv64`, and
-// reports the median wall time of each, rvsim's MIPS (from its own
-// instruction count), the ratio of rvsim's MIPS to qemu's, the record and
-// replay overhead against run, the cost of one recorded event, and the
-// peak resident memory of each rvsim mode. It builds nothing: it uses
+// `rvsim run`, `rvsim record` and `rvsim replay` on each engine
+// (--engine), and `qemu-riscv64`, and reports, one row per engine, the
+// median wall time of each, rvsim's MIPS (from its own instruction
+// count), the ratio of rvsim's MIPS to qemu's, the record and replay
+// overhead against run on that engine, the cost of one recorded event,
+// the jit's translation time and code size, and the peak resident memory
+// of each rvsim mode. A last line gives the start-up time: the median
+// wall time of a trivial program (hello) on each engine and under qemu. It builds nothing: it uses
 // programs/bin and the rvsim binary given (default: builds one with go
 // build into a temporary directory, which is the only thing it builds).
 package main
@@ -43,18 +46,30 @@ type sample struct {
 	rss  int64 // KiB
 }
 
-type result struct {
-	name, args           string
-	instret, events      uint64
-	run, rec, rep, qemu  []sample
-	runOut, qemuOut      string
+// modes are one engine's measurements of one program.
+type modes struct {
+	run, rec, rep        []sample
+	runOut               string
+	runErr               string
 	recordErr, replayErr string
+	events               uint64
+	codeBytes            uint64        // jit: bytes of native code (--stats)
+	xlate                time.Duration // jit: translation time (--stats)
+}
+
+type result struct {
+	name, args string
+	instret    uint64
+	eng        map[string]*modes
+	qemu       []sample
+	qemuOut    string
 }
 
 func main() {
 	runs := flag.Int("runs", 5, "measured runs of each mode (after one warm-up)")
 	bin := flag.String("rvsim", "", "rvsim binary (default: go build ./cmd/rvsim)")
 	quick := flag.Bool("quick", false, "a smoke run: small inputs, one measured run")
+	engineList := flag.String("engines", "interp,jit", "rvsim engines to measure (--engine), comma-separated: one row each")
 	flag.Parse()
 	progs := flag.Args()
 	if len(progs) == 0 {
@@ -65,6 +80,12 @@ func main() {
 	}
 	if *quick {
 		*runs = 1
+	}
+	engines := strings.Split(*engineList, ",")
+	for _, e := range engines {
+		if e != "interp" && e != "jit" {
+			fail(fmt.Errorf("-engines %q: want interp and/or jit, comma-separated", *engineList))
+		}
 	}
 	root, err := repoRoot()
 	if err != nil {
@@ -93,56 +114,114 @@ func main() {
 		name, args, _ := strings.Cut(p, ":")
 		elf := filepath.Join(root, "programs", "bin", name+".elf")
 		argv := strings.Fields(args)
-		trace := filepath.Join(tmp, name+".zst")
-		r := result{name: name, args: args}
+		r := result{name: name, args: args, eng: map[string]*modes{}}
+		for _, e := range engines {
+			r.eng[e] = &modes{}
+		}
 		for i := 0; i <= *runs; i++ { // round 0 is the warm-up
-			s, out, errOut := measure(*bin, append([]string{"run", "--stats", elf}, argv...))
-			if n := statNumber(errOut, "instructions"); n > 0 {
-				r.instret = n
-			}
-			r.runOut = out
-			sr, _, errRec := measure(*bin, append([]string{"record", "-o", trace, elf}, argv...))
-			if _, ins, err := measure(*bin, []string{"inspect", "--json", trace}); !strings.Contains(ins, "total_events") {
-				r.recordErr = lastLine(errRec + err)
-			} else {
-				r.events = jsonNumber(ins, "total_events")
-			}
-			sp, _, errRep := measure(*bin, []string{"replay", elf, trace})
-			if !strings.Contains(errRep, "replay identical") {
-				r.replayErr = lastLine(errRep)
+			for _, e := range engines {
+				if n := measureEngine(*bin, e, elf, argv, filepath.Join(tmp, name+"-"+e+".zst"), r.eng[e], i > 0); n > 0 {
+					r.instret = n
+				}
 			}
 			sq, qout, _ := measure(qemu, append([]string{elf}, argv...))
 			r.qemuOut = qout
 			if i > 0 {
-				r.run, r.rec, r.rep, r.qemu = append(r.run, s), append(r.rec, sr), append(r.rep, sp), append(r.qemu, sq)
+				r.qemu = append(r.qemu, sq)
 			}
 		}
 		results = append(results, r)
 	}
-	print(results)
+	print(results, engines)
+	startup(*bin, qemu, filepath.Join(root, "programs", "bin", "hello.elf"), engines, max(2**runs+1, 3))
 }
 
-func print(rs []result) {
-	fmt.Printf("%-9s %-9s %13s %9s %9s %9s %9s %8s %8s %7s %7s %7s %9s %8s %8s %8s\n",
-		"program", "args", "instructions", "run_s", "rec_s", "rep_s", "qemu_s", "run_mips", "qemu_mips", "ratio", "rec/run", "rep/run", "ns/event", "rss_run", "rss_rec", "rss_rep")
+// measureEngine runs, records and replays elf once on engine e, keeping
+// the samples if keep (after the warm-up), and returns the instruction
+// count the run reported.
+func measureEngine(bin, e, elf string, argv []string, trace string, m *modes, keep bool) uint64 {
+	s, out, errOut := measure(bin, append([]string{"run", "--stats", "--engine", e, elf}, argv...))
+	n := statNumber(errOut, "instructions")
+	if n == 0 {
+		m.runErr = lastLine(errOut)
+	}
+	m.runOut = out
+	if js := jitStatRE.FindStringSubmatch(errOut); js != nil {
+		m.codeBytes, _ = strconv.ParseUint(js[1], 10, 64)
+		sec, _ := strconv.ParseFloat(js[2], 64)
+		m.xlate = time.Duration(sec * float64(time.Second))
+	}
+	sr, _, errRec := measure(bin, append([]string{"record", "--engine", e, "-o", trace, elf}, argv...))
+	if _, ins, err := measure(bin, []string{"inspect", "--json", trace}); !strings.Contains(ins, "total_events") {
+		m.recordErr = lastLine(errRec + err)
+	} else {
+		m.events = jsonNumber(ins, "total_events")
+	}
+	sp, _, errRep := measure(bin, []string{"replay", "--engine", e, elf, trace})
+	if !strings.Contains(errRep, "replay identical") {
+		m.replayErr = lastLine(errRep)
+	}
+	if keep {
+		m.run, m.rec, m.rep = append(m.run, s), append(m.rec, sr), append(m.rep, sp)
+	}
+	return n
+}
+
+// jitStatRE finds the jit's code bytes and translation time in --stats.
+var jitStatRE = regexp.MustCompile(`rvsim: stats: jit blocks \d+, code bytes (\d+), translation time ([0-9.]+)s`)
+
+func print(rs []result, engines []string) {
+	fmt.Printf("%-9s %-9s %-6s %13s %9s %9s %9s %9s %8s %8s %7s %7s %7s %9s %8s %8s %8s %8s %8s\n",
+		"program", "args", "engine", "instructions", "run_s", "rec_s", "rep_s", "qemu_s", "run_mips", "qemu_mips", "ratio", "rec/run", "rep/run", "ns/event", "xlate_ms", "code_kb", "rss_run", "rss_rec", "rss_rep")
 	for _, r := range rs {
-		run, rec, rep, q := median(r.run), median(r.rec), median(r.rep), median(r.qemu)
+		q := median(r.qemu)
 		mips := func(d time.Duration) float64 { return float64(r.instret) / d.Seconds() / 1e6 }
-		perEvent := "-"
-		if r.events >= 1000 { // a per-event figure needs events to spread over
-			perEvent = fmt.Sprintf("%.1f", float64(rec.wall-run.wall)/float64(r.events))
-		}
-		fmt.Printf("%-9s %-9s %13d %9.3f %9.3f %9.3f %9.3f %8.0f %8.0f %7.3f %7.3f %7.3f %9s %7dM %7dM %7dM\n",
-			r.name, r.args, r.instret, run.wall.Seconds(), rec.wall.Seconds(), rep.wall.Seconds(), q.wall.Seconds(),
-			mips(run.wall), mips(q.wall), mips(run.wall)/mips(q.wall), rec.wall.Seconds()/run.wall.Seconds(),
-			rep.wall.Seconds()/run.wall.Seconds(), perEvent, maxRSS(r.run)/1024, maxRSS(r.rec)/1024, maxRSS(r.rep)/1024)
-		if r.runOut != r.qemuOut && r.events <= 1 { // programs that read cycle or time differ by design
-			fmt.Printf("#   %s: rvsim and qemu-riscv64 printed different output\n", r.name)
-		}
-		if r.recordErr != "" || r.replayErr != "" {
-			fmt.Printf("#   %s: record: %s replay: %s\n", r.name, r.recordErr, r.replayErr)
+		for _, e := range engines {
+			m := r.eng[e]
+			if m.runErr != "" {
+				fmt.Printf("%-9s %-9s %-6s #   run failed: %s\n", r.name, r.args, e, m.runErr)
+				continue
+			}
+			run, rec, rep := median(m.run), median(m.rec), median(m.rep)
+			perEvent := "-"
+			if m.events >= 1000 { // a per-event figure needs events to spread over
+				perEvent = fmt.Sprintf("%.1f", float64(rec.wall-run.wall)/float64(m.events))
+			}
+			xlate, code := "-", "-"
+			if e == "jit" {
+				xlate, code = fmt.Sprintf("%.2f", m.xlate.Seconds()*1000), fmt.Sprint(m.codeBytes/1024)
+			}
+			fmt.Printf("%-9s %-9s %-6s %13d %9.3f %9.3f %9.3f %9.3f %8.0f %8.0f %7.3f %7.3f %7.3f %9s %8s %8s %7dM %7dM %7dM\n",
+				r.name, r.args, e, r.instret, run.wall.Seconds(), rec.wall.Seconds(), rep.wall.Seconds(), q.wall.Seconds(),
+				mips(run.wall), mips(q.wall), mips(run.wall)/mips(q.wall), rec.wall.Seconds()/run.wall.Seconds(),
+				rep.wall.Seconds()/run.wall.Seconds(), perEvent, xlate, code, maxRSS(m.run)/1024, maxRSS(m.rec)/1024, maxRSS(m.rep)/1024)
+			if m.runOut != r.qemuOut && m.events <= 1 { // programs that read cycle or time differ by design
+				fmt.Printf("#   %s: rvsim (%s) and qemu-riscv64 printed different output\n", r.name, e)
+			}
+			if m.recordErr != "" || m.replayErr != "" {
+				fmt.Printf("#   %s (%s): record: %s replay: %s\n", r.name, e, m.recordErr, m.replayErr)
+			}
 		}
 	}
+}
+
+// startup measures the start-up cost: the median wall time of n runs of
+// a trivial program (hello) on each engine and under qemu-riscv64.
+func startup(bin, qemu, hello string, engines []string, n int) {
+	walls := map[string][]sample{}
+	for i := 0; i < n; i++ {
+		for _, e := range engines {
+			s, _, _ := measure(bin, []string{"run", "--engine", e, hello})
+			walls[e] = append(walls[e], s)
+		}
+		s, _, _ := measure(qemu, []string{hello})
+		walls["qemu"] = append(walls["qemu"], s)
+	}
+	parts := []string{}
+	for _, e := range append(engines, "qemu") {
+		parts = append(parts, fmt.Sprintf("%s %.2f ms", e, median(walls[e]).wall.Seconds()*1000))
+	}
+	fmt.Printf("# start-up (hello, median wall of %d runs): %s\n", n, strings.Join(parts, ", "))
 }
 
 // measure runs a command and returns its wall time and peak RSS.
