@@ -28,6 +28,11 @@ type Host struct {
 	// Clock, when not nil, is what Cycle and Time read: a translating
 	// engine may read it itself, with the same arithmetic.
 	Clock *Clock
+
+	// NativeEntropy says that Entropy is the host's randomness, not a
+	// sequence anybody depends on: a translating engine may take seed's
+	// bits from the processor's random number generator instead.
+	NativeEntropy bool
 }
 
 // DefaultHost reads the host's time-stamp counter where the kernel uses it
@@ -46,11 +51,12 @@ func DefaultHost() Host {
 		return v
 	}
 	if h, ok := tscHost(); ok {
-		h.Entropy = entropy
+		h.Entropy, h.NativeEntropy = entropy, true
 		return h
 	}
 	start := time.Now()
 	return Host{
+		NativeEntropy: true,
 		Cycle:   func() uint64 { return uint64(time.Since(start).Nanoseconds()) },
 		Time:    func() uint64 { return uint64(time.Since(start).Nanoseconds()) / (1e9 / TimebaseHz) },
 		Entropy: entropy,

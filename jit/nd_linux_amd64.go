@@ -85,15 +85,17 @@ func hasRDRAND() bool {
 // ndKey is what inline reads were translated for: a change of it empties
 // the code cache.
 type ndKey struct {
-	unit  *ndbuf.Unit
-	mode  ndbuf.Mode
-	clock *csr.Clock
-	mem   uintptr
+	unit    *ndbuf.Unit
+	mode    ndbuf.Mode
+	clock   *csr.Clock
+	entropy bool // the host's entropy may come from RDRAND
+	mem     uintptr
 }
 
 func (e *Engine) ndKey() ndKey {
 	h := e.h
-	k := ndKey{unit: h.ND, clock: h.CSR.Host().Clock}
+	host := h.CSR.Host()
+	k := ndKey{unit: h.ND, clock: host.Clock, entropy: host.NativeEntropy}
 	if h.ND != nil {
 		k.mode = h.ND.Mode()
 		if len(h.ND.Mem) > 0 {
@@ -153,7 +155,7 @@ func (e *Engine) csrInline(d rv64.Decoded) (ndRead, bool) {
 		mode = h.ND.Mode()
 	}
 	if mode != ndbuf.Replay {
-		if num == csr.Seed && !hasRDRAND() || num != csr.Seed && e.key.clock == nil {
+		if num == csr.Seed && (!hasRDRAND() || !e.key.entropy) || num != csr.Seed && e.key.clock == nil {
 			return ndRead{}, false
 		}
 		if num != csr.Seed && !e.clockUsed {
