@@ -35,20 +35,6 @@ func detHost() csr.Host {
 	}
 }
 
-// stillClock returns a host whose cycle and time are read through a
-// csr.Clock (which the engine may read itself, from the time-stamp
-// counter) that does not advance: its multipliers are zero, so that both
-// the interpreter's reads and the engine's inline ones give 0 (plus the
-// offset mcycle writes set), deterministically.
-func stillClock() csr.Host {
-	c := &csr.Clock{}
-	h := detHost()
-	h.Cycle = func() uint64 { return c.Cycle(hostCycle) }
-	h.Time = func() uint64 { return c.Time(hostTime) }
-	h.Clock = c
-	return h
-}
-
 // ndBufBase is the ND buffer's physical address: outside guest memory.
 const ndBufBase = 1 << 40
 
@@ -64,7 +50,7 @@ type machine struct {
 	priv      uint8
 	csrs      map[uint16]uint64 // CSR values set with csr.File.Set
 	userExits bool              // UserTrapsExit
-	clock     bool              // the host is stillClock, not detHost
+	host      *csr.Host         // the CSR file's host; detHost if nil
 	tohost    uint64            // WatchToHost address, 0 for none
 	ndMode    ndbuf.Mode
 	ndSize    uint64           // ND buffer entries (record or replay)
@@ -86,8 +72,8 @@ func (m *machine) build(t testing.TB) *rv64.Hart {
 		t.Fatal(err)
 	}
 	host := detHost()
-	if m.clock {
-		host = stillClock()
+	if m.host != nil {
+		host = *m.host
 	}
 	h := rv64.New(mem, csr.New(host))
 	for addr, b := range m.code {

@@ -17,8 +17,7 @@ import (
 // instructions at codeAt, the trap handler at mtvec, random data, random
 // registers (but s0, s1 and gp, the generator's pointers), and a random
 // configuration: privilege, user traps as exits, a watched tohost, the
-// record/replay unit with a tiny buffer, breakpoints and watchpoints, a
-// host clock the engine may read itself or not.
+// record/replay unit with a tiny buffer, breakpoints and watchpoints.
 func randomMachine(s source) *machine {
 	g := &gen{s: s}
 	code := g.program(1 + s.intn(300))
@@ -65,7 +64,6 @@ func randomMachine(s source) *machine {
 	if s.intn(5) == 0 {
 		m.tohost = hostAt
 	}
-	m.clock = s.intn(2) == 0
 	switch s.intn(4) {
 	case 0:
 		m.ndMode, m.ndSize = ndbuf.Record, uint64(1+s.intn(4))

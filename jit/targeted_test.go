@@ -2,6 +2,7 @@ package jit
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"math/big"
@@ -383,52 +384,16 @@ var ndProgram = []uint32{
 	jSelf,
 }
 
-// ndCases are the hosts and chunk sizes the ND tests run with, and the
-// values the host's cycle and time read.
-var ndCases = func() []struct {
-	name        string
-	clock       bool
-	chunk       uint64
-	cycle, time uint64
-} {
-	var cs []struct {
-		name        string
-		clock       bool
-		chunk       uint64
-		cycle, time uint64
-	}
-	for _, clock := range []bool{false, true} {
-		for _, chunk := range []uint64{1, 4, 100} {
-			c := struct {
-				name        string
-				clock       bool
-				chunk       uint64
-				cycle, time uint64
-			}{fmt.Sprintf("fixed host/chunk%d", chunk), clock, chunk, hostCycle, hostTime}
-			if clock {
-				c.name, c.cycle, c.time = fmt.Sprintf("still clock/chunk%d", chunk), 0, 0
-			}
-			cs = append(cs, c)
-		}
-	}
-	return cs
-}()
-
 // TestNDRecordFullMidBlock: in record mode with a buffer of two entries,
 // the third read of the block exits with ND-full at its pc, not
 // executed, with the instructions before it retired; the two entries
 // hold the reads' kinds, counts, pcs and values. Drained, the run goes
 // on and records the other two.
-//
-// With a host clock the engine reads itself (stillClock) the reads run
-// inline; with one it cannot (detHost) they are interpreted.
 func TestNDRecordFullMidBlock(t *testing.T) {
-	for _, c := range ndCases {
-		t.Run(c.name, func(t *testing.T) {
-			hostCycle, hostTime := c.cycle, c.time
+	for _, chunk := range []uint64{1, 4, 100} {
+		t.Run(fmt.Sprintf("chunk%d", chunk), func(t *testing.T) {
 			m := progMachine(ndProgram...)
-			m.ndMode, m.ndSize, m.clock = ndbuf.Record, 2, c.clock
-			chunk := c.chunk
+			m.ndMode, m.ndSize = ndbuf.Record, 2
 			p := newPair(t, m)
 			var e rv64.Exit
 			for e.Kind == rv64.ExitBudget && p.jh.Instret() < 100 {
@@ -467,11 +432,10 @@ func TestNDRecordFullMidBlock(t *testing.T) {
 // instruction count, it exits with a divergence (tval the kind it reads)
 // and takes nothing; given the right one, it runs on.
 func TestNDReplayEmptyMidBlock(t *testing.T) {
-	for _, c := range ndCases {
-		t.Run(c.name, func(t *testing.T) {
+	for _, chunk := range []uint64{1, 4, 100} {
+		t.Run(fmt.Sprintf("chunk%d", chunk), func(t *testing.T) {
 			m := progMachine(ndProgram...)
-			m.ndMode, m.ndSize, m.clock = ndbuf.Replay, 2, c.clock
-			chunk := c.chunk
+			m.ndMode, m.ndSize = ndbuf.Replay, 2
 			m.ndFill = []ndbuf.Entry{
 				{Kind: ndbuf.KindCycle, Instret: 1, PC: codeAt + 4, Value: 0x1111},
 				{Kind: ndbuf.KindTime, Instret: 3, PC: codeAt + 12, Value: 0x2222},
@@ -515,12 +479,9 @@ func TestNDReplayEmptyMidBlock(t *testing.T) {
 // offsets; in U-mode mcounteren decides, a denied read trapping as an
 // illegal instruction.
 func TestNDNormalReads(t *testing.T) {
-	for _, clock := range []bool{false, true} {
+	{
 		cycle, tm := uint64(hostCycle), uint64(hostTime)
-		if clock {
-			cycle, tm = 0, 0
-		}
-		t.Run(fmt.Sprintf("clock=%v", clock), func(t *testing.T) {
+		{
 			code := []uint32{
 				csrr(rA0, csr.Cycle),    // 0: instret 0
 				csrr(rA1, csr.Time),     // 1
@@ -535,9 +496,7 @@ func TestNDNormalReads(t *testing.T) {
 				jSelf,
 			}
 			for _, chunk := range []uint64{1, 3, 100} {
-				m := progMachine(code...)
-				m.clock = clock
-				p := newPair(t, m)
+				p := newPair(t, progMachine(code...))
 				for p.jh.Instret() < 30 {
 					p.step(chunk)
 				}
@@ -545,13 +504,104 @@ func TestNDNormalReads(t *testing.T) {
 			}
 			// In U-mode: cycle allowed by mcounteren bit 0, time (bit 1) not.
 			m := progMachine(csrr(rA0, csr.Cycle), csrr(rA1, csr.Time), jSelf)
-			m.priv, m.userExits, m.clock = csr.PrivU, true, clock
+			m.priv, m.userExits = csr.PrivU, true
 			m.csrs[csr.Mcounteren] = 1
 			p := newPair(t, m)
 			e := p.step(10)
 			expectExit(t, e, rv64.Exit{Kind: rv64.ExitTrap, Cause: rv64.CauseIllegal, Tval: uint64(csrr(rA1, csr.Time)), PC: codeAt + 4})
 			p.expectX(map[int]uint64{rA0: cycle})
-		})
+		}
+	}
+}
+
+// TestNDClockReads: with the host's time-stamp counter as the clock
+// (csr.DefaultHost where the kernel uses it), which the engine reads
+// inline, reads of cycle and time fall between the clock's values read
+// before and after the run, in order, and in record mode the entries hold
+// the reads' kinds, counts, pcs and the values the registers got; with a
+// buffer of two entries the third read exits with ND-full. mcycle is set
+// first, so that cycle reads add an offset. The engine and the
+// interpreter each run the program alone (their values cannot be equal).
+func TestNDClockReads(t *testing.T) {
+	host := csr.DefaultHost()
+	if host.Clock == nil {
+		t.Skip("the host's time-stamp counter is not its clock: the engine interprets these reads")
+	}
+	for _, engine := range []string{"interp", "jit"} {
+		for _, c := range []struct {
+			name string
+			mode ndbuf.Mode
+			size uint64
+		}{{"normal", ndbuf.Normal, 0}, {"record", ndbuf.Record, 8}, {"record-full", ndbuf.Record, 2}} {
+			t.Run(engine+"/"+c.name, func(t *testing.T) {
+				m := progMachine(ndProgram...)
+				m.host = &host
+				m.ndMode, m.ndSize = c.mode, c.size
+				m.csrs[csr.Mcycle] = 1 << 50
+				h := m.build(t)
+				defer h.Mem.Close()
+				run := h.Run
+				if engine == "jit" {
+					e, err := New(h)
+					if errors.Is(err, ErrUnsupported) {
+						t.Skipf("no native-code engine here: %v", err)
+					} else if err != nil {
+						t.Fatal(err)
+					}
+					defer e.Close()
+					run = e.Run
+				}
+				c0, t0 := h.CSR.Get(csr.Mcycle), h.CSR.Get(csr.Time)
+				if c0 < 1<<50 {
+					t.Fatalf("mcycle %#x after setting it to 1<<50", c0)
+				}
+				e := run(20)
+				c1, t1 := h.CSR.Get(csr.Mcycle), h.CSR.Get(csr.Time)
+				if c.size == 2 {
+					expectExit(t, rv64.Exit{Kind: e.Kind, Cause: e.Cause, PC: e.PC}, rv64.Exit{Kind: rv64.ExitNDFull, Cause: rv64.CauseNDFull, PC: codeAt + 20})
+					if h.PC != codeAt+20 || h.Instret() != 5 {
+						t.Errorf("pc %#x instret %d, want %#x, 5", h.PC, h.Instret(), codeAt+20)
+					}
+					a0, a1 := h.X[rA0], h.X[rA1]
+					if !(c0 <= a0 && a0 <= c1) || !(t0 <= a1 && a1 <= t1) {
+						t.Errorf("cycle %d outside [%d, %d] or time %d outside [%d, %d]", a0, c0, c1, a1, t0, t1)
+					}
+					got := h.ND.Drain(nil)
+					want := []ndbuf.Entry{
+						{Kind: ndbuf.KindCycle, Instret: 1, PC: codeAt + 4, Value: a0},
+						{Kind: ndbuf.KindTime, Instret: 3, PC: codeAt + 12, Value: a1},
+					}
+					if fmt.Sprint(got) != fmt.Sprint(want) {
+						t.Errorf("entries %v, want %v", got, want)
+					}
+					return
+				}
+				expectExit(t, e, rv64.Exit{Kind: rv64.ExitBudget, PC: codeAt + 36})
+				a0, a1, a2, a3 := h.X[rA0], h.X[rA1], h.X[rA2], h.X[rA3]
+				if !(c0 <= a0 && a0 <= a3 && a3 <= c1) {
+					t.Errorf("cycle reads %d, %d outside [%d, %d] or out of order", a0, a3, c0, c1)
+				}
+				if !(t0 <= a1 && a1 <= t1) {
+					t.Errorf("time read %d outside [%d, %d]", a1, t0, t1)
+				}
+				if a2&^0xffff != csr.SeedES16 {
+					t.Errorf("seed read %#x: not ES16 with 16 bits of entropy", a2)
+				}
+				if c.mode != ndbuf.Record {
+					return
+				}
+				got := h.ND.Drain(nil)
+				want := []ndbuf.Entry{
+					{Kind: ndbuf.KindCycle, Instret: 1, PC: codeAt + 4, Value: a0},
+					{Kind: ndbuf.KindTime, Instret: 3, PC: codeAt + 12, Value: a1},
+					{Kind: ndbuf.KindSeed, Instret: 5, PC: codeAt + 20, Value: a2},
+					{Kind: ndbuf.KindCycle, Instret: 7, PC: codeAt + 28, Value: a3},
+				}
+				if fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("entries %v, want %v", got, want)
+				}
+			})
+		}
 	}
 }
 
