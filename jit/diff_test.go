@@ -371,7 +371,10 @@ func (p *pair) monitor(e rv64.Exit, rng *rand.Rand) bool {
 
 // runLockstep runs the pair for about total instructions in steps of
 // random budgets in [1, maxBudget], handling exits as monitor does, and
-// fails on the first difference. It returns how many steps it took.
+// fails on the first difference. Now and then between steps the monitor
+// copies four bytes of the code over another place in it (as a read
+// system call into a buffer among code would) and calls Invalidate. It
+// returns how many steps it took.
 func (p *pair) runLockstep(rng *rand.Rand, total, maxBudget int) int {
 	p.t.Helper()
 	steps := 0
@@ -379,6 +382,16 @@ func (p *pair) runLockstep(rng *rand.Rand, total, maxBudget int) int {
 		e := p.step(uint64(1 + rng.Intn(maxBudget)))
 		if !p.monitor(e, rng) {
 			break
+		}
+		if rng.Intn(64) == 0 {
+			from, to := codeAt+2*uint64(rng.Intn(256)), codeAt+2*uint64(rng.Intn(256))
+			p.log = append(p.log, fmt.Sprintf("monitor: 4 bytes from %#x written at %#x", from, to))
+			p.both(func(h *rv64.Hart) {
+				src, _ := h.Mem.Slice(from, 4)
+				dst, _ := h.Mem.Slice(to, 4)
+				copy(dst, append([]byte(nil), src...))
+				h.Invalidate(to, 4)
+			})
 		}
 	}
 	return steps

@@ -180,6 +180,34 @@ func TestSelfModifyingCode(t *testing.T) {
 	}
 }
 
+// TestStoreLastByteOfBlock: a one-byte store rewrites the last byte of a
+// block, the top byte of "addi a3, a3, 1" at the end of a page (where a
+// block ends), flipping its immediate between 1 and 0x61 = 97.
+func TestStoreLastByteOfBlock(t *testing.T) {
+	const iters = 10
+	for _, chunk := range chunkSizes {
+		t.Run(fmt.Sprintf("chunk%d", chunk), func(t *testing.T) {
+			m := progMachine(
+				insR(0, rA2, rA1, 4, rA1, opOp), // xor a1, a1, a2
+				sb(rA1, rT3, 0),                 // t3 = codeAt+0xfff
+				jal(0, 0xffc-8),
+			)
+			m.code[codeAt+0xffc] = words(
+				addi(rA3, rA3, 1), // the last instruction of its page
+				addi(rA4, rA4, -1),
+				beq(rA4, 0, 8),
+				jal(0, -0x1008),
+				jSelf,
+			)
+			m.x[rT3], m.x[rA1], m.x[rA2], m.x[rA4] = codeAt+0xfff, 0, 0x06, iters
+			p := newPair(t, m)
+			p.runChunks(iters*7-1, chunk)
+			p.expectX(map[int]uint64{rA3: iters/2*97 + iters/2*1, rA4: 0})
+			p.expectAt(codeAt+0x100c, iters*7-1)
+		})
+	}
+}
+
 // TestStoreRewritesItself: a store that rewrites its own word (to a store
 // of t0 elsewhere) runs the new word the next time round; the block that
 // holds it is the one running.
