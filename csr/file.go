@@ -57,9 +57,9 @@ func DefaultHost() Host {
 	start := time.Now()
 	return Host{
 		NativeEntropy: true,
-		Cycle:   func() uint64 { return uint64(time.Since(start).Nanoseconds()) },
-		Time:    func() uint64 { return uint64(time.Since(start).Nanoseconds()) / (1e9 / TimebaseHz) },
-		Entropy: entropy,
+		Cycle:         func() uint64 { return uint64(time.Since(start).Nanoseconds()) },
+		Time:          func() uint64 { return uint64(time.Since(start).Nanoseconds()) / (1e9 / TimebaseHz) },
+		Entropy:       entropy,
 	}
 }
 
