@@ -52,13 +52,14 @@ go run ./scripts/bench -quick > /dev/null
 # softfloat operations against their exact referee, of random FP and
 # compressed instruction streams against qemu-riscv64, and of the debugger
 # (breakpoints and saved state against single-stepping, seeks and reverse
-# execution against a straight replay). The seed corpora in each package's
+# execution against a straight replay), and of the native-code engine against
+# the interpreter (FuzzJIT). The seed corpora in each package's
 # testdata/fuzz run with the unit tests above; these explore.
 # A target that does not exist would pass silently: each must be found.
 for target in ./logfmt:FuzzReader ./logfmt:FuzzSegmentPayload ./vmm:FuzzParse ./vmm:FuzzSyscall ./rv64:FuzzDecodeExecute \
   ./rv64:FuzzMixedBlocks ./softfloat:FuzzF64Arith ./softfloat:FuzzF32Arith ./softfloat:FuzzConvert ./softfloat:FuzzCompare \
   ./vmm:FuzzDiffQemu ./vmm:FuzzSemihost ./rv64:FuzzBreakpoints ./rv64:FuzzSaveRestore ./gdbstub:FuzzPackets \
-  ./gdbstub:FuzzServe ./vmm:FuzzSeek ./timetravel:FuzzEngine; do
+  ./gdbstub:FuzzServe ./vmm:FuzzSeek ./timetravel:FuzzEngine ./jit:FuzzJIT; do
   grep -q "^func ${target#*:}(" "${target%%:*}"/*_test.go || {
     echo "scripts/test.sh: no fuzz target ${target#*:} in ${target%%:*}" >&2
     exit 1

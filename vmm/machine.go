@@ -333,6 +333,7 @@ func newMachine(prog *Program, cfg Config, mem rv64.Memory, choice engineChoice)
 	// Last: the engine takes the hart as set up (its ND unit too).
 	eng, err := startEngine(choice, h)
 	if err != nil {
+		m.closeFiles()
 		if m.rec != nil {
 			err = withTraceError(err, m.rec.stop())
 		}
@@ -349,6 +350,14 @@ func newMachine(prog *Program, cfg Config, mem rv64.Memory, choice engineChoice)
 // does not count towards the collector's pace: close machines explicitly
 // when many are made.
 func (m *Machine) Close() {
+	m.closeFiles()
+	m.closeEngine()
+	m.Hart.Close()
+}
+
+// closeFiles releases what the Linux and semihosting set-up opened on the
+// host (the --fs root, the sysroot, the guest's files).
+func (m *Machine) closeFiles() {
 	if l := m.linux; l != nil {
 		if l.root != nil {
 			l.root.Close()
@@ -362,8 +371,6 @@ func (m *Machine) Close() {
 		}
 	}
 	m.closeSemihost()
-	m.closeEngine()
-	m.Hart.Close()
 }
 
 // sizeString writes a byte count as --mem takes it: with the largest
