@@ -42,7 +42,6 @@ const ndBufBase = 1 << 40
 // privilege and configuration. build makes a fresh hart from it, so that
 // the two harts of a pair are built by the same code from the same data.
 type machine struct {
-	size      uint64            // memory size (memSize if 0)
 	code      map[uint64][]byte // bytes to load, by address
 	x         [32]uint64
 	f         [32]uint64
@@ -63,11 +62,7 @@ type machine struct {
 // build returns a fresh hart set up as m says.
 func (m *machine) build(t testing.TB) *rv64.Hart {
 	t.Helper()
-	size := m.size
-	if size == 0 {
-		size = memSize
-	}
-	mem, err := rv64.NewMemory(memBase, size)
+	mem, err := rv64.NewMemory(memBase, memSize)
 	if err != nil {
 		t.Fatal(err)
 	}
