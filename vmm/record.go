@@ -21,11 +21,14 @@ const ISA = "rv64imafdc_zicsr_zifencei_zicntr_zkr_xndrr"
 
 // segmentEvents and segmentBytes bound a segment: it ends after the event
 // that makes it 4,096 events, or that brings its memory writes to 1 MiB,
-// so that record memory stays flat however long the run. The same bounds
-// end a batch (what the monitor hands the writer goroutine at once).
+// so that record memory stays flat however long the run. A batch (what
+// the monitor hands the writer goroutine at once) ends at batchEvents
+// events or segmentBytes: each hand-over wakes the goroutine, which costs
+// the guest's thread a few microseconds.
 const (
 	segmentEvents = 4096
 	segmentBytes  = 1 << 20
+	batchEvents   = 4 * segmentEvents
 )
 
 // batches is how many batches exist at most: one being filled, one waiting
@@ -69,8 +72,8 @@ type recorder struct {
 
 // batch is what the monitor hands the writer goroutine at once: the raw
 // ND entries drained, in order, and the monitor's own events between them
-// (segmentEvents events or segmentBytes of memory writes, or fewer events
-// than a segment followed by a whole buffer's).
+// (batchEvents events or segmentBytes of memory writes, or fewer events
+// than that followed by a whole buffer's).
 type batch struct {
 	raw  []byte         // ND entries, ndbuf.EntrySize bytes each, as the buffer held them
 	evs  []logfmt.Event // the monitor's events
@@ -316,8 +319,8 @@ func absPath(path string) string {
 
 // drain moves the ND buffer's entries into the batch being filled as
 // they are (one copy, no conversion), empties the buffer, and hands the
-// batch over once it holds a segment's worth of events. A batch holds at
-// most a segment's worth before the drain and a whole buffer more, so that
+// batch over once it holds batchEvents events. A batch holds at most that
+// many before the drain and a whole buffer more, so that
 // a large buffer is handed over at once and written while the guest runs
 // on, not in pieces the guest would wait for.
 func (r *recorder) drain(m *Machine) error {
@@ -325,7 +328,7 @@ func (r *recorder) drain(m *Machine) error {
 	b := r.cur
 	b.raw = append(b.raw, u.Recorded()...)
 	u.Clear()
-	if b.size() >= segmentEvents {
+	if b.size() >= batchEvents {
 		return r.handOver()
 	}
 	return nil
@@ -347,7 +350,7 @@ func (r *recorder) add(m *Machine, ev logfmt.Event) error {
 	for _, w := range ev.Writes {
 		b.data += len(w.Data)
 	}
-	if b.size() >= segmentEvents || b.data >= segmentBytes {
+	if b.size() >= batchEvents || b.data >= segmentBytes {
 		return r.handOver()
 	}
 	return nil

@@ -37,9 +37,9 @@ type replayer struct {
 	took    bool   // an event has been handed out
 	scratch []ndbuf.Entry
 	segPos  logfmt.Pos // where seg was read from, to read it again (checkpoint.go)
-	ahead   *ahead     // the reader goroutine, if segments are read ahead (Run)
+	ahead   *ahead     // the reader goroutine, if segments are read ahead (Run); seg is then a batch of segments
 	cur     segBufs    // with ahead: seg, its ND entries and CSR runs
-	prev    segBufs    // with ahead: the segment before, whose arrays the reader goroutine may reuse
+	prev    segBufs    // with ahead: the batch before, whose arrays the reader goroutine may reuse
 }
 
 // setupReplay turns on the record/replay unit in replay mode, for a trace
@@ -99,7 +99,9 @@ func (p *replayer) peek(m *Machine) (*logfmt.Event, error) {
 			m.replayCap, m.hasCap = p.last+1, true
 		default:
 			p.seg, p.i, p.segPos = evs, 0, at
-			m.log.Debug("segment read", zap.Int("events", len(evs)), zap.Uint64("next_instret", evs[0].Instret))
+			if p.ahead == nil { // else the reader goroutine logs it
+				m.log.Debug("segment read", zap.Int("events", len(evs)), zap.Uint64("next_instret", evs[0].Instret))
+			}
 		}
 	}
 	// Until the guest takes this event, it cannot run past the event's
@@ -138,11 +140,11 @@ func (p *replayer) read() aheadSeg {
 // the program's own end, or for ever. A read error is kept (peek's errors
 // are sticky) and reported where the replay stops.
 //
-// Outside a debugger (Machine.Run) segments are read by a goroutine, one
-// ahead of the guest.
+// Outside a debugger (Machine.Run) segments are read by a goroutine, a
+// batch ahead of the guest.
 func (p *replayer) start(m *Machine) {
 	if !m.dbg.started && p.ahead == nil {
-		p.startAhead()
+		p.startAhead(m.log)
 	}
 	p.peek(m)
 }

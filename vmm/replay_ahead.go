@@ -5,32 +5,35 @@ import (
 	"io"
 	"runtime"
 
+	"go.uber.org/zap"
+
 	"github.com/rvsim/rvsim/logfmt"
 	"github.com/rvsim/rvsim/ndbuf"
 )
 
-// ahead reads a replayed trace one segment ahead of the guest, in a
-// goroutine of its own, so that decompressing, checking and decoding a
-// segment is done while the guest runs, not at the ND-empty exit or system
-// call that needs it; it also lays out the segment's CSR events as ND
+// ahead reads a replayed trace ahead of the guest, in a goroutine of its
+// own, at least aheadEvents events (whole segments) at a time, one such
+// batch ahead, so that decompressing, checking and decoding a segment is
+// done while the guest runs, not at the ND-empty exit or system
+// call that needs it; it also lays out the CSR events as ND
 // buffer entries, so that a refill is one copy. It is used by Machine.Run
 // only: a debugger moves the reader (Checkpoint, Restore, UpcomingEvents)
 // and reads it itself.
 //
 // Once started, only the goroutine touches the Reader (but for HasRegs,
 // fixed by the header). At most one request is out at any time, so the
-// goroutine never waits to hand a segment over; it ends after the footer or
+// goroutine never waits to hand a batch over; it ends after the footer or
 // an error, or when the replayer is gone.
 type ahead struct {
-	req  chan segBufs // read the next segment, into these arrays
+	req  chan segBufs // read the next batch, into these arrays
 	resp chan aheadSeg
 }
 
-// segBufs is a segment as the replayer uses it: its events, copied out of
-// the Reader's buffers; raw, each event as an ND buffer entry
+// segBufs is a batch of segments as the replayer uses it: their events,
+// copied out of the Reader's buffers; raw, each event as an ND buffer entry
 // (ndbuf.EntrySize bytes; zeros for an event the monitor answers); run,
 // for each event the number of CSR events from it up to the next other
-// event or the segment's end; seen, for each i from 0 to len(evs), the
+// event or the batch's end; seen, for each i from 0 to len(evs), the
 // CSR events of evs[:i] by kind (cycle, time, seed), so that taking a run
 // counts it without looking at each event.
 type segBufs struct {
@@ -40,8 +43,9 @@ type segBufs struct {
 	seen [][3]uint32
 }
 
-// aheadSeg is what the reader goroutine read: a segment, or the footer
-// (err io.EOF), or the read error.
+// aheadSeg is what the reader goroutine read: segments, or the footer
+// (err io.EOF), or the read error, which come after the segments before
+// them have been handed over.
 type aheadSeg struct {
 	segBufs
 	at      logfmt.Pos // where it was read from
@@ -52,15 +56,15 @@ type aheadSeg struct {
 }
 
 // startAhead starts the reader goroutine of p and asks for the first
-// segment.
-func (p *replayer) startAhead() {
+// batch.
+func (p *replayer) startAhead(log *zap.Logger) {
 	// The segment read so far (the start-up input is replayed before
 	// Run) lies in the Reader's buffers, which the goroutine reuses.
-	p.cur = prepare(segBufs{}, p.seg)
+	p.cur = prepare(segBufs{evs: appendEvents(nil, p.seg)})
 	p.seg = p.cur.evs
 	a := &ahead{req: make(chan segBufs, 1), resp: make(chan aheadSeg, 1)}
 	r := a.req
-	go readAhead(p.r, r, a.resp)
+	go readAhead(p.r, log, r, a.resp)
 	// A replay that stops before the end of its trace (a divergence)
 	// leaves the goroutine waiting for a request: it ends when the
 	// replayer is collected.
@@ -69,58 +73,49 @@ func (p *replayer) startAhead() {
 	p.ahead = a
 }
 
-func readAhead(r *logfmt.Reader, req <-chan segBufs, resp chan<- aheadSeg) {
+// aheadEvents is how many events the reader goroutine reads at least
+// (whole segments, up to the trace's end) before it hands them over: a
+// hand-over wakes a goroutine, which costs the guest's thread too.
+const aheadEvents = 4 * segmentEvents
+
+func readAhead(r *logfmt.Reader, log *zap.Logger, req <-chan segBufs, resp chan<- aheadSeg) {
+	var then *aheadSeg // the footer or the error that followed the events handed over last
 	for dst := range req {
-		s := aheadSeg{at: r.Pos()}
-		evs, err := r.Next()
-		s.err, s.segment = err, r.Segment()
-		switch err {
-		case nil:
-			s.segBufs = prepare(dst, evs)
-		case io.EOF:
-			s.footer, s.done = r.Footer()
-		}
-		resp <- s
-		if err != nil {
+		if then != nil {
+			resp <- *then
 			return
 		}
+		s := aheadSeg{at: r.Pos()}
+		dst.evs = dst.evs[:0]
+		for len(dst.evs) < aheadEvents {
+			evs, err := r.Next()
+			if err != nil {
+				end := aheadSeg{err: err, segment: r.Segment()}
+				if err == io.EOF {
+					end.footer, end.done = r.Footer()
+				}
+				then = &end
+				break
+			}
+			log.Debug("segment read", zap.Int("events", len(evs)), zap.Uint64("next_instret", evs[0].Instret))
+			dst.evs = appendEvents(dst.evs, evs)
+		}
+		if len(dst.evs) == 0 {
+			resp <- *then
+			return
+		}
+		s.segBufs = prepare(dst)
+		resp <- s
 	}
 }
 
-// prepare fills dst's arrays with evs (copied: their memory writes alias
-// the Reader's buffer), their ND buffer entries and CSR runs.
-func prepare(dst segBufs, evs []logfmt.Event) segBufs {
-	dst.evs = append(dst.evs[:0], evs...)
-	n := len(evs)
-	clear(dst.evs[n:cap(dst.evs)]) // drop references to memory writes of the segment before
-	if cap(dst.raw) < n*ndbuf.EntrySize {
-		dst.raw = make([]byte, n*ndbuf.EntrySize)
-	}
-	dst.raw = dst.raw[:n*ndbuf.EntrySize]
-	dst.run = append(dst.run[:0], make([]int32, n)...)
-	dst.seen = append(dst.seen[:0], [3]uint32{})
-	for i := range evs {
-		c := dst.seen[i]
-		if k := evs[i].Kind; isCSREvent(k) {
-			c[k-logfmt.KindCycle]++
-		}
-		dst.seen = append(dst.seen, c)
-	}
-	run := int32(0)
-	for i := n - 1; i >= 0; i-- {
-		ev := &dst.evs[i]
-		b := dst.raw[i*ndbuf.EntrySize : i*ndbuf.EntrySize+ndbuf.EntrySize]
-		if !isCSREvent(ev.Kind) {
-			clear(b)
-			run = 0
-		} else {
-			binary.LittleEndian.PutUint64(b, uint64(ev.Kind)<<56|ev.Instret&(1<<56-1))
-			binary.LittleEndian.PutUint64(b[8:], ev.PC)
-			binary.LittleEndian.PutUint64(b[16:], ev.Value)
-			run++
-		}
-		dst.run[i] = run
-		ws := ev.Writes
+// appendEvents appends copies of evs to dst: the events, and their memory
+// writes, which alias the Reader's buffer.
+func appendEvents(dst, evs []logfmt.Event) []logfmt.Event {
+	n := len(dst)
+	dst = append(dst, evs...)
+	for i := n; i < len(dst); i++ {
+		ws := dst[i].Writes
 		if len(ws) == 0 {
 			continue
 		}
@@ -137,12 +132,48 @@ func prepare(dst segBufs, evs []logfmt.Event) segBufs {
 				cp[j].Data = data[len(data)-len(w.Data):]
 			}
 		}
-		ev.Writes = cp
+		dst[i].Writes = cp
 	}
 	return dst
 }
 
-// next returns the segment read ahead and asks for the one after it (to
+// prepare lays out the events of b (copied already) as ND buffer entries,
+// and fills in their CSR runs and counts.
+func prepare(b segBufs) segBufs {
+	n := len(b.evs)
+	clear(b.evs[n:cap(b.evs)]) // drop references to memory writes of the events before
+	if cap(b.raw) < n*ndbuf.EntrySize {
+		b.raw = make([]byte, n*ndbuf.EntrySize)
+	}
+	b.raw = b.raw[:n*ndbuf.EntrySize]
+	b.run = append(b.run[:0], make([]int32, n)...)
+	b.seen = append(b.seen[:0], [3]uint32{})
+	for i := range b.evs {
+		c := b.seen[i]
+		if k := b.evs[i].Kind; isCSREvent(k) {
+			c[k-logfmt.KindCycle]++
+		}
+		b.seen = append(b.seen, c)
+	}
+	run := int32(0)
+	for i := n - 1; i >= 0; i-- {
+		ev := &b.evs[i]
+		e := b.raw[i*ndbuf.EntrySize : i*ndbuf.EntrySize+ndbuf.EntrySize]
+		if !isCSREvent(ev.Kind) {
+			clear(e)
+			run = 0
+		} else {
+			binary.LittleEndian.PutUint64(e, uint64(ev.Kind)<<56|ev.Instret&(1<<56-1))
+			binary.LittleEndian.PutUint64(e[8:], ev.PC)
+			binary.LittleEndian.PutUint64(e[16:], ev.Value)
+			run++
+		}
+		b.run[i] = run
+	}
+	return b
+}
+
+// next returns the batch read ahead and asks for the one after it (to
 // be read into free's arrays, which the replayer no longer uses), unless
 // this one ends the trace.
 func (a *ahead) next(free segBufs) aheadSeg {
