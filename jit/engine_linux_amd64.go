@@ -10,6 +10,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/rvsim/rvsim/ndbuf"
 	"github.com/rvsim/rvsim/rv64"
 )
 
@@ -252,10 +253,21 @@ func (e *Engine) Run(budget uint64) rv64.Exit {
 			continue
 		}
 		give := min(left, 1<<62)
+		if e.key.mode != ndbuf.Normal {
+			if ret >= ndLimit {
+				if x, stop := e.interpret(left); stop {
+					return x
+				}
+				continue
+			}
+			give = min(give, ndLimit-ret)
+		}
 		e.c.budget = int64(give)
 		e.c.nd.instretEnd = ret + give
 		e.stats.Entries++
+		e.ndEntry()
 		enter(b.code, e.c)
+		e.ndLeave()
 		h.CSR.Instret += give - uint64(e.c.budget)
 		h.PC = e.c.pc
 		switch e.c.reason {
