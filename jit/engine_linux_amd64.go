@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"runtime"
 	"time"
 	"unsafe"
 
@@ -42,6 +43,7 @@ type Engine struct {
 
 	exitTail, missStub uintptr
 	stats              Stats
+	cleanup            runtime.Cleanup
 	broken             error // the code cache failed (a host refusal to map or protect): the interpreter runs
 }
 
@@ -63,12 +65,16 @@ func New(h *rv64.Hart) (*Engine, error) {
 		return nil, err
 	}
 	e.stats.Flushes = 0
+	// An engine never closed releases its cache once unreachable (the
+	// cleanup must not reach e).
+	e.cleanup = runtime.AddCleanup(e, func(c *cache) { c.close() }, cc)
 	return e, nil
 }
 
 // Close releases the code cache. The engine must not be used afterwards.
 func (e *Engine) Close() {
 	if e.cc != nil {
+		e.cleanup.Stop()
 		e.cc.close()
 		e.cc = nil
 	}
