@@ -735,10 +735,18 @@ func TestMemoryEnd(t *testing.T) {
 				binary.LittleEndian.PutUint64(b, 0x9977_6655_4433_2211)
 				h.Invalidate(memEnd-8, 8)
 			}
-			p := newPair(t, m)
-			e := p.step(3)
-			if c.cause == 0 {
+			// A budget of the three instructions, and one that covers the
+			// whole block (with "j ." after them).
+			for _, budget := range []uint64{3, 20} {
+				p := newPair(t, m)
+				e := p.step(budget)
+				if c.cause != 0 {
+					expectExit(t, e, rv64.Exit{Kind: rv64.ExitTrap, Cause: c.cause, Tval: c.tval, PC: codeAt + 4})
+					p.expectAt(codeAt+4, 1)
+					continue
+				}
 				expectExit(t, e, rv64.Exit{Kind: rv64.ExitBudget, PC: codeAt + 12})
+				p.expectAt(codeAt+12, budget)
 				end := binary.LittleEndian.Uint64(p.jh.Mem.Data[len(p.jh.Mem.Data)-8:])
 				switch c.name {
 				case "lbu last byte":
@@ -754,10 +762,7 @@ func TestMemoryEnd(t *testing.T) {
 						t.Errorf("last doubleword %#x", end)
 					}
 				}
-				return
 			}
-			expectExit(t, e, rv64.Exit{Kind: rv64.ExitTrap, Cause: c.cause, Tval: c.tval, PC: codeAt + 4})
-			p.expectAt(codeAt+4, 1)
 		})
 	}
 	t.Run("fetch straddling the end", func(t *testing.T) {
