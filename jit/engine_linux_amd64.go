@@ -52,7 +52,7 @@ type Engine struct {
 	exitTail, missStub uintptr
 	stats              Stats
 	cleanup            runtime.Cleanup
-	heat               [heatLen]uint8 // how often each pc (by hash) started untranslated
+	heat               map[uint64]uint8 // how often each pc started untranslated
 	short              int            // native runs in a row that ended in a side exit soon
 	broken             error          // the code cache failed (a host refusal to map or protect): the interpreter runs
 }
@@ -68,7 +68,7 @@ func New(h *rv64.Hart) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{h: h, c: new(ctx), cc: cc}
+	e := &Engine{h: h, c: new(ctx), cc: cc, heat: make(map[uint64]uint8)}
 	e.x.e = e
 	if err := e.flush(); err != nil {
 		cc.close()
@@ -276,8 +276,11 @@ func (e *Engine) Run(budget uint64) rv64.Exit {
 			// Code that runs once or twice costs more to translate
 			// than to interpret: a block is translated the third time
 			// it starts.
-			if heat := &e.heat[(h.PC>>1)&(heatLen-1)]; *heat < hotAfter {
-				*heat++
+			if heat := e.heat[h.PC]; heat < hotAfter {
+				if len(e.heat) >= heatLen {
+					clear(e.heat)
+				}
+				e.heat[h.PC] = heat + 1
 				if x, stop := e.interpret(min(e.coldLen(h.PC), left)); stop {
 					return x
 				}
@@ -353,12 +356,12 @@ func (e *Engine) setBroken(err error) {
 }
 
 // Tiering: a pc's block is translated once it has started hotAfter
-// times (counted in a table of heatLen counters, by pc); native runs
+// times (counted for up to heatLen pcs at once); native runs
 // shorter than shortRun instructions that end in a side exit, shortLimit
 // times in a row, hand the interpreter interpBurst instructions.
 const (
 	hotAfter    = 2
-	heatLen     = 1 << 16
+	heatLen     = 1 << 20
 	shortRun    = 32
 	shortLimit  = 32
 	interpBurst = 1 << 16
