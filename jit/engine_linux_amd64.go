@@ -53,8 +53,8 @@ type Engine struct {
 	stats              Stats
 	cleanup            runtime.Cleanup
 	heat               map[uint64]uint8 // how often each pc started untranslated
-	short              int            // native runs in a row that ended in a side exit soon
-	broken             error          // the code cache failed (a host refusal to map or protect): the interpreter runs
+	short              int              // native runs in a row that ended in a side exit soon
+	broken             error            // the code cache failed (a host refusal to map or protect): the interpreter runs
 }
 
 // New returns an engine for h: it shares h's registers, memory, CSR file
@@ -274,14 +274,15 @@ func (e *Engine) Run(budget uint64) rv64.Exit {
 		b := e.blocks[h.PC]
 		if b == nil {
 			// Code that runs once or twice costs more to translate
-			// than to interpret: a block is translated the third time
-			// it starts.
+			// than to interpret: the interpreter runs a burst from a
+			// pc without a translation the first two times, and the
+			// block is translated the third.
 			if heat := e.heat[h.PC]; heat < hotAfter {
 				if len(e.heat) >= heatLen {
 					clear(e.heat)
 				}
 				e.heat[h.PC] = heat + 1
-				if x, stop := e.interpret(min(e.coldLen(h.PC), left)); stop {
+				if x, stop := e.interpret(min(coldBurst, left)); stop {
 					return x
 				}
 				continue
@@ -355,35 +356,19 @@ func (e *Engine) setBroken(err error) {
 	}
 }
 
-// Tiering: a pc's block is translated once it has started hotAfter
-// times (counted for up to heatLen pcs at once); native runs
+// Tiering: a pc's block is translated once Go has found it untranslated
+// hotAfter times (counted for up to heatLen pcs at once), the interpreter
+// running coldBurst instructions from it each time before; native runs
 // shorter than shortRun instructions that end in a side exit, shortLimit
 // times in a row, hand the interpreter interpBurst instructions.
 const (
 	hotAfter    = 2
+	coldBurst   = 256
 	heatLen     = 1 << 20
 	shortRun    = 32
 	shortLimit  = 32
 	interpBurst = 1 << 16
 )
-
-// coldLen returns how many instructions from pc, up to and with the first
-// that may jump, the interpreter runs for a block not yet translated.
-func (e *Engine) coldLen(pc uint64) uint64 {
-	n := uint64(0)
-	for n < maxBlock {
-		d, ok := e.h.DecodeAt(pc)
-		n++
-		if !ok || isControl(d.Op) || d.Op == rv64.OperOther {
-			break
-		}
-		pc += d.Len
-		if pc&(1<<12-1) == 0 {
-			break
-		}
-	}
-	return n
-}
 
 // interpret runs n instructions (n > 0) on the interpreter; stop is true
 // if it exited for something else than its budget.
