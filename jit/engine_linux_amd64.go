@@ -53,6 +53,7 @@ type Engine struct {
 	stats              Stats
 	cleanup            runtime.Cleanup
 	heat               map[uint64]uint8 // how often each pc started untranslated
+	hotAfter           uint8            // the count at which a pc is translated
 	short              int              // native runs in a row that ended in a side exit soon
 	broken             error            // the code cache failed (a host refusal to map or protect): the interpreter runs
 }
@@ -68,7 +69,7 @@ func New(h *rv64.Hart) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{h: h, c: new(ctx), cc: cc, heat: make(map[uint64]uint8)}
+	e := &Engine{h: h, c: new(ctx), cc: cc, heat: make(map[uint64]uint8), hotAfter: hotAfter}
 	e.x.e = e
 	if err := e.flush(); err != nil {
 		cc.close()
@@ -277,7 +278,7 @@ func (e *Engine) Run(budget uint64) rv64.Exit {
 			// than to interpret: the interpreter runs a burst from a
 			// pc without a translation the first two times, and the
 			// block is translated the third.
-			if heat := e.heat[h.PC]; heat < hotAfter {
+			if heat := e.heat[h.PC]; heat < e.hotAfter {
 				if len(e.heat) >= heatLen {
 					clear(e.heat)
 				}
