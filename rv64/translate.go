@@ -146,7 +146,10 @@ func (h *Hart) WatchCode(addr, n uint64) {
 	}
 	for pn := off >> pageShift; pn <= last>>pageShift; pn++ {
 		if h.code[pn] == nil {
-			h.newPage(pn)
+			// Decoded, not empty: limit's walk stops at the first
+			// branch it finds decoded, and would walk an empty page
+			// to the budget's end at every block.
+			h.decodePage(pn)
 		}
 	}
 }
