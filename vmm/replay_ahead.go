@@ -86,9 +86,11 @@ func readAhead(r *logfmt.Reader, log *zap.Logger, req <-chan segBufs, resp chan<
 			return
 		}
 		s := aheadSeg{at: r.Pos()}
-		dst.evs = dst.evs[:0]
+		dst.evs, dst.raw = dst.evs[:0], dst.raw[:0]
 		for len(dst.evs) < aheadEvents {
-			evs, err := r.Next()
+			n := len(dst.evs)
+			var err error
+			dst.evs, dst.raw, err = r.AppendNext(dst.evs, dst.raw)
 			if err != nil {
 				end := aheadSeg{err: err, segment: r.Segment()}
 				if err == io.EOF {
@@ -97,14 +99,13 @@ func readAhead(r *logfmt.Reader, log *zap.Logger, req <-chan segBufs, resp chan<
 				then = &end
 				break
 			}
-			log.Debug("segment read", zap.Int("events", len(evs)), zap.Uint64("next_instret", evs[0].Instret))
-			dst.evs = appendEvents(dst.evs, evs)
+			log.Debug("segment read", zap.Int("events", len(dst.evs)-n), zap.Uint64("next_instret", dst.evs[n].Instret))
 		}
 		if len(dst.evs) == 0 {
 			resp <- *then
 			return
 		}
-		s.segBufs = prepare(dst)
+		s.segBufs = layout(dst)
 		resp <- s
 	}
 }
@@ -138,37 +139,59 @@ func appendEvents(dst, evs []logfmt.Event) []logfmt.Event {
 }
 
 // prepare lays out the events of b (copied already) as ND buffer entries,
-// and fills in their CSR runs and counts.
+// and fills in their CSR runs and counts (layout).
 func prepare(b segBufs) segBufs {
 	n := len(b.evs)
-	clear(b.evs[n:cap(b.evs)]) // drop references to memory writes of the events before
 	if cap(b.raw) < n*ndbuf.EntrySize {
 		b.raw = make([]byte, n*ndbuf.EntrySize)
 	}
 	b.raw = b.raw[:n*ndbuf.EntrySize]
-	b.run = append(b.run[:0], make([]int32, n)...)
-	b.seen = append(b.seen[:0], [3]uint32{})
 	for i := range b.evs {
-		c := b.seen[i]
-		if k := b.evs[i].Kind; isCSREvent(k) {
-			c[k-logfmt.KindCycle]++
-		}
-		b.seen = append(b.seen, c)
-	}
-	run := int32(0)
-	for i := n - 1; i >= 0; i-- {
 		ev := &b.evs[i]
 		e := b.raw[i*ndbuf.EntrySize : i*ndbuf.EntrySize+ndbuf.EntrySize]
 		if !isCSREvent(ev.Kind) {
 			clear(e)
-			run = 0
-		} else {
-			binary.LittleEndian.PutUint64(e, uint64(ev.Kind)<<56|ev.Instret&(1<<56-1))
-			binary.LittleEndian.PutUint64(e[8:], ev.PC)
-			binary.LittleEndian.PutUint64(e[16:], ev.Value)
-			run++
+			continue
 		}
-		b.run[i] = run
+		binary.LittleEndian.PutUint64(e, uint64(ev.Kind)<<56|ev.Instret&(1<<56-1))
+		binary.LittleEndian.PutUint64(e[8:], ev.PC)
+		binary.LittleEndian.PutUint64(e[16:], ev.Value)
+	}
+	return layout(b)
+}
+
+// layout fills in the CSR runs and counts of b, whose events are laid out
+// as ND buffer entries in b.raw already, in one pass over the entries'
+// kind bytes (zero for an event the monitor answers).
+func layout(b segBufs) segBufs {
+	n := len(b.evs)
+	clear(b.evs[n:cap(b.evs)]) // drop references to memory writes of the events before
+	if cap(b.run) < n {
+		b.run = make([]int32, n)
+	}
+	b.run = b.run[:n]
+	if cap(b.seen) < n+1 {
+		b.seen = make([][3]uint32, n+1)
+	}
+	b.seen = b.seen[:n+1]
+	var c [3]uint32
+	start := 0 // first event of the current run of CSR events
+	b.seen[0] = c
+	for i := 0; i < n; i++ {
+		k := b.raw[i*ndbuf.EntrySize+7]
+		if k == 0 {
+			for j := start; j < i; j++ {
+				b.run[j] = int32(i - j)
+			}
+			b.run[i] = 0
+			start = i + 1
+		} else {
+			c[k-byte(logfmt.KindCycle)]++
+		}
+		b.seen[i+1] = c
+	}
+	for j := start; j < n; j++ {
+		b.run[j] = int32(n - j)
 	}
 	return b
 }
