@@ -77,5 +77,5 @@ func BenchmarkReadAhead(b *testing.B) {
 		events += pumpAhead(b, trace, &bufs)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(events), "ns/event")
-	b.ReportMetric(float64((cpuTime(b) - c0).Nanoseconds())/float64(events), "cpu-ns/event")
+	b.ReportMetric(float64((cpuTime(b)-c0).Nanoseconds())/float64(events), "cpu-ns/event")
 }
