@@ -81,44 +81,54 @@ func (d *decoder) appendSegment(payload []byte, evs []Event, raw []byte) (uint64
 	evs = grow(evs, int(count))
 	raw = grow(raw, int(count)*ndbuf.EntrySize)
 	out, ents := evs[n0:], raw[r0:]
+	// The delta state lives in locals on the fast path, and in d on
+	// the slow one (d.event).
 	b := d.b
+	off, instret, pc := d.off, d.instret, d.pc
+	lastCycle, lastTime := d.lastValue[KindCycle], d.lastValue[KindTime]
 	for i := range out {
-		ev := &out[i]
 		e := ents[i*ndbuf.EntrySize : i*ndbuf.EntrySize+ndbuf.EntrySize]
 		// The fast path: a read of cycle, time or seed whose three
 		// varints are each one or two bytes in shortest form.
-		if off := d.off; off < len(b) {
+		if off < len(b) {
 			if k := Kind(b[off]); k >= KindCycle && k <= KindSeed {
 				di, n1 := short2(b, off+1)
 				dpc, n2 := short2(b, off+1+n1)
 				v, n3 := short2(b, off+1+n1+n2)
-				if n1 != 0 && n2 != 0 && n3 != 0 {
-					// An instruction count that overflows is left to
-					// the slow path, which reports it.
-					if instret := d.instret + di; instret >= d.instret {
-						d.off = off + 1 + n1 + n2 + n3
-						d.instret = instret
-						d.pc += uint64(unzigzag(dpc))
-						if k == KindSeed {
-							v ^= seedBias
-						} else {
-							d.lastValue[k] += uint64(unzigzag(v))
-							v = d.lastValue[k]
-						}
-						*ev = Event{Kind: k, Instret: instret, PC: d.pc, Value: v}
-						binary.LittleEndian.PutUint64(e, uint64(k)<<56|instret&(1<<56-1))
-						binary.LittleEndian.PutUint64(e[8:], d.pc)
-						binary.LittleEndian.PutUint64(e[16:], v)
-						continue
+				// An instruction count that overflows is left to the
+				// slow path, which reports it.
+				if n1 != 0 && n2 != 0 && n3 != 0 && instret+di >= instret {
+					off += 1 + n1 + n2 + n3
+					instret += di
+					pc += uint64(unzigzag(dpc))
+					switch k {
+					case KindCycle:
+						lastCycle += uint64(unzigzag(v))
+						v = lastCycle
+					case KindTime:
+						lastTime += uint64(unzigzag(v))
+						v = lastTime
+					default:
+						v ^= seedBias
 					}
+					out[i] = Event{Kind: k, Instret: instret, PC: pc, Value: v}
+					binary.LittleEndian.PutUint64(e, uint64(k)<<56|instret&(1<<56-1))
+					binary.LittleEndian.PutUint64(e[8:], pc)
+					binary.LittleEndian.PutUint64(e[16:], v)
+					continue
 				}
 			}
 		}
+		d.off, d.instret, d.pc = off, instret, pc
+		d.lastValue[KindCycle], d.lastValue[KindTime] = lastCycle, lastTime
+		ev := &out[i]
 		*ev = Event{}
 		if err := d.event(ev); err != nil {
 			clear(out) // drop references into the payload
 			return 0, nil, nil, fmt.Errorf("event %d: %w", i, err)
 		}
+		off, instret, pc = d.off, d.instret, d.pc
+		lastCycle, lastTime = d.lastValue[KindCycle], d.lastValue[KindTime]
 		if ev.Kind == KindCycle || ev.Kind == KindTime || ev.Kind == KindSeed {
 			binary.LittleEndian.PutUint64(e, uint64(ev.Kind)<<56|ev.Instret&(1<<56-1))
 			binary.LittleEndian.PutUint64(e[8:], ev.PC)
@@ -127,6 +137,8 @@ func (d *decoder) appendSegment(payload []byte, evs []Event, raw []byte) (uint64
 			clear(e)
 		}
 	}
+	d.off, d.instret, d.pc = off, instret, pc
+	d.lastValue[KindCycle], d.lastValue[KindTime] = lastCycle, lastTime
 	if d.off != len(payload) {
 		clear(out)
 		return 0, nil, nil, fmt.Errorf("payload byte %d: %d bytes follow the last event", d.off, len(payload)-d.off)
