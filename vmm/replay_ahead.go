@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"io"
 	"runtime"
+	"slices"
 
 	"go.uber.org/zap"
 
@@ -86,7 +87,10 @@ func readAhead(r *logfmt.Reader, log *zap.Logger, req <-chan segBufs, resp chan<
 			return
 		}
 		s := aheadSeg{at: r.Pos()}
+		stale := len(dst.evs) // events of the batch before, which AppendNext may not overwrite
 		dst.evs, dst.raw = dst.evs[:0], dst.raw[:0]
+		var l layouter
+		l.start(&dst)
 		for len(dst.evs) < aheadEvents {
 			n := len(dst.evs)
 			var err error
@@ -100,12 +104,17 @@ func readAhead(r *logfmt.Reader, log *zap.Logger, req <-chan segBufs, resp chan<
 				break
 			}
 			log.Debug("segment read", zap.Int("events", len(dst.evs)-n), zap.Uint64("next_instret", dst.evs[n].Instret))
+			l.add(&dst) // while its entries are in the cache
 		}
 		if len(dst.evs) == 0 {
 			resp <- *then
 			return
 		}
-		s.segBufs = layout(dst)
+		if n := len(dst.evs); stale > n {
+			clear(dst.evs[n:stale]) // drop references to memory writes of the events before
+		}
+		l.end(&dst)
+		s.segBufs = dst
 		resp <- s
 	}
 }
@@ -142,6 +151,7 @@ func appendEvents(dst, evs []logfmt.Event) []logfmt.Event {
 // and fills in their CSR runs and counts (layout).
 func prepare(b segBufs) segBufs {
 	n := len(b.evs)
+	clear(b.evs[n:cap(b.evs)]) // drop references to memory writes of the events before
 	if cap(b.raw) < n*ndbuf.EntrySize {
 		b.raw = make([]byte, n*ndbuf.EntrySize)
 	}
@@ -161,39 +171,65 @@ func prepare(b segBufs) segBufs {
 }
 
 // layout fills in the CSR runs and counts of b, whose events are laid out
-// as ND buffer entries in b.raw already, in one pass over the entries'
-// kind bytes (zero for an event the monitor answers).
+// as ND buffer entries in b.raw already.
 func layout(b segBufs) segBufs {
-	n := len(b.evs)
-	clear(b.evs[n:cap(b.evs)]) // drop references to memory writes of the events before
-	if cap(b.run) < n {
-		b.run = make([]int32, n)
-	}
-	b.run = b.run[:n]
-	if cap(b.seen) < n+1 {
-		b.seen = make([][3]uint32, n+1)
-	}
-	b.seen = b.seen[:n+1]
-	var c [3]uint32
-	start := 0 // first event of the current run of CSR events
-	b.seen[0] = c
-	for i := 0; i < n; i++ {
-		k := b.raw[i*ndbuf.EntrySize+7]
-		if k == 0 {
-			for j := start; j < i; j++ {
-				b.run[j] = int32(i - j)
+	var l layouter
+	l.start(&b)
+	l.add(&b)
+	l.end(&b)
+	return b
+}
+
+// layouter fills in the CSR runs and counts of a batch (segBufs.run and
+// seen) as its events are appended, a segment at a time, in one pass over
+// the kind bytes of their ND buffer entries (zero for an event the monitor
+// answers).
+type layouter struct {
+	c   [3]uint32 // CSR events so far, by kind
+	run int       // first event of the current run of CSR events
+}
+
+// start begins the runs and counts of b, which has no events yet.
+func (l *layouter) start(b *segBufs) {
+	*l = layouter{}
+	b.run = b.run[:0]
+	b.seen = append(b.seen[:0], [3]uint32{})
+}
+
+// add lays out the events appended to b since the last call: their
+// counts, and the runs that end before the last of them.
+func (l *layouter) add(b *segBufs) {
+	from, n := len(b.run), len(b.evs)
+	b.run = slices.Grow(b.run, n-from)[:n]
+	b.seen = slices.Grow(b.seen, n-from)[:n+1]
+	raw, run, seen := b.raw[:n*ndbuf.EntrySize], b.run, b.seen
+	c := l.c
+	for i := from; i < n; i++ {
+		switch raw[i*ndbuf.EntrySize+7] {
+		case 0:
+			for j := l.run; j < i; j++ {
+				run[j] = int32(i - j)
 			}
-			b.run[i] = 0
-			start = i + 1
-		} else {
-			c[k-byte(logfmt.KindCycle)]++
+			run[i] = 0
+			l.run = i + 1
+		case byte(logfmt.KindCycle):
+			c[0]++
+		case byte(logfmt.KindTime):
+			c[1]++
+		default:
+			c[2]++
 		}
-		b.seen[i+1] = c
+		seen[i+1] = c
 	}
-	for j := start; j < n; j++ {
+	l.c = c
+}
+
+// end ends the run of CSR events that reaches the end of b.
+func (l *layouter) end(b *segBufs) {
+	n := len(b.run)
+	for j := l.run; j < n; j++ {
 		b.run[j] = int32(n - j)
 	}
-	return b
 }
 
 // next returns the batch read ahead and asks for the one after it (to
