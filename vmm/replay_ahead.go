@@ -203,25 +203,33 @@ func (l *layouter) add(b *segBufs) {
 	b.run = slices.Grow(b.run, n-from)[:n]
 	b.seen = slices.Grow(b.seen, n-from)[:n+1]
 	raw, run, seen := b.raw[:n*ndbuf.EntrySize], b.run, b.seen
-	c := l.c
+	c0, c1, c2 := l.c[0], l.c[1], l.c[2]
 	for i := from; i < n; i++ {
-		switch raw[i*ndbuf.EntrySize+7] {
-		case 0:
+		k := raw[i*ndbuf.EntrySize+7]
+		if k == 0 {
 			for j := l.run; j < i; j++ {
 				run[j] = int32(i - j)
 			}
 			run[i] = 0
 			l.run = i + 1
-		case byte(logfmt.KindCycle):
-			c[0]++
-		case byte(logfmt.KindTime):
-			c[1]++
-		default:
-			c[2]++
 		}
-		seen[i+1] = c
+		// Without branches: cycle and time reads come in no order a
+		// predictor learns.
+		c0 += b2u(k == byte(logfmt.KindCycle))
+		c1 += b2u(k == byte(logfmt.KindTime))
+		c2 += b2u(k == byte(logfmt.KindSeed))
+		seen[i+1] = [3]uint32{c0, c1, c2}
 	}
+	c := [3]uint32{c0, c1, c2}
 	l.c = c
+}
+
+// b2u is 1 for true, 0 for false.
+func b2u(b bool) uint32 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // end ends the run of CSR events that reaches the end of b.
