@@ -2,6 +2,7 @@ package logfmt
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math/rand"
@@ -10,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/rvsim/rvsim/ndbuf"
 )
 
 // corpusTraces returns small traces, whole and damaged, that seed FuzzReader.
@@ -77,11 +80,28 @@ func FuzzReader(f *testing.F) {
 			check(err)
 			return
 		}
+		// r2 reads the same trace with AppendNext, which must return
+		// what Next does, appended to the events before.
+		r2, err := NewReader(bytes.NewReader(data), "f.zst")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var all []Event
+		var raw []byte
 		var segs [][]Event
 		var last uint64
 		off := r.Offset()
 		for {
 			evs, err := r.Next()
+			n := len(all)
+			var err2 error
+			all, raw, err2 = r2.AppendNext(all, raw)
+			if (err == nil) != (err2 == nil) || err != nil && err.Error() != err2.Error() {
+				t.Fatalf("Next: %v; AppendNext: %v", err, err2)
+			}
+			if len(raw) != len(all)*ndbuf.EntrySize || !sameEvents(all[n:], evs) {
+				t.Fatalf("AppendNext: %d events, %d bytes of entries; Next: %d events", len(all)-n, len(raw), len(evs))
+			}
 			if err == io.EOF {
 				break
 			}
@@ -144,8 +164,17 @@ func FuzzSegmentPayload(f *testing.F) {
 	}
 	f.Add([]byte{0, 1, 3, 0x80, 0x01, 0x00, 0xff, 0xff, 0xff, 0xff, 0x0f})
 	f.Add([]byte{0, 1, 4, 1, 2, 63, 10, 0, 1, 2, 3, 4, 5, 6, 7, 1, 5, 1, 9})
+	// Cases for appendSegment's fast path: a two-byte varint not in its
+	// shortest form, one at the payload's end, an instruction count that
+	// overflows in two-byte steps, a seed, a kind out of range.
+	f.Add([]byte{0, 1, 1, 0x80, 0x00, 0, 0})
+	f.Add([]byte{0, 1, 2, 0x81, 0x01, 2, 0x90, 0x03})
+	f.Add([]byte{0, 2, 1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0, 0, 1, 0xff, 0x7f, 0, 0})
+	f.Add([]byte{0, 2, 3, 1, 2, 0x85, 0x02, 1, 1, 1, 5})
+	f.Add([]byte{0, 1, 6, 1, 1, 1})
 	f.Fuzz(func(t *testing.T, p []byte) {
 		for ver := MinVersion; ver <= Version; ver++ {
+			checkAppendSegment(t, ver, p)
 			d := decoder{version: ver}
 			seq, evs, err := d.segment(p, nil)
 			if err != nil {
@@ -163,4 +192,54 @@ func FuzzSegmentPayload(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkAppendSegment decodes p with appendSegment, after events already
+// in the arrays, and with segment, the referee: the same error, or the
+// same sequence number and events, the events before left alone, and an
+// ND buffer entry per event that says what the event does.
+func checkAppendSegment(t *testing.T, ver int, p []byte) {
+	t.Helper()
+	d := decoder{version: ver}
+	seq, want, werr := d.segment(p, nil)
+	want = copyEvents(want)
+	pre := []Event{{Kind: KindSyscall, Instret: 1, Nr: 64, Writes: []MemWrite{{Addr: 8, Data: []byte{1}}}}}
+	preRaw := bytes.Repeat([]byte{0xa5}, ndbuf.EntrySize)
+	d2 := decoder{version: ver}
+	cp := append([]byte(nil), p...)
+	seq2, got, raw, err := d2.appendSegment(cp, pre, preRaw)
+	if (err == nil) != (werr == nil) || err != nil && err.Error() != werr.Error() {
+		t.Fatalf("version %d: appendSegment: %v; segment: %v", ver, err, werr)
+	}
+	if err != nil {
+		return
+	}
+	if seq2 != seq || len(got) != 1+len(want) || len(raw) != ndbuf.EntrySize*len(got) {
+		t.Fatalf("version %d: appendSegment: segment %d, %d events, %d raw bytes; segment: %d, %d events", ver, seq2, len(got), len(raw), seq, len(want))
+	}
+	if !sameEvents(got[:1], pre) || !bytes.Equal(raw[:ndbuf.EntrySize], preRaw) {
+		t.Fatalf("version %d: appendSegment changed the events before", ver)
+	}
+	if !sameEvents(got[1:], want) {
+		t.Fatalf("version %d: appendSegment's events differ:\n got %+v\nwant %+v", ver, got[1:], want)
+	}
+	for i, ev := range want {
+		e := raw[(i+1)*ndbuf.EntrySize : (i+2)*ndbuf.EntrySize]
+		var w [ndbuf.EntrySize]byte
+		if ev.Kind == KindCycle || ev.Kind == KindTime || ev.Kind == KindSeed {
+			binary.LittleEndian.PutUint64(w[:], uint64(ev.Kind)<<56|ev.Instret&(1<<56-1))
+			binary.LittleEndian.PutUint64(w[8:], ev.PC)
+			binary.LittleEndian.PutUint64(w[16:], ev.Value)
+		}
+		if !bytes.Equal(e, w[:]) {
+			t.Fatalf("version %d: event %d (%+v): entry %x, want %x", ver, i, ev, e, w)
+		}
+	}
+	// The memory writes were copied out of the payload.
+	for i := range cp {
+		cp[i] = ^cp[i]
+	}
+	if !sameEvents(got[1:], want) {
+		t.Fatalf("version %d: appendSegment's memory writes alias the payload", ver)
+	}
 }

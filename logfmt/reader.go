@@ -187,35 +187,55 @@ func (r *Reader) Segment() uint64 { return r.segment }
 // Nothing from a frame that fails a check is returned. The returned slice,
 // and the Data of its memory writes, are valid until the next call.
 func (r *Reader) Next() ([]Event, error) {
+	payload, at, n, err := r.nextPayload()
+	if err != nil {
+		return nil, err
+	}
+	seq, evs, err := r.d.segment(payload, r.events)
+	if err != nil {
+		return nil, r.fail(at, r.segmentName(), fmt.Errorf("decompressed payload: %v: %w", err, ErrCorrupt))
+	}
+	r.events = evs
+	if err := r.endSegment(at, n, seq, evs[0].Instret, evs[len(evs)-1].Instret); err != nil {
+		return nil, err
+	}
+	return evs, nil
+}
+
+func (r *Reader) segmentName() string { return fmt.Sprintf("segment %d", r.segment) }
+
+// nextPayload reads the next segment frame, checks and decompresses it,
+// and returns its payload (in r.payload), its offset and its length in
+// the file. At the footer it reads it and returns io.EOF.
+func (r *Reader) nextPayload() ([]byte, int64, int, error) {
 	if r.err != nil {
-		return nil, r.err
+		return nil, 0, 0, r.err
 	}
 	if r.done {
-		return nil, io.EOF
+		return nil, 0, 0, io.EOF
 	}
 	at := r.off
-	what := fmt.Sprintf("segment %d", r.segment)
 	f, err := r.fw.next(at)
 	switch {
 	case err == io.EOF:
-		return nil, r.fail(at, what, fmt.Errorf("the file ends after %d whole segments, without a footer: %w", r.segment, ErrIncomplete))
+		return nil, 0, 0, r.fail(at, r.segmentName(), fmt.Errorf("the file ends after %d whole segments, without a footer: %w", r.segment, ErrIncomplete))
 	case err != nil:
-		return nil, r.fail(at, what, err)
+		return nil, 0, 0, r.fail(at, r.segmentName(), err)
 	}
 	switch magic := binary.LittleEndian.Uint32(f); magic {
 	case magicZstd:
 	case magicFooter:
-		return nil, r.readFooter(at, f)
+		return nil, 0, 0, r.readFooter(at, f)
 	case magicHeader:
-		return nil, r.fail(at, what, fmt.Errorf("a second header frame: %w", ErrCorrupt))
+		return nil, 0, 0, r.fail(at, r.segmentName(), fmt.Errorf("a second header frame: %w", ErrCorrupt))
 	default:
-		return nil, r.fail(at, what, fmt.Errorf("a skippable frame with magic number %#08x where a segment or the footer belongs: %w", magic, ErrCorrupt))
+		return nil, 0, 0, r.fail(at, r.segmentName(), fmt.Errorf("a skippable frame with magic number %#08x where a segment or the footer belongs: %w", magic, ErrCorrupt))
 	}
 	switch checksum, dict := zstdFlags(f); {
 	case !checksum:
-		return nil, r.fail(at, what, fmt.Errorf("frame header descriptor at offset %d: the segment frame has no content checksum: %w", at+4, ErrCorrupt))
+		return nil, 0, 0, r.fail(at, r.segmentName(), fmt.Errorf("frame header descriptor at offset %d: the segment frame has no content checksum: %w", at+4, ErrCorrupt))
 	case dict != 0:
-		return nil, r.fail(at, what, fmt.Errorf("frame header descriptor at offset %d: the segment frame names a dictionary: %w", at+4, ErrCorrupt))
+		return nil, 0, 0, r.fail(at, r.segmentName(), fmt.Errorf("frame header descriptor at offset %d: the segment frame names a dictionary: %w", at+4, ErrCorrupt))
 	}
 	payload, err := r.dec.DecodeAll(f, r.payload[:0])
 	if cap(payload) > cap(r.payload) {
@@ -226,26 +246,28 @@ func (r *Reader) Next() ([]Event, error) {
 		if errors.Is(err, zstd.ErrCRCMismatch) {
 			msg = fmt.Sprintf("zstd content checksum mismatch (checksum at offset %d)", at+int64(len(f))-4)
 		}
-		return nil, r.fail(at, what, fmt.Errorf("%s, in the frame's %d bytes: %w", msg, len(f), ErrCorrupt))
+		return nil, 0, 0, r.fail(at, r.segmentName(), fmt.Errorf("%s, in the frame's %d bytes: %w", msg, len(f), ErrCorrupt))
 	}
 	if len(payload) > MaxSegment {
-		return nil, r.fail(at, what, fmt.Errorf("the segment decompresses to %d bytes, more than %d: %w", len(payload), MaxSegment, ErrCorrupt))
+		return nil, 0, 0, r.fail(at, r.segmentName(), fmt.Errorf("the segment decompresses to %d bytes, more than %d: %w", len(payload), MaxSegment, ErrCorrupt))
 	}
-	seq, evs, err := r.d.segment(payload, r.events)
-	if err != nil {
-		return nil, r.fail(at, what, fmt.Errorf("decompressed payload: %v: %w", err, ErrCorrupt))
-	}
-	r.events = evs
+	return payload, at, len(f), nil
+}
+
+// endSegment checks the sequence number and the first and last
+// instruction counts of the segment decoded from the frame at offset at,
+// n bytes long, and moves past it.
+func (r *Reader) endSegment(at int64, n int, seq, first, last uint64) error {
 	if seq != r.segment {
-		return nil, r.fail(at, what, fmt.Errorf("the frame holds segment number %d: %w", seq, ErrCorrupt))
+		return r.fail(at, r.segmentName(), fmt.Errorf("the frame holds segment number %d: %w", seq, ErrCorrupt))
 	}
-	if evs[0].Instret < r.instret {
-		return nil, r.fail(at, what, fmt.Errorf("its first event at instruction %d comes before the previous segment's last at %d: %w", evs[0].Instret, r.instret, ErrCorrupt))
+	if first < r.instret {
+		return r.fail(at, r.segmentName(), fmt.Errorf("its first event at instruction %d comes before the previous segment's last at %d: %w", first, r.instret, ErrCorrupt))
 	}
-	r.instret = evs[len(evs)-1].Instret
+	r.instret = last
 	r.segment++
-	r.advance(len(f))
-	return evs, nil
+	r.advance(n)
+	return nil
 }
 
 // readFooter checks the footer frame f at offset at and that nothing

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"io"
 	"runtime"
+	"slices"
 
 	"go.uber.org/zap"
 
@@ -86,9 +87,14 @@ func readAhead(r *logfmt.Reader, log *zap.Logger, req <-chan segBufs, resp chan<
 			return
 		}
 		s := aheadSeg{at: r.Pos()}
-		dst.evs = dst.evs[:0]
+		stale := len(dst.evs) // events of the batch before, which AppendNext may not overwrite
+		dst.evs, dst.raw = dst.evs[:0], dst.raw[:0]
+		var l layouter
+		l.start(&dst)
 		for len(dst.evs) < aheadEvents {
-			evs, err := r.Next()
+			n := len(dst.evs)
+			var err error
+			dst.evs, dst.raw, err = r.AppendNext(dst.evs, dst.raw)
 			if err != nil {
 				end := aheadSeg{err: err, segment: r.Segment()}
 				if err == io.EOF {
@@ -97,14 +103,18 @@ func readAhead(r *logfmt.Reader, log *zap.Logger, req <-chan segBufs, resp chan<
 				then = &end
 				break
 			}
-			log.Debug("segment read", zap.Int("events", len(evs)), zap.Uint64("next_instret", evs[0].Instret))
-			dst.evs = appendEvents(dst.evs, evs)
+			log.Debug("segment read", zap.Int("events", len(dst.evs)-n), zap.Uint64("next_instret", dst.evs[n].Instret))
+			l.add(&dst) // while its entries are in the cache
 		}
 		if len(dst.evs) == 0 {
 			resp <- *then
 			return
 		}
-		s.segBufs = prepare(dst)
+		if n := len(dst.evs); stale > n {
+			clear(dst.evs[n:stale]) // drop references to memory writes of the events before
+		}
+		l.end(&dst)
+		s.segBufs = dst
 		resp <- s
 	}
 }
@@ -138,7 +148,7 @@ func appendEvents(dst, evs []logfmt.Event) []logfmt.Event {
 }
 
 // prepare lays out the events of b (copied already) as ND buffer entries,
-// and fills in their CSR runs and counts.
+// and fills in their CSR runs and counts (layout).
 func prepare(b segBufs) segBufs {
 	n := len(b.evs)
 	clear(b.evs[n:cap(b.evs)]) // drop references to memory writes of the events before
@@ -146,31 +156,88 @@ func prepare(b segBufs) segBufs {
 		b.raw = make([]byte, n*ndbuf.EntrySize)
 	}
 	b.raw = b.raw[:n*ndbuf.EntrySize]
-	b.run = append(b.run[:0], make([]int32, n)...)
-	b.seen = append(b.seen[:0], [3]uint32{})
 	for i := range b.evs {
-		c := b.seen[i]
-		if k := b.evs[i].Kind; isCSREvent(k) {
-			c[k-logfmt.KindCycle]++
-		}
-		b.seen = append(b.seen, c)
-	}
-	run := int32(0)
-	for i := n - 1; i >= 0; i-- {
 		ev := &b.evs[i]
 		e := b.raw[i*ndbuf.EntrySize : i*ndbuf.EntrySize+ndbuf.EntrySize]
 		if !isCSREvent(ev.Kind) {
 			clear(e)
-			run = 0
-		} else {
-			binary.LittleEndian.PutUint64(e, uint64(ev.Kind)<<56|ev.Instret&(1<<56-1))
-			binary.LittleEndian.PutUint64(e[8:], ev.PC)
-			binary.LittleEndian.PutUint64(e[16:], ev.Value)
-			run++
+			continue
 		}
-		b.run[i] = run
+		binary.LittleEndian.PutUint64(e, uint64(ev.Kind)<<56|ev.Instret&(1<<56-1))
+		binary.LittleEndian.PutUint64(e[8:], ev.PC)
+		binary.LittleEndian.PutUint64(e[16:], ev.Value)
 	}
+	return layout(b)
+}
+
+// layout fills in the CSR runs and counts of b, whose events are laid out
+// as ND buffer entries in b.raw already.
+func layout(b segBufs) segBufs {
+	var l layouter
+	l.start(&b)
+	l.add(&b)
+	l.end(&b)
 	return b
+}
+
+// layouter fills in the CSR runs and counts of a batch (segBufs.run and
+// seen) as its events are appended, a segment at a time, in one pass over
+// the kind bytes of their ND buffer entries (zero for an event the monitor
+// answers).
+type layouter struct {
+	c   [3]uint32 // CSR events so far, by kind
+	run int       // first event of the current run of CSR events
+}
+
+// start begins the runs and counts of b, which has no events yet.
+func (l *layouter) start(b *segBufs) {
+	*l = layouter{}
+	b.run = b.run[:0]
+	b.seen = append(b.seen[:0], [3]uint32{})
+}
+
+// add lays out the events appended to b since the last call: their
+// counts, and the runs that end before the last of them.
+func (l *layouter) add(b *segBufs) {
+	from, n := len(b.run), len(b.evs)
+	b.run = slices.Grow(b.run, n-from)[:n]
+	b.seen = slices.Grow(b.seen, n-from)[:n+1]
+	raw, run, seen := b.raw[:n*ndbuf.EntrySize], b.run, b.seen
+	c0, c1, c2 := l.c[0], l.c[1], l.c[2]
+	for i := from; i < n; i++ {
+		k := raw[i*ndbuf.EntrySize+7]
+		if k == 0 {
+			for j := l.run; j < i; j++ {
+				run[j] = int32(i - j)
+			}
+			run[i] = 0
+			l.run = i + 1
+		}
+		// Without branches: cycle and time reads come in no order a
+		// predictor learns.
+		c0 += b2u(k == byte(logfmt.KindCycle))
+		c1 += b2u(k == byte(logfmt.KindTime))
+		c2 += b2u(k == byte(logfmt.KindSeed))
+		seen[i+1] = [3]uint32{c0, c1, c2}
+	}
+	c := [3]uint32{c0, c1, c2}
+	l.c = c
+}
+
+// b2u is 1 for true, 0 for false.
+func b2u(b bool) uint32 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// end ends the run of CSR events that reaches the end of b.
+func (l *layouter) end(b *segBufs) {
+	n := len(b.run)
+	for j := l.run; j < n; j++ {
+		b.run[j] = int32(n - j)
+	}
 }
 
 // next returns the batch read ahead and asks for the one after it (to
