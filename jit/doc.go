@@ -22,6 +22,13 @@
 // decoder, so both engines see the same operations. A jump into the
 // middle of a block starts a block of its own.
 //
+// Code that runs once costs more to translate than to interpret: the
+// first two times Go finds no translation at a pc, the interpreter runs
+// 256 instructions from there, and the third time the block is
+// translated. Native code that keeps leaving after a few instructions (a
+// store into a page that holds code, which the interpreter must make) has
+// the interpreter run the next 65,536 instructions instead.
+//
 // # Registers
 //
 // enter (enter_amd64.s) pins the hart's integer registers at R15, guest
