@@ -6,9 +6,11 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"runtime"
 	"time"
 	"unsafe"
 
+	"github.com/rvsim/rvsim/ndbuf"
 	"github.com/rvsim/rvsim/rv64"
 )
 
@@ -19,6 +21,13 @@ type block struct {
 	guest []byte // the guest code translated, to tell when it is written
 	code  uintptr
 	count uint64
+	out   []outSite // its jumps to other blocks
+}
+
+// outSite is a block's jump to the block at pc, at address at.
+type outSite struct {
+	pc uint64
+	at uintptr
 }
 
 // site is a jump to be patched: the address of its rel32, and of the stub
@@ -42,7 +51,10 @@ type Engine struct {
 
 	exitTail, missStub uintptr
 	stats              Stats
-	broken             error // the code cache failed (a host refusal to map or protect): the interpreter runs
+	cleanup            runtime.Cleanup
+	heat               [heatLen]uint8 // how often each pc (by hash) started untranslated
+	short              int            // native runs in a row that ended in a side exit soon
+	broken             error          // the code cache failed (a host refusal to map or protect): the interpreter runs
 }
 
 // New returns an engine for h: it shares h's registers, memory, CSR file
@@ -63,12 +75,16 @@ func New(h *rv64.Hart) (*Engine, error) {
 		return nil, err
 	}
 	e.stats.Flushes = 0
+	// An engine never closed releases its cache once unreachable (the
+	// cleanup must not reach e).
+	e.cleanup = runtime.AddCleanup(e, func(c *cache) { c.close() }, cc)
 	return e, nil
 }
 
 // Close releases the code cache. The engine must not be used afterwards.
 func (e *Engine) Close() {
 	if e.cc != nil {
+		e.cleanup.Stop()
 		e.cc.close()
 		e.cc = nil
 	}
@@ -164,6 +180,11 @@ func (e *Engine) invalidate(lo, hi uint64) {
 		l := e.pages[pn]
 		keep := l[:0]
 		for _, b := range l {
+			off := b.pc - h.Mem.Base
+			if off >= hi || off+uint64(len(b.guest)) <= lo {
+				keep = append(keep, b) // its code was not written
+				continue
+			}
 			cur, ok := h.Mem.Slice(b.pc, uint64(len(b.guest)))
 			if ok && bytes.Equal(cur, b.guest) {
 				keep = append(keep, b)
@@ -200,6 +221,22 @@ func (e *Engine) drop(b *block) {
 	}
 	delete(e.blocks, b.pc)
 	e.stats.Invalidated++
+	// Its own jumps are dead code: no longer patched.
+	for _, o := range b.out {
+		l := e.into[o.pc]
+		for i := range l {
+			if l[i].at == o.at {
+				l[i] = l[len(l)-1]
+				l = l[:len(l)-1]
+				break
+			}
+		}
+		if len(l) == 0 {
+			delete(e.into, o.pc)
+		} else {
+			e.into[o.pc] = l
+		}
+	}
 	if c, ok := e.cellOf[b.pc]; ok {
 		e.cc.cells[c] = e.missStub
 	}
@@ -234,7 +271,20 @@ func (e *Engine) Run(budget uint64) rv64.Exit {
 			return rv64.Exit{Kind: rv64.ExitBudget, PC: h.PC}
 		}
 		left := end - ret
-		b := e.block(h.PC)
+		b := e.blocks[h.PC]
+		if b == nil {
+			// Code that runs once or twice costs more to translate
+			// than to interpret: a block is translated the third time
+			// it starts.
+			if heat := &e.heat[(h.PC>>1)&(heatLen-1)]; *heat < hotAfter {
+				*heat++
+				if x, stop := e.interpret(min(e.coldLen(h.PC), left)); stop {
+					return x
+				}
+				continue
+			}
+			b = e.block(h.PC)
+		}
 		if b == nil || b.code == 0 {
 			n := uint64(1)
 			if b != nil {
@@ -246,10 +296,21 @@ func (e *Engine) Run(budget uint64) rv64.Exit {
 			continue
 		}
 		give := min(left, 1<<62)
+		if e.key.mode != ndbuf.Normal {
+			if ret >= ndLimit {
+				if x, stop := e.interpret(left); stop {
+					return x
+				}
+				continue
+			}
+			give = min(give, ndLimit-ret)
+		}
 		e.c.budget = int64(give)
 		e.c.nd.instretEnd = ret + give
 		e.stats.Entries++
+		e.ndEntry()
 		enter(b.code, e.c)
+		e.ndLeave()
 		h.CSR.Instret += give - uint64(e.c.budget)
 		h.PC = e.c.pc
 		switch e.c.reason {
@@ -260,13 +321,24 @@ func (e *Engine) Run(budget uint64) rv64.Exit {
 				}
 			}
 		case exitInterp:
-			if x, stop := e.interpret(min(e.c.arg, end-h.CSR.Instret)); stop {
+			// Native code that keeps leaving after a few instructions
+			// (stores into a page that holds code, say) runs slower
+			// than the interpreter: the interpreter then takes a burst.
+			n := e.c.arg
+			if give-uint64(e.c.budget) < shortRun {
+				if e.short++; e.short >= shortLimit {
+					e.short, n = 0, interpBurst
+				}
+			} else {
+				e.short = 0
+			}
+			if x, stop := e.interpret(min(n, end-h.CSR.Instret)); stop {
 				return x
 			}
 		case exitChain:
 			h.PC = e.cellPC[e.c.arg]
 		case exitJALR:
-			if t := e.block(h.PC); t != nil && t.code != 0 {
+			if t := e.blocks[h.PC]; t != nil && t.code != 0 {
 				e.cc.lookup[(h.PC>>1)&(lookupLen-1)] = lookupEntry{pc: h.PC, code: t.code}
 			}
 		}
@@ -278,6 +350,36 @@ func (e *Engine) setBroken(err error) {
 	if err != nil && e.broken == nil {
 		e.broken = err
 	}
+}
+
+// Tiering: a pc's block is translated once it has started hotAfter
+// times (counted in a table of heatLen counters, by pc); native runs
+// shorter than shortRun instructions that end in a side exit, shortLimit
+// times in a row, hand the interpreter interpBurst instructions.
+const (
+	hotAfter    = 2
+	heatLen     = 1 << 16
+	shortRun    = 32
+	shortLimit  = 32
+	interpBurst = 1 << 16
+)
+
+// coldLen returns how many instructions from pc, up to and with the first
+// that may jump, the interpreter runs for a block not yet translated.
+func (e *Engine) coldLen(pc uint64) uint64 {
+	n := uint64(0)
+	for n < maxBlock {
+		d, ok := e.h.DecodeAt(pc)
+		n++
+		if !ok || isControl(d.Op) || d.Op == rv64.OperOther {
+			break
+		}
+		pc += d.Len
+		if pc&(1<<12-1) == 0 {
+			break
+		}
+	}
+	return n
 }
 
 // interpret runs n instructions (n > 0) on the interpreter; stop is true
@@ -370,6 +472,7 @@ func (e *Engine) translate(pc uint64) *block {
 		for _, l := range x.links {
 			s := site{at: code + uintptr(l.fix), stub: code + uintptr(l.stub)}
 			e.into[l.pc] = append(e.into[l.pc], s)
+			b.out = append(b.out, outSite{pc: l.pc, at: s.at})
 			if l.pc == pc {
 				e.setBroken(e.cc.patch(s.at, code))
 			} else if t := e.blocks[l.pc]; t != nil && t.code != 0 {

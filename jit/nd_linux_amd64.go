@@ -25,16 +25,17 @@ import (
 // interpreted reads agree), and from RDRAND for seed; a host without them
 // has these reads interpreted in normal and record modes.
 
-// ndCtx is the part of ctx that inline reads use.
+// ndCtx is the part of ctx that inline reads use. The code does not touch
+// the Xndrr CSRs: it moves a pointer to the next entry, which Go sets from
+// ndtail (record) or ndhead (replay) before it enters the code and turns
+// back into the CSR after (ndEntry, ndLeave).
 type ndCtx struct {
 	instretEnd uint64  // the instret at which the budget given to the code ends
 	priv       uintptr // &h.Priv
 	mcounteren uintptr // the CSR file's storage of mcounteren
 	mseccfg    uintptr // and of mseccfg
-	ndHead     uintptr // of ndhead
-	ndTail     uintptr // of ndtail
-	ndSize     uintptr // of ndsize
-	ndMem      uintptr // the buffer
+	ptr        uintptr // the next entry to write (record) or read (replay)
+	end        uintptr // the end of the buffer (record) or of the entries in it (replay)
 	cycleOff   uintptr // the offset mcycle writes set
 	tsc0       uint64  // the clock's csr.Clock
 	nsMult     uint64
@@ -50,15 +51,54 @@ var (
 	offPriv       = ndOff(unsafe.Offsetof(ndCtx{}.priv))
 	offMcounteren = ndOff(unsafe.Offsetof(ndCtx{}.mcounteren))
 	offMseccfg    = ndOff(unsafe.Offsetof(ndCtx{}.mseccfg))
-	offNdHead     = ndOff(unsafe.Offsetof(ndCtx{}.ndHead))
-	offNdTail     = ndOff(unsafe.Offsetof(ndCtx{}.ndTail))
-	offNdSize     = ndOff(unsafe.Offsetof(ndCtx{}.ndSize))
-	offNdMem      = ndOff(unsafe.Offsetof(ndCtx{}.ndMem))
+	offNdPtr      = ndOff(unsafe.Offsetof(ndCtx{}.ptr))
+	offNdEnd      = ndOff(unsafe.Offsetof(ndCtx{}.end))
 	offCycleOff   = ndOff(unsafe.Offsetof(ndCtx{}.cycleOff))
 	offTSC0       = ndOff(unsafe.Offsetof(ndCtx{}.tsc0))
 	offNsMult     = ndOff(unsafe.Offsetof(ndCtx{}.nsMult))
 	offTickMult   = ndOff(unsafe.Offsetof(ndCtx{}.tickMult))
 )
+
+// ndLimit is the instret from which reads run interpreted: an entry's
+// position is the low 56 bits of instret, and the code adds the kind above
+// them without masking.
+const ndLimit = 1<<56 - 1<<32
+
+// ndEntry sets the entry pointer from the buffer's CSRs, before the code
+// runs.
+func (e *Engine) ndEntry() {
+	u := e.h.ND
+	if u == nil || len(u.Mem) == 0 {
+		return
+	}
+	n, f := &e.c.nd, e.h.CSR
+	mem := uintptr(unsafe.Pointer(&u.Mem[0]))
+	entries := uint64(len(u.Mem)) / ndbuf.EntrySize
+	switch e.key.mode {
+	case ndbuf.Record:
+		n.ptr = mem + uintptr(min(f.Raw(csr.Ndtail), entries))*ndbuf.EntrySize
+		n.end = mem + uintptr(min(f.Raw(csr.Ndsize), entries))*ndbuf.EntrySize
+	case ndbuf.Replay:
+		n.ptr = mem + uintptr(min(f.Raw(csr.Ndhead), entries))*ndbuf.EntrySize
+		n.end = mem + uintptr(min(f.Raw(csr.Ndtail), entries))*ndbuf.EntrySize
+	}
+}
+
+// ndLeave turns the entry pointer back into ndtail or ndhead, after the
+// code ran.
+func (e *Engine) ndLeave() {
+	u := e.h.ND
+	if u == nil || len(u.Mem) == 0 {
+		return
+	}
+	i := uint64(e.c.nd.ptr-uintptr(unsafe.Pointer(&u.Mem[0]))) / ndbuf.EntrySize
+	switch e.key.mode {
+	case ndbuf.Record:
+		e.h.CSR.SetRaw(csr.Ndtail, i)
+	case ndbuf.Replay:
+		e.h.CSR.SetRaw(csr.Ndhead, i)
+	}
+}
 
 var (
 	rdrandOnce sync.Once
@@ -89,7 +129,6 @@ type ndKey struct {
 	mode    ndbuf.Mode
 	clock   *csr.Clock
 	entropy bool // the host's entropy may come from RDRAND
-	mem     uintptr
 }
 
 func (e *Engine) ndKey() ndKey {
@@ -98,9 +137,6 @@ func (e *Engine) ndKey() ndKey {
 	k := ndKey{unit: h.ND, clock: host.Clock, entropy: host.NativeEntropy}
 	if h.ND != nil {
 		k.mode = h.ND.Mode()
-		if len(h.ND.Mem) > 0 {
-			k.mem = uintptr(unsafe.Pointer(&h.ND.Mem[0]))
-		}
 	}
 	return k
 }
@@ -112,11 +148,7 @@ func (e *Engine) syncND() {
 	n.priv = uintptr(unsafe.Pointer(&h.Priv))
 	n.mcounteren = uintptr(unsafe.Pointer(f.Addr(csr.Mcounteren)))
 	n.mseccfg = uintptr(unsafe.Pointer(f.Addr(csr.Mseccfg)))
-	n.ndHead = uintptr(unsafe.Pointer(f.Addr(csr.Ndhead)))
-	n.ndTail = uintptr(unsafe.Pointer(f.Addr(csr.Ndtail)))
-	n.ndSize = uintptr(unsafe.Pointer(f.Addr(csr.Ndsize)))
 	n.cycleOff = uintptr(unsafe.Pointer(f.CycleOffset()))
-	n.ndMem = e.key.mem
 	if c := e.key.clock; c != nil && e.clockUsed {
 		n.tsc0 = c.TSC0
 		n.nsMult, n.tickMult = c.Mults()
@@ -210,15 +242,15 @@ func (t *xlate) ndValue(r ndRead, pc uint64, k int) {
 	}
 }
 
-// ndPosition emits rdx = the entry's first word without its kind: the
-// low 56 bits of the instret of the block's k-th instruction.
-func (t *xlate) ndPosition(k int) {
+// ndWord0 emits rdx = an entry's first word for a read of kind by the
+// block's k-th instruction: the kind above the low 56 bits of its
+// instret (below ndLimit, so no masking is needed).
+func (t *xlate) ndWord0(kind ndbuf.Kind, k int) {
 	a := &t.a
 	a.load(true, rdx, at(r13, offInstretEnd))
 	a.aluRR(true, aluSUB, rdx, r12)
-	a.aluRI(true, aluSUB, rdx, int32(t.n-k))
-	a.shiftI(true, shSHL, rdx, 8)
-	a.shiftI(true, shSHR, rdx, 8)
+	a.movImm(rax, uint64(kind)<<56-uint64(t.n-k))
+	a.aluRR(true, aluADD, rdx, rax)
 }
 
 // csrRead emits the CSR instruction d at pc, the block's k-th, which
@@ -239,53 +271,35 @@ func (t *xlate) csrRead(d rv64.Decoded, r ndRead, pc uint64, k int) {
 	if t.e.h.ND != nil {
 		mode = t.e.h.ND.Mode()
 	}
-	entry := func(index int32) { // rcx = the entry at the index whose address is at ctx+index
-		a.load(true, rdx, at(r13, index))
-		a.load(true, rax, at(rdx, 0))
-		a.lea(rcx, atIdx(rax, rax, 2, 0))
-		a.shiftI(true, shSHL, rcx, 3)
-		a.aluRM(true, aluADD, rcx, at(r13, offNdMem))
-	}
 	switch mode {
 	case ndbuf.Replay:
-		a.load(true, rdx, at(r13, offNdTail))
-		a.load(true, rdx, at(rdx, 0))
-		a.load(true, rax, at(r13, offNdHead))
-		a.aluRM(true, aluCMP, rdx, at(rax, 0))
-		t.sideExit(ccBE, pc, k) // tail <= head: empty
-		entry(offNdHead)
-		t.ndPosition(k)
-		a.movImm(rax, uint64(r.kind)<<56)
-		a.aluRR(true, aluOR, rdx, rax)
+		a.load(true, rcx, at(r13, offNdPtr))
+		a.aluRM(true, aluCMP, rcx, at(r13, offNdEnd))
+		t.sideExit(ccAE, pc, k) // empty
+		t.ndWord0(r.kind, k)
 		a.aluRM(true, aluCMP, rdx, at(rcx, 0))
 		t.sideExit(ccNE, pc, k)
 		a.movImm(rax, pc)
 		a.aluRM(true, aluCMP, rax, at(rcx, 8))
 		t.sideExit(ccNE, pc, k)
-		a.load(true, rdx, at(r13, offNdHead))
-		a.aluMI(true, aluADD, at(rdx, 0), 1)
 		if d.Rd != 0 {
 			a.load(true, t.put(d.Rd), at(rcx, 16))
 		}
+		a.aluMI(true, aluADD, at(r13, offNdPtr), ndbuf.EntrySize)
 	case ndbuf.Record:
-		a.load(true, rdx, at(r13, offNdSize))
-		a.load(true, rdx, at(rdx, 0))
-		a.load(true, rax, at(r13, offNdTail))
-		a.aluRM(true, aluCMP, rdx, at(rax, 0))
-		t.sideExit(ccBE, pc, k) // size <= tail: full
-		entry(offNdTail)
+		a.load(true, rcx, at(r13, offNdPtr))
+		a.aluRM(true, aluCMP, rcx, at(r13, offNdEnd))
+		t.sideExit(ccAE, pc, k) // full
 		t.ndValue(r, pc, k)
 		a.store(true, at(rcx, 16), rax)
-		t.ndPosition(k)
+		if d.Rd != 0 {
+			a.movRR(true, t.put(d.Rd), rax)
+		}
+		t.ndWord0(r.kind, k)
 		a.store(true, at(rcx, 0), rdx)
-		a.storeImm8(at(rcx, 7), uint8(r.kind))
 		a.movImm(rax, pc)
 		a.store(true, at(rcx, 8), rax)
-		a.load(true, rdx, at(r13, offNdTail))
-		a.aluMI(true, aluADD, at(rdx, 0), 1)
-		if d.Rd != 0 {
-			a.load(true, t.put(d.Rd), at(rcx, 16))
-		}
+		a.aluMI(true, aluADD, at(r13, offNdPtr), ndbuf.EntrySize)
 	default:
 		t.ndValue(r, pc, k)
 		if d.Rd != 0 {

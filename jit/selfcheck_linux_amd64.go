@@ -32,7 +32,7 @@ func encB(imm int32, rs2, rs1, f3 uint32) uint32 {
 }
 
 // selfCheckProgram is a loop of arithmetic, a division by zero, a store
-// and a load, then a branch to itself.
+// and a load (300 times, 3,304 instructions in all).
 func selfCheckProgram() []uint32 {
 	const (
 		a0, a1, t0, t1, t2, t3, t4 = 10, 11, 5, 6, 7, 28, 29
@@ -90,7 +90,7 @@ func SelfCheck() error {
 		return fmt.Errorf("jit self-check: %w", err)
 	}
 	defer e.Close()
-	for _, budget := range []uint64{1, 7, 100, 1000, 3000, 10000} {
+	for _, budget := range []uint64{1, 7, 50, 2000} {
 		xr, xe := ref.Run(budget), e.Run(budget)
 		switch {
 		case xr != xe:

@@ -24,3 +24,12 @@ func TestSelfCheckMprotect(t *testing.T) {
 	defer func() { noDualMap = false }()
 	TestSelfCheck(t)
 }
+
+// BenchmarkSelfCheck measures what the self-check adds to start-up.
+func BenchmarkSelfCheck(b *testing.B) {
+	for b.Loop() {
+		if err := SelfCheck(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -379,14 +379,10 @@ func (h *Hart) Invalidate(addr, n uint64) {
 // (a read), and BreakReservation for the bytes it then wrote, so that the
 // reservation sees exactly the bytes a replay writes again.
 func (h *Hart) InvalidateCode(addr, n uint64) {
-	if n == 0 || h.code == nil {
+	off, last, ok := h.codeRange(addr, n)
+	if !ok {
 		return
 	}
-	off := addr - h.Mem.Base
-	if addr < h.Mem.Base || off >= h.Mem.Size() {
-		return
-	}
-	last := min(off+n-1, h.Mem.Size()-1)
 	for pn := off >> pageShift; pn <= last>>pageShift; pn++ {
 		lo, hi := max(off, pn<<pageShift), min(last, pn<<pageShift+1<<pageShift-1)
 		if h.code[pn] == nil {
@@ -404,6 +400,17 @@ func (h *Hart) InvalidateCode(addr, n uint64) {
 		}
 		h.stale(lo, hi-lo+1)
 	}
+}
+
+// codeRange returns the memory offsets of the first and last byte of
+// [addr, addr+n) that lie in memory, if the hart has a decode cache and
+// any byte does.
+func (h *Hart) codeRange(addr, n uint64) (off, last uint64, ok bool) {
+	off = addr - h.Mem.Base
+	if n == 0 || h.code == nil || addr < h.Mem.Base || off >= h.Mem.Size() {
+		return 0, 0, false
+	}
+	return off, min(off+n-1, h.Mem.Size()-1), true
 }
 
 // stale marks stale the slots that hold the bytes at memory offsets

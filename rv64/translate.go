@@ -140,14 +140,10 @@ func (h *Hart) codeWrite(lo, hi uint64) {
 // they are not already: a store into them then takes the interpreter's
 // slow path (and CodeWritten reports them), as a store into decoded code does.
 func (h *Hart) WatchCode(addr, n uint64) {
-	if n == 0 || h.code == nil {
+	off, last, ok := h.codeRange(addr, n)
+	if !ok {
 		return
 	}
-	off := addr - h.Mem.Base
-	if addr < h.Mem.Base || off >= h.Mem.Size() {
-		return
-	}
-	last := min(off+n-1, h.Mem.Size()-1)
 	for pn := off >> pageShift; pn <= last>>pageShift; pn++ {
 		if h.code[pn] == nil {
 			h.newPage(pn)
