@@ -280,3 +280,25 @@ func crossEngine(t *testing.T, tc crossEngineCase, rec, rep string) {
 		t.Errorf("replay's output differs from the recording's:\n%q\n%q", replayOut.Bytes(), out.Bytes())
 	}
 }
+
+// TestEngineOfTheSuite: the machines of this run of the suite (which build
+// them with Config.Engine empty) run the engine RVSIM_ENGINE names, so that
+// the test matrix of scripts/test.sh runs what it says.
+func TestEngineOfTheSuite(t *testing.T) {
+	want, err := EngineFromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := newEngineHello(t, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, note := m.Engine()
+	t.Logf("the suite runs on %s (%s)", name, note)
+	if want != "" && (name != want || note != EngineEnv+"="+want) {
+		t.Errorf("%s=%s, yet the default machine runs %s (%s)", EngineEnv, want, name, note)
+	}
+	if want == "" && name != EngineJIT && !strings.HasPrefix(note, "jit: ") {
+		t.Errorf("no %s: the default machine runs %s (%q), not jit nor the interpreter with jit's failure", EngineEnv, name, note)
+	}
+}
