@@ -43,9 +43,11 @@ done
 # The packages with goroutines or atomics (the recorder's writer, signal
 # handling, blocked I/O given up on Machine.Stop, the gdb stub's reader of
 # Ctrl-C, the debugger's interrupt), under the race detector, on the
-# default engine; and the native-code engine, for the checks of
-# unsafe.Pointer conversions (checkptr) that -race turns on.
-go test -race -count=1 ./vmm ./logfmt ./gdbstub ./timetravel ./cmd/rvsim ./jit
+# default engine; and the native-code engine (-short: fewer random
+# streams), for the checks of unsafe.Pointer conversions (checkptr) that
+# -race turns on.
+go test -race -count=1 ./vmm ./logfmt ./gdbstub ./timetravel ./cmd/rvsim
+go test -race -short -count=1 ./jit
 # A smoke run of the benchmark harness (the figures are not checked here).
 go run ./scripts/bench -quick > /dev/null
 # Short fuzz runs of every parser (the gdb packets too), of the hart, of the
