@@ -43,14 +43,14 @@ type fsError struct{ errno syscall.Errno }
 func (e *fsError) Error() string { return "write t.zst: " + e.errno.Error() }
 func (e *fsError) Unwrap() error { return e.errno }
 
-// recordNdloop records ndloop 40000 (ten segments) into w.
+// recordNdloop records ndloop 400000 (98 segments) into w.
 func recordNdloop(t *testing.T, w io.Writer) (*Machine, Result, error) {
 	t.Helper()
 	prog, err := LoadFile(filepath.Join("..", "programs", "bin", "ndloop.elf"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := New(prog, Config{MemSize: 1 << 20, Args: []string{prog.Path, "40000"}, Stdin: strings.NewReader(""),
+	m, err := New(prog, Config{MemSize: 1 << 20, Args: []string{prog.Path, "400000"}, Stdin: strings.NewReader(""),
 		Stdout: io.Discard, Stderr: io.Discard, Record: w, TraceName: "t.zst", NDBuffer: 16})
 	if err != nil {
 		return nil, Result{}, err
@@ -70,7 +70,7 @@ func TestRecordWriteFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const segments = 10 // 40001 events, 4096 a segment
+	const segments = 98 // 400001 events, 4096 a segment: enough hand-overs to the writer (16,384 events each) that one failing early stops the run long before its end, however fast the engine
 	if r, err := logfmt.NewReader(bytes.NewReader(ref.Bytes()), "ref.zst"); err != nil {
 		t.Fatal(err)
 	} else {
