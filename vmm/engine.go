@@ -68,12 +68,12 @@ func chooseEngine(name string) (engineChoice, error) {
 }
 
 // EngineFromEnv returns the engine RVSIM_ENGINE names, "" when it is not
-// set, and an error wrapping ErrEngine naming the variable and its value
+// set or empty, and an error wrapping ErrEngine naming the variable and its value
 // when it is set to anything but "jit" or "interp".
 func EngineFromEnv() (string, error) {
-	v, ok := os.LookupEnv(EngineEnv)
-	if !ok {
-		return "", nil
+	v := os.Getenv(EngineEnv)
+	if v == "" {
+		return "", nil // unset, or set to nothing: as most tools take it
 	}
 	if v != EngineJIT && v != EngineInterp {
 		return "", fmt.Errorf("%w: %s=%q: want %s or %s", ErrEngine, EngineEnv, v, EngineJIT, EngineInterp)

@@ -69,8 +69,8 @@ func TestEngineSelection(t *testing.T) {
 		{"-", "fast", "", "", []string{`"fast"`, "jit", "interp"}},
 		{"-", "JIT", "", "", []string{`"JIT"`}},
 		{"qemu", "", "", "", []string{"RVSIM_ENGINE", `"qemu"`, "jit", "interp"}},
-		{"", "", "", "", []string{"RVSIM_ENGINE", `""`}}, // set but empty
-		{"qemu", "interp", EngineInterp, "", nil},        // the variable is not read
+		{"", "", defJIT, defNote, nil},            // set but empty: as if unset
+		{"qemu", "interp", EngineInterp, "", nil}, // the variable is not read
 	} {
 		t.Run(fmt.Sprintf("env=%s,engine=%s", tc.env, tc.engine), func(t *testing.T) {
 			if tc.env == "-" {
