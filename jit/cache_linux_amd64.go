@@ -17,13 +17,12 @@ import (
 // instruction fetches coherent with stores through another mapping of the
 // same memory). Where the host refuses that, the code pages are made
 // writable for the copy of a block and executable again after it. The
-// data (the chaining cells and the indirect-jump table) is never
+// data (the indirect-jump table) is never
 // executable.
 const (
 	codeSize  = 32 << 20
-	cellCount = 1 << 18
 	lookupLen = 1 << 12 // entries of the indirect-jump table (a power of two)
-	dataSize  = cellCount*8 + lookupLen*16
+	dataSize  = lookupLen * 16
 	osPage    = 4096
 )
 
@@ -39,7 +38,6 @@ type cache struct {
 	wview   []byte  // the writable mapping of the code, or nil
 	code    uintptr // start of the code
 	used    int     // bytes of code written
-	cells   []uintptr
 	lookup  []lookupEntry
 }
 
@@ -57,8 +55,7 @@ func newCache() (*cache, error) {
 		syscall.Munmap(m)
 		return nil, fmt.Errorf("jit: make the code cache executable: %w", err)
 	}
-	c.cells = unsafe.Slice((*uintptr)(unsafe.Pointer(&m[codeSize])), cellCount)
-	c.lookup = unsafe.Slice((*lookupEntry)(unsafe.Pointer(&m[codeSize+cellCount*8])), lookupLen)
+	c.lookup = unsafe.Slice((*lookupEntry)(unsafe.Pointer(&m[codeSize])), lookupLen)
 	c.clearLookup()
 	return c, nil
 }

@@ -59,7 +59,7 @@
 //
 // A block's jumps to other blocks are direct jumps, patched to the
 // target's code once it is translated and back to a stub when the target
-// is dropped; the stub returns to Go through the target's cell, which
+// is dropped; the stub returns to Go with the target's pc, and Go
 // translates it. An indirect jump (JALR) looks its target up in a table
 // of 4096 entries and returns to Go on a miss. Code is written through a
 // second, writable mapping of the code's memory file, so no page is ever

@@ -42,20 +42,18 @@ type Engine struct {
 	x         xlate
 	blocks    map[uint64]*block   // by pc
 	pages     map[uint64][]*block // by memory page (offset >> 12) of any byte of their guest code
-	cellOf    map[uint64]int32    // the chaining cell of a pc
-	cellPC    []uint64            // the pc of a cell
 	into      map[uint64][]site   // the jumps to the block at a pc from other blocks
 	base      uint64              // the memory base the code was translated for
 	key       ndKey               // the record/replay unit the code was translated for
 	clockUsed bool                // code reads the clock: ctx holds its multipliers
 
-	exitTail, missStub uintptr
-	stats              Stats
-	cleanup            runtime.Cleanup
-	heat               map[uint64]uint8 // how often each pc started untranslated
-	hotAfter           uint8            // the count at which a pc is translated
-	short              int              // native runs in a row that ended in a side exit soon
-	broken             error            // the code cache failed (a host refusal to map or protect): the interpreter runs
+	exitTail uintptr // the common return to enter
+	stats    Stats
+	cleanup  runtime.Cleanup
+	heat     map[uint64]uint8 // how often each pc started untranslated
+	hotAfter uint8            // the count at which a pc is translated
+	short    int              // native runs in a row that ended in a side exit soon
+	broken   error            // the code cache failed (a host refusal to map or protect): the interpreter runs
 }
 
 // New returns an engine for h: it shares h's registers, memory, CSR file
@@ -92,14 +90,10 @@ func (e *Engine) Close() {
 }
 
 // Stats returns what the engine did so far.
-func (e *Engine) Stats() Stats {
-	s := e.stats
-	return s
-}
+func (e *Engine) Stats() Stats { return e.stats }
 
 // flush empties the code cache and writes its fixed code: the common exit
-// (the budget left back into ctx, return to enter) and the stub a chained
-// jump to a cell without a block lands on (rax holds the cell).
+// (the budget left back into ctx, return to enter).
 func (e *Engine) flush() (err error) {
 	defer func() {
 		if err != nil {
@@ -109,9 +103,7 @@ func (e *Engine) flush() (err error) {
 	e.cc.reset()
 	e.blocks = make(map[uint64]*block)
 	e.pages = make(map[uint64][]*block)
-	e.cellOf = make(map[uint64]int32)
 	e.into = make(map[uint64][]site)
-	e.cellPC = e.cellPC[:0]
 	e.base = e.h.Mem.Base
 	e.key = e.ndKey()
 	e.stats.Flushes++
@@ -119,35 +111,13 @@ func (e *Engine) flush() (err error) {
 	a := asm{org: e.cc.next()}
 	a.store(true, at(r13, offBudget), r12)
 	a.ret()
-	miss := len(a.b)
-	a.store(true, at(r13, offArg), rax)
-	a.storeImm(at(r13, offReason), exitChain)
-	a.jmpAbs(a.org)
 	code, err := e.cc.write(a.b)
 	if err != nil {
 		return err
 	}
-	e.exitTail, e.missStub = code, code+uintptr(miss)
+	e.exitTail = code
 	return nil
 }
-
-// cellFor returns the chaining cell of pc, making one (pointing at the
-// miss stub) if it has none.
-func (e *Engine) cellFor(pc uint64) int32 {
-	if c, ok := e.cellOf[pc]; ok {
-		return c
-	}
-	c := int32(len(e.cellPC))
-	e.cellPC = append(e.cellPC, pc)
-	e.cellOf[pc] = c
-	e.cc.cells[c] = e.missStub
-	if b := e.blocks[pc]; b != nil && b.code != 0 {
-		e.cc.cells[c] = b.code
-	}
-	return c
-}
-
-func (e *Engine) cellAddr(c int32) uintptr { return uintptr(unsafe.Pointer(&e.cc.cells[c])) }
 
 func (e *Engine) lookupAddr() uintptr { return uintptr(unsafe.Pointer(&e.cc.lookup[0])) }
 
@@ -237,9 +207,6 @@ func (e *Engine) drop(b *block) {
 		} else {
 			e.into[o.pc] = l
 		}
-	}
-	if c, ok := e.cellOf[b.pc]; ok {
-		e.cc.cells[c] = e.missStub
 	}
 	for _, s := range e.into[b.pc] {
 		e.setBroken(e.cc.patch(s.at, s.stub))
@@ -341,7 +308,7 @@ func (e *Engine) Run(budget uint64) rv64.Exit {
 				return x
 			}
 		case exitChain:
-			h.PC = e.cellPC[e.c.arg]
+			// h.PC is the target: the next round translates it.
 		case exitJALR:
 			if t := e.blocks[h.PC]; t != nil && t.code != 0 {
 				e.cc.lookup[(h.PC>>1)&(lookupLen-1)] = lookupEntry{pc: h.PC, code: t.code}
@@ -438,7 +405,7 @@ func (e *Engine) translate(pc uint64) *block {
 	} else {
 		x := &e.x
 		for try := 0; ; try++ {
-			if len(e.cellPC)+2 > cellCount || !e.cc.room(maxInsnCode*len(ins)+512) {
+			if !e.cc.room(maxInsnCode*len(ins) + 512) {
 				if e.flush() != nil {
 					return nil
 				}
@@ -483,9 +450,6 @@ func (e *Engine) translate(pc uint64) *block {
 		e.pages[pn] = append(e.pages[pn], b)
 	}
 	if b.code != 0 {
-		if c, ok := e.cellOf[pc]; ok {
-			e.cc.cells[c] = b.code
-		}
 		for _, s := range e.into[pc] {
 			e.setBroken(e.cc.patch(s.at, b.code))
 		}

@@ -17,7 +17,7 @@ type ctx struct {
 	budget   int64     // instructions left, in R12 while code runs
 	reason   uint64    // why the code returned (exit*)
 	pc       uint64    // the pc to go on at
-	arg      uint64    // exitInterp: instructions to interpret; exitChain: the cell
+	arg      uint64    // exitInterp: instructions to interpret
 	base     uint64    // guest memory's base address
 	codeTab  uintptr   // rv64.Hart.CodeTable
 	watchLo  uint64    // the watch range's start as a memory offset
@@ -42,7 +42,7 @@ const (
 const (
 	exitBudget = 1 + iota // the block at pc needs more instructions than are left
 	exitInterp            // the interpreter must run arg instructions at pc
-	exitChain             // a jump to cell arg, which has no block yet
+	exitChain             // a jump to the block at pc, which has no code yet
 	exitJALR              // an indirect jump to pc, not in the lookup table
 )
 
@@ -198,7 +198,7 @@ func (t *xlate) exitTo(reason uint64, pc uint64, arg uint64) {
 
 // chain emits the jump to the block at pc: a direct jump, patched to go
 // to the block once it is translated; until then to a stub that returns
-// to Go through pc's cell (emitted with the cold code).
+// to Go with pc (emitted with the cold code).
 func (t *xlate) chain(pc uint64) { t.link(t.a.jmp(), pc) }
 
 // link makes the jump whose rel32 is at fix a link to the block at pc.
@@ -250,9 +250,7 @@ func (t *xlate) translate(pc uint64, ins []rv64.Decoded, tail uint64) {
 		l := &t.links[i]
 		l.stub = a.pos()
 		a.bind(l.fix)
-		c := t.e.cellFor(l.pc)
-		a.movImm(rax, uint64(c))
-		a.jmpMem(ripAt(t.e.cellAddr(c)))
+		t.exitTo(exitChain, l.pc, 0)
 	}
 }
 
