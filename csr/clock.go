@@ -47,13 +47,14 @@ var (
 // tscUsable reports whether the time-stamp counter can serve as a clock:
 // on amd64, when the kernel uses it as its own clock source, which it does
 // only when the counter is invariant and the same on every core.
-func tscUsable() bool {
+// It reads the kernel's choice once per process: every DefaultHost asks.
+var tscUsable = sync.OnceValue(func() bool {
 	if !hasTSC {
 		return false
 	}
 	b, err := os.ReadFile("/sys/devices/system/clocksource/clocksource0/current_clocksource")
 	return err == nil && strings.TrimSpace(string(b)) == "tsc"
-}
+})
 
 // tscMults returns the multipliers of the time-stamp counter, measuring
 // them against the monotonic clock once (1 ms).
