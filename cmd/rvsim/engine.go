@@ -72,12 +72,16 @@ func (a *app) newMachine(prog *vmm.Program, cfg vmm.Config, debugger bool) (*vmm
 	if debugger {
 		note = "a debugger: it stops at every instruction"
 	}
-	msg := "engine: " + name
-	if note != "" {
-		msg += " (" + note + ")"
-	}
-	a.log.Info(msg)
+	a.log.Info("engine: " + engineText(name, note))
 	return m, nil
+}
+
+// engineText is an engine's name, with the note saying why, if any.
+func engineText(name, note string) string {
+	if note == "" {
+		return name
+	}
+	return name + " (" + note + ")"
 }
 
 // engineStats are the --stats figures of the engine: its name and, for
@@ -85,11 +89,7 @@ func (a *app) newMachine(prog *vmm.Program, cfg vmm.Config, debugger bool) (*vmm
 // interpreter.
 func engineStats(m *vmm.Machine) []stat {
 	name, note := m.Engine()
-	text := "engine " + name
-	if note != "" {
-		text += " (" + note + ")"
-	}
-	out := []stat{{text, []zap.Field{zap.String("engine", name), zap.String("engine_note", note)}}}
+	out := []stat{{"engine " + engineText(name, note), []zap.Field{zap.String("engine", name), zap.String("engine_note", note)}}}
 	js, ok := m.JITStats()
 	if !ok {
 		return out
