@@ -32,6 +32,25 @@ func putUvarint(b []byte, o int, v uint64) int {
 	return o + 1
 }
 
+// putShort stores v as a varint at d[n:], which has room for any, and
+// returns the offset after it. A varint of one or two bytes, those of ND
+// entries, takes no branch that depends on its length (value deltas are
+// one or two bytes in no order a predictor learns): two bytes are stored
+// either way, the second past the end of a one-byte varint, where the
+// next one goes.
+func putShort(d []byte, n int, v uint64) int {
+	if v >= 1<<14 {
+		return putUvarint(d, n, v)
+	}
+	c := 0
+	if v >= 1<<7 {
+		c = 1
+	}
+	d[n] = byte(v) | byte(c<<7)
+	d[n+1] = byte(v >> 7)
+	return n + 1 + c
+}
+
 // posMask is the position (low bits of instret) of a raw ND entry.
 const posMask = 1<<56 - 1
 
@@ -162,16 +181,18 @@ func (w *Writer) AddND(raw []byte) error {
 			}
 			return fmt.Errorf("trace segment %d: event %d: ND entry %d has kind %d, not cycle, time or seed", w.segments, w.n+i/ndbuf.EntrySize, i/ndbuf.EntrySize, kind)
 		}
-		b[o] = byte(kind)
-		o = putUvarint(b, o+1, at-instret)
-		o = putUvarint(b, o, zigzag(int64(epc-pc)))
-		instret, pc = at, epc
+		var val uint64
 		if kind == KindSeed {
-			o = putUvarint(b, o, v^seedBias)
+			val = v ^ seedBias
 		} else {
-			o = putUvarint(b, o, zigzag(int64(v-last[kind])))
-			last[kind] = v
+			val = zigzag(int64(v - last[kind&3]))
+			last[kind&3] = v
 		}
+		b[o] = byte(kind)
+		o = putShort(b, o+1, at-instret)
+		o = putShort(b, o, zigzag(int64(epc-pc)))
+		o = putShort(b, o, val)
+		instret, pc = at, epc
 	}
 	b = b[:o]
 	e.buf, e.instret, e.pc = b, instret, pc

@@ -40,14 +40,16 @@ const batches = 3
 // adds the system call results it produces itself, and has segments
 // written.
 //
-// On the guest's thread a drain is one copy: the raw bytes of the buffer's
-// entries go into the batch being filled, after the monitor's own events
-// before them; nothing is converted per entry. A full batch goes to one
+// On the guest's thread a drain converts nothing: the buffer's raw entries
+// join the batch being filled, after the monitor's own events before
+// them, by swapping the buffer for a spare one (or, for a buffer less
+// than half full, by one copy). A full batch goes to one
 // goroutine, which turns raw entries and events into segments (the same
 // segments, cut at the same events, as when each entry was converted on
 // the guest's thread), compresses and writes them, and counts the entries
 // by kind. At most three batches exist (batches), each of at most a
-// segment and an ND buffer: memory stays bounded.
+// segment and an ND buffer, or (swapped buffers being at least half full)
+// twice a segment's entries and a buffer: memory stays bounded.
 type recorder struct {
 	w        *logfmt.Writer
 	name     string // the trace, for errors
@@ -56,6 +58,7 @@ type recorder struct {
 	captured []logfmt.MemWrite
 	events   *[256]uint64 // the machine's counts: ND entries are added as their batches come back
 	made     int          // batches made
+	spare    [][]byte     // ND buffers to swap into the unit at a drain
 
 	full    chan *batch   // to the writer goroutine
 	free    chan *batch   // written batches coming back, their entries counted
@@ -74,25 +77,46 @@ type recorder struct {
 // ND entries drained, in order, and the monitor's own events between them
 // (batchEvents events or segmentBytes of memory writes, or fewer events
 // than that followed by a whole buffer's).
+//
+// A drain that finds the buffer at least half full (and holding at least
+// swapEntries entries) copies nothing: the unit's buffer itself joins the
+// batch and the unit is given a spare one. A smaller drain copies its
+// entries into small. Either way they are one part of the batch.
 type batch struct {
-	raw  []byte         // ND entries, ndbuf.EntrySize bytes each, as the buffer held them
-	evs  []logfmt.Event // the monitor's events
-	at   []int          // at[i] is len(raw) when evs[i] came
-	data int            // bytes of memory writes in evs
+	parts [][]byte       // ND entries (ndbuf.EntrySize bytes each, as the buffer held them), in order
+	bufs  [][]byte       // the buffers swapped out of the unit (whole), to give back to it
+	small []byte         // the entries of the drains that were copied
+	n     int            // ND entries in parts
+	evs   []logfmt.Event // the monitor's events
+	at    []int          // at[i] is len(parts) when evs[i] came
+	data  int            // bytes of memory writes in evs
 	// kinds counts the raw entries by kind; the writer goroutine fills
 	// it in.
 	kinds [ndbuf.KindSeed + 1]uint64
 }
 
+// swapEntries is the fewest entries a drain moves by swapping buffers: a
+// smaller copy costs less than a buffer kept aside.
+const swapEntries = 256
+
 // size is the number of events in b.
-func (b *batch) size() int { return len(b.raw)/ndbuf.EntrySize + len(b.evs) }
+func (b *batch) size() int { return b.n + len(b.evs) }
 
 func (b *batch) count() {
-	for i := 7; i < len(b.raw); i += ndbuf.EntrySize {
-		if k := b.raw[i]; int(k) < len(b.kinds) {
-			b.kinds[k]++
+	for _, raw := range b.parts {
+		for i := 7; i < len(raw); i += ndbuf.EntrySize {
+			if k := raw[i]; int(k) < len(b.kinds) {
+				b.kinds[k]++
+			}
 		}
 	}
+}
+
+// reset empties b for reuse, but for its kinds and its swapped buffers.
+func (b *batch) reset() {
+	clear(b.evs) // drop references to captured data
+	clear(b.parts)
+	b.parts, b.small, b.n, b.evs, b.at, b.data = b.parts[:0], b.small[:0], 0, b.evs[:0], b.at[:0], 0
 }
 
 func newRecorder(w *logfmt.Writer, name string, events *[256]uint64, log *zap.Logger) *recorder {
@@ -116,8 +140,7 @@ func (r *recorder) writeLoop() {
 			}
 		}
 		b.count()
-		clear(b.evs) // drop references to captured data
-		b.raw, b.evs, b.at, b.data = b.raw[:0], b.evs[:0], b.at[:0], 0
+		b.reset()
 		r.free <- b // never blocks: it holds every batch
 	}
 	if !r.failed.Load() {
@@ -133,10 +156,11 @@ func (r *recorder) writeLoop() {
 func (r *recorder) write(b *batch) error {
 	pos := 0
 	for i := range b.evs {
-		if err := r.writeND(b.raw[pos:b.at[i]]); err != nil {
-			return err
+		for ; pos < b.at[i]; pos++ {
+			if err := r.writeND(b.parts[pos]); err != nil {
+				return err
+			}
 		}
-		pos = b.at[i]
 		ev := &b.evs[i]
 		if err := r.w.Add(ev); err != nil {
 			return err
@@ -150,7 +174,12 @@ func (r *recorder) write(b *batch) error {
 			}
 		}
 	}
-	return r.writeND(b.raw[pos:])
+	for ; pos < len(b.parts); pos++ {
+		if err := r.writeND(b.parts[pos]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // writeND adds raw ND entries to segments, ending one at every 4,096th
@@ -241,7 +270,10 @@ func (r *recorder) take(b *batch) {
 		r.events[k] += n
 	}
 	b.kinds = [ndbuf.KindSeed + 1]uint64{}
-	b.raw, b.evs, b.at, b.data = b.raw[:0], b.evs[:0], b.at[:0], 0
+	b.reset()
+	r.spare = append(r.spare, b.bufs...)
+	clear(b.bufs)
+	b.bufs = b.bufs[:0]
 	r.cur = b
 }
 
@@ -318,20 +350,44 @@ func absPath(path string) string {
 }
 
 // drain moves the ND buffer's entries into the batch being filled as
-// they are (one copy, no conversion), empties the buffer, and hands the
-// batch over once it holds batchEvents events. A batch holds at most that
-// many before the drain and a whole buffer more, so that
-// a large buffer is handed over at once and written while the guest runs
-// on, not in pieces the guest would wait for.
+// they are (no conversion; no copy either when the buffer is at least
+// half full: the buffer itself goes, and the unit gets a spare one),
+// empties the buffer, and hands the batch over once it holds batchEvents
+// events. A batch holds at most that many before the drain and a whole
+// buffer more, so that a large buffer is handed over at once and written
+// while the guest runs on, not in pieces the guest would wait for.
 func (r *recorder) drain(m *Machine) error {
 	u := m.Hart.ND
 	b := r.cur
-	b.raw = append(b.raw, u.Recorded()...)
+	if raw := u.Recorded(); len(raw) > 0 {
+		if n := len(raw) / ndbuf.EntrySize; n >= swapEntries && 2*len(raw) >= len(u.Mem) {
+			b.parts = append(b.parts, raw)
+			b.bufs = append(b.bufs, u.Mem)
+			u.Mem = r.buffer(len(u.Mem))
+		} else {
+			s := len(b.small)
+			b.small = append(b.small, raw...) // a new array leaves the parts before in the old one
+			b.parts = append(b.parts, b.small[s:len(b.small):len(b.small)])
+		}
+		b.n += len(raw) / ndbuf.EntrySize
+	}
 	u.Clear()
 	if b.size() >= batchEvents {
 		return r.handOver()
 	}
 	return nil
+}
+
+// buffer returns a spare ND buffer of n bytes, or a new one.
+func (r *recorder) buffer(n int) []byte {
+	for len(r.spare) > 0 {
+		b := r.spare[len(r.spare)-1]
+		r.spare = r.spare[:len(r.spare)-1]
+		if len(b) == n {
+			return b
+		}
+	}
+	return make([]byte, n)
 }
 
 // add appends an event the monitor produced, after the entries the guest
@@ -345,7 +401,7 @@ func (r *recorder) add(m *Machine, ev logfmt.Event) error {
 	}
 	b := r.cur
 	b.evs = append(b.evs, ev)
-	b.at = append(b.at, len(b.raw))
+	b.at = append(b.at, len(b.parts))
 	m.events[ev.Kind]++
 	for _, w := range ev.Writes {
 		b.data += len(w.Data)

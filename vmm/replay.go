@@ -40,6 +40,9 @@ type replayer struct {
 	ahead   *ahead     // the reader goroutine, if segments are read ahead (Run); seg is then a batch of segments
 	cur     segBufs    // with ahead: seg, its ND entries and CSR runs
 	prev    segBufs    // with ahead: the batch before, whose arrays the reader goroutine may reuse
+	own     []byte     // with ahead: the unit's own buffer, while its Mem is a window on a batch's raw
+	batch   uint64     // with ahead: batches read
+	window  uint64     // with ahead: the batch the unit's window is on
 }
 
 // setupReplay turns on the record/replay unit in replay mode, for a trace
@@ -74,7 +77,7 @@ func (p *replayer) peek(m *Machine) (*logfmt.Event, error) {
 		if p.err != nil {
 			return nil, p.err
 		}
-		s := p.read()
+		s := p.read(m)
 		at, evs, err, f, ok := s.at, s.evs, s.err, s.footer, s.done
 		switch {
 		case err == io.EOF:
@@ -116,7 +119,7 @@ func (p *replayer) peek(m *Machine) (*logfmt.Event, error) {
 
 // read reads the next segment: from the reader goroutine if there is one,
 // else from the Reader.
-func (p *replayer) read() aheadSeg {
+func (p *replayer) read(m *Machine) aheadSeg {
 	if p.ahead == nil {
 		s := aheadSeg{at: p.r.Pos()}
 		s.evs, s.err = p.r.Next()
@@ -124,9 +127,11 @@ func (p *replayer) read() aheadSeg {
 		s.segment = p.r.Segment()
 		return s
 	}
+	p.unwindow(m)
 	s := p.ahead.next(p.prev)
 	if s.err == nil {
 		p.prev, p.cur = p.cur, s.segBufs
+		p.batch++
 	}
 	return s
 }
@@ -185,20 +190,35 @@ func (p *replayer) ndEmpty(m *Machine, e rv64.Exit) error {
 	return nil
 }
 
-// ndEmptyAhead is ndEmpty from segments read ahead: each run of CSR
-// events is copied into the buffer as the entries the reader goroutine
-// laid out, and they are taken together.
+// ndEmptyAhead is ndEmpty from segments read ahead: the CSR events that
+// come next are handed to the buffer as the entries the reader goroutine
+// laid out, and taken together. When they lie in the batch being replayed
+// (a whole buffer's worth, or a run that ends before the batch does), the
+// buffer becomes a window on them and nothing is copied; otherwise each
+// run is copied into the unit's own buffer.
 func (p *replayer) ndEmptyAhead(m *Machine, e rv64.Exit) error {
 	u := m.Hart.ND
 	u.Clear()
+	if p.own != nil {
+		u.Mem, p.own = p.own, nil
+	}
+	size := len(u.Mem) / ndbuf.EntrySize
 	filled := 0
-	for !u.Full() {
+	for filled < size {
 		ev, err := p.peek(m)
 		if err != nil || ev == nil || !isCSREvent(ev.Kind) {
 			break
 		}
-		raw := p.cur.raw[p.i*ndbuf.EntrySize : (p.i+int(p.cur.run[p.i]))*ndbuf.EntrySize]
-		k := u.Append(raw)
+		run := int(p.cur.run[p.i])
+		k := min(run, size-filled)
+		if filled == 0 && (k == size || p.i+run < len(p.seg)) {
+			// The entries [p.i, p.i+k) are all this refill takes.
+			p.own, p.window = u.Mem, p.batch
+			u.Mem = p.cur.raw[p.i*ndbuf.EntrySize : (p.i+k)*ndbuf.EntrySize : (p.i+k)*ndbuf.EntrySize]
+			u.CSR.SetRaw(csr.Ndtail, uint64(k))
+		} else {
+			u.Append(p.cur.raw[p.i*ndbuf.EntrySize : (p.i+k)*ndbuf.EntrySize])
+		}
 		from, to := &p.cur.seen[p.i], &p.cur.seen[p.i+k]
 		for j := range to {
 			m.events[logfmt.KindCycle+logfmt.Kind(j)] += uint64(to[j] - from[j])
@@ -213,6 +233,19 @@ func (p *replayer) ndEmptyAhead(m *Machine, e rv64.Exit) error {
 	}
 	p.peek(m) // learn early whether the trace ends here
 	return nil
+}
+
+// unwindow gives the unit its own buffer back, with the entries it has
+// not taken yet, if its window is on the batch before the current one,
+// whose arrays go back to the reader goroutine.
+func (p *replayer) unwindow(m *Machine) {
+	if p.own == nil || p.window == p.batch {
+		return
+	}
+	u := m.Hart.ND
+	h, t := u.CSR.Raw(csr.Ndhead), u.CSR.Raw(csr.Ndtail)
+	copy(p.own[h*ndbuf.EntrySize:], u.Mem[h*ndbuf.EntrySize:t*ndbuf.EntrySize])
+	u.Mem, p.own = p.own, nil
 }
 
 // missing reports that the guest wants an event (what, at pc) that the
