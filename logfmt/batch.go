@@ -7,34 +7,34 @@ import (
 	"github.com/rvsim/rvsim/ndbuf"
 )
 
-// AppendNext reads the next segment as Next does, with the same checks and
-// errors, but appends its events to evs and lays each out as an ND buffer
-// entry of ndbuf.EntrySize bytes appended to raw: a read of cycle, time or
-// seed as the entry a replayed read takes (kind<<56 | instret&(1<<56-1),
-// pc, value, little-endian), an event the monitor answers as zeros. The
-// memory writes of the events appended are copied out of the Reader's
-// buffers, so they stay valid after the next call. On an error (and
-// io.EOF after the last segment) evs and raw are returned as they were
-// given.
+// AppendEntries reads the next segment as Next does, with the same checks
+// and errors, and lays each of its events out as an ND buffer entry of
+// ndbuf.EntrySize bytes appended to raw: a read of cycle, time or seed as
+// the entry a replayed read takes (kind<<56 | instret&(1<<56-1), pc,
+// value, little-endian), an event the monitor answers (a system call, an
+// input) as zeros. Those events themselves are appended to evs, and the
+// index of each one's entry (counting from raw's first) to at. Their
+// memory writes are copied out of the Reader's buffers, so they stay
+// valid after the next call. On an error (and io.EOF after the last
+// segment) evs, at and raw are returned as they were given.
 //
 // It is Next for a replayer that keeps many segments at once and hands
-// their reads to the ND buffer by copying: it decodes the common events
-// (reads of cycle, time and seed with short varints) without a call per
-// field, and writes each event once.
-func (r *Reader) AppendNext(evs []Event, raw []byte) ([]Event, []byte, error) {
-	payload, at, n, err := r.nextPayload()
+// their reads to the ND buffer as they are: it decodes the reads straight
+// into entries, without an Event for each.
+func (r *Reader) AppendEntries(evs []Event, at []int, raw []byte) ([]Event, []int, []byte, error) {
+	payload, pos, n, err := r.nextPayload()
 	if err != nil {
-		return evs, raw, err
+		return evs, at, raw, err
 	}
-	seq, out, outRaw, err := r.d.appendSegment(payload, evs, raw)
+	seq, first, outEvs, outAt, outRaw, err := r.d.appendEntries(payload, evs, at, raw)
 	if err != nil {
-		return evs, raw, r.fail(at, r.segmentName(), fmt.Errorf("decompressed payload: %v: %w", err, ErrCorrupt))
+		return evs, at, raw, r.fail(pos, r.segmentName(), fmt.Errorf("decompressed payload: %v: %w", err, ErrCorrupt))
 	}
-	if err := r.endSegment(at, n, seq, out[len(evs)].Instret, out[len(out)-1].Instret); err != nil {
-		clear(out[len(evs):])
-		return evs, raw, err
+	if err := r.endSegment(pos, n, seq, first, r.d.instret); err != nil {
+		clear(outEvs[len(evs):])
+		return evs, at, raw, err
 	}
-	return out, outRaw, nil
+	return outEvs, outAt, outRaw, nil
 }
 
 // short2 decodes the varint at b[off:] if it is one or two bytes long
@@ -57,40 +57,68 @@ func short2(b []byte, off int) (uint64, int) {
 	return 0, 0
 }
 
-// appendSegment is segment for AppendNext: it decodes payload, appending
-// its events to evs and their ND buffer entries to raw, and copies the
-// memory writes out of payload. It makes every check that segment makes,
-// with the same errors.
-func (d *decoder) appendSegment(payload []byte, evs []Event, raw []byte) (uint64, []Event, []byte, error) {
+// appendEntries is segment for AppendEntries: it decodes payload,
+// appending its events' ND buffer entries to raw and the events the
+// monitor answers to evs (their entries' indexes to at), and copies their
+// memory writes out of payload. It returns the sequence number and the
+// first event's instruction count. It makes every check that segment
+// makes, with the same errors.
+func (d *decoder) appendEntries(payload []byte, evs []Event, at []int, raw []byte) (uint64, uint64, []Event, []int, []byte, error) {
 	*d = decoder{version: d.version, b: payload}
+	fail := func(err error) (uint64, uint64, []Event, []int, []byte, error) { return 0, 0, nil, nil, nil, err }
 	seq, err := d.uvarint("segment number")
 	if err != nil {
-		return 0, nil, nil, err
+		return fail(err)
 	}
 	count, err := d.uvarint("event count")
 	if err != nil {
-		return 0, nil, nil, err
+		return fail(err)
 	}
 	if count == 0 || count > uint64(len(payload)-d.off)/minEvent {
-		return 0, nil, nil, fmt.Errorf("payload byte %d: event count %d does not fit a payload of %d bytes", d.off, count, len(payload))
+		return fail(fmt.Errorf("payload byte %d: event count %d does not fit a payload of %d bytes", d.off, count, len(payload)))
 	}
 	if count > MaxEvents {
-		return 0, nil, nil, fmt.Errorf("payload byte %d: %d events in one segment, more than %d (the limit)", d.off, count, MaxEvents)
+		return fail(fmt.Errorf("payload byte %d: %d events in one segment, more than %d (the limit)", d.off, count, MaxEvents))
 	}
-	n0, r0 := len(evs), len(raw)
-	evs = grow(evs, int(count))
+	e0, base := len(evs), len(raw)/ndbuf.EntrySize
 	raw = grow(raw, int(count)*ndbuf.EntrySize)
-	out, ents := evs[n0:], raw[r0:]
+	ents := raw[base*ndbuf.EntrySize:]
 	// The delta state lives in locals on the fast path, and in d on
-	// the slow one (d.event).
+	// the slow one (d.event, d.runEvents).
 	b := d.b
 	off, instret, pc := d.off, d.instret, d.pc
 	lastCycle, lastTime := d.lastValue[KindCycle], d.lastValue[KindTime]
-	for i := range out {
+	runs := d.runs()
+	var first uint64
+	bad := func(i int, err error) (uint64, uint64, []Event, []int, []byte, error) {
+		clear(evs[e0:]) // drop references into the payload
+		return fail(fmt.Errorf("event %d: %w", i, err))
+	}
+	for i := 0; i < int(count); i++ {
 		e := ents[i*ndbuf.EntrySize : i*ndbuf.EntrySize+ndbuf.EntrySize]
-		// The fast path: a read of cycle, time or seed whose three
-		// varints are each one or two bytes in shortest form.
-		if off < len(b) {
+		if runs && off < len(b) && b[off] == runTag {
+			d.off, d.instret, d.pc = off, instret, pc
+			d.lastValue[KindCycle], d.lastValue[KindTime] = lastCycle, lastTime
+			c, err := d.runHeader(count - uint64(i))
+			if err != nil {
+				return bad(i, err)
+			}
+			f, err := d.runEvents(c, nil, ents[i*ndbuf.EntrySize:(i+c.n)*ndbuf.EntrySize])
+			if err != nil {
+				return bad(i, err)
+			}
+			if i == 0 {
+				first = f
+			}
+			off, instret, pc = d.off, d.instret, d.pc
+			lastCycle, lastTime = d.lastValue[KindCycle], d.lastValue[KindTime]
+			i += c.n - 1
+			continue
+		}
+		// The fast path (versions before RunsVersion): a read of
+		// cycle, time or seed whose three varints are each one or two
+		// bytes in shortest form.
+		if off < len(b) && !runs {
 			if k := Kind(b[off]); k >= KindCycle && k <= KindSeed {
 				di, n1 := short2(b, off+1)
 				dpc, n2 := short2(b, off+1+n1)
@@ -111,7 +139,9 @@ func (d *decoder) appendSegment(payload []byte, evs []Event, raw []byte) (uint64
 					default:
 						v ^= seedBias
 					}
-					out[i] = Event{Kind: k, Instret: instret, PC: pc, Value: v}
+					if i == 0 {
+						first = instret
+					}
 					binary.LittleEndian.PutUint64(e, uint64(k)<<56|instret&(1<<56-1))
 					binary.LittleEndian.PutUint64(e[8:], pc)
 					binary.LittleEndian.PutUint64(e[16:], v)
@@ -121,34 +151,37 @@ func (d *decoder) appendSegment(payload []byte, evs []Event, raw []byte) (uint64
 		}
 		d.off, d.instret, d.pc = off, instret, pc
 		d.lastValue[KindCycle], d.lastValue[KindTime] = lastCycle, lastTime
-		ev := &out[i]
-		*ev = Event{}
-		if err := d.event(ev); err != nil {
-			clear(out) // drop references into the payload
-			return 0, nil, nil, fmt.Errorf("event %d: %w", i, err)
+		var ev Event
+		if err := d.event(&ev); err != nil {
+			return bad(i, err)
 		}
 		off, instret, pc = d.off, d.instret, d.pc
 		lastCycle, lastTime = d.lastValue[KindCycle], d.lastValue[KindTime]
-		if ev.Kind == KindCycle || ev.Kind == KindTime || ev.Kind == KindSeed {
+		if i == 0 {
+			first = ev.Instret
+		}
+		if isCSR(ev.Kind) {
 			binary.LittleEndian.PutUint64(e, uint64(ev.Kind)<<56|ev.Instret&(1<<56-1))
 			binary.LittleEndian.PutUint64(e[8:], ev.PC)
 			binary.LittleEndian.PutUint64(e[16:], ev.Value)
-		} else {
-			clear(e)
+			continue
 		}
+		clear(e)
+		evs = append(evs, ev)
+		at = append(at, base+i)
 	}
 	d.off, d.instret, d.pc = off, instret, pc
 	d.lastValue[KindCycle], d.lastValue[KindTime] = lastCycle, lastTime
 	if d.off != len(payload) {
-		clear(out)
-		return 0, nil, nil, fmt.Errorf("payload byte %d: %d bytes follow the last event", d.off, len(payload)-d.off)
+		clear(evs[e0:])
+		return fail(fmt.Errorf("payload byte %d: %d bytes follow the last event", d.off, len(payload)-d.off))
 	}
-	for i := range out {
-		if len(out[i].Writes) != 0 {
-			out[i].Writes = copyWrites(out[i].Writes)
+	for i := e0; i < len(evs); i++ {
+		if len(evs[i].Writes) != 0 {
+			evs[i].Writes = copyWrites(evs[i].Writes)
 		}
 	}
-	return seq, evs, raw, nil
+	return seq, first, evs, at, raw, nil
 }
 
 // grow returns s extended by n elements, whose contents are left as they

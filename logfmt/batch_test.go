@@ -5,17 +5,44 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"slices"
 	"testing"
 
 	"github.com/rvsim/rvsim/ndbuf"
 )
 
-// TestAppendNext reads random traces (every kind of event, memory writes,
-// large and small deltas) with AppendNext into one growing batch and
-// checks it against what was written: the events, each one's ND buffer
-// entry, and the footer; and a damaged trace stops both readers with the
-// same error.
-func TestAppendNext(t *testing.T) {
+// entriesOf is what AppendEntries must make of events, worked out from
+// them alone: every event's ND buffer entry (a read's, or zeros), and the
+// other events with the index of their entry, counting from base.
+func entriesOf(events []Event, base int) (evs []Event, at []int, raw []byte) {
+	for i, ev := range events {
+		var e [ndbuf.EntrySize]byte
+		if ev.Kind == KindCycle || ev.Kind == KindTime || ev.Kind == KindSeed {
+			binary.LittleEndian.PutUint64(e[:], uint64(ev.Kind)<<56|ev.Instret&(1<<56-1))
+			binary.LittleEndian.PutUint64(e[8:], ev.PC)
+			binary.LittleEndian.PutUint64(e[16:], ev.Value)
+		} else {
+			evs = append(evs, ev)
+			at = append(at, base+i)
+		}
+		raw = append(raw, e[:]...)
+	}
+	return evs, at, raw
+}
+
+// sameEntries reports whether AppendEntries's output from base on is
+// what entriesOf makes of want.
+func sameEntries(evs []Event, at []int, raw []byte, want []Event, base int) bool {
+	wevs, wat, wraw := entriesOf(want, base)
+	return sameEvents(evs, wevs) && slices.Equal(at, wat) && bytes.Equal(raw, wraw)
+}
+
+// TestAppendEntries reads random traces (every kind of event, memory
+// writes, large and small deltas) with AppendEntries into one growing
+// batch and checks it against what was written: each event's ND buffer
+// entry, the other events and where they are, and the footer; and a
+// damaged trace stops both readers with the same error.
+func TestAppendEntries(t *testing.T) {
 	for seed := int64(1); seed <= 40; seed++ {
 		tr := randTrace(t, seed, 1+int(seed%5), 1+int(seed*7%60))
 		r, err := NewReader(bytes.NewReader(tr.data), "t.zst")
@@ -23,9 +50,10 @@ func TestAppendNext(t *testing.T) {
 			t.Fatal(err)
 		}
 		var evs, want []Event
+		var at []int
 		var raw []byte
 		for {
-			evs, raw, err = r.AppendNext(evs, raw)
+			evs, at, raw, err = r.AppendEntries(evs, at, raw)
 			if err == io.EOF {
 				break
 			}
@@ -36,25 +64,8 @@ func TestAppendNext(t *testing.T) {
 		for _, s := range tr.segs {
 			want = append(want, s...)
 		}
-		if !sameEvents(evs, want) {
-			t.Fatalf("seed %d: events differ", seed)
-		}
-		if len(raw) != len(evs)*ndbuf.EntrySize {
-			t.Fatalf("seed %d: %d bytes of entries for %d events", seed, len(raw), len(evs))
-		}
-		for i, ev := range want {
-			e := raw[i*ndbuf.EntrySize:]
-			w0, pc, v := binary.LittleEndian.Uint64(e), binary.LittleEndian.Uint64(e[8:]), binary.LittleEndian.Uint64(e[16:])
-			switch ev.Kind {
-			case KindCycle, KindTime, KindSeed:
-				if got := (ndbuf.Entry{Kind: ndbuf.Kind(w0 >> 56), Instret: w0 & (1<<56 - 1), PC: pc, Value: v}); got != (ndbuf.Entry{Kind: ev.Kind, Instret: ev.Instret & (1<<56 - 1), PC: ev.PC, Value: ev.Value}) {
-					t.Fatalf("seed %d: event %d %+v: entry %+v", seed, i, ev, got)
-				}
-			default:
-				if w0|pc|v != 0 {
-					t.Fatalf("seed %d: event %d (%s): entry %x, want zeros", seed, i, ev.Kind, e[:ndbuf.EntrySize])
-				}
-			}
+		if !sameEntries(evs, at, raw, want, 0) {
+			t.Fatalf("seed %d: entries or events differ", seed)
 		}
 		if ft, ok := r.Footer(); !ok || ft.Instret != tr.footer.Instret {
 			t.Fatalf("seed %d: footer %+v (%v), want %+v", seed, ft, ok, tr.footer)
@@ -67,20 +78,21 @@ func TestAppendNext(t *testing.T) {
 		r1, _ := NewReader(bytes.NewReader(bad), "t.zst")
 		r2, _ := NewReader(bytes.NewReader(bad), "t.zst")
 		var all []Event
+		at = nil
 		for {
 			got, err1 := r1.Next()
-			n := len(all)
-			all, raw, err = r2.AppendNext(all, raw[:0])
+			n, na, nr := len(all), len(at), len(raw)
+			all, at, raw, err = r2.AppendEntries(all, at, raw)
 			if (err1 == nil) != (err == nil) || err != nil && err.Error() != err1.Error() {
-				t.Fatalf("seed %d: damaged: Next: %v; AppendNext: %v", seed, err1, err)
+				t.Fatalf("seed %d: damaged: Next: %v; AppendEntries: %v", seed, err1, err)
 			}
 			if err != nil {
-				if !errors.Is(err, ErrCorrupt) || len(all) != n {
+				if !errors.Is(err, ErrCorrupt) || len(all) != n || len(at) != na || len(raw) != nr {
 					t.Fatalf("seed %d: damaged: %v, %d events appended", seed, err, len(all)-n)
 				}
 				break
 			}
-			if !sameEvents(all[n:], got) {
+			if !sameEntries(all[n:], at[na:], raw[nr:], got, nr/ndbuf.EntrySize) {
 				t.Fatalf("seed %d: damaged: events differ", seed)
 			}
 		}
@@ -104,11 +116,13 @@ func cycleTrace(b *testing.B, n int) []byte {
 	return buf.Bytes()
 }
 
-// BenchmarkAppendNext is BenchmarkDecodeEvent with AppendNext, appending
-// into arrays reused from one pass to the next as a replayer reuses them.
-func BenchmarkAppendNext(b *testing.B) {
+// BenchmarkAppendEntries is BenchmarkDecodeEvent with AppendEntries,
+// appending into arrays reused from one pass to the next as a replayer
+// reuses them.
+func BenchmarkAppendEntries(b *testing.B) {
 	data := cycleTrace(b, 4096*16)
 	var evs []Event
+	var at []int
 	var raw []byte
 	events := 0
 	for b.Loop() {
@@ -116,9 +130,9 @@ func BenchmarkAppendNext(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		evs, raw = evs[:0], raw[:0]
+		evs, at, raw = evs[:0], at[:0], raw[:0]
 		for {
-			evs, raw, err = r.AppendNext(evs, raw)
+			evs, at, raw, err = r.AppendEntries(evs, at, raw)
 			if err == io.EOF {
 				break
 			}
@@ -126,7 +140,7 @@ func BenchmarkAppendNext(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		events += len(evs)
+		events += len(raw) / ndbuf.EntrySize
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(events), "ns/event")
 }

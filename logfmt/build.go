@@ -17,10 +17,6 @@ import (
 // when it is written.
 const payloadRoom = 2 * binary.MaxVarintLen64
 
-// maxNDEvent is the most bytes an ND entry's event encodes to: its kind,
-// and three varints (instret delta, pc delta, value) of at most 10 bytes.
-const maxNDEvent = 1 + 3*binary.MaxVarintLen64
-
 // putUvarint stores v as a varint at b[o:] and returns the offset after it.
 func putUvarint(b []byte, o int, v uint64) int {
 	for v >= 0x80 {
@@ -30,6 +26,17 @@ func putUvarint(b []byte, o int, v uint64) int {
 	}
 	b[o] = byte(v)
 	return o + 1
+}
+
+// extend returns b with room for n more bytes beyond its length, in its
+// capacity; the bytes are left as they were.
+func extend(b []byte, n int) []byte {
+	if cap(b)-len(b) >= n {
+		return b[:len(b)+n]
+	}
+	nb := make([]byte, len(b)+n, 2*cap(b)+n)
+	copy(nb, b)
+	return nb
 }
 
 // putShort stores v as a varint at d[n:], which has room for any, and
@@ -63,14 +70,24 @@ type building struct {
 	instret   uint64
 	pc        uint64
 	lastValue [KindInput + 1]uint64
+	run       int    // events in the run being encoded
+	runLens   [4]int // and the lengths of its columns
 }
 
 func (w *Writer) save() building {
-	return building{n: w.n, bufLen: len(w.b.buf), writes: w.b.writes, instret: w.b.instret, pc: w.b.pc, lastValue: w.b.lastValue}
+	e := &w.b
+	r := &e.run
+	return building{n: w.n, bufLen: len(e.buf), writes: e.writes, instret: e.instret, pc: e.pc, lastValue: e.lastValue,
+		run: r.n, runLens: [4]int{len(r.kinds), len(r.instret), len(r.pc), len(r.values)}}
 }
 
+// undo puts the segment being built back as save found it. A run that
+// was closed since is back in place too: closing it left its columns'
+// bytes where they were.
 func (w *Writer) undo(s building) {
-	w.n, w.b.buf, w.b.writes, w.b.instret, w.b.pc, w.b.lastValue = s.n, w.b.buf[:s.bufLen], s.writes, s.instret, s.pc, s.lastValue
+	e := &w.b
+	w.n, e.buf, e.writes, e.instret, e.pc, e.lastValue = s.n, e.buf[:s.bufLen], s.writes, s.instret, s.pc, s.lastValue
+	e.run.truncate(s.run, s.runLens[0], s.runLens[1], s.runLens[2], s.runLens[3])
 }
 
 // check returns why the Writer takes nothing more, if it does not.
@@ -93,6 +110,7 @@ func (w *Writer) begin() {
 	w.b.buf = append(w.b.buf[:0], make([]byte, payloadRoom)...)
 	w.b.instret, w.b.pc, w.b.writes = 0, 0, 0
 	w.b.lastValue = [KindInput + 1]uint64{}
+	w.b.run.truncate(0, 0, 0, 0, 0)
 }
 
 // Add appends ev to the segment being built (starting one if none is). It
@@ -156,16 +174,13 @@ func (w *Writer) AddND(raw []byte) error {
 	w.begin()
 	s := w.save()
 	e := &w.b
-	// An entry encodes to at most maxNDEvent bytes: the buffer grows once,
-	// and the loop stores bytes without appending.
-	need := len(e.buf) + k*maxNDEvent
-	if cap(e.buf) < need {
-		nb := make([]byte, len(e.buf), need+need/4)
-		copy(nb, e.buf)
-		e.buf = nb
-	}
-	b := e.buf[:need]
-	o := len(e.buf)
+	r := &e.run
+	// The entries join the run being encoded. A field encodes to at most
+	// binary.MaxVarintLen64 bytes: each column grows once, and the loop
+	// stores bytes without appending.
+	kinds, ci, cp, cv := extend(r.kinds, k), extend(r.instret, k*binary.MaxVarintLen64),
+		extend(r.pc, k*binary.MaxVarintLen64), extend(r.values, k*binary.MaxVarintLen64)
+	ko, io, po, vo := len(r.kinds), len(r.instret), len(r.pc), len(r.values)
 	instret, pc := e.instret, e.pc
 	last := &e.lastValue
 	raw = raw[:k*ndbuf.EntrySize]
@@ -174,9 +189,9 @@ func (w *Writer) AddND(raw []byte) error {
 		word := binary.LittleEndian.Uint64(p)
 		kind, at := Kind(word>>56), word&posMask
 		epc, v := binary.LittleEndian.Uint64(p[8:]), binary.LittleEndian.Uint64(p[16:])
-		if kind-KindCycle > KindSeed-KindCycle || at < instret {
+		if !isCSR(kind) || at < instret {
 			w.undo(s)
-			if at < instret && kind-KindCycle <= KindSeed-KindCycle {
+			if at < instret && isCSR(kind) {
 				return fmt.Errorf("trace segment %d: event %d: event at instruction %d comes after one at %d", w.segments, w.n+i/ndbuf.EntrySize, at, instret)
 			}
 			return fmt.Errorf("trace segment %d: event %d: ND entry %d has kind %d, not cycle, time or seed", w.segments, w.n+i/ndbuf.EntrySize, i/ndbuf.EntrySize, kind)
@@ -188,14 +203,16 @@ func (w *Writer) AddND(raw []byte) error {
 			val = zigzag(int64(v - last[kind&3]))
 			last[kind&3] = v
 		}
-		b[o] = byte(kind)
-		o = putShort(b, o+1, at-instret)
-		o = putShort(b, o, zigzag(int64(epc-pc)))
-		o = putShort(b, o, val)
+		kinds[ko] = byte(kind)
+		ko++
+		io = putShort(ci, io, at-instret)
+		po = putShort(cp, po, zigzag(int64(epc-pc)))
+		vo = putShort(cv, vo, val)
 		instret, pc = at, epc
 	}
-	b = b[:o]
-	e.buf, e.instret, e.pc = b, instret, pc
+	r.kinds, r.instret, r.pc, r.values = kinds[:ko], ci[:io], cp[:po], cv[:vo]
+	r.n += k
+	e.instret, e.pc = instret, pc
 	w.n += k
 	if w.payloadLen() > MaxSegment {
 		w.undo(s)
@@ -209,7 +226,7 @@ func (w *Writer) Pending() int { return w.n }
 
 // payloadLen is the length of the payload of the segment being built.
 func (w *Writer) payloadLen() int {
-	return len(w.b.buf) - payloadRoom + varintLen(w.segments) + varintLen(uint64(w.n))
+	return w.b.size() - payloadRoom + varintLen(w.segments) + varintLen(uint64(w.n))
 }
 
 func varintLen(v uint64) int {
@@ -231,6 +248,7 @@ func (w *Writer) Flush() error {
 	if w.n == 0 {
 		return nil
 	}
+	w.b.closeRun()
 	var hdr [payloadRoom]byte
 	h := binary.AppendUvarint(hdr[:0], w.segments)
 	h = binary.AppendUvarint(h, uint64(w.n))

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 
 	"github.com/rvsim/rvsim/ndbuf"
 )
@@ -78,6 +79,9 @@ func unzigzag(u uint64) int64 { return int64(u>>1) ^ -int64(u&1) }
 
 // encoder builds the decompressed payload of one segment. Its delta state
 // starts at zero in every segment, so that segments decode independently.
+// From RunsVersion on, the reads of cycle, time and seed gather in run,
+// which goes into buf (closeRun) before the next other event and at the
+// payload's end (payload).
 type encoder struct {
 	version   int // format version written; the zero value writes Version
 	buf       []byte
@@ -85,7 +89,19 @@ type encoder struct {
 	instret   uint64
 	pc        uint64
 	lastValue [KindInput + 1]uint64
+	run       run
 }
+
+// run is a run of reads of cycle, time and seed being encoded: its events
+// and its columns (kinds; then instret deltas, pc deltas and values, as
+// varints).
+type run struct {
+	n                          int
+	kinds, instret, pc, values []byte
+}
+
+// isCSR reports whether k is a read of cycle, time or seed.
+func isCSR(k Kind) bool { return k-KindCycle <= KindSeed-KindCycle }
 
 // reset starts the payload of segment seq holding count events.
 func (e *encoder) reset(seq uint64, count int) {
@@ -93,6 +109,57 @@ func (e *encoder) reset(seq uint64, count int) {
 	e.buf = binary.AppendUvarint(e.buf, uint64(count))
 	e.instret, e.pc, e.writes = 0, 0, 0
 	e.lastValue = [KindInput + 1]uint64{}
+	e.run.truncate(0, 0, 0, 0, 0)
+}
+
+// truncate cuts the run back to n events and columns of these lengths.
+func (r *run) truncate(n, k, i, p, v int) {
+	r.n, r.kinds, r.instret, r.pc, r.values = n, r.kinds[:k], r.instret[:i], r.pc[:p], r.values[:v]
+}
+
+// runLen is the number of payload bytes the run being encoded takes.
+func (e *encoder) runLen() int {
+	r := &e.run
+	if r.n == 0 {
+		return 0
+	}
+	return 1 + varintLen(uint64(r.n)) + len(r.kinds) + len(r.instret) + len(r.pc) + len(r.values)
+}
+
+// size is the length of the payload so far, the run being encoded
+// included.
+func (e *encoder) size() int { return len(e.buf) + e.runLen() }
+
+// closeRun appends the run being encoded, if any, to the payload.
+func (e *encoder) closeRun() {
+	r := &e.run
+	if r.n == 0 {
+		return
+	}
+	b := append(e.buf, runTag)
+	b = binary.AppendUvarint(b, uint64(r.n))
+	b = append(b, r.kinds...)
+	b = append(b, r.instret...)
+	b = append(b, r.pc...)
+	e.buf = append(b, r.values...)
+	r.truncate(0, 0, 0, 0, 0)
+}
+
+// payload returns the payload built, its last run included.
+func (e *encoder) payload() []byte {
+	e.closeRun()
+	return e.buf
+}
+
+// csrValue is the varint a read of cycle, time or seed stores for its
+// value, which it makes the last value of its kind.
+func (e *encoder) csrValue(k Kind, v uint64) uint64 {
+	if k == KindSeed {
+		return v ^ seedBias
+	}
+	d := zigzag(int64(v - e.lastValue[k&3]))
+	e.lastValue[k&3] = v
+	return d
 }
 
 // ver returns the format version the encoder writes.
@@ -126,16 +193,24 @@ func (e *encoder) event(ev *Event) error {
 		return fmt.Errorf("the segment has more than %d memory writes (the limit)", MaxWrites)
 	}
 	e.writes += len(ev.Writes)
+	if isCSR(ev.Kind) && e.ver() >= RunsVersion {
+		r := &e.run
+		r.kinds = append(r.kinds, byte(ev.Kind))
+		r.instret = binary.AppendUvarint(r.instret, ev.Instret-e.instret)
+		r.pc = binary.AppendUvarint(r.pc, zigzag(int64(ev.PC-e.pc)))
+		r.values = binary.AppendUvarint(r.values, e.csrValue(ev.Kind, ev.Value))
+		e.instret, e.pc = ev.Instret, ev.PC
+		r.n++
+		return nil
+	}
+	e.closeRun()
 	b := append(e.buf, byte(ev.Kind))
 	b = binary.AppendUvarint(b, ev.Instret-e.instret)
 	b = binary.AppendUvarint(b, zigzag(int64(ev.PC-e.pc)))
 	e.instret, e.pc = ev.Instret, ev.PC
 	switch ev.Kind {
-	case KindCycle, KindTime:
-		b = binary.AppendUvarint(b, zigzag(int64(ev.Value-e.lastValue[ev.Kind])))
-		e.lastValue[ev.Kind] = ev.Value
-	case KindSeed:
-		b = binary.AppendUvarint(b, ev.Value^seedBias)
+	case KindCycle, KindTime, KindSeed:
+		b = binary.AppendUvarint(b, e.csrValue(ev.Kind, ev.Value))
 	case KindSyscall, KindInput:
 		if ev.Kind == KindSyscall {
 			b = binary.AppendUvarint(b, ev.Nr)
@@ -167,7 +242,12 @@ type decoder struct {
 	instret   uint64
 	pc        uint64
 	lastValue [KindInput + 1]uint64
+	runEnd    int // where the last run ended
 }
+
+// runs reports whether the payload keeps the reads of cycle, time and
+// seed in runs (RunsVersion on), and only there.
+func (d *decoder) runs() bool { return d.version == 0 || d.version >= RunsVersion }
 
 // minEvent is the fewest payload bytes an event takes (kind, instret, pc,
 // value); minWrite, the fewest a memory write takes (address, length).
@@ -178,19 +258,162 @@ const (
 
 var errShort = errors.New("the payload ends inside an event")
 
+// ver returns the format version the decoder reads.
+func (d *decoder) ver() int {
+	if d.version == 0 {
+		return Version
+	}
+	return d.version
+}
+
 func (d *decoder) uvarint(what string) (uint64, error) {
-	v, n := binary.Uvarint(d.b[d.off:])
+	v, off, err := d.at(d.off, what)
+	if err != nil {
+		return 0, err
+	}
+	d.off = off
+	return v, nil
+}
+
+// at decodes the varint at payload byte off, which what names, and
+// returns it and the offset after it.
+func (d *decoder) at(off int, what string) (uint64, int, error) {
+	v, n := binary.Uvarint(d.b[off:])
 	if n <= 0 {
 		if n == 0 {
-			return 0, fmt.Errorf("payload byte %d: %s: %w", d.off, what, errShort)
+			return 0, 0, fmt.Errorf("payload byte %d: %s: %w", off, what, errShort)
 		}
-		return 0, fmt.Errorf("payload byte %d: %s: varint overflows 64 bits", d.off, what)
+		return 0, 0, fmt.Errorf("payload byte %d: %s: varint overflows 64 bits", off, what)
 	}
-	if n > 1 && d.b[d.off+n-1] == 0 {
-		return 0, fmt.Errorf("payload byte %d: %s: varint is not in its shortest form", d.off, what)
+	if n > 1 && d.b[off+n-1] == 0 {
+		return 0, 0, fmt.Errorf("payload byte %d: %s: varint is not in its shortest form", off, what)
 	}
-	d.off += n
-	return v, nil
+	return v, off + n, nil
+}
+
+// runCols are the payload offsets of a run's columns (the last, values,
+// ends where its n-th varint does).
+type runCols struct {
+	n                          int
+	kinds, instret, pc, values int
+}
+
+// runHeader reads the tag and the length of the run at d.off, of at most
+// left events, and finds its columns.
+func (d *decoder) runHeader(left uint64) (runCols, error) {
+	at := d.off
+	if at == d.runEnd && at != 0 {
+		return runCols{}, fmt.Errorf("payload byte %d: a run follows a run", at)
+	}
+	d.off++
+	n, err := d.uvarint("run length")
+	switch {
+	case err != nil:
+		return runCols{}, err
+	case n == 0:
+		return runCols{}, fmt.Errorf("payload byte %d: a run of no events", at)
+	case n > left:
+		return runCols{}, fmt.Errorf("payload byte %d: a run of %d events, more than the %d left in the segment", at, n, left)
+	case n > uint64(len(d.b)-d.off)/minEvent:
+		return runCols{}, fmt.Errorf("payload byte %d: a run of %d events does not fit the rest of the payload", at, n)
+	}
+	c := runCols{n: int(n), kinds: d.off, instret: d.off + int(n)}
+	if c.pc, err = d.skip(c.instret, c.n, "instret deltas"); err != nil {
+		return runCols{}, err
+	}
+	if c.values, err = d.skip(c.pc, c.n, "pc deltas"); err != nil {
+		return runCols{}, err
+	}
+	return c, nil
+}
+
+// skip returns the offset after the n varints at payload byte off, the
+// column of a run that what names. It checks only that they end: at
+// checks each as it is decoded. It counts the varints' last bytes (high
+// bit clear) eight bytes at a time while the n-th is further on.
+func (d *decoder) skip(off, n int, what string) (int, error) {
+	b, start := d.b, off
+	for off+8 <= len(b) {
+		t := bits.OnesCount64(^binary.LittleEndian.Uint64(b[off:]) & 0x8080808080808080)
+		if t >= n {
+			break
+		}
+		n, off = n-t, off+8
+	}
+	for ; n > 0; n-- {
+		for {
+			if off >= len(b) {
+				return 0, fmt.Errorf("payload byte %d: the run's %s: %w", start, what, errShort)
+			}
+			c := b[off]
+			off++
+			if c < 0x80 {
+				break
+			}
+		}
+	}
+	return off, nil
+}
+
+// runEvents decodes the run whose columns are c into out (c.n events), if
+// it is not nil, and into ents, if it is not nil, as ND buffer entries. It
+// returns the instruction count of the run's first event.
+func (d *decoder) runEvents(c runCols, out []Event, ents []byte) (uint64, error) {
+	b := d.b
+	io, po, vo := c.instret, c.pc, c.values
+	instret, pc := d.instret, d.pc
+	var err error
+	var first uint64
+	for j := range c.n {
+		k := Kind(b[c.kinds+j])
+		if !isCSR(k) {
+			return 0, fmt.Errorf("payload byte %d: event kind %d in a run, not cycle, time or seed", c.kinds+j, k)
+		}
+		var di, dpc, v uint64
+		if x, n := short2(b, io); n != 0 {
+			di, io = x, io+n
+		} else if di, io, err = d.at(io, "instret delta"); err != nil {
+			return 0, err
+		}
+		if instret+di < instret {
+			return 0, fmt.Errorf("payload byte %d: the instruction count overflows 64 bits", io)
+		}
+		if x, n := short2(b, po); n != 0 {
+			dpc, po = x, po+n
+		} else if dpc, po, err = d.at(po, "pc delta"); err != nil {
+			return 0, err
+		}
+		if x, n := short2(b, vo); n != 0 {
+			v, vo = x, vo+n
+		} else if v, vo, err = d.at(vo, "value"); err != nil {
+			return 0, err
+		}
+		instret += di
+		pc += uint64(unzigzag(dpc))
+		if k == KindSeed {
+			v ^= seedBias
+		} else {
+			d.lastValue[k&3] += uint64(unzigzag(v))
+			v = d.lastValue[k&3]
+		}
+		if j == 0 {
+			first = instret
+		}
+		if out != nil {
+			out[j] = Event{Kind: k, Instret: instret, PC: pc, Value: v}
+		}
+		if ents != nil {
+			e := ents[j*ndbuf.EntrySize : j*ndbuf.EntrySize+ndbuf.EntrySize]
+			binary.LittleEndian.PutUint64(e, uint64(k)<<56|instret&(1<<56-1))
+			binary.LittleEndian.PutUint64(e[8:], pc)
+			binary.LittleEndian.PutUint64(e[16:], v)
+		}
+	}
+	d.instret, d.pc = instret, pc
+	// The instret and pc columns ended where skip found them to: at
+	// stops where skip does, or refuses the varint.
+	d.off, d.runEnd = vo, vo
+	return first, nil
 }
 
 // segment decodes a whole payload (sequence number, event count, events)
@@ -216,12 +439,26 @@ func (d *decoder) segment(payload []byte, dst []Event) (uint64, []Event, error) 
 	if uint64(cap(evs)) < count {
 		evs = make([]Event, 0, count)
 	}
-	for i := uint64(0); i < count; i++ {
+	for i := uint64(0); i < count; {
+		if d.runs() && d.off < len(d.b) && d.b[d.off] == runTag {
+			c, err := d.runHeader(count - i)
+			if err == nil {
+				evs = evs[:len(evs)+c.n]
+				_, err = d.runEvents(c, evs[len(evs)-c.n:], nil)
+			}
+			if err != nil {
+				clear(evs)
+				return 0, nil, fmt.Errorf("event %d: %w", i, err)
+			}
+			i += uint64(c.n)
+			continue
+		}
 		evs = append(evs, Event{})
 		if err := d.event(&evs[len(evs)-1]); err != nil {
 			clear(evs) // drop references into the payload
 			return 0, nil, fmt.Errorf("event %d: %w", i, err)
 		}
+		i++
 	}
 	if d.off != len(payload) {
 		clear(evs)
@@ -237,6 +474,9 @@ func (d *decoder) event(ev *Event) error {
 	ev.Kind = Kind(d.b[d.off])
 	if !validKind(ev.Kind) {
 		return fmt.Errorf("payload byte %d: unknown event kind %d", d.off, ev.Kind)
+	}
+	if isCSR(ev.Kind) && d.runs() {
+		return fmt.Errorf("payload byte %d: a %s event outside a run (format version %d keeps them in runs)", d.off, ev.Kind, d.ver())
 	}
 	d.off++
 	di, err := d.uvarint("instret delta")

@@ -12,14 +12,26 @@ import (
 //
 // Version 2 adds to every system call event the hash of the guest's
 // integer registers at the ecall (Event.Regs, RegsHash); version 1 has no
-// such field.
+// such field. Version 3 keeps the reads of cycle, time and seed in runs,
+// field by field (runTag); versions 1 and 2 encode each on its own.
 const (
-	Version    = 2
+	Version    = 3
 	MinVersion = 1
 	// RegsVersion is the first version whose system call events carry
 	// Event.Regs.
 	RegsVersion = 2
+	// RunsVersion is the first version whose payloads hold the reads of
+	// cycle, time and seed in runs.
+	RunsVersion = 3
 )
+
+// runTag opens a run of reads of cycle, time and seed in a payload of
+// version RunsVersion or later: every maximal sequence of such events is
+// one run, its kinds, then its instret deltas, its pc deltas and its
+// values, each field of every event in a column of its own, so that the
+// columns that repeat (the kinds, the deltas of a loop) compress to
+// almost nothing.
+const runTag = 0x80
 
 // Frame magic numbers (RFC 8878, little-endian on disk). The header and the
 // footer are skippable frames, which zstd tools skip; each segment is a

@@ -2,7 +2,6 @@ package logfmt
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"math/rand"
@@ -80,27 +79,28 @@ func FuzzReader(f *testing.F) {
 			check(err)
 			return
 		}
-		// r2 reads the same trace with AppendNext, which must return
-		// what Next does, appended to the events before.
+		// r2 reads the same trace with AppendEntries, which must
+		// return what Next does, appended to the entries before.
 		r2, err := NewReader(bytes.NewReader(data), "f.zst")
 		if err != nil {
 			t.Fatal(err)
 		}
 		var all []Event
+		var at []int
 		var raw []byte
 		var segs [][]Event
 		var last uint64
 		off := r.Offset()
 		for {
 			evs, err := r.Next()
-			n := len(all)
+			n, na, nr := len(all), len(at), len(raw)
 			var err2 error
-			all, raw, err2 = r2.AppendNext(all, raw)
+			all, at, raw, err2 = r2.AppendEntries(all, at, raw)
 			if (err == nil) != (err2 == nil) || err != nil && err.Error() != err2.Error() {
-				t.Fatalf("Next: %v; AppendNext: %v", err, err2)
+				t.Fatalf("Next: %v; AppendEntries: %v", err, err2)
 			}
-			if len(raw) != len(all)*ndbuf.EntrySize || !sameEvents(all[n:], evs) {
-				t.Fatalf("AppendNext: %d events, %d bytes of entries; Next: %d events", len(all)-n, len(raw), len(evs))
+			if !sameEntries(all[n:], at[na:], raw[nr:], evs, nr/ndbuf.EntrySize) {
+				t.Fatalf("AppendEntries: %d events, %d bytes of entries; Next: %d events", len(all)-n, len(raw)-nr, len(evs))
 			}
 			if err == io.EOF {
 				break
@@ -172,6 +172,15 @@ func FuzzSegmentPayload(f *testing.F) {
 	f.Add([]byte{0, 2, 1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0, 0, 1, 0xff, 0x7f, 0, 0})
 	f.Add([]byte{0, 2, 3, 1, 2, 0x85, 0x02, 1, 1, 1, 5})
 	f.Add([]byte{0, 1, 6, 1, 1, 1})
+	// Runs (version 3): a good one, with a three-byte varint; one of no
+	// events; one after a run; one longer than the segment; a column
+	// that ends past the payload; a kind that is not a read.
+	f.Add([]byte{0, 3, 0x80, 3, 1, 3, 2, 5, 0x80, 0x80, 0x01, 1, 1, 0, 0, 0x90, 0x03, 0x85, 0x02, 7})
+	f.Add([]byte{0, 1, 0x80, 0, 1, 1, 0, 0})
+	f.Add([]byte{0, 2, 0x80, 1, 1, 1, 0, 0, 0x80, 1, 1, 1, 0, 0})
+	f.Add([]byte{0, 1, 0x80, 2, 1, 1, 1, 1, 0, 0, 0, 0})
+	f.Add([]byte{0, 1, 0x80, 1, 1, 0x81})
+	f.Add([]byte{0, 1, 0x80, 1, 4, 1, 0, 0})
 	f.Fuzz(func(t *testing.T, p []byte) {
 		for ver := MinVersion; ver <= Version; ver++ {
 			checkAppendSegment(t, ver, p)
@@ -187,59 +196,48 @@ func FuzzSegmentPayload(f *testing.F) {
 					t.Fatalf("version %d: event %d decoded but does not encode: %v", ver, i, err)
 				}
 			}
-			if !bytes.Equal(e.buf, p) {
-				t.Fatalf("version %d: re-encoded payload differs:\n got %x\nwant %x", ver, e.buf, p)
+			if got := e.payload(); !bytes.Equal(got, p) {
+				t.Fatalf("version %d: re-encoded payload differs:\n got %x\nwant %x", ver, got, p)
 			}
 		}
 	})
 }
 
-// checkAppendSegment decodes p with appendSegment, after events already
-// in the arrays, and with segment, the referee: the same error, or the
-// same sequence number and events, the events before left alone, and an
-// ND buffer entry per event that says what the event does.
+// checkAppendSegment decodes p with appendEntries, after entries and
+// events already in the arrays, and with segment, the referee: the same
+// error, or the same sequence number, first instruction count and
+// events (each laid out as entriesOf says), the arrays before left alone.
 func checkAppendSegment(t *testing.T, ver int, p []byte) {
 	t.Helper()
 	d := decoder{version: ver}
 	seq, want, werr := d.segment(p, nil)
 	want = copyEvents(want)
 	pre := []Event{{Kind: KindSyscall, Instret: 1, Nr: 64, Writes: []MemWrite{{Addr: 8, Data: []byte{1}}}}}
+	preAt := []int{0}
 	preRaw := bytes.Repeat([]byte{0xa5}, ndbuf.EntrySize)
 	d2 := decoder{version: ver}
 	cp := append([]byte(nil), p...)
-	seq2, got, raw, err := d2.appendSegment(cp, pre, preRaw)
+	seq2, first, got, at, raw, err := d2.appendEntries(cp, pre, preAt, preRaw)
 	if (err == nil) != (werr == nil) || err != nil && err.Error() != werr.Error() {
-		t.Fatalf("version %d: appendSegment: %v; segment: %v", ver, err, werr)
+		t.Fatalf("version %d: appendEntries: %v; segment: %v", ver, err, werr)
 	}
 	if err != nil {
 		return
 	}
-	if seq2 != seq || len(got) != 1+len(want) || len(raw) != ndbuf.EntrySize*len(got) {
-		t.Fatalf("version %d: appendSegment: segment %d, %d events, %d raw bytes; segment: %d, %d events", ver, seq2, len(got), len(raw), seq, len(want))
+	if seq2 != seq || first != want[0].Instret || d2.instret != want[len(want)-1].Instret {
+		t.Fatalf("version %d: appendEntries: segment %d, instret %d to %d; segment: %d, %d to %d", ver, seq2, first, d2.instret, seq, want[0].Instret, want[len(want)-1].Instret)
 	}
-	if !sameEvents(got[:1], pre) || !bytes.Equal(raw[:ndbuf.EntrySize], preRaw) {
-		t.Fatalf("version %d: appendSegment changed the events before", ver)
+	if !sameEvents(got[:1], pre) || at[0] != 0 || !bytes.Equal(raw[:ndbuf.EntrySize], preRaw) {
+		t.Fatalf("version %d: appendEntries changed the events before", ver)
 	}
-	if !sameEvents(got[1:], want) {
-		t.Fatalf("version %d: appendSegment's events differ:\n got %+v\nwant %+v", ver, got[1:], want)
-	}
-	for i, ev := range want {
-		e := raw[(i+1)*ndbuf.EntrySize : (i+2)*ndbuf.EntrySize]
-		var w [ndbuf.EntrySize]byte
-		if ev.Kind == KindCycle || ev.Kind == KindTime || ev.Kind == KindSeed {
-			binary.LittleEndian.PutUint64(w[:], uint64(ev.Kind)<<56|ev.Instret&(1<<56-1))
-			binary.LittleEndian.PutUint64(w[8:], ev.PC)
-			binary.LittleEndian.PutUint64(w[16:], ev.Value)
-		}
-		if !bytes.Equal(e, w[:]) {
-			t.Fatalf("version %d: event %d (%+v): entry %x, want %x", ver, i, ev, e, w)
-		}
+	if !sameEntries(got[1:], at[1:], raw[ndbuf.EntrySize:], want, 1) {
+		t.Fatalf("version %d: appendEntries's entries or events differ:\n got %+v %v\nwant %+v", ver, got[1:], at[1:], want)
 	}
 	// The memory writes were copied out of the payload.
 	for i := range cp {
 		cp[i] = ^cp[i]
 	}
-	if !sameEvents(got[1:], want) {
-		t.Fatalf("version %d: appendSegment's memory writes alias the payload", ver)
+	if !sameEntries(got[1:], at[1:], raw[ndbuf.EntrySize:], want, 1) {
+		t.Fatalf("version %d: appendEntries's memory writes alias the payload", ver)
 	}
 }

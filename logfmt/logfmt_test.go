@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -147,7 +148,7 @@ func writeTrace(t testing.TB, h Header, segs [][]Event, f *Footer) *trace {
 				t.Fatal(err)
 			}
 		}
-		tr.payloads = append(tr.payloads, append([]byte(nil), e.buf...))
+		tr.payloads = append(tr.payloads, append([]byte(nil), e.payload()...))
 	}
 	if w.Segments() != uint64(len(segs)) {
 		t.Fatalf("Segments() = %d, want %d", w.Segments(), len(segs))
@@ -562,11 +563,11 @@ func TestErrorContext(t *testing.T) {
 	}
 }
 
-// TestVersion checks that a format version other than 1 and 2 is
-// reported as such.
+// TestVersion checks that a format version outside MinVersion to Version
+// is reported as such.
 func TestVersion(t *testing.T) {
 	tr := smallTrace(t)
-	for _, ver := range []byte{0, 3} {
+	for _, ver := range []byte{0, Version + 1} {
 		bad := append([]byte(nil), tr.data...)
 		bad[8+len(headerTag)] = ver // with the CRC-32C fixed up
 		size := int(bad[4]) | int(bad[5])<<8 | int(bad[6])<<16 | int(bad[7])<<24
@@ -615,6 +616,50 @@ func TestSegmentPayloadChecks(t *testing.T) {
 	res := readAll(append(append([]byte(nil), tr.data[:tr.ends[0]]...), nocrc...))
 	if !errors.Is(res.err, ErrCorrupt) || !strings.Contains(res.err.Error(), "no content checksum") {
 		t.Errorf("frame without checksum: %v", res.err)
+	}
+}
+
+// TestRunChecks decodes payloads of version 3 whose runs are wrong, with
+// the decoder of Next and that of AppendNext: each is refused, saying
+// what is wrong where, and a good run reads back as its events.
+func TestRunChecks(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		p    []byte
+		want string // "" for a good payload
+	}{
+		{"good, a three-byte varint", []byte{0, 3, 0x80, 3, 1, 3, 2, 5, 0x80, 0x80, 0x01, 1, 1, 0, 0, 0x90, 0x03, 0x85, 0x02, 7}, ""},
+		{"no events", []byte{0, 1, 0x80, 0, 1, 1, 0, 0}, "payload byte 2: a run of no events"},
+		{"a run after a run", []byte{0, 2, 0x80, 1, 1, 1, 0, 0, 0x80, 1, 1, 1, 0, 0}, "payload byte 8: a run follows a run"},
+		{"longer than the segment", []byte{0, 1, 0x80, 2, 1, 1, 1, 1, 0, 0, 0, 0}, "a run of 2 events, more than the 1 left in the segment"},
+		{"a column past the end", []byte{0, 1, 0x80, 1, 1, 5, 0x81, 0x81}, "payload byte 6: the run's pc deltas: the payload ends inside an event"},
+		{"values past the end", []byte{0, 1, 0x80, 1, 1, 5, 0, 0x81}, "payload byte 7: value: the payload ends inside an event"},
+		{"not a read", []byte{0, 1, 0x80, 1, 4, 1, 0, 0}, "payload byte 4: event kind 4 in a run"},
+		{"a read outside a run", []byte{0, 1, 1, 1, 0, 0}, "a cycle event outside a run"},
+		{"not in shortest form", []byte{0, 1, 0x80, 1, 1, 0x81, 0x00, 0, 0}, "instret delta: varint is not in its shortest form"},
+	} {
+		var d decoder
+		_, evs, err := d.segment(c.p, nil)
+		var d2 decoder
+		_, _, evs2, _, raw, err2 := d2.appendEntries(c.p, nil, nil, nil)
+		if (err == nil) != (err2 == nil) || err != nil && err.Error() != err2.Error() {
+			t.Fatalf("%s: segment: %v; appendEntries: %v", c.name, err, err2)
+		}
+		if c.want == "" {
+			// Deltas 5, 16384, 1; pc deltas -1, 0, 0; cycle +200,
+			// seed 0x105, time -4.
+			want := []Event{{Kind: KindCycle, Instret: 5, PC: 1<<64 - 1, Value: 200},
+				{Kind: KindSeed, Instret: 5 + 1<<14, PC: 1<<64 - 1, Value: 0x105 ^ 0x80000000},
+				{Kind: KindTime, Instret: 6 + 1<<14, PC: 1<<64 - 1, Value: 1<<64 - 4}}
+			if err != nil || !sameEvents(evs, want) || len(evs2) != 0 || !sameEntries(nil, nil, raw, want, 0) {
+				t.Fatalf("%s: %+v, %+v, %v; want %+v", c.name, evs, evs2, err, want)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Fatalf("%s: %v, want an error saying %q", c.name, err, c.want)
+		}
+		t.Logf("%s: %v", c.name, err)
 	}
 }
 
@@ -743,7 +788,7 @@ func withHeaderJSON(trace []byte, js string) []byte {
 func TestHeaderKeys(t *testing.T) {
 	tr := smallTrace(t)
 	const sha = `"elf_sha256":"bab1e299f99e220123f919f0cde2e33f28fa095d1d49e53060f2d11596e5a32b"`
-	base := `"version":2,"rvsim_version":"x","elf":"p.elf","isa":"rv64im","kind":"linux","mem_size":268435456,"nd_buffer":4096`
+	base := `"version":` + strconv.Itoa(Version) + `,"rvsim_version":"x","elf":"p.elf","isa":"rv64im","kind":"linux","mem_size":268435456,"nd_buffer":4096`
 	if res := readAll(withHeaderJSON(tr.data, "{"+base+","+sha+`,"future_key":1}`)); res.err != nil {
 		t.Fatalf("a header with an unknown key: %v", res.err)
 	}

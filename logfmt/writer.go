@@ -158,11 +158,11 @@ func (w *Writer) WriteSegment(events []Event) error {
 		if err := w.e.event(&events[i]); err != nil {
 			return fmt.Errorf("trace segment %d: event %d: %w", w.segments, i, err)
 		}
-		if len(w.e.buf) > MaxSegment {
+		if w.e.size() > MaxSegment {
 			return fmt.Errorf("trace segment %d: more than %d bytes (the limit) at event %d of %d", w.segments, MaxSegment, i, len(events))
 		}
 	}
-	return w.emit(w.e.buf, events[len(events)-1].Instret, &w.e)
+	return w.emit(w.e.payload(), events[len(events)-1].Instret, &w.e)
 }
 
 // emit compresses payload, the whole payload of the next segment whose

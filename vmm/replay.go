@@ -1,10 +1,12 @@
 package vmm
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 
 	"go.uber.org/zap"
 
@@ -36,13 +38,14 @@ type replayer struct {
 	last    uint64 // instret of the last event handed out
 	took    bool   // an event has been handed out
 	scratch []ndbuf.Entry
-	segPos  logfmt.Pos // where seg was read from, to read it again (checkpoint.go)
-	ahead   *ahead     // the reader goroutine, if segments are read ahead (Run); seg is then a batch of segments
-	cur     segBufs    // with ahead: seg, its ND entries and CSR runs
-	prev    segBufs    // with ahead: the batch before, whose arrays the reader goroutine may reuse
-	own     []byte     // with ahead: the unit's own buffer, while its Mem is a window on a batch's raw
-	batch   uint64     // with ahead: batches read
-	window  uint64     // with ahead: the batch the unit's window is on
+	segPos  logfmt.Pos   // where seg was read from, to read it again (checkpoint.go)
+	ahead   *ahead       // the reader goroutine, if segments are read ahead (Run); cur then holds the events, not seg
+	cur     segBufs      // with ahead: the batch of segments being replayed
+	prev    segBufs      // with ahead: the batch before, whose arrays the reader goroutine may reuse
+	ev      logfmt.Event // with ahead: the read event returns
+	own     []byte       // with ahead: the unit's own buffer, while its Mem is a window on a batch's raw
+	batch   uint64       // with ahead: batches read
+	window  uint64       // with ahead: the batch the unit's window is on
 }
 
 // setupReplay turns on the record/replay unit in replay mode, for a trace
@@ -70,7 +73,7 @@ func (m *Machine) setupReplay(r *logfmt.Reader) error {
 // damaged one. It reads the next segment as soon as the current one is
 // used up, so that the end of the trace is known before the guest gets there.
 func (p *replayer) peek(m *Machine) (*logfmt.Event, error) {
-	for p.i >= len(p.seg) {
+	for p.i >= p.count() {
 		if p.eof {
 			return nil, nil
 		}
@@ -78,7 +81,7 @@ func (p *replayer) peek(m *Machine) (*logfmt.Event, error) {
 			return nil, p.err
 		}
 		s := p.read(m)
-		at, evs, err, f, ok := s.at, s.evs, s.err, s.footer, s.done
+		at, evs, err, f, ok := s.at, s.all, s.err, s.footer, s.done
 		switch {
 		case err == io.EOF:
 			if !ok {
@@ -101,8 +104,9 @@ func (p *replayer) peek(m *Machine) (*logfmt.Event, error) {
 			p.err = err
 			m.replayCap, m.hasCap = p.last+1, true
 		default:
-			p.seg, p.i, p.segPos = evs, 0, at
+			p.i, p.segPos = 0, at
 			if p.ahead == nil { // else the reader goroutine logs it
+				p.seg = evs
 				m.log.Debug("segment read", zap.Int("events", len(evs)), zap.Uint64("next_instret", evs[0].Instret))
 			}
 		}
@@ -112,9 +116,37 @@ func (p *replayer) peek(m *Machine) (*logfmt.Event, error) {
 	// One instruction more is let run, so that a guest which makes
 	// its read or system call one instruction late is reported by what
 	// it does there (the guest reads cycle; the trace expected ...).
-	ev := &p.seg[p.i]
+	ev := p.event(p.i)
 	m.replayCap, m.hasCap = ev.Instret+2, true
 	return ev, nil
+}
+
+// count is the number of events in the segment (or with ahead, the batch)
+// being replayed.
+func (p *replayer) count() int {
+	if p.ahead != nil {
+		return p.cur.len()
+	}
+	return len(p.seg)
+}
+
+// event returns event i of the segment or batch being replayed. With
+// ahead, a read of cycle, time or seed is made from its ND entry into
+// p.ev, valid until the next call.
+func (p *replayer) event(i int) *logfmt.Event {
+	if p.ahead == nil {
+		return &p.seg[i]
+	}
+	if j, ok := slices.BinarySearch(p.cur.idx, i); ok {
+		return &p.cur.evs[j]
+	}
+	e := p.cur.raw[i*ndbuf.EntrySize : i*ndbuf.EntrySize+ndbuf.EntrySize]
+	w := binary.LittleEndian.Uint64(e)
+	// An entry holds the low 56 bits of instret; the event comes at the
+	// last one handed out or after it, less than 2^56 instructions on.
+	p.ev = logfmt.Event{Kind: logfmt.Kind(w >> 56), Instret: p.last + (w-p.last)&posMask,
+		PC: binary.LittleEndian.Uint64(e[8:]), Value: binary.LittleEndian.Uint64(e[16:])}
+	return &p.ev
 }
 
 // read reads the next segment: from the reader goroutine if there is one,
@@ -122,7 +154,7 @@ func (p *replayer) peek(m *Machine) (*logfmt.Event, error) {
 func (p *replayer) read(m *Machine) aheadSeg {
 	if p.ahead == nil {
 		s := aheadSeg{at: p.r.Pos()}
-		s.evs, s.err = p.r.Next()
+		s.all, s.err = p.r.Next()
 		s.footer, s.done = p.r.Footer()
 		s.segment = p.r.Segment()
 		return s
@@ -155,8 +187,9 @@ func (p *replayer) start(m *Machine) {
 }
 
 func (p *replayer) take(m *Machine) {
-	p.last, p.took = p.seg[p.i].Instret, true
-	m.events[p.seg[p.i].Kind]++
+	ev := p.event(p.i)
+	p.last, p.took = ev.Instret, true
+	m.events[ev.Kind]++
 	p.i++
 	p.peek(m) // learn early whether the trace ends here
 }
@@ -209,23 +242,23 @@ func (p *replayer) ndEmptyAhead(m *Machine, e rv64.Exit) error {
 		if err != nil || ev == nil || !isCSREvent(ev.Kind) {
 			break
 		}
-		run := int(p.cur.run[p.i])
-		k := min(run, size-filled)
-		if filled == 0 && (k == size || p.i+run < len(p.seg)) {
+		k := min(p.cur.next(p.i)-p.i, size-filled)
+		raw := p.cur.raw[p.i*ndbuf.EntrySize : (p.i+k)*ndbuf.EntrySize : (p.i+k)*ndbuf.EntrySize]
+		if filled == 0 && (k == size || p.i+k < p.cur.len()) {
 			// The entries [p.i, p.i+k) are all this refill takes.
 			p.own, p.window = u.Mem, p.batch
-			u.Mem = p.cur.raw[p.i*ndbuf.EntrySize : (p.i+k)*ndbuf.EntrySize : (p.i+k)*ndbuf.EntrySize]
+			u.Mem = raw
 			u.CSR.SetRaw(csr.Ndtail, uint64(k))
 		} else {
-			u.Append(p.cur.raw[p.i*ndbuf.EntrySize : (p.i+k)*ndbuf.EntrySize])
+			u.Append(raw)
 		}
-		from, to := &p.cur.seen[p.i], &p.cur.seen[p.i+k]
-		for j := range to {
-			m.events[logfmt.KindCycle+logfmt.Kind(j)] += uint64(to[j] - from[j])
+		for i := 7; i < len(raw); i += ndbuf.EntrySize { // the kind, in bits 63:56
+			m.events[raw[i]]++
 		}
+		p.last = p.event(p.i + k - 1).Instret
 		p.i += k
 		filled += k
-		p.last, p.took = p.seg[p.i-1].Instret, true
+		p.took = true
 	}
 	if filled == 0 {
 		want := ndbuf.Kind(e.Tval).String() + " read"
@@ -406,8 +439,8 @@ func (p *replayer) finish(m *Machine, reason string) error {
 func (p *replayer) atCap(m *Machine) (string, error) {
 	h := m.Hart
 	switch {
-	case p.i < len(p.seg):
-		ev := p.seg[p.i]
+	case p.i < p.count():
+		ev := *p.event(p.i)
 		return "", fmt.Errorf("%w: at instruction %d, pc %#x (%s): the guest has run past the trace's next event, %s",
 			ErrDivergence, h.Instret(), h.PC, m.insnText(h.PC), m.describe(ev))
 	case p.err != nil && !p.took:

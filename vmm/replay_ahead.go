@@ -15,11 +15,12 @@ import (
 // ahead reads a replayed trace ahead of the guest, in a goroutine of its
 // own, at least aheadEvents events (whole segments) at a time, one such
 // batch ahead, so that decompressing, checking and decoding a segment is
-// done while the guest runs, not at the ND-empty exit or system
-// call that needs it; it also lays out the CSR events as ND
-// buffer entries, so that a refill is one copy. It is used by Machine.Run
-// only: a debugger moves the reader (Checkpoint, Restore, UpcomingEvents)
-// and reads it itself.
+// done while the guest runs, not at the ND-empty exit or system call that
+// needs it. The reads of cycle, time and seed come decoded straight into
+// ND buffer entries (logfmt.Reader.AppendEntries), which a refill hands to
+// the buffer as they are; only the events the monitor answers are
+// logfmt.Events. It is used by Machine.Run only: a debugger moves the
+// reader (Checkpoint, Restore, UpcomingEvents) and reads it itself.
 //
 // Once started, only the goroutine touches the Reader (but for HasRegs,
 // fixed by the header). At most one request is out at any time, so the
@@ -30,25 +31,59 @@ type ahead struct {
 	resp chan aheadSeg
 }
 
-// segBufs is a batch of segments as the replayer uses it: their events,
-// copied out of the Reader's buffers; raw, each event as an ND buffer entry
-// (ndbuf.EntrySize bytes; zeros for an event the monitor answers); run,
-// for each event the number of CSR events from it up to the next other
-// event or the batch's end; seen, for each i from 0 to len(evs), the
-// CSR events of evs[:i] by kind (cycle, time, seed), so that taking a run
-// counts it without looking at each event.
+// segBufs is a batch of segments as the replayer uses it: raw, every
+// event as an ND buffer entry (ndbuf.EntrySize bytes; zeros for an event
+// the monitor answers); evs, the events the monitor answers, their memory
+// writes copied out of the Reader's buffers; idx, the index of each of
+// them among all the batch's events.
 type segBufs struct {
-	evs  []logfmt.Event
-	raw  []byte
-	run  []int32
-	seen [][3]uint32
+	raw []byte
+	evs []logfmt.Event
+	idx []int
 }
+
+// len is the number of events in b.
+func (b *segBufs) len() int { return len(b.raw) / ndbuf.EntrySize }
+
+// next returns the index of the first event at i or after it that the
+// monitor answers, or b.len() if there is none.
+func (b *segBufs) next(i int) int {
+	if j, _ := slices.BinarySearch(b.idx, i); j < len(b.idx) {
+		return b.idx[j]
+	}
+	return b.len()
+}
+
+// entries lays out events (a segment read without the goroutine) as a
+// batch; their memory writes are copied.
+func entries(events []logfmt.Event) segBufs {
+	var b segBufs
+	b.raw = make([]byte, len(events)*ndbuf.EntrySize)
+	for i := range events {
+		ev := &events[i]
+		if !isCSREvent(ev.Kind) {
+			b.evs = appendEvents(b.evs, events[i:i+1])
+			b.idx = append(b.idx, i)
+			continue
+		}
+		e := b.raw[i*ndbuf.EntrySize:]
+		binary.LittleEndian.PutUint64(e, uint64(ev.Kind)<<56|ev.Instret&posMask)
+		binary.LittleEndian.PutUint64(e[8:], ev.PC)
+		binary.LittleEndian.PutUint64(e[16:], ev.Value)
+	}
+	return b
+}
+
+// posMask is the position (the low bits of instret) of an ND entry.
+const posMask = 1<<56 - 1
 
 // aheadSeg is what the reader goroutine read: segments, or the footer
 // (err io.EOF), or the read error, which come after the segments before
-// them have been handed over.
+// them have been handed over. Without the goroutine (a debugger), all is
+// the segment read.
 type aheadSeg struct {
 	segBufs
+	all     []logfmt.Event
 	at      logfmt.Pos // where it was read from
 	err     error
 	footer  logfmt.Footer
@@ -61,8 +96,8 @@ type aheadSeg struct {
 func (p *replayer) startAhead(log *zap.Logger) {
 	// The segment read so far (the start-up input is replayed before
 	// Run) lies in the Reader's buffers, which the goroutine reuses.
-	p.cur = prepare(segBufs{evs: appendEvents(nil, p.seg)})
-	p.seg = p.cur.evs
+	p.cur = entries(p.seg)
+	p.seg = nil
 	a := &ahead{req: make(chan segBufs, 1), resp: make(chan aheadSeg, 1)}
 	r := a.req
 	go readAhead(p.r, log, r, a.resp)
@@ -87,14 +122,12 @@ func readAhead(r *logfmt.Reader, log *zap.Logger, req <-chan segBufs, resp chan<
 			return
 		}
 		s := aheadSeg{at: r.Pos()}
-		stale := len(dst.evs) // events of the batch before, which AppendNext may not overwrite
-		dst.evs, dst.raw = dst.evs[:0], dst.raw[:0]
-		var l layouter
-		l.start(&dst)
-		for len(dst.evs) < aheadEvents {
-			n := len(dst.evs)
+		clear(dst.evs) // drop references to memory writes of the batch before
+		dst.raw, dst.evs, dst.idx = dst.raw[:0], dst.evs[:0], dst.idx[:0]
+		for dst.len() < aheadEvents {
+			n := dst.len()
 			var err error
-			dst.evs, dst.raw, err = r.AppendNext(dst.evs, dst.raw)
+			dst.evs, dst.idx, dst.raw, err = r.AppendEntries(dst.evs, dst.idx, dst.raw)
 			if err != nil {
 				end := aheadSeg{err: err, segment: r.Segment()}
 				if err == io.EOF {
@@ -103,17 +136,12 @@ func readAhead(r *logfmt.Reader, log *zap.Logger, req <-chan segBufs, resp chan<
 				then = &end
 				break
 			}
-			log.Debug("segment read", zap.Int("events", len(dst.evs)-n), zap.Uint64("next_instret", dst.evs[n].Instret))
-			l.add(&dst) // while its entries are in the cache
+			log.Debug("segment read", zap.Int("events", dst.len()-n))
 		}
-		if len(dst.evs) == 0 {
+		if dst.len() == 0 {
 			resp <- *then
 			return
 		}
-		if n := len(dst.evs); stale > n {
-			clear(dst.evs[n:stale]) // drop references to memory writes of the events before
-		}
-		l.end(&dst)
 		s.segBufs = dst
 		resp <- s
 	}
@@ -145,99 +173,6 @@ func appendEvents(dst, evs []logfmt.Event) []logfmt.Event {
 		dst[i].Writes = cp
 	}
 	return dst
-}
-
-// prepare lays out the events of b (copied already) as ND buffer entries,
-// and fills in their CSR runs and counts (layout).
-func prepare(b segBufs) segBufs {
-	n := len(b.evs)
-	clear(b.evs[n:cap(b.evs)]) // drop references to memory writes of the events before
-	if cap(b.raw) < n*ndbuf.EntrySize {
-		b.raw = make([]byte, n*ndbuf.EntrySize)
-	}
-	b.raw = b.raw[:n*ndbuf.EntrySize]
-	for i := range b.evs {
-		ev := &b.evs[i]
-		e := b.raw[i*ndbuf.EntrySize : i*ndbuf.EntrySize+ndbuf.EntrySize]
-		if !isCSREvent(ev.Kind) {
-			clear(e)
-			continue
-		}
-		binary.LittleEndian.PutUint64(e, uint64(ev.Kind)<<56|ev.Instret&(1<<56-1))
-		binary.LittleEndian.PutUint64(e[8:], ev.PC)
-		binary.LittleEndian.PutUint64(e[16:], ev.Value)
-	}
-	return layout(b)
-}
-
-// layout fills in the CSR runs and counts of b, whose events are laid out
-// as ND buffer entries in b.raw already.
-func layout(b segBufs) segBufs {
-	var l layouter
-	l.start(&b)
-	l.add(&b)
-	l.end(&b)
-	return b
-}
-
-// layouter fills in the CSR runs and counts of a batch (segBufs.run and
-// seen) as its events are appended, a segment at a time, in one pass over
-// the kind bytes of their ND buffer entries (zero for an event the monitor
-// answers).
-type layouter struct {
-	c   [3]uint32 // CSR events so far, by kind
-	run int       // first event of the current run of CSR events
-}
-
-// start begins the runs and counts of b, which has no events yet.
-func (l *layouter) start(b *segBufs) {
-	*l = layouter{}
-	b.run = b.run[:0]
-	b.seen = append(b.seen[:0], [3]uint32{})
-}
-
-// add lays out the events appended to b since the last call: their
-// counts, and the runs that end before the last of them.
-func (l *layouter) add(b *segBufs) {
-	from, n := len(b.run), len(b.evs)
-	b.run = slices.Grow(b.run, n-from)[:n]
-	b.seen = slices.Grow(b.seen, n-from)[:n+1]
-	raw, run, seen := b.raw[:n*ndbuf.EntrySize], b.run, b.seen
-	c0, c1, c2 := l.c[0], l.c[1], l.c[2]
-	for i := from; i < n; i++ {
-		k := raw[i*ndbuf.EntrySize+7]
-		if k == 0 {
-			for j := l.run; j < i; j++ {
-				run[j] = int32(i - j)
-			}
-			run[i] = 0
-			l.run = i + 1
-		}
-		// Without branches: cycle and time reads come in no order a
-		// predictor learns.
-		c0 += b2u(k == byte(logfmt.KindCycle))
-		c1 += b2u(k == byte(logfmt.KindTime))
-		c2 += b2u(k == byte(logfmt.KindSeed))
-		seen[i+1] = [3]uint32{c0, c1, c2}
-	}
-	c := [3]uint32{c0, c1, c2}
-	l.c = c
-}
-
-// b2u is 1 for true, 0 for false.
-func b2u(b bool) uint32 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// end ends the run of CSR events that reaches the end of b.
-func (l *layouter) end(b *segBufs) {
-	n := len(b.run)
-	for j := l.run; j < n; j++ {
-		b.run[j] = int32(n - j)
-	}
 }
 
 // next returns the batch read ahead and asks for the one after it (to

@@ -4,6 +4,7 @@ package vmm
 
 import (
 	"bytes"
+	"encoding/binary"
 	"io"
 	"math/rand"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/rvsim/rvsim/logfmt"
+	"github.com/rvsim/rvsim/ndbuf"
 )
 
 // ndloopTrace records ndloop (ndloopReads reads of cycle and time) and
@@ -55,7 +57,7 @@ func pumpAhead(tb testing.TB, trace []byte, bufs *[2]segBufs) int {
 		if s.err != nil {
 			tb.Fatal(s.err)
 		}
-		n += len(s.evs)
+		n += s.len()
 		sent, prev = prev, s.segBufs
 		req <- sent
 	}
@@ -81,14 +83,12 @@ func BenchmarkReadAhead(b *testing.B) {
 	b.ReportMetric(float64((cpuTime(b)-c0).Nanoseconds())/float64(events), "cpu-ns/event")
 }
 
-// TestLayout checks the CSR runs and counts that the reader goroutine
-// computes a segment at a time against their definitions, computed
-// event by event from the events' kinds, for random batches cut into
-// random segments.
-func TestLayout(t *testing.T) {
+// TestEntries checks the batch layout of events read without the reader
+// goroutine, and the search for the next event the monitor answers,
+// against their definitions, event by event, for random batches.
+func TestEntries(t *testing.T) {
 	rng := rand.New(rand.NewSource(3))
 	kinds := []logfmt.Kind{logfmt.KindCycle, logfmt.KindTime, logfmt.KindSeed, logfmt.KindSyscall, logfmt.KindInput}
-	var b segBufs
 	for iter := range 300 {
 		n := 1 + rng.Intn(200)
 		evs := make([]logfmt.Event, n)
@@ -97,43 +97,42 @@ func TestLayout(t *testing.T) {
 			if rng.Intn(8) == 0 || iter%50 == 0 {
 				k = kinds[rng.Intn(len(kinds))]
 			}
-			evs[i] = logfmt.Event{Kind: k, Instret: uint64(i), PC: 4 * uint64(i), Value: rng.Uint64()}
-		}
-		// Lay the events out as prepare does, then recompute the runs
-		// and counts a random number of events at a time.
-		full := prepare(segBufs{evs: append([]logfmt.Event(nil), evs...)})
-		b.evs, b.raw = b.evs[:0], append(b.raw[:0], full.raw...)
-		var l layouter
-		l.start(&b)
-		for len(b.evs) < n {
-			m := min(n, len(b.evs)+1+rng.Intn(40))
-			b.evs = append(b.evs, evs[len(b.evs):m]...)
-			l.add(&b)
-		}
-		l.end(&b)
-		for _, got := range []segBufs{full, b} {
-			if len(got.run) != n || len(got.seen) != n+1 {
-				t.Fatalf("iteration %d: %d runs and %d counts for %d events", iter, len(got.run), len(got.seen), n)
+			evs[i] = logfmt.Event{Kind: k, Instret: uint64(i) + 1<<56 - 100, PC: 4 * uint64(i), Value: rng.Uint64()}
+			if !isCSREvent(k) {
+				evs[i].Writes = []logfmt.MemWrite{{Addr: 8, Data: []byte{byte(i)}}}
 			}
-			var seen [3]uint32
-			for i := 0; i <= n; i++ {
-				if got.seen[i] != seen {
-					t.Fatalf("iteration %d: counts before event %d: %v, want %v", iter, i, got.seen[i], seen)
-				}
-				if i == n {
-					break
-				}
-				run := int32(0)
-				for j := i; j < n && isCSREvent(evs[j].Kind); j++ {
-					run++
-				}
-				if got.run[i] != run {
-					t.Fatalf("iteration %d: run at event %d: %d, want %d", iter, i, got.run[i], run)
-				}
-				if isCSREvent(evs[i].Kind) {
-					seen[evs[i].Kind-logfmt.KindCycle]++
-				}
+		}
+		b := entries(evs)
+		if b.len() != n {
+			t.Fatalf("iteration %d: %d entries for %d events", iter, b.len(), n)
+		}
+		j := 0
+		for i, ev := range evs {
+			e := b.raw[i*ndbuf.EntrySize : (i+1)*ndbuf.EntrySize]
+			next := i
+			for next < n && isCSREvent(evs[next].Kind) {
+				next++
 			}
+			if got := b.next(i); got != next {
+				t.Fatalf("iteration %d: next(%d) = %d, want %d", iter, i, got, next)
+			}
+			if !isCSREvent(ev.Kind) {
+				if !bytes.Equal(e, make([]byte, ndbuf.EntrySize)) || j >= len(b.idx) || b.idx[j] != i ||
+					b.evs[j].Kind != ev.Kind || b.evs[j].Instret != ev.Instret || &b.evs[j].Writes[0].Data[0] == &ev.Writes[0].Data[0] {
+					t.Fatalf("iteration %d: event %d (%s) laid out as %x, other event %d", iter, i, ev.Kind, e, j)
+				}
+				j++
+				continue
+			}
+			want := ndbuf.Entry{Kind: ev.Kind, Instret: ev.Instret & posMask, PC: ev.PC, Value: ev.Value}
+			w := binary.LittleEndian.Uint64(e)
+			got := ndbuf.Entry{Kind: ndbuf.Kind(w >> 56), Instret: w & posMask, PC: binary.LittleEndian.Uint64(e[8:]), Value: binary.LittleEndian.Uint64(e[16:])}
+			if got != want {
+				t.Fatalf("iteration %d: event %d: entry %+v, want %+v", iter, i, got, want)
+			}
+		}
+		if j != len(b.evs) || len(b.idx) != len(b.evs) {
+			t.Fatalf("iteration %d: %d other events, %d laid out", iter, j, len(b.evs))
 		}
 	}
 }
