@@ -57,6 +57,22 @@ func short2(b []byte, off int) (uint64, int) {
 	return 0, 0
 }
 
+// short2x is short2 for a varint with a byte after its first, without a
+// branch on its length (a run's values are one or two bytes in no order a
+// predictor learns); the caller has checked that off+1 < len(b).
+func short2x(b []byte, off int) (uint64, int) {
+	c0, c1 := uint64(b[off]), uint64(b[off+1])
+	two := c0 >> 7 // 1 if the varint has a second byte
+	var bad uint64
+	if c1-1 >= 0x7f { // the second byte is the last one, and not 0
+		bad = 1
+	}
+	if two&bad != 0 {
+		return 0, 0
+	}
+	return c0&0x7f | c1<<7&-two, 1 + int(two)
+}
+
 // appendEntries is segment for AppendEntries: it decodes payload,
 // appending its events' ND buffer entries to raw and the events the
 // monitor answers to evs (their entries' indexes to at), and copies their

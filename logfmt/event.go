@@ -383,8 +383,12 @@ func (d *decoder) runEvents(c runCols, out []Event, ents []byte) (uint64, error)
 		} else if dpc, po, err = d.at(po, "pc delta"); err != nil {
 			return 0, err
 		}
-		if x, n := short2(b, vo); n != 0 {
-			v, vo = x, vo+n
+		n := 0
+		if vo+1 < len(b) {
+			v, n = short2x(b, vo)
+		}
+		if n != 0 {
+			vo += n
 		} else if v, vo, err = d.at(vo, "value"); err != nil {
 			return 0, err
 		}
