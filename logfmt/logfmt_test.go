@@ -620,7 +620,7 @@ func TestSegmentPayloadChecks(t *testing.T) {
 }
 
 // TestRunChecks decodes payloads of version 3 whose runs are wrong, with
-// the decoder of Next and that of AppendNext: each is refused, saying
+// the decoder of Next and that of AppendEntries: each is refused, saying
 // what is wrong where, and a good run reads back as its events.
 func TestRunChecks(t *testing.T) {
 	for _, c := range []struct {
