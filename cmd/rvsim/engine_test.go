@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rvsim/rvsim/jit"
 	"github.com/rvsim/rvsim/vmm"
 )
 
@@ -79,7 +78,7 @@ func TestEngineFlagErrors(t *testing.T) {
 // by default jit where its self-check passes, else the interpreter with
 // the reason.
 func TestEngineLogged(t *testing.T) {
-	jitErr := jit.SelfCheck()
+	jitErr := vmm.SelfCheck() // the process's verdict, waited for
 	elf := programPath("ndloop")
 	trace := filepath.Join(t.TempDir(), "t.zst")
 	unsetEngineEnv(t)
@@ -134,7 +133,7 @@ func TestEngineLogged(t *testing.T) {
 // the interpreter), on the console and in JSON.
 func TestEngineStats(t *testing.T) {
 	unsetEngineEnv(t)
-	jitErr := jit.SelfCheck()
+	jitErr := vmm.SelfCheck() // the process's verdict, waited for
 	elf := programPath("bench")
 	r := cli(t, "", "run", "--stats", "--engine", "interp", elf, "1")
 	if r.status != 0 {
@@ -232,7 +231,7 @@ func TestEngineDebugger(t *testing.T) {
 // final digest on both engines.
 func TestRecordReplayEngines(t *testing.T) {
 	unsetEngineEnv(t)
-	jitErr := jit.SelfCheck()
+	jitErr := vmm.SelfCheck() // the process's verdict, waited for
 	elf := programPath("ndloop")
 	dir := t.TempDir()
 	engines := []string{"interp", "jit"}
