@@ -82,18 +82,20 @@ type engine struct {
 	name  string      // EngineJIT or EngineInterp
 	note  string      // why, when it is not plainly what was asked
 	final jit.Stats   // the jit engine's Stats when it was closed
-	// pending is the self-check whose verdict the default engine waits
-	// for, running the interpreter meanwhile (selfcheck.go); waited counts
-	// the instructions it ran.
-	pending *checkRun
+	// waiting: the default engine waits for the self-check's verdict,
+	// running the interpreter meanwhile (selfcheck.go); check is the
+	// self-check once started, waited counts the instructions run.
+	waiting bool
+	check   *checkRun
 	waited  uint64
 }
 
 // startEngine makes the engine c asks for, for h. A jit engine that
 // cannot run (the self-check or jit.New fails) is an error when it was
 // asked for, and the interpreter with a note saying why when it was the
-// default. The default engine does not wait for the self-check: while it
-// runs, the engine is pending (selfcheck.go).
+// default. The default engine neither waits for the self-check's verdict
+// nor starts the check: the interpreter runs until it is in
+// (selfcheck.go).
 func startEngine(c engineChoice, h *rv64.Hart) (engine, error) {
 	from := ""
 	if c.source != "" {
@@ -102,13 +104,18 @@ func startEngine(c engineChoice, h *rv64.Hart) (engine, error) {
 	if c.name == EngineInterp {
 		return engine{name: EngineInterp, note: from}, nil
 	}
-	check := processCheck()
-	err, ok := check.verdict()
-	if !ok && !c.explicit {
-		return engine{name: EngineJIT, note: notePending, pending: check}, nil
-	}
-	if !ok {
-		err = check.wait()
+	var err error
+	if c.explicit {
+		err = processCheck().wait()
+	} else {
+		check := startedCheck()
+		if check == nil {
+			return engine{name: EngineJIT, note: notePending, waiting: true}, nil
+		}
+		var ok bool
+		if err, ok = check.verdict(); !ok {
+			return engine{name: EngineJIT, note: notePending, waiting: true, check: check}, nil
+		}
 	}
 	var e *jit.Engine
 	if err == nil {
@@ -130,7 +137,7 @@ func startEngine(c engineChoice, h *rv64.Hart) (engine, error) {
 // run runs the hart for at most budget instructions on the engine, with
 // rv64.Hart.Run's contract.
 func (m *Machine) run(budget uint64) rv64.Exit {
-	if m.eng.pending != nil {
+	if m.eng.waiting {
 		return m.runPending(budget)
 	}
 	if e := m.eng.jit; e != nil {

@@ -347,7 +347,7 @@ func newMachine(prog *Program, cfg Config, mem rv64.Memory, choice engineChoice)
 	}
 	m.eng = eng
 	m.logLoad()
-	if eng.pending == nil {
+	if !eng.waiting {
 		m.engineChosen()
 	}
 	return m, nil

@@ -1,24 +1,27 @@
 package vmm
 
-// jit's start-up self-check, run in the background so that it costs the
-// start of a run nothing.
+// jit's start-up self-check, kept off the start of a run.
 //
-// The check (jit.SelfCheck, about a millisecond) runs once per process,
-// in its own goroutine, started by StartSelfCheck as early as the command
-// line knows that the engine may be jit, else by New. A machine whose
-// engine is the default waits for nothing: until the verdict is in, the
-// interpreter runs the hart (which is exact, and which the jit engine
-// would run anyway for code not yet hot), in slices of pendingSlice
-// instructions, between which the machine looks for the verdict without
-// waiting. A verdict that passes makes the jit engine, which runs from
-// that instruction on; one that fails leaves the interpreter, with the
-// reason. Either is logged when it comes in (Config.EngineChosen). A run
-// that ends first ran on the interpreter and says so. Only a run that
-// has interpreted pendingPatience instructions (tens of milliseconds)
-// without a verdict, on a host too busy to run the check beside it,
-// waits for it. jit asked for by name (--engine jit, RVSIM_ENGINE=jit)
-// waits for the verdict in New, so that a failure is an error before the
-// guest runs.
+// The check (jit.SelfCheck, about half a millisecond of CPU on a cold
+// process) runs at most once per process, in a goroutine of its own. A
+// machine whose engine is the default waits for nothing: until the
+// verdict is in, the interpreter runs the hart (it is exact, and the jit
+// engine would interpret code that is not hot yet anyway), in slices of
+// pendingSlice instructions, between which the machine looks for the
+// verdict without waiting. The check starts only once the machine has
+// run pendingStart instructions: a short program (a hello world, a test)
+// runs exactly as on the interpreter, with no check competing with it for
+// the host's cores, and one that runs longer gets jit a millisecond or so
+// later. A verdict that passes makes the jit engine, which runs from that
+// instruction on; one that fails leaves the interpreter, with the reason.
+// Either is reported when it comes in (Config.EngineChosen); a run that
+// ends first ran on the interpreter and says so. A machine that has
+// interpreted pendingPatience instructions more without a verdict (a host
+// too busy to run the check beside it) waits for it. jit asked for by
+// name (--engine jit, RVSIM_ENGINE=jit) waits for the verdict in New, so
+// that a failure is an error before the guest runs; the command line
+// starts the check for it as soon as it has read its flags
+// (StartSelfCheck).
 
 import (
 	"errors"
@@ -73,6 +76,14 @@ var (
 	theCheck *checkRun // the process's self-check, once started
 )
 
+// startedCheck returns the process's self-check, nil if it has not been
+// started.
+func startedCheck() *checkRun {
+	checkMu.Lock()
+	defer checkMu.Unlock()
+	return theCheck
+}
+
 // processCheck returns the process's self-check, starting it if it has
 // not been.
 func processCheck() *checkRun {
@@ -85,9 +96,10 @@ func processCheck() *checkRun {
 }
 
 // StartSelfCheck starts jit's start-up self-check in the background, if
-// it has not been started: a machine built with the default engine then
-// finds its verdict sooner. It runs once per process, and is cheap to
-// call again.
+// it has not been started, for a machine that will wait for its verdict
+// in New (jit asked for by name), or use it from its first instruction
+// (the default engine). It runs once per process, and is cheap to call
+// again.
 func StartSelfCheck() { processCheck() }
 
 // SelfCheck returns the verdict of jit's start-up self-check (nil: it
@@ -95,26 +107,28 @@ func StartSelfCheck() { processCheck() }
 func SelfCheck() error { return processCheck().wait() }
 
 // pendingSlice is how many instructions the interpreter runs between two
-// looks at a pending verdict; pendingPatience is how many a machine runs
-// before it waits for it.
+// looks at a pending verdict; pendingStart is how many the machine runs
+// before it starts the self-check, if no one has; pendingPatience is how
+// many more it runs before it waits for the verdict.
 const (
 	pendingSlice    = 1 << 14
+	pendingStart    = 1 << 16
 	pendingPatience = 1 << 24
 )
 
 // Engine notes of the default engine around the self-check.
 const (
-	notePending = "its self-check is running: the interpreter runs until it passes"
-	noteEnded   = "jit: the program ended before its self-check did"
+	notePending = "until its self-check passes, the interpreter runs"
+	noteEnded   = "jit: the program ended before its self-check's verdict"
 )
 
 // errEnded is the reason of a run that ended before the verdict.
 var errEnded = errors.New(noteEnded)
 
 // runPending runs the hart for at most budget instructions, with
-// rv64.Hart.Run's contract, while the self-check's verdict is pending:
-// on the interpreter until the verdict is in, on the engine it decides
-// from there.
+// rv64.Hart.Run's contract, while the default engine waits for the
+// self-check's verdict: on the interpreter until the verdict is in, on
+// the engine it decides from there.
 func (m *Machine) runPending(budget uint64) rv64.Exit {
 	h := m.Hart
 	end := h.CSR.Instret + budget
@@ -122,16 +136,21 @@ func (m *Machine) runPending(budget uint64) rv64.Exit {
 		end = ^uint64(0)
 	}
 	for {
-		err, ok := m.eng.pending.verdict()
-		if !ok && m.eng.waited >= pendingPatience {
-			err, ok = m.eng.pending.wait(), true
+		if m.eng.check == nil && m.eng.waited >= pendingStart {
+			m.eng.check = processCheck()
 		}
-		if ok {
-			m.decide(err)
-			if h.CSR.Instret >= end {
-				return rv64.Exit{Kind: rv64.ExitBudget, PC: h.PC}
+		if c := m.eng.check; c != nil {
+			err, ok := c.verdict()
+			if !ok && m.eng.waited >= pendingStart+pendingPatience {
+				err, ok = c.wait(), true
 			}
-			return m.run(end - h.CSR.Instret)
+			if ok {
+				m.decide(err)
+				if h.CSR.Instret >= end {
+					return rv64.Exit{Kind: rv64.ExitBudget, PC: h.PC}
+				}
+				return m.run(end - h.CSR.Instret)
+			}
 		}
 		before := h.CSR.Instret
 		x := h.Run(min(end-before, pendingSlice))
@@ -148,7 +167,7 @@ func (m *Machine) runPending(budget uint64) rv64.Exit {
 // then reported (Config.EngineChosen).
 func (m *Machine) decide(err error) {
 	at := m.Hart.CSR.Instret
-	m.eng.pending = nil
+	m.eng.waiting = false
 	var e *jit.Engine
 	if err == nil {
 		e, err = jit.New(m.Hart)
@@ -170,7 +189,7 @@ func (m *Machine) decide(err error) {
 // settleEngine ends a run's wait for the verdict, if it still waits: the
 // program ran on the interpreter, which the machine then reports.
 func (m *Machine) settleEngine() {
-	if m.eng.pending != nil {
+	if m.eng.waiting {
 		m.decide(errEnded)
 	}
 }

@@ -191,6 +191,49 @@ func TestEngineVerdictMidRun(t *testing.T) {
 func TestEngineEndsBeforeVerdict(t *testing.T) {
 	trace, wantOut, n := recordInterp(t, "hello", nil)
 	pendingCheck(t) // never in
+	testEndsBefore(t, trace, wantOut, n)
+}
+
+// TestEngineShortNoCheck: a program shorter than pendingStart
+// instructions does not start the self-check; it runs on the interpreter,
+// which the machine reports.
+func TestEngineShortNoCheck(t *testing.T) {
+	trace, wantOut, n := recordInterp(t, "hello", nil)
+	setCheck(t, nil)
+	testEndsBefore(t, trace, wantOut, n)
+	if startedCheck() != nil {
+		t.Error("a program of", n, "instructions started the self-check")
+	}
+}
+
+// TestEngineStartsCheck: a program that runs longer than pendingStart
+// instructions starts the self-check, and runs jit from its verdict on,
+// with the interpreter's results (its replay checks them).
+func TestEngineStartsCheck(t *testing.T) {
+	needJIT(t)
+	trace, wantOut, _ := recordInterp(t, "bench", []string{"2"})
+	setCheck(t, nil)
+	m, out := newDefault(t, "bench", []string{"2"}, "", trace, nil)
+	if _, err := m.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != wantOut {
+		t.Errorf("output %q, recorded %q", out, wantOut)
+	}
+	if startedCheck() == nil {
+		t.Fatal("the self-check was not started")
+	}
+	name, note := m.Engine()
+	var at uint64
+	if _, err := fmt.Sscanf(note, "from instruction %d,", &at); err != nil || name != EngineJIT || at < pendingStart {
+		t.Errorf("Engine() = %q, %q; want jit from instruction %d or later", name, note, pendingStart)
+	}
+}
+
+// testEndsBefore runs hello, plainly and replaying trace, with the
+// default engine, whose verdict does not come in.
+func testEndsBefore(t *testing.T, trace []byte, wantOut string, n uint64) {
+	t.Helper()
 	for _, replay := range []bool{false, true} {
 		var ch chosen
 		var tr []byte
@@ -290,12 +333,13 @@ func TestEngineExplicitWaits(t *testing.T) {
 }
 
 // TestEngineImpatient: a machine that has interpreted pendingPatience
-// instructions waits for the verdict, and then runs jit.
+// instructions since it started the self-check waits for the verdict, and
+// then runs jit.
 func TestEngineImpatient(t *testing.T) {
 	needJIT(t)
 	verdict := pendingCheck(t)
 	m, _ := newDefault(t, "bench", []string{"2"}, "", nil, nil)
-	m.eng.waited = pendingPatience
+	m.eng.waited = pendingStart + pendingPatience
 	time.AfterFunc(10*time.Millisecond, func() { verdict(nil) })
 	if _, err := m.Run(); err != nil {
 		t.Fatal(err)

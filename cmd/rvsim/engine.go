@@ -59,19 +59,18 @@ func (a *app) debuggerEngine(f *engineFlag) (string, error) {
 	return vmm.EngineInterp, nil
 }
 
-// startSelfCheck starts jit's start-up self-check in the background as
-// soon as the command line says that the engine may be jit (neither
-// --engine interp, nor RVSIM_ENGINE=interp, nor a debugger), so that its
-// verdict is in sooner: the default engine runs the interpreter until
-// then, and --engine jit waits for it before the guest runs.
+// startSelfCheck starts jit's start-up self-check in the background when
+// the command line asks for jit by name (--engine jit, or RVSIM_ENGINE=jit
+// without --engine, and no debugger): New waits for its verdict, which is
+// then sooner in. The default engine starts it only once a program has run
+// long enough for jit to matter.
 func (a *app) startSelfCheck(f *engineFlag, debugger bool) {
 	if debugger || f.name == vmm.EngineInterp {
 		return
 	}
-	if v, err := vmm.EngineFromEnv(); err != nil || f.name == "" && v == vmm.EngineInterp {
-		return
+	if v, err := vmm.EngineFromEnv(); err == nil && (f.name == vmm.EngineJIT || v == vmm.EngineJIT) {
+		vmm.StartSelfCheck()
 	}
-	vmm.StartSelfCheck()
 }
 
 // newMachine builds the machine for prog and logs at info level which
