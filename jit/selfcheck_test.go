@@ -81,7 +81,7 @@ func TestSelfCheckParksCache(t *testing.T) {
 // selfCheckHart returns a hart at the start of the self-check's program.
 func selfCheckHart(t *testing.T) *rv64.Hart {
 	t.Helper()
-	m, err := rv64.NewMemory(0x80000000, 1<<16)
+	m, err := rv64.NewMemory(0x80000000, 2<<12)
 	if err != nil {
 		t.Fatal(err)
 	}
