@@ -65,44 +65,56 @@ func selfCheckProgram() []uint32 {
 // engine, in several budgets, and compares the registers, pc,
 // instruction count and memory after each. A host where it fails must use
 // the interpreter. When it passes, its code cache is kept for the next New.
+//
+// Both runs use one hart, to keep the check cheap at start-up: the
+// interpreter runs first and what it leaves after each budget is kept;
+// the hart's state and the data page are then put back as they were, and
+// the engine runs the same budgets from there. The code's page, which
+// neither run writes, stays decoded.
 func SelfCheck() error {
-	const base, size = 0x80000000, 2 << 12 // the code's page and the data's
-	mk := func() (*rv64.Hart, error) {
-		m, err := rv64.NewMemory(base, size)
-		if err != nil {
-			return nil, err
-		}
-		for i, w := range selfCheckProgram() {
-			binary.LittleEndian.PutUint32(m.Data[4*i:], w)
-		}
-		h := rv64.New(m, csr.New(csr.Host{Cycle: func() uint64 { return 0 }, Time: func() uint64 { return 0 }, Entropy: func() uint16 { return 0 }}))
-		h.PC = base
-		return h, nil
-	}
-	ref, err := mk()
+	const base, page = 0x80000000, 1 << 12 // the code's page, then the data's
+	m, err := rv64.NewMemory(base, 2*page)
 	if err != nil {
 		return fmt.Errorf("jit self-check: %w", err)
 	}
-	h, err := mk()
-	if err != nil {
-		return fmt.Errorf("jit self-check: %w", err)
+	for i, w := range selfCheckProgram() {
+		binary.LittleEndian.PutUint32(m.Data[4*i:], w)
 	}
+	h := rv64.New(m, csr.New(csr.Host{Cycle: func() uint64 { return 0 }, Time: func() uint64 { return 0 }, Entropy: func() uint16 { return 0 }}))
+	h.PC = base
+	budgets := [...]uint64{1, 7, 50, 2000}
+	type state struct {
+		x           rv64.Exit
+		regs        [32]uint64
+		pc, instret uint64
+		mem         []byte
+	}
+	var ref [len(budgets)]state
+	start := new(rv64.State)
+	h.Save(start)
+	for i, budget := range budgets {
+		x := h.Run(budget)
+		ref[i] = state{x, h.X, h.PC, h.CSR.Instret, bytes.Clone(m.Data)}
+	}
+	h.Restore(start)
+	clear(m.Data[page:])
+	h.Invalidate(base+page, page)
 	e, err := New(h)
 	if err != nil {
 		return fmt.Errorf("jit self-check: %w", err)
 	}
 	defer e.Close()
 	e.hotAfter = 0 // translate at once: the check is of native code
-	for _, budget := range []uint64{1, 7, 50, 2000} {
-		xr, xe := ref.Run(budget), e.Run(budget)
+	for i, budget := range budgets {
+		xe, r := e.Run(budget), &ref[i]
 		switch {
-		case xr != xe:
-			return fmt.Errorf("jit self-check: exit %+v, the interpreter's %+v", xe, xr)
-		case h.X != ref.X:
-			return fmt.Errorf("jit self-check: registers %x, the interpreter's %x", h.X, ref.X)
-		case h.PC != ref.PC || h.CSR.Instret != ref.CSR.Instret:
-			return fmt.Errorf("jit self-check: pc %#x instret %d, the interpreter's %#x %d", h.PC, h.CSR.Instret, ref.PC, ref.CSR.Instret)
-		case !bytes.Equal(h.Mem.Data, ref.Mem.Data):
+		case xe != r.x:
+			return fmt.Errorf("jit self-check: exit %+v, the interpreter's %+v", xe, r.x)
+		case h.X != r.regs:
+			return fmt.Errorf("jit self-check: registers %x, the interpreter's %x", h.X, r.regs)
+		case h.PC != r.pc || h.CSR.Instret != r.instret:
+			return fmt.Errorf("jit self-check: pc %#x instret %d, the interpreter's %#x %d", h.PC, h.CSR.Instret, r.pc, r.instret)
+		case !bytes.Equal(m.Data, r.mem):
 			return fmt.Errorf("jit self-check: memory differs from the interpreter's")
 		}
 	}
