@@ -65,9 +65,12 @@ type Config struct {
 	Progress func(ProgressReport)
 	// Engine runs the hart: EngineJIT, EngineInterp, or "" for the
 	// default, which is $RVSIM_ENGINE when set, else jit when its
-	// start-up self-check passes on this host, else the interpreter
-	// (Machine.Engine says which runs, and why). A jit engine asked for
-	// by name or by the variable that cannot run is an error.
+	// self-check passes on this host, else the interpreter
+	// (Machine.Engine says which runs, and why). The default does not
+	// wait for the check: the interpreter runs until its verdict is in,
+	// and a short program ends before it (selfcheck.go). A jit engine
+	// asked for by name or by the variable waits for the verdict in New:
+	// one that cannot run is an error.
 	Engine string
 	// EngineChosen, when set, is called once with what Machine.Engine
 	// then says, as soon as the engine that runs the hart is known: by

@@ -2,24 +2,24 @@ package vmm
 
 // jit's start-up self-check, kept off the start of a run.
 //
-// The check (jit.SelfCheck, about half a millisecond of CPU on a cold
-// process) runs at most once per process, in a goroutine of its own. A
-// machine whose engine is the default waits for nothing: until the
-// verdict is in, the interpreter runs the hart (it is exact, and the jit
-// engine would interpret code that is not hot yet anyway), in slices of
-// pendingSlice instructions, between which the machine looks for the
-// verdict without waiting. The check starts only once the machine has
-// run pendingStart instructions: a short program (a hello world, a test)
-// runs exactly as on the interpreter, with no check competing with it for
-// the host's cores, and one that runs longer gets jit a millisecond or so
-// later. A verdict that passes makes the jit engine, which runs from that
+// The check (jit.SelfCheck, about 0.3 ms of CPU on a cold process) runs
+// at most once per process, in a goroutine of its own. A machine whose
+// engine is the default waits for nothing: until the verdict is in, the
+// interpreter runs the hart (it is exact, and the jit engine would
+// interpret code that is not hot yet anyway), in slices of pendingSlice
+// instructions, between which the machine looks for the verdict without
+// waiting. The check starts only once the machine has run pendingStart
+// instructions: a short program (a hello world, a test) runs exactly as
+// on the interpreter, with no check competing with it for the host's
+// cores, and one that runs longer gets jit a millisecond or so later. A
+// verdict that passes makes the jit engine, which runs from that
 // instruction on; one that fails leaves the interpreter, with the reason.
 // Either is reported when it comes in (Config.EngineChosen); a run that
 // ends first ran on the interpreter and says so. A machine that has
-// interpreted pendingPatience instructions more without a verdict (a host
-// too busy to run the check beside it) waits for it. jit asked for by
-// name (--engine jit, RVSIM_ENGINE=jit) waits for the verdict in New, so
-// that a failure is an error before the guest runs; the command line
+// interpreted pendingPatience instructions more without a verdict (a
+// host too busy to run the check beside it) waits for it. jit asked for
+// by name (--engine jit, RVSIM_ENGINE=jit) waits for the verdict in New,
+// so that a failure is an error before the guest runs; the command line
 // starts the check for it as soon as it has read its flags
 // (StartSelfCheck).
 
