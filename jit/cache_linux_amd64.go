@@ -5,6 +5,7 @@ package jit
 import (
 	"encoding/binary"
 	"fmt"
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 )
@@ -41,7 +42,22 @@ type cache struct {
 	lookup  []lookupEntry
 }
 
+// spare is the code cache of a self-check that passed, parked for the
+// next New to take instead of mapping one: a process that checks the
+// engine and then runs it maps one code cache, not two.
+var spare atomic.Pointer[cache]
+
+// newCache returns the parked spare cache, emptied, else maps one. A spare
+// made with the other way of writing code (tests set noDualMap) is
+// released instead.
 func newCache() (*cache, error) {
+	if c := spare.Swap(nil); c != nil {
+		if (c.wview == nil) == noDualMap {
+			c.reset()
+			return c, nil
+		}
+		c.close()
+	}
 	m, err := syscall.Mmap(-1, 0, codeSize+dataSize, syscall.PROT_READ|syscall.PROT_WRITE,
 		syscall.MAP_PRIVATE|syscall.MAP_ANONYMOUS|syscall.MAP_NORESERVE)
 	if err != nil {

@@ -89,6 +89,19 @@ func (e *Engine) Close() {
 	}
 }
 
+// park hands the code cache to the next New (spare), or releases it if a
+// cache is parked already. The engine must not be used afterwards.
+func (e *Engine) park() {
+	if e.cc == nil {
+		return
+	}
+	e.cleanup.Stop()
+	if !spare.CompareAndSwap(nil, e.cc) {
+		e.cc.close()
+	}
+	e.cc = nil
+}
+
 // Stats returns what the engine did so far.
 func (e *Engine) Stats() Stats { return e.stats }
 

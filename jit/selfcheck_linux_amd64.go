@@ -32,7 +32,9 @@ func encB(imm int32, rs2, rs1, f3 uint32) uint32 {
 }
 
 // selfCheckProgram is a loop of arithmetic, a division by zero, a store
-// and a load (300 times, 3,304 instructions in all).
+// and a load (300 times, 3,304 instructions in all). The data is in the
+// page after the code: a store into a page that holds code leaves native
+// code for the interpreter, and the loop would hardly run natively.
 func selfCheckProgram() []uint32 {
 	const (
 		a0, a1, t0, t1, t2, t3, t4 = 10, 11, 5, 6, 7, 28, 29
@@ -42,7 +44,7 @@ func selfCheckProgram() []uint32 {
 		encI(0, 0, 0, a0, opImm),        // li a0, 0
 		encI(300, 0, 0, a1, opImm),      // li a1, 300
 		encI(-7, 0, 0, t0, opImm),       // li t0, -7
-		0x00000e17,                      // auipc t3, 0
+		0x00001e17,                      // auipc t3, 1 (data: the next page)
 		encR(1, t0, a1, 0, t1, opOp),    // loop: mul t1, a1, t0
 		encR(1, a1, t1, 4, t2, opOp),    // div t2, t1, a1
 		encR(1, 0, t1, 6, t4, opOp),     // rem t4, t1, zero
@@ -62,50 +64,63 @@ func selfCheckProgram() []uint32 {
 // SelfCheck runs a small built-in program on the interpreter and on the
 // engine, in several budgets, and compares the registers, pc,
 // instruction count and memory after each. A host where it fails must use
-// the interpreter.
+// the interpreter. When it passes, its code cache is kept for the next New.
+//
+// Both runs use one hart, to keep the check cheap at start-up: the
+// interpreter runs first and what it leaves after each budget is kept;
+// the hart's state and the data page are then put back as they were, and
+// the engine runs the same budgets from there. The code's page, which
+// neither run writes, stays decoded.
 func SelfCheck() error {
-	const base, size = 0x80000000, 1 << 16
-	mk := func() (*rv64.Hart, error) {
-		m, err := rv64.NewMemory(base, size)
-		if err != nil {
-			return nil, err
-		}
-		for i, w := range selfCheckProgram() {
-			binary.LittleEndian.PutUint32(m.Data[4*i:], w)
-		}
-		h := rv64.New(m, csr.New(csr.Host{Cycle: func() uint64 { return 0 }, Time: func() uint64 { return 0 }, Entropy: func() uint16 { return 0 }}))
-		h.PC = base
-		return h, nil
-	}
-	ref, err := mk()
+	const base, page = 0x80000000, 1 << 12 // the code's page, then the data's
+	m, err := rv64.NewMemory(base, 2*page)
 	if err != nil {
 		return fmt.Errorf("jit self-check: %w", err)
 	}
-	h, err := mk()
-	if err != nil {
-		return fmt.Errorf("jit self-check: %w", err)
+	for i, w := range selfCheckProgram() {
+		binary.LittleEndian.PutUint32(m.Data[4*i:], w)
 	}
+	h := rv64.New(m, csr.New(csr.Host{Cycle: func() uint64 { return 0 }, Time: func() uint64 { return 0 }, Entropy: func() uint16 { return 0 }}))
+	h.PC = base
+	budgets := [...]uint64{1, 7, 50, 2000}
+	type state struct {
+		x           rv64.Exit
+		regs        [32]uint64
+		pc, instret uint64
+		mem         []byte
+	}
+	var ref [len(budgets)]state
+	start := new(rv64.State)
+	h.Save(start)
+	for i, budget := range budgets {
+		x := h.Run(budget)
+		ref[i] = state{x, h.X, h.PC, h.CSR.Instret, bytes.Clone(m.Data)}
+	}
+	h.Restore(start)
+	clear(m.Data[page:])
+	h.Invalidate(base+page, page)
 	e, err := New(h)
 	if err != nil {
 		return fmt.Errorf("jit self-check: %w", err)
 	}
 	defer e.Close()
 	e.hotAfter = 0 // translate at once: the check is of native code
-	for _, budget := range []uint64{1, 7, 50, 2000} {
-		xr, xe := ref.Run(budget), e.Run(budget)
+	for i, budget := range budgets {
+		xe, r := e.Run(budget), &ref[i]
 		switch {
-		case xr != xe:
-			return fmt.Errorf("jit self-check: exit %+v, the interpreter's %+v", xe, xr)
-		case h.X != ref.X:
-			return fmt.Errorf("jit self-check: registers %x, the interpreter's %x", h.X, ref.X)
-		case h.PC != ref.PC || h.CSR.Instret != ref.CSR.Instret:
-			return fmt.Errorf("jit self-check: pc %#x instret %d, the interpreter's %#x %d", h.PC, h.CSR.Instret, ref.PC, ref.CSR.Instret)
-		case !bytes.Equal(h.Mem.Data, ref.Mem.Data):
+		case xe != r.x:
+			return fmt.Errorf("jit self-check: exit %+v, the interpreter's %+v", xe, r.x)
+		case h.X != r.regs:
+			return fmt.Errorf("jit self-check: registers %x, the interpreter's %x", h.X, r.regs)
+		case h.PC != r.pc || h.CSR.Instret != r.instret:
+			return fmt.Errorf("jit self-check: pc %#x instret %d, the interpreter's %#x %d", h.PC, h.CSR.Instret, r.pc, r.instret)
+		case !bytes.Equal(m.Data, r.mem):
 			return fmt.Errorf("jit self-check: memory differs from the interpreter's")
 		}
 	}
 	if e.Stats().Blocks == 0 {
 		return fmt.Errorf("jit self-check: nothing was translated")
 	}
+	e.park() // the machine's engine takes its code cache
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sync"
 
 	"github.com/rvsim/rvsim/jit"
 	"github.com/rvsim/rvsim/rv64"
@@ -26,10 +25,6 @@ const EngineEnv = "RVSIM_ENGINE"
 // ErrEngine: an engine name that is neither "jit" nor "interp", or a jit
 // engine asked for that cannot run on this host.
 var ErrEngine = errors.New("bad engine")
-
-// selfCheck runs jit.SelfCheck once per process: its result does not
-// change while the process runs.
-var selfCheck = sync.OnceValue(jit.SelfCheck)
 
 // engineChoice is the engine a Config asks for, before the engine is made.
 type engineChoice struct {
@@ -87,12 +82,20 @@ type engine struct {
 	name  string      // EngineJIT or EngineInterp
 	note  string      // why, when it is not plainly what was asked
 	final jit.Stats   // the jit engine's Stats when it was closed
+	// waiting: the default engine waits for the self-check's verdict,
+	// running the interpreter meanwhile (selfcheck.go); check is the
+	// self-check once started, waited counts the instructions run.
+	waiting bool
+	check   *checkRun
+	waited  uint64
 }
 
 // startEngine makes the engine c asks for, for h. A jit engine that
 // cannot run (the self-check or jit.New fails) is an error when it was
 // asked for, and the interpreter with a note saying why when it was the
-// default.
+// default. The default engine neither waits for the self-check's verdict
+// nor starts the check: the interpreter runs until it is in
+// (selfcheck.go).
 func startEngine(c engineChoice, h *rv64.Hart) (engine, error) {
 	from := ""
 	if c.source != "" {
@@ -101,7 +104,19 @@ func startEngine(c engineChoice, h *rv64.Hart) (engine, error) {
 	if c.name == EngineInterp {
 		return engine{name: EngineInterp, note: from}, nil
 	}
-	err := selfCheck()
+	var err error
+	if c.explicit {
+		err = processCheck().wait()
+	} else {
+		check := startedCheck()
+		if check == nil {
+			return engine{name: EngineJIT, note: notePending, waiting: true}, nil
+		}
+		var ok bool
+		if err, ok = check.verdict(); !ok {
+			return engine{name: EngineJIT, note: notePending, waiting: true, check: check}, nil
+		}
+	}
 	var e *jit.Engine
 	if err == nil {
 		e, err = jit.New(h)
@@ -122,6 +137,9 @@ func startEngine(c engineChoice, h *rv64.Hart) (engine, error) {
 // run runs the hart for at most budget instructions on the engine, with
 // rv64.Hart.Run's contract.
 func (m *Machine) run(budget uint64) rv64.Exit {
+	if m.eng.waiting {
+		return m.runPending(budget)
+	}
 	if e := m.eng.jit; e != nil {
 		return e.Run(budget)
 	}
@@ -141,15 +159,26 @@ func (m *Machine) closeEngine() {
 // Engine says which engine runs the hart, "jit" or "interp", and a note
 // saying why when it is not plainly what was asked (the interpreter
 // chosen because the native-code engine cannot run here: "jit: " and the
-// reason; the engine taken from RVSIM_ENGINE: "RVSIM_ENGINE=interp"), or
-// "".
+// reason, which is also how a run that ended before the self-check's
+// verdict says that it ran on the interpreter; the engine taken from
+// RVSIM_ENGINE: "RVSIM_ENGINE=interp"; jit that started in mid-run, once
+// its self-check passed: from which instruction), or "". While the
+// default engine waits for the self-check's verdict, it is "jit" with a
+// note saying so: the interpreter runs meanwhile.
 func (m *Machine) Engine() (name, note string) { return m.eng.name, m.eng.note }
 
 // JITStats returns what the native-code engine did so far (until Close),
-// and false when the machine runs the interpreter.
+// and false when the machine runs the interpreter. Instructions
+// interpreted include those run while the default engine waited for the
+// self-check's verdict.
 func (m *Machine) JITStats() (jit.Stats, bool) {
-	if e := m.eng.jit; e != nil {
-		return e.Stats(), true
+	if m.eng.name != EngineJIT {
+		return jit.Stats{}, false
 	}
-	return m.eng.final, m.eng.name == EngineJIT
+	st := m.eng.final
+	if e := m.eng.jit; e != nil {
+		st = e.Stats()
+	}
+	st.Interpreted += m.eng.waited
+	return st, true
 }

@@ -24,9 +24,23 @@ func unsetEngineEnv(t *testing.T) {
 // failSelfCheck makes the jit self-check fail with reason for the test.
 func failSelfCheck(t *testing.T, reason string) {
 	t.Helper()
-	saved := selfCheck
-	selfCheck = func() error { return errors.New(reason) }
-	t.Cleanup(func() { selfCheck = saved })
+	c := &checkRun{done: make(chan struct{}), err: errors.New(reason)}
+	close(c.done)
+	setCheck(t, c)
+}
+
+// setCheck makes c the process's self-check for the test.
+func setCheck(t *testing.T, c *checkRun) {
+	t.Helper()
+	checkMu.Lock()
+	saved := theCheck
+	theCheck = c
+	checkMu.Unlock()
+	t.Cleanup(func() {
+		checkMu.Lock()
+		theCheck = saved
+		checkMu.Unlock()
+	})
 }
 
 // newEngineHello builds a machine for hello.elf with the given
@@ -47,7 +61,7 @@ func newEngineHello(t *testing.T, engine string) (*Machine, error) {
 // TestEngineSelection checks which engine a Config gets: by name, from
 // RVSIM_ENGINE, by default, and the errors for names that are neither.
 func TestEngineSelection(t *testing.T) {
-	jitErr := jit.SelfCheck()
+	jitErr := SelfCheck() // the process's verdict, waited for
 	defJIT, defNote := EngineJIT, ""
 	if jitErr != nil {
 		defJIT, defNote = EngineInterp, "jit: "+jitErr.Error()
@@ -204,7 +218,7 @@ type crossEngineCase struct {
 // recording's instruction count and digest. With a buffer of 16 entries
 // the ND buffer fills and empties in the middle of the guest's loops.
 func TestRecordReplayAcrossEngines(t *testing.T) {
-	jitErr := jit.SelfCheck()
+	jitErr := SelfCheck() // the process's verdict, waited for
 	for _, tc := range []crossEngineCase{
 		{"ndloop", []string{"20000"}, 16},
 		{"ndloop", []string{"3000"}, DefaultNDBuffer},

@@ -65,10 +65,19 @@ type Config struct {
 	Progress func(ProgressReport)
 	// Engine runs the hart: EngineJIT, EngineInterp, or "" for the
 	// default, which is $RVSIM_ENGINE when set, else jit when its
-	// start-up self-check passes on this host, else the interpreter
-	// (Machine.Engine says which runs, and why). A jit engine asked for
-	// by name or by the variable that cannot run is an error.
+	// self-check passes on this host, else the interpreter
+	// (Machine.Engine says which runs, and why). The default does not
+	// wait for the check: the interpreter runs until its verdict is in,
+	// and a short program ends before it (selfcheck.go). A jit engine
+	// asked for by name or by the variable waits for the verdict in New:
+	// one that cannot run is an error.
 	Engine string
+	// EngineChosen, when set, is called once with what Machine.Engine
+	// then says, as soon as the engine that runs the hart is known: by
+	// New, or, while the default engine waits for jit's self-check (the
+	// interpreter running meanwhile), from the run loop when the verdict
+	// comes in or when the run ends before it.
+	EngineChosen func(name, note string)
 }
 
 // Errors that end a run early, returned wrapped with where it stopped.
@@ -341,6 +350,9 @@ func newMachine(prog *Program, cfg Config, mem rv64.Memory, choice engineChoice)
 	}
 	m.eng = eng
 	m.logLoad()
+	if !eng.waiting {
+		m.engineChosen()
+	}
 	return m, nil
 }
 
@@ -406,6 +418,7 @@ func (m *Machine) Run() (_ Result, err error) {
 // simulator failed) with runErr: a recording gets its footer, a replay
 // checks the end against the trace's.
 func (m *Machine) finishRun(reason string, runErr error, start time.Time) (Result, error) {
+	m.settleEngine() // a run that ended before the self-check's verdict ran on the interpreter
 	if reason == reasonStopAt {
 		// A replay stopped where the user asked: nothing to compare with
 		// the recorded end, which lies further on.

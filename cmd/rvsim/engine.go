@@ -59,21 +59,34 @@ func (a *app) debuggerEngine(f *engineFlag) (string, error) {
 	return vmm.EngineInterp, nil
 }
 
+// startSelfCheck starts jit's start-up self-check in the background when
+// the command line asks for jit by name (--engine jit, or RVSIM_ENGINE=jit
+// without --engine, and no debugger): New waits for its verdict, which is
+// then sooner in. The default engine starts it only once a program has run
+// long enough for jit to matter.
+func (a *app) startSelfCheck(f *engineFlag, debugger bool) {
+	if debugger || f.name == vmm.EngineInterp {
+		return
+	}
+	if v, err := vmm.EngineFromEnv(); err == nil && (f.name == vmm.EngineJIT || v == vmm.EngineJIT) {
+		vmm.StartSelfCheck()
+	}
+}
+
 // newMachine builds the machine for prog and logs at info level which
-// engine runs it, and why when it is not plainly the one asked for.
-// debugger says that the engine is the interpreter because a debugger
-// will drive the machine.
+// engine runs it, and why when it is not plainly the one asked for: once
+// known, which for the default engine may be in mid-run, when jit's
+// self-check gives its verdict, or at the end of a run that ended before
+// it. debugger says that the engine is the interpreter because a
+// debugger will drive the machine.
 func (a *app) newMachine(prog *vmm.Program, cfg vmm.Config, debugger bool) (*vmm.Machine, error) {
-	m, err := vmm.New(prog, cfg)
-	if err != nil {
-		return nil, err
+	cfg.EngineChosen = func(name, note string) {
+		if debugger {
+			note = "a debugger: it stops at every instruction"
+		}
+		a.log.Info("engine: " + engineText(name, note))
 	}
-	name, note := m.Engine()
-	if debugger {
-		note = "a debugger: it stops at every instruction"
-	}
-	a.log.Info("engine: " + engineText(name, note))
-	return m, nil
+	return vmm.New(prog, cfg)
 }
 
 // engineText is an engine's name, with the note saying why, if any.

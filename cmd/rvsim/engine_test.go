@@ -3,12 +3,12 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/rvsim/rvsim/jit"
 	"github.com/rvsim/rvsim/vmm"
 )
 
@@ -79,7 +79,7 @@ func TestEngineFlagErrors(t *testing.T) {
 // by default jit where its self-check passes, else the interpreter with
 // the reason.
 func TestEngineLogged(t *testing.T) {
-	jitErr := jit.SelfCheck()
+	jitErr := vmm.SelfCheck() // the process's verdict, waited for
 	elf := programPath("ndloop")
 	trace := filepath.Join(t.TempDir(), "t.zst")
 	unsetEngineEnv(t)
@@ -134,7 +134,7 @@ func TestEngineLogged(t *testing.T) {
 // the interpreter), on the console and in JSON.
 func TestEngineStats(t *testing.T) {
 	unsetEngineEnv(t)
-	jitErr := jit.SelfCheck()
+	jitErr := vmm.SelfCheck() // the process's verdict, waited for
 	elf := programPath("bench")
 	r := cli(t, "", "run", "--stats", "--engine", "interp", elf, "1")
 	if r.status != 0 {
@@ -232,7 +232,7 @@ func TestEngineDebugger(t *testing.T) {
 // final digest on both engines.
 func TestRecordReplayEngines(t *testing.T) {
 	unsetEngineEnv(t)
-	jitErr := jit.SelfCheck()
+	jitErr := vmm.SelfCheck() // the process's verdict, waited for
 	elf := programPath("ndloop")
 	dir := t.TempDir()
 	engines := []string{"interp", "jit"}
@@ -259,5 +259,67 @@ func TestRecordReplayEngines(t *testing.T) {
 				t.Errorf("record --engine %s, replay --engine %s: digest %s, replay --engine %s's %s", rec, rep, m[2], engines[0], digest)
 			}
 		}
+	}
+}
+
+// TestEngineDefaultStartUp runs the rvsim binary (a fresh process, whose
+// self-check has not run) with the default engine: a program shorter than
+// the instructions after which the self-check starts runs on the
+// interpreter and says so in its engine line and --stats; a longer one
+// starts it and runs jit from its verdict on (or the interpreter, with
+// the reason, where jit cannot run), with the interpreter's output; jit
+// asked for by name waits for the verdict and runs from the first
+// instruction.
+func TestEngineDefaultStartUp(t *testing.T) {
+	jitErr := vmm.SelfCheck()
+	env := []string{}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, vmm.EngineEnv+"=") {
+			env = append(env, kv)
+		}
+	}
+	rvsim := func(args ...string) (string, string) {
+		t.Helper()
+		cmd := exec.Command(rvsimBin, args...)
+		cmd.Env = env
+		var out, errb strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("rvsim %v: %v\n%s", args, err, errb.String())
+		}
+		return out.String(), errb.String()
+	}
+	check := func(stderr, want string, prefix bool) {
+		t.Helper()
+		line := engineLine(t, stderr)
+		stats := ""
+		for _, l := range strings.Split(stderr, "\n") {
+			if s, ok := strings.CutPrefix(l, "rvsim: stats: engine "); ok {
+				stats = "engine: " + s
+			}
+		}
+		if (prefix && !strings.HasPrefix(line, want)) || (!prefix && line != want) || stats != line {
+			t.Errorf("engine line %q, --stats %q; want %q", line, stats, want)
+		}
+	}
+	_, stderr := rvsim("run", "--log-level", "info", "--stats", programPath("hello"))
+	check(stderr, "engine: interp (jit: the program ended before its self-check's verdict)", false)
+
+	wantOut, _ := rvsim("run", "--engine", "interp", programPath("bench"), "2")
+	out, stderr := rvsim("run", "--log-level", "info", "--stats", programPath("bench"), "2")
+	if jitErr != nil {
+		check(stderr, "engine: interp (jit: "+jitErr.Error()+")", false)
+	} else {
+		check(stderr, "engine: jit (from instruction ", true)
+		if !strings.Contains(stderr, "rvsim: stats: jit blocks ") {
+			t.Errorf("no jit figures in --stats: %s", stderr)
+		}
+	}
+	if out != wantOut {
+		t.Errorf("output %q, the interpreter's %q", out, wantOut)
+	}
+	if jitErr == nil {
+		_, stderr = rvsim("run", "--log-level", "info", "--stats", "--engine", "jit", programPath("hello"))
+		check(stderr, "engine: jit", false)
 	}
 }

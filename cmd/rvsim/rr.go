@@ -52,6 +52,7 @@ an existing trace is replaced, with a warning.`,
 			if ndBuffer == 0 || ndBuffer > vmm.MaxNDBuffer {
 				return fmt.Errorf("--nd-buffer %d: want 1 to %d entries", ndBuffer, vmm.MaxNDBuffer)
 			}
+			a.startSelfCheck(&mf.engine, false)
 			prog, cfg, err := a.load(&mf, args)
 			if err != nil {
 				return err
@@ -143,6 +144,7 @@ or kills, and as the replay would when gdb ran it to its end.`,
 		Args: argCount(1, 2, "rvsim replay [flags] [PROG.elf] TRACE.zst"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			defer catchSIGPIPE()()
+			a.startSelfCheck(&ef, gf.addr != "")
 			tracePath := args[len(args)-1]
 			var prog *vmm.Program
 			if len(args) == 2 {

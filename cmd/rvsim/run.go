@@ -26,6 +26,7 @@ or rvsim debug to go back).`,
 		Args: argCount(1, -1, "rvsim run [flags] PROG.elf [ARGS...]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			defer catchSIGPIPE()()
+			a.startSelfCheck(&mf.engine, gf.addr != "")
 			prog, cfg, err := a.load(&mf, args)
 			if err != nil {
 				return err

@@ -12,7 +12,8 @@
 // overhead against run on that engine, the cost of one recorded event,
 // the jit's translation time and code size, and the peak resident memory
 // of each rvsim mode. A last line gives the start-up time: the median
-// wall time of a trivial program (hello) on each engine and under qemu. It builds nothing: it uses
+// wall time of a trivial program (hello) on each engine, on the default
+// engine, and under qemu. It builds nothing: it uses
 // programs/bin and the rvsim binary given (default: builds one with go
 // build into a temporary directory, which is the only thing it builds).
 package main
@@ -206,7 +207,9 @@ func print(rs []result, engines []string) {
 }
 
 // startup measures the start-up cost: the median wall time of n runs of
-// a trivial program (hello) on each engine and under qemu-riscv64.
+// a trivial program (hello) on each engine, on the default engine (no
+// --engine: jit once its self-check passes, which a program this short
+// ends before), and under qemu-riscv64.
 func startup(bin, qemu, hello string, engines []string, n int) {
 	walls := map[string][]sample{}
 	for i := 0; i < n; i++ {
@@ -214,11 +217,13 @@ func startup(bin, qemu, hello string, engines []string, n int) {
 			s, _, _ := measure(bin, []string{"run", "--engine", e, hello})
 			walls[e] = append(walls[e], s)
 		}
-		s, _, _ := measure(qemu, []string{hello})
+		s, _, _ := measure(bin, []string{"run", hello})
+		walls["default"] = append(walls["default"], s)
+		s, _, _ = measure(qemu, []string{hello})
 		walls["qemu"] = append(walls["qemu"], s)
 	}
 	parts := []string{}
-	for _, e := range append(engines, "qemu") {
+	for _, e := range append(engines, "default", "qemu") {
 		parts = append(parts, fmt.Sprintf("%s %.2f ms", e, median(walls[e]).wall.Seconds()*1000))
 	}
 	fmt.Printf("# start-up (hello, median wall of %d runs): %s\n", n, strings.Join(parts, ", "))
