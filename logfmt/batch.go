@@ -13,7 +13,9 @@ import (
 // the entry a replayed read takes (kind<<56 | instret&(1<<56-1), pc,
 // value, little-endian), an event the monitor answers (a system call, an
 // input) as zeros. Those events themselves are appended to evs, and the
-// index of each one's entry (counting from raw's first) to at. Their
+// index of each one's entry (counting from raw's first) to at; so are the
+// reads at an instruction count of 2^56 or more, whose entries hold only
+// its low 56 bits (a position is 56 bits), so that the count is not lost. Their
 // memory writes are copied out of the Reader's buffers, so they stay
 // valid after the next call. On an error (and io.EOF after the last
 // segment) evs, at and raw are returned as they were given.
@@ -73,6 +75,20 @@ func short2x(b []byte, off int) (uint64, int) {
 	return c0&0x7f | c1<<7&-two, 1 + int(two)
 }
 
+// sparse collects the events that a batch keeps beside its entries, with
+// the index of each one's entry: base is that of the first entry of the
+// run being decoded.
+type sparse struct {
+	evs  []Event
+	at   []int
+	base int
+}
+
+func (s *sparse) add(ev Event, j int) {
+	s.evs = append(s.evs, ev)
+	s.at = append(s.at, s.base+j)
+}
+
 // appendEntries is segment for AppendEntries: it decodes payload,
 // appending its events' ND buffer entries to raw and the events the
 // monitor answers to evs (their entries' indexes to at), and copies their
@@ -119,9 +135,11 @@ func (d *decoder) appendEntries(payload []byte, evs []Event, at []int, raw []byt
 			if err != nil {
 				return bad(i, err)
 			}
-			f, err := d.runEvents(c, nil, ents[i*ndbuf.EntrySize:(i+c.n)*ndbuf.EntrySize])
+			wide := sparse{evs: evs, at: at, base: base + i}
+			f, j, err := d.runEvents(c, nil, ents[i*ndbuf.EntrySize:(i+c.n)*ndbuf.EntrySize], &wide)
+			evs, at = wide.evs, wide.at
 			if err != nil {
-				return bad(i, err)
+				return bad(i+j, err)
 			}
 			if i == 0 {
 				first = f
@@ -140,8 +158,9 @@ func (d *decoder) appendEntries(payload []byte, evs []Event, at []int, raw []byt
 				dpc, n2 := short2(b, off+1+n1)
 				v, n3 := short2(b, off+1+n1+n2)
 				// An instruction count that overflows is left to the
-				// slow path, which reports it.
-				if n1 != 0 && n2 != 0 && n3 != 0 && instret+di >= instret {
+				// slow path, which reports it, and one that an entry
+				// does not hold whole, which keeps the event too.
+				if n1 != 0 && n2 != 0 && n3 != 0 && instret+di >= instret && instret+di <= 1<<56-1 {
 					off += 1 + n1 + n2 + n3
 					instret += di
 					pc += uint64(unzigzag(dpc))
@@ -180,9 +199,12 @@ func (d *decoder) appendEntries(payload []byte, evs []Event, at []int, raw []byt
 			binary.LittleEndian.PutUint64(e, uint64(ev.Kind)<<56|ev.Instret&(1<<56-1))
 			binary.LittleEndian.PutUint64(e[8:], ev.PC)
 			binary.LittleEndian.PutUint64(e[16:], ev.Value)
-			continue
+			if ev.Instret <= 1<<56-1 {
+				continue
+			}
+		} else {
+			clear(e)
 		}
-		clear(e)
 		evs = append(evs, ev)
 		at = append(at, base+i)
 	}

@@ -13,7 +13,8 @@ import (
 
 // entriesOf is what AppendEntries must make of events, worked out from
 // them alone: every event's ND buffer entry (a read's, or zeros), and the
-// other events with the index of their entry, counting from base.
+// other events and the reads at instret 2^56 or more with the index of
+// their entry, counting from base.
 func entriesOf(events []Event, base int) (evs []Event, at []int, raw []byte) {
 	for i, ev := range events {
 		var e [ndbuf.EntrySize]byte
@@ -21,7 +22,10 @@ func entriesOf(events []Event, base int) (evs []Event, at []int, raw []byte) {
 			binary.LittleEndian.PutUint64(e[:], uint64(ev.Kind)<<56|ev.Instret&(1<<56-1))
 			binary.LittleEndian.PutUint64(e[8:], ev.PC)
 			binary.LittleEndian.PutUint64(e[16:], ev.Value)
-		} else {
+		}
+		// The monitor's events, and reads whose instret an entry's 56
+		// bits do not hold.
+		if !(ev.Kind == KindCycle || ev.Kind == KindTime || ev.Kind == KindSeed) || ev.Instret >= 1<<56 {
 			evs = append(evs, ev)
 			at = append(at, base+i)
 		}
@@ -143,4 +147,35 @@ func BenchmarkAppendEntries(b *testing.B) {
 		events += len(raw) / ndbuf.EntrySize
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(events), "ns/event")
+}
+
+// TestAppendEntriesWide reads back reads at instruction counts that an
+// entry's 56 bits hold and do not hold, in runs (version 3): the latter
+// come back as events too, with their whole count.
+func TestAppendEntriesWide(t *testing.T) {
+	want := []Event{
+		{Kind: KindCycle, Instret: 1<<56 - 1, PC: 0x100, Value: 5},
+		{Kind: KindTime, Instret: 1 << 56, PC: 0x104, Value: 6},
+		{Kind: KindSyscall, Instret: 1<<56 + 3, PC: 0x108, Nr: 63, Value: 1},
+		{Kind: KindSeed, Instret: 1<<64 - 1, PC: 0x10c, Value: 0x8000abcd},
+	}
+	var buf bytes.Buffer
+	w, _ := NewWriter(&buf, testHeader())
+	if err := w.WriteSegment(want); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(Footer{Instret: 1<<64 - 1}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewReader(bytes.NewReader(buf.Bytes()), "t.zst")
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, at, raw, err := r.AppendEntries(nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameEntries(evs, at, raw, want, 0) || !slices.Equal(at, []int{1, 2, 3}) {
+		t.Fatalf("got %+v at %v, want the last three of %+v", evs, at, want)
+	}
 }

@@ -356,9 +356,12 @@ func (d *decoder) skip(off, n int, what string) (int, error) {
 }
 
 // runEvents decodes the run whose columns are c into out (c.n events), if
-// it is not nil, and into ents, if it is not nil, as ND buffer entries. It
-// returns the instruction count of the run's first event.
-func (d *decoder) runEvents(c runCols, out []Event, ents []byte) (uint64, error) {
+// it is not nil, and into ents, if it is not nil, as ND buffer entries; a
+// read that an entry does not hold whole (at an instruction count of
+// 2^56 or more) is then appended to wide too, with the index of its
+// entry. It returns the instruction count of the run's first event, or
+// the index in the run of the read that is wrong, and why.
+func (d *decoder) runEvents(c runCols, out []Event, ents []byte, wide *sparse) (uint64, int, error) {
 	b := d.b
 	io, po, vo := c.instret, c.pc, c.values
 	instret, pc := d.instret, d.pc
@@ -367,21 +370,21 @@ func (d *decoder) runEvents(c runCols, out []Event, ents []byte) (uint64, error)
 	for j := range c.n {
 		k := Kind(b[c.kinds+j])
 		if !isCSR(k) {
-			return 0, fmt.Errorf("payload byte %d: event kind %d in a run, not cycle, time or seed", c.kinds+j, k)
+			return 0, j, fmt.Errorf("payload byte %d: event kind %d in a run, not cycle, time or seed", c.kinds+j, k)
 		}
 		var di, dpc, v uint64
 		if x, n := short2(b, io); n != 0 {
 			di, io = x, io+n
 		} else if di, io, err = d.at(io, "instret delta"); err != nil {
-			return 0, err
+			return 0, j, err
 		}
 		if instret+di < instret {
-			return 0, fmt.Errorf("payload byte %d: the instruction count overflows 64 bits", io)
+			return 0, j, fmt.Errorf("payload byte %d: the instruction count overflows 64 bits", io)
 		}
 		if x, n := short2(b, po); n != 0 {
 			dpc, po = x, po+n
 		} else if dpc, po, err = d.at(po, "pc delta"); err != nil {
-			return 0, err
+			return 0, j, err
 		}
 		n := 0
 		if vo+1 < len(b) {
@@ -390,7 +393,7 @@ func (d *decoder) runEvents(c runCols, out []Event, ents []byte) (uint64, error)
 		if n != 0 {
 			vo += n
 		} else if v, vo, err = d.at(vo, "value"); err != nil {
-			return 0, err
+			return 0, j, err
 		}
 		instret += di
 		pc += uint64(unzigzag(dpc))
@@ -411,13 +414,16 @@ func (d *decoder) runEvents(c runCols, out []Event, ents []byte) (uint64, error)
 			binary.LittleEndian.PutUint64(e, uint64(k)<<56|instret&(1<<56-1))
 			binary.LittleEndian.PutUint64(e[8:], pc)
 			binary.LittleEndian.PutUint64(e[16:], v)
+			if instret > 1<<56-1 {
+				wide.add(Event{Kind: k, Instret: instret, PC: pc, Value: v}, j)
+			}
 		}
 	}
 	d.instret, d.pc = instret, pc
 	// The instret and pc columns ended where skip found them to: at
 	// stops where skip does, or refuses the varint.
 	d.off, d.runEnd = vo, vo
-	return first, nil
+	return first, 0, nil
 }
 
 // segment decodes a whole payload (sequence number, event count, events)
@@ -446,13 +452,14 @@ func (d *decoder) segment(payload []byte, dst []Event) (uint64, []Event, error) 
 	for i := uint64(0); i < count; {
 		if d.runs() && d.off < len(d.b) && d.b[d.off] == runTag {
 			c, err := d.runHeader(count - i)
+			j := 0
 			if err == nil {
 				evs = evs[:len(evs)+c.n]
-				_, err = d.runEvents(c, evs[len(evs)-c.n:], nil)
+				_, j, err = d.runEvents(c, evs[len(evs)-c.n:], nil, nil)
 			}
 			if err != nil {
 				clear(evs)
-				return 0, nil, fmt.Errorf("event %d: %w", i, err)
+				return 0, nil, fmt.Errorf("event %d: %w", i+uint64(j), err)
 			}
 			i += uint64(c.n)
 			continue

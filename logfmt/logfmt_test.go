@@ -637,6 +637,7 @@ func TestRunChecks(t *testing.T) {
 		{"not a read", []byte{0, 1, 0x80, 1, 4, 1, 0, 0}, "payload byte 4: event kind 4 in a run"},
 		{"a read outside a run", []byte{0, 1, 1, 1, 0, 0}, "a cycle event outside a run"},
 		{"not in shortest form", []byte{0, 1, 0x80, 1, 1, 0x81, 0x00, 0, 0}, "instret delta: varint is not in its shortest form"},
+		{"a bad read inside a run", []byte{0, 3, 0x80, 3, 1, 2, 5, 1, 1, 1, 0, 0, 0, 0, 0, 0}, "event 2: payload byte 6: event kind 5 in a run"},
 	} {
 		var d decoder
 		_, evs, err := d.segment(c.p, nil)

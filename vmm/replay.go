@@ -140,11 +140,11 @@ func (p *replayer) event(i int) *logfmt.Event {
 	if j, ok := slices.BinarySearch(p.cur.idx, i); ok {
 		return &p.cur.evs[j]
 	}
+	// A read at an instruction count under 2^56, which its entry holds
+	// whole (the others are among the events).
 	e := p.cur.raw[i*ndbuf.EntrySize : i*ndbuf.EntrySize+ndbuf.EntrySize]
 	w := binary.LittleEndian.Uint64(e)
-	// An entry holds the low 56 bits of instret; the event comes at the
-	// last one handed out or after it, less than 2^56 instructions on.
-	p.ev = logfmt.Event{Kind: logfmt.Kind(w >> 56), Instret: p.last + (w-p.last)&posMask,
+	p.ev = logfmt.Event{Kind: logfmt.Kind(w >> 56), Instret: w & posMask,
 		PC: binary.LittleEndian.Uint64(e[8:]), Value: binary.LittleEndian.Uint64(e[16:])}
 	return &p.ev
 }

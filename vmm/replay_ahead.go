@@ -34,8 +34,9 @@ type ahead struct {
 // segBufs is a batch of segments as the replayer uses it: raw, every
 // event as an ND buffer entry (ndbuf.EntrySize bytes; zeros for an event
 // the monitor answers); evs, the events the monitor answers, their memory
-// writes copied out of the Reader's buffers; idx, the index of each of
-// them among all the batch's events.
+// writes copied out of the Reader's buffers, and the reads whose
+// instruction count an entry does not hold whole (2^56 or more); idx, the
+// index of each of them among all the batch's events.
 type segBufs struct {
 	raw []byte
 	evs []logfmt.Event
@@ -48,28 +49,31 @@ func (b *segBufs) len() int { return len(b.raw) / ndbuf.EntrySize }
 // next returns the index of the first event at i or after it that the
 // monitor answers, or b.len() if there is none.
 func (b *segBufs) next(i int) int {
-	if j, _ := slices.BinarySearch(b.idx, i); j < len(b.idx) {
-		return b.idx[j]
+	for j, _ := slices.BinarySearch(b.idx, i); j < len(b.idx); j++ {
+		if !isCSREvent(b.evs[j].Kind) { // not a read kept for its instret
+			return b.idx[j]
+		}
 	}
 	return b.len()
 }
 
 // entries lays out events (a segment read without the goroutine) as a
-// batch; their memory writes are copied.
+// batch, as Reader.AppendEntries does; their memory writes are copied.
 func entries(events []logfmt.Event) segBufs {
 	var b segBufs
 	b.raw = make([]byte, len(events)*ndbuf.EntrySize)
 	for i := range events {
 		ev := &events[i]
-		if !isCSREvent(ev.Kind) {
+		if isCSREvent(ev.Kind) {
+			e := b.raw[i*ndbuf.EntrySize:]
+			binary.LittleEndian.PutUint64(e, uint64(ev.Kind)<<56|ev.Instret&posMask)
+			binary.LittleEndian.PutUint64(e[8:], ev.PC)
+			binary.LittleEndian.PutUint64(e[16:], ev.Value)
+		}
+		if !isCSREvent(ev.Kind) || ev.Instret > posMask {
 			b.evs = appendEvents(b.evs, events[i:i+1])
 			b.idx = append(b.idx, i)
-			continue
 		}
-		e := b.raw[i*ndbuf.EntrySize:]
-		binary.LittleEndian.PutUint64(e, uint64(ev.Kind)<<56|ev.Instret&posMask)
-		binary.LittleEndian.PutUint64(e[8:], ev.PC)
-		binary.LittleEndian.PutUint64(e[16:], ev.Value)
 	}
 	return b
 }
