@@ -28,7 +28,7 @@ const ISA = "rv64imafdc_zicsr_zifencei_zicntr_zkr_xndrr"
 const (
 	segmentEvents = 4096
 	segmentBytes  = 1 << 20
-	batchEvents   = 4 * segmentEvents
+	batchEvents   = 8 * segmentEvents
 )
 
 // batches is how many batches exist at most: one being filled, one waiting

@@ -70,7 +70,7 @@ func TestRecordWriteFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const segments = 98 // 400001 events, 4096 a segment: enough hand-overs to the writer (16,384 events each) that one failing early stops the run long before its end, however fast the engine
+	const segments = 98 // 400001 events, 4096 a segment: enough hand-overs to the writer (32,768 events each) that one failing early stops the run long before its end, however fast the engine
 	if r, err := logfmt.NewReader(bytes.NewReader(ref.Bytes()), "ref.zst"); err != nil {
 		t.Fatal(err)
 	} else {

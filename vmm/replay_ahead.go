@@ -116,7 +116,7 @@ func (p *replayer) startAhead(log *zap.Logger) {
 // aheadEvents is how many events the reader goroutine reads at least
 // (whole segments, up to the trace's end) before it hands them over: a
 // hand-over wakes a goroutine, which costs the guest's thread too.
-const aheadEvents = 4 * segmentEvents
+const aheadEvents = 8 * segmentEvents
 
 func readAhead(r *logfmt.Reader, log *zap.Logger, req <-chan segBufs, resp chan<- aheadSeg) {
 	var then *aheadSeg // the footer or the error that followed the events handed over last
