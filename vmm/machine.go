@@ -661,12 +661,23 @@ func (m *Machine) result(start time.Time) Result {
 // eventCounts returns the events counted so far, by kind name.
 func (m *Machine) eventCounts() map[string]uint64 {
 	c := map[string]uint64{}
-	for k, n := range m.events {
+	for k, n := range m.eventsNow() {
 		if n != 0 {
 			c[logfmt.Kind(k).String()] = n
 		}
 	}
 	return c
+}
+
+// eventsNow returns the events counted so far, by kind: m.events, and in
+// a replay that reads ahead, the reads the guest has taken from the batch
+// being replayed (the replayer counts a batch's reads when it is done).
+func (m *Machine) eventsNow() [256]uint64 {
+	ev := m.events
+	if p := m.rep; p != nil && p.ahead != nil {
+		p.taken(m, &ev)
+	}
+	return ev
 }
 
 func (m *Machine) fault(e rv64.Exit) *FaultError {

@@ -31,7 +31,7 @@ func (m *Machine) progress(start time.Time, next *time.Time) {
 	}
 	*next = now.Add(progressEvery)
 	var events uint64
-	for _, n := range m.events {
+	for _, n := range m.eventsNow() {
 		events += n
 	}
 	p := ProgressReport{Instret: m.Hart.Instret(), Events: events, Elapsed: now.Sub(start)}

@@ -162,6 +162,9 @@ func (p *replayer) read(m *Machine) aheadSeg {
 	p.unwindow(m)
 	s := p.ahead.next(p.prev)
 	if s.err == nil {
+		for j, n := range p.cur.reads { // the batch done
+			m.events[logfmt.KindCycle+logfmt.Kind(j)] += n
+		}
 		p.prev, p.cur = p.cur, s.segBufs
 		p.batch++
 	}
@@ -252,9 +255,6 @@ func (p *replayer) ndEmptyAhead(m *Machine, e rv64.Exit) error {
 		} else {
 			u.Append(raw)
 		}
-		for i := 7; i < len(raw); i += ndbuf.EntrySize { // the kind, in bits 63:56
-			m.events[raw[i]]++
-		}
 		p.last = p.event(p.i + k - 1).Instret
 		p.i += k
 		filled += k
@@ -266,6 +266,26 @@ func (p *replayer) ndEmptyAhead(m *Machine, e rv64.Exit) error {
 	}
 	p.peek(m) // learn early whether the trace ends here
 	return nil
+}
+
+// taken adds to ev, the events counted so far, the reads of cycle, time
+// and seed that the guest has taken from the batch being replayed (a
+// batch's reads are added to m.events when the next batch replaces it),
+// and takes off those handed to the ND buffer that it still holds.
+func (p *replayer) taken(m *Machine, ev *[256]uint64) {
+	c := countReads(p.cur.raw[:min(p.i, p.cur.len())*ndbuf.EntrySize])
+	for j, n := range c {
+		ev[logfmt.KindCycle+logfmt.Kind(j)] += n
+	}
+	if u := m.Hart.ND; u != nil {
+		h, t := u.CSR.Raw(csr.Ndhead), u.CSR.Raw(csr.Ndtail)
+		if h < t && t*ndbuf.EntrySize <= uint64(len(u.Mem)) {
+			for j, n := range countReads(u.Mem[h*ndbuf.EntrySize : t*ndbuf.EntrySize]) {
+				k := logfmt.KindCycle + logfmt.Kind(j)
+				ev[k] -= min(ev[k], n)
+			}
+		}
+	}
 }
 
 // unwindow gives the unit its own buffer back, with the entries it has

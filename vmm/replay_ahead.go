@@ -38,9 +38,25 @@ type ahead struct {
 // instruction count an entry does not hold whole (2^56 or more); idx, the
 // index of each of them among all the batch's events.
 type segBufs struct {
-	raw []byte
-	evs []logfmt.Event
-	idx []int
+	raw   []byte
+	evs   []logfmt.Event
+	idx   []int
+	reads [3]uint64 // the reads of cycle, time and seed in raw
+}
+
+// count fills in b.reads.
+func (b *segBufs) count() {
+	b.reads = countReads(b.raw)
+}
+
+// countReads returns the reads of cycle, time and seed among the ND
+// buffer entries raw.
+func countReads(raw []byte) [3]uint64 {
+	var c [4]uint64
+	for i := 7; i < len(raw); i += ndbuf.EntrySize { // the kind, in bits 63:56
+		c[raw[i]&3]++ // 0 for an event the monitor answers
+	}
+	return [3]uint64{c[logfmt.KindCycle], c[logfmt.KindTime], c[logfmt.KindSeed]}
 }
 
 // len is the number of events in b.
@@ -75,6 +91,7 @@ func entries(events []logfmt.Event) segBufs {
 			b.idx = append(b.idx, i)
 		}
 	}
+	b.count()
 	return b
 }
 
@@ -146,6 +163,7 @@ func readAhead(r *logfmt.Reader, log *zap.Logger, req <-chan segBufs, resp chan<
 			resp <- *then
 			return
 		}
+		dst.count()
 		s.segBufs = dst
 		resp <- s
 	}

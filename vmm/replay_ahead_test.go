@@ -5,9 +5,12 @@ package vmm
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"io"
+	"maps"
 	"math/rand"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"go.uber.org/zap"
@@ -139,6 +142,62 @@ func TestEntries(t *testing.T) {
 		}
 		if j != len(b.evs) || len(b.idx) != len(b.evs) {
 			t.Fatalf("iteration %d: %d other events, %d laid out", iter, j, len(b.evs))
+		}
+	}
+}
+
+// TestReplayStopCounts replays ndloop's trace (reads of cycle and time,
+// through ND buffers of several sizes) up to instructions where a read
+// was or was not just taken: the events it counts, by kind, are those of
+// the trace before that instruction, counted from the trace itself, not
+// the reads handed to the buffer that the guest has not made yet.
+func TestReplayStopCounts(t *testing.T) {
+	prog, err := LoadFile(filepath.Join("..", "programs", "bin", "ndloop.elf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, nd := range []uint64{1, 300, DefaultNDBuffer} {
+		var trace bytes.Buffer
+		m, err := New(prog, Config{MemSize: 1 << 20, Args: []string{prog.Path, "100000"}, Stdin: strings.NewReader(""),
+			Stdout: io.Discard, Stderr: io.Discard, Record: &trace, TraceName: "t.zst", NDBuffer: nd})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, err := m.Run()
+		m.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var all []logfmt.Event
+		r, _ := logfmt.NewReader(bytes.NewReader(trace.Bytes()), "t.zst")
+		for {
+			evs, err := r.Next()
+			if err != nil {
+				break
+			}
+			all = append(all, copyEvents(evs)...)
+		}
+		for _, stop := range []uint64{1000, all[len(all)/3].Instret, all[len(all)/3].Instret + 1, all[2*len(all)/3].Instret + 7, rec.Instret - 5} {
+			want := map[string]uint64{}
+			for _, ev := range all {
+				if ev.Instret < stop {
+					want[ev.Kind.String()]++
+				}
+			}
+			r, _ := logfmt.NewReader(bytes.NewReader(trace.Bytes()), "t.zst")
+			m, err := New(prog, Config{MemSize: 1 << 20, Args: []string{prog.Path, "100000"}, Stdin: strings.NewReader(""),
+				Stdout: io.Discard, Stderr: io.Discard, Replay: r, TraceName: "t.zst", MaxInsns: stop})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := m.Run()
+			m.Close()
+			if !errors.Is(err, ErrStopAt) {
+				t.Fatalf("nd buffer %d, stop at %d: %v, want ErrStopAt", nd, stop, err)
+			}
+			if !maps.Equal(res.Stats.Events, want) {
+				t.Errorf("nd buffer %d, stop at %d: events %v, want %v", nd, stop, res.Stats.Events, want)
+			}
 		}
 	}
 }
