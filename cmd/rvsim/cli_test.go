@@ -106,6 +106,7 @@ func TestBadFlags(t *testing.T) {
 		// A FIFO as the root was opened, and waited on for ever.
 		{[]string{"record", "-o", filepath.Join(t.TempDir(), "t.zst"), "--fs", fifo, programPath("hello")}, `^rvsim: --fs ".*fifo": not a directory$`},
 		{[]string{"record", "--nd-buffer", "2000000", programPath("hello")}, `^rvsim: --nd-buffer 2000000: want 1 to 1048576 entries$`},
+		{[]string{"record", "--nd-buffer", "abc", programPath("hello")}, `^rvsim: --nd-buffer "abc": invalid syntax: want 1 to 1048576 entries$`},
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
 	} {
 		r := cli(t, "", c.args...)

@@ -116,6 +116,8 @@ func flagError(_ *cobra.Command, err error) error {
 	}
 	want := ""
 	switch {
+	case m[2] == "--nd-buffer" && strings.Contains(m[3], "ParseUint"):
+		want = fmt.Sprintf(": want 1 to %d entries", vmm.MaxNDBuffer)
 	case strings.Contains(m[3], "ParseUint"):
 		want = ": want a whole number from 0"
 	case strings.Contains(m[3], "ParseBool"):
