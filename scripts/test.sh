@@ -58,6 +58,29 @@ go run ./scripts/bench -quick > /dev/null
 # the interpreter (FuzzJIT). The seed corpora in each package's
 # testdata/fuzz run with the unit tests above; these explore.
 # A target that does not exist would pass silently: each must be found.
+#
+# Go 1.26's fuzzing coordinator can fail a target with a bare "context
+# deadline exceeded" when -fuzztime runs out while a worker is busy (more
+# likely on a loaded machine; golang/go#75804, fixed in Go 1.27): no input
+# failed, none is written. Such a run is made again, once; any other
+# failure, or a failing input written to testdata/fuzz, fails the suite.
+fuzz() {
+  local out
+  out=$(mktemp)
+  for try in 1 2; do
+    if go test -run '^$' -fuzz "^$2\$" -fuzztime 10s "$1" 2>&1 | tee "$out"; [ "${PIPESTATUS[0]}" -eq 0 ]; then
+      rm -f "$out"
+      return 0
+    fi
+    if [ "$try" -eq 1 ] && grep -q 'context deadline exceeded' "$out" &&
+      ! grep -q -e 'Failing input written' -e '^panic' -e '_test.go:[0-9]*:' "$out"; then
+      echo "scripts/test.sh: $1 $2 hit the fuzzing coordinator's deadline race (no failing input); running it again" >&2
+      continue
+    fi
+    rm -f "$out"
+    return 1
+  done
+}
 for target in ./logfmt:FuzzReader ./logfmt:FuzzSegmentPayload ./vmm:FuzzParse ./vmm:FuzzSyscall ./rv64:FuzzDecodeExecute \
   ./rv64:FuzzMixedBlocks ./softfloat:FuzzF64Arith ./softfloat:FuzzF32Arith ./softfloat:FuzzConvert ./softfloat:FuzzCompare \
   ./vmm:FuzzDiffQemu ./vmm:FuzzSemihost ./rv64:FuzzBreakpoints ./rv64:FuzzSaveRestore ./gdbstub:FuzzPackets \
@@ -66,6 +89,6 @@ for target in ./logfmt:FuzzReader ./logfmt:FuzzSegmentPayload ./vmm:FuzzParse ./
     echo "scripts/test.sh: no fuzz target ${target#*:} in ${target%%:*}" >&2
     exit 1
   }
-  go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime 10s "${target%%:*}"
+  fuzz "${target%%:*}" "${target#*:}"
 done
 echo "scripts/test.sh: all tests passed"
