@@ -1,7 +1,6 @@
 package logfmt
 
 import (
-	"encoding/binary"
 	"fmt"
 
 	"github.com/rvsim/rvsim/ndbuf"
@@ -160,7 +159,7 @@ func (d *decoder) appendEntries(payload []byte, evs []Event, at []int, raw []byt
 				// An instruction count that overflows is left to the
 				// slow path, which reports it, and one that an entry
 				// does not hold whole, which keeps the event too.
-				if n1 != 0 && n2 != 0 && n3 != 0 && instret+di >= instret && instret+di <= 1<<56-1 {
+				if n1 != 0 && n2 != 0 && n3 != 0 && instret+di >= instret && instret+di <= ndbuf.PosMask {
 					off += 1 + n1 + n2 + n3
 					instret += di
 					pc += uint64(unzigzag(dpc))
@@ -177,9 +176,7 @@ func (d *decoder) appendEntries(payload []byte, evs []Event, at []int, raw []byt
 					if i == 0 {
 						first = instret
 					}
-					binary.LittleEndian.PutUint64(e, uint64(k)<<56|instret&(1<<56-1))
-					binary.LittleEndian.PutUint64(e[8:], pc)
-					binary.LittleEndian.PutUint64(e[16:], v)
+					ndbuf.PutEntry(e, ndbuf.Entry{Kind: k, Instret: instret, PC: pc, Value: v})
 					continue
 				}
 			}
@@ -195,11 +192,9 @@ func (d *decoder) appendEntries(payload []byte, evs []Event, at []int, raw []byt
 		if i == 0 {
 			first = ev.Instret
 		}
-		if isCSR(ev.Kind) {
-			binary.LittleEndian.PutUint64(e, uint64(ev.Kind)<<56|ev.Instret&(1<<56-1))
-			binary.LittleEndian.PutUint64(e[8:], ev.PC)
-			binary.LittleEndian.PutUint64(e[16:], ev.Value)
-			if ev.Instret <= 1<<56-1 {
+		if ev.Kind.IsRead() {
+			ndbuf.PutEntry(e, ndbuf.Entry{Kind: ev.Kind, Instret: ev.Instret, PC: ev.PC, Value: ev.Value})
+			if ev.Instret <= ndbuf.PosMask {
 				continue
 			}
 		} else {

@@ -58,9 +58,6 @@ func putShort(d []byte, n int, v uint64) int {
 	return n + 1 + c
 }
 
-// posMask is the position (low bits of instret) of a raw ND entry.
-const posMask = 1<<56 - 1
-
 // building is the state of the segment being built, kept to undo an Add
 // or AddND that fails.
 type building struct {
@@ -166,7 +163,7 @@ func (w *Writer) AddND(raw []byte) error {
 		return fmt.Errorf("trace segment %d: %d ND entries after %d events make more than %d (the limit)", w.segments, k, w.n, MaxEvents)
 	}
 	if w.n == 0 {
-		if i := binary.LittleEndian.Uint64(raw) & posMask; i < w.instret {
+		if i := binary.LittleEndian.Uint64(raw) & ndbuf.PosMask; i < w.instret {
 			return fmt.Errorf("trace segment %d: event 0 at instruction %d comes after the previous segment's last at %d",
 				w.segments, i, w.instret)
 		}
@@ -182,27 +179,20 @@ func (w *Writer) AddND(raw []byte) error {
 		extend(r.pc, k*binary.MaxVarintLen64), extend(r.values, k*binary.MaxVarintLen64)
 	ko, io, po, vo := len(r.kinds), len(r.instret), len(r.pc), len(r.values)
 	instret, pc := e.instret, e.pc
-	last := &e.lastValue
 	raw = raw[:k*ndbuf.EntrySize]
 	for i := 0; i < len(raw); i += ndbuf.EntrySize {
 		p := raw[i : i+ndbuf.EntrySize : i+ndbuf.EntrySize]
 		word := binary.LittleEndian.Uint64(p)
-		kind, at := Kind(word>>56), word&posMask
+		kind, at := Kind(word>>56), word&ndbuf.PosMask
 		epc, v := binary.LittleEndian.Uint64(p[8:]), binary.LittleEndian.Uint64(p[16:])
-		if !isCSR(kind) || at < instret {
+		if !kind.IsRead() || at < instret {
 			w.undo(s)
-			if at < instret && isCSR(kind) {
+			if at < instret && kind.IsRead() {
 				return fmt.Errorf("trace segment %d: event %d: event at instruction %d comes after one at %d", w.segments, w.n+i/ndbuf.EntrySize, at, instret)
 			}
 			return fmt.Errorf("trace segment %d: event %d: ND entry %d has kind %d, not cycle, time or seed", w.segments, w.n+i/ndbuf.EntrySize, i/ndbuf.EntrySize, kind)
 		}
-		var val uint64
-		if kind == KindSeed {
-			val = v ^ seedBias
-		} else {
-			val = zigzag(int64(v - last[kind&3]))
-			last[kind&3] = v
-		}
+		val := e.csrValue(kind, v)
 		kinds[ko] = byte(kind)
 		ko++
 		io = putShort(ci, io, at-instret)

@@ -100,9 +100,6 @@ type run struct {
 	kinds, instret, pc, values []byte
 }
 
-// isCSR reports whether k is a read of cycle, time or seed.
-func isCSR(k Kind) bool { return k-KindCycle <= KindSeed-KindCycle }
-
 // reset starts the payload of segment seq holding count events.
 func (e *encoder) reset(seq uint64, count int) {
 	e.buf = binary.AppendUvarint(e.buf[:0], seq)
@@ -193,7 +190,7 @@ func (e *encoder) event(ev *Event) error {
 		return fmt.Errorf("the segment has more than %d memory writes (the limit)", MaxWrites)
 	}
 	e.writes += len(ev.Writes)
-	if isCSR(ev.Kind) && e.ver() >= RunsVersion {
+	if ev.Kind.IsRead() && e.ver() >= RunsVersion {
 		r := &e.run
 		r.kinds = append(r.kinds, byte(ev.Kind))
 		r.instret = binary.AppendUvarint(r.instret, ev.Instret-e.instret)
@@ -369,7 +366,7 @@ func (d *decoder) runEvents(c runCols, out []Event, ents []byte, wide *sparse) (
 	var first uint64
 	for j := range c.n {
 		k := Kind(b[c.kinds+j])
-		if !isCSR(k) {
+		if !k.IsRead() {
 			return 0, j, fmt.Errorf("payload byte %d: event kind %d in a run, not cycle, time or seed", c.kinds+j, k)
 		}
 		var di, dpc, v uint64
@@ -411,10 +408,8 @@ func (d *decoder) runEvents(c runCols, out []Event, ents []byte, wide *sparse) (
 		}
 		if ents != nil {
 			e := ents[j*ndbuf.EntrySize : j*ndbuf.EntrySize+ndbuf.EntrySize]
-			binary.LittleEndian.PutUint64(e, uint64(k)<<56|instret&(1<<56-1))
-			binary.LittleEndian.PutUint64(e[8:], pc)
-			binary.LittleEndian.PutUint64(e[16:], v)
-			if instret > 1<<56-1 {
+			ndbuf.PutEntry(e, ndbuf.Entry{Kind: k, Instret: instret, PC: pc, Value: v})
+			if instret > ndbuf.PosMask {
 				wide.add(Event{Kind: k, Instret: instret, PC: pc, Value: v}, j)
 			}
 		}
@@ -486,7 +481,7 @@ func (d *decoder) event(ev *Event) error {
 	if !validKind(ev.Kind) {
 		return fmt.Errorf("payload byte %d: unknown event kind %d", d.off, ev.Kind)
 	}
-	if isCSR(ev.Kind) && d.runs() {
+	if ev.Kind.IsRead() && d.runs() {
 		return fmt.Errorf("payload byte %d: a %s event outside a run (format version %d keeps them in runs)", d.off, ev.Kind, d.ver())
 	}
 	d.off++

@@ -52,6 +52,10 @@ func (k Kind) String() string {
 	return fmt.Sprintf("kind%d", uint8(k))
 }
 
+// IsRead reports whether k is a read of cycle, time or seed: a kind the
+// unit records in its buffer.
+func (k Kind) IsRead() bool { return k-KindCycle <= KindSeed-KindCycle }
+
 // KindOf returns the event kind of a read of CSR num, or 0 if reading it is
 // deterministic (instret is: it is never recorded).
 func KindOf(num uint16) Kind {
@@ -71,7 +75,8 @@ func KindOf(num uint16) Kind {
 // position), the pc, and the value.
 const EntrySize = 24
 
-const posMask = 1<<56 - 1
+// PosMask is the part of instret an entry holds: its position.
+const PosMask = 1<<56 - 1
 
 // Entry is one buffer entry.
 type Entry struct {
@@ -84,7 +89,7 @@ type Entry struct {
 // Matches reports whether e is the entry for a read of kind at instret and
 // pc: the check replay makes before it hands out a value.
 func (e Entry) Matches(kind Kind, instret, pc uint64) bool {
-	return e.Kind == kind && e.Instret&posMask == instret&posMask && e.PC == pc
+	return e.Kind == kind && e.Instret&PosMask == instret&PosMask && e.PC == pc
 }
 
 // Unit is the record/replay unit: the Xndrr CSRs live in the CSR file, the
@@ -110,18 +115,27 @@ func New(f *csr.File, mode Mode, base, size uint64) *Unit {
 // Mode returns the current ndmode.
 func (u *Unit) Mode() Mode { return Mode(u.CSR.Raw(csr.Ndmode)) }
 
-func (u *Unit) put(i uint64, e Entry) {
-	b := u.Mem[i*EntrySize : i*EntrySize+EntrySize]
-	binary.LittleEndian.PutUint64(b, uint64(e.Kind)<<56|e.Instret&posMask)
+// PutEntry stores e in the buffer's layout (EntrySize bytes, little-endian:
+// the kind in bits 63:56 above the low 56 bits of instret, then the pc,
+// then the value) at the start of b.
+func PutEntry(b []byte, e Entry) {
+	_ = b[EntrySize-1]
+	binary.LittleEndian.PutUint64(b, uint64(e.Kind)<<56|e.Instret&PosMask)
 	binary.LittleEndian.PutUint64(b[8:], e.PC)
 	binary.LittleEndian.PutUint64(b[16:], e.Value)
 }
 
-func (u *Unit) get(i uint64) Entry {
-	b := u.Mem[i*EntrySize : i*EntrySize+EntrySize]
+// EntryAt returns the entry stored in the buffer's layout at the start of
+// b; its Instret is the position, the low 56 bits of instret.
+func EntryAt(b []byte) Entry {
+	_ = b[EntrySize-1]
 	w := binary.LittleEndian.Uint64(b)
-	return Entry{Kind: Kind(w >> 56), Instret: w & posMask, PC: binary.LittleEndian.Uint64(b[8:]), Value: binary.LittleEndian.Uint64(b[16:])}
+	return Entry{Kind: Kind(w >> 56), Instret: w & PosMask, PC: binary.LittleEndian.Uint64(b[8:]), Value: binary.LittleEndian.Uint64(b[16:])}
 }
+
+func (u *Unit) put(i uint64, e Entry) { PutEntry(u.Mem[i*EntrySize:], e) }
+
+func (u *Unit) get(i uint64) Entry { return EntryAt(u.Mem[i*EntrySize:]) }
 
 // Full reports whether a record would overflow: the hart then raises
 // cause 24 before executing the reading instruction.

@@ -32,7 +32,7 @@ func TestRecordDrain(t *testing.T) {
 	}
 	for i := range want {
 		w := want[i]
-		w.Instret &= posMask // the position keeps the low 56 bits
+		w.Instret &= PosMask // the position keeps the low 56 bits
 		if got[i] != w {
 			t.Errorf("entry %d: got %+v, want %+v", i, got[i], w)
 		}

@@ -1,7 +1,6 @@
 package timetravel
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -143,10 +142,8 @@ func (s *Session) bufferedEvents(n int) []logfmt.Event {
 		if off+ndbuf.EntrySize > uint64(len(u.Mem)) {
 			break
 		}
-		b := u.Mem[off : off+ndbuf.EntrySize]
-		w := binary.LittleEndian.Uint64(b)
-		out = append(out, logfmt.Event{Kind: ndbuf.Kind(w >> 56), Instret: w & (1<<56 - 1),
-			PC: binary.LittleEndian.Uint64(b[8:]), Value: binary.LittleEndian.Uint64(b[16:])})
+		e := ndbuf.EntryAt(u.Mem[off:])
+		out = append(out, logfmt.Event{Kind: e.Kind, Instret: e.Instret, PC: e.PC, Value: e.Value})
 	}
 	return out
 }

@@ -1,7 +1,6 @@
 package vmm
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -142,10 +141,8 @@ func (p *replayer) event(i int) *logfmt.Event {
 	}
 	// A read at an instruction count under 2^56, which its entry holds
 	// whole (the others are among the events).
-	e := p.cur.raw[i*ndbuf.EntrySize : i*ndbuf.EntrySize+ndbuf.EntrySize]
-	w := binary.LittleEndian.Uint64(e)
-	p.ev = logfmt.Event{Kind: logfmt.Kind(w >> 56), Instret: w & posMask,
-		PC: binary.LittleEndian.Uint64(e[8:]), Value: binary.LittleEndian.Uint64(e[16:])}
+	e := ndbuf.EntryAt(p.cur.raw[i*ndbuf.EntrySize:])
+	p.ev = logfmt.Event{Kind: e.Kind, Instret: e.Instret, PC: e.PC, Value: e.Value}
 	return &p.ev
 }
 
@@ -197,10 +194,6 @@ func (p *replayer) take(m *Machine) {
 	p.peek(m) // learn early whether the trace ends here
 }
 
-func isCSREvent(k logfmt.Kind) bool {
-	return k == logfmt.KindCycle || k == logfmt.KindTime || k == logfmt.KindSeed
-}
-
 // ndEmpty handles cause 25: refill the buffer with the CSR events that come
 // next in the trace, up to the next event the monitor itself answers.
 func (p *replayer) ndEmpty(m *Machine, e rv64.Exit) error {
@@ -212,7 +205,7 @@ func (p *replayer) ndEmpty(m *Machine, e rv64.Exit) error {
 	p.scratch = p.scratch[:0]
 	for len(p.scratch) < size {
 		ev, err := p.peek(m)
-		if err != nil || ev == nil || !isCSREvent(ev.Kind) {
+		if err != nil || ev == nil || !ev.Kind.IsRead() {
 			break
 		}
 		p.scratch = append(p.scratch, ndbuf.Entry{Kind: ndbuf.Kind(ev.Kind), Instret: ev.Instret, PC: ev.PC, Value: ev.Value})
@@ -242,7 +235,7 @@ func (p *replayer) ndEmptyAhead(m *Machine, e rv64.Exit) error {
 	filled := 0
 	for filled < size {
 		ev, err := p.peek(m)
-		if err != nil || ev == nil || !isCSREvent(ev.Kind) {
+		if err != nil || ev == nil || !ev.Kind.IsRead() {
 			break
 		}
 		k := min(p.cur.next(p.i)-p.i, size-filled)

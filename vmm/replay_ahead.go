@@ -1,7 +1,6 @@
 package vmm
 
 import (
-	"encoding/binary"
 	"io"
 	"runtime"
 	"slices"
@@ -66,7 +65,7 @@ func (b *segBufs) len() int { return len(b.raw) / ndbuf.EntrySize }
 // monitor answers, or b.len() if there is none.
 func (b *segBufs) next(i int) int {
 	for j, _ := slices.BinarySearch(b.idx, i); j < len(b.idx); j++ {
-		if !isCSREvent(b.evs[j].Kind) { // not a read kept for its instret
+		if !b.evs[j].Kind.IsRead() { // not a read kept for its instret
 			return b.idx[j]
 		}
 	}
@@ -80,13 +79,10 @@ func entries(events []logfmt.Event) segBufs {
 	b.raw = make([]byte, len(events)*ndbuf.EntrySize)
 	for i := range events {
 		ev := &events[i]
-		if isCSREvent(ev.Kind) {
-			e := b.raw[i*ndbuf.EntrySize:]
-			binary.LittleEndian.PutUint64(e, uint64(ev.Kind)<<56|ev.Instret&posMask)
-			binary.LittleEndian.PutUint64(e[8:], ev.PC)
-			binary.LittleEndian.PutUint64(e[16:], ev.Value)
+		if ev.Kind.IsRead() {
+			ndbuf.PutEntry(b.raw[i*ndbuf.EntrySize:], ndbuf.Entry{Kind: ev.Kind, Instret: ev.Instret, PC: ev.PC, Value: ev.Value})
 		}
-		if !isCSREvent(ev.Kind) || ev.Instret > posMask {
+		if !ev.Kind.IsRead() || ev.Instret > ndbuf.PosMask {
 			b.evs = appendEvents(b.evs, events[i:i+1])
 			b.idx = append(b.idx, i)
 		}
@@ -94,9 +90,6 @@ func entries(events []logfmt.Event) segBufs {
 	b.count()
 	return b
 }
-
-// posMask is the position (the low bits of instret) of an ND entry.
-const posMask = 1<<56 - 1
 
 // aheadSeg is what the reader goroutine read: segments, or the footer
 // (err io.EOF), or the read error, which come after the segments before

@@ -101,7 +101,7 @@ func TestEntries(t *testing.T) {
 				k = kinds[rng.Intn(len(kinds))]
 			}
 			evs[i] = logfmt.Event{Kind: k, Instret: uint64(i) + 1<<56 - 100, PC: 4 * uint64(i), Value: rng.Uint64()}
-			if !isCSREvent(k) {
+			if !k.IsRead() {
 				evs[i].Writes = []logfmt.MemWrite{{Addr: 8, Data: []byte{byte(i)}}}
 			}
 		}
@@ -113,13 +113,13 @@ func TestEntries(t *testing.T) {
 		for i, ev := range evs {
 			e := b.raw[i*ndbuf.EntrySize : (i+1)*ndbuf.EntrySize]
 			next := i
-			for next < n && isCSREvent(evs[next].Kind) {
+			for next < n && evs[next].Kind.IsRead() {
 				next++
 			}
 			if got := b.next(i); got != next {
 				t.Fatalf("iteration %d: next(%d) = %d, want %d", iter, i, got, next)
 			}
-			if !isCSREvent(ev.Kind) {
+			if !ev.Kind.IsRead() {
 				if !bytes.Equal(e, make([]byte, ndbuf.EntrySize)) || j >= len(b.idx) || b.idx[j] != i ||
 					b.evs[j].Kind != ev.Kind || b.evs[j].Instret != ev.Instret || &b.evs[j].Writes[0].Data[0] == &ev.Writes[0].Data[0] {
 					t.Fatalf("iteration %d: event %d (%s) laid out as %x, other event %d", iter, i, ev.Kind, e, j)
@@ -133,9 +133,9 @@ func TestEntries(t *testing.T) {
 				}
 				j++
 			}
-			want := ndbuf.Entry{Kind: ev.Kind, Instret: ev.Instret & posMask, PC: ev.PC, Value: ev.Value}
+			want := ndbuf.Entry{Kind: ev.Kind, Instret: ev.Instret & ndbuf.PosMask, PC: ev.PC, Value: ev.Value}
 			w := binary.LittleEndian.Uint64(e)
-			got := ndbuf.Entry{Kind: ndbuf.Kind(w >> 56), Instret: w & posMask, PC: binary.LittleEndian.Uint64(e[8:]), Value: binary.LittleEndian.Uint64(e[16:])}
+			got := ndbuf.Entry{Kind: ndbuf.Kind(w >> 56), Instret: w & ndbuf.PosMask, PC: binary.LittleEndian.Uint64(e[8:]), Value: binary.LittleEndian.Uint64(e[16:])}
 			if got != want {
 				t.Fatalf("iteration %d: event %d: entry %+v, want %+v", iter, i, got, want)
 			}
