@@ -734,19 +734,7 @@ func BenchmarkEncodeEvent(b *testing.B) {
 }
 
 func BenchmarkDecodeEvent(b *testing.B) {
-	const seg = 4096
-	evs := cycleEvents(seg * 16)
-	var buf bytes.Buffer
-	w, _ := NewWriter(&buf, testHeader())
-	for i := 0; i < len(evs); i += seg {
-		if err := w.WriteSegment(evs[i : i+seg]); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if err := w.Close(Footer{Instret: evs[len(evs)-1].Instret}); err != nil {
-		b.Fatal(err)
-	}
-	data := buf.Bytes()
+	data := cycleTrace(b, 4096*16)
 	b.ResetTimer()
 	events := 0
 	for b.Loop() {

@@ -104,10 +104,8 @@ func (b *batch) size() int { return b.n + len(b.evs) }
 
 func (b *batch) count() {
 	for _, raw := range b.parts {
-		for i := 7; i < len(raw); i += ndbuf.EntrySize {
-			if k := raw[i]; int(k) < len(b.kinds) {
-				b.kinds[k]++
-			}
+		for j, n := range countReads(raw) {
+			b.kinds[ndbuf.KindCycle+ndbuf.Kind(j)] += n
 		}
 	}
 }
