@@ -42,6 +42,7 @@ const ndBufBase = 1 << 40
 // privilege and configuration. build makes a fresh hart from it, so that
 // the two harts of a pair are built by the same code from the same data.
 type machine struct {
+	base      uint64            // guest memory's first address; memBase if 0
 	code      map[uint64][]byte // bytes to load, by address
 	x         [32]uint64
 	f         [32]uint64
@@ -62,7 +63,11 @@ type machine struct {
 // build returns a fresh hart set up as m says.
 func (m *machine) build(t testing.TB) *rv64.Hart {
 	t.Helper()
-	mem, err := rv64.NewMemory(memBase, memSize)
+	base := m.base
+	if base == 0 {
+		base = memBase
+	}
+	mem, err := rv64.NewMemory(base, memSize)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,9 +47,12 @@ const batches = 3
 // goroutine, which turns raw entries and events into segments (the same
 // segments, cut at the same events, as when each entry was converted on
 // the guest's thread), compresses and writes them, and counts the entries
-// by kind. At most three batches exist (batches), each of at most a
-// segment and an ND buffer, or (swapped buffers being at least half full)
-// twice a segment's entries and a buffer: memory stays bounded.
+// by kind. At most three batches exist (batches), each of at most
+// batchEvents events and an ND buffer, in buffers at least half full (or
+// copied): memory stays bounded. The spare buffers are those the batches
+// give back and, from the first swap on, up to prefaultBytes of them made
+// ahead on another goroutine (prefault), so that the guest's thread does
+// not take the page faults of new ones.
 type recorder struct {
 	w        *logfmt.Writer
 	name     string // the trace, for errors
@@ -59,6 +62,9 @@ type recorder struct {
 	events   *[256]uint64 // the machine's counts: ND entries are added as their batches come back
 	made     int          // batches made
 	spare    [][]byte     // ND buffers to swap into the unit at a drain
+	fresh    chan []byte  // ND buffers made ahead, their pages touched (prefault)
+	ahead    int          // how many to make ahead, from the first swap on (0 once started)
+	halt     atomic.Bool  // stop making buffers ahead
 
 	full    chan *batch   // to the writer goroutine
 	free    chan *batch   // written batches coming back, their entries counted
@@ -117,12 +123,48 @@ func (b *batch) reset() {
 	b.parts, b.small, b.n, b.evs, b.at, b.data = b.parts[:0], b.small[:0], 0, b.evs[:0], b.at[:0], 0
 }
 
-func newRecorder(w *logfmt.Writer, name string, events *[256]uint64, log *zap.Logger) *recorder {
+// newRecorder starts the writer goroutine of a recording into w, whose
+// unit's buffer is bufBytes long (spareBuffers).
+func newRecorder(w *logfmt.Writer, name string, events *[256]uint64, log *zap.Logger, bufBytes int) *recorder {
+	n := spareBuffers(bufBytes)
 	r := &recorder{w: w, name: name, events: events, full: make(chan *batch, 1), free: make(chan *batch, batches),
-		done: make(chan struct{}), log: log, cur: &batch{}, made: 1}
+		done: make(chan struct{}), log: log, cur: &batch{}, made: 1, fresh: make(chan []byte, n), ahead: n}
 	r.written.Store(w.Bytes())
 	go r.writeLoop()
 	return r
+}
+
+// prefaultBytes bounds the spare ND buffers made ahead (spareBuffers).
+const prefaultBytes = 3 << 20
+
+// spareBuffers is how many spare ND buffers of bufBytes are made ahead
+// (prefault): as many as the batches in flight can hold (each
+// at most batchEvents entries and a buffer), within prefaultBytes; none
+// for a buffer of fewer than swapEntries entries, which drains copy.
+func spareBuffers(bufBytes int) int {
+	if bufBytes < 2*swapEntries*ndbuf.EntrySize {
+		return 0
+	}
+	perBatch := batchEvents*ndbuf.EntrySize/bufBytes + 1
+	return min(batches*perBatch, prefaultBytes/bufBytes)
+}
+
+// prefault makes n buffers of size bytes and touches each of their pages,
+// handing them to the monitor's drains (buffer), until the recording
+// stops. The first write to a fresh page faults, which costs the thread
+// a few microseconds: done here, that is on another thread than the
+// guest's, while the guest runs on.
+func (r *recorder) prefault(size, n int) {
+	for range n {
+		if r.halt.Load() {
+			return
+		}
+		b := make([]byte, size)
+		for i := 0; i < len(b); i += 4096 {
+			b[i] = 0
+		}
+		r.fresh <- b // never blocks: it holds n
+	}
 }
 
 // writeLoop writes the batches it is given, in order, until full closes,
@@ -209,8 +251,9 @@ func (r *recorder) flushSegment() error {
 		return err
 	}
 	r.written.Store(r.w.Bytes())
-	r.log.Debug("segment written", zap.Uint64("segment", r.w.Segments()-1), zap.Int("events", n),
-		zap.Uint64("trace_bytes", r.w.Bytes()))
+	if ce := r.log.Check(zap.DebugLevel, "segment written"); ce != nil { // no fields made unless logged
+		ce.Write(zap.Uint64("segment", r.w.Segments()-1), zap.Int("events", n), zap.Uint64("trace_bytes", r.w.Bytes()))
+	}
 	return nil
 }
 
@@ -238,6 +281,7 @@ func (r *recorder) stop() error {
 	if r.stopped {
 		return r.werr
 	}
+	r.halt.Store(true)
 	err := r.handOver()
 	r.stopped = true
 	close(r.full)
@@ -313,7 +357,7 @@ func (m *Machine) setupRecord(out io.Writer, version string) error {
 	if err != nil {
 		return fmt.Errorf("%s%w", errorPrefix(m.cfg.TraceName), err)
 	}
-	m.rec = newRecorder(w, m.cfg.TraceName, &m.events, m.log)
+	m.rec = newRecorder(w, m.cfg.TraceName, &m.events, m.log, len(m.Hart.ND.Mem))
 	return nil
 }
 
@@ -376,14 +420,27 @@ func (r *recorder) drain(m *Machine) error {
 	return nil
 }
 
-// buffer returns a spare ND buffer of n bytes, or a new one.
+// buffer returns a spare ND buffer of n bytes: one given back, or one
+// made ahead, or a new one. The first call starts making them ahead: a
+// recording that never fills its buffer makes none.
 func (r *recorder) buffer(n int) []byte {
+	if r.ahead > 0 {
+		go r.prefault(n, r.ahead)
+		r.ahead = 0
+	}
 	for len(r.spare) > 0 {
 		b := r.spare[len(r.spare)-1]
 		r.spare = r.spare[:len(r.spare)-1]
 		if len(b) == n {
 			return b
 		}
+	}
+	select {
+	case b := <-r.fresh:
+		if len(b) == n {
+			return b
+		}
+	default:
 	}
 	return make([]byte, n)
 }

@@ -106,7 +106,9 @@ func (p *replayer) peek(m *Machine) (*logfmt.Event, error) {
 			p.i, p.segPos = 0, at
 			if p.ahead == nil { // else the reader goroutine logs it
 				p.seg = evs
-				m.log.Debug("segment read", zap.Int("events", len(evs)), zap.Uint64("next_instret", evs[0].Instret))
+				if ce := m.log.Check(zap.DebugLevel, "segment read"); ce != nil {
+					ce.Write(zap.Int("events", len(evs)), zap.Uint64("next_instret", evs[0].Instret))
+				}
 			}
 		}
 	}

@@ -150,7 +150,9 @@ func readAhead(r *logfmt.Reader, log *zap.Logger, req <-chan segBufs, resp chan<
 				then = &end
 				break
 			}
-			log.Debug("segment read", zap.Int("events", dst.len()-n))
+			if ce := log.Check(zap.DebugLevel, "segment read"); ce != nil { // no fields made unless logged
+				ce.Write(zap.Int("events", dst.len()-n))
+			}
 		}
 		if dst.len() == 0 {
 			resp <- *then
