@@ -208,12 +208,17 @@ func TestEngineShortNoCheck(t *testing.T) {
 
 // TestEngineStartsCheck: a program that runs longer than pendingStart
 // instructions starts the self-check, and runs jit from its verdict on,
-// with the interpreter's results (its replay checks them).
+// with the interpreter's results (its replay checks them). bench 10 runs
+// about 24M instructions, past pendingStart+pendingPatience, where the
+// machine waits for the verdict however slow the check's goroutine is.
 func TestEngineStartsCheck(t *testing.T) {
 	needJIT(t)
-	trace, wantOut, _ := recordInterp(t, "bench", []string{"2"})
+	trace, wantOut, n := recordInterp(t, "bench", []string{"10"})
+	if n <= pendingStart+pendingPatience {
+		t.Fatalf("bench 10 runs %d instructions, not past %d", n, pendingStart+pendingPatience)
+	}
 	setCheck(t, nil)
-	m, out := newDefault(t, "bench", []string{"2"}, "", trace, nil)
+	m, out := newDefault(t, "bench", []string{"10"}, "", trace, nil)
 	if _, err := m.Run(); err != nil {
 		t.Fatal(err)
 	}
