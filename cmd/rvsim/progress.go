@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 
 	"github.com/rvsim/rvsim/vmm"
 )
@@ -41,13 +42,55 @@ func (a *app) progress(asked bool) func(vmm.ProgressReport) {
 	}
 }
 
-// runMeasured runs m, measuring its CPU time, and erases the progress line
-// afterwards if one was shown.
-func (a *app) runMeasured(m *vmm.Machine) (measured, error) {
-	mr, err := runMeasured(m)
+// eraseProgress erases the progress line, if one is shown.
+func (a *app) eraseProgress() {
 	if a.progressShown {
 		fmt.Fprint(a.stderr, clearLine)
 		a.progressShown = false
 	}
+}
+
+// runMeasured runs m, measuring its CPU time, and erases the progress line
+// afterwards if one was shown.
+func (a *app) runMeasured(m *vmm.Machine) (measured, error) {
+	mr, err := runMeasured(m)
+	a.eraseProgress()
 	return mr, err
 }
+
+// progressStreams makes the guest's standard output and error, where they
+// are a terminal, erase the progress line before the guest's bytes, when
+// cfg shows one: the guest's output then starts on a line of its own, and
+// the next report draws the line again below it.
+func (a *app) progressStreams(cfg *vmm.Config) {
+	if cfg.Progress == nil {
+		return
+	}
+	for _, w := range []*io.Writer{&cfg.Stdout, &cfg.Stderr} {
+		if f, ok := (*w).(*os.File); ok && isTerminal(f) {
+			*w = progressStream{f: f, a: a}
+		}
+	}
+}
+
+// progressStream is a guest's standard stream on a terminal while a
+// progress line is shown (progressStreams). Its writes erase the line
+// first; to the monitor it is otherwise the file itself: SyscallConn (to
+// poll it and for terminal ioctls) and HostFile (fstat, lseek) give the
+// file's.
+type progressStream struct {
+	f *os.File
+	a *app
+}
+
+// Write erases the progress line, if shown, then writes p to the file.
+func (s progressStream) Write(p []byte) (int, error) {
+	s.a.eraseProgress()
+	return s.f.Write(p)
+}
+
+// SyscallConn returns the file's.
+func (s progressStream) SyscallConn() (syscall.RawConn, error) { return s.f.SyscallConn() }
+
+// HostFile returns the file.
+func (s progressStream) HostFile() *os.File { return s.f }
