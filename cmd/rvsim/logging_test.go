@@ -175,3 +175,31 @@ func TestProgressErasedBeforeGuestOutput(t *testing.T) {
 		t.Errorf("with --progress the guest's stdout is not a terminal to it: %q", out)
 	}
 }
+
+// TestProgressSparesGuestLine: a report is not drawn while the guest has
+// left a line unfinished on the terminal (it would erase a prompt), and is
+// drawn again once the guest ends its line; the guest's writes erase a
+// line drawn before them.
+func TestProgressSparesGuestLine(t *testing.T) {
+	var term bytes.Buffer
+	a := &app{stderr: &term}
+	f, err := os.Create(filepath.Join(t.TempDir(), "guest"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	g := progressStream{f: f, a: a}
+	report := vmm.ProgressReport{Instret: 5}
+	a.drawProgress(report)
+	g.Write([]byte("prompt> "))
+	a.drawProgress(report)
+	g.Write([]byte("answer\n"))
+	a.drawProgress(report)
+	line := clearLine + progressLine(report)
+	if want := line + clearLine + line; term.String() != want {
+		t.Errorf("terminal (stderr) got %q, want %q", term.String(), want)
+	}
+	if got := string(mustRead(t, f.Name())); got != "prompt> answer\n" {
+		t.Errorf("guest stream got %q", got)
+	}
+}

@@ -36,10 +36,18 @@ func (a *app) progress(asked bool) func(vmm.ProgressReport) {
 	if !progressWanted(asked, a.logFormat, a.stderr) {
 		return nil
 	}
-	return func(p vmm.ProgressReport) {
-		fmt.Fprint(a.stderr, clearLine+progressLine(p))
-		a.progressShown = true
+	return a.drawProgress
+}
+
+// drawProgress redraws the progress line with p, unless the guest has
+// left a line unfinished on the terminal (a prompt): the line would
+// erase it.
+func (a *app) drawProgress(p vmm.ProgressReport) {
+	if a.guestMidLine {
+		return
 	}
+	fmt.Fprint(a.stderr, clearLine+progressLine(p))
+	a.progressShown = true
 }
 
 // eraseProgress erases the progress line, if one is shown.
@@ -60,8 +68,9 @@ func (a *app) runMeasured(m *vmm.Machine) (measured, error) {
 
 // progressStreams makes the guest's standard output and error, where they
 // are a terminal, erase the progress line before the guest's bytes, when
-// cfg shows one: the guest's output then starts on a line of its own, and
-// the next report draws the line again below it.
+// cfg shows one: the guest's output then starts on a line of its own. The
+// next report draws the line again once the guest has ended its line; a
+// line it leaves unfinished (a prompt) stays as it is.
 func (a *app) progressStreams(cfg *vmm.Config) {
 	if cfg.Progress == nil {
 		return
@@ -83,9 +92,13 @@ type progressStream struct {
 	a *app
 }
 
-// Write erases the progress line, if shown, then writes p to the file.
+// Write erases the progress line, if shown, then writes p to the file,
+// and notes whether it leaves a line unfinished.
 func (s progressStream) Write(p []byte) (int, error) {
 	s.a.eraseProgress()
+	if len(p) > 0 {
+		s.a.guestMidLine = p[len(p)-1] != '\n'
+	}
 	return s.f.Write(p)
 }
 
