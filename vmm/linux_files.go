@@ -236,8 +236,8 @@ func (m *Machine) sysOpenat(dirfd int32, pathAddr, flags uint64) uint64 {
 }
 
 // hostFile returns the host file behind f: the file opened, or the
-// standard stream's when it is an *os.File; nil for a stream that is not
-// (a buffer in tests, the empty input of a replay).
+// standard stream's when it is an *os.File or a HostFiler; nil for a
+// stream that is neither (a buffer in tests, the empty input of a replay).
 func (f *guestFile) hostFile() *os.File {
 	if f.f != nil {
 		return f.f
@@ -246,8 +246,20 @@ func (f *guestFile) hostFile() *os.File {
 	if f.r != nil {
 		s = f.r
 	}
+	if h, ok := s.(HostFiler); ok {
+		return h.HostFile()
+	}
 	hf, _ := s.(*os.File)
 	return hf
+}
+
+// HostFiler is a standard stream (Config.Stdin, Stdout, Stderr) that
+// stands for a host file while it reads or writes in a way of its own: a
+// guest's fstat and lseek on it are the file's. Implement SyscallConn as
+// well, so that the monitor polls the file and passes terminal ioctls to
+// it.
+type HostFiler interface {
+	HostFile() *os.File
 }
 
 // isRegular reports whether f is a regular file (a standard stream

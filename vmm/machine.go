@@ -41,10 +41,14 @@ type Config struct {
 	// read-only, as with qemu-riscv64's -L. "" for none. Replay takes
 	// everything from the trace and needs none.
 	Sysroot string
-	Stdin   io.Reader
-	Stdout  io.Writer
-	Stderr  io.Writer
-	Log     *zap.Logger
+	// Stdin, Stdout and Stderr are the guest's standard streams. An
+	// *os.File, or a HostFiler, is a host file to the guest's fstat and
+	// lseek; one with SyscallConn is polled, so that Stop ends a wait on
+	// it, and takes terminal ioctls.
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Log    *zap.Logger
 
 	// Record, when set, records the run: the trace is written to it.
 	Record io.Writer

@@ -86,6 +86,7 @@ func (a *app) newMachine(prog *vmm.Program, cfg vmm.Config, debugger bool) (*vmm
 		}
 		a.log.Info("engine: " + engineText(name, note))
 	}
+	a.progressStreams(&cfg)
 	return vmm.New(prog, cfg)
 }
 

@@ -138,3 +138,68 @@ func TestProgressOnTerminal(t *testing.T) {
 		t.Errorf("a progress line went to a pipe: %q", r.stderr)
 	}
 }
+
+// TestProgressErasedBeforeGuestOutput: on a terminal, the guest's output
+// does not follow a progress line: the line is erased first, and the
+// guest's line starts at the margin. The interpreter runs ndloop long
+// enough (1.3G instructions) for at least one report before it prints.
+// The guest still sees its stdout as a terminal (glibc's isatty(1)).
+func TestProgressErasedBeforeGuestOutput(t *testing.T) {
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Fatal("script(1) is needed for a real terminal (Debian package bsdutils)")
+	}
+	ndloop, err := filepath.Abs(programPath("ndloop"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmdline := rvsimBin + " run --progress --engine interp " + ndloop + " 8000000"
+	out, _ := exec.Command(script, "-q", "-e", "-c", cmdline, os.DevNull).Output()
+	s := string(out)
+	if !strings.Contains(s, "rvsim: progress: ") {
+		t.Fatalf("no progress line before ndloop's output: %q", s)
+	}
+	if !regexp.MustCompile(`trace bytes\r\x1b\[Kndloop 8000000 reads, checksum [0-9a-f]{16}\r\n`).MatchString(s) {
+		t.Errorf("the progress line is not erased before the guest's output: %q", s[max(0, len(s)-200):])
+	}
+	if regexp.MustCompile(`trace bytes[^\r]`).MatchString(s) {
+		t.Errorf("something follows a progress line on it: %q", s)
+	}
+
+	stdio, err := filepath.Abs(programPath("glibc_stdio_static"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ = exec.Command(script, "-q", "-e", "-c", rvsimBin+" run --progress "+stdio+" < /dev/null", os.DevNull).Output()
+	if !strings.Contains(string(out), "stdin is a terminal: 0, stdout: 1\r\n") {
+		t.Errorf("with --progress the guest's stdout is not a terminal to it: %q", out)
+	}
+}
+
+// TestProgressSparesGuestLine: a report is not drawn while the guest has
+// left a line unfinished on the terminal (it would erase a prompt), and is
+// drawn again once the guest ends its line; the guest's writes erase a
+// line drawn before them.
+func TestProgressSparesGuestLine(t *testing.T) {
+	var term bytes.Buffer
+	a := &app{stderr: &term}
+	f, err := os.Create(filepath.Join(t.TempDir(), "guest"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	g := progressStream{f: f, a: a}
+	report := vmm.ProgressReport{Instret: 5}
+	a.drawProgress(report)
+	g.Write([]byte("prompt> "))
+	a.drawProgress(report)
+	g.Write([]byte("answer\n"))
+	a.drawProgress(report)
+	line := clearLine + progressLine(report)
+	if want := line + clearLine + line; term.String() != want {
+		t.Errorf("terminal (stderr) got %q, want %q", term.String(), want)
+	}
+	if got := string(mustRead(t, f.Name())); got != "prompt> answer\n" {
+		t.Errorf("guest stream got %q", got)
+	}
+}

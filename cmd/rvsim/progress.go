@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 
 	"github.com/rvsim/rvsim/vmm"
 )
@@ -35,9 +36,25 @@ func (a *app) progress(asked bool) func(vmm.ProgressReport) {
 	if !progressWanted(asked, a.logFormat, a.stderr) {
 		return nil
 	}
-	return func(p vmm.ProgressReport) {
-		fmt.Fprint(a.stderr, clearLine+progressLine(p))
-		a.progressShown = true
+	return a.drawProgress
+}
+
+// drawProgress redraws the progress line with p, unless the guest has
+// left a line unfinished on the terminal (a prompt): the line would
+// erase it.
+func (a *app) drawProgress(p vmm.ProgressReport) {
+	if a.guestMidLine {
+		return
+	}
+	fmt.Fprint(a.stderr, clearLine+progressLine(p))
+	a.progressShown = true
+}
+
+// eraseProgress erases the progress line, if one is shown.
+func (a *app) eraseProgress() {
+	if a.progressShown {
+		fmt.Fprint(a.stderr, clearLine)
+		a.progressShown = false
 	}
 }
 
@@ -45,9 +62,48 @@ func (a *app) progress(asked bool) func(vmm.ProgressReport) {
 // afterwards if one was shown.
 func (a *app) runMeasured(m *vmm.Machine) (measured, error) {
 	mr, err := runMeasured(m)
-	if a.progressShown {
-		fmt.Fprint(a.stderr, clearLine)
-		a.progressShown = false
-	}
+	a.eraseProgress()
 	return mr, err
 }
+
+// progressStreams makes the guest's standard output and error, where they
+// are a terminal, erase the progress line before the guest's bytes, when
+// cfg shows one: the guest's output then starts on a line of its own. The
+// next report draws the line again once the guest has ended its line; a
+// line it leaves unfinished (a prompt) stays as it is.
+func (a *app) progressStreams(cfg *vmm.Config) {
+	if cfg.Progress == nil {
+		return
+	}
+	for _, w := range []*io.Writer{&cfg.Stdout, &cfg.Stderr} {
+		if f, ok := (*w).(*os.File); ok && isTerminal(f) {
+			*w = progressStream{f: f, a: a}
+		}
+	}
+}
+
+// progressStream is a guest's standard stream on a terminal while a
+// progress line is shown (progressStreams). Its writes erase the line
+// first; to the monitor it is otherwise the file itself: SyscallConn (to
+// poll it and for terminal ioctls) and HostFile (fstat, lseek) give the
+// file's.
+type progressStream struct {
+	f *os.File
+	a *app
+}
+
+// Write erases the progress line, if shown, then writes p to the file,
+// and notes whether it leaves a line unfinished.
+func (s progressStream) Write(p []byte) (int, error) {
+	s.a.eraseProgress()
+	if len(p) > 0 {
+		s.a.guestMidLine = p[len(p)-1] != '\n'
+	}
+	return s.f.Write(p)
+}
+
+// SyscallConn returns the file's.
+func (s progressStream) SyscallConn() (syscall.RawConn, error) { return s.f.SyscallConn() }
+
+// HostFile returns the file.
+func (s progressStream) HostFile() *os.File { return s.f }

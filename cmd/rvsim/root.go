@@ -34,6 +34,7 @@ type app struct {
 	report         *zap.Logger // result lines and stats for --log-format json, whatever the level
 	status         int
 	progressShown  bool // a --progress line is on the terminal
+	guestMidLine   bool // the guest's last write to the terminal did not end a line
 	args           []string
 }
 
