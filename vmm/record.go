@@ -62,8 +62,7 @@ type recorder struct {
 	events   *[256]uint64 // the machine's counts: ND entries are added as their batches come back
 	made     int          // batches made
 	spare    [][]byte     // ND buffers to swap into the unit at a drain
-	fresh    chan []byte  // ND buffers made ahead, their pages touched (prefault)
-	ahead    int          // how many to make ahead, from the first swap on (0 once started)
+	fresh    chan []byte  // ND buffers made ahead, their pages touched (prefault); nil until the first swap
 	halt     atomic.Bool  // stop making buffers ahead
 
 	full    chan *batch   // to the writer goroutine
@@ -123,12 +122,9 @@ func (b *batch) reset() {
 	b.parts, b.small, b.n, b.evs, b.at, b.data = b.parts[:0], b.small[:0], 0, b.evs[:0], b.at[:0], 0
 }
 
-// newRecorder starts the writer goroutine of a recording into w, whose
-// unit's buffer is bufBytes long (spareBuffers).
-func newRecorder(w *logfmt.Writer, name string, events *[256]uint64, log *zap.Logger, bufBytes int) *recorder {
-	n := spareBuffers(bufBytes)
+func newRecorder(w *logfmt.Writer, name string, events *[256]uint64, log *zap.Logger) *recorder {
 	r := &recorder{w: w, name: name, events: events, full: make(chan *batch, 1), free: make(chan *batch, batches),
-		done: make(chan struct{}), log: log, cur: &batch{}, made: 1, fresh: make(chan []byte, n), ahead: n}
+		done: make(chan struct{}), log: log, cur: &batch{}, made: 1}
 	r.written.Store(w.Bytes())
 	go r.writeLoop()
 	return r
@@ -138,9 +134,10 @@ func newRecorder(w *logfmt.Writer, name string, events *[256]uint64, log *zap.Lo
 const prefaultBytes = 3 << 20
 
 // spareBuffers is how many spare ND buffers of bufBytes are made ahead
-// (prefault): as many as the batches in flight can hold (each
-// at most batchEvents entries and a buffer), within prefaultBytes; none
-// for a buffer of fewer than swapEntries entries, which drains copy.
+// (prefault): as many as the batches in flight can hold (each at most
+// batchEvents entries and a buffer), within prefaultBytes; none for a
+// buffer of fewer than 2*swapEntries entries, which drains copy unless it
+// is full, and whose new copies fault a page or two.
 func spareBuffers(bufBytes int) int {
 	if bufBytes < 2*swapEntries*ndbuf.EntrySize {
 		return 0
@@ -357,7 +354,7 @@ func (m *Machine) setupRecord(out io.Writer, version string) error {
 	if err != nil {
 		return fmt.Errorf("%s%w", errorPrefix(m.cfg.TraceName), err)
 	}
-	m.rec = newRecorder(w, m.cfg.TraceName, &m.events, m.log, len(m.Hart.ND.Mem))
+	m.rec = newRecorder(w, m.cfg.TraceName, &m.events, m.log)
 	return nil
 }
 
@@ -422,11 +419,14 @@ func (r *recorder) drain(m *Machine) error {
 
 // buffer returns a spare ND buffer of n bytes: one given back, or one
 // made ahead, or a new one. The first call starts making them ahead: a
-// recording that never fills its buffer makes none.
+// recording that never swaps its buffer makes none.
 func (r *recorder) buffer(n int) []byte {
-	if r.ahead > 0 {
-		go r.prefault(n, r.ahead)
-		r.ahead = 0
+	if r.fresh == nil {
+		k := spareBuffers(n)
+		r.fresh = make(chan []byte, k)
+		if k > 0 {
+			go r.prefault(n, k)
+		}
 	}
 	for len(r.spare) > 0 {
 		b := r.spare[len(r.spare)-1]

@@ -44,19 +44,19 @@ func TestPrefault(t *testing.T) {
 	}
 	var events [256]uint64
 	size := DefaultNDBuffer * ndbuf.EntrySize
-	r := newRecorder(w, "t.zst", &events, zap.NewNop(), size)
+	r := newRecorder(w, "t.zst", &events, zap.NewNop())
 	defer r.stop()
 	n := spareBuffers(size)
 	time.Sleep(20 * time.Millisecond)
-	if len(r.fresh) != 0 || r.ahead != n {
-		t.Fatalf("before the first swap: %d buffers made ahead, %d to make; want 0 and %d", len(r.fresh), r.ahead, n)
+	if r.fresh != nil {
+		t.Fatalf("before the first swap: %d buffers made ahead, room for %d; want none", len(r.fresh), cap(r.fresh))
 	}
 	// The first swap starts making them, and may take the first one made.
 	if b := r.buffer(size); len(b) != size {
 		t.Fatalf("first buffer: %d bytes, want %d", len(b), size)
 	}
-	if r.ahead != 0 {
-		t.Fatalf("%d buffers still to make ahead after the first swap: not started", r.ahead)
+	if r.fresh == nil || cap(r.fresh) != n {
+		t.Fatalf("after the first swap: room for %d buffers made ahead, want %d", cap(r.fresh), n)
 	}
 	for deadline := time.Now().Add(10 * time.Second); len(r.fresh) < n-1; time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
