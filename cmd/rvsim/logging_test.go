@@ -116,17 +116,11 @@ func TestProgressLine(t *testing.T) {
 // makes stderr a terminal: the progress line is drawn and erased at the
 // end. With stderr a pipe, nothing is drawn.
 func TestProgressOnTerminal(t *testing.T) {
-	script, err := exec.LookPath("script")
-	if err != nil {
-		t.Fatal("script(1) is needed for a real terminal (Debian package bsdutils)")
-	}
 	forever, err := filepath.Abs(programPath("forever"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmdline := rvsimBin + " record --progress --timeout 2500ms -o " + filepath.Join(t.TempDir(), "t.zst") + " " + forever
-	out, _ := exec.Command(script, "-q", "-e", "-c", cmdline, os.DevNull).Output()
-	s := string(out)
+	s := onTerminal(t, rvsimBin+" record --progress --timeout 2500ms -o "+filepath.Join(t.TempDir(), "t.zst")+" "+forever)
 	if !regexp.MustCompile(`\r\x1b\[Krvsim: progress: [1-9][0-9]* instructions, [0-9.]+ MIPS, [0-9]+ events, [1-9][0-9]* trace bytes`).MatchString(s) {
 		t.Errorf("no progress line on the terminal: %q", s)
 	}
@@ -139,23 +133,29 @@ func TestProgressOnTerminal(t *testing.T) {
 	}
 }
 
+// onTerminal runs the shell command line cmdline on a terminal (script(1)'s)
+// and returns what the terminal received.
+func onTerminal(t *testing.T, cmdline string) string {
+	t.Helper()
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Fatal("script(1) is needed for a real terminal (Debian package bsdutils)")
+	}
+	out, _ := exec.Command(script, "-q", "-e", "-c", cmdline, os.DevNull).Output()
+	return string(out)
+}
+
 // TestProgressErasedBeforeGuestOutput: on a terminal, the guest's output
 // does not follow a progress line: the line is erased first, and the
 // guest's line starts at the margin. The interpreter runs ndloop long
 // enough (1.3G instructions) for at least one report before it prints.
 // The guest still sees its stdout as a terminal (glibc's isatty(1)).
 func TestProgressErasedBeforeGuestOutput(t *testing.T) {
-	script, err := exec.LookPath("script")
-	if err != nil {
-		t.Fatal("script(1) is needed for a real terminal (Debian package bsdutils)")
-	}
 	ndloop, err := filepath.Abs(programPath("ndloop"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmdline := rvsimBin + " run --progress --engine interp " + ndloop + " 8000000"
-	out, _ := exec.Command(script, "-q", "-e", "-c", cmdline, os.DevNull).Output()
-	s := string(out)
+	s := onTerminal(t, rvsimBin+" run --progress --engine interp "+ndloop+" 8000000")
 	if !strings.Contains(s, "rvsim: progress: ") {
 		t.Fatalf("no progress line before ndloop's output: %q", s)
 	}
@@ -170,8 +170,8 @@ func TestProgressErasedBeforeGuestOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, _ = exec.Command(script, "-q", "-e", "-c", rvsimBin+" run --progress "+stdio+" < /dev/null", os.DevNull).Output()
-	if !strings.Contains(string(out), "stdin is a terminal: 0, stdout: 1\r\n") {
+	out := onTerminal(t, rvsimBin+" run --progress "+stdio+" < /dev/null")
+	if !strings.Contains(out, "stdin is a terminal: 0, stdout: 1\r\n") {
 		t.Errorf("with --progress the guest's stdout is not a terminal to it: %q", out)
 	}
 }
