@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -52,18 +53,29 @@ const batches = 3
 // copied): memory stays bounded. The spare buffers are those the batches
 // give back and, from the first swap on, up to prefaultBytes of them made
 // ahead on another goroutine (prefault), so that the guest's thread does
-// not take the page faults of new ones.
+// not take the page faults of new ones. Spare buffers are mapped outside
+// the Go heap (newBuffer): the garbage collector neither scans them nor
+// counts them toward its next cycle, which a few MiB made at the start of
+// a run would otherwise bring on. They are unmapped when the recording
+// stops (release), after the unit is given back the buffer it started
+// with.
 type recorder struct {
 	w        *logfmt.Writer
 	name     string // the trace, for errors
 	cur      *batch // being filled
 	capture  bool   // collecting the guest memory a system call writes
 	captured []logfmt.MemWrite
-	events   *[256]uint64 // the machine's counts: ND entries are added as their batches come back
-	made     int          // batches made
-	spare    [][]byte     // ND buffers to swap into the unit at a drain
-	fresh    chan []byte  // ND buffers made ahead, their pages touched (prefault); nil until the first swap
-	halt     atomic.Bool  // stop making buffers ahead
+	events   *[256]uint64  // the machine's counts: ND entries are added as their batches come back
+	made     int           // batches made
+	spare    [][]byte      // ND buffers to swap into the unit at a drain
+	fresh    chan []byte   // ND buffers made ahead, their pages touched (prefault); nil until the first swap
+	halt     atomic.Bool   // stop making buffers ahead
+	making   chan struct{} // closed when prefault ends; nil if it never started
+
+	unit   *ndbuf.Unit // the unit whose buffers are swapped; nil in tests of the recorder alone
+	home   []byte      // the buffer the unit started with, on the Go heap
+	mu     sync.Mutex  // guards mapped: prefault and the guest's thread both make buffers
+	mapped [][]byte    // every buffer mapped outside the Go heap, to unmap at release
 
 	full    chan *batch   // to the writer goroutine
 	free    chan *batch   // written batches coming back, their entries counted
@@ -122,9 +134,12 @@ func (b *batch) reset() {
 	b.parts, b.small, b.n, b.evs, b.at, b.data = b.parts[:0], b.small[:0], 0, b.evs[:0], b.at[:0], 0
 }
 
-func newRecorder(w *logfmt.Writer, name string, events *[256]uint64, log *zap.Logger) *recorder {
+func newRecorder(w *logfmt.Writer, name string, events *[256]uint64, log *zap.Logger, u *ndbuf.Unit) *recorder {
 	r := &recorder{w: w, name: name, events: events, full: make(chan *batch, 1), free: make(chan *batch, batches),
-		done: make(chan struct{}), log: log, cur: &batch{}, made: 1}
+		done: make(chan struct{}), log: log, cur: &batch{}, made: 1, unit: u}
+	if u != nil {
+		r.home = u.Mem
+	}
 	r.written.Store(w.Bytes())
 	go r.writeLoop()
 	return r
@@ -146,22 +161,67 @@ func spareBuffers(bufBytes int) int {
 	return min(batches*perBatch, prefaultBytes/bufBytes)
 }
 
-// prefault makes n buffers of size bytes and touches each of their pages,
-// handing them to the monitor's drains (buffer), until the recording
-// stops. The first write to a fresh page faults, which costs the thread
-// a few microseconds: done here, that is on another thread than the
-// guest's, while the guest runs on.
+// prefault makes n buffers of size bytes (newBuffer, which brings their
+// pages into memory), handing them to the monitor's drains (buffer),
+// until the recording stops. The first write to a fresh page faults,
+// which costs the thread a few microseconds: done here, that is on
+// another thread than the guest's, while the guest runs on.
 func (r *recorder) prefault(size, n int) {
 	for range n {
 		if r.halt.Load() {
 			return
 		}
-		b := make([]byte, size)
-		for i := 0; i < len(b); i += 4096 {
-			b[i] = 0
-		}
-		r.fresh <- b // never blocks: it holds n
+		r.fresh <- r.newBuffer(size) // never blocks: it holds n
 	}
+}
+
+// newBuffer makes an ND buffer of n bytes, its pages in memory: mapped
+// outside the Go heap (mapBuffer), or on the heap if that fails.
+func (r *recorder) newBuffer(n int) []byte {
+	if b := mapBuffer(n); b != nil {
+		r.mu.Lock()
+		r.mapped = append(r.mapped, b)
+		r.mu.Unlock()
+		return b
+	}
+	b := make([]byte, n)
+	for i := 0; i < len(b); i += 4096 {
+		b[i] = 0
+	}
+	return b
+}
+
+// release unmaps the buffers newBuffer mapped, once none is in use but
+// the unit's: that one's contents go back into the buffer the unit
+// started with, which it keeps. Spare buffers are dropped. It must run
+// after prefault has ended and every batch has come back.
+func (r *recorder) release() {
+	r.spare = nil
+	for r.fresh != nil && len(r.fresh) > 0 {
+		<-r.fresh
+	}
+	if r.unit != nil && r.isMapped(r.unit.Mem) {
+		h := r.home
+		if len(h) != len(r.unit.Mem) {
+			h = make([]byte, len(r.unit.Mem))
+		}
+		copy(h, r.unit.Mem)
+		r.unit.Mem = h
+	}
+	for _, b := range r.mapped {
+		unmapBuffer(b)
+	}
+	r.mapped = nil
+}
+
+// isMapped reports whether b is one of the buffers newBuffer mapped.
+func (r *recorder) isMapped(b []byte) bool {
+	for _, m := range r.mapped {
+		if len(b) > 0 && len(m) > 0 && &b[0] == &m[0] {
+			return true
+		}
+	}
+	return false
 }
 
 // writeLoop writes the batches it is given, in order, until full closes,
@@ -296,6 +356,10 @@ func (r *recorder) stop() error {
 		b.count()
 		r.take(b)
 	}
+	if r.making != nil {
+		<-r.making
+	}
+	r.release()
 	if err != nil {
 		return err
 	}
@@ -354,7 +418,7 @@ func (m *Machine) setupRecord(out io.Writer, version string) error {
 	if err != nil {
 		return fmt.Errorf("%s%w", errorPrefix(m.cfg.TraceName), err)
 	}
-	m.rec = newRecorder(w, m.cfg.TraceName, &m.events, m.log)
+	m.rec = newRecorder(w, m.cfg.TraceName, &m.events, m.log, m.Hart.ND)
 	return nil
 }
 
@@ -425,7 +489,11 @@ func (r *recorder) buffer(n int) []byte {
 		k := spareBuffers(n)
 		r.fresh = make(chan []byte, k)
 		if k > 0 {
-			go r.prefault(n, k)
+			r.making = make(chan struct{})
+			go func() {
+				defer close(r.making)
+				r.prefault(n, k)
+			}()
 		}
 	}
 	for len(r.spare) > 0 {
@@ -442,7 +510,7 @@ func (r *recorder) buffer(n int) []byte {
 		}
 	default:
 	}
-	return make([]byte, n)
+	return r.newBuffer(n)
 }
 
 // add appends an event the monitor produced, after the entries the guest

@@ -44,7 +44,7 @@ func TestPrefault(t *testing.T) {
 	}
 	var events [256]uint64
 	size := DefaultNDBuffer * ndbuf.EntrySize
-	r := newRecorder(w, "t.zst", &events, zap.NewNop())
+	r := newRecorder(w, "t.zst", &events, zap.NewNop(), nil)
 	defer r.stop()
 	n := spareBuffers(size)
 	time.Sleep(20 * time.Millisecond)
@@ -90,4 +90,6 @@ func TestPrefault(t *testing.T) {
 	if len(r3.fresh) != 2 {
 		t.Errorf("%d buffers made ahead, want the 2 made before the stop", len(r3.fresh))
 	}
+	r2.release()
+	r3.release()
 }

@@ -153,6 +153,9 @@ func readAhead(r *logfmt.Reader, log *zap.Logger, req <-chan segBufs, resp chan<
 			if ce := log.Check(zap.DebugLevel, "segment read"); ce != nil { // no fields made unless logged
 				ce.Write(zap.Int("events", dst.len()-n))
 			}
+			if n == 0 && dst.len() >= segmentEvents && dst.len() < aheadEvents {
+				dst.raw = reserveAhead(dst.raw) // a full segment: more follow
+			}
 		}
 		if dst.len() == 0 {
 			resp <- *then
@@ -162,6 +165,25 @@ func readAhead(r *logfmt.Reader, log *zap.Logger, req <-chan segBufs, resp chan<
 		s.segBufs = dst
 		resp <- s
 	}
+}
+
+// aheadBytes is the room for ND entries a batch read ahead is given at
+// once: aheadEvents and a segment of the most events record writes.
+const aheadBytes = (aheadEvents + segmentEvents) * ndbuf.EntrySize
+
+// reserveAhead returns raw with room for aheadBytes, in one allocation:
+// grown a segment at a time, the batches of a long trace would leave a
+// few MiB of smaller arrays behind them, enough to start the garbage
+// collector during the replay. It is called once a batch's first segment
+// is read and is full (record cuts a segment there, and more follow), so
+// that a trace of one short segment reserves nothing.
+func reserveAhead(raw []byte) []byte {
+	if cap(raw) >= aheadBytes {
+		return raw
+	}
+	r := make([]byte, len(raw), aheadBytes)
+	copy(r, raw)
+	return r
 }
 
 // appendEvents appends copies of evs to dst: the events, and their memory

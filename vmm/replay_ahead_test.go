@@ -201,3 +201,73 @@ func TestReplayStopCounts(t *testing.T) {
 		}
 	}
 }
+
+// cycleTrace returns a trace of events reads of cycle, in segments of
+// segmentEvents (the last one shorter).
+func cycleTrace(t *testing.T, events int) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	w, err := logfmt.NewWriter(&out, logfmt.Header{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := make([]byte, segmentEvents*ndbuf.EntrySize)
+	for s := 0; s < events; s += segmentEvents {
+		k := min(segmentEvents, events-s)
+		for i := range k {
+			n := uint64(s + i)
+			ndbuf.PutEntry(raw[i*ndbuf.EntrySize:], ndbuf.Entry{Kind: ndbuf.KindCycle, Instret: 2 * n, PC: 0x1000, Value: 3 * n})
+		}
+		if err := w.AddND(raw[:k*ndbuf.EntrySize]); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(logfmt.Footer{Instret: uint64(2 * events)}); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// TestReadAheadReserves checks that the reader goroutine gives a batch of
+// a long trace its whole room at once (aheadBytes, which a batch of
+// record's segments never outgrows), rather than growing it a segment at
+// a time and leaving the smaller arrays to the garbage collector, and
+// that a trace of one short segment reserves nothing.
+func TestReadAheadReserves(t *testing.T) {
+	for _, events := range []int{segmentEvents / 2, 3*aheadEvents + segmentEvents/2} {
+		trace := cycleTrace(t, events)
+		r, err := logfmt.NewReader(bytes.NewReader(trace), "t.zst")
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, resp := make(chan segBufs, 1), make(chan aheadSeg, 1)
+		go readAhead(r, zap.NewNop(), req, resp)
+		req <- segBufs{}
+		read := 0
+		for {
+			s := <-resp
+			if s.err == io.EOF {
+				break
+			}
+			if s.err != nil {
+				t.Fatal(s.err)
+			}
+			read += s.len()
+			short := events < segmentEvents
+			if short && cap(s.raw) >= aheadBytes {
+				t.Errorf("a trace of %d events: a batch with room for %d bytes; want less than %d", events, cap(s.raw), aheadBytes)
+			}
+			if !short && s.len() >= segmentEvents && cap(s.raw) != aheadBytes {
+				t.Errorf("a trace of %d events: a batch of %d events has room for %d bytes; want %d", events, s.len(), cap(s.raw), aheadBytes)
+			}
+			req <- segBufs{} // new arrays: each batch is reserved anew
+		}
+		close(req)
+		if read != events {
+			t.Errorf("%d events read, want %d", read, events)
+		}
+	}
+}

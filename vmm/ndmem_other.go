@@ -1,0 +1,10 @@
+//go:build !linux
+
+package vmm
+
+// mapBuffer maps no memory outside the Go heap on this system: the
+// recorder's spare ND buffers are made on the heap.
+func mapBuffer(n int) []byte { return nil }
+
+// unmapBuffer is never called here: mapBuffer maps nothing.
+func unmapBuffer(b []byte) {}

@@ -1,0 +1,90 @@
+package vmm
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+	"unsafe"
+
+	"go.uber.org/zap"
+
+	"github.com/rvsim/rvsim/csr"
+	"github.com/rvsim/rvsim/logfmt"
+	"github.com/rvsim/rvsim/ndbuf"
+)
+
+// mapped reports whether the pages of b are mapped in this process:
+// msync(2) fails with ENOMEM on a range that is not.
+func mapped(b []byte) bool {
+	_, _, e := syscall.Syscall(syscall.SYS_MSYNC, uintptr(unsafe.Pointer(unsafe.SliceData(b))), uintptr(len(b)), syscall.MS_ASYNC)
+	return !errors.Is(e, syscall.ENOMEM)
+}
+
+// TestSpareBuffersOffHeap checks that the spare ND buffers of a
+// recording are made outside the Go heap (a recording that made them on
+// it brought on a garbage collection early in every run), and that a
+// stopped recording unmaps every one, after giving the unit back the
+// buffer it started with, holding what the unit's last buffer held.
+func TestSpareBuffersOffHeap(t *testing.T) {
+	w, err := logfmt.NewWriter(io.Discard, logfmt.Header{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := ndbuf.New(csr.New(csr.DefaultHost()), ndbuf.Record, 1<<32, DefaultNDBuffer)
+	home := u.Mem
+	size := len(u.Mem)
+	var events [256]uint64
+	r := newRecorder(w, "t.zst", &events, zap.NewNop(), u)
+	defer r.stop()
+	n := spareBuffers(size)
+
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var taken [][]byte
+	taken = append(taken, r.buffer(size)) // the first swap: n are then made ahead
+	for deadline := time.Now().Add(10 * time.Second); len(r.fresh) < n-1; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of at least %d buffers made ahead after 10 s", len(r.fresh), n-1)
+		}
+	}
+	for len(taken) < n+2 { // those made ahead, then new ones
+		taken = append(taken, r.buffer(size))
+	}
+	runtime.ReadMemStats(&after)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew >= uint64(size) {
+		t.Errorf("%d ND buffers of %d bytes made: the Go heap allocated %d bytes, want less than one buffer", len(taken), size, grew)
+	}
+	for i, b := range taken {
+		if len(b) != size || !r.isMapped(b) || !mapped(b) {
+			t.Fatalf("buffer %d: %d bytes, from mapBuffer %v, mapped %v; want %d, true, true", i, len(b), r.isMapped(b), mapped(b), size)
+		}
+		b[0], b[len(b)-1] = byte(i), byte(i)
+	}
+
+	// The unit holds one of them when the recording stops.
+	last := taken[len(taken)-1]
+	for i := range last {
+		last[i] = byte(i * 7)
+	}
+	want := bytes.Clone(last)
+	u.Mem = last
+	if err := r.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if unsafe.SliceData(u.Mem) != unsafe.SliceData(home) || !bytes.Equal(u.Mem, want) {
+		t.Errorf("after the stop, the unit's buffer is its own %v and holds what its last did %v; want both",
+			unsafe.SliceData(u.Mem) == unsafe.SliceData(home), bytes.Equal(u.Mem, want))
+	}
+	for i, b := range taken {
+		if mapped(b) {
+			t.Errorf("buffer %d still mapped after the recording stopped", i)
+		}
+	}
+	if len(r.mapped) != 0 || len(r.spare) != 0 || len(r.fresh) != 0 {
+		t.Errorf("after the stop: %d mapped, %d spare, %d made ahead; want none", len(r.mapped), len(r.spare), len(r.fresh))
+	}
+}
