@@ -5,12 +5,16 @@ package vmm
 import "syscall"
 
 // mapBuffer returns n bytes of private anonymous memory outside the Go
-// heap, its pages already in memory (MAP_POPULATE: the kernel zeroes
-// them in the call, and the first store into each takes no fault), or nil
-// if the mapping fails. unmapBuffer gives it back.
-func mapBuffer(n int) []byte {
-	b, err := syscall.Mmap(-1, 0, n, syscall.PROT_READ|syscall.PROT_WRITE,
-		syscall.MAP_PRIVATE|syscall.MAP_ANONYMOUS|syscall.MAP_POPULATE)
+// heap, or nil if the mapping fails. With populate its pages are already
+// in memory (MAP_POPULATE: the kernel zeroes them in the call, and the
+// first store into each takes no fault); without, each is when first
+// written. unmapBuffer gives it back.
+func mapBuffer(n int, populate bool) []byte {
+	flags := syscall.MAP_PRIVATE | syscall.MAP_ANONYMOUS
+	if populate {
+		flags |= syscall.MAP_POPULATE
+	}
+	b, err := syscall.Mmap(-1, 0, n, syscall.PROT_READ|syscall.PROT_WRITE, flags)
 	if err != nil {
 		return nil
 	}

@@ -4,7 +4,7 @@ package vmm
 
 // mapBuffer maps no memory outside the Go heap on this system: the
 // recorder's spare ND buffers are made on the heap.
-func mapBuffer(n int) []byte { return nil }
+func mapBuffer(n int, populate bool) []byte { return nil }
 
 // unmapBuffer is never called here: mapBuffer maps nothing.
 func unmapBuffer(b []byte) {}

@@ -175,17 +175,21 @@ func (r *recorder) prefault(size, n int) {
 	}
 }
 
-// newBuffer makes an ND buffer of n bytes, its pages in memory: mapped
-// outside the Go heap (mapBuffer), or on the heap if that fails.
+// newBuffer makes an ND buffer of n bytes, mapped outside the Go heap
+// (mapBuffer), or on the heap if that fails. The pages of a buffer of up
+// to prefaultBytes are brought into memory at once; those of a larger one
+// (--nd-buffer of more than 131,072 entries) only as they are written, so
+// that a swap does not make the whole of it resident at once.
 func (r *recorder) newBuffer(n int) []byte {
-	if b := mapBuffer(n); b != nil {
+	populate := n <= prefaultBytes
+	if b := mapBuffer(n, populate); b != nil {
 		r.mu.Lock()
 		r.mapped = append(r.mapped, b)
 		r.mu.Unlock()
 		return b
 	}
 	b := make([]byte, n)
-	for i := 0; i < len(b); i += 4096 {
+	for i := 0; populate && i < len(b); i += 4096 {
 		b[i] = 0
 	}
 	return b
