@@ -31,7 +31,7 @@
 //
 // # Registers
 //
-// enter (enter_amd64.s) pins the hart's integer registers at R15, guest
+// enter (enter_linux_amd64.s) pins the hart's integer registers at R15, guest
 // memory at R14, the context (ctx) at R13 and the instructions left in the
 // budget in R12. Within a block, guest registers live in seven host
 // registers (RBX, RSI, RDI, R8-R11), loaded when first read and written

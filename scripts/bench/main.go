@@ -30,7 +30,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -240,11 +239,7 @@ func measure(name string, args []string) (sample, string, string) {
 	if err != nil && cmd.ProcessState == nil {
 		fail(err)
 	}
-	var rss int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss
-	}
-	return sample{wall, rss}, out.String(), errb.String()
+	return sample{wall, peakRSS(cmd.ProcessState)}, out.String(), errb.String()
 }
 
 func median(s []sample) sample {
