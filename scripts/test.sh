@@ -26,6 +26,11 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 go vet ./...
+# Elsewhere rvsim runs on the interpreter: it must build, and its tests
+# compile, on a system without the native-code engine (linux/arm64), and
+# build on amd64 outside Linux, where the engine's files are left out too.
+GOOS=linux GOARCH=arm64 go vet ./...
+GOOS=windows GOARCH=amd64 go build ./...
 # The packages that run programs run once on each engine (RVSIM_ENGINE, the
 # default of every machine they build): the interpreter, the reference, and
 # the native-code engine where it runs (linux/amd64, where it must pass its

@@ -186,6 +186,7 @@ func diffEngines(t *testing.T, rec dbgRec, total uint64, steps int, rng *rand.Ra
 // recorded by each engine, on both engines in lockstep (every fourth
 // with -short).
 func TestJITDiffPrograms(t *testing.T) {
+	needJIT(t)
 	if _, err := os.Stat(filepath.Join("..", "programs", "bin", "hello.elf")); err != nil {
 		t.Fatalf("the shipped programs are not built (scripts/build-programs.sh): %v", err)
 	}
