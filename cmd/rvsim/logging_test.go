@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"go.uber.org/zap"
 	"io"
 	"os"
 	"os/exec"
@@ -201,5 +202,39 @@ func TestProgressSparesGuestLine(t *testing.T) {
 	}
 	if got := string(mustRead(t, f.Name())); got != "prompt> answer\n" {
 		t.Errorf("guest stream got %q", got)
+	}
+}
+
+// TestProgressErasedBeforeLogLines: a line rvsim logs while the progress
+// line is shown (here the writer goroutine's debug line of every segment
+// written) erases it first and starts at the margin; the next report
+// draws the line again.
+func TestProgressErasedBeforeLogLines(t *testing.T) {
+	var term bytes.Buffer
+	a := &app{stderr: &term, logLevel: "debug", logFormat: "console"}
+	if err := a.setupLog(); err != nil {
+		t.Fatal(err)
+	}
+	report := vmm.ProgressReport{Instret: 7}
+	a.drawProgress(report)
+	a.log.Warn("a warning", zap.Int("n", 1))
+	a.log.Debug("a debug line")
+	a.drawProgress(report)
+	line := clearLine + progressLine(report)
+	if want := line + clearLine + "rvsim: warn: a warning {\"n\": 1}\nrvsim: debug: a debug line\n" + line; term.String() != want {
+		t.Errorf("terminal (stderr) got %q, want %q", term.String(), want)
+	}
+
+	ndloop, err := filepath.Abs(programPath("ndloop"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	trace := filepath.Join(t.TempDir(), "t.zst")
+	s := onTerminal(t, rvsimBin+" record --progress --log-level debug --engine interp -o "+trace+" "+ndloop+" 8000000")
+	if !strings.Contains(s, "rvsim: progress: ") || !strings.Contains(s, "rvsim: debug: segment written") {
+		t.Fatalf("no progress line, or no debug line of a segment written: %q", s[max(0, len(s)-300):])
+	}
+	if m := regexp.MustCompile(`trace bytes[^\r]`).FindStringIndex(s); m != nil {
+		t.Errorf("something follows a progress line on it: %q", s[max(0, m[0]-100):min(len(s), m[1]+100)])
 	}
 }

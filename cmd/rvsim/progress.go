@@ -43,6 +43,8 @@ func (a *app) progress(asked bool) func(vmm.ProgressReport) {
 // left a line unfinished on the terminal (a prompt): the line would
 // erase it.
 func (a *app) drawProgress(p vmm.ProgressReport) {
+	a.term.Lock()
+	defer a.term.Unlock()
 	if a.guestMidLine {
 		return
 	}
@@ -52,10 +54,31 @@ func (a *app) drawProgress(p vmm.ProgressReport) {
 
 // eraseProgress erases the progress line, if one is shown.
 func (a *app) eraseProgress() {
+	a.term.Lock()
+	defer a.term.Unlock()
+	a.eraseShown()
+}
+
+// eraseShown is eraseProgress with a.term held.
+func (a *app) eraseShown() {
 	if a.progressShown {
 		fmt.Fprint(a.stderr, clearLine)
 		a.progressShown = false
 	}
+}
+
+// logSink is where rvsim's own log lines go: stderr, after the progress
+// line, if one is shown, is erased, so that a line logged during the run
+// starts at the margin instead of after the progress text. The next
+// report draws the line again below it.
+type logSink struct{ a *app }
+
+// Write erases the progress line, if shown, then writes p to stderr.
+func (s logSink) Write(p []byte) (int, error) {
+	s.a.term.Lock()
+	defer s.a.term.Unlock()
+	s.a.eraseShown()
+	return s.a.stderr.Write(p)
 }
 
 // runMeasured runs m, measuring its CPU time, and erases the progress line
@@ -95,10 +118,12 @@ type progressStream struct {
 // Write erases the progress line, if shown, then writes p to the file,
 // and notes whether it leaves a line unfinished.
 func (s progressStream) Write(p []byte) (int, error) {
-	s.a.eraseProgress()
+	s.a.term.Lock()
+	s.a.eraseShown()
 	if len(p) > 0 {
 		s.a.guestMidLine = p[len(p)-1] != '\n'
 	}
+	s.a.term.Unlock()
 	return s.f.Write(p)
 }
 

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,8 +34,9 @@ type app struct {
 	log            *zap.Logger
 	report         *zap.Logger // result lines and stats for --log-format json, whatever the level
 	status         int
-	progressShown  bool // a --progress line is on the terminal
-	guestMidLine   bool // the guest's last write to the terminal did not end a line
+	term           sync.Mutex // guards progressShown and guestMidLine: the run loop draws the line and writes the guest's output, any goroutine logs
+	progressShown  bool       // a --progress line is on the terminal
+	guestMidLine   bool       // the guest's last write to the terminal did not end a line
 	args           []string
 }
 
@@ -156,7 +158,7 @@ func (a *app) setupLog() error {
 	default:
 		return fmt.Errorf("--log-format %q: want console or json", a.logFormat)
 	}
-	sink := zapcore.AddSync(a.stderr)
+	sink := zapcore.AddSync(logSink{a})
 	a.log = zap.New(cleanCore{zapcore.NewCore(enc, sink, lvl)})
 	a.report = zap.New(cleanCore{zapcore.NewCore(enc, sink, zapcore.InfoLevel)})
 	return nil
