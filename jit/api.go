@@ -2,12 +2,17 @@ package jit
 
 import (
 	"errors"
+	"runtime"
 	"time"
 )
 
 // ErrUnsupported is returned by New and SelfCheck on a host the engine
 // does not run on (it needs linux/amd64).
 var ErrUnsupported = errors.New("the native-code engine needs linux/amd64")
+
+// Supported reports whether the engine is built for this host: if not,
+// New and SelfCheck fail with ErrUnsupported.
+const Supported = runtime.GOOS == "linux" && runtime.GOARCH == "amd64"
 
 // Stats counts what the engine did.
 type Stats struct {

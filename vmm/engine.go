@@ -90,12 +90,17 @@ type engine struct {
 	waited  uint64
 }
 
+// jitBuilt is jit.Supported; tests set it to see what a host without the
+// engine does.
+var jitBuilt = jit.Supported
+
 // startEngine makes the engine c asks for, for h. A jit engine that
 // cannot run (the self-check or jit.New fails) is an error when it was
 // asked for, and the interpreter with a note saying why when it was the
 // default. The default engine neither waits for the self-check's verdict
 // nor starts the check: the interpreter runs until it is in
-// (selfcheck.go).
+// (selfcheck.go). On a host the engine is not built for, there is no
+// check: the default is the interpreter from the start, saying why.
 func startEngine(c engineChoice, h *rv64.Hart) (engine, error) {
 	from := ""
 	if c.source != "" {
@@ -105,9 +110,12 @@ func startEngine(c engineChoice, h *rv64.Hart) (engine, error) {
 		return engine{name: EngineInterp, note: from}, nil
 	}
 	var err error
-	if c.explicit {
+	switch {
+	case !jitBuilt:
+		err = jit.ErrUnsupported // no self-check to wait for
+	case c.explicit:
 		err = processCheck().wait()
-	} else {
+	default:
 		check := startedCheck()
 		if check == nil {
 			return engine{name: EngineJIT, note: notePending, waiting: true}, nil

@@ -316,3 +316,32 @@ func TestEngineOfTheSuite(t *testing.T) {
 		t.Errorf("no %s: the default machine runs %s (%q), not jit nor the interpreter with jit's failure", EngineEnv, name, note)
 	}
 }
+
+// TestEngineNotBuilt: on a host the native-code engine is not built for,
+// the default engine is the interpreter from New on, with the reason (not
+// a self-check pending, nor a program that "ended before its verdict"),
+// and jit asked for by name is an error naming it.
+func TestEngineNotBuilt(t *testing.T) {
+	saved := jitBuilt
+	jitBuilt = false
+	defer func() { jitBuilt = saved }()
+	unsetEngineEnv(t)
+	m, err := newEngineHello(t, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "jit: " + jit.ErrUnsupported.Error()
+	if name, note := m.Engine(); name != EngineInterp || note != want {
+		t.Errorf("before the run: Engine() = %q, %q; want interp, %q", name, note, want)
+	}
+	if _, err := m.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if name, note := m.Engine(); name != EngineInterp || note != want {
+		t.Errorf("after the run: Engine() = %q, %q; want interp, %q", name, note, want)
+	}
+	_, err = newEngineHello(t, EngineJIT)
+	if !errors.Is(err, jit.ErrUnsupported) || !strings.Contains(err.Error(), "--engine jit") {
+		t.Errorf("--engine jit: %v; want an error naming the flag and %v", err, jit.ErrUnsupported)
+	}
+}
