@@ -478,17 +478,25 @@ func chunksAndBases(t *testing.T, test func(t *testing.T, chunk, base uint64)) {
 	}
 }
 
+// stepToExit steps p by chunk until it exits other than at the end of
+// its budget (or 100 instructions have run), and checks that exit's kind,
+// cause and pc against want.
+func stepToExit(t *testing.T, p *pair, chunk uint64, want rv64.Exit) {
+	t.Helper()
+	var e rv64.Exit
+	for e.Kind == rv64.ExitBudget && p.jh.Instret() < 100 {
+		e = p.step(chunk)
+	}
+	expectExit(t, rv64.Exit{Kind: e.Kind, Cause: e.Cause, PC: e.PC}, want)
+}
+
 func testNDRecordFullMidBlock(t *testing.T, chunk, base uint64) {
 	codeAt := base - memBase + codeAt
 	m := progMachineAt(base, ndProgram...)
 	m.ndMode, m.ndSize = ndbuf.Record, 2
 	p := newPair(t, m)
 	p.repeat(5, func() {
-		var e rv64.Exit
-		for e.Kind == rv64.ExitBudget && p.jh.Instret() < 100 {
-			e = p.step(chunk)
-		}
-		expectExit(t, rv64.Exit{Kind: e.Kind, Cause: e.Cause, PC: e.PC}, rv64.Exit{Kind: rv64.ExitNDFull, Cause: rv64.CauseNDFull, PC: codeAt + 20})
+		stepToExit(t, p, chunk, rv64.Exit{Kind: rv64.ExitNDFull, Cause: rv64.CauseNDFull, PC: codeAt + 20})
 		p.expectAt(codeAt+20, 5)
 		p.expectX(map[int]uint64{rA0: hostCycle, rA1: hostTime, rA2: 0, rT0: 3})
 		got := p.jh.ND.Drain(nil)
@@ -500,7 +508,7 @@ func testNDRecordFullMidBlock(t *testing.T, chunk, base uint64) {
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("entries %v, want %v", got, want)
 		}
-		e = p.step(100)
+		p.step(100)
 		p.expectAt(codeAt+36, 105)
 		p.expectX(map[int]uint64{rA2: csr.SeedES16 | hostEntropy, rA3: hostCycle, rT0: 5})
 		got = p.jh.ND.Drain(nil)
@@ -531,11 +539,7 @@ func testNDReplayEmptyMidBlock(t *testing.T, chunk, base uint64) {
 	}
 	p := newPair(t, m)
 	p.repeat(5, func() {
-		var e rv64.Exit
-		for e.Kind == rv64.ExitBudget && p.jh.Instret() < 100 {
-			e = p.step(chunk)
-		}
-		expectExit(t, rv64.Exit{Kind: e.Kind, Cause: e.Cause, PC: e.PC}, rv64.Exit{Kind: rv64.ExitNDEmpty, Cause: rv64.CauseNDEmpty, PC: codeAt + 20})
+		stepToExit(t, p, chunk, rv64.Exit{Kind: rv64.ExitNDEmpty, Cause: rv64.CauseNDEmpty, PC: codeAt + 20})
 		p.expectAt(codeAt+20, 5)
 		p.expectX(map[int]uint64{rA0: 0x1111, rA1: 0x2222, rT0: 3})
 
@@ -545,7 +549,7 @@ func testNDReplayEmptyMidBlock(t *testing.T, chunk, base uint64) {
 			{Kind: ndbuf.KindSeed, Instret: 4, PC: codeAt + 20, Value: 0x3333},  // another count
 		} {
 			p.both(func(h *rv64.Hart) { h.ND.Fill([]ndbuf.Entry{wrong}) })
-			e = p.step(100)
+			e := p.step(100)
 			expectExit(t, e, rv64.Exit{Kind: rv64.ExitDiverge, Tval: uint64(ndbuf.KindSeed), PC: codeAt + 20})
 			p.expectAt(codeAt+20, 5)
 			p.expectX(map[int]uint64{rA2: 0})

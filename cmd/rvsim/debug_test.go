@@ -62,10 +62,7 @@ func fakeArgs(t *testing.T, dir string) ([]string, string) {
 // and the trace's paths.
 func debugTrace(t *testing.T) (string, string) {
 	t.Helper()
-	elf, err := filepath.Abs(programPath("debug_linux"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	elf := absProgramPath(t, "debug_linux")
 	trace := filepath.Join(t.TempDir(), "t.zst")
 	if r := cli(t, "", "record", "-o", trace, elf); r.status != 56 {
 		t.Fatalf("record: %d %s", r.status, r.stderr)
@@ -217,10 +214,7 @@ func TestDebugBadArguments(t *testing.T) {
 // itself carries on, and gdb can continue to the end: replay identical.
 func TestGDBDebugCtrlC(t *testing.T) {
 	needGDBMultiarch(t)
-	elfPath, err := filepath.Abs(programPath("debug_long"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	elfPath := absProgramPath(t, "debug_long")
 	trace := filepath.Join(t.TempDir(), "long.zst")
 	if r := rvsim(t, "", "record", "-o", trace, elfPath, "1000000"); r.status != 0 {
 		t.Fatalf("record: %d %s", r.status, r.stderr)
@@ -348,10 +342,7 @@ func TestReadmeDebugSession(t *testing.T) {
 func TestGDBDebugDynamicPIE(t *testing.T) {
 	needGDBMultiarch(t)
 	needGlibcSysroot(t)
-	elfPath, err := filepath.Abs(programPath("glibc_hello_dynamic"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	elfPath := absProgramPath(t, "glibc_hello_dynamic")
 	f, err := elf.Open(elfPath)
 	if err != nil {
 		t.Fatal(err)

@@ -166,6 +166,18 @@ func programPath(name string) string {
 	return filepath.Join(repo, "programs", "bin", name+".elf")
 }
 
+// absProgramPath is programPath made absolute, for a command run in
+// another directory (a shell under script(1), gdb, a guest's working
+// directory).
+func absProgramPath(t testing.TB, name string) string {
+	t.Helper()
+	p, err := filepath.Abs(programPath(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func entryStdin(e manifestEntry) string {
 	if e.stdin == "" {
 		return ""

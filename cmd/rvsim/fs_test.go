@@ -15,7 +15,7 @@ func TestReadFileBelowRoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	elf, _ := filepath.Abs(programPath("readfile"))
+	elf := absProgramPath(t, "readfile")
 	q := exec.Command("qemu-riscv64", elf, "hello.txt")
 	q.Dir = dir
 	want, err := q.Output()

@@ -65,10 +65,7 @@ func (p dbgProgram) finalCounter() int64 { return 2 * counterBefore(p.rounds+1) 
 
 func (p dbgProgram) elf(t *testing.T) string {
 	t.Helper()
-	abs, err := filepath.Abs(programPath(p.name))
-	if err != nil {
-		t.Fatal(err)
-	}
+	abs := absProgramPath(t, p.name)
 	return abs
 }
 

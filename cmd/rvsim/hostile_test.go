@@ -202,7 +202,7 @@ func TestHostileCannotTouchHostFiles(t *testing.T) {
 	paths := []string{"inside.txt", "/etc/passwd", "../../../../../../../etc/passwd", "../secret.txt",
 		secret, "link", "fifo", "sub/../../secret.txt", ".", "/", "..", "created.txt",
 		"/proc/self/environ", "/dev/tty"}
-	abs := func(name string) string { p, _ := filepath.Abs(programPath(name)); return p }
+	abs := func(name string) string { return absProgramPath(t, name) }
 	run := func(args ...string) runResult {
 		t.Helper()
 		// A guest that blocks the monitor (opening a FIFO, say) must not

@@ -117,10 +117,7 @@ func TestProgressLine(t *testing.T) {
 // makes stderr a terminal: the progress line is drawn and erased at the
 // end. With stderr a pipe, nothing is drawn.
 func TestProgressOnTerminal(t *testing.T) {
-	forever, err := filepath.Abs(programPath("forever"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	forever := absProgramPath(t, "forever")
 	s := onTerminal(t, rvsimBin+" record --progress --timeout 2500ms -o "+filepath.Join(t.TempDir(), "t.zst")+" "+forever)
 	if !regexp.MustCompile(`\r\x1b\[Krvsim: progress: [1-9][0-9]* instructions, [0-9.]+ MIPS, [0-9]+ events, [1-9][0-9]* trace bytes`).MatchString(s) {
 		t.Errorf("no progress line on the terminal: %q", s)
@@ -152,10 +149,7 @@ func onTerminal(t *testing.T, cmdline string) string {
 // enough (1.3G instructions) for at least one report before it prints.
 // The guest still sees its stdout as a terminal (glibc's isatty(1)).
 func TestProgressErasedBeforeGuestOutput(t *testing.T) {
-	ndloop, err := filepath.Abs(programPath("ndloop"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ndloop := absProgramPath(t, "ndloop")
 	s := onTerminal(t, rvsimBin+" run --progress --engine interp "+ndloop+" 8000000")
 	if !strings.Contains(s, "rvsim: progress: ") {
 		t.Fatalf("no progress line before ndloop's output: %q", s)
@@ -167,10 +161,7 @@ func TestProgressErasedBeforeGuestOutput(t *testing.T) {
 		t.Errorf("something follows a progress line on it: %q", s)
 	}
 
-	stdio, err := filepath.Abs(programPath("glibc_stdio_static"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	stdio := absProgramPath(t, "glibc_stdio_static")
 	out := onTerminal(t, rvsimBin+" run --progress "+stdio+" < /dev/null")
 	if !strings.Contains(out, "stdin is a terminal: 0, stdout: 1\r\n") {
 		t.Errorf("with --progress the guest's stdout is not a terminal to it: %q", out)
@@ -225,10 +216,7 @@ func TestProgressErasedBeforeLogLines(t *testing.T) {
 		t.Errorf("terminal (stderr) got %q, want %q", term.String(), want)
 	}
 
-	ndloop, err := filepath.Abs(programPath("ndloop"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ndloop := absProgramPath(t, "ndloop")
 	trace := filepath.Join(t.TempDir(), "t.zst")
 	s := onTerminal(t, rvsimBin+" record --progress --log-level debug --engine interp -o "+trace+" "+ndloop+" 8000000")
 	if !strings.Contains(s, "rvsim: progress: ") || !strings.Contains(s, "rvsim: debug: segment written") {

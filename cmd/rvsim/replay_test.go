@@ -148,7 +148,7 @@ func TestReplayTraceAlone(t *testing.T) {
 	}
 	oneLine(t, r, regexp.QuoteMeta(fmt.Sprintf(`the recorded program is not found (tried %q and %q); give it: rvsim replay PROG TRACE`, "prog.elf", h.ELFAbs)))
 	// Given explicitly, it replays.
-	abs, _ := filepath.Abs(programPath("hello"))
+	abs := absProgramPath(t, "hello")
 	r = rvsimIn(t, t.TempDir(), "replay", abs, trace)
 	if m := identicalRE.FindStringSubmatch(r.stderr); r.status != 0 || m == nil || m[2] != digest {
 		t.Errorf("replay PROG TRACE: status %d: %s", r.status, r.stderr)
