@@ -68,7 +68,7 @@ type recorder struct {
 	events   *[256]uint64  // the machine's counts: ND entries are added as their batches come back
 	made     int           // batches made
 	spare    [][]byte      // ND buffers to swap into the unit at a drain
-	fresh    chan []byte   // ND buffers made ahead, their pages touched (prefault); nil until the first swap
+	fresh    chan []byte   // ND buffers made ahead, their pages in memory (prefault); nil until the first swap
 	halt     atomic.Bool   // stop making buffers ahead
 	making   chan struct{} // closed when prefault ends; nil if it never started
 
