@@ -2,7 +2,10 @@
 
 package vmm
 
-import "syscall"
+import (
+	"syscall"
+	"unsafe"
+)
 
 // mapBuffer returns n bytes of private anonymous memory outside the Go
 // heap, or nil if the mapping fails. With populate its pages are already
@@ -24,3 +27,19 @@ func mapBuffer(n int, populate bool) []byte {
 // unmapBuffer unmaps a buffer mapBuffer returned; it must not be used
 // after.
 func unmapBuffer(b []byte) { syscall.Munmap(b) }
+
+// madvPopulateWrite is MADV_POPULATE_WRITE (Linux 5.14).
+const madvPopulateWrite = 23
+
+// populate brings the pages of b, which mapBuffer mapped, into memory, as
+// MAP_POPULATE would have: with madvise(MADV_POPULATE_WRITE), or on a
+// kernel without it by writing a byte of each page.
+func populate(b []byte) {
+	_, _, e := syscall.Syscall(syscall.SYS_MADVISE, uintptr(unsafe.Pointer(unsafe.SliceData(b))), uintptr(len(b)), madvPopulateWrite)
+	if e == 0 {
+		return
+	}
+	for i := 0; i < len(b); i += 4096 {
+		b[i] = 0
+	}
+}

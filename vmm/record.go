@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"go.uber.org/zap"
 
@@ -75,7 +76,7 @@ type recorder struct {
 	unit   *ndbuf.Unit // the unit whose buffers are swapped; nil in tests of the recorder alone
 	home   []byte      // the buffer the unit started with, on the Go heap
 	mu     sync.Mutex  // guards mapped: prefault and the guest's thread both make buffers
-	mapped [][]byte    // every buffer mapped outside the Go heap, to unmap at release
+	mapped [][]byte    // every mapping outside the Go heap, to unmap at release
 
 	full    chan *batch   // to the writer goroutine
 	free    chan *batch   // written batches coming back, their entries counted
@@ -161,17 +162,32 @@ func spareBuffers(bufBytes int) int {
 	return min(batches*perBatch, prefaultBytes/bufBytes)
 }
 
-// prefault makes n buffers of size bytes (newBuffer, which brings their
-// pages into memory), handing them to the monitor's drains (buffer),
-// until the recording stops. The first write to a fresh page faults,
-// which costs the thread a few microseconds: done here, that is on
-// another thread than the guest's, while the guest runs on.
+// prefault makes n buffers of size bytes, handing them to the monitor's
+// drains (buffer), until the recording stops. They are slices of one
+// mapping outside the Go heap (newBuffer's one at a time if that fails),
+// whose pages are brought into memory a buffer at a time (populate). The
+// first write to a fresh page faults, which costs the thread a few
+// microseconds: done here, that is on another thread than the guest's,
+// while the guest runs on. One mapping is also one munmap at release, not
+// one per buffer, each of which a multithreaded process pays for.
 func (r *recorder) prefault(size, n int) {
-	for range n {
+	region := mapBuffer(size*n, false)
+	if region != nil {
+		r.mu.Lock()
+		r.mapped = append(r.mapped, region)
+		r.mu.Unlock()
+	}
+	for i := range n {
 		if r.halt.Load() {
 			return
 		}
-		r.fresh <- r.newBuffer(size) // never blocks: it holds n
+		if region == nil {
+			r.fresh <- r.newBuffer(size) // never blocks: it holds n
+			continue
+		}
+		b := region[i*size : (i+1)*size : (i+1)*size]
+		populate(b)
+		r.fresh <- b
 	}
 }
 
@@ -195,9 +211,9 @@ func (r *recorder) newBuffer(n int) []byte {
 	return b
 }
 
-// release unmaps the buffers newBuffer mapped, once none is in use but
-// the unit's: that one's contents go back into the buffer the unit
-// started with, which it keeps. Spare buffers are dropped. It must run
+// release unmaps the memory newBuffer and prefault mapped, once none is
+// in use but the unit's: that one's contents go back into the buffer the
+// unit started with, which it keeps. Spare buffers are dropped. It must run
 // after prefault has ended and every batch has come back.
 func (r *recorder) release() {
 	r.spare = nil
@@ -218,10 +234,15 @@ func (r *recorder) release() {
 	r.mapped = nil
 }
 
-// isMapped reports whether b is one of the buffers newBuffer mapped.
+// isMapped reports whether b lies in memory newBuffer or prefault
+// mapped.
 func (r *recorder) isMapped(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
 	for _, m := range r.mapped {
-		if len(b) > 0 && len(m) > 0 && &b[0] == &m[0] {
+		if base := uintptr(unsafe.Pointer(unsafe.SliceData(m))); p >= base && p-base < uintptr(len(m)) {
 			return true
 		}
 	}

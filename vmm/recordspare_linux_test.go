@@ -24,9 +24,23 @@ func mapped(b []byte) bool {
 	return !errors.Is(e, syscall.ENOMEM)
 }
 
+// notResident returns how many pages of b are not in memory (mincore(2)).
+func notResident(b []byte) int {
+	vec := make([]byte, (len(b)+PageSize-1)/PageSize)
+	syscall.Syscall(syscall.SYS_MINCORE, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), uintptr(unsafe.Pointer(&vec[0])))
+	out := 0
+	for _, v := range vec {
+		if v&1 == 0 {
+			out++
+		}
+	}
+	return out
+}
+
 // TestSpareBuffersOffHeap checks that the spare ND buffers of a
 // recording are made outside the Go heap (a recording that made them on
-// it brought on a garbage collection early in every run), and that a
+// it brought on a garbage collection early in every run), those made
+// ahead in one mapping with their pages in memory, and that a
 // stopped recording unmaps every one, after giving the unit back the
 // buffer it started with, holding what the unit's last buffer held.
 func TestSpareBuffersOffHeap(t *testing.T) {
@@ -58,11 +72,31 @@ func TestSpareBuffersOffHeap(t *testing.T) {
 	if grew := after.TotalAlloc - before.TotalAlloc; grew >= uint64(size) {
 		t.Errorf("%d ND buffers of %d bytes made: the Go heap allocated %d bytes, want less than one buffer", len(taken), size, grew)
 	}
+	// Those made ahead are slices of one mapping, their pages in memory.
+	var region []byte
+	for _, m := range r.mapped {
+		if len(m) == n*size {
+			if region != nil {
+				t.Fatalf("two mappings of %d buffers", n)
+			}
+			region = m
+		}
+	}
+	inRegion := 0
 	for i, b := range taken {
 		if len(b) != size || !r.isMapped(b) || !mapped(b) {
 			t.Fatalf("buffer %d: %d bytes, from mapBuffer %v, mapped %v; want %d, true, true", i, len(b), r.isMapped(b), mapped(b), size)
 		}
+		if p, base := uintptr(unsafe.Pointer(&b[0])), uintptr(unsafe.Pointer(unsafe.SliceData(region))); p >= base && p < base+uintptr(len(region)) {
+			inRegion++
+			if out := notResident(b); out > 0 {
+				t.Errorf("buffer %d, made ahead: %d of its %d pages not in memory", i, out, len(b)/PageSize)
+			}
+		}
 		b[0], b[len(b)-1] = byte(i), byte(i)
+	}
+	if inRegion < n-1 {
+		t.Errorf("%d of the %d buffers taken lie in the mapping of those made ahead, want at least %d", inRegion, len(taken), n-1)
 	}
 
 	// The unit holds one of them when the recording stops.

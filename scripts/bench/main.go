@@ -9,7 +9,8 @@
 // (--engine), and `qemu-riscv64`, and reports, one row per engine, the
 // median wall time of each, rvsim's MIPS (from its own instruction
 // count), the ratio of rvsim's MIPS to qemu's, the record and replay
-// overhead against run on that engine, the cost of one recorded event,
+// overhead against run on that engine (each recording writes a new trace
+// file, not over the last round's), the cost of one recorded event,
 // the jit's translation time and code size, and the peak resident memory
 // of each rvsim mode. A last line gives the start-up time: the median
 // wall time of a trivial program (hello) on each engine, on the default
@@ -150,6 +151,14 @@ func measureEngine(bin, e, elf string, argv []string, trace string, m *modes, ke
 		m.codeBytes, _ = strconv.ParseUint(js[1], 10, 64)
 		sec, _ := strconv.ParseFloat(js[2], 64)
 		m.xlate = time.Duration(sec * float64(time.Second))
+	}
+	// Each recording writes a new file, as a user's new trace is: the
+	// last round's trace is removed first, untimed. Recording over an
+	// existing trace makes the file system truncate it, which on ext4
+	// costs 0.5-1 ms at the open and the close (the close then starts
+	// writing the new data back).
+	if err := os.Remove(trace); err != nil && !os.IsNotExist(err) {
+		fail(err)
 	}
 	sr, _, errRec := measure(bin, append([]string{"record", "--engine", e, "-o", trace, elf}, argv...))
 	if _, ins, err := measure(bin, []string{"inspect", "--json", trace}); !strings.Contains(ins, "total_events") {
