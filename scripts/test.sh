@@ -27,10 +27,14 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 # Elsewhere rvsim runs on the interpreter: it must build, and its tests
-# compile, on a system without the native-code engine (linux/arm64), and
-# build on amd64 outside Linux, where the engine's files are left out too.
+# compile (go vet compiles them), on a system without the native-code
+# engine (linux/arm64), and outside Linux, where the engine's files are
+# left out too, and so are the tests that need Linux (its ioctl and
+# madvise numbers, /dev/full): on darwin/arm64, and on windows/amd64,
+# where those that need Unix (FIFOs, process groups) are left out as well.
 GOOS=linux GOARCH=arm64 go vet ./...
-GOOS=windows GOARCH=amd64 go build ./...
+GOOS=darwin GOARCH=arm64 go vet ./...
+GOOS=windows GOARCH=amd64 go vet ./...
 # The packages that run programs run once on each engine (RVSIM_ENGINE, the
 # default of every machine they build): the interpreter, the reference, and
 # the native-code engine where it runs (linux/amd64, where it must pass its

@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -46,7 +45,7 @@ func TestGDBFlagErrors(t *testing.T) {
 
 	// A trace from a FIFO cannot be seeked back in.
 	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+	if err := mkfifo(fifo, 0o600); err != nil {
 		t.Skip("no FIFO:", err)
 	}
 	data, err := os.ReadFile(trace)
@@ -66,7 +65,7 @@ func TestGDBFlagErrors(t *testing.T) {
 	// A FIFO that no one writes is refused at once too: opening it
 	// would block for ever.
 	lonely := filepath.Join(dir, "lonely")
-	if err := syscall.Mkfifo(lonely, 0o600); err != nil {
+	if err := mkfifo(lonely, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -25,8 +24,7 @@ func runRSS(t *testing.T, args ...string) (runResult, int64) {
 	if err != nil && !asExit(err, &ee) {
 		t.Fatalf("rvsim %v: %v", args, err)
 	}
-	return runResult{out.String(), errb.String(), cmd.ProcessState.ExitCode()},
-		cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss
+	return runResult{out.String(), errb.String(), cmd.ProcessState.ExitCode()}, peakRSS(cmd.ProcessState)
 }
 
 func asExit(err error, ee **exec.ExitError) bool {
