@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/rvsim/rvsim/vmm"
 )
@@ -87,6 +89,84 @@ func (a *app) runMeasured(m *vmm.Machine) (measured, error) {
 	mr, err := runMeasured(m)
 	a.eraseProgress()
 	return mr, err
+}
+
+// endSignals are the signals that end run and replay at once, as any
+// process, with no message (record catches them to finish its trace).
+var endSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
+
+// eraseOnSignals makes the signals of endSignals erase the progress line,
+// if one is shown, before they end rvsim, when progress (Config.Progress)
+// draws one: the shell's prompt then starts at the margin instead of
+// after the progress text. rvsim still dies of the signal, so that its
+// parent sees why it ended. A signal ignored when rvsim started (nohup, a
+// background job of a script) stays ignored. It returns the function
+// that gives the signals back their default action; a signal caught
+// before that still ends rvsim.
+func (a *app) eraseOnSignals(progress func(vmm.ProgressReport)) (restore func()) {
+	var sigs []os.Signal
+	if progress != nil {
+		for _, s := range endSignals {
+			if !signal.Ignored(s) {
+				sigs = append(sigs, s)
+			}
+		}
+	}
+	if len(sigs) == 0 {
+		return func() {}
+	}
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, sigs...)
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		select {
+		case s := <-c:
+			a.dieErased(s, sigs)
+		case <-done:
+			select {
+			case s := <-c:
+				a.dieErased(s, sigs)
+			default:
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(c)
+		close(done)
+		<-finished
+	}
+}
+
+// eraseGrace is how long a signal that ends rvsim waits to erase the
+// progress line: a write to a terminal whose output is stopped (Ctrl-S)
+// does not finish, and must not keep rvsim alive.
+const eraseGrace = time.Second
+
+// dieErased erases the progress line, if one is shown, and ends rvsim by
+// the signal s with its default action, as if it had not been caught;
+// sigs are the signals caught. The terminal stays locked, so that no
+// report draws the line again before the end.
+func (a *app) dieErased(s os.Signal, sigs []os.Signal) {
+	erased := make(chan struct{})
+	go func() {
+		a.term.Lock() // never unlocked: rvsim ends
+		a.eraseShown()
+		close(erased)
+	}()
+	select {
+	case <-erased:
+	case <-time.After(eraseGrace):
+	}
+	signal.Reset(sigs...)
+	if p, err := os.FindProcess(os.Getpid()); err == nil && p.Signal(s) == nil {
+		time.Sleep(eraseGrace) // the signal ends rvsim before this does
+	}
+	code := exitSimError
+	if n, ok := s.(syscall.Signal); ok {
+		code = 128 + int(n) // as a shell reports a death by signal
+	}
+	os.Exit(code)
 }
 
 // progressStreams makes the guest's standard output and error, where they

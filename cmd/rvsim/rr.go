@@ -188,6 +188,7 @@ or kills, and as the replay would when gdb ran it to its end.`,
 				Stdin: strings.NewReader(""), Stdout: a.stdout, Stderr: a.stderr, Log: a.log,
 				Replay: r, Version: Version, Progress: a.progress(progress), Engine: ef.name,
 			}
+			defer a.eraseOnSignals(cfg.Progress)()
 			if gf.addr != "" {
 				if cfg.Engine, err = a.debuggerEngine(&ef); err != nil {
 					return err

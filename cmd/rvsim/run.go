@@ -32,6 +32,7 @@ or rvsim debug to go back).`,
 				return err
 			}
 			cfg.Progress = a.progress(mf.progress)
+			defer a.eraseOnSignals(cfg.Progress)()
 			if gf.addr != "" {
 				if cfg.Engine, err = a.debuggerEngine(&mf.engine); err != nil {
 					return err

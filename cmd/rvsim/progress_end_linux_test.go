@@ -1,0 +1,284 @@
+//go:build linux
+
+package main
+
+// The progress line at the ends of a run that do not come through the end
+// of its run loop: a signal that ends run or replay (record finishes its
+// trace). Each runs rvsim as a real process on script(1)'s terminal and
+// checks what the terminal received. Linux only: only there is stderr
+// known to be a terminal (isTerminal), and the line drawn.
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// termLimit bounds each wait on a terminal session: a guard against a
+// hang, not a measure (a first report comes after about a second).
+const termLimit = 90 * time.Second
+
+// termRun is rvsim run by a shell on a terminal (script(1)'s): the test
+// reads what the terminal receives as it comes, and the shell writes
+// rvsim's exit status after it ends, "[status N]", where its prompt would
+// be.
+type termRun struct {
+	t       *testing.T
+	cmd     *exec.Cmd
+	out     syncBuffer
+	done    chan struct{}
+	pidFile string
+	stdin   io.WriteCloser // script's input, held open: no end of file reaches the terminal
+}
+
+// shQuote quotes s for the shell.
+func shQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// startOnTerminal starts rvsim with args on a terminal, through a wrapper
+// that writes its process id (rvsim's, once it has exec'd) to a file.
+func startOnTerminal(t *testing.T, args ...string) *termRun {
+	t.Helper()
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Fatal("script(1) is needed for a real terminal (Debian package bsdutils)")
+	}
+	dir := t.TempDir()
+	wrap := filepath.Join(dir, "wrap.sh")
+	if err := os.WriteFile(wrap, []byte("#!/bin/sh\np=$1; shift\necho $$ > \"$p\"\nexec \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := &termRun{t: t, pidFile: filepath.Join(dir, "pid"), done: make(chan struct{})}
+	var words []string
+	for _, w := range append([]string{wrap, r.pidFile, rvsimBin}, args...) {
+		words = append(words, shQuote(w))
+	}
+	cmdline := strings.Join(words, " ") + `; echo "[status $?]"`
+	r.cmd = exec.Command(script, "-q", "-e", "-c", cmdline, os.DevNull)
+	r.cmd.Stdout, r.cmd.Stderr = &r.out, &r.out
+	if r.stdin, err = r.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { r.cmd.Wait(); close(r.done) }()
+	t.Cleanup(func() {
+		select {
+		case <-r.done:
+		default:
+			if pid, ok := r.readPID(); ok {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+			r.cmd.Process.Kill()
+			<-r.done
+		}
+		r.stdin.Close()
+	})
+	return r
+}
+
+// readPID returns rvsim's process id, once the wrapper has written it.
+func (r *termRun) readPID() (int, bool) {
+	b, err := os.ReadFile(r.pidFile)
+	if err != nil || !strings.HasSuffix(string(b), "\n") {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	return pid, err == nil
+}
+
+// tail is the end of what the terminal received, for a message.
+func (r *termRun) tail() string {
+	s := r.out.String()
+	return s[max(0, len(s)-400):]
+}
+
+// waitFor waits until what the terminal received matches re and returns
+// the match's submatches.
+func (r *termRun) waitFor(re string) []string {
+	r.t.Helper()
+	rx := regexp.MustCompile(re)
+	deadline := time.After(termLimit)
+	for {
+		if m := rx.FindStringSubmatch(r.out.String()); m != nil {
+			return m
+		}
+		select {
+		case <-r.done:
+			if m := rx.FindStringSubmatch(r.out.String()); m != nil {
+				return m
+			}
+			r.t.Fatalf("the session ended without %q on the terminal: %q", re, r.tail())
+		case <-deadline:
+			r.t.Fatalf("no %q on the terminal after %v: %q", re, termLimit, r.tail())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// signal sends sig to rvsim.
+func (r *termRun) signal(sig syscall.Signal) {
+	r.t.Helper()
+	pid, ok := r.readPID()
+	if !ok {
+		r.t.Fatalf("no process id from the wrapper: %q", r.tail())
+	}
+	if err := syscall.Kill(pid, sig); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// wait waits for the session to end and returns what the terminal
+// received.
+func (r *termRun) wait() string {
+	r.t.Helper()
+	select {
+	case <-r.done:
+	case <-time.After(termLimit):
+		r.t.Fatalf("rvsim still runs %v later: %q", termLimit, r.tail())
+	}
+	return r.out.String()
+}
+
+// progressText ends every progress line (progressLine).
+const progressText = " trace bytes"
+
+// checkErasedAtEnd checks the end of a session that drew progress lines:
+// the last one is erased at once, and once; what follows it on the
+// terminal (rvsim's last lines, the shell's) matches next, from the
+// margin, and holds no more escapes (no second erasure, no line drawn
+// again). No progress line anywhere has anything written after it
+// without its being erased first.
+func checkErasedAtEnd(t *testing.T, out, next string) {
+	t.Helper()
+	i := strings.LastIndex(out, progressText)
+	if i < 0 {
+		t.Fatalf("no progress line on the terminal: %q", out)
+	}
+	at := out[max(0, i-100):]
+	rest := out[i+len(progressText):]
+	if !strings.HasPrefix(rest, clearLine) {
+		t.Fatalf("the last progress line is not erased: %q", at)
+	}
+	rest = rest[len(clearLine):]
+	if strings.Contains(rest, "\x1b") {
+		t.Errorf("after the progress line is erased, the terminal gets more escapes: %q", at)
+	}
+	if !regexp.MustCompile(next).MatchString(rest) {
+		t.Errorf("after the last progress line: %q, want %s", rest, next)
+	}
+	if m := regexp.MustCompile(progressText + `[^\r]`).FindStringIndex(out); m != nil {
+		t.Errorf("something follows a progress line on it: %q", out[max(0, m[0]-100):min(len(out), m[1]+100)])
+	}
+}
+
+// shellLine is a line the shell may print about a death by a signal
+// ("Terminated", "Hangup") before the next command's output.
+const shellLine = `(?:[^\x1b\r\n]*\r\n)?`
+
+// benchTrace records, once for the package, bench cut off at three billion
+// instructions (before it prints anything): a replay long enough for
+// progress lines (several seconds on the interpreter, which gdb's replay
+// runs), with a trace of a few events.
+var benchTrace = sync.OnceValues(func() (string, error) {
+	trace := filepath.Join(filepath.Dir(rvsimBin), "bench.zst")
+	out, err := exec.Command(rvsimBin, "record", "--max-insns", "3000000000", "-o", trace, programPath("bench"), "4500").CombinedOutput()
+	if !strings.Contains(string(out), "instruction limit reached") {
+		return "", fmt.Errorf("record bench: %v: %s", err, out)
+	}
+	return trace, nil
+})
+
+// TestProgressErasedOnSignals: SIGINT, SIGTERM or SIGHUP ends run and
+// replay at once, as any process; a progress line on the terminal is
+// erased first, so that the shell's next line starts at the margin, and
+// rvsim still dies of the signal (the shell's status 128+N). record, which
+// catches them to finish its trace, erases it before its last message.
+func TestProgressErasedOnSignals(t *testing.T) {
+	forever := absProgramPath(t, "forever")
+	for _, s := range []struct {
+		name string
+		sig  syscall.Signal
+	}{{"SIGINT", syscall.SIGINT}, {"SIGTERM", syscall.SIGTERM}, {"SIGHUP", syscall.SIGHUP}} {
+		sig := s.sig
+		t.Run("run "+s.name, func(t *testing.T) {
+			r := startOnTerminal(t, "run", "--progress", forever, "spin")
+			r.waitFor(progressText)
+			r.signal(sig)
+			checkErasedAtEnd(t, r.wait(), fmt.Sprintf(`^%s\[status %d\]\r\n$`, shellLine, 128+int(sig)))
+		})
+	}
+	t.Run("replay SIGINT", func(t *testing.T) {
+		trace, err := benchTrace()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := startOnTerminal(t, "replay", "--progress", "--engine", "interp", absProgramPath(t, "bench"), trace)
+		r.waitFor(progressText)
+		r.signal(syscall.SIGINT)
+		checkErasedAtEnd(t, r.wait(), `^`+shellLine+`\[status 130\]\r\n$`)
+	})
+	t.Run("record SIGTERM", func(t *testing.T) {
+		r := startOnTerminal(t, "record", "--progress", "-o", filepath.Join(t.TempDir(), "t.zst"), forever, "spin")
+		r.waitFor(progressText)
+		r.signal(syscall.SIGTERM)
+		checkErasedAtEnd(t, r.wait(), `^rvsim: interrupted at instruction \d+, pc 0x[0-9a-f]+\r\n\[status 125\]\r\n$`)
+	})
+}
+
+// TestProgressSignalNoLine: a signal that ends rvsim while no progress
+// line is shown (here the guest waits for input from the terminal before
+// a first report is due, and none is drawn while it waits) writes no
+// escape at all; nor does one with stderr not a terminal, where no line is
+// ever drawn. rvsim dies of the signal either way.
+func TestProgressSignalNoLine(t *testing.T) {
+	r := startOnTerminal(t, "run", "--progress", "--log-level", "info", absProgramPath(t, "cat"))
+	r.waitFor(`rvsim: info: loaded .*\r\n`)
+	r.signal(syscall.SIGINT)
+	out := r.wait()
+	if strings.Contains(out, "\x1b") || !strings.HasSuffix(out, "\r\n[status 130]\r\n") {
+		t.Errorf("SIGINT with no progress line shown: the terminal got %q", out)
+	}
+
+	cmd := exec.Command(rvsimBin, "run", "--progress", "--log-level", "info", programPath("forever"), "spin")
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	ended := false
+	t.Cleanup(func() {
+		if !ended {
+			cmd.Process.Kill()
+			<-waited
+		}
+	})
+	for deadline := time.Now().Add(termLimit); !strings.Contains(stderr.String(), "rvsim: info: loaded"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("rvsim never said it loaded the program: %q", stderr.String())
+		}
+	}
+	time.Sleep(1500 * time.Millisecond) // past the first report's time: none is drawn on a pipe
+	cmd.Process.Signal(syscall.SIGINT)
+	var err error
+	select {
+	case err = <-waited:
+		ended = true
+	case <-time.After(termLimit):
+		t.Fatalf("rvsim still runs %v after SIGINT", termLimit)
+	}
+	if _, sig, _ := waitStatus(err); sig != int(syscall.SIGINT) || strings.Contains(stderr.String(), "\x1b") || strings.Contains(stderr.String(), "progress") {
+		t.Errorf("stderr a pipe: %v, stderr %q; want death by SIGINT and no progress line nor escape", err, stderr.String())
+	}
+}
