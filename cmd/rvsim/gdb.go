@@ -113,6 +113,10 @@ func (a *app) serveGDB(m *vmm.Machine, addr string, cfg timetravel.Config) error
 	a.say("waiting for gdb on "+ln.Addr().String(), zap.String("gdb", ln.Addr().String()))
 	srv := startGDBServer(a, ln, s)
 	<-srv.done
+	// gdb has gone, and the machine stands still: a progress line that
+	// a long continue drew is erased before what rvsim prints next, or
+	// the shell's prompt.
+	a.eraseProgress()
 	if srv.acceptErr != nil {
 		return fmt.Errorf("--gdb %q: %w", addr, srv.acceptErr)
 	}
@@ -123,6 +127,7 @@ func (a *app) serveGDB(m *vmm.Machine, addr string, cfg timetravel.Config) error
 		s.ClearBreaks()
 		a.log.Info("gdb detached: the program runs on")
 		res, runErr = m.Run()
+		a.eraseProgress()
 		return a.finish(res, runErr)
 	}
 	if !ended {

@@ -4,9 +4,10 @@ package main
 
 // The progress line at the ends of a run that do not come through the end
 // of its run loop: a signal that ends run or replay (record finishes its
-// trace). Each runs rvsim as a real process on script(1)'s terminal and
-// checks what the terminal received. Linux only: only there is stderr
-// known to be a terminal (isTerminal), and the line drawn.
+// trace), and the end of a gdb session. Each runs rvsim as a real process
+// on script(1)'s terminal and checks what the terminal received. Linux
+// only: only there is stderr known to be a terminal (isTerminal), and the
+// line drawn.
 
 import (
 	"fmt"
@@ -280,5 +281,65 @@ func TestProgressSignalNoLine(t *testing.T) {
 	}
 	if _, sig, _ := waitStatus(err); sig != int(syscall.SIGINT) || strings.Contains(stderr.String(), "\x1b") || strings.Contains(stderr.String(), "progress") {
 		t.Errorf("stderr a pipe: %v, stderr %q; want death by SIGINT and no progress line nor escape", err, stderr.String())
+	}
+}
+
+// TestProgressErasedAfterGDB: progress lines are drawn while gdb runs the
+// program (continue); when the session ends, by gdb's detach or kill or at
+// the end of the replay, the line shown is erased before what rvsim
+// prints last, or the shell's prompt. After a detach from a live run, the
+// program runs on with its lines to the end (here --timeout's), which
+// erases the last one too.
+func TestProgressErasedAfterGDB(t *testing.T) {
+	trace, err := benchTrace()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bench := absProgramPath(t, "bench")
+	for _, c := range []struct {
+		name string
+		args []string
+		end  string // D or k after Ctrl-C, or "" for D at the end
+		next string
+	}{
+		{"replay detach", []string{"replay", bench, trace}, "D", `^\[status 0\]\r\n$`},
+		{"replay kill", []string{"replay", bench, trace}, "k", `^\[status 0\]\r\n$`},
+		{"replay to the end", []string{"replay", bench, trace}, "",
+			`^rvsim: replay identical: 3000000000 instructions, final state digest [0-9a-f]+\r\nrvsim: the recorded run was stopped here \(limit\): .*\r\n\[status 125\]\r\n$`},
+		{"run detach", []string{"run", "--timeout", "3s", absProgramPath(t, "forever"), "spin"}, "D",
+			`^rvsim: time limit reached: 3s, stopped at instruction \d+, pc 0x[0-9a-f]+\r\n\[status 125\]\r\n$`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{c.args[0], "--progress", "--gdb", "127.0.0.1:0"}, c.args[1:]...)
+			r := startOnTerminal(t, args...)
+			addr := r.waitFor(`rvsim: waiting for gdb on (127\.0\.0\.1:\d+)\r\n`)[1]
+			g := dialRSP(t, addr)
+			g.c.SetDeadline(time.Now().Add(termLimit))
+			if _, err := g.c.Write([]byte("$c#63")); err != nil {
+				t.Fatal(err)
+			}
+			r.waitFor(progressText)
+			if c.end == "" {
+				// The trace was cut off: the replay's end is the end
+				// of its history, and gdb stays until it detaches.
+				if rep := g.next(); !strings.Contains(rep, "replaylog:end") {
+					t.Fatalf("continue to the end answered %q, want replaylog:end", rep)
+				}
+			} else {
+				if _, err := g.c.Write([]byte{0x03}); err != nil {
+					t.Fatal(err)
+				}
+				if rep := g.next(); !strings.HasPrefix(rep, "T02") {
+					t.Fatalf("Ctrl-C during continue answered %q, want T02", rep)
+				}
+			}
+			if c.end == "k" {
+				g.c.Write([]byte("$k#6b"))
+			} else if rep := g.call("D"); rep != "OK" {
+				t.Fatalf("D answered %q", rep)
+			}
+			g.c.Close()
+			checkErasedAtEnd(t, r.wait(), c.next)
+		})
 	}
 }

@@ -70,6 +70,11 @@ func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		c.SetFlagErrorFunc(flagError)
 	}
 	err := root.Execute()
+	// However a command ended, no progress line stays before what rvsim
+	// prints last, or the shell's prompt. The commands erase it where
+	// their runs end; this is a guard, and writes nothing when no line
+	// is shown.
+	a.eraseProgress()
 	if a.log != nil {
 		a.log.Sync()
 	}
