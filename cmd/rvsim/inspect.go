@@ -64,6 +64,14 @@ func (a *app) inspectCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "inspect [--json] [--events] [--data[=N|all]] TRACE.zst",
 		Short: "Show what a trace holds",
+		Long: `Show what a trace holds: its header (program, arguments, ISA, buffer
+size), its segments, the events by kind, the footer (instructions, how the
+run ended, exits, final digest) and whether the file is complete.
+
+--events lists every event; --data also prints the bytes of the system
+calls' memory writes (the first N bytes of each, or all); --json prints the
+same as one JSON object.`,
+		DisableFlagsInUseLine: true,
 		Args:  argCount(1, 1, "rvsim inspect [--json] [--events] [--data[=N|all]] TRACE.zst"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opt := inspectOptions{events: events, data: -1}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,6 +41,39 @@ type app struct {
 	args           []string
 }
 
+// buildVersion is what --version prints: Version, and the commit the
+// binary was built from when the build recorded it (go build or go
+// install in a git checkout; go run records none), so that two builds
+// can be told apart.
+func buildVersion(bi *debug.BuildInfo, ok bool) string {
+	if !ok {
+		return Version
+	}
+	var rev, at string
+	modified := false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return Version
+	}
+	v := Version + " (commit " + rev[:min(len(rev), 12)]
+	if at != "" {
+		v += " of " + at
+	}
+	if modified {
+		v += ", with uncommitted changes"
+	}
+	return v + ")"
+}
+
 // exitError carries an exit status out of a command without a message.
 type exitError struct{ status int }
 
@@ -50,7 +84,7 @@ func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := &cobra.Command{
 		Use:           "rvsim",
 		Short:         "RISC-V RV64 simulator with record and replay of non-deterministic instructions",
-		Version:       Version,
+		Version:       buildVersion(debug.ReadBuildInfo()),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -187,7 +221,7 @@ func (f *machineFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.mem, "mem", "256M", "guest memory size: a whole number of 4 KiB pages, in bytes or with a K, M, G or T suffix, up to 128T")
 	fl.Uint64Var(&f.maxInsns, "max-insns", 0, "stop with an error after this many instructions (0: no limit)")
 	fl.DurationVar(&f.timeout, "timeout", 0, "stop with an error after this much wall-clock time, e.g. 30s (0: no limit)")
-	fl.BoolVar(&f.stats, "stats", false, "print instructions, wall and CPU time and MIPS on stderr at the end")
+	fl.BoolVar(&f.stats, "stats", false, "print instructions, wall and CPU time and MIPS on stderr at the end, and the engine (record: also the events, exits, their modelled cost and the trace's bytes)")
 	fl.BoolVar(&f.progress, "progress", false, "show a progress line, redrawn about once a second, when stderr is a terminal")
 	fl.StringVar(&f.fsRoot, "fs", "", "directory whose files the guest may open read-only (default: none)")
 	fl.StringArrayVar(&f.env, "env", nil, "KEY=VALUE for the guest environment (repeatable)")
