@@ -64,8 +64,18 @@ type recording struct {
 // buffer.
 func startRecord(t *testing.T, trace string, stdin io.Reader, prog string, args ...string) *recording {
 	t.Helper()
-	r := &recording{trace: trace, waited: make(chan error, 1)}
-	r.cmd = exec.Command(rvsimBin, append([]string{"record", "--nd-buffer", "16", "-o", trace, "--", programPath(prog)}, args...)...)
+	return startRecordCmd(t, trace, stdin, exec.Command(rvsimBin, recordArgs(trace, prog, args...)...))
+}
+
+// recordArgs are rvsim's arguments for startRecord.
+func recordArgs(trace, prog string, args ...string) []string {
+	return append([]string{"record", "--nd-buffer", "16", "-o", trace, "--", programPath(prog)}, args...)
+}
+
+// startRecordCmd starts cmd, a recording into trace.
+func startRecordCmd(t *testing.T, trace string, stdin io.Reader, cmd *exec.Cmd) *recording {
+	t.Helper()
+	r := &recording{trace: trace, waited: make(chan error, 1), cmd: cmd}
 	r.cmd.Stdin, r.cmd.Stdout, r.cmd.Stderr = stdin, &r.stdout, &r.stderr
 	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -72,7 +72,7 @@ run ended, exits, final digest) and whether the file is complete.
 calls' memory writes (the first N bytes of each, or all); --json prints the
 same as one JSON object.`,
 		DisableFlagsInUseLine: true,
-		Args:  argCount(1, 1, "rvsim inspect [--json] [--events] [--data[=N|all]] TRACE.zst"),
+		Args:                  argCount(1, 1, "rvsim inspect [--json] [--events] [--data[=N|all]] TRACE.zst"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opt := inspectOptions{events: events, data: -1}
 			if cmd.Flags().Changed("data") {

@@ -95,22 +95,33 @@ func (a *app) runMeasured(m *vmm.Machine) (measured, error) {
 // process, with no message (record catches them to finish its trace).
 var endSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
 
+// caughtSignals are the signals of endSignals that rvsim may catch: those
+// not ignored when it started. The Go runtime keeps SIGINT and SIGHUP
+// ignored if they were (nohup, a background job of a script), and
+// catching one would undo that; it does not keep SIGTERM ignored, which
+// therefore ends rvsim whether it was or not.
+func caughtSignals() []os.Signal {
+	var sigs []os.Signal
+	for _, s := range endSignals {
+		if !signal.Ignored(s) {
+			sigs = append(sigs, s)
+		}
+	}
+	return sigs
+}
+
 // eraseOnSignals makes the signals of endSignals erase the progress line,
 // if one is shown, before they end rvsim, when progress (Config.Progress)
 // draws one: the shell's prompt then starts at the margin instead of
 // after the progress text. rvsim still dies of the signal, so that its
-// parent sees why it ended. A signal ignored when rvsim started (nohup, a
-// background job of a script) stays ignored. It returns the function
+// parent sees why it ended. A SIGINT or SIGHUP ignored when rvsim started
+// stays ignored (caughtSignals). It returns the function
 // that gives the signals back their default action; a signal caught
 // before that still ends rvsim.
 func (a *app) eraseOnSignals(progress func(vmm.ProgressReport)) (restore func()) {
 	var sigs []os.Signal
 	if progress != nil {
-		for _, s := range endSignals {
-			if !signal.Ignored(s) {
-				sigs = append(sigs, s)
-			}
-		}
+		sigs = caughtSignals()
 	}
 	if len(sigs) == 0 {
 		return func() {}

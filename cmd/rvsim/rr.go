@@ -62,10 +62,14 @@ an existing trace is replaced, with a warning.`,
 			// caught before the trace is created, so that one that arrives
 			// while the machine is being built is not lost (nor kills rvsim
 			// and leaves a trace without a footer): it stops the run at
-			// once. SIGPIPE is caught too: a reader that quits is the
-			// guest's EPIPE, not rvsim's death.
+			// once. A SIGINT or SIGHUP ignored when rvsim started (nohup)
+			// stays ignored: it does not stop the recording. SIGPIPE is
+			// caught too: a reader that quits is the guest's EPIPE, not
+			// rvsim's death.
 			sigs := make(chan os.Signal, 1)
-			signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+			if caught := caughtSignals(); len(caught) > 0 { // none would mean every signal
+				signal.Notify(sigs, caught...)
+			}
 			defer signal.Stop(sigs)
 			defer catchSIGPIPE()()
 			if err := a.checkOutput(out, prog); err != nil {

@@ -1,0 +1,36 @@
+//go:build unix
+
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestRecordKeepsIgnoredSignals starts a recording with SIGINT and SIGHUP
+// ignored, as nohup or a script's background job starts it: they do not
+// stop it (the trace goes on growing), and SIGTERM still finishes the
+// trace, marked interrupted.
+func TestRecordKeepsIgnoredSignals(t *testing.T) {
+	trace := filepath.Join(t.TempDir(), "t.zst")
+	sh := exec.Command("sh", append([]string{"-c", `trap '' INT HUP; exec "$0" "$@"`, rvsimBin}, recordArgs(trace, "ndloop", longRun)...)...)
+	r := startRecordCmd(t, trace, nil, sh)
+	r.waitSize(t, 16<<10, 30*time.Second)
+	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGINT} {
+		if err := r.cmd.Process.Signal(sig); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fi, err := os.Stat(trace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.waitSize(t, fi.Size()+64<<10, 30*time.Second) // fails if the recording ended
+	st := r.signal(t, syscall.SIGTERM, 10*time.Second)
+	n, _ := checkInterrupted(t, trace, "ndloop", r.stderr.String(), st)
+	t.Logf("SIGHUP and SIGINT ignored; SIGTERM interrupted at instruction %d", n)
+}
