@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -22,6 +24,7 @@ import (
 var rvsimBin string
 
 func TestMain(m *testing.M) {
+	unignoreForChildren()
 	dir, err := os.MkdirTemp("", "rvsim-e2e")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -36,6 +39,20 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// unignoreForChildren makes the rvsim processes the tests start begin
+// with SIGINT and SIGHUP at their default action even when this test
+// binary began with them ignored (a background job of a script, nohup):
+// rvsim keeps an ignored one ignored, and the tests that send them would
+// fail. A signal the process handles is reset to its default in a child;
+// this one handles them by dropping them, so it still ignores them.
+func unignoreForChildren() {
+	for _, s := range []os.Signal{syscall.SIGINT, syscall.SIGHUP} {
+		if signal.Ignored(s) {
+			signal.Notify(make(chan os.Signal, 1), s)
+		}
+	}
 }
 
 const repo = "../.."
