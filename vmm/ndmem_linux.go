@@ -36,10 +36,7 @@ const madvPopulateWrite = 23
 // kernel without it by writing a byte of each page.
 func populate(b []byte) {
 	_, _, e := syscall.Syscall(syscall.SYS_MADVISE, uintptr(unsafe.Pointer(unsafe.SliceData(b))), uintptr(len(b)), madvPopulateWrite)
-	if e == 0 {
-		return
-	}
-	for i := 0; i < len(b); i += 4096 {
-		b[i] = 0
+	if e != 0 {
+		touchPages(b)
 	}
 }

@@ -205,8 +205,8 @@ func (r *recorder) newBuffer(n int) []byte {
 		return b
 	}
 	b := make([]byte, n)
-	for i := 0; populate && i < len(b); i += 4096 {
-		b[i] = 0
+	if populate {
+		touchPages(b)
 	}
 	return b
 }
@@ -237,16 +237,29 @@ func (r *recorder) release() {
 // isMapped reports whether b lies in memory newBuffer or prefault
 // mapped.
 func (r *recorder) isMapped(b []byte) bool {
-	if len(b) == 0 {
-		return false
-	}
-	p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
 	for _, m := range r.mapped {
-		if base := uintptr(unsafe.Pointer(unsafe.SliceData(m))); p >= base && p-base < uintptr(len(m)) {
+		if within(b, m) {
 			return true
 		}
 	}
 	return false
+}
+
+// within reports whether b, not empty, starts inside m.
+func within(b, m []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	p, base := uintptr(unsafe.Pointer(unsafe.SliceData(b))), uintptr(unsafe.Pointer(unsafe.SliceData(m)))
+	return p >= base && p-base < uintptr(len(m))
+}
+
+// touchPages writes a byte of each page of b, which brings its pages into
+// memory.
+func touchPages(b []byte) {
+	for i := 0; i < len(b); i += PageSize {
+		b[i] = 0
+	}
 }
 
 // writeLoop writes the batches it is given, in order, until full closes,

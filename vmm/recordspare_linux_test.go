@@ -87,7 +87,7 @@ func TestSpareBuffersOffHeap(t *testing.T) {
 		if len(b) != size || !r.isMapped(b) || !mapped(b) {
 			t.Fatalf("buffer %d: %d bytes, from mapBuffer %v, mapped %v; want %d, true, true", i, len(b), r.isMapped(b), mapped(b), size)
 		}
-		if p, base := uintptr(unsafe.Pointer(&b[0])), uintptr(unsafe.Pointer(unsafe.SliceData(region))); p >= base && p < base+uintptr(len(region)) {
+		if within(b, region) {
 			inRegion++
 			if out := notResident(b); out > 0 {
 				t.Errorf("buffer %d, made ahead: %d of its %d pages not in memory", i, out, len(b)/PageSize)
