@@ -52,7 +52,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// recording is a running rvsim record.
+// recording is a running rvsim process, most often a recording.
 type recording struct {
 	cmd            *exec.Cmd
 	trace          string
@@ -64,7 +64,7 @@ type recording struct {
 // buffer.
 func startRecord(t *testing.T, trace string, stdin io.Reader, prog string, args ...string) *recording {
 	t.Helper()
-	return startRecordCmd(t, trace, stdin, exec.Command(rvsimBin, recordArgs(trace, prog, args...)...))
+	return startCmd(t, trace, stdin, exec.Command(rvsimBin, recordArgs(trace, prog, args...)...))
 }
 
 // recordArgs are rvsim's arguments for startRecord.
@@ -72,11 +72,17 @@ func recordArgs(trace, prog string, args ...string) []string {
 	return append([]string{"record", "--nd-buffer", "16", "-o", trace, "--", programPath(prog)}, args...)
 }
 
-// startRecordCmd starts cmd, a recording into trace.
-func startRecordCmd(t *testing.T, trace string, stdin io.Reader, cmd *exec.Cmd) *recording {
+// startCmd starts cmd, an rvsim process (a recording into trace, or ""
+// for none), with stdin as its standard input. Its standard error goes to
+// r.stderr, and its standard output to r.stdout unless cmd has one. The
+// test's end kills it if it still runs.
+func startCmd(t *testing.T, trace string, stdin io.Reader, cmd *exec.Cmd) *recording {
 	t.Helper()
 	r := &recording{trace: trace, waited: make(chan error, 1), cmd: cmd}
-	r.cmd.Stdin, r.cmd.Stdout, r.cmd.Stderr = stdin, &r.stdout, &r.stderr
+	r.cmd.Stdin, r.cmd.Stderr = stdin, &r.stderr
+	if r.cmd.Stdout == nil {
+		r.cmd.Stdout = &r.stdout
+	}
 	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"go.uber.org/zap"
 	"io"
 	"os"
 	"os/exec"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"go.uber.org/zap"
 
 	"github.com/rvsim/rvsim/vmm"
 )
@@ -135,12 +136,20 @@ func TestProgressOnTerminal(t *testing.T) {
 // and returns what the terminal received.
 func onTerminal(t *testing.T, cmdline string) string {
 	t.Helper()
+	out, _ := scriptCmd(t, cmdline).Output()
+	return string(out)
+}
+
+// scriptCmd is the command that runs the shell command line cmdline on a
+// terminal of script(1)'s, which gives back what the terminal received
+// on its standard output.
+func scriptCmd(t *testing.T, cmdline string) *exec.Cmd {
+	t.Helper()
 	script, err := exec.LookPath("script")
 	if err != nil {
 		t.Fatal("script(1) is needed for a real terminal (Debian package bsdutils)")
 	}
-	out, _ := exec.Command(script, "-q", "-e", "-c", cmdline, os.DevNull).Output()
-	return string(out)
+	return exec.Command(script, "-q", "-e", "-c", cmdline, os.DevNull)
 }
 
 // TestProgressErasedBeforeGuestOutput: on a terminal, the guest's output

@@ -48,10 +48,6 @@ func shQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) 
 // that writes its process id (rvsim's, once it has exec'd) to a file.
 func startOnTerminal(t *testing.T, args ...string) *termRun {
 	t.Helper()
-	script, err := exec.LookPath("script")
-	if err != nil {
-		t.Fatal("script(1) is needed for a real terminal (Debian package bsdutils)")
-	}
 	dir := t.TempDir()
 	wrap := filepath.Join(dir, "wrap.sh")
 	if err := os.WriteFile(wrap, []byte("#!/bin/sh\np=$1; shift\necho $$ > \"$p\"\nexec \"$@\"\n"), 0o755); err != nil {
@@ -63,8 +59,9 @@ func startOnTerminal(t *testing.T, args ...string) *termRun {
 		words = append(words, shQuote(w))
 	}
 	cmdline := strings.Join(words, " ") + `; echo "[status $?]"`
-	r.cmd = exec.Command(script, "-q", "-e", "-c", cmdline, os.DevNull)
+	r.cmd = scriptCmd(t, cmdline)
 	r.cmd.Stdout, r.cmd.Stderr = &r.out, &r.out
+	var err error
 	if r.stdin, err = r.cmd.StdinPipe(); err != nil {
 		t.Fatal(err)
 	}
@@ -250,32 +247,18 @@ func TestProgressSignalNoLine(t *testing.T) {
 		t.Errorf("SIGINT with no progress line shown: the terminal got %q", out)
 	}
 
-	cmd := exec.Command(rvsimBin, "run", "--progress", "--log-level", "info", programPath("forever"), "spin")
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	waited := make(chan error, 1)
-	go func() { waited <- cmd.Wait() }()
-	ended := false
-	t.Cleanup(func() {
-		if !ended {
-			cmd.Process.Kill()
-			<-waited
-		}
-	})
+	p := startCmd(t, "", nil, exec.Command(rvsimBin, "run", "--progress", "--log-level", "info", programPath("forever"), "spin"))
+	stderr := &p.stderr
 	for deadline := time.Now().Add(termLimit); !strings.Contains(stderr.String(), "rvsim: info: loaded"); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("rvsim never said it loaded the program: %q", stderr.String())
 		}
 	}
 	time.Sleep(1500 * time.Millisecond) // past the first report's time: none is drawn on a pipe
-	cmd.Process.Signal(syscall.SIGINT)
+	p.cmd.Process.Signal(syscall.SIGINT)
 	var err error
 	select {
-	case err = <-waited:
-		ended = true
+	case err = <-p.waited:
 	case <-time.After(termLimit):
 		t.Fatalf("rvsim still runs %v after SIGINT", termLimit)
 	}

@@ -18,7 +18,7 @@ import (
 func TestRecordKeepsIgnoredSignals(t *testing.T) {
 	trace := filepath.Join(t.TempDir(), "t.zst")
 	sh := exec.Command("sh", append([]string{"-c", `trap '' INT HUP; exec "$0" "$@"`, rvsimBin}, recordArgs(trace, "ndloop", longRun)...)...)
-	r := startRecordCmd(t, trace, nil, sh)
+	r := startCmd(t, trace, nil, sh)
 	r.waitSize(t, 16<<10, 30*time.Second)
 	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGINT} {
 		if err := r.cmd.Process.Signal(sig); err != nil {

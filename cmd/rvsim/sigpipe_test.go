@@ -31,20 +31,10 @@ func startPiped(t *testing.T, trace string, args []string) (*recording, *os.File
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { pr.Close() })
-	r := &recording{trace: trace, waited: make(chan error, 1)}
-	r.cmd = exec.Command(rvsimBin, args...)
-	r.cmd.Stdout, r.cmd.Stderr = pw, &r.stderr
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd := exec.Command(rvsimBin, args...)
+	cmd.Stdout = pw
+	r := startCmd(t, trace, nil, cmd)
 	pw.Close() // rvsim holds the only write end
-	go func() { r.waited <- r.cmd.Wait() }()
-	t.Cleanup(func() {
-		if r.cmd.ProcessState == nil {
-			r.cmd.Process.Kill()
-			<-r.waited
-		}
-	})
 	return r, pr
 }
 
