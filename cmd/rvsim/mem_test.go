@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/rvsim/rvsim/internal/rusage"
 )
 
 // runRSS runs rvsim and returns what it did and its peak RSS in KiB.
@@ -24,7 +26,7 @@ func runRSS(t *testing.T, args ...string) (runResult, int64) {
 	if err != nil && !asExit(err, &ee) {
 		t.Fatalf("rvsim %v: %v", args, err)
 	}
-	return runResult{out.String(), errb.String(), cmd.ProcessState.ExitCode()}, peakRSS(cmd.ProcessState)
+	return runResult{out.String(), errb.String(), cmd.ProcessState.ExitCode()}, rusage.PeakRSS(cmd.ProcessState)
 }
 
 func asExit(err error, ee **exec.ExitError) bool {

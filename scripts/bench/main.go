@@ -32,6 +32,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rvsim/rvsim/internal/rusage"
 )
 
 // defaultPrograms are the CPU-heavy programs and the record/replay
@@ -248,7 +250,7 @@ func measure(name string, args []string) (sample, string, string) {
 	if err != nil && cmd.ProcessState == nil {
 		fail(err)
 	}
-	return sample{wall, peakRSS(cmd.ProcessState)}, out.String(), errb.String()
+	return sample{wall, rusage.PeakRSS(cmd.ProcessState)}, out.String(), errb.String()
 }
 
 func median(s []sample) sample {
