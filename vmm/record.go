@@ -55,9 +55,9 @@ const batches = 3
 // give back and, from the first swap on, up to prefaultBytes of them made
 // ahead on another goroutine (prefault), so that the guest's thread does
 // not take the page faults of new ones. Spare buffers are mapped outside
-// the Go heap (newBuffer): the garbage collector neither scans them nor
-// counts them toward its next cycle, which a few MiB made at the start of
-// a run would otherwise bring on. They are unmapped when the recording
+// the Go heap (mapSpare, newBuffer): the garbage collector neither scans
+// them nor counts them toward its next cycle, which a few MiB made at the
+// start of a run would otherwise bring on. They are unmapped when the recording
 // stops (release), after the unit is given back the buffer it started
 // with.
 type recorder struct {
@@ -147,6 +147,8 @@ func newRecorder(w *logfmt.Writer, name string, events *[256]uint64, log *zap.Lo
 }
 
 // prefaultBytes bounds the spare ND buffers made ahead (spareBuffers).
+// Where they are in huge pages (mapSpare) the last huge page is filled
+// with more, up to 2 MiB more: they cost no more memory than it does.
 const prefaultBytes = 3 << 20
 
 // spareBuffers is how many spare ND buffers of bufBytes are made ahead
@@ -162,32 +164,23 @@ func spareBuffers(bufBytes int) int {
 	return min(batches*perBatch, prefaultBytes/bufBytes)
 }
 
-// prefault makes n buffers of size bytes, handing them to the monitor's
-// drains (buffer), until the recording stops. They are slices of one
-// mapping outside the Go heap (newBuffer's one at a time if that fails),
-// whose pages are brought into memory a buffer at a time (populate). The
-// first write to a fresh page faults, which costs the thread a few
-// microseconds: done here, that is on another thread than the guest's,
-// while the guest runs on. One mapping is also one munmap at release, not
-// one per buffer, each of which a multithreaded process pays for.
-func (r *recorder) prefault(size, n int) {
-	region := mapBuffer(size*n, false)
-	if region != nil {
-		r.mu.Lock()
-		r.mapped = append(r.mapped, region)
-		r.mu.Unlock()
-	}
+// prefault hands the monitor's drains (buffer) the spare buffers bufs,
+// bringing their pages into memory a buffer at a time (populate), or, if
+// bufs is nil (mapSpare failed), n buffers of size bytes that newBuffer
+// makes, until the recording stops. The first write to a fresh page
+// faults, which costs the thread a few microseconds: done here, that is
+// on another thread than the guest's, while the guest runs on.
+func (r *recorder) prefault(bufs [][]byte, size, n int) {
 	for i := range n {
 		if r.halt.Load() {
 			return
 		}
-		if region == nil {
+		if bufs == nil {
 			r.fresh <- r.newBuffer(size) // never blocks: it holds n
 			continue
 		}
-		b := region[i*size : (i+1)*size : (i+1)*size]
-		populate(b)
-		r.fresh <- b
+		populate(bufs[i])
+		r.fresh <- bufs[i]
 	}
 }
 
@@ -524,15 +517,7 @@ func (r *recorder) drain(m *Machine) error {
 // recording that never swaps its buffer makes none.
 func (r *recorder) buffer(n int) []byte {
 	if r.fresh == nil {
-		k := spareBuffers(n)
-		r.fresh = make(chan []byte, k)
-		if k > 0 {
-			r.making = make(chan struct{})
-			go func() {
-				defer close(r.making)
-				r.prefault(n, k)
-			}()
-		}
+		return r.startSpares(n)
 	}
 	for len(r.spare) > 0 {
 		b := r.spare[len(r.spare)-1]
@@ -549,6 +534,36 @@ func (r *recorder) buffer(n int) []byte {
 	default:
 	}
 	return r.newBuffer(n)
+}
+
+// startSpares is buffer's first call: it maps the spare buffers made
+// ahead (mapSpare: one mapping, in huge pages where it can, which is also
+// one munmap at release, not one per buffer, each of which a
+// multithreaded process pays for), brings in and returns the first, and
+// has the others made ahead (prefault).
+func (r *recorder) startSpares(n int) []byte {
+	k := spareBuffers(n)
+	if k == 0 {
+		r.fresh = make(chan []byte)
+		return r.newBuffer(n)
+	}
+	region, bufs := mapSpare(n, k)
+	first := []byte(nil)
+	if region == nil {
+		first = r.newBuffer(n)
+		k--
+	} else {
+		r.mapped = append(r.mapped, region) // prefault has not started: no lock
+		first, bufs, k = bufs[0], bufs[1:], len(bufs)-1
+		populate(first)
+	}
+	r.fresh = make(chan []byte, k)
+	r.making = make(chan struct{})
+	go func() {
+		defer close(r.making)
+		r.prefault(bufs, n, k)
+	}()
+	return first
 }
 
 // add appends an event the monitor produced, after the entries the guest

@@ -3,8 +3,11 @@ package vmm
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"os"
 	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -72,14 +75,20 @@ func TestSpareBuffersOffHeap(t *testing.T) {
 	if grew := after.TotalAlloc - before.TotalAlloc; grew >= uint64(size) {
 		t.Errorf("%d ND buffers of %d bytes made: the Go heap allocated %d bytes, want less than one buffer", len(taken), size, grew)
 	}
-	// Those made ahead are slices of one mapping, their pages in memory.
-	var region []byte
-	for _, m := range r.mapped {
-		if len(m) == n*size {
-			if region != nil {
-				t.Fatalf("two mappings of %d buffers", n)
-			}
-			region = m
+	// The first and those made ahead are slices of one mapping, their
+	// pages in memory; where the kernel gives huge pages, all but the
+	// first lie in huge pages from a 2 MiB boundary on.
+	if len(r.mapped) == 0 || !within(taken[0], r.mapped[0]) {
+		t.Fatalf("the first buffer is not in the first mapping")
+	}
+	region := r.mapped[0]
+	if hugePages() {
+		rest := taken[1]
+		if p := uintptr(unsafe.Pointer(&rest[0])); p%hugePage != 0 {
+			t.Errorf("the buffers after the first start at %#x, not on a 2 MiB boundary", p)
+		}
+		if !thpEligible(t, rest) {
+			t.Errorf("the buffers after the first are not eligible for huge pages (smaps THPeligible)")
 		}
 	}
 	inRegion := 0
@@ -95,8 +104,8 @@ func TestSpareBuffersOffHeap(t *testing.T) {
 		}
 		b[0], b[len(b)-1] = byte(i), byte(i)
 	}
-	if inRegion < n-1 {
-		t.Errorf("%d of the %d buffers taken lie in the mapping of those made ahead, want at least %d", inRegion, len(taken), n-1)
+	if inRegion < n {
+		t.Errorf("%d of the %d buffers taken lie in the mapping of those made ahead, want at least %d", inRegion, len(taken), n)
 	}
 
 	// The unit holds one of them when the recording stops.
@@ -121,4 +130,27 @@ func TestSpareBuffersOffHeap(t *testing.T) {
 	if len(r.mapped) != 0 || len(r.spare) != 0 || len(r.fresh) != 0 {
 		t.Errorf("after the stop: %d mapped, %d spare, %d made ahead; want none", len(r.mapped), len(r.spare), len(r.fresh))
 	}
+}
+
+// thpEligible reports whether the mapping that holds b may take
+// transparent huge pages, as /proc/self/smaps says (THPeligible).
+func thpEligible(t *testing.T, b []byte) bool {
+	smaps, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		t.Skipf("no smaps: %v", err)
+	}
+	p := uint64(uintptr(unsafe.Pointer(&b[0])))
+	in := false
+	for _, l := range strings.Split(string(smaps), "\n") {
+		var lo, hi uint64
+		if n, _ := fmt.Sscanf(l, "%x-%x ", &lo, &hi); n == 2 {
+			in = lo <= p && p < hi
+			continue
+		}
+		if in && strings.HasPrefix(l, "THPeligible:") {
+			return strings.TrimSpace(strings.TrimPrefix(l, "THPeligible:")) == "1"
+		}
+	}
+	t.Fatalf("no mapping of %#x with THPeligible in smaps", p)
+	return false
 }

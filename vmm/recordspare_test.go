@@ -55,8 +55,8 @@ func TestPrefault(t *testing.T) {
 	if b := r.buffer(size); len(b) != size {
 		t.Fatalf("first buffer: %d bytes, want %d", len(b), size)
 	}
-	if r.fresh == nil || cap(r.fresh) != n {
-		t.Fatalf("after the first swap: room for %d buffers made ahead, want %d", cap(r.fresh), n)
+	if r.fresh == nil || cap(r.fresh) < n-1 {
+		t.Fatalf("after the first swap: room for %d buffers made ahead, want at least %d", cap(r.fresh), n-1)
 	}
 	for deadline := time.Now().Add(10 * time.Second); len(r.fresh) < n-1; time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
@@ -67,7 +67,7 @@ func TestPrefault(t *testing.T) {
 	// Synchronously, from here on: drains take the buffers made ahead,
 	// then new ones.
 	r2 := &recorder{fresh: make(chan []byte, 4)}
-	r2.prefault(size, 3)
+	r2.prefault(nil, size, 3)
 	for i := range 3 {
 		if b := r2.buffer(size); len(b) != size || len(r2.fresh) != 2-i {
 			t.Fatalf("buffer %d: %d bytes, %d left made ahead; want %d and %d", i, len(b), len(r2.fresh), size, 2-i)
@@ -77,16 +77,16 @@ func TestPrefault(t *testing.T) {
 		t.Fatalf("buffer past those made ahead: %d bytes, want %d", len(b), size)
 	}
 	// One made ahead of another size is not used.
-	r2.prefault(size/2, 1)
+	r2.prefault(nil, size/2, 1)
 	if b := r2.buffer(size); len(b) != size {
 		t.Fatalf("buffer with one of another size made ahead: %d bytes, want %d", len(b), size)
 	}
 
 	// A stopped recording makes no more.
 	r3 := &recorder{fresh: make(chan []byte, 4)}
-	r3.prefault(size, 2)
+	r3.prefault(nil, size, 2)
 	r3.halt.Store(true)
-	r3.prefault(size, 2)
+	r3.prefault(nil, size, 2)
 	if len(r3.fresh) != 2 {
 		t.Errorf("%d buffers made ahead, want the 2 made before the stop", len(r3.fresh))
 	}
