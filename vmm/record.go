@@ -83,7 +83,9 @@ type recorder struct {
 	done    chan struct{} // closed when the writer goroutine ends
 	werr    error         // the first write error; read after failed or done
 	failed  atomic.Bool
-	stopped bool
+	closed  bool  // everything is handed over, the writer goroutine told to end (closeInput)
+	lastErr error // closeInput's hand-over error
+	stopped bool  // and it has ended (stop)
 
 	segData int // the writer goroutine's: memory write bytes in the segment being built
 
@@ -362,17 +364,30 @@ func (r *recorder) writeError(err error) error {
 		errorPrefix(r.name), err, r.w.Segments())
 }
 
-// stop hands over what is pending and waits until everything handed over
-// is written (or has failed). The entries of every batch are then
-// counted in the machine's events.
+// closeInput hands over what is pending and tells the writer goroutine
+// to end once it has written it: the recording takes nothing more. The
+// guest's thread can then do other work while the writer finishes, before
+// stop waits for it.
+func (r *recorder) closeInput() {
+	if r.closed {
+		return
+	}
+	r.halt.Store(true)
+	r.lastErr = r.handOver()
+	r.closed = true
+	close(r.full)
+}
+
+// stop hands over what is pending (closeInput) and waits until everything
+// handed over is written (or has failed). The entries of every batch are
+// then counted in the machine's events.
 func (r *recorder) stop() error {
 	if r.stopped {
 		return r.werr
 	}
-	r.halt.Store(true)
-	err := r.handOver()
+	r.closeInput()
+	err := r.lastErr
 	r.stopped = true
-	close(r.full)
 	<-r.done
 	for {
 		select {
@@ -418,7 +433,7 @@ func (r *recorder) handOver() error {
 	if r.failed.Load() {
 		return r.werr
 	}
-	if r.cur.size() == 0 || r.stopped {
+	if r.cur.size() == 0 || r.closed {
 		return nil
 	}
 	r.full <- r.cur
@@ -602,11 +617,15 @@ func (r *recorder) failure() error {
 func (r *recorder) ndFull(m *Machine) error { return r.drain(m) }
 
 // finish drains what is left, writes the last segment and the footer.
+// The final state's digest, which the footer holds, is computed while the
+// writer goroutine writes the last batch.
 func (r *recorder) finish(m *Machine, reason string) error {
 	if err := r.drain(m); err != nil {
 		r.stop()
 		return err
 	}
+	r.closeInput()
+	digest := m.Digest()
 	if err := r.stop(); err != nil {
 		return err
 	}
@@ -616,7 +635,7 @@ func (r *recorder) finish(m *Machine, reason string) error {
 		Exits:   m.stats.Exits,
 		Status:  m.status,
 		Reason:  reason,
-		Digest:  m.Digest(),
+		Digest:  digest,
 	}
 	if err := r.w.Close(f); err != nil {
 		return r.writeError(err)
