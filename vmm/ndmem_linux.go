@@ -47,21 +47,27 @@ var hugePages = sync.OnceValue(func() bool {
 	return err == nil && (strings.Contains(s, "[always]") || strings.Contains(s, "[madvise]"))
 })
 
+// smallHead is how many spare buffers mapSpare puts in small pages
+// before the huge ones: the first swaps take them while the goroutine
+// that makes buffers ahead brings in the first huge page, which zeroes 2
+// MiB (0.1-0.3 ms, about as long as ndloop takes to fill two buffers).
+const smallHead = 3
+
 // mapSpare maps memory outside the Go heap for at least n ND buffers of
 // size bytes, and returns it and the buffers it holds, or nil. The first
-// buffer takes whole small pages; the rest follow from a 2 MiB boundary,
-// in whole huge pages with madvise(MADV_HUGEPAGE), when the kernel gives
-// them (hugePages) and they fill at least one: a huge page is one fault
-// to bring in, not 512, the stores that stream through the buffers miss
-// the TLB far less often, and unmapping them at the end of a recording
-// takes a fraction of the time. The huge pages hold as many buffers as
-// fit. The first buffer, which the first swap takes at once, is in small
-// pages so that bringing it in does not zero 2 MiB on the guest's thread.
-// Without huge pages the mapping is n buffers, one after another.
+// smallHead buffers take whole small pages; the rest follow from a 2 MiB
+// boundary, in whole huge pages with madvise(MADV_HUGEPAGE), when the
+// kernel gives them (hugePages) and they fill at least one: a huge page
+// is one fault to bring in, not 512, and unmapping them at the end of a
+// recording takes a fraction of the time. The huge pages hold as many
+// buffers as fit. The first buffer, which the first swap takes at once on
+// the guest's thread, and the next ones, which the goroutine brings in
+// first, are in small pages, so that none of them waits for 2 MiB to be
+// zeroed. Without huge pages the mapping is n buffers, one after another.
 func mapSpare(size, n int) ([]byte, [][]byte) {
-	head := (size + PageSize - 1) &^ (PageSize - 1)
-	rest := (n - 1) * size
-	if n < 2 || rest < hugePage || !hugePages() {
+	head := (smallHead*size + PageSize - 1) &^ (PageSize - 1)
+	rest := (n - smallHead) * size
+	if rest < hugePage || !hugePages() {
 		return mapInOne(size, n)
 	}
 	rest = (rest + hugePage - 1) &^ (hugePage - 1)
@@ -75,7 +81,10 @@ func mapSpare(size, n int) ([]byte, [][]byte) {
 	skip := int((base+uintptr(head)+hugePage-1)&^(hugePage-1) - base - uintptr(head))
 	r := m[skip : skip+total : skip+total]
 	syscall.Syscall(syscall.SYS_MADVISE, uintptr(unsafe.Pointer(&r[head])), uintptr(rest), madvHugepage) // small pages if refused
-	bufs := [][]byte{r[:size:size]}
+	var bufs [][]byte
+	for i := range smallHead {
+		bufs = append(bufs, r[i*size:(i+1)*size:(i+1)*size])
+	}
 	for o := head; o+size <= total; o += size {
 		bufs = append(bufs, r[o:o+size:o+size])
 	}

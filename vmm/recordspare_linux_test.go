@@ -77,18 +77,18 @@ func TestSpareBuffersOffHeap(t *testing.T) {
 	}
 	// The first and those made ahead are slices of one mapping, their
 	// pages in memory; where the kernel gives huge pages, all but the
-	// first lie in huge pages from a 2 MiB boundary on.
+	// first smallHead lie in huge pages from a 2 MiB boundary on.
 	if len(r.mapped) == 0 || !within(taken[0], r.mapped[0]) {
 		t.Fatalf("the first buffer is not in the first mapping")
 	}
 	region := r.mapped[0]
 	if hugePages() {
-		rest := taken[1]
+		rest := taken[smallHead]
 		if p := uintptr(unsafe.Pointer(&rest[0])); p%hugePage != 0 {
-			t.Errorf("the buffers after the first start at %#x, not on a 2 MiB boundary", p)
+			t.Errorf("the buffers after the first %d start at %#x, not on a 2 MiB boundary", smallHead, p)
 		}
 		if !thpEligible(t, rest) {
-			t.Errorf("the buffers after the first are not eligible for huge pages (smaps THPeligible)")
+			t.Errorf("the buffers after the first %d are not eligible for huge pages (smaps THPeligible)", smallHead)
 		}
 	}
 	inRegion := 0
@@ -153,4 +153,49 @@ func thpEligible(t *testing.T, b []byte) bool {
 	}
 	t.Fatalf("no mapping of %#x with THPeligible in smaps", p)
 	return false
+}
+
+// TestMapSpareLayout checks the buffers mapSpare lays out, for buffer
+// sizes that are and are not whole pages: at least as many as asked, each
+// of the size asked, one after another without overlapping, inside the
+// mapping, writable; and, where huge pages are used, all but the first
+// smallHead from a 2 MiB boundary on, those in pages of their own.
+func TestMapSpareLayout(t *testing.T) {
+	for _, entries := range []int{512, 1000, 4096, 4097, 21845, 43690} {
+		size := entries * ndbuf.EntrySize
+		n := spareBuffers(size)
+		if n == 0 {
+			t.Fatalf("%d entries: no spares", entries)
+		}
+		m, bufs := mapSpare(size, n)
+		if m == nil {
+			t.Fatalf("%d entries: mapSpare failed", entries)
+		}
+		if len(bufs) < n {
+			t.Errorf("%d entries: %d buffers, want at least %d", entries, len(bufs), n)
+		}
+		huge := hugePages() && (n-smallHead)*size >= hugePage
+		base := uintptr(unsafe.Pointer(&m[0]))
+		end := uintptr(0)
+		for i, b := range bufs {
+			p := uintptr(unsafe.Pointer(&b[0]))
+			switch {
+			case len(b) != size || cap(b) != size:
+				t.Fatalf("%d entries: buffer %d: %d bytes, capacity %d, want %d", entries, i, len(b), cap(b), size)
+			case !within(b, m) || p+uintptr(size) > base+uintptr(len(m)):
+				t.Fatalf("%d entries: buffer %d at %#x is not inside the mapping [%#x, %#x)", entries, i, p, base, base+uintptr(len(m)))
+			case i > 0 && p < end:
+				t.Fatalf("%d entries: buffer %d at %#x overlaps the one before, which ends at %#x", entries, i, p, end)
+			case i == 0 && p%PageSize != 0:
+				t.Errorf("%d entries: the first buffer at %#x does not start a page", entries, p)
+			case i == smallHead && huge && p%hugePage != 0:
+				t.Errorf("%d entries: buffer %d at %#x is not on a 2 MiB boundary", entries, i, p)
+			case i == smallHead && huge && p < (end+PageSize-1)&^(PageSize-1):
+				t.Errorf("%d entries: buffer %d shares a page with the one before", entries, i)
+			}
+			end = p + uintptr(size)
+			b[0], b[size-1] = 1, 1
+		}
+		unmapBuffer(m)
+	}
 }
