@@ -45,8 +45,9 @@ func (a *app) recordCmd() *cobra.Command {
 
 rvsim's flags come before the program: everything after it, flags and "--"
 included, is the guest's arguments, as with qemu-riscv64. The trace (-o) may
-not be the program itself, nor an existing file that is not an rvsim trace;
-an existing trace is replaced, with a warning.`,
+not be the program itself, nor an existing file that is not an rvsim trace,
+nor a trace another rvsim is recording into; an existing trace is replaced,
+with a warning.`,
 		Args: argCount(1, -1, "rvsim record [flags] PROG.elf [ARGS...]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if ndBuffer == 0 || ndBuffer > vmm.MaxNDBuffer {
@@ -81,7 +82,7 @@ an existing trace is replaced, with a warning.`,
 			}
 			defer f.Close()
 			cfg.Record, cfg.TraceName, cfg.NDBuffer, cfg.Version = f, out, ndBuffer, Version
-			cfg.Progress = a.progress(mf.progress)
+			cfg.Progress = a.progress(mf.progress, progressRecord)
 			m, err := a.newMachine(prog, cfg, false)
 			if err != nil {
 				return err
@@ -190,7 +191,7 @@ or kills, and as the replay would when gdb ran it to its end.`,
 			cfg := vmm.Config{
 				MemSize: h.MemSize, MaxInsns: stopAt, Args: h.Args, Env: h.Env, TraceName: tracePath,
 				Stdin: strings.NewReader(""), Stdout: a.stdout, Stderr: a.stderr, Log: a.log,
-				Replay: r, Version: Version, Progress: a.progress(progress), Engine: ef.name,
+				Replay: r, Version: Version, Progress: a.progress(progress, progressReplay), Engine: ef.name,
 			}
 			defer a.eraseOnSignals(cfg.Progress)()
 			if gf.addr != "" {
@@ -272,19 +273,37 @@ var createTrace = openTrace
 // a stalled one blocked the recorder for ever. A FIFO is opened without
 // waiting for a reader: with none, the open fails at once. A pipe or FIFO
 // is written through the runtime's poller, so that a stop can put a
-// deadline on a write that waits (see stopTraceWrites).
+// deadline on a write that waits (see stopTraceWrites). A regular file is
+// locked (lockTrace) before it is emptied: a second recording into a
+// trace being recorded fails, and leaves that one whole.
 func openTrace(name string) (io.WriteCloser, error) {
-	flag := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 	if fi, err := os.Stat(name); err == nil && fi.Mode()&os.ModeNamedPipe != 0 {
-		flag = os.O_WRONLY | syscall.O_NONBLOCK
-		f, err := os.OpenFile(name, flag, 0)
+		f, err := os.OpenFile(name, os.O_WRONLY|syscall.O_NONBLOCK, 0)
 		if errors.Is(err, syscall.ENXIO) {
 			return nil, fmt.Errorf("open %s: a FIFO that no process reads", name)
 		}
 		return f, err
 	}
-	return os.OpenFile(name, flag, 0o666)
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE, 0o666)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil && fi.Mode().IsRegular() {
+		if err = lockTrace(f); err == nil {
+			err = f.Truncate(0)
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return f, nil
 }
+
+// errTraceLocked is openTrace's error for a trace that another rvsim is
+// recording into.
+var errTraceLocked = errors.New("another rvsim is recording into this trace; nothing written: wait for it or give another -o")
 
 // traceWriteGrace is how long, after a signal asked a recording to stop,
 // the trace's last segments and footer may wait on a pipe or FIFO whose
