@@ -55,9 +55,11 @@ done
 # default engine; and the native-code engine (-short: fewer random
 # streams), for the checks of unsafe.Pointer conversions (checkptr) that
 # -race turns on.
+echo "scripts/test.sh: race detector: vmm logfmt gdbstub timetravel cmd/rvsim jit"
 go test -race -count=1 ./vmm ./logfmt ./gdbstub ./timetravel ./cmd/rvsim
 go test -race -short -count=1 ./jit
 # A smoke run of the benchmark harness (the figures are not checked here).
+echo "scripts/test.sh: benchmark smoke run, then fuzzing"
 go run ./scripts/bench -quick > /dev/null
 # Short fuzz runs of every parser (the gdb packets too), of the hart, of the
 # softfloat operations against their exact referee, of random FP and

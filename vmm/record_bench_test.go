@@ -26,7 +26,7 @@ func cpuTime(b *testing.B) time.Duration {
 }
 
 // ndloopReads is the argument of ndloop in BenchmarkRecordND: the reads
-// of cycle and time it makes, one every ~100 instructions.
+// of cycle and time it makes, one every ~163 instructions.
 const ndloopReads = 300_000
 
 // runNdloop runs ndloop once, recording into rec if it is not nil or
@@ -54,7 +54,7 @@ func runNdloop(b *testing.B, prog *Program, rec io.Writer, nd uint64, trace []by
 }
 
 // BenchmarkRecordND measures what recording costs an ND-heavy program
-// (ndloop: a read of cycle or time every ~100 instructions) over running
+// (ndloop: a read of cycle or time every ~163 instructions) over running
 // it, and what replaying it costs, with ND buffers of several sizes. Each
 // iteration runs, records and replays once, alternating, so that the
 // machine's load touches all three alike; ns/op is the sum. It reports

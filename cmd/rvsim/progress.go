@@ -22,22 +22,40 @@ func progressWanted(asked bool, format string, stderr io.Writer) bool {
 	return ok && isTerminal(f)
 }
 
-// progressLine formats a progress report: instructions, MIPS since the
-// start, events and trace bytes.
-func progressLine(p vmm.ProgressReport) string {
-	return fmt.Sprintf("rvsim: progress: %d instructions, %.1f MIPS, %d events, %d trace bytes",
-		p.Instret, mips(p.Instret, p.Elapsed), p.Events, p.TraceBytes)
+// progressKind is the command whose progress a line shows: what it
+// reports besides instructions and MIPS.
+type progressKind int
+
+const (
+	progressRun    progressKind = iota // instructions and MIPS
+	progressReplay                     // and the events replayed
+	progressRecord                     // and the events recorded and the trace bytes written
+)
+
+// progressLine formats a progress report of command k: instructions, MIPS
+// since the start, and the events and trace bytes that k has.
+func progressLine(p vmm.ProgressReport, k progressKind) string {
+	s := fmt.Sprintf("rvsim: progress: %d instructions, %.1f MIPS", p.Instret, mips(p.Instret, p.Elapsed))
+	if k >= progressReplay {
+		s += fmt.Sprintf(", %d events", p.Events)
+	}
+	if k == progressRecord {
+		s += fmt.Sprintf(", %d trace bytes", p.TraceBytes)
+	}
+	return s
 }
 
 // clearLine returns the cursor to the start of the line and erases it.
 const clearLine = "\r\x1b[K"
 
-// progress returns the Config.Progress function of --progress (nil when
-// no line is to be shown): it redraws the progress line on stderr.
-func (a *app) progress(asked bool) func(vmm.ProgressReport) {
+// progress returns the Config.Progress function of --progress for
+// command k (nil when no line is to be shown): it redraws the progress
+// line on stderr.
+func (a *app) progress(asked bool, k progressKind) func(vmm.ProgressReport) {
 	if !progressWanted(asked, a.logFormat, a.stderr) {
 		return nil
 	}
+	a.progressKind = k
 	return a.drawProgress
 }
 
@@ -50,7 +68,7 @@ func (a *app) drawProgress(p vmm.ProgressReport) {
 	if a.guestMidLine {
 		return
 	}
-	fmt.Fprint(a.stderr, clearLine+progressLine(p))
+	fmt.Fprint(a.stderr, clearLine+progressLine(p, a.progressKind))
 	a.progressShown = true
 }
 

@@ -147,9 +147,6 @@ func (r *termRun) wait() string {
 	return r.out.String()
 }
 
-// progressText ends every progress line (progressLine).
-const progressText = " trace bytes"
-
 // checkErasedAtEnd checks the end of a session that drew progress lines:
 // the last one is erased at once, and once; what follows it on the
 // terminal (rvsim's last lines, the shell's) matches next, from the
@@ -158,12 +155,13 @@ const progressText = " trace bytes"
 // without its being erased first.
 func checkErasedAtEnd(t *testing.T, out, next string) {
 	t.Helper()
-	i := strings.LastIndex(out, progressText)
-	if i < 0 {
+	all := regexp.MustCompile(progressRE).FindAllStringIndex(out, -1)
+	if all == nil {
 		t.Fatalf("no progress line on the terminal: %q", out)
 	}
+	i := all[len(all)-1][1] // the end of the last one
 	at := out[max(0, i-100):]
-	rest := out[i+len(progressText):]
+	rest := out[i:]
 	if !strings.HasPrefix(rest, clearLine) {
 		t.Fatalf("the last progress line is not erased: %q", at)
 	}
@@ -174,8 +172,8 @@ func checkErasedAtEnd(t *testing.T, out, next string) {
 	if !regexp.MustCompile(next).MatchString(rest) {
 		t.Errorf("after the last progress line: %q, want %s", rest, next)
 	}
-	if m := regexp.MustCompile(progressText + `[^\r]`).FindStringIndex(out); m != nil {
-		t.Errorf("something follows a progress line on it: %q", out[max(0, m[0]-100):min(len(out), m[1]+100)])
+	if i := afterProgress(out); i >= 0 {
+		t.Errorf("something follows a progress line on it: %q", out[max(0, i-100):min(len(out), i+100)])
 	}
 }
 
@@ -210,7 +208,7 @@ func TestProgressErasedOnSignals(t *testing.T) {
 		sig := s.sig
 		t.Run("run "+s.name, func(t *testing.T) {
 			r := startOnTerminal(t, "run", "--progress", forever, "spin")
-			r.waitFor(progressText)
+			r.waitFor(progressRE)
 			r.signal(sig)
 			checkErasedAtEnd(t, r.wait(), fmt.Sprintf(`^%s\[status %d\]\r\n$`, shellLine, 128+int(sig)))
 		})
@@ -221,13 +219,13 @@ func TestProgressErasedOnSignals(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := startOnTerminal(t, "replay", "--progress", "--engine", "interp", absProgramPath(t, "bench"), trace)
-		r.waitFor(progressText)
+		r.waitFor(progressRE)
 		r.signal(syscall.SIGINT)
 		checkErasedAtEnd(t, r.wait(), `^`+shellLine+`\[status 130\]\r\n$`)
 	})
 	t.Run("record SIGTERM", func(t *testing.T) {
 		r := startOnTerminal(t, "record", "--progress", "-o", filepath.Join(t.TempDir(), "t.zst"), forever, "spin")
-		r.waitFor(progressText)
+		r.waitFor(progressRE)
 		r.signal(syscall.SIGTERM)
 		checkErasedAtEnd(t, r.wait(), `^rvsim: interrupted at instruction \d+, pc 0x[0-9a-f]+\r\n\[status 125\]\r\n$`)
 	})
@@ -301,7 +299,7 @@ func TestProgressErasedAfterGDB(t *testing.T) {
 			if _, err := g.c.Write([]byte("$c#63")); err != nil {
 				t.Fatal(err)
 			}
-			r.waitFor(progressText)
+			r.waitFor(progressRE)
 			if c.end == "" {
 				// The trace was cut off: the replay's end is the end
 				// of its history, and gdb stays until it detaches.

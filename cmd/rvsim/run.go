@@ -31,7 +31,7 @@ or rvsim debug to go back).`,
 			if err != nil {
 				return err
 			}
-			cfg.Progress = a.progress(mf.progress)
+			cfg.Progress = a.progress(mf.progress, progressRun)
 			defer a.eraseOnSignals(cfg.Progress)()
 			if gf.addr != "" {
 				if cfg.Engine, err = a.debuggerEngine(&mf.engine); err != nil {
