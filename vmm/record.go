@@ -57,9 +57,9 @@ const batches = 3
 // not take the page faults of new ones. Spare buffers are mapped outside
 // the Go heap (mapSpare, newBuffer): the garbage collector neither scans
 // them nor counts them toward its next cycle, which a few MiB made at the
-// start of a run would otherwise bring on. They are unmapped when the recording
-// stops (release), after the unit is given back the buffer it started
-// with.
+// start of a run would otherwise bring on. They are unmapped when the
+// recording stops (release), after the unit is given back the buffer it
+// started with.
 type recorder struct {
 	w        *logfmt.Writer
 	name     string // the trace, for errors
