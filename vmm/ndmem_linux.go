@@ -81,14 +81,7 @@ func mapSpare(size, n int) ([]byte, [][]byte) {
 	skip := int((base+uintptr(head)+hugePage-1)&^(hugePage-1) - base - uintptr(head))
 	r := m[skip : skip+total : skip+total]
 	syscall.Syscall(syscall.SYS_MADVISE, uintptr(unsafe.Pointer(&r[head])), uintptr(rest), madvHugepage) // small pages if refused
-	var bufs [][]byte
-	for i := range smallHead {
-		bufs = append(bufs, r[i*size:(i+1)*size:(i+1)*size])
-	}
-	for o := head; o+size <= total; o += size {
-		bufs = append(bufs, r[o:o+size:o+size])
-	}
-	return m, bufs
+	return m, append(carve(r, size, smallHead), carve(r[head:], size, rest/size)...)
 }
 
 // mapInOne maps n buffers of size bytes, one after another, in one
@@ -98,11 +91,17 @@ func mapInOne(size, n int) ([]byte, [][]byte) {
 	if r == nil {
 		return nil, nil
 	}
+	return r, carve(r, size, n)
+}
+
+// carve returns the first n buffers of size bytes in r, one after
+// another, each with no room beyond its end.
+func carve(r []byte, size, n int) [][]byte {
 	bufs := make([][]byte, n)
 	for i := range bufs {
 		bufs[i] = r[i*size : (i+1)*size : (i+1)*size]
 	}
-	return r, bufs
+	return bufs
 }
 
 // madvPopulateWrite is MADV_POPULATE_WRITE (Linux 5.14).
