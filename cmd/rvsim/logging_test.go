@@ -216,12 +216,12 @@ func TestProgressSparesGuestLine(t *testing.T) {
 	defer f.Close()
 	g := progressStream{f: f, a: a}
 	report := vmm.ProgressReport{Instret: 5}
-	a.drawProgress(report)
+	a.drawProgress(report, progressRun)
 	g.Write([]byte("prompt> "))
-	a.drawProgress(report)
+	a.drawProgress(report, progressRun)
 	g.Write([]byte("answer\n"))
-	a.drawProgress(report)
-	line := clearLine + progressLine(report, a.progressKind)
+	a.drawProgress(report, progressRun)
+	line := clearLine + progressLine(report, progressRun)
 	if want := line + clearLine + line; term.String() != want {
 		t.Errorf("terminal (stderr) got %q, want %q", term.String(), want)
 	}
@@ -241,11 +241,11 @@ func TestProgressErasedBeforeLogLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	report := vmm.ProgressReport{Instret: 7}
-	a.drawProgress(report)
+	a.drawProgress(report, progressRun)
 	a.log.Warn("a warning", zap.Int("n", 1))
 	a.log.Debug("a debug line")
-	a.drawProgress(report)
-	line := clearLine + progressLine(report, a.progressKind)
+	a.drawProgress(report, progressRun)
+	line := clearLine + progressLine(report, progressRun)
 	if want := line + clearLine + "rvsim: warn: a warning {\"n\": 1}\nrvsim: debug: a debug line\n" + line; term.String() != want {
 		t.Errorf("terminal (stderr) got %q, want %q", term.String(), want)
 	}

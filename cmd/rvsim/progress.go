@@ -55,20 +55,19 @@ func (a *app) progress(asked bool, k progressKind) func(vmm.ProgressReport) {
 	if !progressWanted(asked, a.logFormat, a.stderr) {
 		return nil
 	}
-	a.progressKind = k
-	return a.drawProgress
+	return func(p vmm.ProgressReport) { a.drawProgress(p, k) }
 }
 
-// drawProgress redraws the progress line with p, unless the guest has
-// left a line unfinished on the terminal (a prompt): the line would
-// erase it.
-func (a *app) drawProgress(p vmm.ProgressReport) {
+// drawProgress redraws the progress line of command k with p, unless
+// the guest has left a line unfinished on the terminal (a prompt): the
+// line would erase it.
+func (a *app) drawProgress(p vmm.ProgressReport, k progressKind) {
 	a.term.Lock()
 	defer a.term.Unlock()
 	if a.guestMidLine {
 		return
 	}
-	fmt.Fprint(a.stderr, clearLine+progressLine(p, a.progressKind))
+	fmt.Fprint(a.stderr, clearLine+progressLine(p, k))
 	a.progressShown = true
 }
 

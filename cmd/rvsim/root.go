@@ -35,10 +35,9 @@ type app struct {
 	log            *zap.Logger
 	report         *zap.Logger // result lines and stats for --log-format json, whatever the level
 	status         int
-	term           sync.Mutex   // guards progressShown and guestMidLine: the run loop draws the line and writes the guest's output, any goroutine logs
-	progressShown  bool         // a --progress line is on the terminal
-	progressKind   progressKind // what the line shows (the command's)
-	guestMidLine   bool         // the guest's last write to the terminal did not end a line
+	term           sync.Mutex // guards progressShown and guestMidLine: the run loop draws the line and writes the guest's output, any goroutine logs
+	progressShown  bool       // a --progress line is on the terminal
+	guestMidLine   bool       // the guest's last write to the terminal did not end a line
 	args           []string
 }
 
