@@ -11,11 +11,13 @@ import (
 
 // Error replies. gdb only tells an error from success; the numbers follow
 // QEMU's stub (22: a malformed or invalid request, 14: memory that cannot be
-// read or written, 00: an unknown qXfer annex).
+// read or written, 00: an unknown qXfer annex; 01: a monitor command
+// that failed, after its error's text in O packets).
 const (
-	replyInvalid = "E22"
-	replyFault   = "E14"
-	replyNoAnnex = "E00"
+	replyInvalid    = "E22"
+	replyFault      = "E14"
+	replyNoAnnex    = "E00"
+	replyMonitorErr = "E01"
 )
 
 // threadID is the one thread the stub shows.
@@ -413,13 +415,23 @@ func (s *server) xfer(args string) error {
 }
 
 // monitor answers qRcmd,HEX: the command's output in O packets (hex text),
-// then OK, or E.<text> when it failed.
+// then OK; or, when it failed, its output and then the error's text in O
+// packets, then E01. gdb shows O packets as they come; it takes neither
+// E.<text> nor any reply but OK and E NN as the end of a monitor command
+// (gdb 13 decodes E.<text> as hex output: "Invalid hex digit 46"), and
+// says "Protocol error with Rcmd" for E NN.
 func (s *server) monitor(hexCmd string) error {
 	cmd, ok := decodeHex(hexCmd)
 	if !ok {
 		return s.reply(replyInvalid)
 	}
 	out, err := s.t.Monitor(string(cmd))
+	if err != nil {
+		if out != "" && !strings.HasSuffix(out, "\n") {
+			out += "\n"
+		}
+		out += "rvsim: " + err.Error() + "\n"
+	}
 	chunk := (s.size - 1) / 2
 	for len(out) > 0 {
 		n := min(len(out), chunk)
@@ -432,7 +444,7 @@ func (s *server) monitor(hexCmd string) error {
 		out = out[n:]
 	}
 	if err != nil {
-		return s.replyErr(err)
+		return s.reply(replyMonitorErr)
 	}
 	return s.reply("OK")
 }

@@ -511,9 +511,12 @@ func TestMonitor(t *testing.T) {
 	if out.Len() != 20000 || !strings.HasPrefix(out.String(), "abcdefghijklmnopqrstuvwxyzabc") {
 		t.Errorf("long monitor output: %d bytes", out.Len())
 	}
+	// A command that fails: its output, then its error's text (as is:
+	// O packets are hex), then E01 (gdb takes no E.<text> there).
 	c.send(pkt("qRcmd," + h("fail")))
-	c.expect("+" + pkt("O"+h("partial output\n")) + pkt("E.seek: no such ?instruction?"))
-	c.call("qRcmd,"+h("bogus"), `E.unknown monitor command "bogus"`)
+	c.expect("+" + pkt("O"+h("partial output\nrvsim: seek: no such #instruction*\n")) + pkt("E01"))
+	c.send(pkt("qRcmd," + h("bogus")))
+	c.expect("+" + pkt("O"+h("rvsim: unknown monitor command \"bogus\"\n")) + pkt("E01"))
 	c.call("qRcmd,6", "E22")
 	c.call("qRcmd,zz", "E22")
 	if calls := fake.callList(); len(calls) != 4 || calls[0] != `Monitor("icount")` {

@@ -256,7 +256,7 @@ func (e *engine) seek(n uint64) error {
 		return nil
 	}
 	if e.endSeen && n > e.endAt {
-		return fmt.Errorf("seek %d: %w (at icount %d)", n, errPastEnd, e.endAt)
+		return fmt.Errorf("seek %d: %w (it ends at icount %d; still at icount %d)", n, errPastEnd, e.endAt, now)
 	}
 	if n < now || e.ended != nil {
 		if !e.reverse {
@@ -278,22 +278,33 @@ func (e *engine) seek(n uint64) error {
 	}
 	if from := e.m.Icount(); e.reverse && n-from > 2*e.cps.near {
 		if r := e.forward(n-e.cps.near, false); r.kind != resDone {
-			return e.seekErr(n, r)
+			return e.seekErr(n, now, r)
 		}
 		if err := e.cps.take(); err != nil {
 			return err
 		}
 	}
 	if r := e.forward(n, false); r.kind != resDone && !(r.kind == resEnd && e.m.Icount() == n) {
-		return e.seekErr(n, r)
+		return e.seekErr(n, now, r)
 	}
 	return nil
 }
 
-func (e *engine) seekErr(n uint64, r result) error {
+// seekErr is the error of a seek to n, from icount from, that stopped
+// with r. A seek past the end of a replay goes back to from, where the
+// failed seek leaves the session as if it had not run; a plain run stays
+// at its end.
+func (e *engine) seekErr(n, from uint64, r result) error {
 	switch r.kind {
 	case resEnd:
-		return fmt.Errorf("seek %d: %w (at icount %d)", n, errPastEnd, e.m.Icount())
+		end := e.m.Icount()
+		if !e.reverse {
+			return fmt.Errorf("seek %d: %w (it ends at icount %d, where the run is now)", n, errPastEnd, end)
+		}
+		if err := e.seek(from); err != nil {
+			return fmt.Errorf("seek %d: %w (it ends at icount %d), and going back to icount %d failed: %v", n, errPastEnd, end, from, err)
+		}
+		return fmt.Errorf("seek %d: %w (it ends at icount %d; still at icount %d)", n, errPastEnd, end, from)
 	case resInterrupted:
 		return fmt.Errorf("seek %d: %w at icount %d", n, errInterrupted, e.m.Icount())
 	case resError:

@@ -827,6 +827,42 @@ func TestGDBMonitor(t *testing.T) {
 	checkServerEnd(t, rec, srv)
 }
 
+// TestGDBMonitorErrors: gdb-multiarch shows why a monitor command failed
+// (rvsim's message, not "Invalid hex digit"), and a seek past the end of
+// a replay leaves it where it was, the first time (which runs to the end
+// to find it) and the next. Each command is an -ex of its own: an error
+// ends a -x script.
+func TestGDBMonitorErrors(t *testing.T) {
+	gdb := needGDBMultiarch(t)
+	rec := dbgRecord(t, dbgBare, "3")
+	srv := dbgStartServer(t, "replay", "--gdb", "127.0.0.1:0", rec.elf, rec.trace)
+	args := []string{"-nx", "-batch", "-ex", "set architecture riscv:rv64", "-ex", "target remote " + srv.addr,
+		"-ex", "break step", "-ex", "continue", "-ex", "monitor icount", "-ex", "monitor bogus",
+		"-ex", "monitor seek 99999999999", "-ex", "monitor seek 99999999999", "-ex", "monitor icount", rec.elf}
+	ctx, cancel := context.WithTimeout(context.Background(), gdbLimit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, gdb, args...)
+	cmd.Dir = repo
+	b, _ := cmd.CombinedOutput()
+	out := string(b)
+	srv.cmd.Process.Kill()
+	if strings.Contains(out, "Invalid hex digit") {
+		t.Errorf("gdb could not read a monitor command's error:\n%s", out)
+	}
+	for _, want := range []string{`rvsim: bad monitor command: "bogus": try monitor help`, "rvsim: seek 99999999999: the run ends before that instruction count"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("gdb does not show %q:\n%s", want, out)
+		}
+	}
+	icounts := regexp.MustCompile(`icount (\d+), instret`).FindAllStringSubmatch(out, -1)
+	if len(icounts) != 2 || icounts[0][1] != icounts[1][1] {
+		t.Fatalf("monitor icount before and after two seeks past the end: %q\n%s", icounts, out)
+	}
+	if n := strings.Count(out, "still at icount "+icounts[0][1]); n != 2 {
+		t.Errorf("%d seeks past the end say they are still at icount %s, want 2:\n%s", n, icounts[0][1], out)
+	}
+}
+
 // TestGDBRunForwardOnly debugs a plain run (rvsim run --gdb): breakpoints
 // and continue work, reverse execution is refused with gdb's error (no
 // ReverseStep+ or ReverseContinue+), and the run goes on to the program's
