@@ -106,7 +106,9 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"record", "-o", filepath.Join(t.TempDir(), "t.zst"), "--fs", fifo, programPath("hello")}, `^rvsim: --fs ".*fifo": not a directory$`},
 		{[]string{"record", "--nd-buffer", "2000000", programPath("hello")}, `^rvsim: --nd-buffer 2000000: want 1 to 1048576 entries$`},
 		{[]string{"record", "--nd-buffer", "abc", programPath("hello")}, `^rvsim: --nd-buffer "abc": invalid syntax: want 1 to 1048576 entries$`},
-		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"frobnicate"}, `^rvsim: unknown command "frobnicate": rvsim --help lists the commands$`},
+		{[]string{"runn", "x"}, `^rvsim: unknown command "runn": did you mean "run"\? \(rvsim --help lists the commands\)$`},
+		{[]string{"r"}, `^rvsim: unknown command "r": did you mean "record", "replay" or "run"\? \(rvsim --help lists the commands\)$`},
 	} {
 		r := cli(t, "", c.args...)
 		if r.status == 0 {
@@ -156,5 +158,42 @@ func TestStats(t *testing.T) {
 		if !regexp.MustCompile(re).MatchString(r.stderr) {
 			t.Errorf("stats output %q lacks %q", r.stderr, re)
 		}
+	}
+}
+
+// TestWrongKindHints: a trace where a program goes, or a program where a
+// trace goes (replay's arguments swapped, the trace forgotten, a trace
+// given to run, a program to inspect), is refused with what the file is
+// and the usage; a file that is neither gets the plain error.
+func TestWrongKindHints(t *testing.T) {
+	elf := programPath("hello")
+	trace := filepath.Join(t.TempDir(), "h.zst")
+	if r := cli(t, "", "record", "-o", trace, elf); r.status != 0 {
+		t.Fatalf("record: %d %q", r.status, r.stderr)
+	}
+	text := filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(text, []byte("neither a program nor a trace\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const replayUse = `the program comes first, the trace last: rvsim replay \[flags\] \[PROG\.elf\] TRACE\.zst\)$`
+	notELF := `^rvsim: load .*h\.zst: offset 0: no ELF magic: not an ELF file \(.*h\.zst is an rvsim trace: `
+	notTrace := `^rvsim: trace .*hello\.elf: frame 0 \(header\) at offset 0: .*: not an rvsim trace \(.*hello\.elf is an ELF file: `
+	for _, c := range []struct {
+		args []string
+		re   string
+	}{
+		{[]string{"replay", trace, elf}, notELF + replayUse},
+		{[]string{"replay", elf}, notTrace + replayUse},
+		{[]string{"run", trace}, notELF + `replay it: rvsim replay \[flags\] \[PROG\.elf\] TRACE\.zst\)$`},
+		{[]string{"record", "-o", filepath.Join(t.TempDir(), "x.zst"), trace}, notELF + `replay it: `},
+		{[]string{"inspect", elf}, notTrace + `inspect takes a trace: rvsim inspect `},
+		{[]string{"debug", "--gdb-path", "/bin/true", trace, elf}, notELF + `the program comes first, the trace last: rvsim debug `},
+		{[]string{"replay", text}, `: not an rvsim trace$`},
+	} {
+		r := cli(t, "", c.args...)
+		if r.status != exitSimError {
+			t.Errorf("%q: status %d, want %d", c.args, r.status, exitSimError)
+		}
+		oneLine(t, r, c.re)
 	}
 }

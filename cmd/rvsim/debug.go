@@ -99,6 +99,10 @@ func (a *app) debug(df *debugFlags, args, extra []string) error {
 	if err != nil {
 		return err
 	}
+	sysroot, err := sysrootDir(df.sysroot)
+	if err != nil {
+		return err
+	}
 	gdb, err := findGDB(df.gdbPath)
 	if err != nil {
 		return err
@@ -119,14 +123,11 @@ func (a *app) debug(df *debugFlags, args, extra []string) error {
 	}
 	a.log.Info("gdb server on " + ln.Addr().String())
 	srv := startGDBServer(a, ln, sess)
-	sysroot := df.sysroot
-	if sysroot == "" && prog.Interp != "" {
-		// A dynamic program: gdb finds its interpreter's and libraries'
-		// symbols where rvsim run would have found the libraries.
-		sysroot = os.Getenv(sysrootEnv)
-		if fi, err := os.Stat(vmm.DefaultSysroot); sysroot == "" && err == nil && fi.IsDir() {
-			sysroot = vmm.DefaultSysroot
-		}
+	if df.sysroot == "" && prog.Interp == "" {
+		// Without -L, gdb gets a sysroot for a dynamic program only: it
+		// finds its interpreter's and libraries' symbols where rvsim run
+		// would have found the libraries.
+		sysroot = ""
 	}
 	status, runErr := a.runGDB(gdb, gdbCommandLine(ln.Addr().String(), prog, sysroot, extra))
 	// A server still busy after the grace period is left to the exit
@@ -175,7 +176,7 @@ func (a *app) openReplay(args []string, engine string) (*vmm.Machine, *vmm.Progr
 	if len(args) == 2 {
 		p, err := vmm.LoadFile(args[0])
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, wrongKind(err, args[0], debugOrder)
 		}
 		prog = p
 	}
@@ -193,7 +194,7 @@ func (a *app) openReplay(args []string, engine string) (*vmm.Machine, *vmm.Progr
 	r, err := logfmt.NewReader(f, tracePath)
 	if err != nil {
 		f.Close()
-		return nil, nil, nil, err
+		return nil, nil, nil, wrongKind(err, tracePath, debugOrder)
 	}
 	h := r.Header()
 	if prog == nil {
@@ -214,6 +215,9 @@ func (a *app) openReplay(args []string, engine string) (*vmm.Machine, *vmm.Progr
 	}
 	return m, prog, func() { f.Close() }, nil
 }
+
+// debugOrder is what wrongKind adds for debug's arguments.
+const debugOrder = "the program comes first, the trace last: rvsim debug [flags] [PROG.elf] TRACE.zst [-- GDB-ARGS...]"
 
 // findGDB returns the gdb to run: path if given, else gdb-multiarch from
 // $PATH, else gdb if it can set its architecture to riscv:rv64.

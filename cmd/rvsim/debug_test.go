@@ -115,8 +115,12 @@ func TestDebugGDBCommandLine(t *testing.T) {
 	elf, trace := debugTrace(t)
 	dir := t.TempDir()
 	gdb := fakeGDB(t, dir, "mygdb", 1, 42, "")
+	sysroot := filepath.Join(t.TempDir(), "some sysroot")
+	if err := os.Mkdir(sysroot, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	before := runtime.NumGoroutine()
-	r := cli(t, "", "debug", "--gdb-path", gdb, "-L", "/some/sysroot", elf, trace, "--", "-batch", "-x", "my script")
+	r := cli(t, "", "debug", "--gdb-path", gdb, "-L", sysroot, elf, trace, "--", "-batch", "-x", "my script")
 	if r.status != 42 {
 		t.Fatalf("status %d, want gdb's 42; stderr %q", r.status, r.stderr)
 	}
@@ -124,7 +128,7 @@ func TestDebugGDBCommandLine(t *testing.T) {
 	if len(args) != 11 {
 		t.Fatalf("gdb's arguments: %q", args)
 	}
-	want := []string{"-ex", "set architecture riscv:rv64", "-ex", "set sysroot /some/sysroot", "-ex", "", "-batch", "-x", "my script", "--", elf}
+	want := []string{"-ex", "set architecture riscv:rv64", "-ex", "set sysroot " + sysroot, "-ex", "", "-batch", "-x", "my script", "--", elf}
 	for i, a := range args {
 		if i == 5 {
 			port, ok := strings.CutPrefix(a, "target remote 127.0.0.1:")
@@ -194,6 +198,9 @@ func TestDebugBadArguments(t *testing.T) {
 		{[]string{"debug", "--gdb-path", gdb, "--checkpoint-mem", "lots", elf, trace}, `^rvsim: --checkpoint-mem: "lots"`},
 		{[]string{"debug", "--gdb-path", gdb, elf, "/no/such/trace.zst"}, `^rvsim: debug: (open|stat) /no/such/trace.zst: `},
 		{[]string{"debug", "--gdb-path", gdb, trace, trace}, `^rvsim: .*t\.zst`},
+		// -L is checked as run checks it, before gdb starts.
+		{[]string{"debug", "--gdb-path", gdb, "-L", "/no/such/dir", elf, trace}, `^rvsim: -L "/no/such/dir": stat /no/such/dir: no such file or directory$`},
+		{[]string{"debug", "--gdb-path", gdb, "-L", elf, elf, trace}, `^rvsim: -L ".*": not a directory$`},
 	} {
 		r := cli(t, "", c.args...)
 		if r.status != 125 {

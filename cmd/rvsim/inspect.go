@@ -129,7 +129,7 @@ func inspectTrace(path string, opt inspectOptions, p inspectPrinter) error {
 		return fmt.Errorf("trace %s is incomplete: 0 whole segments, 0 events readable, no whole header: %w", path, err)
 	}
 	if err != nil {
-		return err
+		return wrongKind(err, path, "inspect takes a trace: rvsim inspect [--json] [--events] [--data[=N|all]] TRACE.zst")
 	}
 	p.header(path, r.Header())
 	in := &inspection{Events: map[string]uint64{}}

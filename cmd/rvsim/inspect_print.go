@@ -275,6 +275,9 @@ func escapeUnprintable(b []byte) []byte {
 
 func (p *jsonPrinter) header(file string, h logfmt.Header) {
 	p.kind = h.Kind
+	if h.Env == nil {
+		h.Env = []string{} // "env": [], as the text shows it, not null
+	}
 	p.w.WriteString("{\n  \"file\": ")
 	p.value("  ", file)
 	p.w.WriteString(",\n  \"header\": ")

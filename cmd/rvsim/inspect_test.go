@@ -274,6 +274,10 @@ func TestInspectEventsJSON(t *testing.T) {
 	if kinds["cycle"] != 10000 || kinds["time"] != 10000 {
 		t.Errorf("cycle %d, time %d events, want 10000 each", kinds["cycle"], kinds["time"])
 	}
+	// No environment is an empty list, as the text shows it, not null.
+	if r := rvsim(t, "", "inspect", "--json", trace); !strings.Contains(r.stdout, "\"env\": []") {
+		t.Errorf("inspect --json of a trace without environment:\n%s", r.stdout)
+	}
 }
 
 // TestInspectSyscallNamesAndData records cat with a standard input that

@@ -20,14 +20,21 @@ var (
 	// errOutputNotTrace: -o names an existing regular file that is not
 	// an rvsim trace.
 	errOutputNotTrace = errors.New("the output exists and is not an rvsim trace")
+	// errOutputIsStdio: -o names the file, pipe or socket that rvsim's
+	// standard output or standard error is, where the program's output
+	// goes too.
+	errOutputIsStdio = errors.New("the output is where the program's output goes too")
 )
 
 // checkOutput decides whether record may write its trace to out. It
 // refuses the program itself (os.SameFile: another path, a symbolic or
 // hard link count too) and an existing non-empty regular file that is not
 // an rvsim trace (a typo must not destroy a file); it warns when an
-// existing trace is replaced. Devices and pipes (/dev/null, a FIFO) and
-// empty files are written without a word.
+// existing trace is replaced. It refuses too the file, pipe or socket
+// that rvsim's standard output or error is (-o /dev/stdout into a pipe,
+// or -o F with >F): the program writes its output there as well, and a
+// trace with output mixed into it does not read back. Devices and pipes
+// (/dev/null, a FIFO) and empty files are written without a word.
 func (a *app) checkOutput(out string, prog *vmm.Program) error {
 	st, err := os.Stat(out)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -35,6 +42,17 @@ func (a *app) checkOutput(out string, prog *vmm.Program) error {
 	}
 	if err != nil {
 		return fmt.Errorf("record: -o %q: %w", out, err)
+	}
+	if st.Mode()&os.ModeCharDevice == 0 {
+		for _, std := range []struct {
+			f          *os.File
+			name, hint string
+		}{{os.Stdout, "standard output", "-o /dev/fd/3 3>&1 >FILE"}, {os.Stderr, "standard error", "-o /dev/fd/3 3>&2 2>FILE"}} {
+			if fi, err := std.f.Stat(); err == nil && os.SameFile(st, fi) {
+				return fmt.Errorf("record: -o %q: %w: it is rvsim's %s; nothing written: send the trace or the program's %s elsewhere (%s)",
+					out, errOutputIsStdio, std.name, std.name, std.hint)
+			}
+		}
 	}
 	if ps, err := os.Stat(prog.Path); err == nil && os.SameFile(st, ps) {
 		return fmt.Errorf("record: -o %q: %w %q: nothing written; give another -o", out, errOutputIsProgram, prog.Path)

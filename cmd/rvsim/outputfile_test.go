@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -65,6 +66,79 @@ func TestRecordOutputIsChecked(t *testing.T) {
 		if r := cli(t, "", "record", "-o", out, prog); r.status != 0 || strings.Contains(r.stderr, "rvsim:") {
 			t.Errorf("record -o %s: status %d, stderr %q", out, r.status, r.stderr)
 		}
+	}
+}
+
+// TestRecordOutputIsNotStdio: record refuses a trace that would share a
+// file, pipe or socket with rvsim's standard output or error, where the
+// program's output goes too (-o /dev/stdout into a pipe, -o F with >F),
+// and writes nothing there; /dev/null as both is fine, and so is the
+// trace on another descriptor of the same pipe's reader (-o /dev/fd/3
+// 3>&1 >/dev/null), which replays.
+func TestRecordOutputIsNotStdio(t *testing.T) {
+	prog := programPath("nondet")
+	r := cli(t, "", "record", "-o", "/dev/stdout", prog)
+	if r.status != exitSimError || r.stdout != "" {
+		t.Errorf("record -o /dev/stdout into a pipe: status %d, stdout %q", r.status, r.stdout)
+	}
+	oneLine(t, r, `^rvsim: record: -o "/dev/stdout": the output is where the program's output goes too: it is rvsim's standard output; nothing written: send the trace or the program's standard output elsewhere \(-o /dev/fd/3 3>&1 >FILE\)$`)
+
+	dir := t.TempDir()
+	for _, c := range []struct{ fd, name string }{{"1", "standard output"}, {"2", "standard error"}} {
+		f := filepath.Join(dir, "out"+c.fd+".zst")
+		out, err := os.Create(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(rvsimBin, "record", "-o", f, prog)
+		cmd.Stdin = strings.NewReader("")
+		var other bytes.Buffer
+		cmd.Stdout, cmd.Stderr = out, &other
+		if c.fd == "2" {
+			cmd.Stdout, cmd.Stderr = &other, out
+		}
+		err = cmd.Run()
+		out.Close()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != exitSimError {
+			t.Errorf("record -o F with fd %s on F: %v, want status %d", c.fd, err, exitSimError)
+		}
+		got := string(mustRead(t, f))
+		if c.fd == "2" {
+			got = strings.TrimPrefix(got, "rvsim: record: -o \""+f+"\": the output is where the program's output goes too: it is rvsim's standard error; nothing written: send the trace or the program's standard error elsewhere (-o /dev/fd/3 3>&2 2>FILE)\n")
+		}
+		if got != "" {
+			t.Errorf("record -o F with fd %s on F left %q in F", c.fd, got)
+		}
+	}
+
+	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devnull.Close()
+	var stderr bytes.Buffer
+	cmd := exec.Command(rvsimBin, "record", "-o", os.DevNull, prog)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(""), devnull, &stderr
+	if err := cmd.Run(); err != nil || stderr.Len() != 0 {
+		t.Errorf("record -o /dev/null >/dev/null: %v, stderr %q", err, stderr.String())
+	}
+
+	stderr.Reset()
+	trace := filepath.Join(dir, "fd3.zst")
+	tf, err := os.Create(trace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd = exec.Command(rvsimBin, "record", "-o", "/dev/fd/3", prog)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr, cmd.ExtraFiles = strings.NewReader(""), devnull, &stderr, []*os.File{tf}
+	err = cmd.Run()
+	tf.Close()
+	if err != nil || stderr.Len() != 0 {
+		t.Fatalf("record -o /dev/fd/3: %v, stderr %q", err, stderr.String())
+	}
+	if r := cli(t, "", "replay", prog, trace); r.status != 0 || !strings.Contains(r.stderr, "replay identical") {
+		t.Errorf("replay of the trace written to fd 3: status %d, stderr %q", r.status, r.stderr)
 	}
 }
 

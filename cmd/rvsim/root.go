@@ -127,7 +127,7 @@ func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // or with --log-format json a JSON object whose msg is the message (even
 // when the failure came before the logger was set up, such as a bad flag).
 func (a *app) fatal(err error) {
-	msg := sanitize(strings.ReplaceAll(err.Error(), "\n", " "))
+	msg := sanitize(strings.ReplaceAll(unknownCommand(err.Error()), "\n", " "))
 	if a.log == nil && a.logFormat != "json" && leadingLogFormat(a.args) == "json" {
 		a.logFormat = "json" // cobra failed before it parsed the flag (an unknown command)
 	}
@@ -173,6 +173,33 @@ func flagError(_ *cobra.Command, err error) error {
 	}
 	return fmt.Errorf("%s %s: %s%s", m[2], m[1], reason, want)
 }
+
+// unknownCommand words cobra's error for an unknown command on one line
+// (cobra's has blank lines and a tab before each suggestion): `unknown
+// command "runn" for "rvsim"\n\nDid you mean this?\n\trun\n` becomes
+// `unknown command "runn": did you mean "run"? (rvsim --help lists the
+// commands)`. Other messages are returned as they are.
+func unknownCommand(msg string) string {
+	m := unknownCmdRE.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	var quoted []string
+	for _, s := range strings.Fields(m[2]) {
+		quoted = append(quoted, strconv.Quote(s))
+	}
+	hint := "rvsim --help lists the commands"
+	if n := len(quoted); n > 0 {
+		alts := quoted[n-1]
+		if n > 1 {
+			alts = strings.Join(quoted[:n-1], ", ") + " or " + alts
+		}
+		hint = "did you mean " + alts + "? (" + hint + ")"
+	}
+	return fmt.Sprintf("unknown command %s: %s", m[1], hint)
+}
+
+var unknownCmdRE = regexp.MustCompile(`^unknown command ("(?:[^"\\]|\\.)*") for "[^"]*"\s*(?:Did you mean this\?\s*((?s:.*)))?$`)
 
 var flagErrRE = regexp.MustCompile(`^invalid argument ("(?:[^"\\]|\\.)*") for "([^"]+)" flag: (.*)$`)
 
@@ -233,10 +260,16 @@ func (f *machineFlags) register(cmd *cobra.Command) {
 // -L does not, as QEMU_LD_PREFIX does for qemu-riscv64.
 const sysrootEnv = "RVSIM_LD_PREFIX"
 
-// sysroot returns the sysroot to use: -L, else $RVSIM_LD_PREFIX, else
+// sysrootDir returns the sysroot to use: -L, else $RVSIM_LD_PREFIX, else
 // vmm.DefaultSysroot if it is a directory, else none ("").
-func (f *machineFlags) sysrootDir() (string, error) {
-	dir, what := f.sysroot, "-L"
+func (f *machineFlags) sysrootDir() (string, error) { return sysrootDir(f.sysroot) }
+
+// sysrootDir returns the sysroot that -L flag gives (flag), or
+// $RVSIM_LD_PREFIX if flag is "", or vmm.DefaultSysroot if neither is
+// given and it is a directory, else none (""); a directory given that is
+// not one is an error.
+func sysrootDir(flag string) (string, error) {
+	dir, what := flag, "-L"
 	if dir == "" {
 		dir, what = os.Getenv(sysrootEnv), sysrootEnv
 	}

@@ -117,7 +117,7 @@ with a warning.`,
 	mf.register(cmd)
 	rf.register(cmd)
 	guestArgsAfterProgram(cmd)
-	cmd.Flags().StringVarP(&out, "output", "o", "trace.zst", "trace file to write; refused if it is the program or an existing file that is not an rvsim trace")
+	cmd.Flags().StringVarP(&out, "output", "o", "trace.zst", "trace file to write; refused if it is the program, an existing file that is not an rvsim trace, or where rvsim's standard output or error goes (the program writes there too)")
 	cmd.Flags().Uint64Var(&ndBuffer, "nd-buffer", vmm.DefaultNDBuffer, "ND buffer capacity in entries (1 is one exit per event)")
 	return cmd
 }
@@ -155,7 +155,7 @@ or kills, and as the replay would when gdb ran it to its end.`,
 			if len(args) == 2 {
 				p, err := vmm.LoadFile(args[0])
 				if err != nil {
-					return err
+					return wrongKind(err, args[0], replayOrder)
 				}
 				prog = p
 			}
@@ -180,7 +180,7 @@ or kills, and as the replay would when gdb ran it to its end.`,
 			}
 			r, err := logfmt.NewReader(src, tracePath)
 			if err != nil {
-				return err
+				return wrongKind(err, tracePath, replayOrder)
 			}
 			h := r.Header()
 			if prog == nil {
@@ -300,6 +300,9 @@ func openTrace(name string) (io.WriteCloser, error) {
 	}
 	return f, nil
 }
+
+// replayOrder is what wrongKind adds for replay's arguments.
+const replayOrder = "the program comes first, the trace last: rvsim replay [flags] [PROG.elf] TRACE.zst"
 
 // errTraceLocked is openTrace's error for a trace that another rvsim is
 // recording into.

@@ -70,7 +70,7 @@ func guestArgsAfterProgram(cmd *cobra.Command) {
 func (a *app) load(mf *machineFlags, args []string) (*vmm.Program, vmm.Config, error) {
 	prog, err := vmm.LoadFile(args[0])
 	if err != nil {
-		return nil, vmm.Config{}, err
+		return nil, vmm.Config{}, wrongKind(err, args[0], "replay it: rvsim replay [flags] [PROG.elf] TRACE.zst")
 	}
 	cfg, err := mf.config(a, prog, args[1:])
 	return prog, cfg, err
