@@ -171,6 +171,32 @@ int main(void) {
 	return 0;
 }
 `,
+	// Code written at run time, as a JIT writes it: GCC's
+	// __builtin___clear_cache is the riscv_flush_icache system call.
+	"clearcache": `#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+typedef long (*fn)(void);
+static void put(unsigned *code, long n) {
+	code[0] = 0x00000513u | (unsigned)n << 20; /* li a0, n (addi a0, zero, n) */
+	code[1] = 0x00008067u;                      /* ret */
+	__builtin___clear_cache((char *)code, (char *)(code + 2));
+}
+int main(void) {
+	unsigned *code = mmap(0, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (code == MAP_FAILED)
+		return 1;
+	put(code, 42);
+	long a = ((fn)code)();
+	put(code, 43);
+	long b = ((fn)code)();
+	long r = syscall(SYS_riscv_flush_icache, code, code + 2, 0);
+	printf("%ld %ld %ld\n", a, b, r);
+	return 0;
+}
+`,
 	"abort": `#include <stdio.h>
 #include <stdlib.h>
 int main(void) {
@@ -253,7 +279,7 @@ func TestGlibcAgainstQemu(t *testing.T) {
 	needGlibcTools(t)
 	for _, static := range []bool{true, false} {
 		kind := map[bool]string{true: "static", false: "dynamic"}[static]
-		for _, name := range []string{"hello", "auxv", "files", "dup", "abort"} {
+		for _, name := range []string{"hello", "auxv", "files", "dup", "abort", "clearcache"} {
 			t.Run(kind+"/"+name, func(t *testing.T) {
 				if !static {
 					needSysroot(t)
