@@ -9,14 +9,13 @@ import (
 // AppendEntries reads the next segment as Next does, with the same checks
 // and errors, and lays each of its events out as an ND buffer entry of
 // ndbuf.EntrySize bytes appended to raw: a read of cycle, time or seed as
-// the entry a replayed read takes (kind<<56 | instret&(1<<56-1), pc,
-// value, little-endian), an event the monitor answers (a system call, an
-// input) as zeros. Those events themselves are appended to evs, and the
-// index of each one's entry (counting from raw's first) to at; so are the
-// reads at an instruction count of 2^56 or more, whose entries hold only
-// its low 56 bits (a position is 56 bits), so that the count is not lost. Their
-// memory writes are copied out of the Reader's buffers, so they stay
-// valid after the next call. On an error (and io.EOF after the last
+// the entry a replayed read takes (kind<<56 | instret, pc, value,
+// little-endian; instret is at most MaxInstret, which the entry's 56 bits
+// hold), an event the monitor answers (a system call, an input) as zeros.
+// Those events themselves are appended to evs, and the index of each
+// one's entry (counting from raw's first) to at. Their memory writes are
+// copied out of the Reader's buffers, so they stay valid after the next
+// call. On an error (and io.EOF after the last
 // segment) evs, at and raw are returned as they were given.
 //
 // It is Next for a replayer that keeps many segments at once and hands
@@ -74,20 +73,6 @@ func short2x(b []byte, off int) (uint64, int) {
 	return c0&0x7f | c1<<7&-two, 1 + int(two)
 }
 
-// sparse collects the events that a batch keeps beside its entries, with
-// the index of each one's entry: base is that of the first entry of the
-// run being decoded.
-type sparse struct {
-	evs  []Event
-	at   []int
-	base int
-}
-
-func (s *sparse) add(ev Event, j int) {
-	s.evs = append(s.evs, ev)
-	s.at = append(s.at, s.base+j)
-}
-
 // appendEntries is segment for AppendEntries: it decodes payload,
 // appending its events' ND buffer entries to raw and the events the
 // monitor answers to evs (their entries' indexes to at), and copies their
@@ -134,9 +119,7 @@ func (d *decoder) appendEntries(payload []byte, evs []Event, at []int, raw []byt
 			if err != nil {
 				return bad(i, err)
 			}
-			wide := sparse{evs: evs, at: at, base: base + i}
-			f, j, err := d.runEvents(c, nil, ents[i*ndbuf.EntrySize:(i+c.n)*ndbuf.EntrySize], &wide)
-			evs, at = wide.evs, wide.at
+			f, j, err := d.runEvents(c, nil, ents[i*ndbuf.EntrySize:(i+c.n)*ndbuf.EntrySize])
 			if err != nil {
 				return bad(i+j, err)
 			}
@@ -156,10 +139,9 @@ func (d *decoder) appendEntries(payload []byte, evs []Event, at []int, raw []byt
 				di, n1 := short2(b, off+1)
 				dpc, n2 := short2(b, off+1+n1)
 				v, n3 := short2(b, off+1+n1+n2)
-				// An instruction count that overflows is left to the
-				// slow path, which reports it, and one that an entry
-				// does not hold whole, which keeps the event too.
-				if n1 != 0 && n2 != 0 && n3 != 0 && instret+di >= instret && instret+di <= ndbuf.PosMask {
+				// An instruction count past MaxInstret (or one that
+				// overflows) is left to the slow path, which reports it.
+				if n1 != 0 && n2 != 0 && n3 != 0 && instret+di >= instret && instret+di <= MaxInstret {
 					off += 1 + n1 + n2 + n3
 					instret += di
 					pc += uint64(unzigzag(dpc))
@@ -194,12 +176,9 @@ func (d *decoder) appendEntries(payload []byte, evs []Event, at []int, raw []byt
 		}
 		if ev.Kind.IsRead() {
 			ndbuf.PutEntry(e, ndbuf.Entry{Kind: ev.Kind, Instret: ev.Instret, PC: ev.PC, Value: ev.Value})
-			if ev.Instret <= ndbuf.PosMask {
-				continue
-			}
-		} else {
-			clear(e)
+			continue
 		}
+		clear(e)
 		evs = append(evs, ev)
 		at = append(at, base+i)
 	}

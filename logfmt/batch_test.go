@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rvsim/rvsim/ndbuf"
@@ -13,8 +14,7 @@ import (
 
 // entriesOf is what AppendEntries must make of events, worked out from
 // them alone: every event's ND buffer entry (a read's, or zeros), and the
-// other events and the reads at instret 2^56 or more with the index of
-// their entry, counting from base.
+// other events with the index of their entry, counting from base.
 func entriesOf(events []Event, base int) (evs []Event, at []int, raw []byte) {
 	for i, ev := range events {
 		var e [ndbuf.EntrySize]byte
@@ -23,9 +23,8 @@ func entriesOf(events []Event, base int) (evs []Event, at []int, raw []byte) {
 			binary.LittleEndian.PutUint64(e[8:], ev.PC)
 			binary.LittleEndian.PutUint64(e[16:], ev.Value)
 		}
-		// The monitor's events, and reads whose instret an entry's 56
-		// bits do not hold.
-		if !(ev.Kind == KindCycle || ev.Kind == KindTime || ev.Kind == KindSeed) || ev.Instret >= 1<<56 {
+		// The monitor's events.
+		if !(ev.Kind == KindCycle || ev.Kind == KindTime || ev.Kind == KindSeed) {
 			evs = append(evs, ev)
 			at = append(at, base+i)
 		}
@@ -149,22 +148,30 @@ func BenchmarkAppendEntries(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(events), "ns/event")
 }
 
-// TestAppendEntriesWide reads back reads at instruction counts that an
-// entry's 56 bits hold and do not hold, in runs (version 3): the latter
-// come back as events too, with their whole count.
-func TestAppendEntriesWide(t *testing.T) {
+// TestMaxInstret: events at instruction counts up to MaxInstret (2^56-1,
+// what an entry's position holds) are written and read back whole, the
+// reads as entries alone; the Writer refuses an event past it, read or
+// system call, and adds nothing.
+func TestMaxInstret(t *testing.T) {
 	want := []Event{
-		{Kind: KindCycle, Instret: 1<<56 - 1, PC: 0x100, Value: 5},
-		{Kind: KindTime, Instret: 1 << 56, PC: 0x104, Value: 6},
-		{Kind: KindSyscall, Instret: 1<<56 + 3, PC: 0x108, Nr: 63, Value: 1},
-		{Kind: KindSeed, Instret: 1<<64 - 1, PC: 0x10c, Value: 0x8000abcd},
+		{Kind: KindCycle, Instret: MaxInstret - 3, PC: 0x100, Value: 5},
+		{Kind: KindSyscall, Instret: MaxInstret - 1, PC: 0x108, Nr: 63, Value: 1},
+		{Kind: KindSeed, Instret: MaxInstret, PC: 0x10c, Value: 0x8000abcd},
 	}
 	var buf bytes.Buffer
 	w, _ := NewWriter(&buf, testHeader())
 	if err := w.WriteSegment(want); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Close(Footer{Instret: 1<<64 - 1}); err != nil {
+	for _, ev := range []Event{{Kind: KindTime, Instret: MaxInstret + 1, PC: 0x110}, {Kind: KindSyscall, Instret: 1<<64 - 1, PC: 0x114, Nr: 63}} {
+		if err := w.Add(&ev); err == nil || !strings.Contains(err.Error(), "the most a trace holds") {
+			t.Errorf("Add of a %s event at instruction %d: %v, want a refusal", ev.Kind, ev.Instret, err)
+		}
+	}
+	if w.Pending() != 0 {
+		t.Fatalf("the refused events were added: %d pending", w.Pending())
+	}
+	if err := w.Close(Footer{Instret: MaxInstret}); err != nil {
 		t.Fatal(err)
 	}
 	r, err := NewReader(bytes.NewReader(buf.Bytes()), "t.zst")
@@ -175,7 +182,7 @@ func TestAppendEntriesWide(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !sameEntries(evs, at, raw, want, 0) || !slices.Equal(at, []int{1, 2, 3}) {
-		t.Fatalf("got %+v at %v, want the last three of %+v", evs, at, want)
+	if !sameEntries(evs, at, raw, want, 0) || !slices.Equal(at, []int{1}) {
+		t.Fatalf("got %+v at %v, want the system call of %+v", evs, at, want)
 	}
 }

@@ -177,6 +177,9 @@ func (e *encoder) event(ev *Event) error {
 	if ev.Instret < e.instret {
 		return fmt.Errorf("event at instruction %d comes after one at %d", ev.Instret, e.instret)
 	}
+	if ev.Instret > MaxInstret {
+		return fmt.Errorf("event at instruction %d: past %d, the most a trace holds", ev.Instret, uint64(MaxInstret))
+	}
 	if ev.Nr != 0 && ev.Kind != KindSyscall {
 		return fmt.Errorf("a %s event has no system call number (got %d)", ev.Kind, ev.Nr)
 	}
@@ -353,12 +356,10 @@ func (d *decoder) skip(off, n int, what string) (int, error) {
 }
 
 // runEvents decodes the run whose columns are c into out (c.n events), if
-// it is not nil, and into ents, if it is not nil, as ND buffer entries; a
-// read that an entry does not hold whole (at an instruction count of
-// 2^56 or more) is then appended to wide too, with the index of its
-// entry. It returns the instruction count of the run's first event, or
-// the index in the run of the read that is wrong, and why.
-func (d *decoder) runEvents(c runCols, out []Event, ents []byte, wide *sparse) (uint64, int, error) {
+// it is not nil, and into ents, if it is not nil, as ND buffer entries.
+// It returns the instruction count of the run's first event, or the index
+// in the run of the read that is wrong, and why.
+func (d *decoder) runEvents(c runCols, out []Event, ents []byte) (uint64, int, error) {
 	b := d.b
 	io, po, vo := c.instret, c.pc, c.values
 	instret, pc := d.instret, d.pc
@@ -375,8 +376,8 @@ func (d *decoder) runEvents(c runCols, out []Event, ents []byte, wide *sparse) (
 		} else if di, io, err = d.at(io, "instret delta"); err != nil {
 			return 0, j, err
 		}
-		if instret+di < instret {
-			return 0, j, fmt.Errorf("payload byte %d: the instruction count overflows 64 bits", io)
+		if instret+di < instret || instret+di > MaxInstret {
+			return 0, j, fmt.Errorf("payload byte %d: the instruction count passes %d, the most a trace holds", io, uint64(MaxInstret))
 		}
 		if x, n := short2(b, po); n != 0 {
 			dpc, po = x, po+n
@@ -409,9 +410,6 @@ func (d *decoder) runEvents(c runCols, out []Event, ents []byte, wide *sparse) (
 		if ents != nil {
 			e := ents[j*ndbuf.EntrySize : j*ndbuf.EntrySize+ndbuf.EntrySize]
 			ndbuf.PutEntry(e, ndbuf.Entry{Kind: k, Instret: instret, PC: pc, Value: v})
-			if instret > ndbuf.PosMask {
-				wide.add(Event{Kind: k, Instret: instret, PC: pc, Value: v}, j)
-			}
 		}
 	}
 	d.instret, d.pc = instret, pc
@@ -450,7 +448,7 @@ func (d *decoder) segment(payload []byte, dst []Event) (uint64, []Event, error) 
 			j := 0
 			if err == nil {
 				evs = evs[:len(evs)+c.n]
-				_, j, err = d.runEvents(c, evs[len(evs)-c.n:], nil, nil)
+				_, j, err = d.runEvents(c, evs[len(evs)-c.n:], nil)
 			}
 			if err != nil {
 				clear(evs)
@@ -489,8 +487,8 @@ func (d *decoder) event(ev *Event) error {
 	if err != nil {
 		return err
 	}
-	if d.instret+di < d.instret {
-		return fmt.Errorf("payload byte %d: the instruction count overflows 64 bits", d.off)
+	if d.instret+di < d.instret || d.instret+di > MaxInstret {
+		return fmt.Errorf("payload byte %d: the instruction count passes %d, the most a trace holds", d.off, uint64(MaxInstret))
 	}
 	dpc, err := d.uvarint("pc delta")
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
+
+	"github.com/rvsim/rvsim/ndbuf"
 )
 
 // Format versions. Version is the one a Writer writes; a Reader reads
@@ -83,6 +85,12 @@ const (
 	// plus the frame header and checksum.
 	MaxFrame = MaxSegment + MaxSegment/1024*3 + 64
 )
+
+// MaxInstret is the highest instruction count an event of a trace has:
+// 2^56 - 1, what the position of an ND buffer entry holds (ndbuf.PosMask),
+// about 160 days of instructions at 5 GHz. A Writer refuses an event past
+// it, and a Reader takes a segment that has one for corrupt.
+const MaxInstret = ndbuf.PosMask
 
 // maxBlock is the largest zstd block (RFC 8878, Block_Maximum_Size).
 const maxBlock = 128 << 10

@@ -638,6 +638,11 @@ func TestRunChecks(t *testing.T) {
 		{"a read outside a run", []byte{0, 1, 1, 1, 0, 0}, "a cycle event outside a run"},
 		{"not in shortest form", []byte{0, 1, 0x80, 1, 1, 0x81, 0x00, 0, 0}, "instret delta: varint is not in its shortest form"},
 		{"a bad read inside a run", []byte{0, 3, 0x80, 3, 1, 2, 5, 1, 1, 1, 0, 0, 0, 0, 0, 0}, "event 2: payload byte 6: event kind 5 in a run"},
+		// Instruction counts past MaxInstret (2^56-1): a read in a run
+		// at 2^56, and a system call at 2^56 after a read at 1.
+		{"a read past MaxInstret", []byte{0, 1, 0x80, 1, 1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0, 0}, "the instruction count passes 72057594037927935, the most a trace holds"},
+		{"a system call past MaxInstret", []byte{0, 2, 0x80, 1, 1, 1, 0, 0, byte(KindSyscall), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0, 63, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+			"the instruction count passes 72057594037927935, the most a trace holds"},
 	} {
 		var d decoder
 		_, evs, err := d.segment(c.p, nil)

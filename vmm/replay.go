@@ -141,8 +141,8 @@ func (p *replayer) event(i int) *logfmt.Event {
 	if j, ok := slices.BinarySearch(p.cur.idx, i); ok {
 		return &p.cur.evs[j]
 	}
-	// A read at an instruction count under 2^56, which its entry holds
-	// whole (the others are among the events).
+	// A read: its entry holds it whole (a trace's instruction counts are
+	// at most logfmt.MaxInstret).
 	e := ndbuf.EntryAt(p.cur.raw[i*ndbuf.EntrySize:])
 	p.ev = logfmt.Event{Kind: e.Kind, Instret: e.Instret, PC: e.PC, Value: e.Value}
 	return &p.ev

@@ -33,9 +33,8 @@ type ahead struct {
 // segBufs is a batch of segments as the replayer uses it: raw, every
 // event as an ND buffer entry (ndbuf.EntrySize bytes; zeros for an event
 // the monitor answers); evs, the events the monitor answers, their memory
-// writes copied out of the Reader's buffers, and the reads whose
-// instruction count an entry does not hold whole (2^56 or more); idx, the
-// index of each of them among all the batch's events.
+// writes copied out of the Reader's buffers; idx, the index of each of
+// them among all the batch's events.
 type segBufs struct {
 	raw   []byte
 	evs   []logfmt.Event
@@ -64,10 +63,8 @@ func (b *segBufs) len() int { return len(b.raw) / ndbuf.EntrySize }
 // next returns the index of the first event at i or after it that the
 // monitor answers, or b.len() if there is none.
 func (b *segBufs) next(i int) int {
-	for j, _ := slices.BinarySearch(b.idx, i); j < len(b.idx); j++ {
-		if !b.evs[j].Kind.IsRead() { // not a read kept for its instret
-			return b.idx[j]
-		}
+	if j, _ := slices.BinarySearch(b.idx, i); j < len(b.idx) {
+		return b.idx[j]
 	}
 	return b.len()
 }
@@ -82,7 +79,7 @@ func entries(events []logfmt.Event) segBufs {
 		if ev.Kind.IsRead() {
 			ndbuf.PutEntry(b.raw[i*ndbuf.EntrySize:], ndbuf.Entry{Kind: ev.Kind, Instret: ev.Instret, PC: ev.PC, Value: ev.Value})
 		}
-		if !ev.Kind.IsRead() || ev.Instret > ndbuf.PosMask {
+		if !ev.Kind.IsRead() {
 			b.evs = appendEvents(b.evs, events[i:i+1])
 			b.idx = append(b.idx, i)
 		}
