@@ -84,6 +84,7 @@ static long expected(long nr, int g)
 	case 134: /* rt_sigaction: the sigset size */
 	case 135: /* rt_sigprocmask: the sigset size */
 	case 226: /* mprotect: the protection or the alignment */
+	case 259: /* riscv_flush_icache: the flags */
 	case 278: /* getrandom: the flags */
 		return -EINVAL;
 	case 261: /* prlimit64: the new limits */
