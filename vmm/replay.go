@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
+	"strings"
 
 	"go.uber.org/zap"
 
@@ -445,7 +447,42 @@ func (p *replayer) finish(m *Machine, reason string) error {
 	case f.Digest != digest:
 		return fmt.Errorf("%w: final state differs at instruction %d: digest %s, recorded %s", ErrDivergence, h.Instret(), digest, f.Digest)
 	}
+	if got := m.eventCounts(); !sameCounts(f.Events, got) {
+		return fmt.Errorf("%w: the recorded run counted events %s (the trace's footer), the replay %s", ErrDivergence, countsText(f.Events), countsText(got))
+	}
 	return nil
+}
+
+// sameCounts reports whether a and b count the same events, a kind
+// missing from one counting as 0.
+func sameCounts(a, b map[string]uint64) bool {
+	for k, n := range a {
+		if b[k] != n {
+			return false
+		}
+	}
+	for k, n := range b {
+		if a[k] != n {
+			return false
+		}
+	}
+	return true
+}
+
+// countsText prints event counts by kind name, in order of name, quoted
+// (a footer may hold any name): "cycle" 3, "syscall" 1.
+func countsText(c map[string]uint64) string {
+	if len(c) == 0 {
+		return "none"
+	}
+	var b strings.Builder
+	for i, k := range slices.Sorted(maps.Keys(c)) {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%q %d", k, c[k])
+	}
+	return b.String()
 }
 
 // atCap handles replay reaching the instruction count where the trace says

@@ -300,3 +300,28 @@ func TestEditedTraceDiverges(t *testing.T) {
 		}
 	})
 }
+
+// TestFooterEventCountsChecked: a replay checks the footer's event counts
+// against the events it replayed, as it checks the footer's instret,
+// status and digest: a footer that counts one cycle read more is a
+// divergence, not "replay identical"; a kind counted 0 is the same as one
+// not counted.
+func TestFooterEventCountsChecked(t *testing.T) {
+	prog := programPath("ndloop")
+	dir := t.TempDir()
+	trace := filepath.Join(dir, "t.zst")
+	if r := rvsim(t, "", "record", "-o", trace, prog, "2000"); r.status != 0 {
+		t.Fatalf("record: status %d, %s", r.status, r.stderr)
+	}
+	lied, zero := filepath.Join(dir, "lied.zst"), filepath.Join(dir, "zero.zst")
+	copyTrace(t, trace, lied, nil, nil, func(f *logfmt.Footer) { f.Events["cycle"]++ })
+	copyTrace(t, trace, zero, nil, nil, func(f *logfmt.Footer) { f.Events["seed"] = 0 })
+	r := rvsim(t, "", "replay", prog, lied)
+	if r.status != exitSimError || strings.Contains(r.stderr, "replay identical") ||
+		!regexp.MustCompile(`rvsim: replay diverged: the recorded run counted events .*"cycle" \d+.* \(the trace's footer\), the replay .*"cycle" \d+`).MatchString(r.stderr) {
+		t.Errorf("replay of a footer that counts one cycle read more: status %d, stderr %q", r.status, r.stderr)
+	}
+	if r := rvsim(t, "", "replay", prog, zero); r.status != 0 || !replayIdentical.MatchString(r.stderr) {
+		t.Errorf("replay of a footer that counts 0 seed reads: status %d, stderr %q", r.status, r.stderr)
+	}
+}
