@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/rvsim/rvsim/logfmt"
@@ -34,17 +33,12 @@ func wrongKind(err error, path, use string) error {
 	if serr != nil || !fi.Mode().IsRegular() {
 		return err
 	}
-	f, oerr := os.Open(path)
-	if oerr != nil {
-		return err
-	}
-	defer f.Close()
-	var b [logfmt.StartLen]byte
-	n, _ := io.ReadFull(f, b[:])
+	b, rerr := fileStart(path)
 	switch {
-	case want == "trace" && logfmt.StartsTrace(b[:n]):
+	case rerr != nil:
+	case want == "trace" && logfmt.StartsTrace(b):
 		return fmt.Errorf("%w (%s is an rvsim trace: %s)", err, path, use)
-	case want == "elf" && bytes.HasPrefix(b[:n], elfMagic):
+	case want == "elf" && bytes.HasPrefix(b, elfMagic):
 		return fmt.Errorf("%w (%s is an ELF file: %s)", err, path, use)
 	}
 	return err

@@ -73,17 +73,22 @@ func (a *app) checkOutput(out string, prog *vmm.Program) error {
 
 // isTrace reports whether the file name starts as an rvsim trace does.
 func isTrace(name string) (bool, error) {
+	b, err := fileStart(name)
+	return err == nil && logfmt.StartsTrace(b), err
+}
+
+// fileStart returns the first logfmt.StartLen bytes of the file name, or
+// all of a shorter one.
+func fileStart(name string) ([]byte, error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	defer f.Close()
-	var b [logfmt.StartLen]byte
-	if _, err := io.ReadFull(f, b[:]); err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return false, nil
-		}
-		return false, err
+	b := make([]byte, logfmt.StartLen)
+	n, err := io.ReadFull(f, b)
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		err = nil
 	}
-	return logfmt.StartsTrace(b[:]), nil
+	return b[:n], err
 }
