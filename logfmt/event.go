@@ -291,6 +291,12 @@ func (d *decoder) at(off int, what string) (uint64, int, error) {
 	return v, off + n, nil
 }
 
+// errInstret is the error of an instruction count delta, decoded before
+// payload byte off, that takes the count past MaxInstret (or past 2^64).
+func errInstret(off int) error {
+	return fmt.Errorf("payload byte %d: the instruction count passes %d, the most a trace holds", off, uint64(MaxInstret))
+}
+
 // runCols are the payload offsets of a run's columns (the last, values,
 // ends where its n-th varint does).
 type runCols struct {
@@ -377,7 +383,7 @@ func (d *decoder) runEvents(c runCols, out []Event, ents []byte) (uint64, int, e
 			return 0, j, err
 		}
 		if instret+di < instret || instret+di > MaxInstret {
-			return 0, j, fmt.Errorf("payload byte %d: the instruction count passes %d, the most a trace holds", io, uint64(MaxInstret))
+			return 0, j, errInstret(io)
 		}
 		if x, n := short2(b, po); n != 0 {
 			dpc, po = x, po+n
@@ -488,7 +494,7 @@ func (d *decoder) event(ev *Event) error {
 		return err
 	}
 	if d.instret+di < d.instret || d.instret+di > MaxInstret {
-		return fmt.Errorf("payload byte %d: the instruction count passes %d, the most a trace holds", d.off, uint64(MaxInstret))
+		return errInstret(d.off)
 	}
 	dpc, err := d.uvarint("pc delta")
 	if err != nil {
