@@ -12,12 +12,16 @@
 //
 // # Blocks
 //
-// A block is the straight-line code from a pc to the first jump or branch
+// A block is the code from a pc to the first jump or backward branch
 // (included), the end of its page, 200 instructions, or the first
 // instruction the engine does not translate (the A, F and D extensions,
 // CSRs other than the recorded counters, ECALL, EBREAK, MRET, WFI, illegal
 // words): the block then ends by returning to Go, which has the
-// interpreter run that instruction and those like it that follow. The
+// interpreter run that instruction and those like it that follow. A
+// forward conditional branch does not end a block: taken, it jumps to the
+// target's block; not taken, the block goes on, and the guest registers
+// it has loaded into host registers stay there (a backward branch most
+// often closes a loop and is taken, so it ends the block). The
 // instructions come from rv64.Hart.DecodeAt, the interpreter's own
 // decoder, so both engines see the same operations. A jump into the
 // middle of a block starts a block of its own.
@@ -42,7 +46,10 @@
 //
 // A block subtracts its length from the budget on entry and returns to Go
 // if that leaves less than nothing; the interpreter then runs what is
-// left, so a budget ends at the exact instruction. Every load and store
+// left, so a budget ends at the exact instruction. A block with forward
+// branches inside does so for each part (up to and including a branch,
+// or the rest of the block) as the part starts, so that a branch taken
+// in the middle leaves with the budget right. Every load and store
 // checks its address against memory inline; outside it, and for a store
 // into a page with decoded or translated code (the hart's code table) or
 // into the watch range (tohost, the LR/SC reservation, watchpoints), a

@@ -400,7 +400,7 @@ func (e *Engine) translate(pc uint64) *block {
 		}
 		ins = append(ins, d)
 		p += d.Len
-		if isControl(d.Op) || p&(1<<12-1) == 0 {
+		if isControl(d.Op) && !goesOn(d) || p&(1<<12-1) == 0 {
 			break
 		}
 	}

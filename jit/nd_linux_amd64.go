@@ -249,7 +249,7 @@ func (t *xlate) ndWord0(kind ndbuf.Kind, k int) {
 	a := &t.a
 	a.load(true, rdx, at(r13, offInstretEnd))
 	a.aluRR(true, aluSUB, rdx, r12)
-	a.movImm(rax, uint64(kind)<<56-uint64(t.n-k))
+	a.movImm(rax, uint64(kind)<<56-uint64(t.end-k))
 	a.aluRR(true, aluADD, rdx, rax)
 }
 

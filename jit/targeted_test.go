@@ -325,6 +325,147 @@ func TestBudgetInChainedLoop(t *testing.T) {
 	}
 }
 
+// andi is "andi rd, rs1, imm".
+func andi(rd, rs1 uint32, imm int64) uint32 { return insI(imm, rs1, 7, rd, opImm) }
+
+// branchLoop is a loop whose block goes on past two forward branches,
+// each taken on some iterations (a0's bits 0 and 1), so that the block
+// leaves from its middle, from its end, or runs whole.
+var branchLoop = []uint32{
+	addi(rA0, rA0, 1),  // +0
+	andi(rT1, rA0, 1),  // +4
+	beq(rT1, 0, 8),     // +8: a0 even: to +16
+	addi(rA1, rA1, 3),  // +12
+	andi(rT1, rA0, 2),  // +16
+	bne(rT1, 0, 8),     // +20: a0's bit 1 set: to +28
+	addi(rA2, rA2, 5),  // +24
+	add(rA3, rA3, rA0), // +28
+	jal(0, -32),        // +32: to +0
+}
+
+// branchLoopState runs branchLoop's n first instructions by the ISA's
+// rules: a0 to a3 and pc after them.
+func branchLoopState(n uint64) (x [4]uint64, pc uint64) {
+	off := uint64(0)
+	for range n {
+		a0, t1 := &x[0], uint64(0)
+		switch off {
+		case 0:
+			*a0++
+		case 8:
+			if t1 = *a0 & 1; t1 == 0 {
+				off = 16
+				continue
+			}
+		case 12:
+			x[1] += 3
+		case 20:
+			if t1 = *a0 & 2; t1 != 0 {
+				off = 28
+				continue
+			}
+		case 24:
+			x[2] += 5
+		case 28:
+			x[3] += *a0
+		case 32:
+			off = 0
+			continue
+		}
+		off += 4
+	}
+	return x, codeAt + off
+}
+
+// TestForwardBranchesMidBlock: a block goes on past a forward branch (not
+// taken) and leaves from its middle when it is taken. Run from every
+// point after a warm-up (the blocks translated and chained), with budgets
+// of 1 to 40 instructions in one piece or one at a time, the loop's
+// registers, pc and instret are the ISA's: the budget ends at the exact
+// instruction in every part of the block, and a branch taken in its
+// middle gives the budget of the instructions after it back.
+func TestForwardBranchesMidBlock(t *testing.T) {
+	const warm = 3001
+	for b := uint64(1); b <= 40; b++ {
+		for _, single := range []bool{false, true} {
+			p := newPair(t, progMachine(branchLoop...))
+			p.step(warm)
+			if single {
+				p.runChunks(b, 1)
+			} else {
+				p.step(b)
+			}
+			x, pc := branchLoopState(warm + b)
+			p.expectX(map[int]uint64{rA0: x[0], rA1: x[1], rA2: x[2], rA3: x[3]})
+			p.expectAt(pc, warm+b)
+		}
+	}
+	// The loop is one block, from +0 through the jal: both branches
+	// inside it.
+	p := newPair(t, progMachine(branchLoop...))
+	p.step(warm)
+	if b := p.eng.blocks[codeAt]; b == nil || b.code == 0 || len(b.guest) != 4*len(branchLoop) {
+		t.Fatalf("the block at the loop's start is not the whole loop: %+v", b)
+	}
+}
+
+// TestNDReadsAfterBranch: in replay mode (where reads run inline
+// whatever the host), reads of cycle and time in the parts of a block
+// after forward branches not taken check their entries' instruction
+// counts and pcs, which the ISA gives: the right entries are taken; with
+// one entry the second read exits with ND-empty at its pc, the
+// instructions before it retired; an entry one instruction off is a
+// divergence.
+func TestNDReadsAfterBranch(t *testing.T) { chunksAndBases(t, testNDReadsAfterBranch) }
+
+func testNDReadsAfterBranch(t *testing.T, chunk, base uint64) {
+	codeAt := base - memBase + codeAt
+	m := progMachineAt(base,
+		addi(rT0, rT0, 1),    // +0
+		bne(0, 0, 8),         // +4: never taken
+		csrr(rA0, csr.Cycle), // +8, instret 2
+		beq(rT0, 0, 8),       // +12: t0 is 1: not taken
+		addi(rT0, rT0, 1),    // +16
+		csrr(rA1, csr.Time),  // +20, instret 5
+		addi(rT0, rT0, 1),    // +24
+		jSelf,                // +28
+	)
+	m.ndMode, m.ndSize = ndbuf.Replay, 2
+	first := ndbuf.Entry{Kind: ndbuf.KindCycle, Instret: 2, PC: codeAt + 8, Value: 0x1111}
+	second := ndbuf.Entry{Kind: ndbuf.KindTime, Instret: 5, PC: codeAt + 20, Value: 0x2222}
+	m.ndFill = []ndbuf.Entry{first}
+	p := newPair(t, m)
+	run := 0
+	p.repeat(5, func() {
+		run++
+		before := p.eng.Stats().Interpreted
+		stepToExit(t, p, chunk, rv64.Exit{Kind: rv64.ExitNDEmpty, Cause: rv64.CauseNDEmpty, PC: codeAt + 20})
+		p.expectAt(codeAt+20, 5)
+		p.expectX(map[int]uint64{rA0: 0x1111, rA1: 0, rT0: 2})
+		// Translated (from the third run on) and given the budget for
+		// it, the block takes the first entry inline: the interpreter
+		// retires nothing (it is handed only the read that finds the
+		// buffer empty, which does not retire).
+		if n := p.eng.Stats().Interpreted - before; run >= 3 && chunk >= 100 && n != 0 {
+			t.Errorf("run %d: the interpreter retired %d instructions up to the empty buffer, want 0", run, n)
+		}
+
+		off := second
+		off.Instret--
+		p.both(func(h *rv64.Hart) { h.ND.Fill([]ndbuf.Entry{off}) })
+		expectExit(t, p.step(100), rv64.Exit{Kind: rv64.ExitDiverge, Tval: uint64(ndbuf.KindTime), PC: codeAt + 20})
+		p.expectAt(codeAt+20, 5)
+
+		p.both(func(h *rv64.Hart) { h.ND.Fill([]ndbuf.Entry{second}) })
+		p.step(100)
+		p.expectAt(codeAt+28, 105)
+		p.expectX(map[int]uint64{rA1: 0x2222, rT0: 3})
+	})
+	if b := p.eng.blocks[codeAt]; b == nil || b.code == 0 || len(b.guest) != 32 {
+		t.Errorf("the block at the program's start is not the whole program: %+v", b)
+	}
+}
+
 // TestTrapMidBlock: a load from outside memory and an illegal word in the
 // middle of a straight-line block: the instructions before them retire,
 // those after do not; the trap's cause, tval and epc (M-mode: mcause,

@@ -59,6 +59,10 @@ type pending struct {
 	back  int64  // instructions to give back to the budget
 	count uint64 // instructions the interpreter runs from pc
 	dirty []hostGuest
+	// budget marks the exit taken when the budget ends before the part
+	// of the block that starts at pc: it returns exitBudget, not
+	// exitInterp.
+	budget bool
 }
 
 // link is a jump from a block to the block at pc: a rel32 at fix (an
@@ -86,7 +90,7 @@ type xlate struct {
 	tick   int
 	exits  []pending
 	links  []link // the block's jumps to other blocks
-	n      int    // instructions in the block
+	end    int    // the index after the part of the block being emitted (partEnd)
 }
 
 func (t *xlate) reset() {
@@ -181,7 +185,7 @@ func (t *xlate) flush() {
 // sideExit emits a jcc to a side exit that hands the instruction at pc
 // (the block's k-th) to the interpreter.
 func (t *xlate) sideExit(cc byte, pc uint64, k int) {
-	t.exits = append(t.exits, pending{fix: t.a.jcc(cc), pc: pc, back: int64(t.n - k), count: 1, dirty: t.dirtyRegs()})
+	t.exits = append(t.exits, pending{fix: t.a.jcc(cc), pc: pc, back: int64(t.end - k), count: 1, dirty: t.dirtyRegs()})
 }
 
 // exitTo emits the return to Go with reason and pc (arg in arg).
@@ -211,15 +215,21 @@ func (t *xlate) link(fix int, pc uint64) {
 // instructions from next on the interpreter must run.
 func (t *xlate) translate(pc uint64, ins []rv64.Decoded, tail uint64) {
 	t.reset()
-	t.n = len(ins)
 	a := &t.a
-	// The budget: the whole block or nothing.
-	a.aluRI(true, aluSUB, r12, int32(t.n))
+	// The budget: the whole of each part of the block or nothing (parts
+	// end at the conditional branches inside the block).
+	t.end = partEnd(ins, 0)
+	a.aluRI(true, aluSUB, r12, int32(t.end))
 	budgetFix := a.jcc(ccL)
 
 	p := pc
 	for k, d := range ins {
 		t.locked = 0
+		if k == t.end {
+			t.end = partEnd(ins, k)
+			a.aluRI(true, aluSUB, r12, int32(t.end-k))
+			t.exits = append(t.exits, pending{fix: a.jcc(ccL), pc: p, back: int64(t.end - k), dirty: t.dirtyRegs(), budget: true})
+		}
 		last := k == len(ins)-1
 		t.insn(p, k, d, last)
 		p += d.Len
@@ -241,10 +251,14 @@ func (t *xlate) translate(pc uint64, ins []rv64.Decoded, tail uint64) {
 			a.store(true, gmem(hg.g), hg.h)
 		}
 		a.aluRI(true, aluADD, r12, int32(x.back))
+		if x.budget {
+			t.exitTo(exitBudget, x.pc, 0)
+			continue
+		}
 		t.exitTo(exitInterp, x.pc, x.count)
 	}
 	a.bind(budgetFix)
-	a.aluRI(true, aluADD, r12, int32(t.n))
+	a.aluRI(true, aluADD, r12, int32(partEnd(ins, 0)))
 	t.exitTo(exitBudget, pc, 0)
 	for i := range t.links {
 		l := &t.links[i]
@@ -253,6 +267,34 @@ func (t *xlate) translate(pc uint64, ins []rv64.Decoded, tail uint64) {
 		t.exitTo(exitChain, l.pc, 0)
 	}
 }
+
+// partEnd returns where the part of the block ins that starts at index k
+// ends: after the first conditional branch from k on that is not the
+// block's last instruction, or at the block's end. Each part takes its
+// instructions from the budget as it starts, so that a branch taken in
+// the middle of the block leaves with the budget right.
+func partEnd(ins []rv64.Decoded, k int) int {
+	for i := k; i < len(ins)-1; i++ {
+		if isBranch(ins[i].Op) {
+			return i + 1
+		}
+	}
+	return len(ins)
+}
+
+// isBranch reports whether o is a conditional branch.
+func isBranch(o rv64.Operation) bool {
+	switch o {
+	case rv64.OperBEQ, rv64.OperBNE, rv64.OperBLT, rv64.OperBGE, rv64.OperBLTU, rv64.OperBGEU:
+		return true
+	}
+	return false
+}
+
+// goesOn reports whether a block goes on past the control transfer d: a
+// conditional branch forward, which a block takes as not taken (a
+// backward one most often closes a loop, and ends the block).
+func goesOn(d rv64.Decoded) bool { return isBranch(d.Op) && int64(d.Imm) > 0 }
 
 func isControl(o rv64.Operation) bool {
 	switch o {
@@ -356,7 +398,12 @@ func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
 		a.aluRR(true, aluCMP, s1, s2)
 		t.flush()
 		t.link(a.jcc(branchCC(d.Op)), pc+d.Imm)
-		t.chain(pc + d.Len)
+		if last {
+			t.chain(pc + d.Len)
+		}
+		// Otherwise (a forward branch, partEnd) the block goes on with
+		// the branch not taken, the guest registers it holds in host
+		// registers still there, now written back too.
 
 	case rv64.OperLB, rv64.OperLH, rv64.OperLW, rv64.OperLD, rv64.OperLBU, rv64.OperLHU, rv64.OperLWU, rv64.OperLX0:
 		n := width(d.Op, d.Insn)
