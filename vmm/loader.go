@@ -76,6 +76,11 @@ type Program struct {
 	Flags uint32
 	// PIE is set for a position-independent executable (ET_DYN).
 	PIE bool
+	// NoABI is set for a program run as a Linux one although its file
+	// says nothing of Linux (no GNU ABI note, no interpreter, OS/ABI
+	// not Linux): a bare-metal program that rvsim could not recognise
+	// as one, perhaps.
+	NoABI bool
 }
 
 // PIEBase is where a position-independent executable (ET_DYN, as gcc
@@ -291,7 +296,9 @@ func Parse(name string, data []byte) (p *Program, err error) {
 	if err := p.findHTIF(f); err != nil {
 		return nil, fmt.Errorf("load %s: %w", name, err)
 	}
-	if p.Kind == KindLinux && !linuxABI(f) && p.semihosting(f) {
+	p.NoABI = p.Kind == KindLinux && !linuxABI(f)
+	if p.NoABI && (p.semihosting(f) || ramTop(f) != 0) {
+		p.NoABI = false
 		p.Kind, p.RAMTop = KindSemihost, ramTop(f)
 		if err := p.addLoadImages(f, data); err != nil {
 			return nil, fmt.Errorf("load %s: %w", name, err)

@@ -294,8 +294,16 @@ func newMachine(prog *Program, cfg Config, mem rv64.Memory, choice engineChoice)
 			if cfg.Replay != nil {
 				size = fmt.Sprintf("the trace's mem_size %d", cfg.MemSize)
 			}
-			return nil, fmt.Errorf("load %s: segment %d [%#x, %#x) does not fit in guest memory [%#x, %#x) (%s): %w",
-				prog.Path, i, s.Vaddr, s.Vaddr+s.Memsz, mem.Base, mem.End(), size, ErrLayout)
+			hint := ""
+			if prog.NoABI && s.Vaddr >= mem.End() {
+				// Memory for a Linux program starts at its lowest
+				// segment: a segment far above it (picolibc's RAM, 256
+				// MiB above its code) does not fit, and more --mem would
+				// only run a program that never ends.
+				hint = "; the program has no Linux ABI note and makes no semihosting call: if it is a bare-metal program, it must end through semihosting or a tohost symbol (picolibc: link with --crt0=semihost)"
+			}
+			return nil, fmt.Errorf("load %s: segment %d [%#x, %#x) does not fit in guest memory [%#x, %#x) (%s): %w%s",
+				prog.Path, i, s.Vaddr, s.Vaddr+s.Memsz, mem.Base, mem.End(), size, ErrLayout, hint)
 		}
 		dst, _ := mem.Slice(s.Vaddr, uint64(len(s.Data)))
 		copy(dst, s.Data)

@@ -118,7 +118,11 @@ func (p *Program) semihosting(f *elf.File) bool {
 // ramTop returns the value of the __stack symbol, where picolibc's crt0
 // puts the stack pointer: the end of its RAM region, which lies past the
 // end of the last segment (the heap and stack are not in one). It is 0
-// when the program has no such symbol.
+// when the program has no such symbol. A program without the Linux ABI
+// that has it is a picolibc program even if it makes no semihosting call
+// (picolibc's default crt0 loops for ever once main returns): it runs as
+// one, in M-mode at its own addresses, rather than as a Linux program
+// whose layout does not fit.
 func ramTop(f *elf.File) uint64 {
 	syms, _ := f.Symbols()
 	for _, s := range syms {

@@ -103,15 +103,15 @@ func (a *app) debug(df *debugFlags, args, extra []string) error {
 	if err != nil {
 		return err
 	}
-	gdb, err := findGDB(df.gdbPath)
-	if err != nil {
-		return err
-	}
 	m, prog, closeTrace, err := a.openReplay(args, engine)
 	if err != nil {
 		return err
 	}
 	defer closeTrace()
+	gdb, err := findGDB(df.gdbPath)
+	if err != nil {
+		return err
+	}
 	sess, err := timetravel.New(m, timetravel.Config{CheckpointMem: ckMem, Log: a.log})
 	if err != nil {
 		return fmt.Errorf("debug: %w", err)
@@ -227,6 +227,9 @@ func findGDB(path string) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("--gdb-path %q: %w", path, err)
 		}
+		if !gdbKnowsRISCV(p) {
+			return "", fmt.Errorf("--gdb-path %q: not a gdb that debugs RISC-V (\"set architecture %s\" failed): give one that does (Debian: gdb-multiarch)", path, gdbArch)
+		}
 		return p, nil
 	}
 	if p, err := exec.LookPath("gdb-multiarch"); err == nil {
@@ -238,12 +241,15 @@ func findGDB(path string) (string, error) {
 	return "", errNoGDB
 }
 
-// gdbKnowsRISCV reports whether the gdb at path can debug riscv:rv64: a
-// gdb built for the host alone exits 1 with `Undefined item: "riscv:rv64"`.
+// gdbKnowsRISCV reports whether the program at path is a gdb that can
+// debug riscv:rv64: it says `The target architecture is set to
+// "riscv:rv64".` once set to it (a gdb built for the host alone exits 1
+// with `Undefined item: "riscv:rv64"`, and a program that is no gdb says
+// neither).
 func gdbKnowsRISCV(path string) bool {
-	cmd := exec.Command(path, "-nx", "--batch", "-ex", "set architecture "+gdbArch)
+	cmd := exec.Command(path, "-nx", "--batch", "-ex", "set architecture "+gdbArch, "-ex", "show architecture")
 	out, err := cmd.CombinedOutput()
-	return err == nil && !strings.Contains(string(out), "Undefined")
+	return err == nil && strings.Contains(string(out), `"`+gdbArch+`"`) && !strings.Contains(string(out), "Undefined")
 }
 
 // gdbCommandLine is gdb's arguments: the architecture, the sysroot if

@@ -18,16 +18,21 @@ import (
 // gdb_e2e_test.go runs rvsim debug with the real gdb-multiarch.
 
 // fakeGDB writes an executable shell script called name into dir: it
-// answers gdb's `--batch -ex 'set architecture riscv:rv64'` probe with
-// probeStatus (printing gdb's message when it is not 0), and otherwise
+// answers gdb's `--batch -ex 'set architecture riscv:rv64' -ex 'show
+// architecture'` probe with probeStatus and gdb's message (the
+// architecture set if 0, else its refusal), and otherwise
 // writes its arguments, one a line, then the SigIgn line of its
 // /proc/self/status, into dir/args, runs body and exits with status.
 func fakeGDB(t *testing.T, dir, name string, probeStatus, status int, body string) string {
 	t.Helper()
 	script := `#!/bin/sh
 case "$*" in
-*"--batch -ex set architecture riscv:rv64")
-	[ ` + strconv.Itoa(probeStatus) + ` = 0 ] || echo 'Undefined item: "riscv:rv64".'
+*"--batch -ex set architecture riscv:rv64 -ex show architecture")
+	if [ ` + strconv.Itoa(probeStatus) + ` = 0 ]; then
+		echo 'The target architecture is set to "riscv:rv64".'
+	else
+		echo 'Undefined item: "riscv:rv64".'
+	fi
 	exit ` + strconv.Itoa(probeStatus) + `
 	;;
 esac
@@ -114,7 +119,7 @@ func TestDebugNoGDB(t *testing.T) {
 func TestDebugGDBCommandLine(t *testing.T) {
 	elf, trace := debugTrace(t)
 	dir := t.TempDir()
-	gdb := fakeGDB(t, dir, "mygdb", 1, 42, "")
+	gdb := fakeGDB(t, dir, "mygdb", 0, 42, "")
 	sysroot := filepath.Join(t.TempDir(), "some sysroot")
 	if err := os.Mkdir(sysroot, 0o755); err != nil {
 		t.Fatal(err)
@@ -188,11 +193,15 @@ func TestDebugSignals(t *testing.T) {
 func TestDebugBadArguments(t *testing.T) {
 	elf, trace := debugTrace(t)
 	gdb := fakeGDB(t, t.TempDir(), "gdb", 0, 0, "")
+	hostGDB := fakeGDB(t, t.TempDir(), "gdb", 1, 0, "")
 	for _, c := range []struct {
 		args []string
 		re   string
 	}{
 		{[]string{"debug"}, `^rvsim: debug: 0 arguments, want at least 1: usage: rvsim debug`},
+		// --gdb-path names a gdb that debugs RISC-V, or is refused.
+		{[]string{"debug", "--gdb-path", "/bin/true", elf, trace}, `^rvsim: --gdb-path "/bin/true": not a gdb that debugs RISC-V \("set architecture riscv:rv64" failed\): give one that does \(Debian: gdb-multiarch\)$`},
+		{[]string{"debug", "--gdb-path", hostGDB, elf, trace}, `^rvsim: --gdb-path ".*": not a gdb that debugs RISC-V`},
 		{[]string{"debug", elf, trace, trace}, `^rvsim: debug: 3 arguments .* want at most 2`},
 		{[]string{"debug", "--gdb-path", "/no/such/gdb", elf, trace}, `^rvsim: --gdb-path "/no/such/gdb": `},
 		{[]string{"debug", "--gdb-path", gdb, "--checkpoint-mem", "lots", elf, trace}, `^rvsim: --checkpoint-mem: "lots"`},

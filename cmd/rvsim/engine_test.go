@@ -204,7 +204,7 @@ func TestEngineDebugger(t *testing.T) {
 		oneLine(t, r, `^rvsim: --engine jit: a debugger runs the interpreter, which stops exactly at every instruction`)
 	}
 	dir := t.TempDir()
-	gdb := fakeGDB(t, dir, "mygdb", 1, 0, "")
+	gdb := fakeGDB(t, dir, "mygdb", 0, 0, "")
 	for _, env := range []string{"jit", "interp", "-"} {
 		if env == "-" {
 			unsetEngineEnv(t)

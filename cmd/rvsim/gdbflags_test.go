@@ -40,6 +40,7 @@ func TestGDBFlagErrors(t *testing.T) {
 	oneLine(t, cli(t, "", "replay", "--gdb", "127.0.0.1:0", "--stats", prog, trace), `^rvsim: replay --gdb: --stats`)
 	oneLine(t, cli(t, "", "replay", "--gdb", "256.0.0.1:0", prog, trace), `^rvsim: --gdb "256.0.0.1:0": `)
 	oneLine(t, cli(t, "", "run", "--gdb", "nohost.invalid:1", prog), `^rvsim: --gdb "nohost.invalid:1": `)
+	oneLine(t, cli(t, "", "run", "--gdb", "127.0.0.1:0", "--stats", prog), `^rvsim: run --gdb: --stats measures a run without gdb$`)
 
 	oneLine(t, cli(t, "", "replay", "--checkpoint-mem", "4K", prog, trace), `^rvsim: replay: --checkpoint-mem goes with --gdb`)
 

@@ -369,6 +369,8 @@ func argCount(min, max int, usage string) cobra.PositionalArgs {
 		switch {
 		case len(args) < min && min == 1 && max < 0:
 			return fmt.Errorf("%s: no program given: usage: %s", cmd.Name(), usage)
+		case len(args) < min && min == max:
+			return fmt.Errorf("%s: %d arguments, want %d: usage: %s", cmd.Name(), len(args), min, usage)
 		case len(args) < min:
 			return fmt.Errorf("%s: %d arguments, want at least %d: usage: %s", cmd.Name(), len(args), min, usage)
 		case max >= 0 && len(args) > max:
@@ -376,7 +378,11 @@ func argCount(min, max int, usage string) cobra.PositionalArgs {
 			if cmd.Name() == "inspect" {
 				hint = ` (--data takes its value after "=", as in --data=5)`
 			}
-			return fmt.Errorf("%s: %d arguments (%q), want at most %d: usage: %s%s", cmd.Name(), len(args), args, max, usage, hint)
+			want := "at most "
+			if min == max {
+				want = ""
+			}
+			return fmt.Errorf("%s: %d arguments (%q), want %s%d: usage: %s%s", cmd.Name(), len(args), args, want, max, usage, hint)
 		}
 		return nil
 	}

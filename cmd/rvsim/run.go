@@ -25,6 +25,9 @@ forwards only (a run is not deterministic: record it and use replay --gdb
 or rvsim debug to go back).`,
 		Args: argCount(1, -1, "rvsim run [flags] PROG.elf [ARGS...]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if gf.addr != "" && mf.stats {
+				return errors.New("run --gdb: --stats measures a run without gdb")
+			}
 			defer catchSIGPIPE()()
 			a.startSelfCheck(&mf.engine, gf.addr != "")
 			prog, cfg, err := a.load(&mf, args)

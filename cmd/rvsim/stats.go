@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/big"
@@ -133,7 +134,7 @@ func rrStats(mr measured, exitCost uint64, base *measured) []stat {
 		stat{fmt.Sprintf("exits per million instructions %.2f (nd buffer %.2f)", perM(exits), perM(nd)),
 			[]zap.Field{zap.Float64("exits_per_million", perM(exits)), zap.Float64("nd_exits_per_million", perM(nd))}},
 		stat{fmt.Sprintf("modelled exit cost %s cycles (%d exits x %d cycles)", modelled, exits, exitCost),
-			[]zap.Field{zap.String("modelled_exit_cycles", modelled), zap.Uint64("exit_cost", exitCost)}},
+			[]zap.Field{zap.Reflect("modelled_exit_cycles", json.Number(modelled)), zap.Uint64("exit_cost", exitCost)}},
 	)
 	if s.TraceBytes > 0 {
 		bpe := 0.0

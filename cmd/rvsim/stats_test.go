@@ -82,6 +82,10 @@ func TestStatsJSON(t *testing.T) {
 			if _, ok := st["exits_by_cause"].(map[string]any); !ok {
 				t.Errorf("%v: stats lack exits_by_cause: %v", args, st)
 			}
+			// A number, as every count is, however large it is.
+			if _, ok := st["modelled_exit_cycles"].(float64); !ok {
+				t.Errorf("%v: stats modelled_exit_cycles = %#v, want a number", args, st["modelled_exit_cycles"])
+			}
 		}
 		if args[0] == "record" {
 			if _, ok := st["slowdown"].(float64); !ok {

@@ -23,6 +23,10 @@ var stopendSources = map[string]string{
 #include <time.h>
 int main(void) { printf("time %d\n", time(0) > 0); return 2; }
 `,
+	// silent: a picolibc program with its default crt0 that makes no
+	// semihosting call at all.
+	"silent": `int main(void) { return 3; }
+`,
 	// unknown: makes semihosting operation 0x100, which does not exist,
 	// after a line of output and a recorded event.
 	"unknown": `#include <stdio.h>
@@ -91,7 +95,7 @@ func stopendBuild(t *testing.T, name string) string {
 	t.Helper()
 	cc, flags := "riscv64-unknown-elf-gcc", []string{"--specs=picolibc.specs", "--oslib=semihost", "--crt0=semihost", "-O2"}
 	switch name {
-	case "stuck":
+	case "stuck", "silent":
 		flags = flags[:2:2]
 	case "fork", "handler":
 		cc, flags = "riscv64-linux-gnu-gcc", []string{"-static", "-O2"}
@@ -109,6 +113,28 @@ func stopendBuild(t *testing.T, name string) string {
 		t.Fatalf("%s %v: %v\n%s", cc, flags, err, b)
 	}
 	return out
+}
+
+// TestPicolibcWithoutSemihosting: a picolibc program that makes no
+// semihosting call (its default crt0, main returning) is still taken for
+// a picolibc program, by its __stack symbol: it runs, in M-mode, until
+// it is stuck in crt0's endless loop, which is said. Stripped of its
+// symbols it cannot be told from a Linux program; its layout does not
+// fit one, and the message says why more --mem would not help.
+func TestPicolibcWithoutSemihosting(t *testing.T) {
+	prog := stopendBuild(t, "silent")
+	r := rvsim(t, "", "run", prog)
+	if want := regexp.MustCompile(`^rvsim: the guest is stuck in an endless loop at pc 0x[0-9a-f]+ \(j \., a jump to itself\) after \d+ instructions: .*--crt0=semihost`); r.status != 125 || !want.MatchString(r.stderr) {
+		t.Errorf("run: status %d, stderr %q; want 125 and %s", r.status, r.stderr, want)
+	}
+	stripped := prog + ".stripped"
+	if b, err := exec.Command("riscv64-unknown-elf-strip", "-o", stripped, prog).CombinedOutput(); err != nil {
+		t.Fatalf("strip: %v\n%s", err, b)
+	}
+	r = rvsim(t, "", "run", stripped)
+	if want := regexp.MustCompile(`^rvsim: load .*: segment 1 \[0x20000000, .*bad program layout; the program has no Linux ABI note and makes no semihosting call: .*--crt0=semihost\)\n$`); r.status != 125 || !want.MatchString(r.stderr) {
+		t.Errorf("run stripped: status %d, stderr %q; want 125 and %s", r.status, r.stderr, want)
+	}
 }
 
 // TestStoppedRunsReplay: a run the monitor stops itself (a semihosting
