@@ -263,7 +263,11 @@ func (e *Engine) Run(budget uint64) rv64.Exit {
 					clear(e.heat)
 				}
 				e.heat[h.PC] = heat + 1
-				if x, stop := e.interpret(min(coldBurst, left)); stop {
+				burst := uint64(coldBurst)
+				if len(e.heat) >= flatPCs {
+					burst = flatBurst
+				}
+				if x, stop := e.interpret(min(burst, left)); stop {
 					return x
 				}
 				continue
@@ -339,12 +343,18 @@ func (e *Engine) setBroken(err error) {
 
 // Tiering: a pc's block is translated once Go has found it untranslated
 // hotAfter times (counted for up to heatLen pcs at once), the interpreter
-// running coldBurst instructions from it each time before; native runs
-// shorter than shortRun instructions that end in a side exit, shortLimit
-// times in a row, hand the interpreter interpBurst instructions.
+// running coldBurst instructions from it each time before, or flatBurst
+// once flatPCs pcs are counted: code that keeps ending bursts at new pcs
+// has no hot spot to find soon, and the interpreter runs faster with a
+// budget that reaches past the end of the page it is in (it then need not
+// mark where the budget ends). Native runs shorter than shortRun
+// instructions that end in a side exit, shortLimit times in a row, hand
+// the interpreter interpBurst instructions.
 const (
 	hotAfter    = 2
 	coldBurst   = 256
+	flatPCs     = 4096
+	flatBurst   = 4096
 	heatLen     = 1 << 20
 	shortRun    = 32
 	shortLimit  = 32
