@@ -308,21 +308,32 @@ func TestBudgetInChainedLoop(t *testing.T) {
 		}
 		return a0, a1, codeAt + 4*(n%3)
 	}
-	const warm = 3000
+	budgetSweep(t, loop, 3000, func(p *pair, n uint64) {
+		a0, a1, pc := state(n)
+		p.expectX(map[int]uint64{rA0: a0, rA1: a1})
+		p.expectAt(pc, n)
+	})
+}
+
+// budgetSweep runs code warm instructions on a new pair (long enough for
+// its blocks to be translated and chained), then b more for each b from 1
+// to 40, in one step or one instruction at a time, and has check look at
+// the pair after warm+b instructions. It returns the last pair.
+func budgetSweep(t *testing.T, code []uint32, warm uint64, check func(p *pair, n uint64)) *pair {
+	var p *pair
 	for b := uint64(1); b <= 40; b++ {
 		for _, single := range []bool{false, true} {
-			p := newPair(t, progMachine(loop...))
+			p = newPair(t, progMachine(code...))
 			p.step(warm)
 			if single {
 				p.runChunks(b, 1)
 			} else {
 				p.step(b)
 			}
-			a0, a1, pc := state(warm + b)
-			p.expectX(map[int]uint64{rA0: a0, rA1: a1})
-			p.expectAt(pc, warm+b)
+			check(p, warm+b)
 		}
 	}
+	return p
 }
 
 // andi is "andi rd, rs1, imm".
@@ -385,25 +396,13 @@ func branchLoopState(n uint64) (x [4]uint64, pc uint64) {
 // instruction in every part of the block, and a branch taken in its
 // middle gives the budget of the instructions after it back.
 func TestForwardBranchesMidBlock(t *testing.T) {
-	const warm = 3001
-	for b := uint64(1); b <= 40; b++ {
-		for _, single := range []bool{false, true} {
-			p := newPair(t, progMachine(branchLoop...))
-			p.step(warm)
-			if single {
-				p.runChunks(b, 1)
-			} else {
-				p.step(b)
-			}
-			x, pc := branchLoopState(warm + b)
-			p.expectX(map[int]uint64{rA0: x[0], rA1: x[1], rA2: x[2], rA3: x[3]})
-			p.expectAt(pc, warm+b)
-		}
-	}
+	p := budgetSweep(t, branchLoop, 3001, func(p *pair, n uint64) {
+		x, pc := branchLoopState(n)
+		p.expectX(map[int]uint64{rA0: x[0], rA1: x[1], rA2: x[2], rA3: x[3]})
+		p.expectAt(pc, n)
+	})
 	// The loop is one block, from +0 through the jal: both branches
 	// inside it.
-	p := newPair(t, progMachine(branchLoop...))
-	p.step(warm)
 	if b := p.eng.blocks[codeAt]; b == nil || b.code == 0 || len(b.guest) != 4*len(branchLoop) {
 		t.Fatalf("the block at the loop's start is not the whole loop: %+v", b)
 	}
