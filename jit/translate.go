@@ -218,8 +218,9 @@ func (t *xlate) translate(pc uint64, ins []rv64.Decoded, tail uint64) {
 	a := &t.a
 	// The budget: the whole of each part of the block or nothing (parts
 	// end at the conditional branches inside the block).
-	t.end = partEnd(ins, 0)
-	a.aluRI(true, aluSUB, r12, int32(t.end))
+	first := partEnd(ins, 0)
+	t.end = first
+	a.aluRI(true, aluSUB, r12, int32(first))
 	budgetFix := a.jcc(ccL)
 
 	p := pc
@@ -258,7 +259,7 @@ func (t *xlate) translate(pc uint64, ins []rv64.Decoded, tail uint64) {
 		t.exitTo(exitInterp, x.pc, x.count)
 	}
 	a.bind(budgetFix)
-	a.aluRI(true, aluADD, r12, int32(partEnd(ins, 0)))
+	a.aluRI(true, aluADD, r12, int32(first))
 	t.exitTo(exitBudget, pc, 0)
 	for i := range t.links {
 		l := &t.links[i]
@@ -296,13 +297,14 @@ func isBranch(o rv64.Operation) bool {
 // backward one most often closes a loop, and ends the block).
 func goesOn(d rv64.Decoded) bool { return isBranch(d.Op) && int64(d.Imm) > 0 }
 
+// isControl reports whether o transfers control: a jump or a conditional
+// branch.
 func isControl(o rv64.Operation) bool {
 	switch o {
-	case rv64.OperJAL, rv64.OperJ, rv64.OperJALR, rv64.OperJR,
-		rv64.OperBEQ, rv64.OperBNE, rv64.OperBLT, rv64.OperBGE, rv64.OperBLTU, rv64.OperBGEU:
+	case rv64.OperJAL, rv64.OperJ, rv64.OperJALR, rv64.OperJR:
 		return true
 	}
-	return false
+	return isBranch(o)
 }
 
 // translatable reports whether the engine translates instruction d.
