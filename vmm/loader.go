@@ -297,11 +297,13 @@ func Parse(name string, data []byte) (p *Program, err error) {
 		return nil, fmt.Errorf("load %s: %w", name, err)
 	}
 	p.NoABI = p.Kind == KindLinux && !linuxABI(f)
-	if p.NoABI && (p.semihosting(f) || ramTop(f) != 0) {
-		p.NoABI = false
-		p.Kind, p.RAMTop = KindSemihost, ramTop(f)
-		if err := p.addLoadImages(f, data); err != nil {
-			return nil, fmt.Errorf("load %s: %w", name, err)
+	if p.NoABI {
+		if top := ramTop(f); top != 0 || p.semihosting(f) {
+			p.NoABI = false
+			p.Kind, p.RAMTop = KindSemihost, top
+			if err := p.addLoadImages(f, data); err != nil {
+				return nil, fmt.Errorf("load %s: %w", name, err)
+			}
 		}
 	}
 	if p.Kind != KindLinux {
