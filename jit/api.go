@@ -17,6 +17,7 @@ const Supported = runtime.GOOS == "linux" && runtime.GOARCH == "amd64"
 // Stats counts what the engine did.
 type Stats struct {
 	Blocks        uint64        // blocks translated
+	Loops         uint64        // of those, loops that keep the guest's registers in host registers from one time round to the next
 	CodeBytes     uint64        // bytes of native code written
 	TranslateTime time.Duration // time spent translating
 	Flushes       uint64        // times the code cache was emptied

@@ -459,6 +459,9 @@ func (e *Engine) translate(pc uint64) *block {
 			}
 		}
 		e.stats.Blocks++
+		if x.loop {
+			e.stats.Loops++
+		}
 		e.stats.CodeBytes += uint64(len(x.a.b))
 	}
 	g, ok := h.Mem.Slice(pc, p-pc)

@@ -142,7 +142,7 @@ func FuzzJIT(f *testing.F) {
 // straight-line code; and that the engine ran them as native code.
 func TestRandomStreamsCover(t *testing.T) {
 	exits := map[rv64.ExitKind]int{}
-	var insns, rewritten, mtraps, fenceI, blocks, entries uint64
+	var insns, rewritten, mtraps, fenceI, blocks, entries, loops uint64
 	for i := int64(0); i < 150; i++ {
 		rng := rand.New(rand.NewSource(1000 + i))
 		m := randomMachine(randSource{rng})
@@ -160,7 +160,7 @@ func TestRandomStreamsCover(t *testing.T) {
 		}
 		insns += p.ref.Instret()
 		st := p.eng.Stats()
-		blocks, entries = blocks+st.Blocks, entries+st.Entries
+		blocks, entries, loops = blocks+st.Blocks, entries+st.Entries, loops+st.Loops
 		if p.ref.CSR.Get(csr.Mcause) != 0 {
 			mtraps++
 		}
@@ -168,10 +168,10 @@ func TestRandomStreamsCover(t *testing.T) {
 			rewritten++
 		}
 	}
-	t.Logf("exits %v, %d instructions, %d programs trapped in M-mode, %d rewrote their code, fence.i seen %d times; the engine translated %d blocks and entered them %d times",
-		exits, insns, mtraps, rewritten, fenceI, blocks, entries)
-	if blocks == 0 || entries == 0 {
-		t.Errorf("the engine translated %d blocks and entered them %d times: the programs did not run as native code", blocks, entries)
+	t.Logf("exits %v, %d instructions, %d programs trapped in M-mode, %d rewrote their code, fence.i seen %d times; the engine translated %d blocks (%d loops) and entered them %d times",
+		exits, insns, mtraps, rewritten, fenceI, blocks, loops, entries)
+	if blocks == 0 || entries == 0 || loops == 0 {
+		t.Errorf("the engine translated %d blocks (%d loops) and entered them %d times: the programs did not run as native code, or had no loop", blocks, loops, entries)
 	}
 	for _, k := range []rv64.ExitKind{rv64.ExitBudget, rv64.ExitEcall, rv64.ExitTrap, rv64.ExitHost, rv64.ExitNDFull,
 		rv64.ExitNDEmpty, rv64.ExitDiverge, rv64.ExitBreak, rv64.ExitWatch} {

@@ -264,6 +264,9 @@ var handler = []uint32{
 type gen struct {
 	s     source
 	slots []slot
+	// narrow, when set, is where reg and rd pick registers: a loop's
+	// few (loop).
+	narrow []uint32
 }
 
 // slot is one generated instruction; a jump or branch is encoded once
@@ -300,10 +303,58 @@ func (g *gen) rd() uint32 {
 	if g.s.intn(16) == 0 {
 		return 0 // a write to x0
 	}
+	if g.narrow != nil {
+		return g.narrow[g.s.intn(len(g.narrow))]
+	}
 	return writableRegs[g.s.intn(len(writableRegs))]
 }
 
-func (g *gen) reg() uint32 { return uint32(g.s.intn(32)) }
+func (g *gen) reg() uint32 {
+	if g.narrow != nil {
+		if g.s.intn(8) == 0 {
+			return 0
+		}
+		return g.narrow[g.s.intn(len(g.narrow))]
+	}
+	return uint32(g.s.intn(32))
+}
+
+// loop appends a loop: a few random instructions on one to three
+// registers, then a guarded jump or branch back to the first of them. The
+// engine translates it as a block that loops on itself with its registers
+// in host registers, when they are few enough.
+func (g *gen) loop() {
+	s := g.s
+	g.narrow = make([]uint32, 1+s.intn(3))
+	for i := range g.narrow {
+		g.narrow[i] = writableRegs[s.intn(len(writableRegs))]
+	}
+	start := len(g.slots)
+	for n := 1 + s.intn(8); n > 0; n-- {
+		switch s.intn(4) {
+		case 0:
+			g.one()
+		case 1: // addi, mostly a step
+			g.emit32(insI([]int64{1, -1, 8, g.imm12()}[s.intn(4)], g.reg(), 0, g.rd(), opImm))
+		case 2: // a load or store in the data region
+			base, off := uint32(rS0), int64(s.intn(64))*8
+			if s.intn(2) == 0 {
+				g.emit32(insI(off, base, uint32(s.intn(7)), g.rd(), opLoad))
+			} else {
+				g.emit32(insS(off, g.reg(), base, uint32(s.intn(4)), opStore))
+			}
+		default: // register-register
+			g.emit32(insR([]uint32{0, 0, 1}[s.intn(3)], g.reg(), g.reg(), uint32(s.intn(8)), g.rd(), opOp))
+		}
+	}
+	g.guard(4)
+	if s.intn(2) == 0 {
+		g.slots = append(g.slots, slot{size: 4, branch: fixJal, target: start})
+	} else {
+		g.slots = append(g.slots, slot{size: 4, branch: fixBranch, f3: []uint32{0, 1, 4, 5, 6, 7}[s.intn(6)], rs1: g.reg(), rs2: g.reg(), target: start})
+	}
+	g.narrow = nil
+}
 
 // cRd is a compressed destination among x10-x15.
 func (g *gen) cRd() uint32 { return uint32(10 + g.s.intn(6)) }
@@ -509,6 +560,8 @@ func (g *gen) one() {
 		g.emit32([]uint32{insnFenceI, insnFence}[s.intn(2)])
 	case k < 77: // illegal or random words
 		g.emit32([]uint32{0, 0xffffffff, uint32(s.u64()) | 3}[s.intn(3)])
+	case k < 79 && g.narrow == nil:
+		g.loop()
 	default: // compressed
 		g.compressed()
 	}

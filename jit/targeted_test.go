@@ -308,11 +308,14 @@ func TestBudgetInChainedLoop(t *testing.T) {
 		}
 		return a0, a1, codeAt + 4*(n%3)
 	}
-	budgetSweep(t, loop, 3000, func(p *pair, n uint64) {
+	p := budgetSweep(t, loop, 3000, func(p *pair, n uint64) {
 		a0, a1, pc := state(n)
 		p.expectX(map[int]uint64{rA0: a0, rA1: a1})
 		p.expectAt(pc, n)
 	})
+	if p.loops() == 0 {
+		t.Errorf("the loop was not translated as a loop, with its registers in host registers")
+	}
 }
 
 // budgetSweep runs code warm instructions on a new pair (long enough for
@@ -405,6 +408,9 @@ func TestForwardBranchesMidBlock(t *testing.T) {
 	// inside it.
 	if b := p.eng.blocks[codeAt]; b == nil || b.code == 0 || len(b.guest) != 4*len(branchLoop) {
 		t.Fatalf("the block at the loop's start is not the whole loop: %+v", b)
+	}
+	if p.loops() == 0 {
+		t.Errorf("the loop was not translated as a loop, with its registers in host registers")
 	}
 }
 

@@ -4,6 +4,7 @@ package jit
 
 import (
 	"math"
+	"math/bits"
 
 	"github.com/rvsim/rvsim/rv64"
 )
@@ -91,6 +92,15 @@ type xlate struct {
 	exits  []pending
 	links  []link // the block's jumps to other blocks
 	end    int    // the index after the part of the block being emitted (partEnd)
+	seen   uint32 // the guest registers the block reads or writes
+	// A block that loops on itself keeps its guest registers in host
+	// registers from one time round to the next (loopRegs): body is where
+	// the loop goes back to, first the length of its first part, and
+	// loopBudget the back jump's budget exits.
+	loop       bool
+	body       int
+	first      int
+	loopBudget []int
 }
 
 func (t *xlate) reset() {
@@ -101,6 +111,7 @@ func (t *xlate) reset() {
 		t.h2g[i] = -1
 	}
 	t.dirty, t.locked, t.exits, t.links = 0, 0, t.exits[:0], t.links[:0]
+	t.seen, t.loop, t.loopBudget = 0, false, t.loopBudget[:0]
 }
 
 func gmem(g uint8) mem { return at(r15, int32(g)*8) }
@@ -137,19 +148,30 @@ func (t *xlate) touch(h reg) {
 
 // get returns a host register holding guest register g.
 func (t *xlate) get(g uint8) reg {
+	t.seen |= 1 << g
 	if h := t.g2h[g]; h >= 0 {
 		t.touch(reg(h))
 		return reg(h)
 	}
 	h := t.alloc()
-	t.a.load(true, h, gmem(g))
+	t.fetch(h, g)
 	t.g2h[g], t.h2g[h] = int8(h), int8(g)
 	t.touch(h)
 	return h
 }
 
+// fetch emits h = guest register g: zero for x0, without a load.
+func (t *xlate) fetch(h reg, g uint8) {
+	if g == 0 {
+		t.a.aluRR(false, aluXOR, h, h)
+		return
+	}
+	t.a.load(true, h, gmem(g))
+}
+
 // put returns the host register to write guest register g (never 0) into.
 func (t *xlate) put(g uint8) reg {
+	t.seen |= 1 << g
 	h, ok := reg(0), false
 	if x := t.g2h[g]; x >= 0 {
 		h, ok = reg(x), true
@@ -205,6 +227,16 @@ func (t *xlate) exitTo(reason uint64, pc uint64, arg uint64) {
 // to Go with pc (emitted with the cold code).
 func (t *xlate) chain(pc uint64) { t.link(t.a.jmp(), pc) }
 
+// again emits a loop's jump back to its start: the budget of the first
+// part, then to the body, its registers still in host registers (and
+// written back: a budget that ends returns to Go from the start).
+func (t *xlate) again() {
+	a := &t.a
+	a.aluRI(true, aluSUB, r12, int32(t.first))
+	t.loopBudget = append(t.loopBudget, a.jcc(ccL))
+	a.bindTo(a.jmp(), t.body)
+}
+
 // link makes the jump whose rel32 is at fix a link to the block at pc.
 func (t *xlate) link(fix int, pc uint64) {
 	t.links = append(t.links, link{pc: pc, fix: fix})
@@ -213,15 +245,67 @@ func (t *xlate) link(fix int, pc uint64) {
 // translate emits the block of instructions ins (whose first is at pc);
 // next is the pc after the last; tail, if not zero, is how many
 // instructions from next on the interpreter must run.
+//
+// A block that jumps back to its own start (a loop: selfLoop) and uses no
+// more guest registers than there are host registers for them is
+// translated twice: the first time to learn which registers it uses, the
+// second with them loaded before the loop (loopRegs).
 func (t *xlate) translate(pc uint64, ins []rv64.Decoded, tail uint64) {
+	var regs []uint8
+	if selfLoop(pc, ins) {
+		start := len(t.a.b)
+		t.emit(pc, ins, tail, nil)
+		regs = loopRegs(t.seen)
+		t.a.b = t.a.b[:start]
+	}
+	t.emit(pc, ins, tail, regs)
+}
+
+// selfLoop reports whether the block ins at pc ends with a jump or branch
+// back to pc.
+func selfLoop(pc uint64, ins []rv64.Decoded) bool {
+	p := pc
+	for _, d := range ins[:len(ins)-1] {
+		p += d.Len
+	}
+	d := ins[len(ins)-1]
+	return (isBranch(d.Op) || d.Op == rv64.OperJ || d.Op == rv64.OperJAL) && p+d.Imm == pc
+}
+
+// loopRegs lists the guest registers in seen, or none if there are more
+// than host registers to keep them in.
+func loopRegs(seen uint32) []uint8 {
+	if bits.OnesCount32(seen) > len(pool) {
+		return nil
+	}
+	var l []uint8
+	for ; seen != 0; seen &= seen - 1 {
+		l = append(l, uint8(bits.TrailingZeros32(seen)))
+	}
+	return l
+}
+
+// emit emits the block; with regs, as a loop that loads them into host
+// registers before its first time round and keeps them there: the jump
+// back writes back those it changed (as every exit from the block does)
+// and goes on past the loads.
+func (t *xlate) emit(pc uint64, ins []rv64.Decoded, tail uint64, regs []uint8) {
 	t.reset()
 	a := &t.a
 	// The budget: the whole of each part of the block or nothing (parts
 	// end at the conditional branches inside the block).
 	first := partEnd(ins, 0)
-	t.end = first
+	t.end, t.first = first, first
 	a.aluRI(true, aluSUB, r12, int32(first))
 	budgetFix := a.jcc(ccL)
+	if regs != nil {
+		for i, g := range regs {
+			h := pool[i]
+			t.fetch(h, g)
+			t.g2h[g], t.h2g[h] = int8(h), int8(g)
+		}
+		t.loop, t.body = true, a.pos()
+	}
 
 	p := pc
 	for k, d := range ins {
@@ -259,6 +343,9 @@ func (t *xlate) translate(pc uint64, ins []rv64.Decoded, tail uint64) {
 		t.exitTo(exitInterp, x.pc, x.count)
 	}
 	a.bind(budgetFix)
+	for _, f := range t.loopBudget {
+		a.bind(f)
+	}
 	a.aluRI(true, aluADD, r12, int32(first))
 	t.exitTo(exitBudget, pc, 0)
 	for i := range t.links {
@@ -385,6 +472,10 @@ func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
 			a.movImm(t.put(d.Rd), pc+d.Len)
 		}
 		t.flush()
+		if last && t.loop {
+			t.again()
+			break
+		}
 		t.chain(pc + d.Imm)
 	case rv64.OperJALR, rv64.OperJR:
 		s1 := t.get(d.Rs1)
@@ -399,6 +490,13 @@ func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
 		s1, s2 := t.get(d.Rs1), t.get(d.Rs2)
 		a.aluRR(true, aluCMP, s1, s2)
 		t.flush()
+		if last && t.loop {
+			out := a.jcc(branchCC(d.Op) ^ 1)
+			t.again()
+			a.bind(out)
+			t.chain(pc + d.Len)
+			break
+		}
 		t.link(a.jcc(branchCC(d.Op)), pc+d.Imm)
 		if last {
 			t.chain(pc + d.Len)

@@ -151,14 +151,15 @@ func TestEngineStats(t *testing.T) {
 	if r.status != 0 {
 		t.Fatalf("jit: status %d: %s", r.status, r.stderr)
 	}
-	re := regexp.MustCompile(`rvsim: stats: engine jit\nrvsim: stats: jit blocks ([0-9]+), code bytes ([0-9]+), translation time [0-9.]+s, entries [0-9]+, instructions interpreted [0-9]+, blocks invalidated [0-9]+, cache flushes [0-9]+\n`)
+	re := regexp.MustCompile(`rvsim: stats: engine jit\nrvsim: stats: jit blocks ([0-9]+), code bytes ([0-9]+), translation time [0-9.]+s, entries [0-9]+, instructions interpreted [0-9]+, blocks invalidated [0-9]+, cache flushes [0-9]+, loops ([0-9]+)\n`)
 	m := re.FindStringSubmatch(r.stderr)
 	if m == nil {
 		t.Fatalf("jit --stats lacks %q:\n%s", re, r.stderr)
 	}
-	// bench is integer code in loops: the engine translates it.
-	if m[1] == "0" || m[2] == "0" {
-		t.Errorf("jit translated %s blocks into %s bytes of bench", m[1], m[2])
+	// bench is integer code in loops: the engine translates it, its
+	// inner loops as loops.
+	if m[1] == "0" || m[2] == "0" || m[3] == "0" {
+		t.Errorf("jit translated %s blocks into %s bytes of bench, %s of them loops", m[1], m[2], m[3])
 	}
 	for _, args := range [][]string{
 		{"run", "--stats", "--engine", "jit", elf, "1"},
@@ -178,7 +179,7 @@ func TestEngineStats(t *testing.T) {
 		if st == nil || st["engine"] != "jit" {
 			t.Fatalf("%v: no stats object with engine jit: %s", args, r.stderr)
 		}
-		for _, k := range []string{"jit_blocks", "jit_code_bytes", "jit_translate_seconds", "jit_entries", "jit_interpreted"} {
+		for _, k := range []string{"jit_blocks", "jit_code_bytes", "jit_translate_seconds", "jit_entries", "jit_interpreted", "jit_loops"} {
 			if _, ok := st[k].(float64); !ok {
 				t.Errorf("%v: stats %s = %v", args, k, st[k])
 			}
