@@ -43,7 +43,18 @@
 // budget in R12. Within a block, guest registers live in seven host
 // registers (RBX, RSI, RDI, R8-R11), loaded when first read and written
 // back when the block leaves, least recently used first when they run
-// out; RAX, RCX and RDX are scratch.
+// out; RAX, RCX and RDX are scratch. x0 is a host register zeroed, not
+// loaded.
+//
+// A block that jumps or branches back to its own start (a loop) and uses
+// no more guest registers than those seven is translated twice: once to
+// learn which registers it uses, and again with all of them loaded after
+// the budget check at its start. The jump back writes back those it
+// changed (so every way out of the loop finds them in the hart), takes
+// the first part's budget (returning to Go at the loop's start when it
+// runs out) and goes on past the loads: the registers stay in host
+// registers from one time round to the next, where other blocks load
+// them again each time.
 //
 // # Exactness
 //

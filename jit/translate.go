@@ -95,12 +95,10 @@ type xlate struct {
 	seen   uint32 // the guest registers the block reads or writes
 	// A block that loops on itself keeps its guest registers in host
 	// registers from one time round to the next (loopRegs): body is where
-	// the loop goes back to, first the length of its first part, and
-	// loopBudget the back jump's budget exits.
-	loop       bool
-	body       int
-	first      int
-	loopBudget []int
+	// the loop goes back to, first the length of its first part.
+	loop  bool
+	body  int
+	first int
 }
 
 func (t *xlate) reset() {
@@ -111,7 +109,7 @@ func (t *xlate) reset() {
 		t.h2g[i] = -1
 	}
 	t.dirty, t.locked, t.exits, t.links = 0, 0, t.exits[:0], t.links[:0]
-	t.seen, t.loop, t.loopBudget = 0, false, t.loopBudget[:0]
+	t.seen, t.loop = 0, false
 }
 
 func gmem(g uint8) mem { return at(r15, int32(g)*8) }
@@ -227,14 +225,16 @@ func (t *xlate) exitTo(reason uint64, pc uint64, arg uint64) {
 // to Go with pc (emitted with the cold code).
 func (t *xlate) chain(pc uint64) { t.link(t.a.jmp(), pc) }
 
-// again emits a loop's jump back to its start: the budget of the first
-// part, then to the body, its registers still in host registers (and
-// written back: a budget that ends returns to Go from the start).
-func (t *xlate) again() {
+// again emits the jump back of a loop that starts at pc: it takes the
+// budget of the first part and goes to the body, its registers still in
+// host registers (and written back: a budget that ends returns to Go at
+// the loop's start).
+func (t *xlate) again(pc uint64) {
 	a := &t.a
 	a.aluRI(true, aluSUB, r12, int32(t.first))
-	t.loopBudget = append(t.loopBudget, a.jcc(ccL))
-	a.bindTo(a.jmp(), t.body)
+	a.bindTo(a.jcc(ccGE), t.body)
+	a.aluRI(true, aluADD, r12, int32(t.first))
+	t.exitTo(exitBudget, pc, 0)
 }
 
 // link makes the jump whose rel32 is at fix a link to the block at pc.
@@ -343,9 +343,6 @@ func (t *xlate) emit(pc uint64, ins []rv64.Decoded, tail uint64, regs []uint8) {
 		t.exitTo(exitInterp, x.pc, x.count)
 	}
 	a.bind(budgetFix)
-	for _, f := range t.loopBudget {
-		a.bind(f)
-	}
 	a.aluRI(true, aluADD, r12, int32(first))
 	t.exitTo(exitBudget, pc, 0)
 	for i := range t.links {
@@ -473,7 +470,7 @@ func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
 		}
 		t.flush()
 		if last && t.loop {
-			t.again()
+			t.again(pc + d.Imm)
 			break
 		}
 		t.chain(pc + d.Imm)
@@ -492,7 +489,7 @@ func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
 		t.flush()
 		if last && t.loop {
 			out := a.jcc(branchCC(d.Op) ^ 1)
-			t.again()
+			t.again(pc + d.Imm)
 			a.bind(out)
 			t.chain(pc + d.Len)
 			break
