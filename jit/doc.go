@@ -46,15 +46,16 @@
 // out; RAX, RCX and RDX are scratch. x0 is a host register zeroed, not
 // loaded.
 //
-// A block that jumps or branches back to its own start (a loop) and uses
-// no more guest registers than those seven is translated twice: once to
-// learn which registers it uses, and again with all of them loaded after
-// the budget check at its start. The jump back writes back those it
-// changed (so every way out of the loop finds them in the hart), takes
-// the first part's budget (returning to Go at the loop's start when it
-// runs out) and goes on past the loads: the registers stay in host
-// registers from one time round to the next, where other blocks load
-// them again each time.
+// A block that jumps or branches back to its own start (a loop) is
+// translated twice: once to learn which guest registers it uses, and
+// again with them loaded after the budget check at its start: all of
+// them if there are seven at most; else the four it names most (x0
+// aside), the others sharing the other three host registers as in any
+// block. The jump back writes back the registers changed (so every way
+// out of the loop finds them in the hart), takes the first part's budget
+// (returning to Go at the loop's start when it runs out) and goes on past
+// the loads: the registers loaded stay in host registers from one time
+// round to the next, where other blocks load them again each time.
 //
 // # Exactness
 //

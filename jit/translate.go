@@ -3,8 +3,10 @@
 package jit
 
 import (
+	"cmp"
 	"math"
 	"math/bits"
+	"slices"
 
 	"github.com/rvsim/rvsim/rv64"
 )
@@ -90,15 +92,19 @@ type xlate struct {
 	use    [16]int
 	tick   int
 	exits  []pending
-	links  []link // the block's jumps to other blocks
-	end    int    // the index after the part of the block being emitted (partEnd)
-	seen   uint32 // the guest registers the block reads or writes
+	links  []link    // the block's jumps to other blocks
+	end    int       // the index after the part of the block being emitted (partEnd)
+	seen   uint32    // the guest registers the block reads or writes
+	refs   [32]int32 // how many times its instructions name each
 	// A block that loops on itself keeps its guest registers in host
 	// registers from one time round to the next (loopRegs): body is where
-	// the loop goes back to, first the length of its first part.
-	loop  bool
-	body  int
-	first int
+	// the loop goes back to, first the length of its first part, pinned
+	// the host registers that keep them when they are not all of the
+	// block's (no other guest register goes there).
+	loop   bool
+	body   int
+	first  int
+	pinned uint16
 }
 
 func (t *xlate) reset() {
@@ -109,7 +115,7 @@ func (t *xlate) reset() {
 		t.h2g[i] = -1
 	}
 	t.dirty, t.locked, t.exits, t.links = 0, 0, t.exits[:0], t.links[:0]
-	t.seen, t.loop = 0, false
+	t.seen, t.loop, t.pinned, t.refs = 0, false, 0, [32]int32{}
 }
 
 func gmem(g uint8) mem { return at(r15, int32(g)*8) }
@@ -119,7 +125,7 @@ func gmem(g uint8) mem { return at(r15, int32(g)*8) }
 func (t *xlate) alloc() reg {
 	best, bestUse := reg(255), math.MaxInt
 	for _, h := range pool {
-		if t.locked&(1<<h) != 0 {
+		if (t.locked|t.pinned)&(1<<h) != 0 {
 			continue
 		}
 		if t.h2g[h] < 0 {
@@ -147,6 +153,7 @@ func (t *xlate) touch(h reg) {
 // get returns a host register holding guest register g.
 func (t *xlate) get(g uint8) reg {
 	t.seen |= 1 << g
+	t.refs[g]++
 	if h := t.g2h[g]; h >= 0 {
 		t.touch(reg(h))
 		return reg(h)
@@ -170,6 +177,7 @@ func (t *xlate) fetch(h reg, g uint8) {
 // put returns the host register to write guest register g (never 0) into.
 func (t *xlate) put(g uint8) reg {
 	t.seen |= 1 << g
+	t.refs[g]++
 	h, ok := reg(0), false
 	if x := t.g2h[g]; x >= 0 {
 		h, ok = reg(x), true
@@ -246,19 +254,20 @@ func (t *xlate) link(fix int, pc uint64) {
 // next is the pc after the last; tail, if not zero, is how many
 // instructions from next on the interpreter must run.
 //
-// A block that jumps back to its own start (a loop: selfLoop) and uses no
-// more guest registers than there are host registers for them is
+// A block that jumps back to its own start (a loop: selfLoop) is
 // translated twice: the first time to learn which registers it uses, the
-// second with them loaded before the loop (loopRegs).
+// second with them, or those it names most, loaded before the loop
+// (loopRegs).
 func (t *xlate) translate(pc uint64, ins []rv64.Decoded, tail uint64) {
 	var regs []uint8
+	pin := false
 	if selfLoop(pc, ins) {
 		start := len(t.a.b)
-		t.emit(pc, ins, tail, nil)
-		regs = loopRegs(t.seen)
+		t.emit(pc, ins, tail, nil, false)
+		regs, pin = loopRegs(t.seen, &t.refs)
 		t.a.b = t.a.b[:start]
 	}
-	t.emit(pc, ins, tail, regs)
+	t.emit(pc, ins, tail, regs, pin)
 }
 
 // selfLoop reports whether the block ins at pc ends with a jump or branch
@@ -272,24 +281,32 @@ func selfLoop(pc uint64, ins []rv64.Decoded) bool {
 	return (isBranch(d.Op) || d.Op == rv64.OperJ || d.Op == rv64.OperJAL) && p+d.Imm == pc
 }
 
-// loopRegs lists the guest registers in seen, or none if there are more
-// than host registers to keep them in.
-func loopRegs(seen uint32) []uint8 {
-	if bits.OnesCount32(seen) > len(pool) {
-		return nil
+// loopPinned is how many guest registers a loop that uses more than
+// there are host registers for keeps in host registers: the others share
+// the rest, three at least, as many as one instruction names.
+const loopPinned = len(pool) - 3
+
+// loopRegs returns the guest registers a loop keeps in host registers:
+// all those in seen if there are host registers enough; else the
+// loopPinned named most often (refs; not x0, which costs no load), and
+// pin is true.
+func loopRegs(seen uint32, refs *[32]int32) (regs []uint8, pin bool) {
+	for s := seen; s != 0; s &= s - 1 {
+		regs = append(regs, uint8(bits.TrailingZeros32(s)))
 	}
-	var l []uint8
-	for ; seen != 0; seen &= seen - 1 {
-		l = append(l, uint8(bits.TrailingZeros32(seen)))
+	if len(regs) <= len(pool) {
+		return regs, false
 	}
-	return l
+	regs = slices.DeleteFunc(regs, func(g uint8) bool { return g == 0 })
+	slices.SortStableFunc(regs, func(x, y uint8) int { return cmp.Compare(refs[y], refs[x]) })
+	return regs[:loopPinned], true
 }
 
 // emit emits the block; with regs, as a loop that loads them into host
 // registers before its first time round and keeps them there: the jump
 // back writes back those it changed (as every exit from the block does)
 // and goes on past the loads.
-func (t *xlate) emit(pc uint64, ins []rv64.Decoded, tail uint64, regs []uint8) {
+func (t *xlate) emit(pc uint64, ins []rv64.Decoded, tail uint64, regs []uint8, pin bool) {
 	t.reset()
 	a := &t.a
 	// The budget: the whole of each part of the block or nothing (parts
@@ -303,6 +320,9 @@ func (t *xlate) emit(pc uint64, ins []rv64.Decoded, tail uint64, regs []uint8) {
 			h := pool[i]
 			t.fetch(h, g)
 			t.g2h[g], t.h2g[h] = int8(h), int8(g)
+			if pin {
+				t.pinned |= 1 << h
+			}
 		}
 		t.loop, t.body = true, a.pos()
 	}
