@@ -97,6 +97,7 @@ func insJ(imm int64, rd uint32) uint32 {
 
 func addi(rd, rs1 uint32, imm int64) uint32 { return insI(imm, rs1, 0, rd, opImm) }
 func add(rd, rs1, rs2 uint32) uint32        { return insR(0, rs2, rs1, 0, rd, opOp) }
+func xor(rd, rs1, rs2 uint32) uint32        { return insR(0, rs2, rs1, 4, rd, opOp) }
 func lui(rd uint32, imm20 int64) uint32     { return insU(imm20, rd, opLui) }
 func ld(rd, rs1 uint32, imm int64) uint32   { return insI(imm, rs1, 3, rd, opLoad) }
 func lw(rd, rs1 uint32, imm int64) uint32   { return insI(imm, rs1, 2, rd, opLoad) }
@@ -105,6 +106,7 @@ func sd(rs2, rs1 uint32, imm int64) uint32  { return insS(imm, rs2, rs1, 3, opSt
 func sw(rs2, rs1 uint32, imm int64) uint32  { return insS(imm, rs2, rs1, 2, opStore) }
 func sb(rs2, rs1 uint32, imm int64) uint32  { return insS(imm, rs2, rs1, 0, opStore) }
 func bne(rs1, rs2 uint32, off int64) uint32 { return insB(off, rs2, rs1, 1) }
+func blt(rs1, rs2 uint32, off int64) uint32 { return insB(off, rs2, rs1, 4) }
 func beq(rs1, rs2 uint32, off int64) uint32 { return insB(off, rs2, rs1, 0) }
 func jal(rd uint32, off int64) uint32       { return insJ(off, rd) }
 func jalr(rd, rs1 uint32, imm int64) uint32 { return insI(imm, rs1, 0, rd, opJalr) }
@@ -319,6 +321,10 @@ func (g *gen) reg() uint32 {
 	return uint32(g.s.intn(32))
 }
 
+// branchFunct3 lists the conditional branches' funct3: beq, bne, blt,
+// bge, bltu, bgeu.
+var branchFunct3 = []uint32{0, 1, 4, 5, 6, 7}
+
 // loop appends a loop: a few random instructions on one to three
 // registers, then a guarded jump or branch back to the first of them. The
 // engine translates it as a block that loops on itself with its registers
@@ -351,7 +357,7 @@ func (g *gen) loop() {
 	if s.intn(2) == 0 {
 		g.slots = append(g.slots, slot{size: 4, branch: fixJal, target: start})
 	} else {
-		g.slots = append(g.slots, slot{size: 4, branch: fixBranch, f3: []uint32{0, 1, 4, 5, 6, 7}[s.intn(6)], rs1: g.reg(), rs2: g.reg(), target: start})
+		g.slots = append(g.slots, slot{size: 4, branch: fixBranch, f3: branchFunct3[s.intn(len(branchFunct3))], rs1: g.reg(), rs2: g.reg(), target: start})
 	}
 	g.narrow = nil
 }
@@ -528,7 +534,7 @@ func (g *gen) one() {
 		}
 		g.emit32(insS(off, g.reg(), base, f3, opStore))
 	case k < 59: // branches
-		g.transfer(slot{size: 4, branch: fixBranch, f3: []uint32{0, 1, 4, 5, 6, 7}[s.intn(6)], rs1: g.reg(), rs2: g.reg()})
+		g.transfer(slot{size: 4, branch: fixBranch, f3: branchFunct3[s.intn(len(branchFunct3))], rs1: g.reg(), rs2: g.reg()})
 	case k < 62: // jal
 		g.transfer(slot{size: 4, branch: fixJal, rd: []uint32{0, rRA, g.rd()}[s.intn(3)]})
 	case k < 64: // jalr from the code pointer: anywhere in the code, sometimes odd

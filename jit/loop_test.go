@@ -17,9 +17,6 @@ import (
 // into the loop's own code and reads of cycle in the middle of such a
 // loop, and a loop with more registers than there are host registers for.
 
-func xor(rd, rs1, rs2 uint32) uint32        { return insR(0, rs2, rs1, 4, rd, opOp) }
-func blt(rs1, rs2 uint32, off int64) uint32 { return insB(off, rs2, rs1, 4) }
-
 // loops returns how many blocks the engine translated as loops.
 func (p *pair) loops() uint64 { return p.eng.Stats().Loops }
 
@@ -83,10 +80,13 @@ func TestLoopRewritesItself(t *testing.T) {
 		blt(rA2, rA4, -20), // +20: to +0
 		jSelf,              // +24
 	}
-	for _, chunk := range chunkSizes {
+	newLoop := func() *pair {
 		m := progMachine(loop...)
 		m.x[rS1], m.x[rT1], m.x[rA4] = codeAt, uint64(bump^addi(rA3, rA3, 100)), n
-		p := newPair(t, m)
+		return newPair(t, m)
+	}
+	for _, chunk := range chunkSizes {
+		p := newLoop()
 		for p.jh.Instret() < 6*n+1 {
 			if e := p.step(min(chunk, 6*n+1-p.jh.Instret())); e.Kind != rv64.ExitBudget {
 				t.Fatalf("chunk %d: exit %s", chunk, exitString(e))
@@ -98,8 +98,7 @@ func TestLoopRewritesItself(t *testing.T) {
 	// The interpreter runs a loop that keeps writing its own code, once
 	// the engine has seen it leave native code at each store: the loop was
 	// translated as one at first.
-	p := newPair(t, progMachine(loop...))
-	p.both(func(h *rv64.Hart) { h.X[rS1], h.X[rT1], h.X[rA4] = codeAt, uint64(bump^addi(rA3, rA3, 100)), n })
+	p := newLoop()
 	p.step(6*n + 1)
 	if p.loops() == 0 {
 		t.Errorf("the loop was not translated as a loop")
@@ -195,8 +194,7 @@ func TestLoopTooManyRegisters(t *testing.T) {
 	if p.loops() == 0 {
 		t.Errorf("the loop was not translated as a loop")
 	}
-	regs, pin := loopRegs(1<<rA0|1<<rA1|1<<rA2|1<<rA3|1<<rA4|1<<rA5|1<<rA6|1<<rA7|1<<rT0|1<<rT1|1<<rT2|1,
-		&[32]int32{0: 9, rA0: 2, rA1: 3, rA2: 3, rA3: 3, rA4: 3, rA5: 3, rA6: 3, rA7: 2, rT0: 4, rT1: 4, rT2: 1})
+	regs, pin := loopRegs(&[32]int32{0: 9, rA0: 2, rA1: 3, rA2: 3, rA3: 3, rA4: 3, rA5: 3, rA6: 3, rA7: 2, rT0: 4, rT1: 4, rT2: 1})
 	if want := []uint8{rT0, rT1, rA1, rA2}; !pin || !slices.Equal(regs, want) {
 		t.Errorf("loopRegs kept %v (pinned %v), want %v pinned: the most named, not x0", regs, pin, want)
 	}

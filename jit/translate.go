@@ -5,7 +5,6 @@ package jit
 import (
 	"cmp"
 	"math"
-	"math/bits"
 	"slices"
 
 	"github.com/rvsim/rvsim/rv64"
@@ -94,8 +93,7 @@ type xlate struct {
 	exits  []pending
 	links  []link    // the block's jumps to other blocks
 	end    int       // the index after the part of the block being emitted (partEnd)
-	seen   uint32    // the guest registers the block reads or writes
-	refs   [32]int32 // how many times its instructions name each
+	refs   [32]int32 // how many times the block's instructions name each guest register
 	// A block that loops on itself keeps its guest registers in host
 	// registers from one time round to the next (loopRegs): body is where
 	// the loop goes back to, first the length of its first part, pinned
@@ -115,7 +113,7 @@ func (t *xlate) reset() {
 		t.h2g[i] = -1
 	}
 	t.dirty, t.locked, t.exits, t.links = 0, 0, t.exits[:0], t.links[:0]
-	t.seen, t.loop, t.pinned, t.refs = 0, false, 0, [32]int32{}
+	t.loop, t.pinned, t.refs = false, 0, [32]int32{}
 }
 
 func gmem(g uint8) mem { return at(r15, int32(g)*8) }
@@ -152,7 +150,6 @@ func (t *xlate) touch(h reg) {
 
 // get returns a host register holding guest register g.
 func (t *xlate) get(g uint8) reg {
-	t.seen |= 1 << g
 	t.refs[g]++
 	if h := t.g2h[g]; h >= 0 {
 		t.touch(reg(h))
@@ -176,7 +173,6 @@ func (t *xlate) fetch(h reg, g uint8) {
 
 // put returns the host register to write guest register g (never 0) into.
 func (t *xlate) put(g uint8) reg {
-	t.seen |= 1 << g
 	t.refs[g]++
 	h, ok := reg(0), false
 	if x := t.g2h[g]; x >= 0 {
@@ -264,7 +260,7 @@ func (t *xlate) translate(pc uint64, ins []rv64.Decoded, tail uint64) {
 	if selfLoop(pc, ins) {
 		start := len(t.a.b)
 		t.emit(pc, ins, tail, nil, false)
-		regs, pin = loopRegs(t.seen, &t.refs)
+		regs, pin = loopRegs(&t.refs)
 		t.a.b = t.a.b[:start]
 	}
 	t.emit(pc, ins, tail, regs, pin)
@@ -286,13 +282,15 @@ func selfLoop(pc uint64, ins []rv64.Decoded) bool {
 // the rest, three at least, as many as one instruction names.
 const loopPinned = len(pool) - 3
 
-// loopRegs returns the guest registers a loop keeps in host registers:
-// all those in seen if there are host registers enough; else the
-// loopPinned named most often (refs; not x0, which costs no load), and
-// pin is true.
-func loopRegs(seen uint32, refs *[32]int32) (regs []uint8, pin bool) {
-	for s := seen; s != 0; s &= s - 1 {
-		regs = append(regs, uint8(bits.TrailingZeros32(s)))
+// loopRegs returns the guest registers a loop keeps in host registers,
+// from how many times its instructions name each (refs): all those named
+// if there are host registers enough; else the loopPinned named most
+// often (not x0, which costs no load), and pin is true.
+func loopRegs(refs *[32]int32) (regs []uint8, pin bool) {
+	for g, n := range refs {
+		if n > 0 {
+			regs = append(regs, uint8(g))
+		}
 	}
 	if len(regs) <= len(pool) {
 		return regs, false

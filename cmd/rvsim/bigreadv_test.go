@@ -83,7 +83,7 @@ func (w *failAfter) Close() error { return w.f.Close() }
 // which leaves native code as fast as ever).
 func TestRecordStopsWhenTraceFails(t *testing.T) {
 	passes := "20"
-	if os.Getenv("RVSIM_ENGINE") != "interp" && vmm.SelfCheck() == nil {
+	if e, _ := vmm.EngineFromEnv(); e != vmm.EngineInterp && vmm.SelfCheck() == nil {
 		passes = "400"
 	}
 	saved := createTrace
