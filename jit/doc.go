@@ -46,6 +46,15 @@
 // out; RAX, RCX and RDX are scratch. x0 is a host register zeroed, not
 // loaded.
 //
+// An operation computes into its destination's host register: at once
+// when the destination is its first source; when it is the second, with
+// the sources swapped for add, xor, or, and and mul, as rd = rs1 - rd
+// (neg, add) for sub; else after a move of the first source. x0 is not
+// fetched where a shorter form needs no register for it: li (addi rd,
+// x0, imm) is a move of the immediate, neg (sub rd, x0, rs2) a move and
+// a negation, and a branch that compares with x0 tests the other
+// register. sext.w (addiw rd, rs1, 0) is one sign-extending move.
+//
 // A block that jumps or branches back to its own start (a loop) is
 // translated twice: once to learn which guest registers it uses, and
 // again with them loaded after the budget check at its start: all of

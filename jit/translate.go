@@ -502,8 +502,7 @@ func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
 		t.flush()
 		t.lookup()
 	case rv64.OperBEQ, rv64.OperBNE, rv64.OperBLT, rv64.OperBGE, rv64.OperBLTU, rv64.OperBGEU:
-		s1, s2 := t.get(d.Rs1), t.get(d.Rs2)
-		a.aluRR(true, aluCMP, s1, s2)
+		t.compare(d)
 		t.flush()
 		if last && t.loop {
 			out := a.jcc(branchCC(d.Op) ^ 1)
@@ -578,6 +577,10 @@ func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
 		}
 
 	case rv64.OperADDI:
+		if d.Rs1 == 0 { // li
+			a.movImm(t.put(d.Rd), d.Imm)
+			break
+		}
 		s1 := t.get(d.Rs1)
 		dst := t.put(d.Rd)
 		if dst == s1 {
@@ -588,6 +591,10 @@ func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
 	case rv64.OperADDIW:
 		s1 := t.get(d.Rs1)
 		dst := t.put(d.Rd)
+		if imm == 0 { // sext.w
+			a.movsxd(dst, s1)
+			break
+		}
 		a.lea(dst, at(s1, imm))
 		a.movsxd(dst, dst)
 	case rv64.OperSLTI, rv64.OperSLTIU:
@@ -631,6 +638,14 @@ func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
 		s1, s2 := t.get(d.Rs1), t.get(d.Rs2)
 		w := d.Op == rv64.OperSLL || d.Op == rv64.OperSRL || d.Op == rv64.OperSRA
 		a.movRR(true, rcx, s2)
+		if w { // rcx holds the amount: dst may be s2
+			dst := t.put(d.Rd)
+			if dst != s1 {
+				a.movRR(true, dst, s1)
+			}
+			a.shiftCL(true, shiftOp(d.Op), dst)
+			break
+		}
 		a.movRR(w, rax, s1)
 		a.shiftCL(w, shiftOp(d.Op), rax)
 		dst := t.put(d.Rd)
@@ -651,6 +666,19 @@ func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
 	case rv64.OperMUL, rv64.OperMULW:
 		s1, s2 := t.get(d.Rs1), t.get(d.Rs2)
 		w := d.Op == rv64.OperMUL
+		if w { // commutative: into dst at once
+			dst := t.put(d.Rd)
+			switch dst {
+			case s1:
+				a.imulRR(true, dst, s2)
+			case s2:
+				a.imulRR(true, dst, s1)
+			default:
+				a.movRR(true, dst, s1)
+				a.imulRR(true, dst, s2)
+			}
+			break
+		}
 		a.movRR(true, rax, s1)
 		a.imulRR(w, rax, s2)
 		dst := t.put(d.Rd)
@@ -731,10 +759,27 @@ func (t *xlate) alu(d rv64.Decoded) {
 	case rv64.OperSUBW:
 		op, w = aluSUB, false
 	}
+	if d.Op == rv64.OperSUB && d.Rs1 == 0 { // neg
+		s2 := t.get(d.Rs2)
+		dst := t.put(d.Rd)
+		if dst != s2 {
+			a.movRR(true, dst, s2)
+		}
+		a.neg(true, dst)
+		return
+	}
 	s1, s2 := t.get(d.Rs1), t.get(d.Rs2)
 	dst := t.put(d.Rd)
 	switch {
-	case dst == s1 && w:
+	case w && dst == s1:
+		a.aluRR(true, op, dst, s2)
+	case w && dst == s2 && op != aluSUB: // commutative
+		a.aluRR(true, op, dst, s1)
+	case w && dst == s2: // rd = rs1 - rd
+		a.neg(true, dst)
+		a.aluRR(true, aluADD, dst, s1)
+	case w:
+		a.movRR(true, dst, s1)
 		a.aluRR(true, op, dst, s2)
 	default:
 		a.movRR(true, rax, s1)
@@ -744,6 +789,25 @@ func (t *xlate) alu(d rv64.Decoded) {
 		} else {
 			a.movsxd(dst, rax)
 		}
+	}
+}
+
+// compare emits the comparison of a conditional branch d, into the flags
+// its condition code (branchCC) tests: against x0 a test of the other
+// register (x0 is then not fetched), which sets the flags of a comparison
+// with zero (ZF, SF; CF and OF clear) for rs2 = x0, and for beq and bne
+// either way round.
+func (t *xlate) compare(d rv64.Decoded) {
+	a := &t.a
+	switch {
+	case d.Rs2 == 0:
+		s1 := t.get(d.Rs1)
+		a.test(true, s1, s1)
+	case d.Rs1 == 0 && (d.Op == rv64.OperBEQ || d.Op == rv64.OperBNE):
+		s2 := t.get(d.Rs2)
+		a.test(true, s2, s2)
+	default:
+		a.aluRR(true, aluCMP, t.get(d.Rs1), t.get(d.Rs2))
 	}
 }
 
