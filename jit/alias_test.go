@@ -53,7 +53,7 @@ func TestOperandAliasing(t *testing.T) {
 			}
 			insn := insR(o.f7, r.rs2, r.rs1, o.f3, r.rd, op)
 			t.Run(fmt.Sprintf("%s x%d,x%d,x%d", o.name, r.rd, r.rs1, r.rs2), func(t *testing.T) {
-				x := map[uint32]uint64{rA0: 0, rA1: aliasA1, rA2: aliasA2}
+				x := aliasStart()
 				for range 2 {
 					x[r.rd] = o.f(x[r.rs1], x[r.rs2]) // x[0] is never set: zero
 				}
@@ -63,7 +63,7 @@ func TestOperandAliasing(t *testing.T) {
 	}
 	for _, r := range regs[:4] { // sext.w is addiw rd, rs1, 0
 		t.Run(fmt.Sprintf("sext.w x%d,x%d", r.rd, r.rs1), func(t *testing.T) {
-			x := map[uint32]uint64{rA0: 0, rA1: aliasA1, rA2: aliasA2}
+			x := aliasStart()
 			for range 2 {
 				x[r.rd] = sext32(x[r.rs1])
 			}
@@ -72,7 +72,9 @@ func TestOperandAliasing(t *testing.T) {
 	}
 	for _, imm := range []int64{-2048, -1, 0, 1, 2047} { // li is addi rd, x0, imm
 		t.Run(fmt.Sprintf("li a1,%d", imm), func(t *testing.T) {
-			runAliasCase(t, insI(imm, 0, 0, rA1, opImm), map[uint32]uint64{rA0: 0, rA1: uint64(imm), rA2: aliasA2})
+			x := aliasStart()
+			x[rA1] = uint64(imm)
+			runAliasCase(t, insI(imm, 0, 0, rA1, opImm), x)
 		})
 	}
 }
@@ -81,12 +83,18 @@ func TestOperandAliasing(t *testing.T) {
 // zero); aliasA2's low six bits, a shift amount, are 39.
 const aliasA1, aliasA2 = 0x8123_4567_89ab_cdef, 0x0fed_cba9_8765_4327
 
-// runAliasCase runs insn twice in a loop, from a0 = 0, a1 = aliasA1 and
-// a2 = aliasA2, and checks a0, a1 and a2 against want.
+// aliasStart returns a0, a1 and a2 as an aliasing case starts.
+func aliasStart() map[uint32]uint64 { return map[uint32]uint64{rA0: 0, rA1: aliasA1, rA2: aliasA2} }
+
+// runAliasCase runs insn twice in a loop, from aliasStart's registers,
+// and checks a0, a1 and a2 against want.
 func runAliasCase(t *testing.T, insn uint32, want map[uint32]uint64) {
 	t.Helper()
 	m := progMachine(insn, addi(rT0, rT0, 1), bne(rT0, rT1, -8), jSelf)
-	m.x[rA0], m.x[rA1], m.x[rA2], m.x[rT1] = 0, aliasA1, aliasA2, 2
+	for r, v := range aliasStart() {
+		m.x[r] = v
+	}
+	m.x[rT1] = 2
 	for _, chunk := range []uint64{1, 2, 100} {
 		p := newPair(t, m)
 		p.repeat(5, func() {

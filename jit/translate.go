@@ -666,17 +666,9 @@ func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
 	case rv64.OperMUL, rv64.OperMULW:
 		s1, s2 := t.get(d.Rs1), t.get(d.Rs2)
 		w := d.Op == rv64.OperMUL
-		if w { // commutative: into dst at once
+		if w {
 			dst := t.put(d.Rd)
-			switch dst {
-			case s1:
-				a.imulRR(true, dst, s2)
-			case s2:
-				a.imulRR(true, dst, s1)
-			default:
-				a.movRR(true, dst, s1)
-				a.imulRR(true, dst, s2)
-			}
+			a.imulRR(true, dst, t.commuted(dst, s1, s2))
 			break
 		}
 		a.movRR(true, rax, s1)
@@ -771,15 +763,15 @@ func (t *xlate) alu(d rv64.Decoded) {
 	s1, s2 := t.get(d.Rs1), t.get(d.Rs2)
 	dst := t.put(d.Rd)
 	switch {
-	case w && dst == s1:
-		a.aluRR(true, op, dst, s2)
-	case w && dst == s2 && op != aluSUB: // commutative
-		a.aluRR(true, op, dst, s1)
-	case w && dst == s2: // rd = rs1 - rd
+	case w && op != aluSUB:
+		a.aluRR(true, op, dst, t.commuted(dst, s1, s2))
+	case w && dst == s2 && dst != s1: // rd = rs1 - rd
 		a.neg(true, dst)
 		a.aluRR(true, aluADD, dst, s1)
 	case w:
-		a.movRR(true, dst, s1)
+		if dst != s1 {
+			a.movRR(true, dst, s1)
+		}
 		a.aluRR(true, op, dst, s2)
 	default:
 		a.movRR(true, rax, s1)
@@ -790,6 +782,20 @@ func (t *xlate) alu(d rv64.Decoded) {
 			a.movsxd(dst, rax)
 		}
 	}
+}
+
+// commuted prepares dst = s1 op s2 for an operation op that commutes and
+// that the caller emits as dst = dst op src: it returns src, the source
+// that is not dst, after moving s1 into dst when dst is neither.
+func (t *xlate) commuted(dst, s1, s2 reg) reg {
+	switch dst {
+	case s1:
+		return s2
+	case s2:
+		return s1
+	}
+	t.a.movRR(true, dst, s1)
+	return s2
 }
 
 // compare emits the comparison of a conditional branch d, into the flags
