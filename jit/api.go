@@ -22,6 +22,7 @@ type Stats struct {
 	TranslateTime time.Duration // time spent translating
 	Flushes       uint64        // times the code cache was emptied
 	Invalidated   uint64        // blocks dropped because their code was written
+	Watched       uint64        // blocks translated again with stores checked against the watch range, which was empty when they were first translated
 	Entries       uint64        // entries into native code
 	Interpreted   uint64        // instructions handed to the interpreter
 }

@@ -44,7 +44,9 @@
 // registers (RBX, RSI, RDI, R8-R11), loaded when first read and written
 // back when the block leaves, least recently used first when they run
 // out; RAX, RCX and RDX are scratch. x0 is a host register zeroed, not
-// loaded.
+// loaded. A conditional branch in the middle of a block writes them back
+// only when taken, in the cold code on its way to the target: not taken,
+// the block goes on with them in host registers.
 //
 // An operation computes into its destination's host register: at once
 // when the destination is its first source; when it is the second, with
@@ -60,11 +62,13 @@
 // again with them loaded after the budget check at its start: all of
 // them if there are seven at most; else the four it names most (x0
 // aside), the others sharing the other three host registers as in any
-// block. The jump back writes back the registers changed (so every way
-// out of the loop finds them in the hart), takes the first part's budget
-// (returning to Go at the loop's start when it runs out) and goes on past
-// the loads: the registers loaded stay in host registers from one time
-// round to the next, where other blocks load them again each time.
+// block. The registers loaded stay in host registers from one time round
+// to the next, where other blocks load them again each time: those the
+// loop writes count as changed from its start on, so that every way out
+// of it (a branch out, a side exit, a budget that runs out, the jump back
+// not taken) writes them back, and the jump back does not. It writes back
+// the others, takes the first part's budget (returning to Go at the
+// loop's start when it runs out) and goes on past the loads.
 //
 // # Exactness
 //

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"time"
 	"unsafe"
 
@@ -198,13 +199,34 @@ func (e *Engine) invalidate(lo, hi uint64) {
 	}
 }
 
-// drop forgets block b: jumps to its pc come back to Go.
+// forget drops block b, still the translation of its guest code, and
+// takes it off the lists of its pages.
+func (e *Engine) forget(b *block) {
+	e.unlink(b)
+	off := b.pc - e.h.Mem.Base
+	for pn := off >> 12; pn <= (off+uint64(len(b.guest))-1)>>12; pn++ {
+		l := slices.DeleteFunc(e.pages[pn], func(x *block) bool { return x == b })
+		if len(l) == 0 {
+			delete(e.pages, pn)
+		} else {
+			e.pages[pn] = l
+		}
+	}
+}
+
+// drop forgets block b, whose code was written: jumps to its pc come
+// back to Go.
 func (e *Engine) drop(b *block) {
 	if e.blocks[b.pc] != b {
 		return // already dropped through another page
 	}
-	delete(e.blocks, b.pc)
+	e.unlink(b)
 	e.stats.Invalidated++
+}
+
+// unlink takes block b out of the engine: jumps to its pc come back to Go.
+func (e *Engine) unlink(b *block) {
+	delete(e.blocks, b.pc)
 	// Its own jumps are dead code: no longer patched.
 	for _, o := range b.out {
 		l := e.into[o.pc]
@@ -326,6 +348,14 @@ func (e *Engine) Run(budget uint64) rv64.Exit {
 			}
 		case exitChain:
 			// h.PC is the target: the next round translates it.
+		case exitWatch:
+			// The block at h.PC, whose stores do not check the watch
+			// range, found it not empty: it is translated again, with
+			// them checking it as the range is not empty.
+			if b := e.blocks[h.PC]; b != nil {
+				e.forget(b)
+				e.stats.Watched++
+			}
 		case exitJALR:
 			if t := e.blocks[h.PC]; t != nil && t.code != 0 {
 				e.cc.lookup[(h.PC>>1)&(lookupLen-1)] = lookupEntry{pc: h.PC, code: t.code}
@@ -427,6 +457,8 @@ func (e *Engine) translate(pc uint64) *block {
 		}
 	} else {
 		x := &e.x
+		_, watching := h.WatchRange()
+		x.watch = watching != 0
 		for try := 0; ; try++ {
 			if !e.cc.room(maxInsnCode*len(ins) + 512) {
 				if e.flush() != nil {

@@ -46,6 +46,7 @@ const (
 	exitInterp            // the interpreter must run arg instructions at pc
 	exitChain             // a jump to the block at pc, which has no code yet
 	exitJALR              // an indirect jump to pc, not in the lookup table
+	exitWatch             // the block at pc has stores unchecked against the watch range, which is no longer empty
 )
 
 // Host registers: R12-R15 are pinned (enter), RAX, RCX and RDX are
@@ -65,6 +66,10 @@ type pending struct {
 	// of the block that starts at pc: it returns exitBudget, not
 	// exitInterp.
 	budget bool
+	// branch marks a conditional branch taken in the middle of the
+	// block: it writes back dirty and jumps to the block at pc, with the
+	// budget as it is.
+	branch bool
 }
 
 // link is a jump from a block to the block at pc: a rel32 at fix (an
@@ -87,6 +92,7 @@ type xlate struct {
 	g2h    [32]int8
 	h2g    [16]int8
 	dirty  uint32 // guest registers whose value is only in their host register
+	wrote  uint32 // guest registers the block's instructions write (put)
 	locked uint16 // host registers the current instruction uses
 	use    [16]int
 	tick   int
@@ -98,11 +104,18 @@ type xlate struct {
 	// registers from one time round to the next (loopRegs): body is where
 	// the loop goes back to, first the length of its first part, pinned
 	// the host registers that keep them when they are not all of the
-	// block's (no other guest register goes there).
-	loop   bool
-	body   int
-	first  int
-	pinned uint16
+	// block's (no other guest register goes there). watch is whether
+	// stores check the watch range; without, the block starts with a
+	// check that it is empty (watchGuard). resident are the
+	// guest registers that stay in host registers round the loop; those
+	// the loop writes are dirty from its start on, and written back only
+	// on the ways out.
+	loop     bool
+	body     int
+	first    int
+	pinned   uint16
+	resident uint32
+	watch    bool
 }
 
 func (t *xlate) reset() {
@@ -113,7 +126,7 @@ func (t *xlate) reset() {
 		t.h2g[i] = -1
 	}
 	t.dirty, t.locked, t.exits, t.links = 0, 0, t.exits[:0], t.links[:0]
-	t.loop, t.pinned, t.refs = false, 0, [32]int32{}
+	t.loop, t.pinned, t.resident, t.wrote, t.refs = false, 0, 0, 0, [32]int32{}
 }
 
 func gmem(g uint8) mem { return at(r15, int32(g)*8) }
@@ -183,6 +196,7 @@ func (t *xlate) put(g uint8) reg {
 		t.g2h[g], t.h2g[h] = int8(h), int8(g)
 	}
 	t.dirty |= 1 << g
+	t.wrote |= 1 << g
 	t.touch(h)
 	return h
 }
@@ -199,11 +213,17 @@ func (t *xlate) dirtyRegs() []hostGuest {
 }
 
 // flush writes back every dirty guest register (no flags change).
-func (t *xlate) flush() {
+func (t *xlate) flush() { t.flushExcept(0) }
+
+// flushExcept writes back the dirty guest registers not in keep, which
+// stay dirty (no flags change).
+func (t *xlate) flushExcept(keep uint32) {
 	for _, p := range t.dirtyRegs() {
-		t.a.store(true, gmem(p.g), p.h)
+		if keep&(1<<p.g) == 0 {
+			t.a.store(true, gmem(p.g), p.h)
+		}
 	}
-	t.dirty = 0
+	t.dirty &= keep
 }
 
 // sideExit emits a jcc to a side exit that hands the instruction at pc
@@ -229,16 +249,22 @@ func (t *xlate) exitTo(reason uint64, pc uint64, arg uint64) {
 // to Go with pc (emitted with the cold code).
 func (t *xlate) chain(pc uint64) { t.link(t.a.jmp(), pc) }
 
-// again emits the jump back of a loop that starts at pc: it takes the
-// budget of the first part and goes to the body, its registers still in
-// host registers (and written back: a budget that ends returns to Go at
-// the loop's start).
+// again emits the jump back of a loop that starts at pc: it writes back
+// the dirty registers that are not resident, takes the budget of the
+// first part and goes to the body, the resident ones still in host
+// registers and dirty; a budget that ends writes them back and returns to
+// Go at the loop's start. The dirty registers are as they were before
+// again when it returns, for the way out that follows it.
 func (t *xlate) again(pc uint64) {
 	a := &t.a
+	t.flushExcept(t.resident)
+	dirty := t.dirty
 	a.aluRI(true, aluSUB, r12, int32(t.first))
 	a.bindTo(a.jcc(ccGE), t.body)
 	a.aluRI(true, aluADD, r12, int32(t.first))
+	t.flush()
 	t.exitTo(exitBudget, pc, 0)
+	t.dirty = dirty
 }
 
 // link makes the jump whose rel32 is at fix a link to the block at pc.
@@ -257,13 +283,15 @@ func (t *xlate) link(fix int, pc uint64) {
 func (t *xlate) translate(pc uint64, ins []rv64.Decoded, tail uint64) {
 	var regs []uint8
 	pin := false
+	var wrote uint32
 	if selfLoop(pc, ins) {
 		start := len(t.a.b)
-		t.emit(pc, ins, tail, nil, false)
+		t.emit(pc, ins, tail, nil, false, 0)
 		regs, pin = loopRegs(&t.refs)
+		wrote = t.wrote
 		t.a.b = t.a.b[:start]
 	}
-	t.emit(pc, ins, tail, regs, pin)
+	t.emit(pc, ins, tail, regs, pin, wrote)
 }
 
 // selfLoop reports whether the block ins at pc ends with a jump or branch
@@ -301,12 +329,17 @@ func loopRegs(refs *[32]int32) (regs []uint8, pin bool) {
 }
 
 // emit emits the block; with regs, as a loop that loads them into host
-// registers before its first time round and keeps them there: the jump
-// back writes back those it changed (as every exit from the block does)
-// and goes on past the loads.
-func (t *xlate) emit(pc uint64, ins []rv64.Decoded, tail uint64, regs []uint8, pin bool) {
+// registers before its first time round and keeps them there: those of
+// them it writes (in wrote) are dirty from the start, so that every way
+// out of the block writes them back, and the jump back goes on past the
+// loads without writing them back.
+func (t *xlate) emit(pc uint64, ins []rv64.Decoded, tail uint64, regs []uint8, pin bool, wrote uint32) {
 	t.reset()
 	a := &t.a
+	watchFix := -1
+	if !t.watch && slices.ContainsFunc(ins, isStore) {
+		watchFix = t.watchGuard()
+	}
 	// The budget: the whole of each part of the block or nothing (parts
 	// end at the conditional branches inside the block).
 	first := partEnd(ins, 0)
@@ -321,7 +354,9 @@ func (t *xlate) emit(pc uint64, ins []rv64.Decoded, tail uint64, regs []uint8, p
 			if pin {
 				t.pinned |= 1 << h
 			}
+			t.resident |= 1 << g
 		}
+		t.dirty = t.resident & wrote
 		t.loop, t.body = true, a.pos()
 	}
 
@@ -353,6 +388,10 @@ func (t *xlate) emit(pc uint64, ins []rv64.Decoded, tail uint64, regs []uint8, p
 		for _, hg := range x.dirty {
 			a.store(true, gmem(hg.g), hg.h)
 		}
+		if x.branch {
+			t.chain(x.pc)
+			continue
+		}
 		a.aluRI(true, aluADD, r12, int32(x.back))
 		if x.budget {
 			t.exitTo(exitBudget, x.pc, 0)
@@ -363,12 +402,35 @@ func (t *xlate) emit(pc uint64, ins []rv64.Decoded, tail uint64, regs []uint8, p
 	a.bind(budgetFix)
 	a.aluRI(true, aluADD, r12, int32(first))
 	t.exitTo(exitBudget, pc, 0)
+	if watchFix >= 0 {
+		a.bind(watchFix)
+		t.exitTo(exitWatch, pc, 0)
+	}
 	for i := range t.links {
 		l := &t.links[i]
 		l.stub = a.pos()
 		a.bind(l.fix)
 		t.exitTo(exitChain, l.pc, 0)
 	}
+}
+
+// watchGuard emits the start of a block whose stores do not check the
+// watch range: a jump to an exit if the range is not empty. Nothing in
+// native code changes the range (LR, SC and the AMOs are the
+// interpreter's; a store can change it only by touching the range), so
+// checking it where the block starts is checking it at every store.
+func (t *xlate) watchGuard() int {
+	t.a.aluMI(true, aluCMP, at(r13, offWatchLen), 0)
+	return t.a.jcc(ccNE)
+}
+
+// isStore reports whether d is a store.
+func isStore(d rv64.Decoded) bool {
+	switch d.Op {
+	case rv64.OperSB, rv64.OperSH, rv64.OperSW, rv64.OperSD:
+		return true
+	}
+	return false
 }
 
 // partEnd returns where the part of the block ins that starts at index k
@@ -461,8 +523,12 @@ func limIndex(n int) int32 {
 func (t *xlate) address(d rv64.Decoded, n int, pc uint64, k int) {
 	a := &t.a
 	s1 := t.get(d.Rs1)
-	a.lea(rcx, at(s1, int32(int64(d.Imm))))
-	if t.e.c.base != 0 {
+	// The base folds into the displacement when that fits (the code
+	// cache is emptied when the base changes).
+	if disp := int64(d.Imm - t.e.base); disp == int64(int32(disp)) {
+		a.lea(rcx, at(s1, int32(disp)))
+	} else {
+		a.lea(rcx, at(s1, int32(int64(d.Imm))))
 		a.aluRM(true, aluSUB, rcx, at(r13, offBase))
 	}
 	a.aluRM(true, aluCMP, rcx, at(r13, offLim+8*limIndex(n)))
@@ -486,11 +552,11 @@ func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
 		if d.Op == rv64.OperJAL {
 			a.movImm(t.put(d.Rd), pc+d.Len)
 		}
-		t.flush()
 		if last && t.loop {
 			t.again(pc + d.Imm)
 			break
 		}
+		t.flush()
 		t.chain(pc + d.Imm)
 	case rv64.OperJALR, rv64.OperJR:
 		s1 := t.get(d.Rs1)
@@ -503,21 +569,30 @@ func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
 		t.lookup()
 	case rv64.OperBEQ, rv64.OperBNE, rv64.OperBLT, rv64.OperBGE, rv64.OperBLTU, rv64.OperBGEU:
 		t.compare(d)
-		t.flush()
 		if last && t.loop {
+			t.flushExcept(t.resident)
 			out := a.jcc(branchCC(d.Op) ^ 1)
 			t.again(pc + d.Imm)
 			a.bind(out)
+			t.flush()
 			t.chain(pc + d.Len)
 			break
 		}
-		t.link(a.jcc(branchCC(d.Op)), pc+d.Imm)
 		if last {
+			t.flush()
+			t.link(a.jcc(branchCC(d.Op)), pc+d.Imm)
 			t.chain(pc + d.Len)
+			break
 		}
-		// Otherwise (a forward branch, partEnd) the block goes on with
-		// the branch not taken, the guest registers it holds in host
-		// registers still there, now written back too.
+		// A forward branch (partEnd): the block goes on with the branch
+		// not taken, the guest registers it holds in host registers
+		// still there and still dirty; taken, it writes back the dirty
+		// ones in the cold code on its way to the target.
+		if t.dirty == 0 {
+			t.link(a.jcc(branchCC(d.Op)), pc+d.Imm)
+			break
+		}
+		t.exits = append(t.exits, pending{fix: a.jcc(branchCC(d.Op)), pc: pc + d.Imm, dirty: t.dirtyRegs(), branch: true})
 
 	case rv64.OperLB, rv64.OperLH, rv64.OperLW, rv64.OperLD, rv64.OperLBU, rv64.OperLHU, rv64.OperLWU, rv64.OperLX0:
 		n := width(d.Op, d.Insn)
@@ -548,7 +623,8 @@ func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
 		n := width(d.Op, d.Insn)
 		s2 := t.get(d.Rs2)
 		t.address(d, n, pc, k)
-		// Into a page with code, or the watch range: the interpreter.
+		// Into a page with code, or the watch range (if the block checks
+		// it): the interpreter.
 		a.movRR(true, rax, rcx)
 		a.shiftI(true, shSHR, rax, 12)
 		a.load(true, rdx, at(r13, offCodeTab))
@@ -560,10 +636,12 @@ func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
 			a.aluMI(true, aluCMP, atIdx(rdx, rax, 8, 0), 0)
 			t.sideExit(ccNE, pc, k)
 		}
-		a.movRR(true, rax, rcx)
-		a.aluRM(true, aluSUB, rax, at(r13, offWatchLo))
-		a.aluRM(true, aluCMP, rax, at(r13, offWatchLen))
-		t.sideExit(ccB, pc, k)
+		if t.watch {
+			a.movRR(true, rax, rcx)
+			a.aluRM(true, aluSUB, rax, at(r13, offWatchLo))
+			a.aluRM(true, aluCMP, rax, at(r13, offWatchLen))
+			t.sideExit(ccB, pc, k)
+		}
 		m := atIdx(r14, rcx, 1, 0)
 		switch n {
 		case 1:
