@@ -83,7 +83,12 @@
 // into the watch range (tohost, the LR/SC reservation, watchpoints), a
 // side exit writes back the registers, gives back the budget of the
 // instructions not run and has the interpreter run the instruction, which
-// takes the trap or marks the code stale. Before it runs native code again
+// takes the trap or marks the code stale. The watch range is most often
+// empty, and nothing native code runs can change it (LR, SC and the AMOs
+// are the interpreter's): the stores of a block translated while it is
+// empty do not check it, and the block starts instead with a check that
+// it still is; if not, the block is translated again, its stores checking
+// it. Before it runs native code again
 // the engine asks the hart what code was written (rv64.Hart.CodeWritten),
 // compares the guest code of the blocks there with what they were
 // translated from and drops those that changed. Divisions check for zero
