@@ -285,6 +285,12 @@ func New(prog *Program, cfg Config) (*Machine, error) {
 	return m, nil
 }
 
+// farSegments is how far from the lowest the segments of a program
+// without a Linux ABI note must reach for a load error to suggest that
+// the program is bare-metal (its RAM far above its code) rather than more
+// --mem.
+const farSegments = 64 << 20
+
 // newMachine is New once mem is reserved; on an error the caller releases
 // mem.
 func newMachine(prog *Program, cfg Config, mem rv64.Memory, choice engineChoice) (*Machine, error) {
@@ -295,12 +301,23 @@ func newMachine(prog *Program, cfg Config, mem rv64.Memory, choice engineChoice)
 				size = fmt.Sprintf("the trace's mem_size %d", cfg.MemSize)
 			}
 			hint := ""
-			if prog.NoABI && s.Vaddr >= mem.End() {
+			end := uint64(0)
+			for _, x := range prog.Segments {
+				end = max(end, x.Vaddr+x.Memsz)
+			}
+			switch {
+			case prog.NoABI && s.Vaddr >= mem.End() && end-mem.Base >= farSegments:
 				// Memory for a Linux program starts at its lowest
 				// segment: a segment far above it (picolibc's RAM, 256
 				// MiB above its code) does not fit, and more --mem would
 				// only run a program that never ends.
 				hint = "; the program has no Linux ABI note and makes no semihosting call: if it is a bare-metal program, it must end through semihosting or a tohost symbol (picolibc: link with --crt0=semihost)"
+			case cfg.Replay == nil && s.Vaddr >= mem.Base:
+				need := fmt.Sprintf("%dK", (end-mem.Base+1<<12-1)>>12*4)
+				if end-mem.Base > 1<<20 {
+					need = fmt.Sprintf("%dM", (end-mem.Base+1<<20-1)>>20)
+				}
+				hint = "; its segments need --mem " + need + " at least"
 			}
 			return nil, fmt.Errorf("load %s: segment %d [%#x, %#x) does not fit in guest memory [%#x, %#x) (%s): %w%s",
 				prog.Path, i, s.Vaddr, s.Vaddr+s.Memsz, mem.Base, mem.End(), size, ErrLayout, hint)

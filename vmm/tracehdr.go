@@ -49,7 +49,7 @@ func checkHeader(prog *Program, h logfmt.Header, name string) error {
 		where = fmt.Sprintf("replay: trace %q: ", name)
 	}
 	if got := fmt.Sprintf("%x", prog.SHA256); h.ELFSHA256 != got {
-		return fmt.Errorf("%s%w: the trace names ELF sha256 %s (%q), %q has sha256 %s",
+		return fmt.Errorf("%s%w: the trace names ELF sha256 %s (%q), %q has sha256 %s: give the program it was recorded from, or leave the program out to have the trace name it",
 			where, ErrWrongELF, hashText(h.ELFSHA256), h.ELF, prog.Path, got)
 	}
 	bad := func(field, format string, a ...any) error {

@@ -91,6 +91,8 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"run", "--mem", "lots", programPath("hello")}, `--mem: "lots" is not a whole number of 4K pages`},
 		{[]string{"run", "--mem", "1K", programPath("hello")}, `--mem: "1K" is not a whole number of 4K pages from 4K to 128T`},
 		{[]string{"run", "--mem", "8K", programPath("hello")}, `does not fit in guest memory|no room`},
+		// crc's segments end 0x14ea0 above its lowest: 84K (whole 4K pages).
+		{[]string{"run", "--mem", "16K", programPath("crc")}, `segment 1 \[0x14000, 0x24ea0\) does not fit .*: bad program layout; its segments need --mem 84K at least$`},
 		{[]string{"run", "--log-format", "xml", programPath("hello")}, `--log-format "xml"`},
 		{[]string{"run", "--log-level", "loud", programPath("hello")}, `--log-level "loud"`},
 		{[]string{"run", "--env", "NOEQUALS", programPath("hello")}, `--env "NOEQUALS": want KEY=VALUE`},
@@ -184,7 +186,7 @@ func TestWrongKindHints(t *testing.T) {
 		re   string
 	}{
 		{[]string{"replay", trace, elf}, notELF + replayUse},
-		{[]string{"replay", elf}, notTrace + replayUse},
+		{[]string{"replay", elf}, notTrace + `give the trace too, last: rvsim replay \[flags\] \[PROG\.elf\] TRACE\.zst\)$`},
 		{[]string{"run", trace}, notELF + `replay it: rvsim replay \[flags\] \[PROG\.elf\] TRACE\.zst\)$`},
 		{[]string{"record", "-o", filepath.Join(t.TempDir(), "x.zst"), trace}, notELF + `replay it: `},
 		{[]string{"inspect", elf}, notTrace + `inspect takes a trace: rvsim inspect `},

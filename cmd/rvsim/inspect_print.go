@@ -204,7 +204,11 @@ func (p *textPrinter) summary(in *inspection) {
 	fmt.Fprintf(w, "compression      %.1fx against %d-byte buffer entries plus system call data\n", in.CompressionRatio, ndbuf.EntrySize)
 	if f := in.Footer; f != nil {
 		fmt.Fprintf(w, "instructions     %d\n", f.Instret)
-		fmt.Fprintf(w, "ended by         %q, status %d\n", f.Reason, f.Status)
+		if f.Reason == vmm.ReasonExit || f.Reason == vmm.ReasonSignal {
+			fmt.Fprintf(w, "ended by         %q, status %d\n", f.Reason, f.Status)
+		} else { // the guest did not end: no status of its
+			fmt.Fprintf(w, "ended by         %q\n", f.Reason)
+		}
 		fmt.Fprintf(w, "exits            %s\n", quotedByKey(f.Exits))
 		fmt.Fprintf(w, "final digest     %q\n", f.Digest)
 	}

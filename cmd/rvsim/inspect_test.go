@@ -139,7 +139,7 @@ func TestInspectQuotesTraceStrings(t *testing.T) {
 			fmt.Sprintf("format version   %d (rvsim %q)", logfmt.Version, "rvsim_version:"+evil),
 			fmt.Sprintf("args             %q", []string{"arg0", evil}),
 			fmt.Sprintf("env              %q", []string{"X=" + evil}),
-			fmt.Sprintf("ended by         %q, status 0", evil),
+			fmt.Sprintf("ended by         %q", evil),
 			fmt.Sprintf("exits            %q 7", evil),
 		} {
 			if !strings.Contains(r.stdout, line+"\n") {

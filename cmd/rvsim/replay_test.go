@@ -136,7 +136,7 @@ func TestReplayTraceAlone(t *testing.T) {
 	if r.status != exitSimError {
 		t.Errorf("replay TRACE with another program: status %d", r.status)
 	}
-	oneLine(t, r, `trace was recorded from another ELF: the trace names ELF sha256 `+h.ELFSHA256+` .* has sha256 [0-9a-f]{64}`)
+	oneLine(t, r, `trace was recorded from another ELF: the trace names ELF sha256 `+h.ELFSHA256+` .* has sha256 [0-9a-f]{64}: give the program it was recorded from, or leave the program out to have the trace name it$`)
 
 	// The program gone: both paths named, and how to give it.
 	if err := os.Remove(filepath.Join(dir, "prog.elf")); err != nil {

@@ -180,6 +180,9 @@ or kills, and as the replay would when gdb ran it to its end.`,
 			}
 			r, err := logfmt.NewReader(src, tracePath)
 			if err != nil {
+				if len(args) == 1 {
+					return wrongKind(err, tracePath, replayTrace)
+				}
 				return wrongKind(err, tracePath, replayOrder)
 			}
 			h := r.Header()
@@ -301,8 +304,12 @@ func openTrace(name string) (io.WriteCloser, error) {
 	return f, nil
 }
 
-// replayOrder is what wrongKind adds for replay's arguments.
-const replayOrder = "the program comes first, the trace last: rvsim replay [flags] [PROG.elf] TRACE.zst"
+// replayOrder is what wrongKind adds for replay's arguments, and
+// replayTrace for a program given alone.
+const (
+	replayOrder = "the program comes first, the trace last: rvsim replay [flags] [PROG.elf] TRACE.zst"
+	replayTrace = "give the trace too, last: rvsim replay [flags] [PROG.elf] TRACE.zst"
+)
 
 // errTraceLocked is openTrace's error for a trace that another rvsim is
 // recording into.

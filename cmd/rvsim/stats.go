@@ -141,7 +141,7 @@ func rrStats(mr measured, exitCost uint64, base *measured) []stat {
 		if events > 0 {
 			bpe = float64(s.TraceBytes) / float64(events)
 		}
-		out = append(out, stat{fmt.Sprintf("trace bytes %d in %d segments, bytes per event %.2f", s.TraceBytes, s.Segments, bpe),
+		out = append(out, stat{fmt.Sprintf("trace bytes %d in %d segment%s, bytes per event %.2f", s.TraceBytes, s.Segments, plural(s.Segments), bpe),
 			[]zap.Field{zap.Uint64("trace_bytes", s.TraceBytes), zap.Uint64("segments", s.Segments), zap.Float64("bytes_per_event", bpe)}})
 	}
 	if base != nil && res.Instret > 0 {
@@ -163,4 +163,12 @@ func rrStats(mr measured, exitCost uint64, base *measured) []stat {
 				zap.Float64("ns_per_1000", per), zap.Float64("baseline_ns_per_1000", bper)}})
 	}
 	return out
+}
+
+// plural is "s" unless n is 1.
+func plural(n uint64) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
