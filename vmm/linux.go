@@ -40,6 +40,7 @@ const (
 	sysSetRobustList    = 99
 	sysNanosleep        = 101
 	sysClockGettime     = 113
+	sysClockNanosleep   = 115
 	sysSchedYield       = 124
 	sysKill             = 129
 	sysTkill            = 130
@@ -103,6 +104,7 @@ const (
 	eNAMETOOLONG = 36
 	eNOSYS       = 38
 	eLOOP        = 40
+	eOPNOTSUPP   = 95
 	eDQUOT       = 122
 )
 
@@ -495,6 +497,8 @@ func (m *Machine) syscall() error {
 		r = m.sysGetcwd(a0, a1)
 	case sysNanosleep:
 		r = m.sysNanosleep(a0)
+	case sysClockNanosleep:
+		r = m.sysClockNanosleep(int32(a0), a2)
 	case sysSigaction:
 		r = m.sysSigaction(int32(a0), a1, a2, a3)
 	case sysSigprocmask:
@@ -774,6 +778,24 @@ func (m *Machine) sysGetcwd(buf, size uint64) uint64 {
 	}
 	copy(b, cwd)
 	return uint64(len(cwd))
+}
+
+// sysClockNanosleep is clock_nanosleep: as nanosleep, on the clocks Linux
+// sleeps on (a relative or, with TIMER_ABSTIME, an absolute time: either
+// way it returns at once). Linux's errors for the others: EINVAL for the
+// thread's CPU clock and clocks it does not know, EOPNOTSUPP for those it
+// cannot sleep on.
+func (m *Machine) sysClockNanosleep(clk int32, req uint64) uint64 {
+	switch {
+	case clk == clockRealtime || clk == clockMonotonic || clk == clockProcessCPU || clk == clockBoottime || clk == clockTAI:
+	case clk == clockMonotonicRaw || clk == clockRealtimeCoarse || clk == clockMonoCoarse:
+		return errno(eOPNOTSUPP)
+	case clk < 0 && clk&4 == 0 && (^(clk>>3) == 0 || ^(clk>>3) == guestPID):
+		// The process's CPU clock, as glibc names it (not a thread's).
+	default:
+		return errno(eINVAL)
+	}
+	return m.sysNanosleep(req)
 }
 
 // sysNanosleep checks the request and returns at once: the guest's time

@@ -36,7 +36,7 @@ var knownErrnos = map[int]bool{
 	ePERM: true, eNOENT: true, eSRCH: true, eNXIO: true, eBADF: true, eNOMEM: true,
 	eACCES: true, eFAULT: true, eNODEV: true, eNOTDIR: true, eISDIR: true, eINVAL: true,
 	eNFILE: true, eMFILE: true, eNOTTY: true, eSPIPE: true, eRANGE: true,
-	eNAMETOOLONG: true, eNOSYS: true, eLOOP: true, eEXIST: true, 7: true, // E2BIG
+	eNAMETOOLONG: true, eNOSYS: true, eLOOP: true, eEXIST: true, eOPNOTSUPP: true, 7: true, // E2BIG
 }
 
 // FuzzSyscall runs one Linux system call with a fuzzed number and fuzzed

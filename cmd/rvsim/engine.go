@@ -109,10 +109,10 @@ func engineStats(m *vmm.Machine) []stat {
 		return out
 	}
 	return append(out, stat{
-		fmt.Sprintf("jit blocks %d, code bytes %d, translation time %.6fs, entries %d, instructions interpreted %d, blocks invalidated %d, cache flushes %d, loops %d",
-			js.Blocks, js.CodeBytes, js.TranslateTime.Seconds(), js.Entries, js.Interpreted, js.Invalidated, js.Flushes, js.Loops),
+		fmt.Sprintf("jit blocks %d, code bytes %d, translation time %.6fs, entries %d, instructions interpreted %d, blocks invalidated %d, cache flushes %d, loops %d, translated again for the watch range %d",
+			js.Blocks, js.CodeBytes, js.TranslateTime.Seconds(), js.Entries, js.Interpreted, js.Invalidated, js.Flushes, js.Loops, js.Watched),
 		[]zap.Field{zap.Uint64("jit_blocks", js.Blocks), zap.Uint64("jit_code_bytes", js.CodeBytes),
 			zap.Float64("jit_translate_seconds", js.TranslateTime.Seconds()), zap.Uint64("jit_entries", js.Entries),
 			zap.Uint64("jit_interpreted", js.Interpreted), zap.Uint64("jit_invalidated", js.Invalidated),
-			zap.Uint64("jit_flushes", js.Flushes), zap.Uint64("jit_loops", js.Loops)}})
+			zap.Uint64("jit_flushes", js.Flushes), zap.Uint64("jit_loops", js.Loops), zap.Uint64("jit_watched", js.Watched)}})
 }

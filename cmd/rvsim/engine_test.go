@@ -151,7 +151,7 @@ func TestEngineStats(t *testing.T) {
 	if r.status != 0 {
 		t.Fatalf("jit: status %d: %s", r.status, r.stderr)
 	}
-	re := regexp.MustCompile(`rvsim: stats: engine jit\nrvsim: stats: jit blocks ([0-9]+), code bytes ([0-9]+), translation time [0-9.]+s, entries [0-9]+, instructions interpreted [0-9]+, blocks invalidated [0-9]+, cache flushes [0-9]+, loops ([0-9]+)\n`)
+	re := regexp.MustCompile(`rvsim: stats: engine jit\nrvsim: stats: jit blocks ([0-9]+), code bytes ([0-9]+), translation time [0-9.]+s, entries [0-9]+, instructions interpreted [0-9]+, blocks invalidated [0-9]+, cache flushes [0-9]+, loops ([0-9]+), translated again for the watch range 0\n`)
 	m := re.FindStringSubmatch(r.stderr)
 	if m == nil {
 		t.Fatalf("jit --stats lacks %q:\n%s", re, r.stderr)
@@ -179,7 +179,7 @@ func TestEngineStats(t *testing.T) {
 		if st == nil || st["engine"] != "jit" {
 			t.Fatalf("%v: no stats object with engine jit: %s", args, r.stderr)
 		}
-		for _, k := range []string{"jit_blocks", "jit_code_bytes", "jit_translate_seconds", "jit_entries", "jit_interpreted", "jit_loops"} {
+		for _, k := range []string{"jit_blocks", "jit_code_bytes", "jit_translate_seconds", "jit_entries", "jit_interpreted", "jit_loops", "jit_watched"} {
 			if _, ok := st[k].(float64); !ok {
 				t.Errorf("%v: stats %s = %v", args, k, st[k])
 			}

@@ -81,6 +81,7 @@ static long expected(long nr, int g)
 		return -E2BIG;
 	case 99: /* set_robust_list: the size of the head */
 	case 113: /* clock_gettime: the clock */
+	case 115: /* clock_nanosleep: the clock */
 	case 134: /* rt_sigaction: the sigset size */
 	case 135: /* rt_sigprocmask: the sigset size */
 	case 226: /* mprotect: the protection or the alignment */
