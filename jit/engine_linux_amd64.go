@@ -203,8 +203,8 @@ func (e *Engine) invalidate(lo, hi uint64) {
 // takes it off the lists of its pages.
 func (e *Engine) forget(b *block) {
 	e.unlink(b)
-	off := b.pc - e.h.Mem.Base
-	for pn := off >> 12; pn <= (off+uint64(len(b.guest))-1)>>12; pn++ {
+	first, last := e.pageSpan(b)
+	for pn := first; pn <= last; pn++ {
 		l := slices.DeleteFunc(e.pages[pn], func(x *block) bool { return x == b })
 		if len(l) == 0 {
 			delete(e.pages, pn)
@@ -212,6 +212,13 @@ func (e *Engine) forget(b *block) {
 			e.pages[pn] = l
 		}
 	}
+}
+
+// pageSpan returns the first and last memory pages (offset >> 12) that
+// hold block b's guest code: its lists in e.pages.
+func (e *Engine) pageSpan(b *block) (first, last uint64) {
+	off := b.pc - e.h.Mem.Base
+	return off >> 12, (off + uint64(len(b.guest)) - 1) >> 12
 }
 
 // drop forgets block b, whose code was written: jumps to its pc come
@@ -503,8 +510,8 @@ func (e *Engine) translate(pc uint64) *block {
 	b.guest = append([]byte(nil), g...)
 	h.WatchCode(pc, p-pc)
 	e.blocks[pc] = b
-	off := pc - h.Mem.Base
-	for pn := off >> 12; pn <= (off+uint64(len(g))-1)>>12; pn++ {
+	first, last := e.pageSpan(b)
+	for pn := first; pn <= last; pn++ {
 		e.pages[pn] = append(e.pages[pn], b)
 	}
 	if b.code != 0 {

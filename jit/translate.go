@@ -249,15 +249,14 @@ func (t *xlate) exitTo(reason uint64, pc uint64, arg uint64) {
 // to Go with pc (emitted with the cold code).
 func (t *xlate) chain(pc uint64) { t.link(t.a.jmp(), pc) }
 
-// again emits the jump back of a loop that starts at pc: it writes back
-// the dirty registers that are not resident, takes the budget of the
-// first part and goes to the body, the resident ones still in host
-// registers and dirty; a budget that ends writes them back and returns to
-// Go at the loop's start. The dirty registers are as they were before
-// again when it returns, for the way out that follows it.
+// again emits the jump back of a loop that starts at pc, where the only
+// dirty registers are resident ones (the caller wrote back the others):
+// it takes the budget of the first part and goes to the body, those
+// still in host registers and dirty; a budget that ends writes them back
+// and returns to Go at the loop's start. The dirty registers are as they
+// were before again when it returns, for the way out that follows it.
 func (t *xlate) again(pc uint64) {
 	a := &t.a
-	t.flushExcept(t.resident)
 	dirty := t.dirty
 	a.aluRI(true, aluSUB, r12, int32(t.first))
 	a.bindTo(a.jcc(ccGE), t.body)
@@ -553,6 +552,7 @@ func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
 			a.movImm(t.put(d.Rd), pc+d.Len)
 		}
 		if last && t.loop {
+			t.flushExcept(t.resident)
 			t.again(pc + d.Imm)
 			break
 		}
