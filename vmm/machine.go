@@ -313,11 +313,11 @@ func newMachine(prog *Program, cfg Config, mem rv64.Memory, choice engineChoice)
 				// only run a program that never ends.
 				hint = "; the program has no Linux ABI note and makes no semihosting call: if it is a bare-metal program, it must end through semihosting or a tohost symbol (picolibc: link with --crt0=semihost)"
 			case cfg.Replay == nil && s.Vaddr >= mem.Base:
-				need := fmt.Sprintf("%dK", (end-mem.Base+1<<12-1)>>12*4)
-				if end-mem.Base > 1<<20 {
-					need = fmt.Sprintf("%dM", (end-mem.Base+1<<20-1)>>20)
+				need := pageUp(end - mem.Base)
+				if need > 1<<20 {
+					need = (need + 1<<20 - 1) &^ (1<<20 - 1)
 				}
-				hint = "; its segments need --mem " + need + " at least"
+				hint = "; its segments need --mem " + sizeString(need) + " at least"
 			}
 			return nil, fmt.Errorf("load %s: segment %d [%#x, %#x) does not fit in guest memory [%#x, %#x) (%s): %w%s",
 				prog.Path, i, s.Vaddr, s.Vaddr+s.Memsz, mem.Base, mem.End(), size, ErrLayout, hint)
