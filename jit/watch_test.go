@@ -10,8 +10,8 @@ import "testing"
 // checking it, before it stores anything.
 
 // lrD is "lr.d rd, (rs1)" and scD "sc.d rd, rs2, (rs1)".
-func lrD(rd, rs1 uint32) uint32      { return insR(0b00010<<2, 0, rs1, 3, rd, 0x2f) }
-func scD(rd, rs2, rs1 uint32) uint32 { return insR(0b00011<<2, rs2, rs1, 3, rd, 0x2f) }
+func lrD(rd, rs1 uint32) uint32      { return insR(0b00010<<2, 0, rs1, 3, rd, opAmo) }
+func scD(rd, rs2, rs1 uint32) uint32 { return insR(0b00011<<2, rs2, rs1, 3, rd, opAmo) }
 
 // watchedLoop stores a1 at a4 a3 times in a loop (translated as native
 // code, the watch range empty), then takes a reservation of a4 with
