@@ -79,6 +79,7 @@ fuzz() {
   local out
   out=$(mktemp)
   for try in 1 2; do
+    echo "scripts/test.sh: fuzzing $2 ($1) for 10s"
     if go test -run '^$' -fuzz "^$2\$" -fuzztime 10s "$1" 2>&1 | tee "$out"; [ "${PIPESTATUS[0]}" -eq 0 ]; then
       rm -f "$out"
       return 0

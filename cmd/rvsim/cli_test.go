@@ -103,7 +103,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"run", "--env", "=v", programPath("hello")}, `--env "=v": want KEY=VALUE with a non-empty KEY`},
 		{[]string{"run", "--timeout", "-1s", programPath("hello")}, `^rvsim: --timeout -1s: want a duration from 0`},
 		{[]string{"run", "--max-insns", "-1", programPath("hello")}, `^rvsim: --max-insns "-1": invalid syntax: want a whole number from 0$`},
-		{[]string{"run", "--fs", "/nonexistent-dir", programPath("hello")}, `^rvsim: --fs "/nonexistent-dir": stat /nonexistent-dir: no such file or directory$`},
+		{[]string{"run", "--fs", "/nonexistent-dir", programPath("hello")}, `^rvsim: --fs "/nonexistent-dir": no such directory$`},
 		{[]string{"run", "--fs", programPath("hello"), programPath("hello")}, `^rvsim: --fs ".*": not a directory$`},
 		// A FIFO as the root was opened, and waited on for ever.
 		{[]string{"record", "-o", filepath.Join(t.TempDir(), "t.zst"), "--fs", fifo, programPath("hello")}, `^rvsim: --fs ".*fifo": not a directory$`},
@@ -112,6 +112,9 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"frobnicate"}, `^rvsim: unknown command "frobnicate": rvsim --help lists the commands$`},
 		{[]string{"runn", "x"}, `^rvsim: unknown command "runn": did you mean "run"\? \(rvsim --help lists the commands\)$`},
 		{[]string{"r"}, `^rvsim: unknown command "r": did you mean "record", "replay" or "run"\? \(rvsim --help lists the commands\)$`},
+		{[]string{"run", "--bogus", programPath("hello")}, `^rvsim: unknown flag: --bogus \(rvsim run --help lists the flags\)$`},
+		{[]string{"record", "-x", programPath("hello")}, `^rvsim: unknown shorthand flag: 'x' in -x \(rvsim record --help lists the flags\)$`},
+		{[]string{"--bogus"}, `^rvsim: unknown flag: --bogus \(rvsim --help lists the flags\)$`},
 	} {
 		r := cli(t, "", c.args...)
 		if r.status == 0 {

@@ -208,7 +208,7 @@ func TestDebugBadArguments(t *testing.T) {
 		{[]string{"debug", "--gdb-path", gdb, elf, "/no/such/trace.zst"}, `^rvsim: debug: (open|stat) /no/such/trace.zst: `},
 		{[]string{"debug", "--gdb-path", gdb, trace, trace}, `^rvsim: .*t\.zst`},
 		// -L is checked as run checks it, before gdb starts.
-		{[]string{"debug", "--gdb-path", gdb, "-L", "/no/such/dir", elf, trace}, `^rvsim: -L "/no/such/dir": stat /no/such/dir: no such file or directory$`},
+		{[]string{"debug", "--gdb-path", gdb, "-L", "/no/such/dir", elf, trace}, `^rvsim: -L "/no/such/dir": no such directory$`},
 		{[]string{"debug", "--gdb-path", gdb, "-L", elf, elf, trace}, `^rvsim: -L ".*": not a directory$`},
 	} {
 		r := cli(t, "", c.args...)

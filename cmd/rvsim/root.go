@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"regexp"
 	"runtime/debug"
@@ -151,9 +152,13 @@ func (a *app) fatal(err error) {
 // internals: `invalid argument "-1" for "--max-insns" flag:
 // strconv.ParseUint: parsing "-1": invalid syntax` becomes `--max-insns
 // "-1": invalid syntax: want a whole number` (one line, the flag first).
-func flagError(_ *cobra.Command, err error) error {
+// An unknown flag is told where the flags are listed.
+func flagError(c *cobra.Command, err error) error {
 	m := flagErrRE.FindStringSubmatch(err.Error())
 	if m == nil {
+		if strings.HasPrefix(err.Error(), "unknown flag") || strings.HasPrefix(err.Error(), "unknown shorthand flag") {
+			return fmt.Errorf("%w (%s --help lists the flags)", err, c.CommandPath())
+		}
 		return err
 	}
 	want := ""
@@ -279,14 +284,25 @@ func sysrootDir(flag string) (string, error) {
 		}
 		return "", nil
 	}
-	fi, err := os.Stat(dir)
-	if err != nil {
+	if err := isDir(dir); err != nil {
 		return "", fmt.Errorf("%s %q: %w", what, dir, err)
 	}
-	if !fi.IsDir() {
-		return "", fmt.Errorf("%s %q: not a directory", what, dir)
-	}
 	return dir, nil
+}
+
+// isDir returns nil if dir is a directory, else why not, in words: "no
+// such directory", "not a directory", or the error of looking at it.
+func isDir(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return errors.New("no such directory")
+	case err != nil:
+		return err
+	case !fi.IsDir():
+		return errors.New("not a directory")
+	}
+	return nil
 }
 
 func (f *machineFlags) config(a *app, prog *vmm.Program, args []string) (vmm.Config, error) {
@@ -303,10 +319,8 @@ func (f *machineFlags) config(a *app, prog *vmm.Program, args []string) (vmm.Con
 		return vmm.Config{}, fmt.Errorf("--timeout %v: want a duration from 0 (no limit)", f.timeout)
 	}
 	if f.fsRoot != "" {
-		if fi, err := os.Stat(f.fsRoot); err != nil {
+		if err := isDir(f.fsRoot); err != nil {
 			return vmm.Config{}, fmt.Errorf("--fs %q: %w", f.fsRoot, err)
-		} else if !fi.IsDir() {
-			return vmm.Config{}, fmt.Errorf("--fs %q: not a directory", f.fsRoot)
 		}
 	}
 	sysroot, err := f.sysrootDir()
