@@ -1,7 +1,7 @@
 /* Entry of Linux user-mode programs. The kernel (rvsim's monitor, or
  * qemu-riscv64) leaves sp at argc, followed by argv[], NULL, envp[], NULL
  * and the auxiliary vector; .bss is zero as the loader leaves it. */
-	.file "crt0.S"
+	.file "runtime/crt0.S"
 	.section .text.start, "ax"
 	.globl _start
 	.type _start, @function

@@ -1,7 +1,7 @@
 /* Entry of bare-metal C programs: M-mode at the ELF entry. Sets gp and sp,
  * clears .bss, points mtvec at a handler that reports an unexpected trap,
  * runs main and ends the run with its return value as exit status. */
-	.file "crt.S"
+	.file "runtime/bare/crt.S"
 	.section .text.start, "ax"
 	.globl _start
 _start:
