@@ -42,7 +42,8 @@ package vmm
 //
 // linux (deep copy: a restored run changes the live one):
 //   - brkStart, brk, mmapLow, mmapTop, maps, interpBase, sigact, sigmask,
-//     killedBy, rlimit: guest-visible; saved (maps copied).
+//     sigpending, umask, cwd, killedBy, rlimit: guest-visible; saved
+//     (maps copied).
 //   - files, cloexec: saved, copied; a *guestFile shared by dup'ed
 //     descriptors stays shared in the copy. A replay opens no host file
 //     (the trace answers reads), so a guestFile's host reader and writer

@@ -19,6 +19,8 @@ const (
 	sysGetcwd           = 17
 	sysIoctl            = 29
 	sysFaccessat        = 48
+	sysChdir            = 49
+	sysFchdir           = 50
 	sysOpenat           = 56
 	sysClose            = 57
 	sysDup              = 23
@@ -37,9 +39,11 @@ const (
 	sysExit             = 93
 	sysExitGroup        = 94
 	sysSetTidAddress    = 96
+	sysFutex            = 98
 	sysSetRobustList    = 99
 	sysNanosleep        = 101
 	sysClockGettime     = 113
+	sysClockGetres      = 114
 	sysClockNanosleep   = 115
 	sysSchedYield       = 124
 	sysKill             = 129
@@ -47,7 +51,11 @@ const (
 	sysTgkill           = 131
 	sysSigaction        = 134
 	sysSigprocmask      = 135
+	sysSigpending       = 136
+	sysTimes            = 153
 	sysUname            = 160
+	sysGetrusage        = 165
+	sysUmask            = 166
 	sysSysinfo          = 179
 	sysGettimeofday     = 169
 	sysGetpid           = 172
@@ -180,10 +188,13 @@ type linux struct {
 	// Signals are not delivered to handlers; the actions and the mask are
 	// kept so that rt_sigaction and rt_sigprocmask answer as Linux would,
 	// and so that SIGPIPE's default action can end the guest (raise).
-	sigact   [65][sigactionSize]byte
-	sigmask  uint64
-	killedBy int                    // the signal whose default action ended the guest, or 0
-	rlimit   [rlimNlimits][2]uint64 // soft and hard limits reported by prlimit64
+	sigact     [65][sigactionSize]byte
+	sigmask    uint64
+	sigpending uint64                 // signals raised while blocked, acted on when unblocked
+	umask      uint32                 // the file mode creation mask: kept and reported (umask); no file is created
+	cwd        string                 // the working directory, a clean absolute guest path (\"/\": the root of --fs)
+	killedBy   int                    // the signal whose default action ended the guest, or 0
+	rlimit     [rlimNlimits][2]uint64 // soft and hard limits reported by prlimit64
 }
 
 // outOfMemory warns, once a run, that the guest asked for more memory than
@@ -244,6 +255,8 @@ func (m *Machine) setupLinux() error {
 		files:    map[int]*guestFile{},
 		cloexec:  map[int]bool{},
 		warned:   map[uint64]bool{},
+		umask:    0o022, // the common default, the same on every host: a replay sees what the recording saw
+		cwd:      "/",
 	}
 	for i := range l.rlimit {
 		l.rlimit[i] = [2]uint64{rlimInfinity, rlimInfinity}
@@ -368,7 +381,8 @@ func errno(e int) uint64 { return uint64(-int64(e)) }
 var recordedSyscalls = map[uint64]bool{
 	sysRead: true, sysReadv: true, sysPread64: true, sysOpenat: true, sysLseek: true, sysFstat: true,
 	sysGetdents64: true, sysNewfstatat: true, sysFaccessat: true, sysFaccessat2: true, sysReadlinkat: true, sysIoctl: true,
-	sysClockGettime: true, sysGettimeofday: true, sysGetrandom: true, sysSysinfo: true,
+	sysClockGettime: true, sysGettimeofday: true, sysGetrandom: true, sysSysinfo: true, sysTimes: true, sysGetrusage: true,
+	sysChdir: true, sysFchdir: true, sysGetcwd: true,
 }
 
 // ErrUnsupported: the guest made a system call that the monitor cannot
@@ -465,6 +479,11 @@ func (m *Machine) syscall() error {
 		if r, err = m.sysKill(nr, a0, a1, a2); err != nil {
 			return err
 		}
+	case sysFutex:
+		var err error
+		if r, err = m.sysFutex(a0, int32(a1), uint32(a2), a3, a5); err != nil {
+			return err
+		}
 	case sysRseq:
 		r = errno(eNOSYS) // glibc runs without restartable sequences
 	case sysClone, sysClone3, sysExecve, sysExecveat:
@@ -487,6 +506,12 @@ func (m *Machine) syscall() error {
 		r = m.sysClockGettime(int32(a0), a1)
 	case sysGettimeofday:
 		r = m.sysGettimeofday(a0, a1)
+	case sysClockGetres:
+		r = m.sysClockGetres(int32(a0), a1)
+	case sysTimes:
+		r = m.sysTimes(a0)
+	case sysGetrusage:
+		r = m.sysGetrusage(int32(a0), a1)
 	case sysGetrandom:
 		r = m.sysGetrandom(a0, a1, a2)
 	case sysUname:
@@ -495,6 +520,10 @@ func (m *Machine) syscall() error {
 		r = m.sysSysinfo(a0)
 	case sysGetcwd:
 		r = m.sysGetcwd(a0, a1)
+	case sysChdir:
+		r = m.sysChdir(-1, a0)
+	case sysFchdir:
+		r = m.sysChdir(int64(uint32(a0)), 0)
 	case sysNanosleep:
 		r = m.sysNanosleep(a0)
 	case sysClockNanosleep:
@@ -503,6 +532,14 @@ func (m *Machine) syscall() error {
 		r = m.sysSigaction(int32(a0), a1, a2, a3)
 	case sysSigprocmask:
 		r = m.sysSigprocmask(uint32(a0), a1, a2, a3)
+		if err := m.deliverPending(); err != nil {
+			return err
+		}
+	case sysSigpending:
+		r = m.sysSigpending(a0, a1)
+	case sysUmask:
+		r = uint64(l.umask)
+		l.umask = uint32(a0) & 0o777
 	case sysPrlimit64:
 		r = m.sysPrlimit(int32(a0), uint32(a1), a2, a3)
 	case sysRiscvFlushIcache:
@@ -667,16 +704,12 @@ var processStart = time.Now()
 // process or thread (~pid << 3 | which, bit 2 for a thread): those of the
 // guest itself (pid 0 or its own) read as its process time.
 func (m *Machine) sysClockGettime(clk int32, tp uint64) uint64 {
-	var t time.Duration
-	switch {
-	case clk == clockRealtime || clk == clockRealtimeCoarse || clk == clockTAI:
-		t = time.Duration(time.Now().UnixNano())
-	case clk >= clockMonotonic && clk <= clockBoottime:
-		t = time.Since(processStart)
-	case clk < 0 && clk&3 != 3 && (^(clk>>3) == 0 || ^(clk>>3) == guestPID):
-		t = time.Since(processStart)
-	default:
+	if !validClock(clk) {
 		return errno(eINVAL)
+	}
+	t := time.Since(processStart)
+	if clk == clockRealtime || clk == clockRealtimeCoarse || clk == clockTAI {
+		t = time.Duration(time.Now().UnixNano())
 	}
 	b, ok := m.guestWrite(tp, 16)
 	if !ok {
@@ -747,12 +780,8 @@ func (m *Machine) sysSysinfo(buf uint64) uint64 {
 	if !ok {
 		return errno(eFAULT)
 	}
-	l := m.linux
 	total := m.Hart.Mem.Size()
-	used := l.brk - m.Hart.Mem.Base
-	for _, mp := range l.maps {
-		used += mp.hi - mp.lo
-	}
+	used := m.memoryInUse()
 	var st [size]byte
 	binary.LittleEndian.PutUint64(st[0:], uint64(time.Since(processStart)/time.Second)+1) // uptime
 	binary.LittleEndian.PutUint64(st[32:], total)                                         // totalram
@@ -764,11 +793,11 @@ func (m *Machine) sysSysinfo(buf uint64) uint64 {
 	return 0
 }
 
-// sysGetcwd writes "/", the guest's working directory, and returns its
-// length with the NUL, as the Linux system call does (the C library's
-// getcwd returns the buffer).
+// sysGetcwd writes the guest's working directory ("/" at start: the root
+// of --fs; see sysChdir) and returns its length with the NUL, as the
+// Linux system call does (the C library's getcwd returns the buffer).
 func (m *Machine) sysGetcwd(buf, size uint64) uint64 {
-	const cwd = "/\x00"
+	cwd := m.linux.cwd + "\x00"
 	if size < uint64(len(cwd)) {
 		return errno(eRANGE)
 	}
@@ -777,6 +806,7 @@ func (m *Machine) sysGetcwd(buf, size uint64) uint64 {
 		return errno(eFAULT)
 	}
 	copy(b, cwd)
+	m.noteWrite(buf, uint64(len(cwd)))
 	return uint64(len(cwd))
 }
 
@@ -845,6 +875,11 @@ func (m *Machine) sysSigaction(sig int32, act, oact, setsize uint64) uint64 {
 		copy(l.sigact[sig][:], na)
 		mask := l.sigact[sig][16:]
 		binary.LittleEndian.PutUint64(mask, binary.LittleEndian.Uint64(mask)&^unblockable)
+		// A pending signal now ignored is discarded (POSIX, and Linux).
+		bit := uint64(1) << (sig - 1)
+		if h := binary.LittleEndian.Uint64(na); h == sigIGN || h == sigDFL && defaultIgnored&bit != 0 {
+			l.sigpending &^= bit
+		}
 	}
 	if oact != 0 {
 		b, ok := m.guestWrite(oact, sigactionSize)
@@ -856,7 +891,8 @@ func (m *Machine) sysSigaction(sig int32, act, oact, setsize uint64) uint64 {
 	return 0
 }
 
-// sysSigprocmask keeps the signal mask.
+// sysSigprocmask keeps the signal mask; the caller then acts on the
+// pending signals it unblocked (deliverPending).
 func (m *Machine) sysSigprocmask(how uint32, set, oset, setsize uint64) uint64 {
 	const sigBlock, sigUnblock, sigSetmask = 0, 1, 2
 	l := m.linux

@@ -15,6 +15,8 @@ import (
 // Flags of mmap.
 const (
 	mapType           = 0x03 // MAP_SHARED, MAP_PRIVATE or MAP_SHARED_VALIDATE
+	mapPrivate        = 0x02
+	protWrite         = 0x2
 	mapFixed          = 0x10
 	mapAnonymous      = 0x20
 	mapFixedNoreplace = 0x100000
@@ -45,6 +47,9 @@ func (m *Machine) sysMmap(addr, length, prot, flags, fd, off uint64) uint64 {
 		}
 		if f.r == nil {
 			return errno(eACCES) // not open for reading
+		}
+		if t := flags & mapType; t != 0 && t != mapPrivate && prot&protWrite != 0 && f.w == nil {
+			return errno(eACCES) // shared and writable, of a file not open for writing
 		}
 		if f.f == nil || f.isDir {
 			return errno(eNODEV) // a stream or a directory cannot be mapped

@@ -32,11 +32,15 @@ type hostPath struct {
 }
 
 // dirOf returns the directory a relative path p is looked up in: dirfd's
-// (its path below its root, and whether that root is the sysroot), or ""
-// for an absolute path or AT_FDCWD ("/", the guest's working directory).
+// (its path below its root, and whether that root is the sysroot), the
+// guest's working directory for AT_FDCWD (below "/", where the lookup
+// decides between the sysroot and --fs), or "" for an absolute path.
 func (m *Machine) dirOf(dirfd int32, p string) (dir string, sys bool, e int) {
-	if strings.HasPrefix(p, "/") || dirfd == atFDCWD {
+	if strings.HasPrefix(p, "/") {
 		return "", false, 0
+	}
+	if dirfd == atFDCWD {
+		return strings.TrimPrefix(m.linux.cwd, "/"), false, 0
 	}
 	d := m.file(uint64(uint32(dirfd)))
 	if dirfd < 0 || d == nil {
@@ -93,7 +97,7 @@ func statStruct(fi fs.FileInfo, id string, sys bool, fd uint64) [128]byte {
 	var st [128]byte
 	put32 := func(off int, v uint32) { binary.LittleEndian.PutUint32(st[off:], v) }
 	put64 := func(off int, v uint64) { binary.LittleEndian.PutUint64(st[off:], v) }
-	const sIFIFO, sIFCHR, sIFDIR, sIFBLK, sIFREG, sIFSOCK = 0o010000, 0o020000, 0o040000, 0o060000, 0o100000, 0o140000
+	const sIFIFO, sIFCHR, sIFDIR, sIFBLK, sIFREG, sIFLNK, sIFSOCK = 0o010000, 0o020000, 0o040000, 0o060000, 0o100000, 0o120000, 0o140000
 	put32(20, 1)        // st_nlink
 	put32(56, PageSize) // st_blksize
 	if fi == nil {
@@ -113,6 +117,8 @@ func statStruct(fi fs.FileInfo, id string, sys bool, fd uint64) [128]byte {
 	switch t := fi.Mode().Type(); {
 	case t&fs.ModeDir != 0:
 		mode |= sIFDIR
+	case t&fs.ModeSymlink != 0:
+		mode |= sIFLNK
 	case t&fs.ModeNamedPipe != 0:
 		mode |= sIFIFO
 	case t&fs.ModeSocket != 0:
@@ -147,8 +153,9 @@ func (m *Machine) putStat(buf uint64, st *[128]byte) uint64 {
 }
 
 // sysNewfstatat is stat, lstat and fstat (AT_EMPTY_PATH with an empty
-// path) in one. The guest sees no symbolic links: AT_SYMLINK_NOFOLLOW
-// changes nothing.
+// path) in one. With AT_SYMLINK_NOFOLLOW (lstat) a symbolic link below
+// --fs is described itself, as Linux does; the sysroot's links are
+// followed (its paths are resolved through them).
 func (m *Machine) sysNewfstatat(dirfd int32, pathAddr, buf, flags uint64) uint64 {
 	if flags&^(atSymlinkNofollow|atNoAutomount|atEmptyPath|atStatxSyncType) != 0 {
 		return errno(eINVAL)
@@ -171,7 +178,11 @@ func (m *Machine) sysNewfstatat(dirfd int32, pathAddr, buf, flags uint64) uint64
 	if le != 0 {
 		return errno(le)
 	}
-	fi, err := hp.root.Stat(hp.rel)
+	stat := hp.root.Stat
+	if flags&atSymlinkNofollow != 0 {
+		stat = hp.root.Lstat
+	}
+	fi, err := stat(hp.rel)
 	if err != nil {
 		return errno(rootErrno(err))
 	}
@@ -214,8 +225,10 @@ func (m *Machine) sysFaccessat(dirfd int32, pathAddr, mode, flags uint64) uint64
 const procSelfExe = "/proc/self/exe"
 
 // sysReadlinkat answers /proc/self/exe with the program's absolute path,
-// as Linux and qemu-riscv64 do. The guest sees no other links: any other
-// path that exists is not a link (EINVAL).
+// as Linux and qemu-riscv64 do, and a symbolic link below --fs with its
+// target, as the host holds it (a link out of --fs is read, but leads
+// nowhere when followed). Any other path that exists is not a link
+// (EINVAL).
 func (m *Machine) sysReadlinkat(dirfd int32, pathAddr, buf, size uint64) uint64 {
 	if int32(size) <= 0 {
 		return errno(eINVAL)
@@ -238,10 +251,16 @@ func (m *Machine) sysReadlinkat(dirfd int32, pathAddr, buf, size uint64) uint64 
 		if le != 0 {
 			return errno(le)
 		}
-		if _, err := hp.root.Stat(hp.rel); err != nil {
+		fi, err := hp.root.Lstat(hp.rel)
+		if err != nil {
 			return errno(rootErrno(err))
 		}
-		return errno(eINVAL)
+		if fi.Mode().Type()&fs.ModeSymlink == 0 {
+			return errno(eINVAL)
+		}
+		if target, err = hp.root.Readlink(hp.rel); err != nil {
+			return errno(rootErrno(err))
+		}
 	}
 	n := min(uint64(len(target)), uint64(uint32(size)))
 	b, ok := m.guestWrite(buf, n)
@@ -251,4 +270,52 @@ func (m *Machine) sysReadlinkat(dirfd int32, pathAddr, buf, size uint64) uint64 
 	copy(b, target)
 	m.noteWrite(buf, n)
 	return n
+}
+
+// sysChdir is chdir (fd < 0, path at pathAddr) and fchdir (a directory
+// descriptor): the guest's working directory becomes the directory named,
+// with every symbolic link in its path resolved, as getcwd then reports
+// it. Relative paths are looked up from it. Both calls are recorded, and
+// so is getcwd: a replay needs no directory.
+func (m *Machine) sysChdir(fd int64, pathAddr uint64) uint64 {
+	var hp hostPath
+	if fd >= 0 {
+		d := m.file(uint64(fd))
+		switch {
+		case d == nil:
+			return errno(eBADF)
+		case !d.isDir:
+			return errno(eNOTDIR)
+		}
+		root := m.linux.root
+		if d.sys {
+			root = m.linux.sysroot.root
+		}
+		hp = hostPath{root: root, rel: d.rel, sys: d.sys}
+	} else {
+		p, e := m.cString(pathAddr)
+		if e != 0 {
+			return e
+		}
+		if p == "" {
+			return errno(eNOENT)
+		}
+		var le int
+		if hp, le = m.lookup(atFDCWD, p); le != 0 {
+			return errno(le)
+		}
+	}
+	rel, e := resolveIn(hp.root, hp.rel)
+	if e != 0 {
+		return errno(e)
+	}
+	fi, err := hp.root.Stat(rel)
+	switch {
+	case err != nil:
+		return errno(rootErrno(err))
+	case !fi.IsDir():
+		return errno(eNOTDIR)
+	}
+	m.linux.cwd = guestPath(rel)
+	return 0
 }

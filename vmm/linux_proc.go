@@ -12,10 +12,11 @@ import (
 // sysKill is kill, tkill and tgkill. The guest can signal only itself (its
 // process and thread id is guestPID; kill's 0 and -1 name it too): the
 // default action of a signal that terminates ends the guest as that signal
-// would (status 128+sig, as abort's SIGABRT gives 134); a blocked or
-// ignored signal, or one whose default is to be ignored, does nothing. A
-// handler cannot be run, nor a process stopped: the run stops with
-// ErrUnsupported rather than go on as if the signal had been handled.
+// would (status 128+sig, as abort's SIGABRT gives 134); an ignored signal,
+// or one whose default is to be ignored, does nothing; a blocked one is
+// pending until the guest unblocks it (deliverPending). A handler cannot
+// be run, nor a process stopped: the run stops with ErrUnsupported rather
+// than go on as if the signal had been handled.
 func (m *Machine) sysKill(nr, a0, a1, a2 uint64) (uint64, error) {
 	l := m.linux
 	var sig uint64
@@ -45,26 +46,87 @@ func (m *Machine) sysKill(nr, a0, a1, a2 uint64) (uint64, error) {
 	if sig == 0 {
 		return 0, nil
 	}
-	const sigCHLD, sigCONT, sigTSTP, sigTTIN, sigTTOU, sigURG, sigWINCH = 17, 18, 20, 21, 22, 23, 28
+	bit := uint64(1) << (sig - 1)
+	if sig != sigKILL && l.sigmask&bit != 0 {
+		l.sigpending |= bit // acted on when the guest unblocks it (deliverPending)
+		return 0, nil
+	}
+	return 0, m.act(sig, SyscallName(nr))
+}
+
+// Signals whose default action is to be ignored, and to stop the process.
+const (
+	sigCHLD, sigCONT, sigTSTP, sigTTIN, sigTTOU, sigURG, sigWINCH = 17, 18, 20, 21, 22, 23, 28
+	defaultIgnored                                                = 1<<(sigCHLD-1) | 1<<(sigCONT-1) | 1<<(sigURG-1) | 1<<(sigWINCH-1)
+)
+
+// act carries out the action of sig, not blocked, sent by the guest to
+// itself (by names how, for messages): nothing for an ignored signal, the
+// end of the guest for one whose default action terminates, and a stop
+// of the run (ErrUnsupported) for a handler or a stop.
+func (m *Machine) act(sig uint64, by string) error {
+	l := m.linux
 	handler := binary.LittleEndian.Uint64(l.sigact[sig][:8])
 	switch {
 	case sig == sigKILL:
-	case l.sigmask&(1<<(sig-1)) != 0 || handler == sigIGN:
-		return 0, nil
+	case handler == sigIGN:
+		return nil
 	case handler != sigDFL:
-		return 0, fmt.Errorf("%w: %s of signal %d at pc %#x: the guest's handler at %#x cannot be run (the monitor delivers no signals)",
-			ErrUnsupported, SyscallName(nr), sig, m.Hart.PC, handler)
+		return fmt.Errorf("%w: %s of signal %d at pc %#x: the guest's handler at %#x cannot be run (the monitor delivers no signals)",
+			ErrUnsupported, by, sig, m.Hart.PC, handler)
 	}
 	switch sig {
 	case sigCHLD, sigCONT, sigURG, sigWINCH:
-		return 0, nil // ignored by default
+		return nil // ignored by default
 	case sigSTOP, sigTSTP, sigTTIN, sigTTOU:
-		return 0, fmt.Errorf("%w: %s of signal %d at pc %#x: the monitor cannot stop the guest", ErrUnsupported, SyscallName(nr), sig, m.Hart.PC)
+		return fmt.Errorf("%w: %s of signal %d at pc %#x: the monitor cannot stop the guest", ErrUnsupported, by, sig, m.Hart.PC)
 	}
-	m.log.Info(fmt.Sprintf("the guest killed itself with signal %d (%s) at pc %#x", sig, SyscallName(nr), m.Hart.PC))
+	m.log.Info(fmt.Sprintf("the guest killed itself with signal %d (%s) at pc %#x", sig, by, m.Hart.PC))
 	l.killedBy = int(sig)
 	m.exit(128 + int(sig))
-	return 0, nil
+	return nil
+}
+
+// deliverPending acts on the pending signals that the mask no longer
+// blocks, lowest first, as Linux does on the way back to the guest: a
+// SIGPIPE as a write raised it (raise), any other as kill sent it (act).
+// It stops at the first that ends the guest or the run.
+func (m *Machine) deliverPending() error {
+	l := m.linux
+	for sig := uint64(1); sig <= 64; sig++ {
+		bit := uint64(1) << (sig - 1)
+		if l.sigpending&^l.sigmask&bit == 0 {
+			continue
+		}
+		l.sigpending &^= bit
+		if sig == sigPIPE {
+			m.raise(int(sig))
+		} else if err := m.act(sig, "the unblocking (rt_sigprocmask)"); err != nil {
+			return err
+		}
+		if l.killedBy != 0 {
+			return nil
+		}
+	}
+	return nil
+}
+
+// sysSigpending is rt_sigpending: the signals raised while blocked and
+// still pending, in the first size bytes of a sigset.
+func (m *Machine) sysSigpending(set, size uint64) uint64 {
+	l := m.linux
+	if size > sigsetSize {
+		return errno(eINVAL)
+	}
+	b, ok := m.guestWrite(set, size)
+	if !ok {
+		return errno(eFAULT)
+	}
+	var w [sigsetSize]byte
+	binary.LittleEndian.PutUint64(w[:], l.sigpending&l.sigmask)
+	copy(b, w[:size])
+	m.noteWrite(set, size)
+	return 0
 }
 
 // checkProcessCall makes Linux's first checks of clone, clone3, execve and

@@ -80,6 +80,31 @@ func (s *sysroot) close() {
 // The path found must be a library path too: a link from /lib to /etc
 // does not make /etc reachable.
 func (s *sysroot) resolve(p string) (string, int) {
+	rel, e := resolveIn(s.root, p)
+	if e != 0 {
+		return "", e
+	}
+	if !isLibPath(guestPath(rel)) {
+		return "", eNOENT
+	}
+	return rel, 0
+}
+
+// guestPath is the absolute guest path of rel, a path below a root that
+// stands for "/" ("." for the root itself).
+func guestPath(rel string) string {
+	if rel == "." {
+		return "/"
+	}
+	return "/" + rel
+}
+
+// resolveIn follows the guest path p (absolute, or relative to the root)
+// component by component below root, every symbolic link included (an
+// absolute target starts again at the root, ".." stops at it). It returns
+// the path, free of links, that p names below root ("." for the root
+// itself), or a Linux errno.
+func resolveIn(root *os.Root, p string) (string, int) {
 	todo := strings.Split(strings.TrimPrefix(p, "/"), "/")
 	var cur []string
 	links := 0
@@ -97,7 +122,7 @@ func (s *sysroot) resolve(p string) (string, int) {
 		}
 		next := append(cur[:len(cur):len(cur)], c)
 		rel := strings.Join(next, "/")
-		fi, err := s.root.Lstat(rel)
+		fi, err := root.Lstat(rel)
 		if err != nil {
 			return "", rootErrno(err)
 		}
@@ -105,7 +130,7 @@ func (s *sysroot) resolve(p string) (string, int) {
 			if links++; links > maxSymlinks {
 				return "", eLOOP
 			}
-			target, err := s.root.Readlink(rel)
+			target, err := root.Readlink(rel)
 			if err != nil {
 				return "", rootErrno(err)
 			}
@@ -119,9 +144,6 @@ func (s *sysroot) resolve(p string) (string, int) {
 			return "", eNOTDIR
 		}
 		cur = next
-	}
-	if !isLibPath("/" + strings.Join(cur, "/")) {
-		return "", eNOENT
 	}
 	if len(cur) == 0 {
 		return ".", 0

@@ -228,14 +228,17 @@ func (m *Machine) hostWrite(mode *int, w io.Writer, b []byte) (int, error) {
 
 // raise delivers sig, raised by the guest's own action, as Linux would
 // with no handler run: the default action of SIGPIPE kills the guest
-// (status 128+sig), unless the guest ignores or blocks the signal. A
+// (status 128+sig), unless the guest ignores the signal, or blocks it
+// (it is then pending until unblocked). A
 // handler cannot be run (the monitor delivers no signals): the signal is
 // then ignored, with one warning.
 func (m *Machine) raise(sig int) {
 	l := m.linux
 	handler := binary.LittleEndian.Uint64(l.sigact[sig][:8])
 	switch {
-	case l.sigmask&(1<<(sig-1)) != 0 || handler == sigIGN:
+	case l.sigmask&(1<<(sig-1)) != 0:
+		l.sigpending |= 1 << (sig - 1) // acted on when unblocked (deliverPending)
+	case handler == sigIGN:
 	case handler == sigDFL:
 		m.log.Info(fmt.Sprintf("the guest was killed by signal %d (SIGPIPE: a write to a pipe with no reader) at pc %#x", sig, m.Hart.PC))
 		l.killedBy = sig

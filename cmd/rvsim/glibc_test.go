@@ -145,6 +145,219 @@ int main(int argc, char **argv) {
 	return 0;
 }
 `,
+	// once: what a process of one thread asks of futex (glibc's
+	// pthread_once and iconv_open wake its waiters once the initialiser has
+	// run), futex's answers to the calls a single thread can make, and
+	// umask.
+	"once": `#include <errno.h>
+#include <iconv.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+static int calls;
+static void init(void) { calls++; }
+static void futex(const char *what, void *addr, int op, uint32_t val, const struct timespec *ts, uint32_t val3) {
+	errno = 0;
+	long r = syscall(SYS_futex, addr, op, val, ts, 0, val3);
+	printf("%s: %ld %d\n", what, r, errno);
+}
+int main(void) {
+	pthread_once_t o = PTHREAD_ONCE_INIT;
+	pthread_once(&o, init);
+	pthread_once(&o, init);
+	iconv_t cd = iconv_open("UTF-8", "ISO-8859-1");
+	printf("pthread_once ran its function %d time, iconv_open %s\n", calls, cd == (iconv_t)-1 ? "failed" : "opened");
+	uint32_t w = 5;
+	struct timespec ts = {0, 1000}, bad = {0, 2000000000};
+	futex("wake", &w, FUTEX_WAKE_PRIVATE, 1, 0, 0);
+	futex("wake shared", &w, FUTEX_WAKE, 1, 0, 0);
+	futex("wake unaligned", (char *)&w + 1, FUTEX_WAKE_PRIVATE, 1, 0, 0);
+	futex("wake bitset", &w, FUTEX_WAKE_BITSET_PRIVATE, 1, 0, 3);
+	futex("wake bitset 0", &w, FUTEX_WAKE_BITSET_PRIVATE, 1, 0, 0);
+	futex("wake realtime", &w, FUTEX_WAKE_PRIVATE | FUTEX_CLOCK_REALTIME, 1, 0, 0);
+	futex("wait, another value", &w, FUTEX_WAIT_PRIVATE, 4, 0, 0);
+	futex("wait, timed out", &w, FUTEX_WAIT_PRIVATE, 5, &ts, 0);
+	futex("wait bitset realtime, timed out", &w, FUTEX_WAIT_BITSET_PRIVATE | FUTEX_CLOCK_REALTIME, 5, &ts, ~0u);
+	futex("wait, bad timeout", &w, FUTEX_WAIT_PRIVATE, 5, &bad, 0);
+	futex("wait, bad address", (uint32_t *)8, FUTEX_WAIT_PRIVATE, 5, 0, 0);
+	futex("wait bitset 0", &w, FUTEX_WAIT_BITSET_PRIVATE, 5, &ts, 0);
+	mode_t old = umask(077);
+	printf("umask %03o, then %03o\n", (unsigned)old, (unsigned)umask(old));
+	return 0;
+}
+`,
+	// signals: a signal raised while blocked is pending (sigpending says
+	// so) until unblocked, when its action is taken: discarded if it is
+	// now ignored, the end of the process by default.
+	"signals": `#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+int main(void) {
+	sigset_t set, pend;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	printf("raise SIGUSR1 %d, SIGTERM %d\n", raise(SIGUSR1), raise(SIGTERM));
+	sigemptyset(&pend);
+	printf("sigpending %d: SIGUSR1 %d SIGTERM %d SIGINT %d\n", sigpending(&pend), sigismember(&pend, SIGUSR1),
+		sigismember(&pend, SIGTERM), sigismember(&pend, SIGINT));
+	signal(SIGUSR1, SIG_IGN); /* discards the pending one */
+	sigemptyset(&pend);
+	sigpending(&pend);
+	printf("SIGUSR1 ignored: pending %d\n", sigismember(&pend, SIGUSR1));
+	sigset_t usr1;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_UNBLOCK, &usr1, NULL);
+	printf("SIGUSR1 unblocked, still here; SIGTERM next\n");
+	fflush(stdout);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	printf("not reached\n");
+	return 0;
+}
+`,
+	// links: lstat (fstatat with AT_SYMLINK_NOFOLLOW) of symbolic links
+	// below the directory given, readlink, realpath through them, and a
+	// shared writable mapping of a file opened read-only (EACCES).
+	"links": `#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+static void show(const char *name) {
+	struct stat st;
+	errno = 0;
+	int r = lstat(name, &st);
+	printf("lstat %s: %d %d link %d size %ld;", name, r, errno, r == 0 && S_ISLNK(st.st_mode), r == 0 ? (long)st.st_size : -1L);
+	errno = 0;
+	r = stat(name, &st);
+	printf(" stat: %d %d link %d size %ld;", r, errno, r == 0 && S_ISLNK(st.st_mode), r == 0 ? (long)st.st_size : -1L);
+	char buf[64];
+	errno = 0;
+	ssize_t n = readlink(name, buf, sizeof buf - 1);
+	buf[n > 0 ? n : 0] = 0;
+	printf(" readlink: %ld %d [%s]\n", (long)n, errno, buf);
+}
+int main(int argc, char **argv) {
+	(void)argc;
+	if (strcmp(argv[1], "/") != 0 && chdir(argv[1]) != 0) /* rvsim's guest starts at the root of --fs */
+		return 1;
+	show("data.txt");
+	show("link.txt");
+	show("dangling");
+	show("sublink");
+	show("sublink/a.txt");
+	char buf[8];
+	errno = 0;
+	printf("readlink short: %ld %d [%.3s]\n", (long)readlink("link.txt", buf, 3), errno, buf);
+	struct stat st;
+	errno = 0;
+	int r = fstatat(AT_FDCWD, "sublink", &st, AT_SYMLINK_NOFOLLOW);
+	printf("fstatat nofollow: %d %d link %d\n", r, errno, r == 0 && S_ISLNK(st.st_mode));
+	char *p = realpath("sublink/a.txt", NULL);
+	char cwd[PATH_MAX];
+	getcwd(cwd, sizeof cwd);
+	printf("realpath: %s\n", p ? p + (strcmp(cwd, "/") ? strlen(cwd) : 0) : "(null)");
+	char here[PATH_MAX];
+	errno = 0;
+	r = chdir("sublink");
+	printf("chdir sublink: %d %d, cwd %s", r, errno, getcwd(here, sizeof here) + strlen(cwd) - (strcmp(cwd, "/") ? 0 : 1));
+	FILE *f = fopen("a.txt", "r");
+	printf(", a.txt %s", f && fgetc(f) == 'a' ? "read" : "not read");
+	errno = 0;
+	r = chdir("..");
+	printf("; chdir ..: %d %d, cwd [%s]\n", r, errno, getcwd(here, sizeof here) + strlen(cwd));
+	errno = 0;
+	r = chdir("data.txt");
+	printf("chdir to a file: %d %d; ", r, errno);
+	errno = 0;
+	r = chdir("dangling");
+	printf("to a dangling link: %d %d; ", r, errno);
+	int dfd = open("sub", O_RDONLY | O_DIRECTORY);
+	errno = 0;
+	r = fchdir(dfd);
+	printf("fchdir sub: %d %d, cwd %s; ", r, errno, getcwd(here, sizeof here) + strlen(cwd) - (strcmp(cwd, "/") ? 0 : 1));
+	errno = 0;
+	printf("fchdir of a file: %d %d\n", fchdir(0), errno);
+	chdir("..");
+	int fd = open("data.txt", O_RDONLY);
+	errno = 0;
+	void *m = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	printf("shared writable mapping of a read-only descriptor: %s %d\n", m == MAP_FAILED ? "failed" : "mapped", errno);
+	errno = 0;
+	m = mmap(0, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	printf("shared read-only mapping: %s %d [%.4s]\n", m == MAP_FAILED ? "failed" : "mapped", errno, m == MAP_FAILED ? "" : (char *)m);
+	return 0;
+}
+`,
+	// futexwait: a wait on a futex that no thread could end.
+	"futexwait": `#include <linux/futex.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int main(void) {
+	uint32_t w = 0;
+	printf("waiting\n");
+	fflush(stdout);
+	syscall(SYS_futex, &w, FUTEX_WAIT_PRIVATE, 0, 0, 0, 0);
+	printf("woken\n");
+	return 0;
+}
+`,
+	// usage: clock_getres, times and getrusage, whose values depend on
+	// the run only through what is printed of them.
+	"usage": `#include <errno.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/times.h>
+#include <time.h>
+int main(void) {
+	struct timespec r;
+	for (int c = 0; c < 12; c++) {
+		r.tv_sec = r.tv_nsec = -1;
+		errno = 0;
+		int rc = clock_getres(c, &r);
+		if (c == CLOCK_REALTIME_COARSE || c == CLOCK_MONOTONIC_COARSE)
+			printf("clock %d: %d %d coarse %d\n", c, rc, errno, r.tv_sec == 0 && r.tv_nsec > 1 && r.tv_nsec <= 10000000);
+		else
+			printf("clock %d: %d %d %ld.%09ld\n", c, rc, errno, (long)r.tv_sec, r.tv_nsec);
+	}
+	printf("clock_getres NULL: %d\n", clock_getres(CLOCK_MONOTONIC, NULL));
+	struct tms t0, t1;
+	clock_t c0 = times(&t0);
+	volatile unsigned long x = 0;
+	for (unsigned long i = 0; i < 3000000; i++)
+		x += i;
+	clock_t c1 = times(&t1);
+	printf("times: %d %d, children %ld %ld\n", c0 != (clock_t)-1, c1 >= c0 && t1.tms_utime + t1.tms_stime >= t0.tms_utime + t0.tms_stime,
+		(long)t1.tms_cutime, (long)t1.tms_cstime);
+	printf("times NULL: %d\n", times(NULL) != (clock_t)-1); /* (glibc reads a buffer times refused: no bad pointer) */
+	struct rusage u;
+	int rc = getrusage(RUSAGE_SELF, &u);
+	printf("getrusage self: %d, maxrss %d\n", rc, u.ru_maxrss > 0);
+	rc = getrusage(RUSAGE_CHILDREN, &u);
+	printf("getrusage children: %d, %ld %ld\n", rc, (long)u.ru_utime.tv_sec, (long)u.ru_utime.tv_usec);
+	errno = 0;
+	rc = getrusage(5, &u);
+	printf("getrusage 5: %d %d\n", rc, errno);
+	errno = 0;
+	rc = getrusage(RUSAGE_SELF, (struct rusage *)8);
+	printf("getrusage bad pointer: %d %d\n", rc, errno);
+	return 0;
+}
+`,
 	"dup": `#define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
@@ -279,7 +492,7 @@ func TestGlibcAgainstQemu(t *testing.T) {
 	needGlibcTools(t)
 	for _, static := range []bool{true, false} {
 		kind := map[bool]string{true: "static", false: "dynamic"}[static]
-		for _, name := range []string{"hello", "auxv", "files", "dup", "abort", "clearcache"} {
+		for _, name := range []string{"hello", "auxv", "files", "dup", "abort", "clearcache", "once", "signals", "usage"} {
 			t.Run(kind+"/"+name, func(t *testing.T) {
 				if !static {
 					needSysroot(t)
@@ -386,6 +599,29 @@ func TestGlibcThreadsRefused(t *testing.T) {
 	}
 }
 
+// TestFutexWaitForEver: a futex wait with no timeout on a word that holds
+// the value expected would never end in a process of one thread: the run
+// stops (status 125) with the reason, rather than hang, and so does the
+// replay of its recording.
+func TestFutexWaitForEver(t *testing.T) {
+	needGlibcTools(t)
+	prog := buildGlibc(t, "futexwait", true)
+	const msg = `^rvsim: unsupported system call: futex wait at pc 0x[0-9a-f]+ on the word at 0x[0-9a-f]+, with no timeout: the guest has no other thread to wake it, so it would wait for ever$`
+	r := rvsim(t, "", "run", prog)
+	if r.status != 125 || r.stdout != "waiting\n" {
+		t.Errorf("run: status %d, stdout %q; want 125 and waiting", r.status, r.stdout)
+	}
+	oneLine(t, r, msg)
+	trace := filepath.Join(t.TempDir(), "t.zst")
+	if r := rvsim(t, "", "record", "-o", trace, prog); r.status != 125 || r.stdout != "waiting\n" {
+		t.Fatalf("record: status %d, stdout %q, stderr %q", r.status, r.stdout, r.stderr)
+	}
+	rep := rvsim(t, "", "replay", prog, trace)
+	if rep.status != 125 || rep.stdout != "waiting\n" || !strings.Contains(rep.stderr, "so it would wait for ever") || !replayIdentical.MatchString(rep.stderr) {
+		t.Errorf("replay: status %d, stdout %q, stderr %q", rep.status, rep.stdout, rep.stderr)
+	}
+}
+
 // TestSysrootFlag: for a dynamic program, -L and --sysroot must name a
 // directory; the error names the flag; -L wins over RVSIM_LD_PREFIX, which
 // must be a directory too. (A static program needs none: TestSysrootMissing.)
@@ -428,6 +664,51 @@ func TestGlibcReaddir(t *testing.T) {
 	want := qemuRun(t, "", prog, true, dir)
 	got := rvsim(t, "", "run", "--fs", dir, prog, "/")
 	if got != want || !strings.Contains(got.stdout, "[. 4] [.. 4]") || !strings.Contains(got.stdout, "[sub 4]") {
+		t.Fatalf("rvsim: %d %q %q\nqemu-riscv64: %d %q %q", got.status, got.stdout, got.stderr, want.status, want.stdout, want.stderr)
+	}
+	trace := filepath.Join(t.TempDir(), "t.zst")
+	if rec := rvsim(t, "", "record", "--fs", dir, "-o", trace, prog, "/"); rec.stdout != want.stdout {
+		t.Fatalf("record: %q", rec.stdout)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if rep := rvsim(t, "", "replay", prog, trace); rep.stdout != want.stdout || !replayIdentical.MatchString(rep.stderr) {
+		t.Fatalf("replay: %q %q", rep.stdout, rep.stderr)
+	}
+}
+
+// TestGlibcLinks: lstat, fstatat with AT_SYMLINK_NOFOLLOW, readlink and
+// realpath see the symbolic links below --fs as qemu-riscv64 sees them in
+// the same host directory, and a shared writable mapping of a file opened
+// read-only is refused (EACCES) as Linux refuses it; a recording replays
+// once the directory is gone.
+func TestGlibcLinks(t *testing.T) {
+	needGlibcTools(t)
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string]string{"data.txt": "some data\n", "sub/a.txt": "a\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for link, target := range map[string]string{"link.txt": "data.txt", "dangling": "nowhere", "sublink": "sub"} {
+		if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prog := buildGlibc(t, "links", true)
+	want := qemuRun(t, "", prog, true, dir)
+	for _, w := range []string{"lstat link.txt: 0 0 link 1 size 8;", "readlink: 8 0 [data.txt]", "lstat dangling: 0 0 link 1",
+		"realpath: /sub/a.txt", "read-only descriptor: failed 13"} {
+		if !strings.Contains(want.stdout, w) {
+			t.Fatalf("qemu-riscv64 printed no %q: %q %q", w, want.stdout, want.stderr)
+		}
+	}
+	got := rvsim(t, "", "run", "--fs", dir, prog, "/")
+	if got != want {
 		t.Fatalf("rvsim: %d %q %q\nqemu-riscv64: %d %q %q", got.status, got.stdout, got.stderr, want.status, want.stdout, want.stderr)
 	}
 	trace := filepath.Join(t.TempDir(), "t.zst")
