@@ -666,6 +666,14 @@ func TestGlibcReaddir(t *testing.T) {
 	if got != want || !strings.Contains(got.stdout, "[. 4] [.. 4]") || !strings.Contains(got.stdout, "[sub 4]") {
 		t.Fatalf("rvsim: %d %q %q\nqemu-riscv64: %d %q %q", got.status, got.stdout, got.stderr, want.status, want.stdout, want.stderr)
 	}
+	replayWithoutDir(t, prog, dir, want)
+}
+
+// replayWithoutDir records prog run with --fs dir (its argument "/"), which
+// must print what want printed, removes dir, and replays the recording,
+// which must print the same and be identical.
+func replayWithoutDir(t *testing.T, prog, dir string, want runResult) {
+	t.Helper()
 	trace := filepath.Join(t.TempDir(), "t.zst")
 	if rec := rvsim(t, "", "record", "--fs", dir, "-o", trace, prog, "/"); rec.stdout != want.stdout {
 		t.Fatalf("record: %q", rec.stdout)
@@ -711,14 +719,5 @@ func TestGlibcLinks(t *testing.T) {
 	if got != want {
 		t.Fatalf("rvsim: %d %q %q\nqemu-riscv64: %d %q %q", got.status, got.stdout, got.stderr, want.status, want.stdout, want.stderr)
 	}
-	trace := filepath.Join(t.TempDir(), "t.zst")
-	if rec := rvsim(t, "", "record", "--fs", dir, "-o", trace, prog, "/"); rec.stdout != want.stdout {
-		t.Fatalf("record: %q", rec.stdout)
-	}
-	if err := os.RemoveAll(dir); err != nil {
-		t.Fatal(err)
-	}
-	if rep := rvsim(t, "", "replay", prog, trace); rep.stdout != want.stdout || !replayIdentical.MatchString(rep.stderr) {
-		t.Fatalf("replay: %q %q", rep.stdout, rep.stderr)
-	}
+	replayWithoutDir(t, prog, dir, want)
 }
