@@ -37,6 +37,7 @@ var knownErrnos = map[int]bool{
 	eACCES: true, eFAULT: true, eNODEV: true, eNOTDIR: true, eISDIR: true, eINVAL: true,
 	eNFILE: true, eMFILE: true, eNOTTY: true, eSPIPE: true, eRANGE: true,
 	eNAMETOOLONG: true, eNOSYS: true, eLOOP: true, eEXIST: true, eOPNOTSUPP: true, 7: true, // E2BIG
+	eAGAIN: true, eTIMEDOUT: true, // futex
 }
 
 // FuzzSyscall runs one Linux system call with a fuzzed number and fuzzed
@@ -97,7 +98,7 @@ func FuzzSyscall(f *testing.F) {
 		if err := m.syscall(); err != nil {
 			if errors.Is(err, ErrUnsupported) {
 				switch nr {
-				case sysClone, sysClone3, sysExecve, sysExecveat, sysKill, sysTkill, sysTgkill:
+				case sysClone, sysClone3, sysExecve, sysExecveat, sysKill, sysTkill, sysTgkill, sysFutex:
 					return // the run stops there, with that error
 				}
 			}
@@ -207,6 +208,14 @@ func outputs(nr uint64, a []uint64, mem []byte, base uint64) [][2]uint64 {
 		return [][2]uint64{{a[0], 112}}
 	case sysGetcwd:
 		return [][2]uint64{{a[0], 2}}
+	case sysClockGetres:
+		return [][2]uint64{{a[1], 16}}
+	case sysTimes:
+		return [][2]uint64{{a[0], 32}}
+	case sysGetrusage:
+		return [][2]uint64{{a[1], rusageSize}}
+	case sysSigpending:
+		return [][2]uint64{{a[0], min(a[1], sigsetSize)}}
 	case sysSigaction:
 		return [][2]uint64{{a[2], sigactionSize}}
 	case sysSigprocmask:
