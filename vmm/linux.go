@@ -190,7 +190,7 @@ type linux struct {
 	// and so that SIGPIPE's default action can end the guest (raise).
 	sigact     [65][sigactionSize]byte
 	sigmask    uint64
-	sigpending uint64                 // signals raised while blocked, acted on when unblocked
+	sigpending [2]uint64              // signals raised while blocked, the thread's own and the process's (pendThread, pendProcess), acted on when unblocked
 	umask      uint32                 // the file mode creation mask: kept and reported (umask); no file is created
 	cwd        string                 // the working directory, a clean absolute guest path (\"/\": the root of --fs)
 	killedBy   int                    // the signal whose default action ended the guest, or 0
@@ -798,6 +798,9 @@ func (m *Machine) sysSysinfo(buf uint64) uint64 {
 // Linux system call does (the C library's getcwd returns the buffer).
 func (m *Machine) sysGetcwd(buf, size uint64) uint64 {
 	cwd := m.linux.cwd + "\x00"
+	if len(cwd) > maxPath {
+		return errno(eNAMETOOLONG)
+	}
 	if size < uint64(len(cwd)) {
 		return errno(eRANGE)
 	}
@@ -878,7 +881,8 @@ func (m *Machine) sysSigaction(sig int32, act, oact, setsize uint64) uint64 {
 		// A pending signal now ignored is discarded (POSIX, and Linux).
 		bit := uint64(1) << (sig - 1)
 		if h := binary.LittleEndian.Uint64(na); h == sigIGN || h == sigDFL && defaultIgnored&bit != 0 {
-			l.sigpending &^= bit
+			l.sigpending[pendThread] &^= bit
+			l.sigpending[pendProcess] &^= bit
 		}
 	}
 	if oact != 0 {

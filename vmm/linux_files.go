@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"strings"
@@ -155,6 +156,7 @@ const (
 	oCreat     = 0o100
 	oTrunc     = 0o1000
 	oDirectory = 0o200000
+	oNofollow  = 0o400000
 	oPath      = 0o10000000
 	oCloexec   = 0o2000000
 	oTmpfile   = 0o20000000
@@ -189,12 +191,22 @@ func (m *Machine) sysOpenat(dirfd int32, pathAddr, flags uint64) uint64 {
 	if uint64(fd) >= l.rlimit[rlimitNofile][0] {
 		return errno(eMFILE)
 	}
-	hp, le := m.lookup(dirfd, p)
+	follow := flags&oNofollow == 0
+	hp, le := m.lookup(dirfd, p, follow)
 	if le != 0 {
 		return errno(le)
 	}
 	if flags&oAccMode != 0 || flags&(oCreat|oTrunc|oTmpfile) != 0 {
 		return errno(eACCES) // read-only access
+	}
+	if !follow {
+		// O_NOFOLLOW: a link is not opened (the host's open would follow it).
+		if fi, err := hp.root.Lstat(hp.rel); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			if flags&oDirectory != 0 {
+				return errno(eNOTDIR)
+			}
+			return errno(eLOOP)
+		}
 	}
 	fi, err := hp.root.Stat(hp.rel)
 	if err != nil {

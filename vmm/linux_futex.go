@@ -85,6 +85,8 @@ func (m *Machine) sysFutex(uaddr uint64, op int32, val uint32, timeout, val3 uin
 			if _, ok := m.guest(uaddr, 4); !ok {
 				return errno(eFAULT), nil
 			}
+		} else if uaddr >= userEnd-3 {
+			return errno(eFAULT), nil // not a user address at all (access_ok)
 		}
 		return 0, nil // no thread waits
 	}

@@ -45,15 +45,6 @@ func (m *Machine) sysMmap(addr, length, prot, flags, fd, off uint64) uint64 {
 		if f = m.file(fd); f == nil || f.r == nil && f.w == nil {
 			return errno(eBADF) // none, or an O_PATH descriptor
 		}
-		if f.r == nil {
-			return errno(eACCES) // not open for reading
-		}
-		if t := flags & mapType; t != 0 && t != mapPrivate && prot&protWrite != 0 && f.w == nil {
-			return errno(eACCES) // shared and writable, of a file not open for writing
-		}
-		if f.f == nil || f.isDir {
-			return errno(eNODEV) // a stream or a directory cannot be mapped
-		}
 	}
 	if length == 0 {
 		return errno(eINVAL)
@@ -80,13 +71,25 @@ func (m *Machine) sysMmap(addr, length, prot, flags, fd, off uint64) uint64 {
 			return errno(eEXIST)
 		}
 		start = addr
-		m.removeMaps(start, start+n, true)
 	} else {
 		var ok bool
 		if start, ok = m.hole(n); !ok {
 			m.outOfMemory("mmap", n)
 			return errno(eNOMEM)
 		}
+	}
+	// The file's access, once the place is found, as Linux checks it.
+	switch {
+	case f == nil:
+	case flags&mapType != mapPrivate && prot&protWrite != 0 && f.w == nil:
+		return errno(eACCES) // shared and writable, of a file not open for writing
+	case f.r == nil:
+		return errno(eACCES) // not open for reading
+	case f.f == nil || f.isDir:
+		return errno(eNODEV) // a stream or a directory cannot be mapped
+	}
+	if flags&(mapFixed|mapFixedNoreplace) != 0 {
+		m.removeMaps(start, start+n, true)
 	}
 	if f != nil {
 		if e := m.mapFile(f, start, n, off); e != 0 {

@@ -55,8 +55,11 @@ func (m *Machine) dirOf(dirfd int32, p string) (dir string, sys bool, e int) {
 // lookup says where the guest path p, relative to dirfd, leads. A library
 // path (isLibPath) is looked for in the sysroot first; a path below a
 // directory opened from the sysroot stays in it; anything else, and a
-// library path that the sysroot does not hold, is below --fs.
-func (m *Machine) lookup(dirfd int32, p string) (hostPath, int) {
+// library path that the sysroot does not hold, is below --fs, where it is
+// walked as Linux walks a path in a chroot (walk), but for "..", which is
+// taken on the text of the path first: the path returned has no symbolic
+// links, but for its last component if follow is not set.
+func (m *Machine) lookup(dirfd int32, p string, follow bool) (hostPath, int) {
 	l := m.linux
 	dir, sys, e := m.dirOf(dirfd, p)
 	if e != 0 {
@@ -80,9 +83,15 @@ func (m *Machine) lookup(dirfd int32, p string) (hostPath, int) {
 		}
 		return hostPath{}, eNOENT // no directory was granted: the guest sees no files
 	}
-	rel := strings.TrimPrefix(abs, "/")
-	if rel == "" {
-		rel = "."
+	// ".." is taken on the path's text, as for the choice between the
+	// sysroot and --fs, which share "/"; the links met are followed.
+	q := abs
+	if strings.HasSuffix(p, "/") && abs != "/" {
+		q += "/" // a directory
+	}
+	rel, e := walk(l.root, "", q, follow)
+	if e != 0 {
+		return hostPath{}, e
 	}
 	return hostPath{root: l.root, rel: rel}, 0
 }
@@ -174,7 +183,7 @@ func (m *Machine) sysNewfstatat(dirfd int32, pathAddr, buf, flags uint64) uint64
 	if p == "" {
 		return errno(eNOENT)
 	}
-	hp, le := m.lookup(dirfd, p)
+	hp, le := m.lookup(dirfd, p, flags&atSymlinkNofollow == 0)
 	if le != 0 {
 		return errno(le)
 	}
@@ -205,11 +214,16 @@ func (m *Machine) sysFaccessat(dirfd int32, pathAddr, mode, flags uint64) uint64
 	if p == "" {
 		return errno(eNOENT)
 	}
-	hp, le := m.lookup(dirfd, p)
+	follow := flags&atSymlinkNofollow == 0
+	hp, le := m.lookup(dirfd, p, follow)
 	if le != 0 {
 		return errno(le)
 	}
-	fi, err := hp.root.Stat(hp.rel)
+	stat := hp.root.Stat
+	if !follow {
+		stat = hp.root.Lstat
+	}
+	fi, err := stat(hp.rel)
 	switch {
 	case err != nil:
 		return errno(rootErrno(err))
@@ -247,7 +261,7 @@ func (m *Machine) sysReadlinkat(dirfd int32, pathAddr, buf, size uint64) uint64 
 		if p == "" {
 			return errno(eNOENT)
 		}
-		hp, le := m.lookup(dirfd, p)
+		hp, le := m.lookup(dirfd, p, false)
 		if le != 0 {
 			return errno(le)
 		}
@@ -301,14 +315,11 @@ func (m *Machine) sysChdir(fd int64, pathAddr uint64) uint64 {
 			return errno(eNOENT)
 		}
 		var le int
-		if hp, le = m.lookup(atFDCWD, p); le != 0 {
+		if hp, le = m.lookup(atFDCWD, p, true); le != 0 {
 			return errno(le)
 		}
 	}
-	rel, e := resolveIn(hp.root, hp.rel)
-	if e != 0 {
-		return errno(e)
-	}
+	rel := hp.rel // free of links: lookup followed them, and so did the open of a directory descriptor
 	fi, err := hp.root.Stat(rel)
 	switch {
 	case err != nil:

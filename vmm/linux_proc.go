@@ -7,6 +7,7 @@ package vmm
 import (
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 )
 
 // sysKill is kill, tkill and tgkill. The guest can signal only itself (its
@@ -48,7 +49,13 @@ func (m *Machine) sysKill(nr, a0, a1, a2 uint64) (uint64, error) {
 	}
 	bit := uint64(1) << (sig - 1)
 	if sig != sigKILL && l.sigmask&bit != 0 {
-		l.sigpending |= bit // acted on when the guest unblocks it (deliverPending)
+		// Pending until the guest unblocks it (deliverPending): kill's
+		// for the process, tkill's and tgkill's for the thread.
+		to := pendThread
+		if nr == sysKill {
+			to = pendProcess
+		}
+		l.sigpending[to] |= bit
 		return 0, nil
 	}
 	return 0, m.act(sig, SyscallName(nr))
@@ -87,18 +94,44 @@ func (m *Machine) act(sig uint64, by string) error {
 	return nil
 }
 
-// deliverPending acts on the pending signals that the mask no longer
-// blocks, lowest first, as Linux does on the way back to the guest: a
-// SIGPIPE as a write raised it (raise), any other as kill sent it (act).
-// It stops at the first that ends the guest or the run.
-func (m *Machine) deliverPending() error {
-	l := m.linux
-	for sig := uint64(1); sig <= 64; sig++ {
-		bit := uint64(1) << (sig - 1)
-		if l.sigpending&^l.sigmask&bit == 0 {
+// Pending signals: those sent to the thread (tkill, tgkill, raise, a
+// write's SIGPIPE) and those sent to the process (kill), which Linux keeps
+// apart and takes in that order.
+const (
+	pendThread  = 0
+	pendProcess = 1
+	// synchronous are the signals Linux takes first from a pending set
+	// (SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV, SIGSYS), before the
+	// lowest-numbered of the others.
+	synchronous = 1<<(4-1) | 1<<(5-1) | 1<<(7-1) | 1<<(8-1) | 1<<(11-1) | 1<<(31-1)
+)
+
+// nextPending takes the signal Linux delivers next of the pending ones the
+// mask does not block (kernel/signal.c, next_signal and dequeue_signal),
+// or returns 0.
+func (l *linux) nextPending() uint64 {
+	for i := range l.sigpending {
+		x := l.sigpending[i] &^ l.sigmask
+		if x == 0 {
 			continue
 		}
-		l.sigpending &^= bit
+		if x&synchronous != 0 {
+			x &= synchronous
+		}
+		sig := uint64(bits.TrailingZeros64(x)) + 1
+		l.sigpending[i] &^= 1 << (sig - 1)
+		return sig
+	}
+	return 0
+}
+
+// deliverPending acts on the pending signals that the mask no longer
+// blocks, in Linux's order (nextPending), as Linux does on the way back to
+// the guest: a SIGPIPE as a write raised it (raise), any other as kill
+// sent it (act). It stops at the first that ends the guest or the run.
+func (m *Machine) deliverPending() error {
+	l := m.linux
+	for sig := l.nextPending(); sig != 0; sig = l.nextPending() {
 		if sig == sigPIPE {
 			m.raise(int(sig))
 		} else if err := m.act(sig, "the unblocking (rt_sigprocmask)"); err != nil {
@@ -123,7 +156,7 @@ func (m *Machine) sysSigpending(set, size uint64) uint64 {
 		return errno(eFAULT)
 	}
 	var w [sigsetSize]byte
-	binary.LittleEndian.PutUint64(w[:], l.sigpending&l.sigmask)
+	binary.LittleEndian.PutUint64(w[:], (l.sigpending[pendThread]|l.sigpending[pendProcess])&l.sigmask)
 	copy(b, w[:size])
 	m.noteWrite(set, size)
 	return 0

@@ -17,6 +17,7 @@ const (
 	coarseRes                                = 4 * time.Millisecond // the coarse clocks' resolution: a tick of Debian's kernels (HZ=250)
 	rusageSize                               = 2*16 + 14*8          // struct rusage: two timevals and fourteen longs
 	rusageSelf, rusageChildren, rusageThread = 0, -1, 1
+	cpuClockSched                            = 2 // the low bits of a CPU clock id: profiling 0, virtual 1, scheduler 2
 )
 
 // validClock reports whether clk names a clock the guest can read: those
@@ -34,7 +35,8 @@ func validClock(clk int32) bool {
 }
 
 // sysClockGetres is clock_getres: a nanosecond for every clock but the
-// coarse ones, which advance a tick at a time; res may be NULL.
+// coarse ones and the profiling and virtual CPU clocks, which advance a
+// tick at a time; res may be NULL.
 func (m *Machine) sysClockGetres(clk int32, res uint64) uint64 {
 	if !validClock(clk) {
 		return errno(eINVAL)
@@ -47,8 +49,8 @@ func (m *Machine) sysClockGetres(clk int32, res uint64) uint64 {
 		return errno(eFAULT)
 	}
 	r := time.Nanosecond
-	if clk == clockRealtimeCoarse || clk == clockMonoCoarse {
-		r = coarseRes
+	if clk == clockRealtimeCoarse || clk == clockMonoCoarse || clk < 0 && clk&3 != cpuClockSched {
+		r = coarseRes // and the profiling and virtual CPU clocks, which count ticks
 	}
 	binary.LittleEndian.PutUint64(b, 0)
 	binary.LittleEndian.PutUint64(b[8:], uint64(r))

@@ -100,13 +100,38 @@ func guestPath(rel string) string {
 }
 
 // resolveIn follows the guest path p (absolute, or relative to the root)
-// component by component below root, every symbolic link included (an
-// absolute target starts again at the root, ".." stops at it). It returns
-// the path, free of links, that p names below root ("." for the root
-// itself), or a Linux errno.
+// below root, every symbolic link included (walk), and returns the path,
+// free of links, of the file it names ("." for the root itself), or a
+// Linux errno: ENOENT if there is none.
 func resolveIn(root *os.Root, p string) (string, int) {
-	todo := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	rel, e := walk(root, "", p, true)
+	if e != 0 {
+		return "", e
+	}
+	if _, err := root.Lstat(rel); err != nil {
+		return "", rootErrno(err)
+	}
+	return rel, 0
+}
+
+// walk looks the guest path p up below root as Linux walks a path in a
+// chroot: component by component from start (a path below root free of
+// links, "" or "." for root itself) or, for an absolute p, from root; ".."
+// goes to the parent found so far (and stops at root), a symbolic link is
+// followed where it is met (an absolute target starts again at root), and
+// each component before the last must be a directory. The last component
+// is followed if it is a link when follow is set or p ends in "/" (which
+// also makes it a directory). It returns the path below root, free of
+// links but for a last component not followed, or a Linux errno (ENOENT,
+// ENOTDIR, ELOOP after maxSymlinks links, or what looking failed with).
+// A last component that does not exist is no error: the call that uses the
+// path says what to make of it.
+func walk(root *os.Root, start, p string, follow bool) (string, int) {
 	var cur []string
+	if start != "" && start != "." && !strings.HasPrefix(p, "/") {
+		cur = strings.Split(start, "/")
+	}
+	todo := strings.Split(strings.TrimPrefix(p, "/"), "/")
 	links := 0
 	for len(todo) > 0 {
 		c := todo[0]
@@ -120,13 +145,24 @@ func resolveIn(root *os.Root, p string) (string, int) {
 			}
 			continue
 		}
+		last, dirOnly := true, false
+		for _, t := range todo {
+			if t != "" {
+				last = false
+				break
+			}
+			dirOnly = true // a trailing "/"
+		}
 		next := append(cur[:len(cur):len(cur)], c)
 		rel := strings.Join(next, "/")
 		fi, err := root.Lstat(rel)
 		if err != nil {
+			if last && errors.Is(err, fs.ErrNotExist) {
+				return rel, 0
+			}
 			return "", rootErrno(err)
 		}
-		if fi.Mode()&fs.ModeSymlink != 0 {
+		if fi.Mode()&fs.ModeSymlink != 0 && (!last || follow || dirOnly) {
 			if links++; links > maxSymlinks {
 				return "", eLOOP
 			}
@@ -140,7 +176,7 @@ func resolveIn(root *os.Root, p string) (string, int) {
 			todo = append(strings.Split(target, "/"), todo...)
 			continue
 		}
-		if len(todo) > 0 && !fi.IsDir() {
+		if (!last || dirOnly) && !fi.IsDir() {
 			return "", eNOTDIR
 		}
 		cur = next

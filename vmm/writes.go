@@ -237,7 +237,7 @@ func (m *Machine) raise(sig int) {
 	handler := binary.LittleEndian.Uint64(l.sigact[sig][:8])
 	switch {
 	case l.sigmask&(1<<(sig-1)) != 0:
-		l.sigpending |= 1 << (sig - 1) // acted on when unblocked (deliverPending)
+		l.sigpending[pendThread] |= 1 << (sig - 1) // acted on when unblocked (deliverPending)
 	case handler == sigIGN:
 	case handler == sigDFL:
 		m.log.Info(fmt.Sprintf("the guest was killed by signal %d (SIGPIPE: a write to a pipe with no reader) at pc %#x", sig, m.Hart.PC))

@@ -250,7 +250,6 @@ static void show(const char *name) {
 	printf(" readlink: %ld %d [%s]\n", (long)n, errno, buf);
 }
 int main(int argc, char **argv) {
-	(void)argc;
 	if (strcmp(argv[1], "/") != 0 && chdir(argv[1]) != 0) /* rvsim's guest starts at the root of --fs */
 		return 1;
 	show("data.txt");
@@ -291,6 +290,29 @@ int main(int argc, char **argv) {
 	errno = 0;
 	printf("fchdir of a file: %d %d\n", fchdir(0), errno);
 	chdir("..");
+	errno = 0;
+	r = chdir("deep");
+	printf("chdir deep: %d %d, cwd %s\n", r, errno, getcwd(here, sizeof here) + strlen(cwd) - (strcmp(cwd, "/") ? 0 : 1));
+	chdir("../..");
+	errno = 0;
+	r = lstat("sublink/", &st);
+	printf("lstat sublink/: %d %d dir %d; ", r, errno, r == 0 && S_ISDIR(st.st_mode));
+	errno = 0;
+	r = lstat("link.txt/", &st);
+	printf("link.txt/: %d %d; ", r, errno);
+	errno = 0;
+	r = open("data.txt/", O_RDONLY);
+	printf("open data.txt/: %d %d; ", r, errno);
+	errno = 0;
+	r = open("link.txt", O_RDONLY | O_NOFOLLOW);
+	printf("O_NOFOLLOW link.txt: %d %d; ", r, errno);
+	errno = 0;
+	r = open("sublink", O_RDONLY | O_NOFOLLOW | O_DIRECTORY);
+	printf("O_NOFOLLOW|O_DIRECTORY sublink: %d %d\n", r, errno);
+	if (argc > 2) { /* rvsim only: DIR is the guest's "/", as in a chroot */
+		f = fopen("abs/a.txt", "r");
+		printf("absolute link: %s\n", f && fgetc(f) == 'a' ? "followed inside" : "not followed");
+	}
 	int fd = open("data.txt", O_RDONLY);
 	errno = 0;
 	void *m = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -355,6 +377,34 @@ int main(void) {
 	errno = 0;
 	rc = getrusage(RUSAGE_SELF, (struct rusage *)8);
 	printf("getrusage bad pointer: %d %d\n", rc, errno);
+	return 0;
+}
+`,
+	// sigorder: which of the pending signals ends the process when the
+	// mask is lifted: the thread's own (tgkill) before the process's
+	// (kill), and a synchronous one (SIGSEGV) before a lower-numbered other.
+	"sigorder": `#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+	(void)argc;
+	sigset_t all;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	int pid = getpid();
+	if (argv[1][0] == '1') {
+		syscall(SYS_tgkill, pid, pid, SIGTERM);
+		syscall(SYS_kill, pid, SIGHUP);
+	} else {
+		syscall(SYS_tgkill, pid, pid, SIGINT);
+		syscall(SYS_tgkill, pid, pid, SIGSEGV);
+	}
+	printf("both pending\n");
+	fflush(stdout);
+	sigprocmask(SIG_UNBLOCK, &all, NULL);
+	printf("not reached\n");
 	return 0;
 }
 `,
@@ -599,6 +649,29 @@ func TestGlibcThreadsRefused(t *testing.T) {
 	}
 }
 
+// TestGlibcSignalOrder: of the signals pending when the mask is lifted,
+// the one Linux delivers first ends the guest, as under qemu-riscv64:
+// SIGTERM sent to the thread before SIGHUP sent to the process (143), and
+// SIGSEGV before the lower-numbered SIGINT (139); a recording replays.
+func TestGlibcSignalOrder(t *testing.T) {
+	needGlibcTools(t)
+	prog := buildGlibc(t, "sigorder", true)
+	for arg, status := range map[string]int{"1": 143, "2": 139} {
+		want := qemuRun(t, "", prog, true, arg)
+		got := rvsim(t, "", "run", prog, arg)
+		if got.status != status || got.status != want.status || got.stdout != want.stdout {
+			t.Errorf("%s: rvsim %d %q, qemu-riscv64 %d %q; want status %d", arg, got.status, got.stdout, want.status, want.stdout, status)
+		}
+		trace := filepath.Join(t.TempDir(), "t.zst")
+		if rec := rvsim(t, "", "record", "-o", trace, prog, arg); rec.status != status {
+			t.Fatalf("%s: record: %d %q", arg, rec.status, rec.stderr)
+		}
+		if rep := rvsim(t, "", "replay", prog, trace); rep.status != status || !replayIdentical.MatchString(rep.stderr) {
+			t.Errorf("%s: replay: %d %q %q", arg, rep.status, rep.stdout, rep.stderr)
+		}
+	}
+}
+
 // TestFutexWaitForEver: a futex wait with no timeout on a word that holds
 // the value expected would never end in a process of one thread: the run
 // stops (status 125) with the reason, rather than hang, and so does the
@@ -694,7 +767,7 @@ func replayWithoutDir(t *testing.T, prog, dir string, want runResult) {
 func TestGlibcLinks(t *testing.T) {
 	needGlibcTools(t)
 	dir := t.TempDir()
-	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, "sub", "inner"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	for name, data := range map[string]string{"data.txt": "some data\n", "sub/a.txt": "a\n"} {
@@ -702,7 +775,7 @@ func TestGlibcLinks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for link, target := range map[string]string{"link.txt": "data.txt", "dangling": "nowhere", "sublink": "sub"} {
+	for link, target := range map[string]string{"link.txt": "data.txt", "dangling": "nowhere", "sublink": "sub", "deep": "sub/inner"} {
 		if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
 			t.Fatal(err)
 		}
@@ -710,7 +783,8 @@ func TestGlibcLinks(t *testing.T) {
 	prog := buildGlibc(t, "links", true)
 	want := qemuRun(t, "", prog, true, dir)
 	for _, w := range []string{"lstat link.txt: 0 0 link 1 size 8;", "readlink: 8 0 [data.txt]", "lstat dangling: 0 0 link 1",
-		"realpath: /sub/a.txt", "read-only descriptor: failed 13"} {
+		"realpath: /sub/a.txt", "read-only descriptor: failed 13", "chdir deep: 0 0, cwd /sub/inner",
+		"lstat sublink/: 0 0 dir 1;", "O_NOFOLLOW link.txt: -1 40;"} {
 		if !strings.Contains(want.stdout, w) {
 			t.Fatalf("qemu-riscv64 printed no %q: %q %q", w, want.stdout, want.stderr)
 		}
@@ -718,6 +792,13 @@ func TestGlibcLinks(t *testing.T) {
 	got := rvsim(t, "", "run", "--fs", dir, prog, "/")
 	if got != want {
 		t.Fatalf("rvsim: %d %q %q\nqemu-riscv64: %d %q %q", got.status, got.stdout, got.stderr, want.status, want.stdout, want.stderr)
+	}
+	// An absolute link, which qemu-riscv64 would follow out on the host.
+	if err := os.Symlink("/sub", filepath.Join(dir, "abs")); err != nil {
+		t.Fatal(err)
+	}
+	if got := rvsim(t, "", "run", "--fs", dir, prog, "/", "abs"); !strings.Contains(got.stdout, "absolute link: followed inside\n") {
+		t.Errorf("absolute link: %d %q %q", got.status, got.stdout, got.stderr)
 	}
 	replayWithoutDir(t, prog, dir, want)
 }

@@ -133,8 +133,10 @@ func TestHostileCannotTouchHostFiles(t *testing.T) {
 	if !strings.Contains(granted.stdout, `directories: "." 3, "/" 4`) || !strings.Contains(granted.stdout, "then -24\n") {
 		t.Errorf("with --fs: directory descriptors or EMFILE missing:\n%s", granted.stdout)
 	}
-	for _, p := range []string{"fifo", "link"} {
-		if !strings.Contains(granted.stdout, fmt.Sprintf("openat(AT_FDCWD, %q, O_RDONLY) = -13\n", p)) {
+	// A FIFO is refused; the link to a host file is followed inside the
+	// root, as in a chroot, where its target is not.
+	for p, e := range map[string]int{"fifo": 13, "link": 2} {
+		if !strings.Contains(granted.stdout, fmt.Sprintf("openat(AT_FDCWD, %q, O_RDONLY) = -%d\n", p, e)) {
 			t.Errorf("with --fs: %s opened:\n%s", p, granted.stdout)
 		}
 	}
