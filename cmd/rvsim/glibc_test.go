@@ -223,8 +223,9 @@ int main(void) {
 }
 `,
 	// links: lstat (fstatat with AT_SYMLINK_NOFOLLOW) of symbolic links
-	// below the directory given, readlink, realpath through them, and a
-	// shared writable mapping of a file opened read-only (EACCES).
+	// below the directory given, readlink, realpath, chdir and fchdir
+	// through them, trailing slashes, O_NOFOLLOW, and a shared writable
+	// mapping of a file opened read-only (EACCES).
 	"links": `#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
