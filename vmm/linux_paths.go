@@ -89,7 +89,7 @@ func (m *Machine) lookup(dirfd int32, p string, follow bool) (hostPath, int) {
 	if strings.HasSuffix(p, "/") && abs != "/" {
 		q += "/" // a directory
 	}
-	rel, e := walk(l.root, "", q, follow)
+	rel, e := walk(l.root, q, follow)
 	if e != 0 {
 		return hostPath{}, e
 	}

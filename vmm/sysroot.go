@@ -104,7 +104,7 @@ func guestPath(rel string) string {
 // free of links, of the file it names ("." for the root itself), or a
 // Linux errno: ENOENT if there is none.
 func resolveIn(root *os.Root, p string) (string, int) {
-	rel, e := walk(root, "", p, true)
+	rel, e := walk(root, p, true)
 	if e != 0 {
 		return "", e
 	}
@@ -115,22 +115,19 @@ func resolveIn(root *os.Root, p string) (string, int) {
 }
 
 // walk looks the guest path p up below root as Linux walks a path in a
-// chroot: component by component from start (a path below root free of
-// links, "" or "." for root itself) or, for an absolute p, from root; ".."
-// goes to the parent found so far (and stops at root), a symbolic link is
-// followed where it is met (an absolute target starts again at root), and
-// each component before the last must be a directory. The last component
+// chroot: component by component from root (p is absolute, or relative to
+// root alike); ".." goes to the parent found so far (and stops at root), a
+// symbolic link is followed where it is met (an absolute target starts
+// again at root), and each component before the last must be a
+// directory. The last component
 // is followed if it is a link when follow is set or p ends in "/" (which
 // also makes it a directory). It returns the path below root, free of
 // links but for a last component not followed, or a Linux errno (ENOENT,
 // ENOTDIR, ELOOP after maxSymlinks links, or what looking failed with).
 // A last component that does not exist is no error: the call that uses the
 // path says what to make of it.
-func walk(root *os.Root, start, p string, follow bool) (string, int) {
+func walk(root *os.Root, p string, follow bool) (string, int) {
 	var cur []string
-	if start != "" && start != "." && !strings.HasPrefix(p, "/") {
-		cur = strings.Split(start, "/")
-	}
 	todo := strings.Split(strings.TrimPrefix(p, "/"), "/")
 	links := 0
 	for len(todo) > 0 {
