@@ -192,7 +192,7 @@ type linux struct {
 	sigmask    uint64
 	sigpending [2]uint64              // signals raised while blocked, the thread's own and the process's (pendThread, pendProcess), acted on when unblocked
 	umask      uint32                 // the file mode creation mask: kept and reported (umask); no file is created
-	cwd        string                 // the working directory, a clean absolute guest path (\"/\": the root of --fs)
+	cwd        string                 // the working directory, a clean absolute guest path ("/": the root of --fs)
 	killedBy   int                    // the signal whose default action ended the guest, or 0
 	rlimit     [rlimNlimits][2]uint64 // soft and hard limits reported by prlimit64
 }
@@ -823,7 +823,7 @@ func (m *Machine) sysClockNanosleep(clk int32, req uint64) uint64 {
 	case clk == clockRealtime || clk == clockMonotonic || clk == clockProcessCPU || clk == clockBoottime || clk == clockTAI:
 	case clk == clockMonotonicRaw || clk == clockRealtimeCoarse || clk == clockMonoCoarse:
 		return errno(eOPNOTSUPP)
-	case clk < 0 && clk&4 == 0 && (^(clk>>3) == 0 || ^(clk>>3) == guestPID):
+	case clk&4 == 0 && guestCPUClock(clk):
 		// The process's CPU clock, as glibc names it (not a thread's).
 	default:
 		return errno(eINVAL)

@@ -31,6 +31,15 @@ type hostPath struct {
 	sys  bool
 }
 
+// stat describes the file at hp, or, unless follow is set, the symbolic
+// link there itself.
+func (hp hostPath) stat(follow bool) (fs.FileInfo, error) {
+	if follow {
+		return hp.root.Stat(hp.rel)
+	}
+	return hp.root.Lstat(hp.rel)
+}
+
 // dirOf returns the directory a relative path p is looked up in: dirfd's
 // (its path below its root, and whether that root is the sysroot), the
 // guest's working directory for AT_FDCWD (below "/", where the lookup
@@ -89,7 +98,7 @@ func (m *Machine) lookup(dirfd int32, p string, follow bool) (hostPath, int) {
 	if strings.HasSuffix(p, "/") && abs != "/" {
 		q += "/" // a directory
 	}
-	rel, e := walk(l.root, q, follow)
+	rel, _, e := walk(l.root, q, follow)
 	if e != 0 {
 		return hostPath{}, e
 	}
@@ -187,11 +196,7 @@ func (m *Machine) sysNewfstatat(dirfd int32, pathAddr, buf, flags uint64) uint64
 	if le != 0 {
 		return errno(le)
 	}
-	stat := hp.root.Stat
-	if flags&atSymlinkNofollow != 0 {
-		stat = hp.root.Lstat
-	}
-	fi, err := stat(hp.rel)
+	fi, err := hp.stat(flags&atSymlinkNofollow == 0)
 	if err != nil {
 		return errno(rootErrno(err))
 	}
@@ -219,11 +224,7 @@ func (m *Machine) sysFaccessat(dirfd int32, pathAddr, mode, flags uint64) uint64
 	if le != 0 {
 		return errno(le)
 	}
-	stat := hp.root.Stat
-	if !follow {
-		stat = hp.root.Lstat
-	}
-	fi, err := stat(hp.rel)
+	fi, err := hp.stat(follow)
 	switch {
 	case err != nil:
 		return errno(rootErrno(err))

@@ -28,10 +28,17 @@ func validClock(clk int32) bool {
 		return true
 	case clk >= clockMonotonic && clk <= clockBoottime:
 		return true
-	case clk < 0 && clk&3 != 3 && (^(clk>>3) == 0 || ^(clk>>3) == guestPID):
+	case clk&3 != 3 && guestCPUClock(clk):
 		return true
 	}
 	return false
+}
+
+// guestCPUClock reports whether clk is one of Linux's CPU clock ids
+// (negative: ~pid << 3 | which, bit 2 for a thread) of the guest itself
+// (pid 0 or its own).
+func guestCPUClock(clk int32) bool {
+	return clk < 0 && (^(clk>>3) == 0 || ^(clk>>3) == guestPID)
 }
 
 // sysClockGetres is clock_getres: a nanosecond for every clock but the

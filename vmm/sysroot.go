@@ -104,12 +104,12 @@ func guestPath(rel string) string {
 // free of links, of the file it names ("." for the root itself), or a
 // Linux errno: ENOENT if there is none.
 func resolveIn(root *os.Root, p string) (string, int) {
-	rel, e := walk(root, p, true)
-	if e != 0 {
+	rel, found, e := walk(root, p, true)
+	switch {
+	case e != 0:
 		return "", e
-	}
-	if _, err := root.Lstat(rel); err != nil {
-		return "", rootErrno(err)
+	case !found:
+		return "", eNOENT
 	}
 	return rel, 0
 }
@@ -119,14 +119,14 @@ func resolveIn(root *os.Root, p string) (string, int) {
 // root alike); ".." goes to the parent found so far (and stops at root), a
 // symbolic link is followed where it is met (an absolute target starts
 // again at root), and each component before the last must be a
-// directory. The last component
-// is followed if it is a link when follow is set or p ends in "/" (which
-// also makes it a directory). It returns the path below root, free of
-// links but for a last component not followed, or a Linux errno (ENOENT,
-// ENOTDIR, ELOOP after maxSymlinks links, or what looking failed with).
-// A last component that does not exist is no error: the call that uses the
-// path says what to make of it.
-func walk(root *os.Root, p string, follow bool) (string, int) {
+// directory. The last component is followed if it is a link when follow
+// is set or p ends in "/" (which also makes it a directory). It returns
+// the path below root, free of links but for a last component not
+// followed, and whether that last component exists (one that does not is
+// no error: the call that uses the path says what to make of it), or a
+// Linux errno (ENOENT, ENOTDIR, ELOOP after maxSymlinks links, or what
+// looking failed with).
+func walk(root *os.Root, p string, follow bool) (rel string, found bool, e int) {
 	var cur []string
 	todo := strings.Split(strings.TrimPrefix(p, "/"), "/")
 	links := 0
@@ -142,30 +142,30 @@ func walk(root *os.Root, p string, follow bool) (string, int) {
 			}
 			continue
 		}
-		last, dirOnly := true, false
+		isLast, dirOnly := true, false
 		for _, t := range todo {
 			if t != "" {
-				last = false
+				isLast = false
 				break
 			}
 			dirOnly = true // a trailing "/"
 		}
 		next := append(cur[:len(cur):len(cur)], c)
-		rel := strings.Join(next, "/")
-		fi, err := root.Lstat(rel)
+		here := strings.Join(next, "/")
+		fi, err := root.Lstat(here)
 		if err != nil {
-			if last && errors.Is(err, fs.ErrNotExist) {
-				return rel, 0
+			if isLast && errors.Is(err, fs.ErrNotExist) {
+				return here, false, 0
 			}
-			return "", rootErrno(err)
+			return "", false, rootErrno(err)
 		}
-		if fi.Mode()&fs.ModeSymlink != 0 && (!last || follow || dirOnly) {
+		if fi.Mode()&fs.ModeSymlink != 0 && (!isLast || follow || dirOnly) {
 			if links++; links > maxSymlinks {
-				return "", eLOOP
+				return "", false, eLOOP
 			}
-			target, err := root.Readlink(rel)
+			target, err := root.Readlink(here)
 			if err != nil {
-				return "", rootErrno(err)
+				return "", false, rootErrno(err)
 			}
 			if strings.HasPrefix(target, "/") {
 				cur = nil
@@ -173,15 +173,15 @@ func walk(root *os.Root, p string, follow bool) (string, int) {
 			todo = append(strings.Split(target, "/"), todo...)
 			continue
 		}
-		if (!last || dirOnly) && !fi.IsDir() {
-			return "", eNOTDIR
+		if (!isLast || dirOnly) && !fi.IsDir() {
+			return "", false, eNOTDIR
 		}
 		cur = next
 	}
 	if len(cur) == 0 {
-		return ".", 0
+		return ".", true, 0
 	}
-	return strings.Join(cur, "/"), 0
+	return strings.Join(cur, "/"), true, 0
 }
 
 // MaxInterpSize is the largest interpreter a dynamic program may name
