@@ -14,9 +14,10 @@
 //
 // A block is the code from a pc to the first jump or backward branch
 // (included), the end of its page, 200 instructions, or the first
-// instruction the engine does not translate (the A, F and D extensions,
-// CSRs other than the recorded counters, ECALL, EBREAK, MRET, WFI, illegal
-// words): the block then ends by returning to Go, which has the
+// instruction the engine does not translate (the A extension, the F and D
+// instructions x86 has none for, CSRs other than the recorded counters,
+// ECALL, EBREAK, MRET, WFI, illegal words): the block then ends by
+// returning to Go, which has the
 // interpreter run that instruction and those like it that follow. A
 // forward conditional branch does not end a block: taken, it jumps to the
 // target's block; not taken, the block goes on, and the guest registers
@@ -106,6 +107,25 @@
 // writable and executable at once, and writing or patching costs no
 // system call (without a memory file, pages are made writable for the
 // write and executable after it). A full cache (32 MiB) is emptied.
+//
+// # Floating point
+//
+// The F and D instructions run on SSE, and the fused multiply-adds on
+// FMA3 where the host has it (fp_linux_amd64.go): loads, stores, moves,
+// sign injections, comparisons, arithmetic and square roots, conversions
+// between the two precisions and from and to signed integers (and from
+// unsigned 32-bit ones), rounding to nearest even (dynamic with frm
+// so, or static) and, for conversions to integers, towards zero. The f
+// registers stay in the hart's state; each instruction loads its operands
+// and stores its result. SSE's results and exception flags are those of
+// IEEE 754 that package softfloat computes for the interpreter; what x86
+// does otherwise is a side exit to the interpreter, taken before the
+// result is written: a NaN result (RISC-V's is the canonical NaN), a
+// single operand not NaN-boxed, a conversion to an integer out of range.
+// A block checks once, at its first F or D instruction, that mstatus.FS
+// is Dirty and, if it rounds as frm says, that frm is to nearest even.
+// The flags accrue in MXCSR, which enter clears before the code runs, and
+// Go adds them to fflags when it returns.
 //
 // # Record and replay
 //

@@ -55,6 +55,7 @@ type Engine struct {
 	hotAfter uint8            // the count at which a pc is translated
 	short    int              // native runs in a row that ended in a side exit soon
 	broken   error            // the code cache failed (a host refusal to map or protect): the interpreter runs
+	fma      bool             // the host has FMA3: the fused multiply-adds are translated
 }
 
 // New returns an engine for h: it shares h's registers, memory, CSR file
@@ -68,7 +69,7 @@ func New(h *rv64.Hart) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{h: h, c: new(ctx), cc: cc, heat: make(map[uint64]uint8), hotAfter: hotAfter}
+	e := &Engine{h: h, c: new(ctx), cc: cc, heat: make(map[uint64]uint8), hotAfter: hotAfter, fma: hasFMA()}
 	e.x.e = e
 	if err := e.flush(); err != nil {
 		cc.close()
@@ -154,6 +155,7 @@ func (e *Engine) sync() {
 		e.flush() // an error leaves the cache empty: translate then fails, and the interpreter runs
 	}
 	e.syncND()
+	e.syncFP()
 }
 
 // invalidate drops the blocks whose guest code changed in memory offsets
@@ -328,6 +330,7 @@ func (e *Engine) Run(budget uint64) rv64.Exit {
 		e.stats.Entries++
 		e.ndEntry()
 		enter(b.code, e.c)
+		e.accrueFlags()
 		e.ndLeave()
 		h.CSR.Instret += give - uint64(e.c.budget)
 		h.PC = e.c.pc

@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "go_asm.h"
 
 // func enter(code uintptr, c *ctx)
 //
@@ -7,15 +8,23 @@
 // and the instruction budget left in R12 (ctx's first four words), and
 // writes the budget back before it returns. It makes no call and uses no
 // stack but the return address. R14 is Go's g register: it is saved and
-// restored, as is the zero in X15.
-TEXT ·enter(SB), 0, $16-16
+// restored, as is the zero in X15. The code runs with MXCSR's exception
+// flags clear (rounding to nearest, every exception masked), and enter
+// stores MXCSR in c.mxcsr after it, so that Go can accrue the flags the
+// code's F and D instructions raised; Go's MXCSR is restored.
+TEXT ·enter(SB), 0, $24-16
 	MOVQ R14, saved-8(SP)
+	STMXCSR mxcsr-12(SP)
+	MOVL $0x1f80, clean-16(SP)
+	LDMXCSR clean-16(SP)
 	MOVQ code+0(FP), AX
 	MOVQ c+8(FP), R13
 	MOVQ 0(R13), R15
 	MOVQ 8(R13), R14
 	MOVQ 16(R13), R12
 	CALL AX
+	STMXCSR ctx_mxcsr(R13)
+	LDMXCSR mxcsr-12(SP)
 	MOVQ saved-8(SP), R14
 	XORPS X15, X15
 	RET

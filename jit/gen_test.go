@@ -269,6 +269,9 @@ type gen struct {
 	// narrow, when set, is where reg and rd pick registers: a loop's
 	// few (loop).
 	narrow []uint32
+	// fpShare is the percentage of instructions that are F or D ones
+	// over the usual mix's 2.
+	fpShare int
 }
 
 // slot is one generated instruction; a jump or branch is encoded once
@@ -471,6 +474,10 @@ func (g *gen) guard(size int) {
 // one appends one random instruction.
 func (g *gen) one() {
 	s := g.s
+	if g.fpShare > 0 && s.intn(100) < g.fpShare {
+		g.fp()
+		return
+	}
 	switch k := s.intn(100); {
 	case k < 18: // register-register, RV64IM
 		f7 := []uint32{0, 0, 0x20, 1}[s.intn(4)]
@@ -545,21 +552,12 @@ func (g *gen) one() {
 		g.emit32(insI(g.imm12(), g.reg(), 0, g.rd(), opJalr))
 	case k < 69: // CSR reads and writes
 		g.emit32(g.csrInsn())
-	case k < 71: // A: lr, sc, amo on the data region
+	case k < 70: // A: lr, sc, amo on the data region
 		f5 := []uint32{0x02, 0x03, 0x00, 0x01, 0x0c, 0x08, 0x14, 0x1c}[s.intn(8)] // lr sc add swap and or max maxu
 		f3 := uint32(2 + s.intn(2))
 		g.emit32(insR(f5<<2|uint32(s.intn(4)), g.reg(), []uint32{rS0, rS0, rS0, rGP}[s.intn(4)], f3, g.rd(), opAmo))
-	case k < 72: // F/D: moves, arithmetic, loads and stores on the data region
-		switch s.intn(4) {
-		case 0:
-			g.emit32(insR(0x79, 0, g.reg(), 0, uint32(s.intn(32)), opFP)) // fmv.d.x
-		case 1:
-			g.emit32(insR(0x71, 0, uint32(s.intn(32)), 0, g.rd(), opFP)) // fmv.x.d
-		case 2:
-			g.emit32(insR(uint32(s.intn(2)), uint32(s.intn(32)), uint32(s.intn(32)), 7, uint32(s.intn(32)), opFP)) // fadd.s/d, dynamic rounding
-		default:
-			g.emit32(insI(int64(s.intn(256))*8, rS0, 3, uint32(s.intn(32)), opLoadFP)) // fld
-		}
+	case k < 72: // F and D
+		g.fp()
 	case k < 74:
 		g.emit32([]uint32{insnEcall, insnEcall, insnEbreak, insnMret, 0x10500073}[s.intn(5)]) // ecall ebreak mret wfi
 	case k < 76:
@@ -570,6 +568,69 @@ func (g *gen) one() {
 		g.loop()
 	default: // compressed
 		g.compressed()
+	}
+}
+
+// fp appends one F or D instruction: any of their operations on random
+// f registers, with rounding modes mostly dynamic or to nearest (the
+// others, the reserved ones too, now and then), or a load or store.
+func (g *gen) fp() {
+	s := g.s
+	fmt := uint32(s.intn(2)) // 0 S, 1 D
+	f := func() uint32 { return uint32(s.intn(32)) }
+	rm := func() uint32 {
+		switch s.intn(8) {
+		case 0:
+			return uint32(s.intn(8))
+		case 1:
+			return 1 // towards zero
+		case 2, 3:
+			return 0
+		}
+		return 7
+	}
+	op := func(f5, rs2, f3, rd uint32) { g.emit32(insR(f5<<2|fmt, rs2, f(), f3, rd, opFP)) }
+	switch s.intn(16) {
+	case 0, 1, 2: // fadd, fsub, fmul, fdiv
+		op(uint32(s.intn(4)), f(), rm(), f())
+	case 3: // fsqrt
+		op(0x0b, 0, rm(), f())
+	case 4: // fmadd, fmsub, fnmsub, fnmadd
+		g.emit32(f()<<27 | insR(fmt, f(), f(), rm(), f(), []uint32{0x43, 0x47, 0x4b, 0x4f}[s.intn(4)]))
+	case 5: // fsgnj, fsgnjn, fsgnjx; fmin, fmax
+		if s.intn(3) == 0 {
+			op(0x05, f(), uint32(s.intn(2)), f())
+		} else {
+			op(0x04, f(), uint32(s.intn(3)), f())
+		}
+	case 6: // fcvt.s.d, fcvt.d.s
+		op(0x08, 1-fmt, rm(), f())
+	case 7: // fle, flt, feq
+		op(0x14, f(), uint32(s.intn(3)), g.rd())
+	case 8: // fcvt.w, wu, l, lu from a float
+		op(0x18, uint32(s.intn(4)), rm(), g.rd())
+	case 9: // fcvt to a float from w, wu, l, lu
+		g.emit32(insR(0x1a<<2|fmt, uint32(s.intn(4)), g.reg(), rm(), f(), opFP))
+	case 10: // fmv.x.w, fmv.x.d; fclass
+		op(0x1c, 0, uint32(s.intn(2)), g.rd())
+	case 11: // fmv.w.x, fmv.d.x
+		g.emit32(insR(0x1e<<2|fmt, 0, g.reg(), 0, f(), opFP))
+	case 12, 13: // flw, fld
+		base, off := g.memOperand()
+		g.emit32(insI(off, base, 2+fmt, f(), opLoadFP))
+	case 14: // fsw, fsd, some into the code
+		base, off := g.memOperand()
+		if s.intn(4) == 0 {
+			base, off = rS1, int64(s.intn(2048+8))-8
+		}
+		g.emit32(insS(off, f(), base, 2+fmt, opStorFP))
+	default: // frm, fflags or fcsr written or read
+		num := []uint32{0x001, 0x002, 0x003}[s.intn(3)]
+		if s.intn(2) == 0 {
+			g.emit32(num<<20 | uint32(s.intn(8))<<15 | 5<<12 | g.rd()<<7 | opSystem) // csrrwi: frm mostly 0-4
+		} else {
+			g.emit32(num<<20 | 2<<12 | g.rd()<<7 | opSystem) // csrr
+		}
 	}
 }
 

@@ -101,26 +101,30 @@ func (e *Engine) ndLeave() {
 }
 
 var (
-	rdrandOnce sync.Once
-	rdrandOK   bool
+	cpuFlagsOnce sync.Once
+	cpuFlags     string // the flags line of /proc/cpuinfo, with a space at each end
 )
 
-// hasRDRAND reports whether the host processor has RDRAND.
-func hasRDRAND() bool {
-	rdrandOnce.Do(func() {
+// hasCPUFlag reports whether the host processor has the feature that
+// /proc/cpuinfo calls name (rdrand, fma, avx).
+func hasCPUFlag(name string) bool {
+	cpuFlagsOnce.Do(func() {
 		b, err := os.ReadFile("/proc/cpuinfo")
 		if err != nil {
 			return
 		}
 		for _, l := range strings.Split(string(b), "\n") {
 			if strings.HasPrefix(l, "flags") {
-				rdrandOK = strings.Contains(l+" ", " rdrand ")
+				cpuFlags = " " + strings.ReplaceAll(l, "\t", " ") + " "
 				return
 			}
 		}
 	})
-	return rdrandOK
+	return strings.Contains(cpuFlags, " "+name+" ")
 }
+
+// hasRDRAND reports whether the host processor has RDRAND.
+func hasRDRAND() bool { return hasCPUFlag("rdrand") }
 
 // ndKey is what inline reads were translated for: a change of it empties
 // the code cache.

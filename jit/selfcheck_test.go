@@ -60,7 +60,7 @@ func TestSelfCheckParksCache(t *testing.T) {
 		t.Fatal("New did not take the parked cache")
 	}
 	e.hotAfter = 0
-	if x := e.Run(4000); x.Kind != rv64.ExitBudget || h.X[11] != 0 || e.Stats().Blocks == 0 {
+	if x := e.Run(6000); x.Kind != rv64.ExitBudget || h.X[11] != 0 || e.Stats().Blocks == 0 {
 		t.Errorf("exit %+v, a1 %d, stats %+v: the loop did not run to its end in native code", x, h.X[11], e.Stats())
 	}
 
@@ -90,6 +90,7 @@ func selfCheckHart(t *testing.T) *rv64.Hart {
 	}
 	h := rv64.New(m, csr.New(csr.Host{Cycle: func() uint64 { return 0 }, Time: func() uint64 { return 0 }, Entropy: func() uint16 { return 0 }}))
 	h.PC = 0x80000000
+	h.CSR.Set(csr.Mstatus, csr.FSDirty)
 	t.Cleanup(h.Close)
 	return h
 }

@@ -26,6 +26,11 @@ type ctx struct {
 	watchLen uint64    // its length
 	lim      [4]uint64 // size-1, size-2, size-4, size-8: the largest offset of an access of 1, 2, 4, 8 bytes
 	nd       ndCtx     // for reads of cycle, time and seed (nd_linux_amd64.go)
+	fp       fpCtx     // for the F and D extensions (fp_linux_amd64.go)
+	// mxcsr is MXCSR as the code left it, its exception flags those its
+	// F and D instructions raised (enter clears them before the code
+	// runs).
+	mxcsr uint32
 }
 
 const (
@@ -116,6 +121,12 @@ type xlate struct {
 	pinned   uint16
 	resident uint32
 	watch    bool
+	// fpGuarded is set once the block has checked, at its first F or D
+	// instruction, that they may run natively (fpGuard); fpFrm when that
+	// check includes frm, for the block has an instruction that rounds
+	// as frm says.
+	fpGuarded bool
+	fpFrm     bool
 }
 
 func (t *xlate) reset() {
@@ -127,6 +138,7 @@ func (t *xlate) reset() {
 	}
 	t.dirty, t.locked, t.exits, t.links = 0, 0, t.exits[:0], t.links[:0]
 	t.loop, t.pinned, t.resident, t.wrote, t.refs = false, 0, 0, 0, [32]int32{}
+	t.fpGuarded = false
 }
 
 func gmem(g uint8) mem { return at(r15, int32(g)*8) }
@@ -334,6 +346,7 @@ func loopRegs(refs *[32]int32) (regs []uint8, pin bool) {
 // loads without writing them back.
 func (t *xlate) emit(pc uint64, ins []rv64.Decoded, tail uint64, regs []uint8, pin bool, wrote uint32) {
 	t.reset()
+	t.fpFrm = slices.ContainsFunc(ins, usesFrm)
 	a := &t.a
 	watchFix := -1
 	if !t.watch && slices.ContainsFunc(ins, isStore) {
@@ -426,7 +439,7 @@ func (t *xlate) watchGuard() int {
 // isStore reports whether d is a store.
 func isStore(d rv64.Decoded) bool {
 	switch d.Op {
-	case rv64.OperSB, rv64.OperSH, rv64.OperSW, rv64.OperSD:
+	case rv64.OperSB, rv64.OperSH, rv64.OperSW, rv64.OperSD, rv64.OperFSW, rv64.OperFSD:
 		return true
 	}
 	return false
@@ -478,6 +491,8 @@ func (e *Engine) translatable(d rv64.Decoded) bool {
 	case rv64.OperCSR:
 		_, ok := e.csrInline(d)
 		return ok
+	case rv64.OperFLW, rv64.OperFLD, rv64.OperFSW, rv64.OperFSD, rv64.OperFP:
+		return e.fpTranslatable(d)
 	}
 	return true
 }
@@ -532,6 +547,32 @@ func (t *xlate) address(d rv64.Decoded, n int, pc uint64, k int) {
 	}
 	a.aluRM(true, aluCMP, rcx, at(r13, offLim+8*limIndex(n)))
 	t.sideExit(ccA, pc, k)
+}
+
+// storeAddress emits rcx = the memory offset of a store of n bytes at
+// X[rs1]+imm, and the side exits if it is outside memory, into a page
+// with code, or into the watch range (if the block checks it): the
+// interpreter makes those.
+func (t *xlate) storeAddress(d rv64.Decoded, n int, pc uint64, k int) {
+	a := &t.a
+	t.address(d, n, pc, k)
+	a.movRR(true, rax, rcx)
+	a.shiftI(true, shSHR, rax, 12)
+	a.load(true, rdx, at(r13, offCodeTab))
+	a.aluMI(true, aluCMP, atIdx(rdx, rax, 8, 0), 0)
+	t.sideExit(ccNE, pc, k)
+	if n > 1 {
+		a.lea(rax, at(rcx, int32(n-1)))
+		a.shiftI(true, shSHR, rax, 12)
+		a.aluMI(true, aluCMP, atIdx(rdx, rax, 8, 0), 0)
+		t.sideExit(ccNE, pc, k)
+	}
+	if t.watch {
+		a.movRR(true, rax, rcx)
+		a.aluRM(true, aluSUB, rax, at(r13, offWatchLo))
+		a.aluRM(true, aluCMP, rax, at(r13, offWatchLen))
+		t.sideExit(ccB, pc, k)
+	}
 }
 
 // insn emits instruction d at pc, the block's k-th.
@@ -622,26 +663,7 @@ func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
 	case rv64.OperSB, rv64.OperSH, rv64.OperSW, rv64.OperSD:
 		n := width(d.Op, d.Insn)
 		s2 := t.get(d.Rs2)
-		t.address(d, n, pc, k)
-		// Into a page with code, or the watch range (if the block checks
-		// it): the interpreter.
-		a.movRR(true, rax, rcx)
-		a.shiftI(true, shSHR, rax, 12)
-		a.load(true, rdx, at(r13, offCodeTab))
-		a.aluMI(true, aluCMP, atIdx(rdx, rax, 8, 0), 0)
-		t.sideExit(ccNE, pc, k)
-		if n > 1 {
-			a.lea(rax, at(rcx, int32(n-1)))
-			a.shiftI(true, shSHR, rax, 12)
-			a.aluMI(true, aluCMP, atIdx(rdx, rax, 8, 0), 0)
-			t.sideExit(ccNE, pc, k)
-		}
-		if t.watch {
-			a.movRR(true, rax, rcx)
-			a.aluRM(true, aluSUB, rax, at(r13, offWatchLo))
-			a.aluRM(true, aluCMP, rax, at(r13, offWatchLen))
-			t.sideExit(ccB, pc, k)
-		}
+		t.storeAddress(d, n, pc, k)
 		m := atIdx(r14, rcx, 1, 0)
 		switch n {
 		case 1:
@@ -779,6 +801,8 @@ func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
 	case rv64.OperCSR:
 		r, _ := t.e.csrInline(d)
 		t.csrRead(d, r, pc, k)
+	case rv64.OperFLW, rv64.OperFLD, rv64.OperFSW, rv64.OperFSD, rv64.OperFP:
+		t.fp(pc, k, d)
 	}
 }
 

@@ -8,12 +8,13 @@ import "unsafe"
 
 // Operation is what a decoded instruction does, for an engine that
 // translates the hart's code. The engine translates the operations it
-// knows and hands every other instruction (OperOther: CSRs, A, F, D,
-// ECALL, EBREAK, MRET, WFI, illegal words) to the interpreter.
+// knows and hands every other instruction (OperOther: A, ECALL, EBREAK,
+// MRET, WFI, illegal words) to the interpreter.
 type Operation uint8
 
 // Operations, one per mnemonic of RV64IM (the compressed forms decode to
-// these too). Their values are the interpreter's own op numbers.
+// these too; those of F and D are in fp_translate.go). Their values are
+// the interpreter's own op numbers.
 const (
 	OperOther  Operation = 0
 	OperLUI              = Operation(opLUI)
@@ -93,6 +94,7 @@ type Decoded struct {
 	Imm          uint64 // the sign-extended immediate or shift amount
 	Len          uint64 // its length in bytes: 2 (compressed) or 4
 	Insn         Insn   // the 32-bit word, or a compressed instruction's parcel
+	FP           FPOp   // for OperFP, the F or D operation (fp_translate.go)
 }
 
 // DecodeAt decodes the instruction at guest address pc from memory, as the
@@ -109,8 +111,10 @@ func (h *Hart) DecodeAt(pc uint64) (Decoded, bool) {
 	}
 	d := Decoded{Rd: s.rd &^ slotC, Rs1: s.rs1, Rs2: s.rs2, Imm: s.imm, Len: s.size() * 2, Insn: s.insn}
 	switch o := s.op; {
-	case o >= opLUI && o <= opREMUW, o == opFENCE, o == opCSR, o >= opNOP && o <= opLX0:
+	case o >= opLUI && o <= opREMUW, o == opFENCE, o == opCSR, o >= opNOP && o <= opLX0, o >= opFLW && o <= opFSD:
 		d.Op = Operation(o)
+	case o == opFP:
+		d.Op, d.FP, d.Imm = OperFP, FPOp(s.imm), 0
 	}
 	return d, true
 }

@@ -4,6 +4,8 @@
 # riscv64-linux-gnu-gcc and glibc:
 #   programs/src/NAME.c   -> NAME.elf       Linux user mode, C, picolibc, rv64im
 #                            (bench also as bench_rv64imac.elf and bench_rv64gc.elf)
+#   programs/fp/NAME.c    -> NAME.elf       Linux user mode, C, picolibc, rv64gc
+#                            (floating point)
 #   programs/asm/NAME.S   -> NAME.elf       Linux user mode, assembly
 #   programs/bare/NAME.c  -> bare_NAME.elf  bare metal (M-mode, HTIF), C
 #   programs/bare/NAME.S  -> bare_NAME.elf  bare metal, assembly
@@ -132,6 +134,10 @@ LINUX_GC=("${LINUX[@]/#-march=rv64im/-march=rv64imafdc}")
 LINUX_GC=("${LINUX_GC[@]/#-mabi=lp64/-mabi=lp64d}")
 build bench_rv64imac --check 2 1 0x10000 "${LINUX[@]/#-march=rv64im/-march=rv64imac}" src/bench.c
 build bench_rv64gc --check 2 5 0x10000 "${LINUX_GC[@]}" src/bench.c
+# Floating-point programs: picolibc and the project's runtime, as rv64gc.
+for src in fp/*.c; do
+	build "$(basename "$src" .c)" --check 2 5 0x10000 "${LINUX_GC[@]}" "$src" -lm
+done
 # glibc programs, each static and dynamic.
 for src in glibc/*.c; do
 	name=glibc_$(basename "$src" .c)

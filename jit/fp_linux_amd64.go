@@ -1,0 +1,427 @@
+//go:build linux && amd64
+
+package jit
+
+import (
+	"unsafe"
+
+	"github.com/rvsim/rvsim/csr"
+	"github.com/rvsim/rvsim/rv64"
+)
+
+// The F and D extensions in native code, on SSE (and FMA3 for the fused
+// multiply-adds, where the host has it). The results SSE computes are the
+// ones IEEE 754 defines, as package softfloat's are: rounding to nearest
+// even, tininess detected after rounding, and the same five exception
+// flags. What differs is left to the interpreter, with a side exit:
+//
+//   - a NaN result: RISC-V gives the canonical NaN, x86 the first NaN
+//     operand or its own default NaN. The code computes, and exits before
+//     it writes the result if it is a NaN (the flags SSE raised on the
+//     way, invalid for a signalling operand or an invalid operation, are
+//     ones the interpreter raises too);
+//   - a single operand not NaN-boxed (it reads as the canonical NaN);
+//   - a conversion to an integer that gives x86's integer indefinite (NaN,
+//     out of range, or the lowest integer itself), which RISC-V saturates;
+//   - mstatus.FS not Dirty (Off makes the instruction illegal; Initial or
+//     Clean must become Dirty), or, for an instruction that rounds as frm
+//     says, frm not round-to-nearest-even: fpGuard checks both once per
+//     block, at its first F or D instruction (nothing native code runs
+//     changes them).
+//
+// The exception flags accrue in MXCSR while the code runs (enter clears
+// them first), and Go adds them to fflags when the code returns
+// (accrueFlags). Operations x86 has no instruction for (FMIN, FMAX,
+// FCLASS, the unsigned conversions but those from 32 bits) and static
+// rounding modes other than to nearest (and towards zero for a conversion
+// to an integer) end the block and are interpreted.
+
+// fpCtx is the part of ctx that F and D instructions read.
+type fpCtx struct {
+	mstatus uintptr // the CSR file's storage of mstatus
+	frm     uintptr // and of frm
+}
+
+var (
+	offMstatus = int32(unsafe.Offsetof(ctx{}.fp) + unsafe.Offsetof(fpCtx{}.mstatus))
+	offFrm     = int32(unsafe.Offsetof(ctx{}.fp) + unsafe.Offsetof(fpCtx{}.frm))
+	// offF is where the f registers are, from the x registers' R15.
+	offF = int32(unsafe.Offsetof(rv64.Hart{}.F) - unsafe.Offsetof(rv64.Hart{}.X))
+)
+
+// fmem is f register f; fmemHi its upper 32 bits, all ones when it holds
+// a NaN-boxed single.
+func fmem(f uint8) mem   { return at(r15, offF+int32(f&31)*8) }
+func fmemHi(f uint8) mem { return at(r15, offF+int32(f&31)*8+4) }
+
+// syncFP fills the F and D instructions' part of ctx.
+func (e *Engine) syncFP() {
+	f := e.h.CSR
+	e.c.fp.mstatus = uintptr(unsafe.Pointer(f.Addr(csr.Mstatus)))
+	e.c.fp.frm = uintptr(unsafe.Pointer(f.Addr(csr.Frm)))
+}
+
+// MXCSR's exception flags (Intel SDM volume 1, 10.2.3); DE, a denormal
+// operand, has no RISC-V flag and is left out.
+const (
+	mxIE    = 1 << 0 // invalid operation: NV
+	mxZE    = 1 << 2 // divide by zero: DZ
+	mxOE    = 1 << 3 // overflow: OF
+	mxUE    = 1 << 4 // underflow: UF
+	mxPE    = 1 << 5 // precision (inexact): NX
+	mxFlags = mxIE | mxZE | mxOE | mxUE | mxPE
+)
+
+// fflags bits (unprivileged specification, figure 11.2).
+const (
+	flagNX = 1 << iota
+	flagUF
+	flagOF
+	flagDZ
+	flagNV
+)
+
+// fflagsOf returns the fflags of MXCSR's exception flags m.
+func fflagsOf(m uint32) uint8 {
+	var f uint8
+	if m&mxIE != 0 {
+		f |= flagNV
+	}
+	if m&mxZE != 0 {
+		f |= flagDZ
+	}
+	if m&mxOE != 0 {
+		f |= flagOF
+	}
+	if m&mxUE != 0 {
+		f |= flagUF
+	}
+	if m&mxPE != 0 {
+		f |= flagNX
+	}
+	return f
+}
+
+// accrueFlags adds the exception flags the code raised to fflags. The
+// code ran F and D instructions only with mstatus.FS Dirty already.
+func (e *Engine) accrueFlags() {
+	if m := e.c.mxcsr & mxFlags; m != 0 {
+		e.h.CSR.FPWrote(fflagsOf(m))
+	}
+}
+
+// hasFMA reports whether the host has the FMA3 instructions, and the
+// operating system the AVX state their VEX encoding needs.
+func hasFMA() bool { return hasCPUFlag("fma") && hasCPUFlag("avx") }
+
+// Rounding modes of the rm field (unprivileged specification, table 11.1).
+const (
+	rmRNE = 0
+	rmRTZ = 1
+	rmDyn = 7
+)
+
+// fpTranslatable reports whether the engine translates the F or D
+// instruction d.
+func (e *Engine) fpTranslatable(d rv64.Decoded) bool {
+	if d.Op != rv64.OperFP {
+		return true // FLW, FLD, FSW, FSD
+	}
+	rm := d.Insn.Funct3()
+	nearest := rm == rmRNE || rm == rmDyn
+	switch d.FP {
+	case rv64.FAddS, rv64.FSubS, rv64.FMulS, rv64.FDivS, rv64.FSqrtS,
+		rv64.FAddD, rv64.FSubD, rv64.FMulD, rv64.FDivD, rv64.FSqrtD,
+		rv64.FCvtSW, rv64.FCvtSWU, rv64.FCvtSL, rv64.FCvtDL, rv64.FCvtSD:
+		return nearest
+	case rv64.FMaddS, rv64.FMsubS, rv64.FNmsubS, rv64.FNmaddS,
+		rv64.FMaddD, rv64.FMsubD, rv64.FNmsubD, rv64.FNmaddD:
+		return nearest && e.fma
+	case rv64.FCvtWS, rv64.FCvtLS, rv64.FCvtWD, rv64.FCvtLD:
+		return nearest || rm == rmRTZ
+	case rv64.FCvtDW, rv64.FCvtDWU, rv64.FCvtDS, // exact: any rounding mode
+		rv64.FSgnjS, rv64.FSgnjnS, rv64.FSgnjxS, rv64.FEqS, rv64.FLtS, rv64.FLeS, rv64.FMvXW, rv64.FMvWX,
+		rv64.FSgnjD, rv64.FSgnjnD, rv64.FSgnjxD, rv64.FEqD, rv64.FLtD, rv64.FLeD, rv64.FMvXD, rv64.FMvDX:
+		return true
+	}
+	return false
+}
+
+// usesFrm reports whether d rounds as frm says (a reserved frm makes it
+// illegal).
+func usesFrm(d rv64.Decoded) bool {
+	return d.Op == rv64.OperFP && d.FP < rv64.FPNoRM && d.Insn.Funct3() == rmDyn
+}
+
+// fpGuard emits, at the block's first F or D instruction (the k-th, at
+// pc), the side exit taken unless mstatus.FS is Dirty and, if the block
+// has an instruction that rounds as frm says, frm is round to nearest
+// even. Nothing the block's code does changes either, and its code runs
+// in order (a branch taken leaves it), so checking them once is checking
+// them at each instruction.
+func (t *xlate) fpGuard(pc uint64, k int) {
+	if t.fpGuarded {
+		return
+	}
+	t.fpGuarded = true
+	a := &t.a
+	a.load(true, rax, at(r13, offMstatus))
+	a.load(false, rax, at(rax, 0))
+	a.aluRI(false, aluAND, rax, int32(csr.MstatusFS))
+	a.aluRI(false, aluCMP, rax, int32(csr.FSDirty))
+	t.sideExit(ccNE, pc, k)
+	if t.fpFrm {
+		a.load(true, rax, at(r13, offFrm))
+		a.aluMI(true, aluCMP, at(rax, 0), rmRNE)
+		t.sideExit(ccNE, pc, k)
+	}
+}
+
+// boxed emits the side exit taken if an f register in fs does not hold a
+// NaN-boxed single.
+func (t *xlate) boxed(pc uint64, k int, fs ...uint8) {
+	for i, f := range fs {
+		if i > 0 && fs[i-1] == f {
+			continue
+		}
+		t.a.aluMI(false, aluCMP, fmemHi(f), -1)
+		t.sideExit(ccNE, pc, k)
+	}
+}
+
+// fpResult emits the write of the scalar result in xmm register x to f
+// register rd (NaN-boxed if single), after the side exit taken if it is a
+// NaN.
+func (t *xlate) fpResult(single bool, x reg, rd uint8, pc uint64, k int) {
+	a := &t.a
+	if single {
+		a.ucomis(0, x, x)
+		t.sideExit(ccP, pc, k)
+		a.movsStore(pfxSS, fmem(rd), x)
+		a.storeImm32(fmemHi(rd), -1)
+		return
+	}
+	a.ucomis(pfxPD, x, x)
+	t.sideExit(ccP, pc, k)
+	a.movsStore(pfxSD, fmem(rd), x)
+}
+
+// fpSingle reports whether o operates on singles (its sources, for a
+// conversion from a float; its result, for one from an integer).
+func fpSingle(o rv64.FPOp) bool {
+	switch o {
+	case rv64.FCvtSD:
+		return false
+	case rv64.FCvtDS:
+		return true
+	}
+	return o < rv64.FAddD || o >= rv64.FSgnjS && o < rv64.FSgnjD
+}
+
+// nth returns the place of o, a single or double operation, in its group
+// of operations, which starts at s for singles and at d for doubles (the
+// groups list their operations in the same order).
+func nth(o, s, d rv64.FPOp) int {
+	if o >= d {
+		return int(o - d)
+	}
+	return int(o - s)
+}
+
+// fp emits the F or D instruction d at pc, the block's k-th.
+func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
+	t.fpGuard(pc, k)
+	a := &t.a
+	switch d.Op {
+	case rv64.OperFLW, rv64.OperFLD:
+		w := d.Op == rv64.OperFLD
+		n := 4
+		if w {
+			n = 8
+		}
+		t.address(d, n, pc, k)
+		a.load(w, rax, atIdx(r14, rcx, 1, 0))
+		a.store(w, fmem(d.Rd), rax)
+		if !w {
+			a.storeImm32(fmemHi(d.Rd), -1)
+		}
+		return
+	case rv64.OperFSW, rv64.OperFSD:
+		w := d.Op == rv64.OperFSD
+		n := 4
+		if w {
+			n = 8
+		}
+		t.storeAddress(d, n, pc, k)
+		a.load(w, rax, fmem(d.Rs2))
+		a.store(w, atIdx(r14, rcx, 1, 0), rax)
+		return
+	}
+	o := d.FP
+	single := fpSingle(o)
+	pfx, cmpPfx := byte(pfxSD), byte(pfxPD)
+	if single {
+		pfx, cmpPfx = pfxSS, 0
+	}
+	rs3 := uint8(uint32(d.Insn) >> 27)
+	switch o {
+	case rv64.FAddS, rv64.FSubS, rv64.FMulS, rv64.FDivS,
+		rv64.FAddD, rv64.FSubD, rv64.FMulD, rv64.FDivD:
+		if single {
+			t.boxed(pc, k, d.Rs1, d.Rs2)
+		}
+		op := [...]byte{sseADD, sseSUB, sseMUL, sseDIV}[nth(o, rv64.FAddS, rv64.FAddD)]
+		a.movsLoad(pfx, xmm0, fmem(d.Rs1))
+		a.arithM(pfx, op, xmm0, fmem(d.Rs2))
+		t.fpResult(single, xmm0, d.Rd, pc, k)
+	case rv64.FSqrtS, rv64.FSqrtD:
+		if single {
+			t.boxed(pc, k, d.Rs1)
+		}
+		a.arithM(pfx, sseSQRT, xmm0, fmem(d.Rs1))
+		t.fpResult(single, xmm0, d.Rd, pc, k)
+	case rv64.FMaddS, rv64.FMsubS, rv64.FNmsubS, rv64.FNmaddS,
+		rv64.FMaddD, rv64.FMsubD, rv64.FNmsubD, rv64.FNmaddD:
+		if single {
+			t.boxed(pc, k, d.Rs1, d.Rs2, rs3)
+		}
+		// FMADD, FMSUB a*b-c, FNMSUB -(a*b)+c, FNMADD -(a*b)-c: x86's
+		// vfmadd, vfmsub, vfnmadd and vfnmsub.
+		op := [...]byte{fmaADD, fmaSUB, fmaNADD, fmaNSUB}[nth(o, rv64.FMaddS, rv64.FMaddD)]
+		a.movsLoad(pfx, xmm0, fmem(d.Rs1))
+		a.movsLoad(pfx, xmm1, fmem(d.Rs2))
+		a.movsLoad(pfx, xmm2, fmem(rs3))
+		a.fma231(op, !single, xmm2, xmm0, xmm1)
+		t.fpResult(single, xmm2, d.Rd, pc, k)
+
+	case rv64.FCvtWS, rv64.FCvtLS, rv64.FCvtWD, rv64.FCvtLD:
+		if single {
+			t.boxed(pc, k, d.Rs1)
+		}
+		w := o == rv64.FCvtLS || o == rv64.FCvtLD
+		a.cvts2si(pfx, w, d.Insn.Funct3() == rmRTZ, rax, fmem(d.Rs1))
+		// The integer indefinite (NaN, out of range, or the lowest
+		// integer itself): the one value that overflows when 1 is
+		// taken from it.
+		a.aluRI(w, aluCMP, rax, 1)
+		t.sideExit(ccO, pc, k)
+		if d.Rd != 0 {
+			dst := t.put(d.Rd)
+			if w {
+				a.movRR(true, dst, rax)
+			} else {
+				a.movsxd(dst, rax)
+			}
+		}
+	case rv64.FCvtDW, rv64.FCvtDL, rv64.FCvtSW, rv64.FCvtSL:
+		s1 := t.get(d.Rs1)
+		w := o == rv64.FCvtDL || o == rv64.FCvtSL
+		pfx := byte(pfxSD)
+		if o == rv64.FCvtSW || o == rv64.FCvtSL {
+			pfx = pfxSS
+		}
+		a.cvtsi2s(pfx, w, xmm0, s1)
+		t.fpWrite(pfx == pfxSS, d.Rd)
+	case rv64.FCvtDWU, rv64.FCvtSWU:
+		s1 := t.get(d.Rs1)
+		a.movRR(false, rax, s1) // zero-extended
+		pfx := byte(pfxSD)
+		if o == rv64.FCvtSWU {
+			pfx = pfxSS
+		}
+		a.cvtsi2s(pfx, true, xmm0, rax)
+		t.fpWrite(pfx == pfxSS, d.Rd)
+	case rv64.FCvtSD:
+		a.cvts2s(pfxSD, xmm0, fmem(d.Rs1))
+		t.fpResult(true, xmm0, d.Rd, pc, k)
+	case rv64.FCvtDS:
+		t.boxed(pc, k, d.Rs1)
+		a.cvts2s(pfxSS, xmm0, fmem(d.Rs1))
+		t.fpResult(false, xmm0, d.Rd, pc, k)
+
+	case rv64.FSgnjS, rv64.FSgnjnS, rv64.FSgnjxS, rv64.FSgnjD, rv64.FSgnjnD, rv64.FSgnjxD:
+		w := !single
+		bits := uint8(63)
+		if single {
+			bits = 31
+			t.boxed(pc, k, d.Rs1, d.Rs2)
+		}
+		a.load(w, rax, fmem(d.Rs1))
+		a.load(w, rcx, fmem(d.Rs2))
+		if o == rv64.FSgnjnS || o == rv64.FSgnjnD {
+			a.aluRI(w, aluXOR, rcx, -1)
+		}
+		a.shiftI(w, shSHR, rcx, bits) // rcx = the sign bit of rs2 (negated for FSGNJN)
+		a.shiftI(w, shSHL, rcx, bits)
+		if o == rv64.FSgnjxS || o == rv64.FSgnjxD {
+			a.aluRR(w, aluXOR, rax, rcx)
+		} else {
+			a.shiftI(w, shSHL, rax, 1) // rax = rs1 without its sign
+			a.shiftI(w, shSHR, rax, 1)
+			a.aluRR(w, aluOR, rax, rcx)
+		}
+		a.store(w, fmem(d.Rd), rax)
+		if single {
+			a.storeImm32(fmemHi(d.Rd), -1)
+		}
+
+	case rv64.FEqS, rv64.FLtS, rv64.FLeS, rv64.FEqD, rv64.FLtD, rv64.FLeD:
+		if single {
+			t.boxed(pc, k, d.Rs1, d.Rs2)
+		}
+		var dst reg
+		if d.Rd != 0 {
+			dst = t.put(d.Rd)
+		}
+		switch o {
+		case rv64.FEqS, rv64.FEqD:
+			// Quiet: invalid for a signalling NaN only. Equal is ZF set
+			// and PF clear (unordered sets both).
+			a.movsLoad(pfx, xmm0, fmem(d.Rs1))
+			a.ucomisM(cmpPfx, xmm0, fmem(d.Rs2))
+			if d.Rd != 0 {
+				a.setcc(ccE, dst)
+				a.setcc(ccNP, rcx)
+				a.aluRR(false, aluAND, dst, rcx)
+			}
+		default:
+			// Signalling: invalid for any NaN. rs2 is compared with
+			// rs1: rs1 < rs2 is above, rs1 <= rs2 above or equal, and
+			// unordered neither (it sets CF).
+			a.movsLoad(pfx, xmm0, fmem(d.Rs2))
+			a.comisM(cmpPfx, xmm0, fmem(d.Rs1))
+			if d.Rd != 0 {
+				cc := byte(ccA)
+				if o == rv64.FLeS || o == rv64.FLeD {
+					cc = ccAE
+				}
+				a.setcc(cc, dst)
+			}
+		}
+
+	case rv64.FMvXW:
+		if d.Rd != 0 {
+			a.loadSX32(t.put(d.Rd), fmem(d.Rs1))
+		}
+	case rv64.FMvXD:
+		if d.Rd != 0 {
+			a.load(true, t.put(d.Rd), fmem(d.Rs1))
+		}
+	case rv64.FMvWX:
+		a.store(false, fmem(d.Rd), t.get(d.Rs1))
+		a.storeImm32(fmemHi(d.Rd), -1)
+	case rv64.FMvDX:
+		a.store(true, fmem(d.Rd), t.get(d.Rs1))
+	}
+}
+
+// fpWrite emits the write of xmm0, a result that cannot be a NaN (a
+// conversion from an integer), to f register rd, NaN-boxed if single.
+func (t *xlate) fpWrite(single bool, rd uint8) {
+	if single {
+		t.a.movsStore(pfxSS, fmem(rd), xmm0)
+		t.a.storeImm32(fmemHi(rd), -1)
+		return
+	}
+	t.a.movsStore(pfxSD, fmem(rd), xmm0)
+}

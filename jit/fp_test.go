@@ -1,0 +1,174 @@
+//go:build linux && amd64
+
+package jit
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/rvsim/rvsim/csr"
+	"github.com/rvsim/rvsim/rv64"
+)
+
+// fpInsn returns an OP-FP instruction: funct5 f5, fmt (0 S, 1 D), and
+// the register fields.
+func fpInsn(f5, fmt, rs2, rs1, f3, rd uint32) uint32 { return insR(f5<<2|fmt, rs2, rs1, f3, rd, opFP) }
+
+// fpCase is one F or D instruction for TestFPEdges: rd fa0 or a0, rs1 fa1
+// or a1, rs2 fa2, rs3 fa3.
+type fpCase struct {
+	name  string
+	insn  uint32
+	fromX bool // rs1 is an x register (a conversion or move from an integer)
+}
+
+// fpCases lists the F and D instructions with the rounding modes
+// programs use: every one the engine translates, and those it leaves to
+// the interpreter.
+func fpCases() []fpCase {
+	const fa0, fa1, fa2, fa3 = 10, 11, 12, 13
+	var l []fpCase
+	for fmt, sfx := range []string{".s", ".d"} {
+		f := uint32(fmt)
+		for _, rm := range []uint32{0, 7} {
+			for op, name := range []string{"fadd", "fsub", "fmul", "fdiv"} {
+				l = append(l, fpCase{name: fmt2(name, sfx, rm), insn: fpInsn(uint32(op), f, fa2, fa1, rm, fa0)})
+			}
+			for op, name := range []string{"fmadd", "fmsub", "fnmsub", "fnmadd"} {
+				l = append(l, fpCase{name: fmt2(name, sfx, rm), insn: fa3<<27 | insR(f, fa2, fa1, rm, fa0, []uint32{0x43, 0x47, 0x4b, 0x4f}[op])})
+			}
+		}
+		l = append(l,
+			fpCase{name: "fsqrt" + sfx, insn: fpInsn(0x0b, f, 0, fa1, 7, fa0)},
+			fpCase{name: "fsgnj" + sfx, insn: fpInsn(0x04, f, fa2, fa1, 0, fa0)},
+			fpCase{name: "fsgnjn" + sfx, insn: fpInsn(0x04, f, fa2, fa1, 1, fa0)},
+			fpCase{name: "fsgnjx" + sfx, insn: fpInsn(0x04, f, fa2, fa1, 2, fa0)},
+			fpCase{name: "fmin" + sfx, insn: fpInsn(0x05, f, fa2, fa1, 0, fa0)},
+			fpCase{name: "fmax" + sfx, insn: fpInsn(0x05, f, fa2, fa1, 1, fa0)},
+			fpCase{name: "fle" + sfx, insn: fpInsn(0x14, f, fa2, fa1, 0, rA0)},
+			fpCase{name: "flt" + sfx, insn: fpInsn(0x14, f, fa2, fa1, 1, rA0)},
+			fpCase{name: "feq" + sfx, insn: fpInsn(0x14, f, fa2, fa1, 2, rA0)},
+			fpCase{name: "fclass" + sfx, insn: fpInsn(0x1c, f, 0, fa1, 1, rA0)},
+			fpCase{name: "fmv.x" + sfx, insn: fpInsn(0x1c, f, 0, fa1, 0, rA0)},
+			fpCase{name: "fmv" + sfx + ".x", insn: fpInsn(0x1e, f, 0, rA1, 0, fa0), fromX: true},
+			fpCase{name: "fcvt" + sfx + "." + map[uint32]string{0: "d", 1: "s"}[f], insn: fpInsn(0x08, f, 1-f, fa1, 7, fa0)},
+		)
+		for i, to := range []string{"w", "wu", "l", "lu"} {
+			for _, rm := range []uint32{1, 0, 7} {
+				l = append(l, fpCase{name: fmt2("fcvt."+to+sfx, "", rm), insn: fpInsn(0x18, f, uint32(i), fa1, rm, rA0)})
+				l = append(l, fpCase{name: fmt2("fcvt"+sfx+"."+to, "", rm), insn: fpInsn(0x1a, f, uint32(i), rA1, rm, fa0), fromX: true})
+			}
+		}
+	}
+	return l
+}
+
+func fmt2(name, sfx string, rm uint32) string { return fmt.Sprintf("%s%s rm%d", name, sfx, rm) }
+
+// intSpecials are integers at the edges of the conversions to floats.
+var intSpecials = []uint64{0, 1, ^uint64(0), 1 << 63, 1<<63 - 1, 1 << 31, 1<<31 - 1, 1<<32 - 1, 1<<53 + 1, 1<<24 + 1,
+	0xffffffff_80000000, 0x12345678_9abcdef1, 1<<63 + 1<<11 + 1, 3}
+
+// TestFPEdges runs each F and D instruction on the edge values of its
+// operands (fpSpecials: zeros, infinities, NaNs of each kind, subnormals,
+// singles boxed and not; intSpecials for the conversions from integers),
+// in a block the engine translates, with the exception flags cleared
+// before each: result, flags and every other part of the state must be
+// the interpreter's. The cases with a NaN result or an unboxed operand
+// take the side exits; the others must have run as native code: the
+// block must be translated exactly for the instructions the engine says
+// it translates, 50 of them at least (more with FMA3); on a host with
+// FMA3, once with it and once without.
+func TestFPEdges(t *testing.T) {
+	for _, fma := range []bool{true, false} {
+		if fma && !hasFMA() {
+			continue
+		}
+		t.Run(fmt.Sprintf("fma %v", fma), func(t *testing.T) { testFPEdges(t, fma) })
+	}
+}
+
+// testFPEdges is TestFPEdges with the fused multiply-adds translated or
+// not.
+func testFPEdges(t *testing.T, fma bool) {
+	nativeOps := 0
+	for _, c := range fpCases() {
+		t.Run(c.name, func(t *testing.T) {
+			m := progMachine(c.insn, jSelf)
+			m.csrs[csr.Mstatus] = csr.FSDirty
+			p := newPair(t, m)
+			p.eng.fma = fma
+			vals := fpSpecials
+			if c.fromX {
+				vals = intSpecials
+			}
+			n := 0
+			for i, a := range vals {
+				for j := 0; j < 6; j++ {
+					b := fpSpecials[(i*5+j*7)%len(fpSpecials)]
+					cc := fpSpecials[(i*3+j*11+1)%len(fpSpecials)]
+					p.both(func(h *rv64.Hart) {
+						h.PC = codeAt
+						h.X[rA1], h.F[11], h.F[12], h.F[13] = a, a, b, cc
+						h.CSR.Set(csr.Fflags, 0)
+					})
+					p.log = append(p.log, fmt.Sprintf("operands %#x %#x %#x", a, b, cc))
+					p.step(1 + uint64(n%2))
+					n++
+				}
+			}
+			d, _ := p.jh.DecodeAt(codeAt)
+			b := p.eng.blocks[codeAt]
+			native := b != nil && b.code != 0
+			if want := p.eng.fpTranslatable(d); native != want {
+				t.Errorf("translated %v, want %v", native, want)
+			}
+			if native {
+				nativeOps++
+			}
+		})
+	}
+	t.Logf("%d of %d instructions translated", nativeOps, len(fpCases()))
+	if nativeOps < 50 {
+		t.Errorf("%d of the instructions were translated", nativeOps)
+	}
+}
+
+// TestFPGuard: an F or D instruction in translated code runs only while
+// mstatus.FS is Dirty, and one with a dynamic rounding mode only while
+// frm is round to nearest even; otherwise the interpreter runs it (FS
+// Off: illegal; Initial or Clean: it becomes Dirty; frm another mode: the
+// result rounds as it says; frm reserved: illegal), as when the state
+// changes between runs of the same translated block.
+func TestFPGuard(t *testing.T) {
+	// fadd.d fa0, fa1, fa2 (dynamic), fsgnj.d fa3, fa1, fa1 (fmv.d), j .
+	code := []uint32{fpInsn(0, 1, 12, 11, 7, 10), fpInsn(0x04, 1, 11, 11, 0, 13), jSelf}
+	for _, fs := range []uint64{csr.FSOff, csr.FSInitial, csr.FSClean, csr.FSDirty} {
+		for _, frm := range []uint64{0, 1, 2, 3, 4, 5, 7} {
+			t.Run(fmt.Sprintf("FS %#x frm %d", fs, frm), func(t *testing.T) {
+				m := progMachine(code...)
+				p := newPair(t, m)
+				for run := 0; run < 6; run++ {
+					// Dirty and to nearest for the first runs, which
+					// translate the block; the state under test after.
+					s, r := uint64(csr.FSDirty), uint64(0)
+					if run >= 3 {
+						s, r = fs, frm
+					}
+					p.both(func(h *rv64.Hart) {
+						h.PC = codeAt
+						h.F[11], h.F[12] = 0x3ff0000000000001, 0x3ca0000000000000 // 1+ulp + ulp/2: rounds up or down
+						h.CSR.Set(csr.Mstatus, s)
+						h.CSR.Set(csr.Frm, r)
+						h.CSR.Set(csr.Fflags, 0)
+						h.CSR.Set(csr.Mcause, 0)
+					})
+					p.step(3)
+				}
+				if p.eng.Stats().Blocks == 0 {
+					t.Error("the block was not translated")
+				}
+			})
+		}
+	}
+}
