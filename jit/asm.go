@@ -371,3 +371,12 @@ func (a *asm) rdrand32(dst reg) { a.rr(false, 6, dst, false, 0x0f, 0xc7) }
 
 // movzx16: dst = the low 16 bits of src, zero-extended.
 func (a *asm) movzx16(dst, src reg) { a.rr(false, dst, src, false, 0x0f, 0xb7) }
+
+// testRI: flags of dst & imm (32-bit immediate, sign-extended when w).
+func (a *asm) testRI(w bool, dst reg, imm int32) {
+	a.rr(w, 0, dst, false, 0xf7)
+	a.u32(uint32(imm))
+}
+
+// cmov: dst = src if condition cc holds.
+func (a *asm) cmov(w bool, cc byte, dst, src reg) { a.rr(w, dst, src, false, 0x0f, 0x40|cc) }

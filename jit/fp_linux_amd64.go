@@ -252,7 +252,7 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 		if w {
 			n = 8
 		}
-		t.storeAddress(d, n, pc, k)
+		t.storeAddress(d, n, pc, k, false)
 		a.load(w, rax, fmem(d.Rs2))
 		a.store(w, atIdx(r14, rcx, 1, 0), rax)
 		return

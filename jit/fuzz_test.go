@@ -140,8 +140,8 @@ func TestRandomStreams(t *testing.T) {
 }
 
 // TestRandomFPStreams is TestRandomStreams with a third of the
-// instructions F or D ones, on values at the edges of their results and
-// flags: the engine translates most of them, with side exits to the
+// instructions F or D ones (and a tenth of those A ones), on values at
+// the edges of their results and flags: the engine translates most of them, with side exits to the
 // interpreter for what x86 computes otherwise than RISC-V.
 // RVSIM_JIT_STREAMS sets how many (200; 30 with -short).
 func TestRandomFPStreams(t *testing.T) {

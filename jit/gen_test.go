@@ -269,8 +269,8 @@ type gen struct {
 	// narrow, when set, is where reg and rd pick registers: a loop's
 	// few (loop).
 	narrow []uint32
-	// fpShare is the percentage of instructions that are F or D ones
-	// over the usual mix's 2.
+	// fpShare is the percentage of instructions that are F or D ones (a
+	// tenth of them A ones) over the usual mix's 3.
 	fpShare int
 }
 
@@ -475,7 +475,11 @@ func (g *gen) guard(size int) {
 func (g *gen) one() {
 	s := g.s
 	if g.fpShare > 0 && s.intn(100) < g.fpShare {
-		g.fp()
+		if s.intn(10) == 0 {
+			g.amo()
+		} else {
+			g.fp()
+		}
 		return
 	}
 	switch k := s.intn(100); {
@@ -552,10 +556,8 @@ func (g *gen) one() {
 		g.emit32(insI(g.imm12(), g.reg(), 0, g.rd(), opJalr))
 	case k < 69: // CSR reads and writes
 		g.emit32(g.csrInsn())
-	case k < 70: // A: lr, sc, amo on the data region
-		f5 := []uint32{0x02, 0x03, 0x00, 0x01, 0x0c, 0x08, 0x14, 0x1c}[s.intn(8)] // lr sc add swap and or max maxu
-		f3 := uint32(2 + s.intn(2))
-		g.emit32(insR(f5<<2|uint32(s.intn(4)), g.reg(), []uint32{rS0, rS0, rS0, rGP}[s.intn(4)], f3, g.rd(), opAmo))
+	case k < 70:
+		g.amo()
 	case k < 72: // F and D
 		g.fp()
 	case k < 74:
@@ -569,6 +571,15 @@ func (g *gen) one() {
 	default: // compressed
 		g.compressed()
 	}
+}
+
+// amo appends one A instruction: LR, SC or an AMO on the data region
+// (some near the end of memory, some misaligned).
+func (g *gen) amo() {
+	s := g.s
+	f5 := []uint32{0x02, 0x03, 0x00, 0x01, 0x0c, 0x08, 0x14, 0x1c, 0x04, 0x10, 0x18}[s.intn(11)] // lr sc add swap and or max maxu xor min minu
+	f3 := uint32(2 + s.intn(2))
+	g.emit32(insR(f5<<2|uint32(s.intn(4)), g.reg(), []uint32{rS0, rS0, rS0, rGP}[s.intn(4)], f3, g.rd(), opAmo))
 }
 
 // fp appends one F or D instruction: any of their operations on random

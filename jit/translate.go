@@ -428,9 +428,10 @@ func (t *xlate) emit(pc uint64, ins []rv64.Decoded, tail uint64, regs []uint8, p
 
 // watchGuard emits the start of a block whose stores do not check the
 // watch range: a jump to an exit if the range is not empty. Nothing in
-// native code changes the range (LR, SC and the AMOs are the
-// interpreter's; a store can change it only by touching the range), so
-// checking it where the block starts is checking it at every store.
+// native code changes the range (LR and SC are the interpreter's; a store
+// or an AMO can change it only by touching the range, which is a side
+// exit), so checking it where the block starts is checking it at every
+// store.
 func (t *xlate) watchGuard() int {
 	t.a.aluMI(true, aluCMP, at(r13, offWatchLen), 0)
 	return t.a.jcc(ccNE)
@@ -442,7 +443,7 @@ func isStore(d rv64.Decoded) bool {
 	case rv64.OperSB, rv64.OperSH, rv64.OperSW, rv64.OperSD, rv64.OperFSW, rv64.OperFSD:
 		return true
 	}
-	return false
+	return isAMO(d.Op)
 }
 
 // partEnd returns where the part of the block ins that starts at index k
@@ -552,8 +553,9 @@ func (t *xlate) address(d rv64.Decoded, n int, pc uint64, k int) {
 // storeAddress emits rcx = the memory offset of a store of n bytes at
 // X[rs1]+imm, and the side exits if it is outside memory, into a page
 // with code, or into the watch range (if the block checks it): the
-// interpreter makes those.
-func (t *xlate) storeAddress(d rv64.Decoded, n int, pc uint64, k int) {
+// interpreter makes those. aligned says the address is a multiple of n
+// (checked before), so that the store's last byte is in its first's page.
+func (t *xlate) storeAddress(d rv64.Decoded, n int, pc uint64, k int, aligned bool) {
 	a := &t.a
 	t.address(d, n, pc, k)
 	a.movRR(true, rax, rcx)
@@ -561,7 +563,7 @@ func (t *xlate) storeAddress(d rv64.Decoded, n int, pc uint64, k int) {
 	a.load(true, rdx, at(r13, offCodeTab))
 	a.aluMI(true, aluCMP, atIdx(rdx, rax, 8, 0), 0)
 	t.sideExit(ccNE, pc, k)
-	if n > 1 {
+	if n > 1 && !aligned {
 		a.lea(rax, at(rcx, int32(n-1)))
 		a.shiftI(true, shSHR, rax, 12)
 		a.aluMI(true, aluCMP, atIdx(rdx, rax, 8, 0), 0)
@@ -663,7 +665,7 @@ func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
 	case rv64.OperSB, rv64.OperSH, rv64.OperSW, rv64.OperSD:
 		n := width(d.Op, d.Insn)
 		s2 := t.get(d.Rs2)
-		t.storeAddress(d, n, pc, k)
+		t.storeAddress(d, n, pc, k, false)
 		m := atIdx(r14, rcx, 1, 0)
 		switch n {
 		case 1:
@@ -803,6 +805,10 @@ func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
 		t.csrRead(d, r, pc, k)
 	case rv64.OperFLW, rv64.OperFLD, rv64.OperFSW, rv64.OperFSD, rv64.OperFP:
 		t.fp(pc, k, d)
+	default:
+		if isAMO(d.Op) {
+			t.amo(pc, k, d)
+		}
 	}
 }
 

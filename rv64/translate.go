@@ -8,13 +8,13 @@ import "unsafe"
 
 // Operation is what a decoded instruction does, for an engine that
 // translates the hart's code. The engine translates the operations it
-// knows and hands every other instruction (OperOther: A, ECALL, EBREAK,
-// MRET, WFI, illegal words) to the interpreter.
+// knows and hands every other instruction (OperOther: LR, SC, ECALL,
+// EBREAK, MRET, WFI, illegal words) to the interpreter.
 type Operation uint8
 
 // Operations, one per mnemonic of RV64IM (the compressed forms decode to
-// these too; those of F and D are in fp_translate.go). Their values are
-// the interpreter's own op numbers.
+// these too; those of F and D are in fp_translate.go, the AMOs in
+// amo_translate.go). Their values are the interpreter's own op numbers.
 const (
 	OperOther  Operation = 0
 	OperLUI              = Operation(opLUI)
@@ -111,7 +111,7 @@ func (h *Hart) DecodeAt(pc uint64) (Decoded, bool) {
 	}
 	d := Decoded{Rd: s.rd &^ slotC, Rs1: s.rs1, Rs2: s.rs2, Imm: s.imm, Len: s.size() * 2, Insn: s.insn}
 	switch o := s.op; {
-	case o >= opLUI && o <= opREMUW, o == opFENCE, o == opCSR, o >= opNOP && o <= opLX0, o >= opFLW && o <= opFSD:
+	case o >= opLUI && o <= opREMUW, o == opFENCE, o == opCSR, o >= opNOP && o <= opLX0, o >= opFLW && o <= opFSD, o >= opAMOSWAPW && o <= opAMOMAXUD:
 		d.Op = Operation(o)
 	case o == opFP:
 		d.Op, d.FP, d.Imm = OperFP, FPOp(s.imm), 0
