@@ -437,7 +437,8 @@ func (t *xlate) watchGuard() int {
 	return t.a.jcc(ccNE)
 }
 
-// isStore reports whether d is a store.
+// isStore reports whether d writes memory: a store (FSW and FSD too) or
+// an AMO.
 func isStore(d rv64.Decoded) bool {
 	switch d.Op {
 	case rv64.OperSB, rv64.OperSH, rv64.OperSW, rv64.OperSD, rv64.OperFSW, rv64.OperFSD:
