@@ -50,6 +50,8 @@ const (
 	sseMUL  = 0x59
 	sseSUB  = 0x5c
 	sseDIV  = 0x5e
+	sseMIN  = 0x5d // x = the lesser, or [m] if either is a NaN or both are zeros
+	sseMAX  = 0x5f
 )
 
 // movsLoad: x = the scalar at m (movsd with pfxSD, movss with pfxSS).
@@ -58,8 +60,15 @@ func (a *asm) movsLoad(pfx byte, x reg, m mem) { a.sseRM(pfx, false, x, m, 0x10)
 // movsStore: the scalar at m = x.
 func (a *asm) movsStore(pfx byte, m mem, x reg) { a.sseRM(pfx, false, x, m, 0x11) }
 
-// arithM: x = x op [m], op one of sseADD..sseDIV, or x = sqrt([m]).
+// arithM: x = x op [m], op one of sseADD..sseMAX, or x = sqrt([m]).
 func (a *asm) arithM(pfx byte, op byte, x reg, m mem) { a.sseRM(pfx, false, x, m, op) }
+
+// movToX: x = the low 64 (w) or 32 bits of general register r, the
+// rest zero (movq, movd).
+func (a *asm) movToX(w bool, x, r reg) { a.sseRR(pfxPD, w, x, r, 0x6e) }
+
+// zeroX: x = 0 (xorps).
+func (a *asm) zeroX(x reg) { a.sseRR(0, false, x, x, 0x57) }
 
 // ucomis: flags of x compared with y, unordered (quiet) comparison: ucomisd
 // with pfxPD, ucomiss with 0.

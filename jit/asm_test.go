@@ -141,6 +141,13 @@ func TestEncodingsObjdump(t *testing.T) {
 		add(fmt.Sprintf("cvtsi2sd xmm0,%s", regNames32[r]), func() { a.cvtsi2s(pfxSD, false, xmm0, r) })
 		add(fmt.Sprintf("cvtsi2ss xmm0,%s", regNames64[r]), func() { a.cvtsi2s(pfxSS, true, xmm0, r) })
 	}
+	add("movq xmm1,rax", func() { a.movToX(true, xmm1, rax) })
+	add("movd xmm1,eax", func() { a.movToX(false, xmm1, rax) })
+	add("movq xmm1,r9", func() { a.movToX(true, xmm1, r9) })
+	add("xorps xmm1,xmm1", func() { a.zeroX(xmm1) })
+	add("minsd xmm0,QWORD PTR [r15+0x108]", func() { a.arithM(pfxSD, sseMIN, xmm0, at(r15, 0x108)) })
+	add("maxss xmm0,DWORD PTR [r15+0x108]", func() { a.arithM(pfxSS, sseMAX, xmm0, at(r15, 0x108)) })
+	add("ucomisd xmm1,xmm0", func() { a.ucomis(pfxPD, xmm1, xmm0) })
 	add("ucomisd xmm0,xmm0", func() { a.ucomis(pfxPD, xmm0, xmm0) })
 	add("ucomiss xmm2,xmm2", func() { a.ucomis(0, xmm2, xmm2) })
 	add("vfmadd231sd xmm2,xmm0,xmm1", func() { a.fma231(fmaADD, true, xmm2, xmm0, xmm1) })

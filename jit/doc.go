@@ -115,16 +115,18 @@
 //
 // The F and D instructions run on SSE, and the fused multiply-adds on
 // FMA3 where the host has it (fp_linux_amd64.go): loads, stores, moves,
-// sign injections, comparisons, arithmetic and square roots, conversions
-// between the two precisions and from and to signed integers (and from
-// unsigned 32-bit ones), rounding to nearest even (dynamic with frm
-// so, or static) and, for conversions to integers, towards zero. The f
+// sign injections, comparisons, minimum and maximum, arithmetic and
+// square roots, conversions between the two precisions and from and to
+// integers, rounding to nearest even (dynamic with frm so, or static)
+// and, for conversions to integers, towards zero; FCLASS is the
+// interpreter's. The f
 // registers stay in the hart's state; each instruction loads its operands
 // and stores its result. SSE's results and exception flags are those of
 // IEEE 754 that package softfloat computes for the interpreter; what x86
 // does otherwise is a side exit to the interpreter, taken before the
 // result is written: a NaN result (RISC-V's is the canonical NaN), a
-// single operand not NaN-boxed, a conversion to an integer out of range.
+// single operand not NaN-boxed, a conversion to an integer out of range,
+// FMIN or FMAX of a NaN.
 // A block checks once, at its first F or D instruction, that mstatus.FS
 // is Dirty and, if it rounds as frm says, that frm is to nearest even.
 // The flags accrue in MXCSR, which enter clears before the code runs, and

@@ -21,8 +21,11 @@ import (
 //     way, invalid for a signalling operand or an invalid operation, are
 //     ones the interpreter raises too);
 //   - a single operand not NaN-boxed (it reads as the canonical NaN);
-//   - a conversion to an integer that gives x86's integer indefinite (NaN,
-//     out of range, or the lowest integer itself), which RISC-V saturates;
+//   - a conversion to a signed integer that gives x86's integer
+//     indefinite (NaN, out of range, or the lowest integer itself), which
+//     RISC-V saturates; a conversion to an unsigned integer of a NaN, a
+//     negative value or one too large, and from one of 2^63 or more
+//     (checked before the conversion); FMIN and FMAX of a NaN;
 //   - mstatus.FS not Dirty (Off makes the instruction illegal; Initial or
 //     Clean must become Dirty), or, for an instruction that rounds as frm
 //     says, frm not round-to-nearest-even: fpGuard checks both once per
@@ -31,8 +34,7 @@ import (
 //
 // The exception flags accrue in MXCSR while the code runs (enter clears
 // them first), and Go adds them to fflags when the code returns
-// (accrueFlags). Operations x86 has no instruction for (FMIN, FMAX,
-// FCLASS, the unsigned conversions but those from 32 bits) and static
+// (accrueFlags). FCLASS, which x86 has no instruction for, and static
 // rounding modes other than to nearest (and towards zero for a conversion
 // to an integer) end the block and are interpreted.
 
@@ -137,11 +139,15 @@ func (e *Engine) fpTranslatable(d rv64.Decoded) bool {
 	case rv64.FMaddS, rv64.FMsubS, rv64.FNmsubS, rv64.FNmaddS,
 		rv64.FMaddD, rv64.FMsubD, rv64.FNmsubD, rv64.FNmaddD:
 		return nearest && e.fma
-	case rv64.FCvtWS, rv64.FCvtLS, rv64.FCvtWD, rv64.FCvtLD:
+	case rv64.FCvtWS, rv64.FCvtLS, rv64.FCvtWD, rv64.FCvtLD,
+		rv64.FCvtWUS, rv64.FCvtLUS, rv64.FCvtWUD, rv64.FCvtLUD:
 		return nearest || rm == rmRTZ
+	case rv64.FCvtSLU, rv64.FCvtDLU:
+		return nearest
 	case rv64.FCvtDW, rv64.FCvtDWU, rv64.FCvtDS, // exact: any rounding mode
 		rv64.FSgnjS, rv64.FSgnjnS, rv64.FSgnjxS, rv64.FEqS, rv64.FLtS, rv64.FLeS, rv64.FMvXW, rv64.FMvWX,
-		rv64.FSgnjD, rv64.FSgnjnD, rv64.FSgnjxD, rv64.FEqD, rv64.FLtD, rv64.FLeD, rv64.FMvXD, rv64.FMvDX:
+		rv64.FSgnjD, rv64.FSgnjnD, rv64.FSgnjxD, rv64.FEqD, rv64.FLtD, rv64.FLeD, rv64.FMvXD, rv64.FMvDX,
+		rv64.FMinS, rv64.FMaxS, rv64.FMinD, rv64.FMaxD:
 		return true
 	}
 	return false
@@ -322,6 +328,88 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 		}
 		a.cvtsi2s(pfx, w, xmm0, s1)
 		t.fpWrite(pfx == pfxSS, d.Rd)
+	case rv64.FCvtWUS, rv64.FCvtLUS, rv64.FCvtWUD, rv64.FCvtLUD:
+		// To an unsigned integer: the signed conversion, for a source
+		// in [0, 2^32-1) or [0, 2^63), whose result rounds into range;
+		// any other (NaN, negative, too large) is the interpreter's,
+		// taken before anything is converted, so that no flag is raised
+		// that RISC-V's saturation would not raise.
+		if single {
+			t.boxed(pc, k, d.Rs1)
+		}
+		w := o == rv64.FCvtLUS || o == rv64.FCvtLUD
+		var bound uint64
+		switch {
+		case single && w:
+			bound = 0x5f000000 // 2^63
+		case single:
+			bound = 0x4f800000 // 2^32: the greatest single below it is 2^32-256
+		case w:
+			bound = 0x43e0000000000000 // 2^63
+		default:
+			bound = 0x41efffffffe00000 // 2^32-1
+		}
+		a.movsLoad(pfx, xmm0, fmem(d.Rs1))
+		a.zeroX(xmm1)
+		a.ucomis(cmpPfx, xmm0, xmm1)
+		t.sideExit(ccB, pc, k) // below 0, or unordered
+		a.movImm(rax, bound)
+		a.movToX(!single, xmm1, rax)
+		a.ucomis(cmpPfx, xmm1, xmm0)
+		t.sideExit(ccBE, pc, k) // not below the bound
+		a.cvts2si(pfx, true, d.Insn.Funct3() == rmRTZ, rax, fmem(d.Rs1))
+		if d.Rd != 0 {
+			dst := t.put(d.Rd)
+			if w {
+				a.movRR(true, dst, rax)
+			} else {
+				a.movsxd(dst, rax)
+			}
+		}
+	case rv64.FCvtDLU, rv64.FCvtSLU:
+		// From an unsigned integer below 2^63: the signed conversion;
+		// from one above, the interpreter.
+		s1 := t.get(d.Rs1)
+		a.test(true, s1, s1)
+		t.sideExit(ccS, pc, k)
+		pfx := byte(pfxSD)
+		if o == rv64.FCvtSLU {
+			pfx = pfxSS
+		}
+		a.cvtsi2s(pfx, true, xmm0, s1)
+		t.fpWrite(pfx == pfxSS, d.Rd)
+	case rv64.FMinS, rv64.FMaxS, rv64.FMinD, rv64.FMaxD:
+		// A NaN operand is the interpreter's (RISC-V returns the other
+		// operand; x86 the second). Equal operands are zeros of either
+		// sign or the same number: the result is their sign bits ORed
+		// (min: -0 is less than +0) or ANDed (max).
+		if single {
+			t.boxed(pc, k, d.Rs1, d.Rs2)
+		}
+		max := o == rv64.FMaxS || o == rv64.FMaxD
+		a.movsLoad(pfx, xmm0, fmem(d.Rs1))
+		a.ucomisM(cmpPfx, xmm0, fmem(d.Rs2))
+		t.sideExit(ccP, pc, k)
+		equal := a.jcc(ccE)
+		op := byte(sseMIN)
+		if max {
+			op = sseMAX
+		}
+		a.arithM(pfx, op, xmm0, fmem(d.Rs2))
+		a.movsStore(pfx, fmem(d.Rd), xmm0)
+		done := a.jmp()
+		a.bind(equal)
+		a.load(!single, rax, fmem(d.Rs1))
+		alu := aluOR
+		if max {
+			alu = aluAND
+		}
+		a.aluRM(!single, alu, rax, fmem(d.Rs2))
+		a.store(!single, fmem(d.Rd), rax)
+		a.bind(done)
+		if single {
+			a.storeImm32(fmemHi(d.Rd), -1)
+		}
 	case rv64.FCvtDWU, rv64.FCvtSWU:
 		s1 := t.get(d.Rs1)
 		a.movRR(false, rax, s1) // zero-extended

@@ -104,8 +104,14 @@ func testFPEdges(t *testing.T, fma bool) {
 			}
 			n := 0
 			for i, a := range vals {
-				for j := 0; j < 6; j++ {
+				for j := 0; j < 8; j++ {
 					b := fpSpecials[(i*5+j*7)%len(fpSpecials)]
+					switch j {
+					case 6: // a with the other sign: min and max of +0 and -0
+						b = a ^ 1<<63
+					case 7:
+						b = a ^ 1<<31
+					}
 					cc := fpSpecials[(i*3+j*11+1)%len(fpSpecials)]
 					p.both(func(h *rv64.Hart) {
 						h.PC = codeAt
