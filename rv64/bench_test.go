@@ -99,3 +99,37 @@ func BenchmarkCSRReplay(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(total)/b.Elapsed().Seconds()/1e6, "MIPS")
 }
+
+// BenchmarkShortBudgets runs a loop of eight instructions, followed in
+// its page by a thousand that are not jumps, in budgets of 2,048: the
+// size of the interpreter's runs between a translating engine's native
+// ones. Every block starts within a page's worth of instructions of the
+// budget's end, where Run walks ahead to mark it; the walk from the
+// loop's branch must not go down the code past the loop each time round.
+func BenchmarkShortBudgets(b *testing.B) {
+	h := newTestHart(b)
+	lines := []string{
+		"lui t0, 0x40000",
+		"addi a0, a0, 1",
+		"xor a1, a1, a0",
+		"add a2, a2, a1",
+		"slli a3, a2, 3",
+		"srli a4, a3, 5",
+		"or a5, a4, a0",
+		"addi t0, t0, -1",
+		"bne t0, zero, .-28",
+	}
+	for range 1000 {
+		lines = append(lines, "addi a6, a6, 1")
+	}
+	prog(b, h, testPC, lines...)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for done := 0; done < b.N; done += 2048 {
+		if e := h.Run(2048); e.Kind != ExitBudget {
+			b.Fatalf("exit %s at %#x", e.Kind.testName(), e.PC)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds()/1e6, "MIPS")
+}

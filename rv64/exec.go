@@ -303,8 +303,9 @@ func (h *Hart) Run(budget uint64) Exit {
 // slot is found by walking the instructions' lengths in memory (what stale
 // slots will decode to) from slot i. A block may end early: the walk stops
 // at the first branch or jump after slot i, which then starts a block of
-// its own, so that a loop near the budget's end walks no further than it
-// runs.
+// its own, and after slot i if it is one, so that a loop near the budget's
+// end walks no further than it runs (and not down the code past the loop
+// at each time round).
 func (h *Hart) limit(pg *codePage, pgOff, i, ret uint64) {
 	h.unlimit()
 	left := h.end - ret
@@ -313,7 +314,8 @@ func (h *Hart) limit(pg *codePage, pgOff, i, ret uint64) {
 	}
 	mem := h.Mem.Data
 	for k := uint64(0); k < left; k++ {
-		if k > 0 && controlOp(pg[i].op) {
+		control := controlOp(pg[i].op)
+		if k > 0 && control {
 			break
 		}
 		o := pgOff + i<<1
@@ -321,9 +323,15 @@ func (h *Hart) limit(pg *codePage, pgOff, i, ret uint64) {
 			return // the block faults first
 		}
 		i += 1 + uint64(mem[o]&3+1)>>2
-		if i >= pageSlots {
-			return
+		if i >= pageSlots || control {
+			// A block that starts with a jump or branch (the one the
+			// last walk stopped at) is that instruction alone: the
+			// block after it, taken or not, walks from its own start.
+			break
 		}
+	}
+	if i >= pageSlots {
+		return
 	}
 	h.stop = &pg[i]
 	h.stopOp = h.stop.op
