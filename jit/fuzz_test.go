@@ -38,8 +38,8 @@ var fpSpecials = []uint64{
 }
 
 // randomMachineFP is randomMachine with fpShare percent of the program's
-// instructions F or D ones, and f registers and data that hold
-// fpSpecials more often when fpShare is not 0.
+// instructions F or D ones (a tenth of them A ones), and f registers and
+// data that hold fpSpecials more often when fpShare is not 0.
 func randomMachineFP(s source, fpShare int) *machine {
 	g := &gen{s: s, fpShare: fpShare}
 	code := g.program(1 + s.intn(300))
