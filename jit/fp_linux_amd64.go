@@ -312,12 +312,7 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 		a.aluRI(w, aluCMP, rax, 1)
 		t.sideExit(ccO, pc, k)
 		if d.Rd != 0 {
-			dst := t.put(d.Rd)
-			if w {
-				a.movRR(true, dst, rax)
-			} else {
-				a.movsxd(dst, rax)
-			}
+			t.putRAX(d.Rd, w)
 		}
 	case rv64.FCvtDW, rv64.FCvtDL, rv64.FCvtSW, rv64.FCvtSL:
 		s1 := t.get(d.Rs1)
@@ -359,12 +354,7 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 		t.sideExit(ccBE, pc, k) // not below the bound
 		a.cvts2si(pfx, true, d.Insn.Funct3() == rmRTZ, rax, fmem(d.Rs1))
 		if d.Rd != 0 {
-			dst := t.put(d.Rd)
-			if w {
-				a.movRR(true, dst, rax)
-			} else {
-				a.movsxd(dst, rax)
-			}
+			t.putRAX(d.Rd, w)
 		}
 	case rv64.FCvtDLU, rv64.FCvtSLU:
 		// From an unsigned integer below 2^63: the signed conversion;

@@ -213,6 +213,17 @@ func (t *xlate) put(g uint8) reg {
 	return h
 }
 
+// putRAX emits the write of rax to guest register g: all of it (w) or
+// its low 32 bits sign-extended.
+func (t *xlate) putRAX(g uint8, w bool) {
+	dst := t.put(g)
+	if w {
+		t.a.movRR(true, dst, rax)
+	} else {
+		t.a.movsxd(dst, rax)
+	}
+}
+
 // dirtyRegs lists the guest registers held only in host registers.
 func (t *xlate) dirtyRegs() []hostGuest {
 	var l []hostGuest
@@ -751,12 +762,7 @@ func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
 		}
 		a.movRR(w, rax, s1)
 		a.shiftCL(w, shiftOp(d.Op), rax)
-		dst := t.put(d.Rd)
-		if w {
-			a.movRR(true, dst, rax)
-		} else {
-			a.movsxd(dst, rax)
-		}
+		t.putRAX(d.Rd, w)
 	case rv64.OperSLT, rv64.OperSLTU:
 		s1, s2 := t.get(d.Rs1), t.get(d.Rs2)
 		a.aluRR(true, aluCMP, s1, s2)
@@ -776,12 +782,7 @@ func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
 		}
 		a.movRR(true, rax, s1)
 		a.imulRR(w, rax, s2)
-		dst := t.put(d.Rd)
-		if w {
-			a.movRR(true, dst, rax)
-		} else {
-			a.movsxd(dst, rax)
-		}
+		t.putRAX(d.Rd, w)
 	case rv64.OperMULH, rv64.OperMULHU, rv64.OperMULHSU:
 		s1, s2 := t.get(d.Rs1), t.get(d.Rs2)
 		a.movRR(true, rax, s1)
@@ -989,12 +990,7 @@ func (t *xlate) divide(d rv64.Decoded) {
 	for _, f := range done {
 		a.bind(f)
 	}
-	dst := t.put(d.Rd)
-	if w {
-		a.movRR(true, dst, rax)
-	} else {
-		a.movsxd(dst, rax)
-	}
+	t.putRAX(d.Rd, w)
 }
 
 // lookup emits the indirect jump to the guest pc in rax through the
