@@ -199,18 +199,17 @@ func (m *Machine) sysOpenat(dirfd int32, pathAddr, flags uint64) uint64 {
 	if flags&oAccMode != 0 || flags&(oCreat|oTrunc|oTmpfile) != 0 {
 		return errno(eACCES) // read-only access
 	}
-	if !follow {
-		// O_NOFOLLOW: a link is not opened (the host's open would follow it).
-		if fi, err := hp.root.Lstat(hp.rel); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
-			if flags&oDirectory != 0 {
-				return errno(eNOTDIR)
-			}
-			return errno(eLOOP)
-		}
-	}
-	fi, err := hp.root.Stat(hp.rel)
+	fi, err := hp.stat(follow)
 	if err != nil {
 		return errno(rootErrno(err))
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		// O_NOFOLLOW, and the last component is a link: it is not
+		// opened (the host's open would follow it).
+		if flags&oDirectory != 0 {
+			return errno(eNOTDIR)
+		}
+		return errno(eLOOP)
 	}
 	if !fi.Mode().IsRegular() && !fi.IsDir() {
 		return errno(eACCES)

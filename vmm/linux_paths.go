@@ -192,11 +192,12 @@ func (m *Machine) sysNewfstatat(dirfd int32, pathAddr, buf, flags uint64) uint64
 	if p == "" {
 		return errno(eNOENT)
 	}
-	hp, le := m.lookup(dirfd, p, flags&atSymlinkNofollow == 0)
+	follow := flags&atSymlinkNofollow == 0
+	hp, le := m.lookup(dirfd, p, follow)
 	if le != 0 {
 		return errno(le)
 	}
-	fi, err := hp.stat(flags&atSymlinkNofollow == 0)
+	fi, err := hp.stat(follow)
 	if err != nil {
 		return errno(rootErrno(err))
 	}
