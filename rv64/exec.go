@@ -323,15 +323,15 @@ func (h *Hart) limit(pg *codePage, pgOff, i, ret uint64) {
 			return // the block faults first
 		}
 		i += 1 + uint64(mem[o]&3+1)>>2
-		if i >= pageSlots || control {
+		if i >= pageSlots {
+			return
+		}
+		if control {
 			// A block that starts with a jump or branch (the one the
 			// last walk stopped at) is that instruction alone: the
 			// block after it, taken or not, walks from its own start.
 			break
 		}
-	}
-	if i >= pageSlots {
-		return
 	}
 	h.stop = &pg[i]
 	h.stopOp = h.stop.op
