@@ -199,17 +199,13 @@ func (t *xlate) boxed(pc uint64, k int, fs ...uint8) {
 // register rd (NaN-boxed if single), after the side exit taken if it is a
 // NaN.
 func (t *xlate) fpResult(single bool, x reg, rd uint8, pc uint64, k int) {
-	a := &t.a
+	cmpPfx := byte(pfxPD)
 	if single {
-		a.ucomis(0, x, x)
-		t.sideExit(ccP, pc, k)
-		a.movsStore(pfxSS, fmem(rd), x)
-		a.storeImm32(fmemHi(rd), -1)
-		return
+		cmpPfx = 0
 	}
-	a.ucomis(pfxPD, x, x)
+	t.a.ucomis(cmpPfx, x, x)
 	t.sideExit(ccP, pc, k)
-	a.movsStore(pfxSD, fmem(rd), x)
+	t.fpWrite(single, x, rd)
 }
 
 // fpSingle reports whether o operates on singles (its sources, for a
@@ -240,11 +236,8 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 	a := &t.a
 	switch d.Op {
 	case rv64.OperFLW, rv64.OperFLD:
-		w := d.Op == rv64.OperFLD
-		n := 4
-		if w {
-			n = 8
-		}
+		n := width(d.Op, d.Insn)
+		w := n == 8
 		t.address(d, n, pc, k)
 		a.load(w, rax, atIdx(r14, rcx, 1, 0))
 		a.store(w, fmem(d.Rd), rax)
@@ -253,11 +246,8 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 		}
 		return
 	case rv64.OperFSW, rv64.OperFSD:
-		w := d.Op == rv64.OperFSD
-		n := 4
-		if w {
-			n = 8
-		}
+		n := width(d.Op, d.Insn)
+		w := n == 8
 		t.storeAddress(d, n, pc, k, false)
 		a.load(w, rax, fmem(d.Rs2))
 		a.store(w, atIdx(r14, rcx, 1, 0), rax)
@@ -314,15 +304,26 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 		if d.Rd != 0 {
 			t.putRAX(d.Rd, w)
 		}
-	case rv64.FCvtDW, rv64.FCvtDL, rv64.FCvtSW, rv64.FCvtSL:
-		s1 := t.get(d.Rs1)
-		w := o == rv64.FCvtDL || o == rv64.FCvtSL
-		pfx := byte(pfxSD)
-		if o == rv64.FCvtSW || o == rv64.FCvtSL {
-			pfx = pfxSS
+	case rv64.FCvtSW, rv64.FCvtSWU, rv64.FCvtSL, rv64.FCvtSLU,
+		rv64.FCvtDW, rv64.FCvtDWU, rv64.FCvtDL, rv64.FCvtDLU:
+		// From an integer (single says the result's precision): the
+		// signed conversion of 32 or 64 bits; an unsigned word
+		// zero-extended to 64 bits first; an unsigned doubleword of
+		// 2^63 or more is the interpreter's.
+		src := t.get(d.Rs1)
+		w := true
+		switch o {
+		case rv64.FCvtSW, rv64.FCvtDW:
+			w = false
+		case rv64.FCvtSWU, rv64.FCvtDWU:
+			a.movRR(false, rax, src) // zero-extended
+			src = rax
+		case rv64.FCvtSLU, rv64.FCvtDLU:
+			a.test(true, src, src)
+			t.sideExit(ccS, pc, k)
 		}
-		a.cvtsi2s(pfx, w, xmm0, s1)
-		t.fpWrite(pfx == pfxSS, d.Rd)
+		a.cvtsi2s(pfx, w, xmm0, src)
+		t.fpWrite(single, xmm0, d.Rd)
 	case rv64.FCvtWUS, rv64.FCvtLUS, rv64.FCvtWUD, rv64.FCvtLUD:
 		// To an unsigned integer: the signed conversion, for a source
 		// in [0, 2^32-1) or [0, 2^63), whose result rounds into range;
@@ -356,18 +357,6 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 		if d.Rd != 0 {
 			t.putRAX(d.Rd, w)
 		}
-	case rv64.FCvtDLU, rv64.FCvtSLU:
-		// From an unsigned integer below 2^63: the signed conversion;
-		// from one above, the interpreter.
-		s1 := t.get(d.Rs1)
-		a.test(true, s1, s1)
-		t.sideExit(ccS, pc, k)
-		pfx := byte(pfxSD)
-		if o == rv64.FCvtSLU {
-			pfx = pfxSS
-		}
-		a.cvtsi2s(pfx, true, xmm0, s1)
-		t.fpWrite(pfx == pfxSS, d.Rd)
 	case rv64.FMinS, rv64.FMaxS, rv64.FMinD, rv64.FMaxD:
 		// A NaN operand is the interpreter's (RISC-V returns the other
 		// operand; x86 the second). Equal operands are zeros of either
@@ -400,15 +389,6 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 		if single {
 			a.storeImm32(fmemHi(d.Rd), -1)
 		}
-	case rv64.FCvtDWU, rv64.FCvtSWU:
-		s1 := t.get(d.Rs1)
-		a.movRR(false, rax, s1) // zero-extended
-		pfx := byte(pfxSD)
-		if o == rv64.FCvtSWU {
-			pfx = pfxSS
-		}
-		a.cvtsi2s(pfx, true, xmm0, rax)
-		t.fpWrite(pfx == pfxSS, d.Rd)
 	case rv64.FCvtSD:
 		a.cvts2s(pfxSD, xmm0, fmem(d.Rs1))
 		t.fpResult(true, xmm0, d.Rd, pc, k)
@@ -493,13 +473,14 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 	}
 }
 
-// fpWrite emits the write of xmm0, a result that cannot be a NaN (a
-// conversion from an integer), to f register rd, NaN-boxed if single.
-func (t *xlate) fpWrite(single bool, rd uint8) {
+// fpWrite emits the write of the scalar in xmm register x to f register
+// rd, NaN-boxed if single: a result checked not to be a NaN (fpResult), or
+// one that cannot be (a conversion from an integer).
+func (t *xlate) fpWrite(single bool, x reg, rd uint8) {
 	if single {
-		t.a.movsStore(pfxSS, fmem(rd), xmm0)
+		t.a.movsStore(pfxSS, fmem(rd), x)
 		t.a.storeImm32(fmemHi(rd), -1)
 		return
 	}
-	t.a.movsStore(pfxSD, fmem(rd), xmm0)
+	t.a.movsStore(pfxSD, fmem(rd), x)
 }

@@ -517,7 +517,7 @@ func width(o rv64.Operation, in rv64.Insn) int {
 		return 1
 	case rv64.OperLH, rv64.OperLHU, rv64.OperSH:
 		return 2
-	case rv64.OperLW, rv64.OperLWU, rv64.OperSW:
+	case rv64.OperLW, rv64.OperLWU, rv64.OperSW, rv64.OperFLW, rv64.OperFSW:
 		return 4
 	case rv64.OperLX0:
 		switch in.Funct3() & 3 {
