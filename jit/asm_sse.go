@@ -122,7 +122,3 @@ func (a *asm) storeImm32(m mem, imm int32) {
 	a.rm(false, 0, m, false, 4, 0xc7)
 	a.u32(uint32(imm))
 }
-
-// ldmxcsr, stmxcsr: MXCSR = the 32 bits at m, and back.
-func (a *asm) ldmxcsr(m mem) { a.rm(false, 2, m, false, 0, 0x0f, 0xae) }
-func (a *asm) stmxcsr(m mem) { a.rm(false, 3, m, false, 0, 0x0f, 0xae) }

@@ -154,8 +154,6 @@ func TestEncodingsObjdump(t *testing.T) {
 	add("vfmsub231ss xmm2,xmm0,xmm1", func() { a.fma231(fmaSUB, false, xmm2, xmm0, xmm1) })
 	add("vfnmadd231sd xmm2,xmm0,xmm1", func() { a.fma231(fmaNADD, true, xmm2, xmm0, xmm1) })
 	add("vfnmsub231ss xmm2,xmm0,xmm1", func() { a.fma231(fmaNSUB, false, xmm2, xmm0, xmm1) })
-	add("ldmxcsr DWORD PTR [r13+0x8]", func() { a.ldmxcsr(at(r13, 8)) })
-	add("stmxcsr DWORD PTR [r13+0x8]", func() { a.stmxcsr(at(r13, 8)) })
 	add("cqo", func() { a.cqo() })
 	add("cdq", func() { a.cdq() })
 	add("rdtsc", func() { a.rdtsc() })
