@@ -107,45 +107,11 @@ func randomMachineFP(s source, fpShare int) *machine {
 	return m
 }
 
-// runRandom builds a random machine from s and runs it on both engines in
-// lockstep; the budgets and the monitor's choices come from rng.
-func runRandom(t testing.TB, s source, rng *rand.Rand, total int) {
-	m := randomMachine(s)
-	p := newPair(t, m)
-	maxBudget := []int{1, 3, 16, 200, 5000}[rng.Intn(5)]
-	p.runLockstep(rng, total, maxBudget)
-}
-
-// TestRandomStreams runs random programs on both engines and compares
-// them at every exit. RVSIM_JIT_STREAMS sets how many (200; 30 with
-// -short); RVSIM_JIT_SEED the first seed.
-func TestRandomStreams(t *testing.T) {
-	n := 200
-	if testing.Short() {
-		n = 30
-	}
-	if v, err := strconv.Atoi(os.Getenv("RVSIM_JIT_STREAMS")); err == nil {
-		n = v
-	}
-	seed := int64(1)
-	if v, err := strconv.ParseInt(os.Getenv("RVSIM_JIT_SEED"), 10, 64); err == nil {
-		seed = v
-	}
-	for i := 0; i < n; i++ {
-		s := seed + int64(i)
-		t.Run(strconv.FormatInt(s, 10), func(t *testing.T) {
-			rng := rand.New(rand.NewSource(s))
-			runRandom(t, randSource{rng}, rng, 3000)
-		})
-	}
-}
-
-// TestRandomFPStreams is TestRandomStreams with a third of the
-// instructions F or D ones (and a tenth of those A ones), on values at
-// the edges of their results and flags: the engine translates most of them, with side exits to the
-// interpreter for what x86 computes otherwise than RISC-V.
-// RVSIM_JIT_STREAMS sets how many (200; 30 with -short).
-func TestRandomFPStreams(t *testing.T) {
+// randomStreams runs random programs, from seed first on, on both engines
+// and compares them at every exit: fpShare percent of their instructions
+// F, D or A ones (randomMachineFP). RVSIM_JIT_STREAMS sets how many (200;
+// 30 with -short).
+func randomStreams(t *testing.T, first int64, fpShare int) {
 	n := 200
 	if testing.Short() {
 		n = 30
@@ -154,15 +120,31 @@ func TestRandomFPStreams(t *testing.T) {
 		n = v
 	}
 	for i := 0; i < n; i++ {
-		s := int64(5000 + i)
+		s := first + int64(i)
 		t.Run(strconv.FormatInt(s, 10), func(t *testing.T) {
 			rng := rand.New(rand.NewSource(s))
-			m := randomMachineFP(randSource{rng}, 33)
-			p := newPair(t, m)
+			p := newPair(t, randomMachineFP(randSource{rng}, fpShare))
 			p.runLockstep(rng, 3000, []int{1, 3, 16, 200, 5000}[rng.Intn(5)])
 		})
 	}
 }
+
+// TestRandomStreams runs random programs on both engines and compares
+// them at every exit (randomStreams); RVSIM_JIT_SEED sets the first seed.
+func TestRandomStreams(t *testing.T) {
+	seed := int64(1)
+	if v, err := strconv.ParseInt(os.Getenv("RVSIM_JIT_SEED"), 10, 64); err == nil {
+		seed = v
+	}
+	randomStreams(t, seed, 0)
+}
+
+// TestRandomFPStreams is TestRandomStreams with a third of the
+// instructions F or D ones (and a tenth of those A ones), on values at
+// the edges of their results and flags: the engine translates most of
+// them, with side exits to the interpreter for what x86 computes
+// otherwise than RISC-V.
+func TestRandomFPStreams(t *testing.T) { randomStreams(t, 5000, 33) }
 
 // FuzzJIT builds a program and its machine from the input bytes (the
 // generator's choices; a third of the programs F and D heavy), runs it on
