@@ -2,16 +2,159 @@
 
 package jit
 
-import "github.com/rvsim/rvsim/rv64"
+import (
+	"unsafe"
 
-// The A extension's AMOs in native code: a load, the operation and a
+	"github.com/rvsim/rvsim/rv64"
+)
+
+// The A extension in native code. An AMO is a load, the operation and a
 // store, with the checks of a store (the interpreter's amo makes the same
 // accesses). One hart sees its own accesses in order, so aq and rl ask
 // for nothing more. A misaligned address (the store/AMO misaligned
 // exception), one outside memory, one in a page with code or in the watch
 // range (which holds the LR/SC reservation an AMO must break) is a side
-// exit: the interpreter runs the instruction. LR and SC, which keep the
-// reservation, are the interpreter's.
+// exit: the interpreter runs the instruction.
+//
+// LR and SC keep the reservation in ctx while native code runs (the
+// engine copies the hart's in before, and hands it back with
+// rv64.Hart.SetReservation after), and the watch range with it: an LR
+// widens the range to hold the stores that may touch what it reserved, as
+// the hart's setWatch does, and an SC narrows it back to what the rest of
+// the range holds (tohost, watchpoints: rv64.Hart.FixedWatch). A block
+// with an LR checks the range at every store, so a store after it in the
+// same block breaks the reservation through the interpreter. A misaligned
+// address or one outside memory is a side exit, as is an SC into a page
+// with code or into the rest of the watch range, whether or not it would
+// succeed.
+
+// resCtx is the reservation and the fixed part of the watch range, in
+// ctx.
+type resCtx struct {
+	addr, len uint64 // the reservation, as rv64.Hart.Reservation gives it
+	fixLo     uint64 // FixedWatch's range: its first address,
+	fixLen    uint64 // its length,
+	fixHi     uint64 // and its end (fixLo+fixLen)
+}
+
+var offRes = int32(unsafe.Offsetof(ctx{}.res))
+
+func resOff(o uintptr) int32 { return offRes + int32(o) }
+
+var (
+	offResAddr = resOff(unsafe.Offsetof(resCtx{}.addr))
+	offResLen  = resOff(unsafe.Offsetof(resCtx{}.len))
+	offFixLo   = resOff(unsafe.Offsetof(resCtx{}.fixLo))
+	offFixLen  = resOff(unsafe.Offsetof(resCtx{}.fixLen))
+	offFixHi   = resOff(unsafe.Offsetof(resCtx{}.fixHi))
+)
+
+// syncRes copies the hart's reservation and the fixed part of its watch
+// range into ctx.
+func (e *Engine) syncRes() {
+	r := &e.c.res
+	r.addr, r.len = e.h.Reservation()
+	r.fixLo, r.fixLen = e.h.FixedWatch()
+	r.fixHi = r.fixLo + r.fixLen
+}
+
+// leaveRes hands the reservation native code left back to the hart,
+// which then sets its watch range, if it changed.
+func (e *Engine) leaveRes() {
+	r := &e.c.res
+	if a, n := e.h.Reservation(); a != r.addr || n != r.len {
+		e.h.SetReservation(r.addr, r.len)
+	}
+}
+
+// isLR reports whether d is an LR.
+func isLR(d rv64.Decoded) bool { return d.Op == rv64.OperLRW || d.Op == rv64.OperLRD }
+
+// lr emits LR d at pc, the block's k-th: the checks, the reservation of
+// the n bytes at X[rs1] with the watch range widened as the hart's
+// setWatch widens it, then the load.
+func (t *xlate) lr(pc uint64, k int, d rv64.Decoded) {
+	a := &t.a
+	n := 4
+	if d.Op == rv64.OperLRD {
+		n = 8
+	}
+	s1 := t.get(d.Rs1)
+	a.testRI(false, s1, int32(n-1))
+	t.sideExit(ccNE, pc, k) // the load misaligned exception
+	t.address(d, n, pc, k)  // d.Imm is 0
+	// rdx, rax = the stores that may touch [a, a+n): [a-7, a+n), with
+	// the fixed part of the range if it is not empty.
+	a.lea(rdx, at(s1, -7))
+	a.lea(rax, at(s1, int32(n)))
+	a.aluMI(true, aluCMP, at(r13, offFixLen), 0)
+	skip := a.jcc(ccE)
+	a.aluRM(true, aluCMP, rdx, at(r13, offFixLo))
+	a.cmovRM(true, ccA, rdx, at(r13, offFixLo))
+	a.aluRM(true, aluCMP, rax, at(r13, offFixHi))
+	a.cmovRM(true, ccB, rax, at(r13, offFixHi))
+	a.bind(skip)
+	a.aluRR(true, aluSUB, rax, rdx)
+	a.store(true, at(r13, offWatchLen), rax)
+	a.aluRM(true, aluSUB, rdx, at(r13, offBase))
+	a.store(true, at(r13, offWatchLo), rdx)
+	a.store(true, at(r13, offResAddr), s1)
+	a.storeImm(at(r13, offResLen), int32(n))
+	if d.Rd == 0 {
+		return
+	}
+	m := atIdx(r14, rcx, 1, 0)
+	if n == 8 {
+		a.load(true, t.put(d.Rd), m)
+	} else {
+		a.loadSX32(t.put(d.Rd), m)
+	}
+}
+
+// sc emits SC d at pc, the block's k-th: the checks, then the store and
+// rd = 0 if the reservation holds the n bytes at X[rs1], else rd = 1; the
+// reservation ends either way, and the watch range is its fixed part.
+func (t *xlate) sc(pc uint64, k int, d rv64.Decoded) {
+	a := &t.a
+	n := 4
+	if d.Op == rv64.OperSCD {
+		n = 8
+	}
+	s1, s2 := t.get(d.Rs1), t.get(d.Rs2)
+	a.testRI(false, s1, int32(n-1))
+	t.sideExit(ccNE, pc, k) // the store/AMO misaligned exception
+	t.address(d, n, pc, k)
+	t.codeCheck(n, pc, k, true)
+	a.movRR(true, rax, s1)
+	a.aluRM(true, aluSUB, rax, at(r13, offFixLo))
+	a.aluRM(true, aluCMP, rax, at(r13, offFixLen))
+	t.sideExit(ccB, pc, k) // tohost or a watchpoint
+	var rd reg
+	if d.Rd != 0 {
+		rd = t.put(d.Rd)
+	}
+	a.aluMI(true, aluCMP, at(r13, offResLen), int32(n))
+	short := a.jcc(ccB) // none (length 0), or of fewer bytes
+	a.aluRM(true, aluCMP, s1, at(r13, offResAddr))
+	other := a.jcc(ccNE)
+	a.store(n == 8, atIdx(r14, rcx, 1, 0), s2)
+	if d.Rd != 0 {
+		a.movImm(rd, 0)
+	}
+	done := a.jmp()
+	a.bind(short)
+	a.bind(other)
+	if d.Rd != 0 {
+		a.movImm(rd, 1)
+	}
+	a.bind(done)
+	a.storeImm(at(r13, offResLen), 0)
+	a.load(true, rax, at(r13, offFixLo))
+	a.aluRM(true, aluSUB, rax, at(r13, offBase))
+	a.store(true, at(r13, offWatchLo), rax)
+	a.load(true, rax, at(r13, offFixLen))
+	a.store(true, at(r13, offWatchLen), rax)
+}
 
 // isAMO reports whether o is an AMO.
 func isAMO(o rv64.Operation) bool { return o >= rv64.OperAMOSWAPW && o <= rv64.OperAMOMAXUD }

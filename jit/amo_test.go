@@ -106,3 +106,163 @@ func TestAMOBreaksReservation(t *testing.T) {
 		})
 	}
 }
+
+// lrInsn is "lr.w/.d rd, (rs1)" and scInsn "sc.w/.d rd, rs2, (rs1)", .D
+// when d.
+func lrInsn(d bool, rd, rs1 uint32) uint32 { return amoInsn(0x02, d, rd, rs1, 0, 0) }
+func scInsn(d bool, rd, rs2, rs1 uint32) uint32 {
+	return amoInsn(0x03, d, rd, rs1, rs2, 0)
+}
+
+// TestLRSCEdges runs an LR and an SC, .W and .D in each of the four
+// pairings, in a block the engine translates, from many reservations
+// (none, the LR's bytes, others, fewer bytes), at addresses the same, a
+// word or a doubleword apart, misaligned, past the end of memory,
+// straddling it and in the page of the code, with tohost watched next to
+// them or not, and with rd x0, the address register or the source.
+// Registers, memory, the reservation, traps and counts must be the
+// interpreter's; the block must have run as native code.
+func TestLRSCEdges(t *testing.T) {
+	type place struct {
+		name string
+		addr func(n uint64) uint64
+	}
+	places := []place{
+		{"data", func(uint64) uint64 { return dataPtr }},
+		{"data+4", func(uint64) uint64 { return dataPtr + 4 }},
+		{"data+8", func(uint64) uint64 { return dataPtr + 8 }},
+		{"misaligned", func(n uint64) uint64 { return dataPtr + n/2 }},
+		{"straddles the end", func(n uint64) uint64 { return memEnd - n/2 }},
+		{"past the end", func(uint64) uint64 { return memEnd }},
+		{"code page", func(uint64) uint64 { return codeAt + 0x100 }},
+	}
+	rds := [][2]uint32{{rA0, rA4}, {0, 0}, {rA1, rA2}, {rA0, rA3}} // the LR's rd, the SC's
+	for _, lw := range []bool{false, true} {
+		for _, sw := range []bool{false, true} {
+			for _, host := range []bool{false, true} {
+				name := fmt.Sprintf("lr.%s sc.%s", map[bool]string{false: "w", true: "d"}[lw], map[bool]string{false: "w", true: "d"}[sw])
+				if host {
+					name += " tohost"
+				}
+				t.Run(name, func(t *testing.T) {
+					for ri, rd := range rds {
+						m := progMachine(lrInsn(lw, rd[0], rA1), scInsn(sw, rd[1], rA2, rA3), jSelf)
+						if host {
+							m.tohost = hostAt + 8
+						}
+						p := newPair(t, m)
+						p.eng.hotAfter = 0
+						k := 0
+						for _, pl := range places {
+							for _, sc := range places {
+								for res := 0; res < 4; res++ {
+									la, sa := pl.addr(4+4*b2u(lw)), sc.addr(4+4*b2u(sw))
+									p.both(func(h *rv64.Hart) {
+										h.PC = codeAt
+										h.X[rA1], h.X[rA3], h.X[rA2] = la, sa, 0x8765_4321_0fed_cba9+uint64(k)
+										switch res {
+										case 0:
+											h.SetReservation(0, 0)
+										case 1:
+											h.SetReservation(sa, 8)
+										case 2:
+											h.SetReservation(sa, 4)
+										case 3:
+											h.SetReservation(dataPtr+64, 8)
+										}
+										if b, ok := h.Mem.Slice(dataPtr, 16); ok {
+											for q := range b {
+												b[q] = byte(k + q)
+											}
+										}
+									})
+									p.log = append(p.log, fmt.Sprintf("lr at %s, sc at %s, reservation %d", pl.name, sc.name, res))
+									// From the SC alone too: the reservation set above.
+									if k%3 == 2 {
+										p.both(func(h *rv64.Hart) { h.PC = codeAt + 4 })
+									}
+									p.step(3 + uint64(k%2))
+									k++
+								}
+							}
+						}
+						if b := p.eng.blocks[codeAt]; b == nil || b.code == 0 {
+							t.Errorf("rd %d: the LR and SC were not translated", ri)
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+// b2u is 1 for true.
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// TestStoreBetweenLRSC: a store after an LR in the same translated block
+// breaks the reservation if it touches it, and the SC after it fails, as
+// in the interpreter; elsewhere, the SC succeeds.
+func TestStoreBetweenLRSC(t *testing.T) {
+	for _, off := range []int64{-8, -4, -1, 0, 4, 7, 8, 64} {
+		t.Run(fmt.Sprint("store at ", off), func(t *testing.T) {
+			code := []uint32{
+				lrInsn(true, rT0, rA1),
+				sw(rA2, rA3, 0),
+				scInsn(true, rT1, rA2, rA1),
+				addi(rT2, rT2, 1),
+				blt(rT2, rT3, -16),
+				jSelf,
+			}
+			m := progMachine(code...)
+			m.x[rA1], m.x[rA3], m.x[rA2], m.x[rT3] = dataPtr, uint64(int64(dataPtr)+off), 5, 40
+			p := newPair(t, m)
+			for range 100 {
+				p.step(5)
+			}
+			want := uint64(0) // the SC succeeded
+			if off > -4 && off < 8 {
+				want = 1
+			}
+			p.expectX(map[int]uint64{rT1: want, rT2: 40})
+			if b := p.eng.blocks[codeAt]; b == nil || b.code == 0 {
+				t.Error("the block was not translated")
+			}
+		})
+	}
+}
+
+// TestLRThenToHost: after an LR widens the watch range in translated
+// code, a store into tohost, below the reservation or above it, still
+// exits to the monitor, as in the interpreter.
+func TestLRThenToHost(t *testing.T) {
+	for _, off := range []int64{-64, -8, 16, 64} {
+		t.Run(fmt.Sprint("tohost at ", off), func(t *testing.T) {
+			host := uint64(int64(dataPtr) + off)
+			code := []uint32{
+				lrInsn(true, rT0, rA1),
+				addi(rT2, rT2, 1),
+				blt(rT2, rT3, 12), // the first times: no store
+				sd(rA2, rA3, 0),
+				jSelf,
+				jal(0, -20), // to the LR
+			}
+			m := progMachine(code...)
+			m.tohost = host
+			m.x[rA1], m.x[rA3], m.x[rA2], m.x[rT3] = dataPtr, host, 5, 10
+			p := newPair(t, m)
+			p.eng.hotAfter = 0
+			e := p.step(100)
+			if e.Kind != rv64.ExitHost {
+				t.Errorf("exit %s, want the store into tohost", exitString(e))
+			}
+			if b := p.eng.blocks[codeAt]; b == nil || b.code == 0 {
+				t.Error("the LR was not translated")
+			}
+		})
+	}
+}

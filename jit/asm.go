@@ -380,3 +380,6 @@ func (a *asm) testRI(w bool, dst reg, imm int32) {
 
 // cmov: dst = src if condition cc holds.
 func (a *asm) cmov(w bool, cc byte, dst, src reg) { a.rr(w, dst, src, false, 0x0f, 0x40|cc) }
+
+// cmovRM: dst = the word at m if condition cc holds.
+func (a *asm) cmovRM(w bool, cc byte, dst reg, m mem) { a.rm(w, dst, m, false, 0, 0x0f, 0x40|cc) }

@@ -94,6 +94,33 @@ func (a *asm) cvts2si(pfx byte, w, trunc bool, r reg, m mem) {
 	a.sseRM(pfx, w, r, m, op)
 }
 
+// Rounding modes of rounds (imm8 bits 1:0), and the bit that keeps it
+// from raising the precision (inexact) exception.
+const (
+	roundDown    = 1
+	roundUp      = 2
+	roundTrunc   = 3
+	roundNoPrecE = 8
+)
+
+// rounds: x = the scalar at m rounded to an integer as mode says
+// (SSE4.1's roundsd with pfxSD, roundss with pfxSS).
+func (a *asm) rounds(pfx byte, x reg, m mem, mode byte) {
+	op := byte(0x0b)
+	if pfx == pfxSS {
+		op = 0x0a
+	}
+	a.emit(pfxPD)
+	a.rm(false, x, m, false, 1, 0x0f, 0x3a, op)
+	a.emit(mode)
+}
+
+// arithR: x = x op y, op one of sseADD..sseMAX.
+func (a *asm) arithR(pfx byte, op byte, x, y reg) { a.sseRR(pfx, false, x, y, op) }
+
+// movFromX: r = the low 64 (w) or 32 bits of x (movq, movd).
+func (a *asm) movFromX(w bool, r, x reg) { a.sseRR(pfxPD, w, x, r, 0x7e) }
+
 // cvts2s: x = the scalar at m converted to the other precision: cvtsd2ss
 // with pfxSD, cvtss2sd with pfxSS.
 func (a *asm) cvts2s(pfx byte, x reg, m mem) { a.sseRM(pfx, false, x, m, 0x5a) }

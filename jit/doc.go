@@ -14,7 +14,7 @@
 //
 // A block is the code from a pc to the first jump or backward branch
 // (included), the end of its page, 200 instructions, or the first
-// instruction the engine does not translate (LR and SC, the F and D
+// instruction the engine does not translate (the F and D
 // instructions x86 has none for, CSRs other than the recorded counters,
 // ECALL, EBREAK, MRET, WFI, illegal words): the block then ends by
 // returning to Go, which has the
@@ -86,13 +86,15 @@
 // instructions not run and has the interpreter run the instruction, which
 // takes the trap or marks the code stale. An AMO (amo_linux_amd64.go) is
 // a load, the operation and a store with a store's checks, and a
-// misaligned address a side exit too; LR and SC, which keep the
-// reservation, are the interpreter's. The watch range is most often
-// empty, and nothing native code runs can change it (an AMO or store into
-// it takes a side exit): the stores of a block translated while it is
-// empty do not check it, and the block starts instead with a check that
-// it still is; if not, the block is translated again, its stores checking
-// it. Before it runs native code again the engine asks the hart what code
+// misaligned address a side exit too. LR and SC keep the reservation in
+// the engine's context while native code runs, which the engine copies
+// from the hart before and hands back after: an LR widens the watch range
+// to hold the stores that may touch it, as the hart does, and an SC
+// narrows it back. The watch range is most often empty, and only an LR
+// changes it in native code (an AMO or store into it takes a side exit):
+// the stores of a block translated while it is empty and without an LR do
+// not check it, and the block starts instead with a check that it still
+// is; if not, the block is translated again, its stores checking it. Before it runs native code again the engine asks the hart what code
 // was written (rv64.Hart.CodeWritten), compares the guest code of the
 // blocks there with what they were translated from and drops those that
 // changed. Divisions check for zero

@@ -56,6 +56,7 @@ type Engine struct {
 	short    int              // native runs in a row that ended in a side exit soon
 	broken   error            // the code cache failed (a host refusal to map or protect): the interpreter runs
 	fma      bool             // the host has FMA3: the fused multiply-adds are translated
+	sse41    bool             // the host has SSE4.1: conversions into integers in the directed rounding modes are translated
 }
 
 // New returns an engine for h: it shares h's registers, memory, CSR file
@@ -69,7 +70,7 @@ func New(h *rv64.Hart) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{h: h, c: new(ctx), cc: cc, heat: make(map[uint64]uint8), hotAfter: hotAfter, fma: hasFMA()}
+	e := &Engine{h: h, c: new(ctx), cc: cc, heat: make(map[uint64]uint8), hotAfter: hotAfter, fma: hasFMA(), sse41: hasSSE41()}
 	e.x.e = e
 	if err := e.flush(); err != nil {
 		cc.close()
@@ -156,6 +157,7 @@ func (e *Engine) sync() {
 	}
 	e.syncND()
 	e.syncFP()
+	e.syncRes()
 }
 
 // invalidate drops the blocks whose guest code changed in memory offsets
@@ -330,6 +332,7 @@ func (e *Engine) Run(budget uint64) rv64.Exit {
 		e.stats.Entries++
 		e.ndEntry()
 		enter(b.code, e.c)
+		e.leaveRes()
 		e.accrueFlags()
 		e.ndLeave()
 		h.CSR.Instret += give - uint64(e.c.budget)
@@ -468,7 +471,7 @@ func (e *Engine) translate(pc uint64) *block {
 	} else {
 		x := &e.x
 		_, watching := h.WatchRange()
-		x.watch = watching != 0
+		x.watch = watching != 0 || slices.ContainsFunc(ins, isLR)
 		for try := 0; ; try++ {
 			if !e.cc.room(maxInsnCode*len(ins) + 512) {
 				if e.flush() != nil {

@@ -116,10 +116,16 @@ func (e *Engine) accrueFlags() {
 // operating system the AVX state their VEX encoding needs.
 func hasFMA() bool { return hasCPUFlag("fma") && hasCPUFlag("avx") }
 
+// hasSSE41 reports whether the host has SSE4.1 (roundsd and roundss).
+func hasSSE41() bool { return hasCPUFlag("sse4_1") }
+
 // Rounding modes of the rm field (unprivileged specification, table 11.1).
 const (
 	rmRNE = 0
 	rmRTZ = 1
+	rmRDN = 2
+	rmRUP = 3
+	rmRMM = 4
 	rmDyn = 7
 )
 
@@ -133,17 +139,16 @@ func (e *Engine) fpTranslatable(d rv64.Decoded) bool {
 	nearest := rm == rmRNE || rm == rmDyn
 	switch d.FP {
 	case rv64.FAddS, rv64.FSubS, rv64.FMulS, rv64.FDivS, rv64.FSqrtS,
-		rv64.FAddD, rv64.FSubD, rv64.FMulD, rv64.FDivD, rv64.FSqrtD,
-		rv64.FCvtSW, rv64.FCvtSWU, rv64.FCvtSL, rv64.FCvtDL, rv64.FCvtSD:
+		rv64.FAddD, rv64.FSubD, rv64.FMulD, rv64.FDivD, rv64.FSqrtD, rv64.FCvtSD:
 		return nearest
 	case rv64.FMaddS, rv64.FMsubS, rv64.FNmsubS, rv64.FNmaddS,
 		rv64.FMaddD, rv64.FMsubD, rv64.FNmsubD, rv64.FNmaddD:
 		return nearest && e.fma
 	case rv64.FCvtWS, rv64.FCvtLS, rv64.FCvtWD, rv64.FCvtLD,
 		rv64.FCvtWUS, rv64.FCvtLUS, rv64.FCvtWUD, rv64.FCvtLUD:
-		return nearest || rm == rmRTZ
-	case rv64.FCvtSLU, rv64.FCvtDLU:
-		return nearest
+		return nearest || rm == rmRTZ || e.sse41 && rm <= rmRMM
+	case rv64.FCvtSW, rv64.FCvtSWU, rv64.FCvtSL, rv64.FCvtSLU, rv64.FCvtDL, rv64.FCvtDLU:
+		return rm <= rmRMM || rm == rmDyn // a static mode other than to nearest: exact values only
 	case rv64.FCvtDW, rv64.FCvtDWU, rv64.FCvtDS, // exact: any rounding mode
 		rv64.FSgnjS, rv64.FSgnjnS, rv64.FSgnjxS, rv64.FEqS, rv64.FLtS, rv64.FLeS, rv64.FMvXW, rv64.FMvWX,
 		rv64.FSgnjD, rv64.FSgnjnD, rv64.FSgnjxD, rv64.FEqD, rv64.FLtD, rv64.FLeD, rv64.FMvXD, rv64.FMvDX,
@@ -151,6 +156,58 @@ func (e *Engine) fpTranslatable(d rv64.Decoded) bool {
 		return true
 	}
 	return false
+}
+
+// directed reports whether rm is a static rounding mode the conversions
+// into integers make with SSE4.1's rounds: down, up, or to nearest with
+// ties away from zero.
+func directed(rm uint32) bool { return rm == rmRDN || rm == rmRUP || rm == rmRMM }
+
+// roundInt emits xmm0 = f register fs rounded to an integer as rm says
+// (directed), raising no flag but invalid for a signalling NaN (or, with
+// rmRMM, for an infinity, which is out of every integer's range anyway).
+// To nearest with ties away from zero is the value truncated, then taken
+// one further from zero if the part cut off (exact) is a half or more.
+func (t *xlate) roundInt(pfx byte, fs uint8, rm uint32) {
+	a := &t.a
+	switch rm {
+	case rmRDN:
+		a.rounds(pfx, xmm0, fmem(fs), roundDown|roundNoPrecE)
+		return
+	case rmRUP:
+		a.rounds(pfx, xmm0, fmem(fs), roundUp|roundNoPrecE)
+		return
+	}
+	w := pfx == pfxSD
+	half, one := uint64(0x3f000000), uint64(0x3f800000)
+	sign := uint8(31)
+	if w {
+		half, one, sign = 0x3fe0000000000000, 0x3ff0000000000000, 63
+	}
+	a.rounds(pfx, xmm0, fmem(fs), roundTrunc|roundNoPrecE)
+	a.movsLoad(pfx, xmm1, fmem(fs))
+	a.arithR(pfx, sseSUB, xmm1, xmm0)
+	a.movFromX(w, rax, xmm1)
+	a.shiftI(w, shSHL, rax, 1) // |the part cut off|, shifted left
+	a.movImm(rdx, half<<1)
+	a.aluRR(w, aluCMP, rax, rdx)
+	less := a.jcc(ccB)
+	a.load(w, rax, fmem(fs))
+	a.shiftI(w, shSHR, rax, sign)
+	a.shiftI(w, shSHL, rax, sign) // the sign of fs
+	a.movImm(rdx, one)
+	a.aluRR(w, aluOR, rax, rdx)
+	a.movToX(w, xmm1, rax)
+	a.arithR(pfx, sseADD, xmm0, xmm1) // exact: below 2^53 or 2^24
+	a.bind(less)
+}
+
+// inexact emits the conversion of f register fs, whose value rounds into
+// the 64-bit integers, to an integer, for its flag alone: inexact if fs
+// is not an integer (what a conversion in a directed rounding mode
+// raises, roundInt having raised none).
+func (t *xlate) inexact(pfx byte, fs uint8) {
+	t.a.cvts2si(pfx, true, false, rdx, fmem(fs))
 }
 
 // usesFrm reports whether d rounds as frm says (a reserved frm makes it
@@ -295,12 +352,21 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 			t.boxed(pc, k, d.Rs1)
 		}
 		w := o == rv64.FCvtLS || o == rv64.FCvtLD
-		a.cvts2si(pfx, w, d.Insn.Funct3() == rmRTZ, rax, fmem(d.Rs1))
+		rm := d.Insn.Funct3()
+		if directed(rm) {
+			t.roundInt(pfx, d.Rs1, rm)
+			a.sseRR(pfx, w, rax, xmm0, 0x2c) // cvtts*2si: exact
+		} else {
+			a.cvts2si(pfx, w, rm == rmRTZ, rax, fmem(d.Rs1))
+		}
 		// The integer indefinite (NaN, out of range, or the lowest
 		// integer itself): the one value that overflows when 1 is
 		// taken from it.
 		a.aluRI(w, aluCMP, rax, 1)
 		t.sideExit(ccO, pc, k)
+		if directed(rm) {
+			t.inexact(pfx, d.Rs1)
+		}
 		if d.Rd != 0 {
 			t.putRAX(d.Rd, w)
 		}
@@ -310,6 +376,11 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 		// signed conversion of 32 or 64 bits; an unsigned word
 		// zero-extended to 64 bits first; an unsigned doubleword of
 		// 2^63 or more is the interpreter's.
+		//
+		// With a static rounding mode other than to nearest, only a
+		// value the result holds exactly (of magnitude below 2^24 for a
+		// single, 2^53 for a double), which every mode rounds alike, is
+		// converted here; any other is the interpreter's.
 		src := t.get(d.Rs1)
 		w := true
 		switch o {
@@ -321,6 +392,23 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 		case rv64.FCvtSLU, rv64.FCvtDLU:
 			a.test(true, src, src)
 			t.sideExit(ccS, pc, k)
+		}
+		if rm := d.Insn.Funct3(); rm != rmRNE && rm != rmDyn && o != rv64.FCvtDW && o != rv64.FCvtDWU {
+			bits := uint8(53)
+			if single {
+				bits = 24
+			}
+			// rdx = the value + 2^bits, below 2^(bits+1) if exact
+			// (unsigned values are below 2^63 here).
+			if w {
+				a.movRR(true, rdx, src)
+			} else {
+				a.movsxd(rdx, src)
+			}
+			a.movImm(rcx, 1<<bits)
+			a.aluRR(true, aluADD, rdx, rcx)
+			a.shiftI(true, shSHR, rdx, bits+1)
+			t.sideExit(ccNE, pc, k)
 		}
 		a.cvtsi2s(pfx, w, xmm0, src)
 		t.fpWrite(single, xmm0, d.Rd)
@@ -353,7 +441,13 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 		a.movToX(!single, xmm1, rax)
 		a.ucomis(cmpPfx, xmm1, xmm0)
 		t.sideExit(ccBE, pc, k) // not below the bound
-		a.cvts2si(pfx, true, d.Insn.Funct3() == rmRTZ, rax, fmem(d.Rs1))
+		if rm := d.Insn.Funct3(); directed(rm) {
+			t.roundInt(pfx, d.Rs1, rm)
+			a.sseRR(pfx, true, rax, xmm0, 0x2c) // cvtts*2si: exact
+			t.inexact(pfx, d.Rs1)
+		} else {
+			a.cvts2si(pfx, true, rm == rmRTZ, rax, fmem(d.Rs1))
+		}
 		if d.Rd != 0 {
 			t.putRAX(d.Rd, w)
 		}

@@ -54,7 +54,7 @@ func fpCases() []fpCase {
 			fpCase{name: "fcvt" + sfx + "." + map[uint32]string{0: "d", 1: "s"}[f], insn: fpInsn(0x08, f, 1-f, fa1, 7, fa0)},
 		)
 		for i, to := range []string{"w", "wu", "l", "lu"} {
-			for _, rm := range []uint32{1, 0, 7} {
+			for _, rm := range []uint32{0, 1, 2, 3, 4, 7} {
 				l = append(l, fpCase{name: fmt2("fcvt."+to+sfx, "", rm), insn: fpInsn(0x18, f, uint32(i), fa1, rm, rA0)})
 				l = append(l, fpCase{name: fmt2("fcvt"+sfx+"."+to, "", rm), insn: fpInsn(0x1a, f, uint32(i), rA1, rm, fa0), fromX: true})
 			}
@@ -67,7 +67,9 @@ func fmt2(name, sfx string, rm uint32) string { return fmt.Sprintf("%s%s rm%d", 
 
 // intSpecials are integers at the edges of the conversions to floats.
 var intSpecials = []uint64{0, 1, ^uint64(0), 1 << 63, 1<<63 - 1, 1 << 31, 1<<31 - 1, 1<<32 - 1, 1<<53 + 1, 1<<24 + 1,
-	0xffffffff_80000000, 0x12345678_9abcdef1, 1<<63 + 1<<11 + 1, 3}
+	0xffffffff_80000000, 0x12345678_9abcdef1, 1<<63 + 1<<11 + 1, 3,
+	1 << 53, 1<<53 - 1, -(1 << 53) & (1<<64 - 1), -(1<<53 + 1) & (1<<64 - 1), 1 << 24, 1<<24 - 1,
+	-(1 << 24) & (1<<64 - 1), -(1<<24 + 1) & (1<<64 - 1), 1<<25 + 2}
 
 // TestFPEdges runs each F and D instruction on the edge values of its
 // operands (fpSpecials: zeros, infinities, NaNs of each kind, subnormals,
@@ -77,27 +79,23 @@ var intSpecials = []uint64{0, 1, ^uint64(0), 1 << 63, 1<<63 - 1, 1 << 31, 1<<31 
 // the interpreter's. The cases with a NaN result or an unboxed operand
 // take the side exits; the others must have run as native code: the
 // block must be translated exactly for the instructions the engine says
-// it translates, 50 of them at least (more with FMA3); on a host with
-// FMA3, once with it and once without.
+// it translates, 50 of them at least (more with FMA3 and SSE4.1); once
+// with what the host has, once as on a host without FMA3 and SSE4.1.
 func TestFPEdges(t *testing.T) {
-	for _, fma := range []bool{true, false} {
-		if fma && !hasFMA() {
-			continue
-		}
-		t.Run(fmt.Sprintf("fma %v", fma), func(t *testing.T) { testFPEdges(t, fma) })
-	}
+	t.Run("host", func(t *testing.T) { testFPEdges(t, hasFMA(), hasSSE41()) })
+	t.Run("sse2", func(t *testing.T) { testFPEdges(t, false, false) })
 }
 
 // testFPEdges is TestFPEdges with the fused multiply-adds translated or
-// not.
-func testFPEdges(t *testing.T, fma bool) {
+// not, and the conversions into integers in the directed rounding modes.
+func testFPEdges(t *testing.T, fma, sse41 bool) {
 	nativeOps := 0
 	for _, c := range fpCases() {
 		t.Run(c.name, func(t *testing.T) {
 			m := progMachine(c.insn, jSelf)
 			m.csrs[csr.Mstatus] = csr.FSDirty
 			p := newPair(t, m)
-			p.eng.fma = fma
+			p.eng.fma, p.eng.sse41 = fma, sse41
 			vals := fpSpecials
 			if c.fromX {
 				vals = intSpecials

@@ -31,6 +31,7 @@ type ctx struct {
 	// F and D instructions raised (enter clears them before the code
 	// runs).
 	mxcsr uint32
+	res   resCtx // for LR and SC (amo_linux_amd64.go)
 }
 
 const (
@@ -438,11 +439,10 @@ func (t *xlate) emit(pc uint64, ins []rv64.Decoded, tail uint64, regs []uint8, p
 }
 
 // watchGuard emits the start of a block whose stores do not check the
-// watch range: a jump to an exit if the range is not empty. Nothing in
-// native code changes the range (LR and SC are the interpreter's; a store
-// or an AMO can change it only by touching the range, which is a side
-// exit), so checking it where the block starts is checking it at every
-// store.
+// watch range: a jump to an exit if the range is not empty. In native
+// code only an LR widens the range (a block with one checks it at every
+// store), and only by a jump or branch to another block does it go on, so
+// checking it where the block starts is checking it at every store.
 func (t *xlate) watchGuard() int {
 	t.a.aluMI(true, aluCMP, at(r13, offWatchLen), 0)
 	return t.a.jcc(ccNE)
@@ -570,6 +570,19 @@ func (t *xlate) address(d rv64.Decoded, n int, pc uint64, k int) {
 func (t *xlate) storeAddress(d rv64.Decoded, n int, pc uint64, k int, aligned bool) {
 	a := &t.a
 	t.address(d, n, pc, k)
+	t.codeCheck(n, pc, k, aligned)
+	if t.watch {
+		a.movRR(true, rax, rcx)
+		a.aluRM(true, aluSUB, rax, at(r13, offWatchLo))
+		a.aluRM(true, aluCMP, rax, at(r13, offWatchLen))
+		t.sideExit(ccB, pc, k)
+	}
+}
+
+// codeCheck emits the side exit of a store of n bytes at memory offset
+// rcx into a page with code; aligned as for storeAddress.
+func (t *xlate) codeCheck(n int, pc uint64, k int, aligned bool) {
+	a := &t.a
 	a.movRR(true, rax, rcx)
 	a.shiftI(true, shSHR, rax, 12)
 	a.load(true, rdx, at(r13, offCodeTab))
@@ -580,12 +593,6 @@ func (t *xlate) storeAddress(d rv64.Decoded, n int, pc uint64, k int, aligned bo
 		a.shiftI(true, shSHR, rax, 12)
 		a.aluMI(true, aluCMP, atIdx(rdx, rax, 8, 0), 0)
 		t.sideExit(ccNE, pc, k)
-	}
-	if t.watch {
-		a.movRR(true, rax, rcx)
-		a.aluRM(true, aluSUB, rax, at(r13, offWatchLo))
-		a.aluRM(true, aluCMP, rax, at(r13, offWatchLen))
-		t.sideExit(ccB, pc, k)
 	}
 }
 
@@ -807,6 +814,10 @@ func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
 		t.csrRead(d, r, pc, k)
 	case rv64.OperFLW, rv64.OperFLD, rv64.OperFSW, rv64.OperFSD, rv64.OperFP:
 		t.fp(pc, k, d)
+	case rv64.OperLRW, rv64.OperLRD:
+		t.lr(pc, k, d)
+	case rv64.OperSCW, rv64.OperSCD:
+		t.sc(pc, k, d)
 	default:
 		if isAMO(d.Op) {
 			t.amo(pc, k, d)

@@ -218,11 +218,11 @@ func (h *Hart) breakReservation(a, n uint64) {
 }
 
 // setWatch makes the watch range the hull of the stores that may touch
-// tohost, those that may touch the reservation and those that may touch a
-// write watchpoint (debug.go): the stores of up to 8 bytes that start in
-// [lo, lo+len).
+// tohost, those that may touch a write watchpoint (debug.go), both in
+// fixedWatch, and those that may touch the reservation: the stores of up
+// to 8 bytes that start in [lo, lo+len).
 func (h *Hart) setWatch() {
-	lo, n := h.hostLo, h.hostLen
+	lo, n := h.fixedWatch()
 	if h.resLen != 0 {
 		rlo, rhi := h.resAddr-7, h.resAddr+h.resLen
 		if n == 0 {
@@ -233,6 +233,14 @@ func (h *Hart) setWatch() {
 			n = hi - lo
 		}
 	}
+	h.watchLo, h.watchLen = lo, n
+}
+
+// fixedWatch returns the watch range but for the reservation: the hull of
+// the stores that may touch tohost and those that may touch a write
+// watchpoint.
+func (h *Hart) fixedWatch() (lo, n uint64) {
+	lo, n = h.hostLo, h.hostLen
 	if h.dbg != nil && len(h.dbg.watches) != 0 {
 		hi := lo + n
 		if n == 0 {
@@ -241,7 +249,7 @@ func (h *Hart) setWatch() {
 		lo, hi = h.dbg.watchHull(lo, hi)
 		n = hi - lo
 	}
-	h.watchLo, h.watchLen = lo, n
+	return lo, n
 }
 
 // Reservation returns the LR/SC reservation: its address and length in

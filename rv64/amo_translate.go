@@ -1,10 +1,16 @@
 package rv64
 
-// The A extension's AMOs as a translating engine sees them (translate.go):
-// an operation each, Rd, Rs1 (the address) and Rs2 (the source) as the
-// instruction names them, Imm 0. LR and SC stay OperOther: the interpreter
-// keeps the reservation.
+// The A extension as a translating engine sees it (translate.go): an
+// operation each, Rd, Rs1 (the address) and Rs2 (the source) as the
+// instruction names them, Imm 0. An engine that runs LR and SC keeps the
+// reservation in its own state while its code runs, and hands it back
+// with SetReservation; FixedWatch tells it what else the watch range
+// holds.
 const (
+	OperLRW      = Operation(opLRW)
+	OperLRD      = Operation(opLRD)
+	OperSCW      = Operation(opSCW)
+	OperSCD      = Operation(opSCD)
 	OperAMOSWAPW = Operation(opAMOSWAPW)
 	OperAMOADDW  = Operation(opAMOADDW)
 	OperAMOXORW  = Operation(opAMOXORW)
@@ -24,3 +30,10 @@ const (
 	OperAMOMINUD = Operation(opAMOMINUD)
 	OperAMOMAXUD = Operation(opAMOMAXUD)
 )
+
+// FixedWatch returns the part of the watch range (WatchRange) that is not
+// the LR/SC reservation's: [lo, lo+n) holds every store of up to 8 bytes
+// that may touch tohost or a write watchpoint; n is 0 when there is none.
+// The watch range is this range widened to hold the stores that may touch
+// the reservation, [addr-7, addr+len).
+func (h *Hart) FixedWatch() (lo, n uint64) { return h.fixedWatch() }

@@ -8,7 +8,7 @@ import "unsafe"
 
 // Operation is what a decoded instruction does, for an engine that
 // translates the hart's code. The engine translates the operations it
-// knows and hands every other instruction (OperOther: LR, SC, ECALL,
+// knows and hands every other instruction (OperOther: ECALL,
 // EBREAK, MRET, WFI, illegal words) to the interpreter.
 type Operation uint8
 
@@ -111,7 +111,7 @@ func (h *Hart) DecodeAt(pc uint64) (Decoded, bool) {
 	}
 	d := Decoded{Rd: s.rd &^ slotC, Rs1: s.rs1, Rs2: s.rs2, Imm: s.imm, Len: s.size() * 2, Insn: s.insn}
 	switch o := s.op; {
-	case o >= opLUI && o <= opREMUW, o == opFENCE, o == opCSR, o >= opNOP && o <= opLX0, o >= opFLW && o <= opFSD, o >= opAMOSWAPW && o <= opAMOMAXUD:
+	case o >= opLUI && o <= opREMUW, o == opFENCE, o == opCSR, o >= opNOP && o <= opLX0, o >= opFLW && o <= opFSD, o >= opLRW && o <= opAMOMAXUD:
 		d.Op = Operation(o)
 	case o == opFP:
 		d.Op, d.FP, d.Imm = OperFP, FPOp(s.imm), 0
