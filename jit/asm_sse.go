@@ -144,6 +144,10 @@ func (a *asm) fma231(op byte, w bool, x, y, z reg) {
 	a.emit(0xc4, 0xe2, wv, op, 0xc0|byte(x&7)<<3|byte(z&7)) // R, X, B set (inverted: registers below 8), map 0F38
 }
 
+// stmxcsr: the 32 bits at m = MXCSR; ldmxcsr: MXCSR = them.
+func (a *asm) stmxcsr(m mem) { a.rm(false, 3, m, false, 0, 0x0f, 0xae) }
+func (a *asm) ldmxcsr(m mem) { a.rm(false, 2, m, false, 0, 0x0f, 0xae) }
+
 // storeImm32: the 32 bits at m = imm.
 func (a *asm) storeImm32(m mem, imm int32) {
 	a.rm(false, 0, m, false, 4, 0xc7)

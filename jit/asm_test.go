@@ -137,6 +137,8 @@ func TestEncodingsObjdump(t *testing.T) {
 		add("cvtsd2ss xmm0,QWORD PTR "+mt, func() { a.cvts2s(pfxSD, xmm0, m) })
 		add("cvtss2sd xmm0,DWORD PTR "+mt, func() { a.cvts2s(pfxSS, xmm0, m) })
 		add("mov DWORD PTR "+mt+",0xffffffff", func() { a.storeImm32(m, -1) })
+		add("stmxcsr DWORD PTR "+mt, func() { a.stmxcsr(m) })
+		add("ldmxcsr DWORD PTR "+mt, func() { a.ldmxcsr(m) })
 	}
 	for _, r := range []reg{rax, rbx, rsi, r9, r11} {
 		add(fmt.Sprintf("cvtsi2sd xmm0,%s", regNames64[r]), func() { a.cvtsi2s(pfxSD, true, xmm0, r) })

@@ -34,19 +34,27 @@ import (
 //
 // The exception flags accrue in MXCSR while the code runs (enter clears
 // them first), and Go adds them to fflags when the code returns
-// (accrueFlags). FCLASS, which x86 has no instruction for, and static
-// rounding modes other than to nearest (and towards zero for a conversion
-// to an integer) end the block and are interpreted.
+// (accrueFlags); a CSR instruction on fflags reads and writes them there
+// (fflags_linux_amd64.go). FCLASS, which x86 has no instruction for, and
+// static rounding modes other than to nearest for arithmetic end the
+// block and are interpreted; conversions into integers round in any
+// static mode, those from integers only values they hold exactly.
 
 // fpCtx is the part of ctx that F and D instructions read.
 type fpCtx struct {
-	mstatus uintptr // the CSR file's storage of mstatus
-	frm     uintptr // and of frm
+	mstatus uintptr  // the CSR file's storage of mstatus
+	frm     uintptr  // and of frm
+	fflags  uintptr  // and of fflags
+	mxTmp   uint32   // MXCSR, stored and loaded by a CSR instruction on fflags
+	flagTab [64]byte // the fflags of MXCSR's six exception flags (fflagsOf)
 }
 
 var (
 	offMstatus = int32(unsafe.Offsetof(ctx{}.fp) + unsafe.Offsetof(fpCtx{}.mstatus))
 	offFrm     = int32(unsafe.Offsetof(ctx{}.fp) + unsafe.Offsetof(fpCtx{}.frm))
+	offFflags  = int32(unsafe.Offsetof(ctx{}.fp) + unsafe.Offsetof(fpCtx{}.fflags))
+	offMxTmp   = int32(unsafe.Offsetof(ctx{}.fp) + unsafe.Offsetof(fpCtx{}.mxTmp))
+	offFlagTab = int32(unsafe.Offsetof(ctx{}.fp) + unsafe.Offsetof(fpCtx{}.flagTab))
 	// offF is where the f registers are, from the x registers' R15.
 	offF = int32(unsafe.Offsetof(rv64.Hart{}.F) - unsafe.Offsetof(rv64.Hart{}.X))
 )
@@ -61,12 +69,19 @@ func (e *Engine) syncFP() {
 	f := e.h.CSR
 	e.c.fp.mstatus = uintptr(unsafe.Pointer(f.Addr(csr.Mstatus)))
 	e.c.fp.frm = uintptr(unsafe.Pointer(f.Addr(csr.Frm)))
+	e.c.fp.fflags = uintptr(unsafe.Pointer(f.Addr(csr.Fflags)))
+	if e.c.fp.flagTab[mxPE] == 0 {
+		for m := range e.c.fp.flagTab {
+			e.c.fp.flagTab[m] = fflagsOf(uint32(m))
+		}
+	}
 }
 
 // MXCSR's exception flags (Intel SDM volume 1, 10.2.3); DE, a denormal
 // operand, has no RISC-V flag and is left out.
 const (
 	mxIE    = 1 << 0 // invalid operation: NV
+	mxDE    = 1 << 1 // denormal operand: no RISC-V flag
 	mxZE    = 1 << 2 // divide by zero: DZ
 	mxOE    = 1 << 3 // overflow: OF
 	mxUE    = 1 << 4 // underflow: UF

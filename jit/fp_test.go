@@ -147,9 +147,16 @@ func testFPEdges(t *testing.T, fma, sse41 bool) {
 func TestFPGuard(t *testing.T) {
 	// fadd.d fa0, fa1, fa2 (dynamic), fsgnj.d fa3, fa1, fa1 (fmv.d), j .
 	code := []uint32{fpInsn(0, 1, 12, 11, 7, 10), fpInsn(0x04, 1, 11, 11, 0, 13), jSelf}
+	// frflags a0, fsflags a1, fadd.d fa0, fa1, fa2, j .: the CSR
+	// instructions on fflags first.
+	flags := []uint32{uint32(csr.Fflags)<<20 | 2<<12 | rA0<<7 | opSystem, uint32(csr.Fflags)<<20 | rA1<<15 | 1<<12 | opSystem, code[0], jSelf}
 	for _, fs := range []uint64{csr.FSOff, csr.FSInitial, csr.FSClean, csr.FSDirty} {
-		for _, frm := range []uint64{0, 1, 2, 3, 4, 5, 7} {
-			t.Run(fmt.Sprintf("FS %#x frm %d", fs, frm), func(t *testing.T) {
+		for _, frm := range []uint64{0, 1, 2, 3, 4, 5, 7, 8} {
+			name, code := fmt.Sprintf("FS %#x frm %d", fs, frm), code
+			if frm == 8 {
+				name, code = fmt.Sprintf("FS %#x fflags", fs), flags
+			}
+			t.Run(name, func(t *testing.T) {
 				m := progMachine(code...)
 				p := newPair(t, m)
 				for run := 0; run < 6; run++ {
@@ -162,15 +169,67 @@ func TestFPGuard(t *testing.T) {
 					p.both(func(h *rv64.Hart) {
 						h.PC = codeAt
 						h.F[11], h.F[12] = 0x3ff0000000000001, 0x3ca0000000000000 // 1+ulp + ulp/2: rounds up or down
+						h.X[rA1] = 0x15
 						h.CSR.Set(csr.Mstatus, s)
-						h.CSR.Set(csr.Frm, r)
+						h.CSR.Set(csr.Frm, r&7)
 						h.CSR.Set(csr.Fflags, 0)
 						h.CSR.Set(csr.Mcause, 0)
 					})
-					p.step(3)
+					p.step(uint64(len(code)))
 				}
-				if p.eng.Stats().Blocks == 0 {
+				if b := p.eng.blocks[codeAt]; b == nil || b.code == 0 {
 					t.Error("the block was not translated")
+				}
+			})
+		}
+	}
+}
+
+// TestFflagsOps runs each CSR instruction on fflags (csrrw, csrrs, csrrc
+// and their immediate forms) in a translated block between F and D
+// instructions that raise flags (an fdiv.d, then an fadd.d), with the
+// flags set before and values of every kind written: what each reads,
+// what it leaves in fflags and what the next instruction adds must be the
+// interpreter's; the block must have run as native code.
+func TestFflagsOps(t *testing.T) {
+	ops := []string{"", "csrrw", "csrrs", "csrrc", "", "csrrwi", "csrrsi", "csrrci"}
+	// fa1 / fa2: exact, inexact, divide by zero, overflow, underflow.
+	divs := [][2]uint64{{0x3ff0000000000000, 0x3ff0000000000000}, {0x3ff0000000000000, 0x4008000000000000},
+		{0x3ff0000000000000, 0}, {0x7fefffffffffffff, 0x3fb999999999999a}, {0x0010000000000000, 0x4024000000000000}}
+	for _, f3 := range []uint32{1, 2, 3, 5, 6, 7} {
+		for _, rd := range []uint32{rA0, 0, rA1} {
+			t.Run(fmt.Sprintf("%s rd x%d", ops[f3], rd), func(t *testing.T) {
+				k := 0
+				for _, src := range []uint32{0, 0x1f, 0x15, 0x0a, 1} {
+					code := []uint32{
+						fpInsn(0x03, 1, 12, 11, 7, 10),                           // fdiv.d fa0, fa1, fa2
+						uint32(csr.Fflags)<<20 | src<<15 | f3<<12 | rd<<7 | 0x73, // the CSR instruction
+						fpInsn(0x00, 1, 11, 11, 7, 13),                           // fadd.d fa3, fa1, fa1
+						uint32(csr.Fflags)<<20 | 2<<12 | rA5<<7 | 0x73,           // frflags a5
+						jSelf,
+					}
+					m := progMachine(code...)
+					m.csrs[csr.Mstatus] = csr.FSDirty
+					p := newPair(t, m)
+					p.eng.hotAfter = 0
+					for _, dv := range divs {
+						for _, before := range []uint64{0, 0x1f, 0x01, 0x10} {
+							p.both(func(h *rv64.Hart) {
+								h.PC = codeAt
+								if src != 0 { // the source, when a register
+									h.X[src] = []uint64{0, 0x1f, 0x15, 0x0a, 0xffffffffffffffe1}[k%5]
+								}
+								h.F[11], h.F[12] = dv[0], dv[1]
+								h.CSR.Set(csr.Fflags, before)
+							})
+							p.log = append(p.log, fmt.Sprintf("src x%d %#x, %#x / %#x, fflags %#x", src, p.ref.X[src], dv[0], dv[1], before))
+							p.step(5)
+							k++
+						}
+					}
+					if b := p.eng.blocks[codeAt]; b == nil || b.code == 0 {
+						t.Errorf("src %d: the block was not translated", src)
+					}
 				}
 			})
 		}

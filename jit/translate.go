@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/rvsim/rvsim/csr"
 	"github.com/rvsim/rvsim/rv64"
 )
 
@@ -502,6 +503,9 @@ func (e *Engine) translatable(d rv64.Decoded) bool {
 	case rv64.OperOther:
 		return false
 	case rv64.OperCSR:
+		if d.Insn.CSR() == csr.Fflags {
+			return true
+		}
 		_, ok := e.csrInline(d)
 		return ok
 	case rv64.OperFLW, rv64.OperFLD, rv64.OperFSW, rv64.OperFSD, rv64.OperFP:
@@ -810,6 +814,10 @@ func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
 		rv64.OperDIVW, rv64.OperDIVUW, rv64.OperREMW, rv64.OperREMUW:
 		t.divide(d)
 	case rv64.OperCSR:
+		if d.Insn.CSR() == csr.Fflags {
+			t.fflags(pc, k, d)
+			break
+		}
 		r, _ := t.e.csrInline(d)
 		t.csrRead(d, r, pc, k)
 	case rv64.OperFLW, rv64.OperFLD, rv64.OperFSW, rv64.OperFSD, rv64.OperFP:
