@@ -60,7 +60,8 @@ const (
 	ccNE = 0x5
 	ccBE = 0x6 // unsigned <=
 	ccA  = 0x7 // unsigned >
-	ccS  = 0x8
+	ccS  = 0x8 // negative
+	ccNS = 0x9
 	ccL  = 0xc // signed <
 	ccGE = 0xd // signed >=
 	ccLE = 0xe

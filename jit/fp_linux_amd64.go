@@ -35,10 +35,11 @@ import (
 // The exception flags accrue in MXCSR while the code runs (enter clears
 // them first), and Go adds them to fflags when the code returns
 // (accrueFlags); a CSR instruction on fflags reads and writes them there
-// (fflags_linux_amd64.go). FCLASS, which x86 has no instruction for, and
-// static rounding modes other than to nearest for arithmetic end the
-// block and are interpreted; conversions into integers round in any
-// static mode, those from integers only values they hold exactly.
+// (fflags_linux_amd64.go). FCLASS, which x86 has no instruction for,
+// looks at the bits. Static rounding modes other than to nearest for
+// arithmetic end the block and are interpreted; conversions into integers
+// round in any static mode, those from integers only values they hold
+// exactly.
 
 // fpCtx is the part of ctx that F and D instructions read.
 type fpCtx struct {
@@ -167,10 +168,59 @@ func (e *Engine) fpTranslatable(d rv64.Decoded) bool {
 	case rv64.FCvtDW, rv64.FCvtDWU, rv64.FCvtDS, // exact: any rounding mode
 		rv64.FSgnjS, rv64.FSgnjnS, rv64.FSgnjxS, rv64.FEqS, rv64.FLtS, rv64.FLeS, rv64.FMvXW, rv64.FMvWX,
 		rv64.FSgnjD, rv64.FSgnjnD, rv64.FSgnjxD, rv64.FEqD, rv64.FLtD, rv64.FLeD, rv64.FMvXD, rv64.FMvDX,
-		rv64.FMinS, rv64.FMaxS, rv64.FMinD, rv64.FMaxD:
+		rv64.FMinS, rv64.FMaxS, rv64.FMinD, rv64.FMaxD, rv64.FClassS, rv64.FClassD:
 		return true
 	}
 	return false
+}
+
+// fclass emits FCLASS d, of a double (w) or a single: rd = one bit, by
+// the class of the value (unprivileged specification, table 11.5): for
+// a number, bit 7 - c if negative and bit c if not, where c is 4 for a
+// zero, 5 for a subnormal, 6 for a normal number and 7 for an infinity;
+// bit 8 for a signalling NaN and 9 for a quiet one. The class comes from
+// the magnitude's bits (rdx: the value shifted left by one, the sign out).
+func (t *xlate) fclass(w bool, d rv64.Decoded) {
+	a := &t.a
+	inf, normal, quiet := uint64(0xff<<24), uint64(1<<24), uint8(22)
+	if w {
+		inf, normal, quiet = 0x7ff<<53, 1<<53, 51
+	}
+	a.load(w, rax, fmem(d.Rs1))
+	a.movRR(w, rdx, rax)
+	a.shiftI(w, shSHL, rdx, 1)
+	a.movImm(rcx, inf)
+	a.aluRR(w, aluCMP, rdx, rcx)
+	nan := a.jcc(ccA)
+	a.movImm(rcx, 7) // an infinity (mov leaves the flags)
+	isInf := a.jcc(ccE)
+	a.movImm(rcx, normal)
+	a.aluRR(w, aluCMP, rdx, rcx)
+	a.movImm(rcx, 6)
+	isNormal := a.jcc(ccAE)
+	a.movImm(rcx, 5)
+	a.test(w, rdx, rdx)
+	isSub := a.jcc(ccNE)
+	a.movImm(rcx, 4) // a zero
+	a.bind(isInf)
+	a.bind(isNormal)
+	a.bind(isSub)
+	a.test(w, rax, rax)
+	positive := a.jcc(ccNS)
+	a.neg(false, rcx)
+	a.aluRI(false, aluADD, rcx, 7)
+	a.bind(positive)
+	done := a.jmp()
+	a.bind(nan)
+	a.shiftI(w, shSHR, rax, quiet)
+	a.aluRI(false, aluAND, rax, 1)
+	a.lea(rcx, at(rax, 8))
+	a.bind(done)
+	if d.Rd != 0 {
+		a.movImm(rax, 1)
+		a.shiftCL(false, shSHL, rax)
+		t.putRAX(d.Rd, true)
+	}
 }
 
 // directed reports whether rm is a static rounding mode the conversions
@@ -566,6 +616,11 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 			}
 		}
 
+	case rv64.FClassS, rv64.FClassD:
+		if single {
+			t.boxed(pc, k, d.Rs1) // the canonical NaN: the interpreter's
+		}
+		t.fclass(!single, d)
 	case rv64.FMvXW:
 		if d.Rd != 0 {
 			a.loadSX32(t.put(d.Rd), fmem(d.Rs1))

@@ -37,10 +37,11 @@ var fpSpecials = []uint64{
 	0x000000003f800000, 0x7fffffff3f800000,
 	// halves and the largest values with a fraction, for the directed
 	// rounding modes: 1.5, 2.5, -2.5, 2^31-0.5, -2^31-0.5, 2^52-0.5,
-	// 2^63-1024; singles 1.5, 2.5, -2.5, 2^23-0.5, -0.5.
+	// 2^63-1024; singles 1.5, 2.5, -2.5, 2^23-0.5, -0.5,
 	0x3ff8000000000000, 0x4004000000000000, 0xc004000000000000, 0x41dfffffffe00000, 0xc1e0000000100000,
 	0x432fffffffffffff, 0x43dfffffffffffff,
 	0xffffffff3fc00000, 0xffffffff40200000, 0xffffffffc0200000, 0xffffffff4affffff, 0xffffffffbf000000,
+	0xffffffff807fffff, // a negative subnormal single
 }
 
 // randomMachineFP is randomMachine with fpShare percent of the program's
