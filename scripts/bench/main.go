@@ -183,15 +183,19 @@ func measureEngine(bin, e, elf string, argv []string, trace string, m *modes, ke
 var jitStatRE = regexp.MustCompile(`rvsim: stats: jit blocks \d+, code bytes (\d+), translation time ([0-9.]+)s`)
 
 func print(rs []result, engines []string) {
-	fmt.Printf("%-9s %-9s %-6s %13s %9s %9s %9s %9s %8s %8s %7s %7s %7s %9s %8s %8s %8s %8s %8s\n",
-		"program", "args", "engine", "instructions", "run_s", "rec_s", "rep_s", "qemu_s", "run_mips", "qemu_mips", "ratio", "rec/run", "rep/run", "ns/event", "xlate_ms", "code_kb", "rss_run", "rss_rec", "rss_rep")
+	w := len("program") // the program column: as wide as the longest name
+	for _, r := range rs {
+		w = max(w, len(r.name))
+	}
+	fmt.Printf("%-*s %-9s %-6s %13s %9s %9s %9s %9s %8s %8s %7s %7s %7s %9s %8s %8s %8s %8s %8s\n",
+		w, "program", "args", "engine", "instructions", "run_s", "rec_s", "rep_s", "qemu_s", "run_mips", "qemu_mips", "ratio", "rec/run", "rep/run", "ns/event", "xlate_ms", "code_kb", "rss_run", "rss_rec", "rss_rep")
 	for _, r := range rs {
 		q := median(r.qemu)
 		mips := func(d time.Duration) float64 { return float64(r.instret) / d.Seconds() / 1e6 }
 		for _, e := range engines {
 			m := r.eng[e]
 			if m.runErr != "" {
-				fmt.Printf("%-9s %-9s %-6s #   run failed: %s\n", r.name, r.args, e, m.runErr)
+				fmt.Printf("%-*s %-9s %-6s #   run failed: %s\n", w, r.name, r.args, e, m.runErr)
 				continue
 			}
 			run, rec, rep := median(m.run), median(m.rec), median(m.rep)
@@ -203,8 +207,8 @@ func print(rs []result, engines []string) {
 			if e == "jit" {
 				xlate, code = fmt.Sprintf("%.2f", m.xlate.Seconds()*1000), fmt.Sprint(m.codeBytes/1024)
 			}
-			fmt.Printf("%-9s %-9s %-6s %13d %9.3f %9.3f %9.3f %9.3f %8.0f %8.0f %7.3f %7.3f %7.3f %9s %8s %8s %7dM %7dM %7dM\n",
-				r.name, r.args, e, r.instret, run.wall.Seconds(), rec.wall.Seconds(), rep.wall.Seconds(), q.wall.Seconds(),
+			fmt.Printf("%-*s %-9s %-6s %13d %9.3f %9.3f %9.3f %9.3f %8.0f %8.0f %7.3f %7.3f %7.3f %9s %8s %8s %7dM %7dM %7dM\n",
+				w, r.name, r.args, e, r.instret, run.wall.Seconds(), rec.wall.Seconds(), rep.wall.Seconds(), q.wall.Seconds(),
 				mips(run.wall), mips(q.wall), mips(run.wall)/mips(q.wall), rec.wall.Seconds()/run.wall.Seconds(),
 				rep.wall.Seconds()/run.wall.Seconds(), perEvent, xlate, code, maxRSS(m.run)/1024, maxRSS(m.rec)/1024, maxRSS(m.rep)/1024)
 			if m.runOut != r.qemuOut && m.events <= 1 { // programs that read cycle or time differ by design
