@@ -13,13 +13,15 @@ import (
 // multiply-adds, where the host has it). The results SSE computes are the
 // ones IEEE 754 defines, as package softfloat's are: rounding to nearest
 // even, tininess detected after rounding, and the same five exception
-// flags. What differs is left to the interpreter, with a side exit:
+// flags, invalid for a signalling operand or an invalid operation. A NaN
+// result is RISC-V's canonical NaN where x86 keeps the first NaN operand
+// or gives its own default NaN: the code writes the canonical one instead
+// (fpResult). What else differs is left to the interpreter, with a side
+// exit:
 //
-//   - a NaN result: RISC-V gives the canonical NaN, x86 the first NaN
-//     operand or its own default NaN. The code computes, and exits before
-//     it writes the result if it is a NaN (the flags SSE raised on the
-//     way, invalid for a signalling operand or an invalid operation, are
-//     ones the interpreter raises too);
+//   - a NaN result of a fused multiply-add with a NaN addend: RISC-V
+//     raises invalid for infinity times zero plus a quiet NaN, x86 does
+//     not;
 //   - a single operand not NaN-boxed (it reads as the canonical NaN);
 //   - a conversion to a signed integer that gives x86's integer
 //     indefinite (NaN, out of range, or the lowest integer itself), which
@@ -318,15 +320,20 @@ func (t *xlate) boxed(pc uint64, k int, fs ...uint8) {
 }
 
 // fpResult emits the write of the scalar result in xmm register x to f
-// register rd (NaN-boxed if single), after the side exit taken if it is a
-// NaN.
-func (t *xlate) fpResult(single bool, x reg, rd uint8, pc uint64, k int) {
-	cmpPfx := byte(pfxPD)
+// register rd (NaN-boxed if single), a NaN replaced by the canonical NaN
+// (x86 keeps a quiet NaN operand's payload, RISC-V never does; the flags
+// are the same).
+func (t *xlate) fpResult(single bool, x reg, rd uint8) {
+	a := &t.a
+	cmpPfx, canon := byte(pfxPD), uint64(0x7ff8000000000000)
 	if single {
-		cmpPfx = 0
+		cmpPfx, canon = 0, 0x7fc00000
 	}
-	t.a.ucomis(cmpPfx, x, x)
-	t.sideExit(ccP, pc, k)
+	a.ucomis(cmpPfx, x, x)
+	number := a.jcc(ccNP)
+	a.movImm(rax, canon)
+	a.movToX(!single, x, rax)
+	a.bind(number)
 	t.fpWrite(single, x, rd)
 }
 
@@ -391,13 +398,13 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 		op := [...]byte{sseADD, sseSUB, sseMUL, sseDIV}[nth(o, rv64.FAddS, rv64.FAddD)]
 		a.movsLoad(pfx, xmm0, fmem(d.Rs1))
 		a.arithM(pfx, op, xmm0, fmem(d.Rs2))
-		t.fpResult(single, xmm0, d.Rd, pc, k)
+		t.fpResult(single, xmm0, d.Rd)
 	case rv64.FSqrtS, rv64.FSqrtD:
 		if single {
 			t.boxed(pc, k, d.Rs1)
 		}
 		a.arithM(pfx, sseSQRT, xmm0, fmem(d.Rs1))
-		t.fpResult(single, xmm0, d.Rd, pc, k)
+		t.fpResult(single, xmm0, d.Rd)
 	case rv64.FMaddS, rv64.FMsubS, rv64.FNmsubS, rv64.FNmaddS,
 		rv64.FMaddD, rv64.FMsubD, rv64.FNmsubD, rv64.FNmaddD:
 		if single {
@@ -410,7 +417,15 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 		a.movsLoad(pfx, xmm1, fmem(d.Rs2))
 		a.movsLoad(pfx, xmm2, fmem(rs3))
 		a.fma231(op, !single, xmm2, xmm0, xmm1)
-		t.fpResult(single, xmm2, d.Rd, pc, k)
+		// A NaN result with a NaN addend is the interpreter's: infinity
+		// times zero plus a quiet NaN raises invalid.
+		a.ucomis(cmpPfx, xmm2, xmm2)
+		number := a.jcc(ccNP)
+		a.movsLoad(pfx, xmm1, fmem(rs3))
+		a.ucomis(cmpPfx, xmm1, xmm1)
+		t.sideExit(ccP, pc, k)
+		a.bind(number)
+		t.fpResult(single, xmm2, d.Rd)
 
 	case rv64.FCvtWS, rv64.FCvtLS, rv64.FCvtWD, rv64.FCvtLD:
 		if single {
@@ -550,11 +565,11 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 		}
 	case rv64.FCvtSD:
 		a.cvts2s(pfxSD, xmm0, fmem(d.Rs1))
-		t.fpResult(true, xmm0, d.Rd, pc, k)
+		t.fpResult(true, xmm0, d.Rd)
 	case rv64.FCvtDS:
 		t.boxed(pc, k, d.Rs1)
 		a.cvts2s(pfxSS, xmm0, fmem(d.Rs1))
-		t.fpResult(false, xmm0, d.Rd, pc, k)
+		t.fpResult(false, xmm0, d.Rd)
 
 	case rv64.FSgnjS, rv64.FSgnjnS, rv64.FSgnjxS, rv64.FSgnjD, rv64.FSgnjnD, rv64.FSgnjxD:
 		w := !single

@@ -76,8 +76,8 @@ var intSpecials = []uint64{0, 1, ^uint64(0), 1 << 63, 1<<63 - 1, 1 << 31, 1<<31 
 // singles boxed and not; intSpecials for the conversions from integers),
 // in a block the engine translates, with the exception flags cleared
 // before each: result, flags and every other part of the state must be
-// the interpreter's. The cases with a NaN result or an unboxed operand
-// take the side exits; the others must have run as native code: the
+// the interpreter's. The cases with an unboxed operand take the side
+// exits; the others must have run as native code: the
 // block must be translated exactly for the instructions the engine says
 // it translates, 50 of them at least (more with FMA3 and SSE4.1); once
 // with what the host has, once as on a host without FMA3 and SSE4.1.
@@ -229,6 +229,63 @@ func TestFflagsOps(t *testing.T) {
 					}
 					if b := p.eng.blocks[codeAt]; b == nil || b.code == 0 {
 						t.Errorf("src %d: the block was not translated", src)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestFPNaNResults runs the arithmetic, the square roots, the fused
+// multiply-adds and the conversions between the precisions on every
+// combination of zeros, infinities, ones and NaNs (quiet with and without
+// a payload, signalling), singles and doubles: results (the canonical NaN
+// for every NaN) and flags (invalid for a signalling operand, an invalid
+// operation, and infinity times zero plus a quiet NaN) must be the
+// interpreter's, and all but the fused multiply-adds with a NaN addend
+// and a NaN result (a side exit) must run in native code.
+func TestFPNaNResults(t *testing.T) {
+	const fa0, fa1, fa2, fa3 = 10, 11, 12, 13
+	d := []uint64{0, 1 << 63, 0x7ff0000000000000, 0xfff0000000000000, 0x3ff0000000000000,
+		0x7ff8000000000000, 0xfff8000000000001, 0x7ff4000000000000}
+	s := []uint64{0xffffffff00000000, 0xffffffff80000000, 0xffffffff7f800000, 0xffffffffff800000, 0xffffffff3f800000,
+		0xffffffff7fc00000, 0xffffffffffc00001, 0xffffffff7fa00000}
+	for prec, vals := range [][]uint64{s, d} {
+		f := uint32(prec)
+		var code []uint32
+		for op := uint32(0); op < 4; op++ { // fadd, fsub, fmul, fdiv
+			code = append(code, fpInsn(op, f, fa2, fa1, 0, fa0))
+		}
+		code = append(code, fpInsn(0x0b, f, 0, fa1, 7, fa0))   // fsqrt
+		code = append(code, fpInsn(0x08, 1-f, f, fa1, 7, fa0)) // fcvt to the other precision, of fa1 in this one
+		nonFMA := len(code)
+		if hasFMA() {
+			for _, opc := range []uint32{0x43, 0x47, 0x4b, 0x4f} {
+				code = append(code, fa3<<27|insR(f, fa2, fa1, 7, fa0, opc))
+			}
+		}
+		code = append(code, jSelf)
+		for i, c := range code[:len(code)-1] {
+			t.Run(fmt.Sprintf("%s insn %d", map[uint32]string{0: "single", 1: "double"}[f], i), func(t *testing.T) {
+				m := progMachine(c, jSelf)
+				m.csrs[csr.Mstatus] = csr.FSDirty
+				p := newPair(t, m)
+				p.eng.fma, p.eng.hotAfter = hasFMA(), 0
+				for _, a := range vals {
+					for _, b := range vals {
+						for _, x := range vals {
+							p.both(func(h *rv64.Hart) {
+								h.PC = codeAt
+								h.F[11], h.F[12], h.F[13] = a, b, x
+								h.CSR.Set(csr.Fflags, 0)
+							})
+							before := p.eng.Stats().Interpreted
+							p.step(2)
+							nanAddend := (x<<1 > 0xffe0000000000000 && f == 1) || (uint32(x)<<1 > 0xff000000 && f == 0)
+							if (i < nonFMA || !nanAddend) && p.eng.Stats().Interpreted != before {
+								t.Fatalf("%#x, %#x, %#x: the interpreter ran an instruction", a, b, x)
+							}
+						}
 					}
 				}
 			})
