@@ -16,7 +16,8 @@ import (
 // flags, invalid for a signalling operand or an invalid operation. A NaN
 // result is RISC-V's canonical NaN where x86 keeps the first NaN operand
 // or gives its own default NaN: the code writes the canonical one instead
-// (fpResult). What else differs is left to the interpreter, with a side
+// (fpResult). FMIN and FMAX of a NaN give the other operand (x86's give
+// the second). What else differs is left to the interpreter, with a side
 // exit:
 //
 //   - a NaN result of a fused multiply-add with a NaN addend: RISC-V
@@ -27,7 +28,7 @@ import (
 //     indefinite (NaN, out of range, or the lowest integer itself), which
 //     RISC-V saturates; a conversion to an unsigned integer of a NaN, a
 //     negative value or one too large, and from one of 2^63 or more
-//     (checked before the conversion); FMIN and FMAX of a NaN;
+//     (checked before the conversion);
 //   - mstatus.FS not Dirty (Off makes the instruction illegal; Initial or
 //     Clean must become Dirty), or, for an instruction that rounds as frm
 //     says, frm not round-to-nearest-even: fpGuard checks both once per
@@ -532,17 +533,19 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 			t.putRAX(d.Rd, w)
 		}
 	case rv64.FMinS, rv64.FMaxS, rv64.FMinD, rv64.FMaxD:
-		// A NaN operand is the interpreter's (RISC-V returns the other
-		// operand; x86 the second). Equal operands are zeros of either
-		// sign or the same number: the result is their sign bits ORed
-		// (min: -0 is less than +0) or ANDed (max).
+		// With a NaN operand RISC-V returns the other operand, or the
+		// canonical NaN if both are NaNs (x86 returns the second); the
+		// comparison raises invalid for a signalling one, as RISC-V
+		// does. Equal operands are zeros of either sign or the same
+		// number: the result is their sign bits ORed (min: -0 is less
+		// than +0) or ANDed (max).
 		if single {
 			t.boxed(pc, k, d.Rs1, d.Rs2)
 		}
 		max := o == rv64.FMaxS || o == rv64.FMaxD
 		a.movsLoad(pfx, xmm0, fmem(d.Rs1))
 		a.ucomisM(cmpPfx, xmm0, fmem(d.Rs2))
-		t.sideExit(ccP, pc, k)
+		nan := a.jcc(ccP)
 		equal := a.jcc(ccE)
 		op := byte(sseMIN)
 		if max {
@@ -551,6 +554,22 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 		a.arithM(pfx, op, xmm0, fmem(d.Rs2))
 		a.movsStore(pfx, fmem(d.Rd), xmm0)
 		done := a.jmp()
+		a.bind(nan)
+		a.ucomis(cmpPfx, xmm0, xmm0)
+		first := a.jcc(ccNP) // rs1 is a number: the result
+		a.movsLoad(pfx, xmm0, fmem(d.Rs2))
+		a.ucomis(cmpPfx, xmm0, xmm0)
+		second := a.jcc(ccNP) // rs2 is a number: the result
+		canon := uint64(0x7ff8000000000000)
+		if single {
+			canon = 0x7fc00000
+		}
+		a.movImm(rax, canon)
+		a.movToX(!single, xmm0, rax)
+		a.bind(first)
+		a.bind(second)
+		a.movsStore(pfx, fmem(d.Rd), xmm0)
+		doneNaN := a.jmp()
 		a.bind(equal)
 		a.load(!single, rax, fmem(d.Rs1))
 		alu := aluOR
@@ -560,6 +579,7 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 		a.aluRM(!single, alu, rax, fmem(d.Rs2))
 		a.store(!single, fmem(d.Rd), rax)
 		a.bind(done)
+		a.bind(doneNaN)
 		if single {
 			a.storeImm32(fmemHi(d.Rd), -1)
 		}

@@ -236,8 +236,9 @@ func TestFflagsOps(t *testing.T) {
 	}
 }
 
-// TestFPNaNResults runs the arithmetic, the square roots, the fused
-// multiply-adds and the conversions between the precisions on every
+// TestFPNaNResults runs the arithmetic, the square roots, minimum and
+// maximum, the fused multiply-adds and the conversions between the
+// precisions on every
 // combination of zeros, infinities, ones and NaNs (quiet with and without
 // a payload, signalling), singles and doubles: results (the canonical NaN
 // for every NaN) and flags (invalid for a signalling operand, an invalid
@@ -257,6 +258,8 @@ func TestFPNaNResults(t *testing.T) {
 			code = append(code, fpInsn(op, f, fa2, fa1, 0, fa0))
 		}
 		code = append(code, fpInsn(0x0b, f, 0, fa1, 7, fa0))   // fsqrt
+		code = append(code, fpInsn(0x05, f, fa2, fa1, 0, fa0)) // fmin
+		code = append(code, fpInsn(0x05, f, fa2, fa1, 1, fa0)) // fmax
 		code = append(code, fpInsn(0x08, 1-f, f, fa1, 7, fa0)) // fcvt to the other precision, of fa1 in this one
 		nonFMA := len(code)
 		if hasFMA() {
