@@ -238,10 +238,10 @@ func TestFflagsOps(t *testing.T) {
 
 // TestFPNaNResults runs the arithmetic, the square roots, minimum and
 // maximum, the fused multiply-adds and the conversions between the
-// precisions on every
-// combination of zeros, infinities, ones and NaNs (quiet with and without
-// a payload, signalling), singles and doubles: results (the canonical NaN
-// for every NaN) and flags (invalid for a signalling operand, an invalid
+// precisions on every combination of zeros, infinities, ones and NaNs
+// (quiet with and without a payload, signalling), singles and doubles:
+// results (the canonical NaN for every NaN, the other operand for FMIN
+// and FMAX) and flags (invalid for a signalling operand, an invalid
 // operation, and infinity times zero plus a quiet NaN) must be the
 // interpreter's, and all but the fused multiply-adds with a NaN addend
 // and a NaN result (a side exit) must run in native code.
