@@ -83,9 +83,12 @@ func (t *xlate) lr(pc uint64, k int, d rv64.Decoded) {
 	a.testRI(false, s1, int32(n-1))
 	t.sideExit(ccNE, pc, k) // the load misaligned exception
 	t.address(d, n, pc, k)  // d.Imm is 0
-	// rdx, rax = the stores that may touch [a, a+n): [a-7, a+n), with
-	// the fixed part of the range if it is not empty.
+	// rdx, rax = the stores that may touch [a, a+n): [a-7, a+n) ([0,
+	// a+n) below 7), with the fixed part of the range if it is not empty.
+	a.movImm(rax, 0)
 	a.lea(rdx, at(s1, -7))
+	a.aluRI(true, aluCMP, s1, 7)
+	a.cmov(true, ccB, rdx, rax)
 	a.lea(rax, at(s1, int32(n)))
 	a.aluMI(true, aluCMP, at(r13, offFixLen), 0)
 	skip := a.jcc(ccE)

@@ -266,3 +266,40 @@ func TestLRThenToHost(t *testing.T) {
 		})
 	}
 }
+
+// TestLRNearZero: with guest memory at address 0, an LR in translated code
+// of a word whose watch range starts below 7 (the stores that may touch it
+// start at 0), with tohost at 0, above or nowhere: a store into tohost
+// exits and a store that touches the reserved word breaks the
+// reservation, as in the interpreter.
+func TestLRNearZero(t *testing.T) {
+	for _, host := range []int64{-1, 0, 0x100} {
+		for _, res := range []uint64{0, 2, 8, 0x40} {
+			for _, at := range []uint64{0, 4, 8, 16, 0x40, 0x100} {
+				t.Run(fmt.Sprintf("tohost %d lr at %#x store at %#x", host, res, at), func(t *testing.T) {
+					code := []uint32{
+						lrInsn(true, rT0, rA1),
+						sd(rA2, rA3, 0),
+						scInsn(true, rT1, rA2, rA1),
+						jSelf,
+					}
+					m := progMachineAt(0, code...)
+					m.atZero = true
+					if host >= 0 {
+						m.prepare = func(h *rv64.Hart) { h.WatchToHost(uint64(host)) }
+					}
+					m.x[rA1], m.x[rA3], m.x[rA2] = res&^7, at, 1
+					p := newPair(t, m)
+					p.eng.hotAfter = 0
+					for range 3 {
+						p.both(func(h *rv64.Hart) { h.PC = codeAt - memBase })
+						p.step(4)
+					}
+					if b := p.eng.blocks[codeAt-memBase]; b == nil || b.code == 0 {
+						t.Error("the block was not translated")
+					}
+				})
+			}
+		}
+	}
+}

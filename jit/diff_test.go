@@ -45,6 +45,7 @@ const ndBufBase = 1 << 40
 // the two harts of a pair are built by the same code from the same data.
 type machine struct {
 	base      uint64            // guest memory's first address; memBase if 0
+	atZero    bool              // guest memory at address 0 (base is 0)
 	code      map[uint64][]byte // bytes to load, by address
 	x         [32]uint64
 	f         [32]uint64
@@ -66,7 +67,7 @@ type machine struct {
 func (m *machine) build(t testing.TB) *rv64.Hart {
 	t.Helper()
 	base := m.base
-	if base == 0 {
+	if base == 0 && !m.atZero {
 		base = memBase
 	}
 	mem, err := rv64.NewMemory(base, memSize)

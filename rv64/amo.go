@@ -224,7 +224,7 @@ func (h *Hart) breakReservation(a, n uint64) {
 func (h *Hart) setWatch() {
 	lo, n := h.fixedWatch()
 	if h.resLen != 0 {
-		rlo, rhi := h.resAddr-7, h.resAddr+h.resLen
+		rlo, rhi := watchStart(h.resAddr), h.resAddr+h.resLen
 		if n == 0 {
 			lo, n = rlo, rhi-rlo
 		} else {
@@ -234,6 +234,15 @@ func (h *Hart) setWatch() {
 		}
 	}
 	h.watchLo, h.watchLen = lo, n
+}
+
+// watchStart returns the first address a store of up to 8 bytes that
+// touches addr may start at: addr-7, or 0 below 7.
+func watchStart(addr uint64) uint64 {
+	if addr < 7 {
+		return 0
+	}
+	return addr - 7
 }
 
 // fixedWatch returns the watch range but for the reservation: the hull of

@@ -1,6 +1,10 @@
 package rv64
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/rvsim/rvsim/csr"
+)
 
 // Encodings by the GNU assembler (riscv64-unknown-elf-as -march=rv64imac).
 const (
@@ -101,4 +105,49 @@ func TestAMOWritesCode(t *testing.T) {
 		h.X[11], h.X[13] = testPC+8, uint64(mustAsm("li a4, 7")[0]) // a1, a3
 	})
 	expectRegs(t, ref, map[string]uint64{"a4": 7, "a2": 0})
+}
+
+// TestWatchNearZero: with guest memory at address 0, tohost at 0 and a
+// reservation at 0, 2 or 5 (ranges that start below 7), a store into
+// tohost still exits while an LR holds a reservation elsewhere, and a
+// store just below a reserved word breaks the reservation: the watch
+// range, the hull of both, holds every store that may touch either.
+func TestWatchNearZero(t *testing.T) {
+	const code = 0x1000
+	sdA4A5 := mustAsm("sd a4, 0(a5)")[0]
+	const lrdA0A1 = 0x1005b52f // lr.d a0, (a1)
+	for _, c := range []struct {
+		name      string
+		host      bool   // tohost at 0
+		res, at   uint64 // the LR's address, the store's
+		exit      ExitKind
+		reserving bool // the reservation holds after the store
+	}{
+		{"tohost at 0, reservation far", true, 0x2000, 0, ExitHost, true},
+		{"tohost at 0, reservation at 8", true, 8, 0, ExitHost, true},
+		{"tohost at 0, store into the reservation", true, 0x2000, 0x2000, ExitBudget, false},
+		{"no tohost, reservation at 0, store at 0", false, 0, 0, ExitBudget, false},
+		{"no tohost, reservation at 8, store at 2", false, 8, 2, ExitBudget, false},
+		{"no tohost, reservation at 8, store at 0", false, 8, 0, ExitBudget, true},
+	} {
+		mem, err := NewMemory(0, testSize)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := New(mem, csr.New(testHost()))
+		h.CSR.Set(csr.Mtvec, testVec)
+		if c.host {
+			h.WatchToHost(0)
+		}
+		place(t, h, code, lrdA0A1, sdA4A5, mustAsm("j .")[0])
+		h.PC = code
+		h.X[11], h.X[15], h.X[14] = c.res, c.at, 1 // a1, a5, a4
+		h.Run(1)
+		if e := h.Run(1); e.Kind != c.exit {
+			t.Errorf("%s: store: exit %s, want %s", c.name, e.Kind.testName(), c.exit.testName())
+		}
+		if _, n := h.Reservation(); (n != 0) != c.reserving {
+			t.Errorf("%s: reservation of %d bytes after the store, want one: %v", c.name, n, c.reserving)
+		}
+	}
 }

@@ -35,5 +35,5 @@ const (
 // the LR/SC reservation's: [lo, lo+n) holds every store of up to 8 bytes
 // that may touch tohost or a write watchpoint; n is 0 when there is none.
 // The watch range is this range widened to hold the stores that may touch
-// the reservation, [addr-7, addr+len).
+// the reservation, [addr-7, addr+len) ([0, addr+len) below 7).
 func (h *Hart) FixedWatch() (lo, n uint64) { return h.fixedWatch() }

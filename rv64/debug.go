@@ -206,10 +206,7 @@ func (h *Hart) watchExit(pc, hit uint64) Exit {
 // a watchpoint: those of up to 8 bytes that start in [addr-7, addr+n).
 func (d *debugState) watchHull(lo, hi uint64) (uint64, uint64) {
 	for _, w := range d.watches {
-		wlo := w.addr - 7
-		if w.addr < 7 {
-			wlo = 0
-		}
+		wlo := watchStart(w.addr)
 		whi := w.addr + w.n
 		if whi < w.addr {
 			whi = math.MaxUint64

@@ -208,7 +208,9 @@ func (h *Hart) Instret() uint64 { return h.CSR.Instret }
 // with ExitHost (the HTIF tohost protocol).
 func (h *Hart) WatchToHost(addr uint64) {
 	// Any store of up to 8 bytes that overlaps [addr, addr+8) starts in
-	// [addr-7, addr+8).
-	h.hostLo, h.hostLen = addr-7, 15
+	// [addr-7, addr+8), or [0, addr+8) for an address below 7 (a range
+	// that wrapped round would not widen as a hull).
+	lo := watchStart(addr)
+	h.hostLo, h.hostLen = lo, addr+8-lo
 	h.setWatch()
 }
