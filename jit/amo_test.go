@@ -76,34 +76,48 @@ func TestAMOEdges(t *testing.T) {
 	}
 }
 
-// TestAMOBreaksReservation: an AMO in translated code on the bytes an LR
-// reserved breaks the reservation, so the SC after it fails, as in the
-// interpreter; on other bytes it leaves it, and the SC succeeds.
-func TestAMOBreaksReservation(t *testing.T) {
-	for _, off := range []int64{0, 4, 8, 64} {
-		t.Run(fmt.Sprint("AMO at +", off), func(t *testing.T) {
-			// lr.d t0, (a1); amoadd.w a0, a2, (a3); sc.d t1, a2, (a1);
-			// addi t2, t2, 1; j back to the lr (four times round)
-			code := []uint32{
-				insR(0x02<<2, 0, rA1, 3, rT0, opAmo),
-				amoInsn(0x00, false, rA0, rA3, rA2, 0),
-				insR(0x03<<2, rA2, rA1, 3, rT1, opAmo),
-				addi(rT2, rT2, 1),
-				blt(rT2, rT3, -16),
-				jSelf,
-			}
-			m := progMachine(code...)
-			m.x[rA1], m.x[rA3], m.x[rA2], m.x[rT3] = dataPtr, uint64(int64(dataPtr)+off), 5, 40
-			p := newPair(t, m)
-			for s := 0; s < 100; s++ {
-				p.step(3)
-			}
-			want := uint64(0) // SC succeeded
-			if off < 8 {
-				want = 1
-			}
-			p.expectX(map[int]uint64{rT1: want, rT2: 40})
-		})
+// TestBreaksReservation: a store or an AMO in translated code between an
+// LR and an SC in the same block breaks the reservation if it touches the
+// reserved bytes, so that the SC fails, as in the interpreter; elsewhere
+// it leaves it, and the SC succeeds.
+func TestBreaksReservation(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		insn   uint32 // a2 to (a3)
+		offs   []int64
+		budget uint64
+	}{
+		{"amoadd.w a0, a2, (a3)", amoInsn(0x00, false, rA0, rA3, rA2, 0), []int64{-8, -4, 0, 4, 8, 64}, 3},
+		{"sw a2, 0(a3)", sw(rA2, rA3, 0), []int64{-8, -4, -1, 0, 4, 7, 8, 64}, 5},
+	} {
+		for _, off := range c.offs {
+			t.Run(fmt.Sprint(c.name, " at ", off), func(t *testing.T) {
+				// lr.d t0, (a1); the store; sc.d t1, a2, (a1);
+				// addi t2, t2, 1; back to the lr while t2 < t3 (40)
+				code := []uint32{
+					lrInsn(true, rT0, rA1),
+					c.insn,
+					scInsn(true, rT1, rA2, rA1),
+					addi(rT2, rT2, 1),
+					blt(rT2, rT3, -16),
+					jSelf,
+				}
+				m := progMachine(code...)
+				m.x[rA1], m.x[rA3], m.x[rA2], m.x[rT3] = dataPtr, uint64(int64(dataPtr)+off), 5, 40
+				p := newPair(t, m)
+				for range 100 {
+					p.step(c.budget)
+				}
+				want := uint64(0) // the SC succeeded
+				if off > -4 && off < 8 {
+					want = 1
+				}
+				p.expectX(map[int]uint64{rT1: want, rT2: 40})
+				if b := p.eng.blocks[codeAt]; b == nil || b.code == 0 {
+					t.Error("the block was not translated")
+				}
+			})
+		}
 	}
 }
 
@@ -202,38 +216,6 @@ func b2u(b bool) uint64 {
 		return 1
 	}
 	return 0
-}
-
-// TestStoreBetweenLRSC: a store after an LR in the same translated block
-// breaks the reservation if it touches it, and the SC after it fails, as
-// in the interpreter; elsewhere, the SC succeeds.
-func TestStoreBetweenLRSC(t *testing.T) {
-	for _, off := range []int64{-8, -4, -1, 0, 4, 7, 8, 64} {
-		t.Run(fmt.Sprint("store at ", off), func(t *testing.T) {
-			code := []uint32{
-				lrInsn(true, rT0, rA1),
-				sw(rA2, rA3, 0),
-				scInsn(true, rT1, rA2, rA1),
-				addi(rT2, rT2, 1),
-				blt(rT2, rT3, -16),
-				jSelf,
-			}
-			m := progMachine(code...)
-			m.x[rA1], m.x[rA3], m.x[rA2], m.x[rT3] = dataPtr, uint64(int64(dataPtr)+off), 5, 40
-			p := newPair(t, m)
-			for range 100 {
-				p.step(5)
-			}
-			want := uint64(0) // the SC succeeded
-			if off > -4 && off < 8 {
-				want = 1
-			}
-			p.expectX(map[int]uint64{rT1: want, rT2: 40})
-			if b := p.eng.blocks[codeAt]; b == nil || b.code == 0 {
-				t.Error("the block was not translated")
-			}
-		})
-	}
 }
 
 // TestLRThenToHost: after an LR widens the watch range in translated
