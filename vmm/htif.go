@@ -19,11 +19,11 @@ func (m *Machine) htif() error {
 	if v == 0 {
 		return nil // not a command (a partial store, or clearing)
 	}
-	if v&1 == 1 {
-		m.exit(int(v >> 1 & 0xff))
+	device, cmd, payload := v>>56, v>>48&0xff, v&(1<<48-1)
+	if device == 0 && cmd == 0 && payload&1 == 1 { // exit; a console character may be odd
+		m.exit(int(payload >> 1 & 0xff))
 		return nil
 	}
-	device, cmd, payload := v>>56, v>>48&0xff, v&(1<<48-1)
 	reply := uint64(0)
 	switch {
 	case device == 0 && cmd == 0:
@@ -36,7 +36,7 @@ func (m *Machine) htif() error {
 		reply = device<<56 | cmd<<48
 	}
 	clear(th)
-	if m.Prog.FromHost != 0 {
+	if m.Prog.HasFromHost {
 		fh, _ := m.guestWrite(m.Prog.FromHost, 8)
 		binary.LittleEndian.PutUint64(fh, reply)
 	}

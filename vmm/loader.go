@@ -59,11 +59,14 @@ type Program struct {
 	Entry    uint64
 	Segments []Segment // sorted by address, not overlapping
 	ToHost   uint64    // bare-metal: address of tohost
-	FromHost uint64    // bare-metal: address of fromhost, 0 if absent
-	RAMTop   uint64    // semihosting: the initial stack pointer (__stack), 0 if unknown
-	Phdr     uint64    // address of the program headers in memory, 0 if not loaded
-	Phent    uint64
-	Phnum    uint64
+	FromHost uint64    // bare-metal: address of fromhost, if HasFromHost
+	// HasFromHost: the program has a fromhost symbol (at address 0 in a
+	// program whose memory starts there).
+	HasFromHost bool
+	RAMTop      uint64 // semihosting: the initial stack pointer (__stack), 0 if unknown
+	Phdr        uint64 // address of the program headers in memory, 0 if not loaded
+	Phent       uint64
+	Phnum       uint64
 	// Bias is what was added to the ELF's addresses: PIEBase less its
 	// lowest address for a position-independent (ET_DYN) executable, 0
 	// for ET_EXEC. Entry, Segments and Phdr include it.
@@ -403,7 +406,7 @@ func (p *Program) findHTIF(f *elf.File) error {
 		case "tohost":
 			p.Kind, p.ToHost = KindBare, s.Value
 		case "fromhost":
-			p.FromHost = s.Value
+			p.FromHost, p.HasFromHost = s.Value, true
 		}
 	}
 	if p.Kind != KindBare {
@@ -412,7 +415,7 @@ func (p *Program) findHTIF(f *elf.File) error {
 	if p.ToHost&7 != 0 || !p.inSegment(p.ToHost, 8) {
 		return fmt.Errorf("tohost at %#x is not an aligned doubleword inside a loaded segment: %w", p.ToHost, ErrLayout)
 	}
-	if p.FromHost != 0 && (p.FromHost&7 != 0 || !p.inSegment(p.FromHost, 8)) {
+	if p.HasFromHost && (p.FromHost&7 != 0 || !p.inSegment(p.FromHost, 8)) {
 		return fmt.Errorf("fromhost at %#x is not an aligned doubleword inside a loaded segment: %w", p.FromHost, ErrLayout)
 	}
 	return nil
