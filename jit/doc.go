@@ -56,7 +56,12 @@
 // fetched where a shorter form needs no register for it: li (addi rd,
 // x0, imm) is a move of the immediate, neg (sub rd, x0, rs2) a move and
 // a negation, and a branch that compares with x0 tests the other
-// register. sext.w (addiw rd, rs1, 0) is one sign-extending move.
+// register. sext.w (addiw rd, rs1, 0) is one sign-extending move. A
+// table lookup computed into the register it then loads (slli x, y, s;
+// add x, b, x; l* x, imm(x), or without the slli) is one x86 load from
+// [b + y<<s + imm] (fuse_linux_amd64.go): x's values in between are never
+// read, and an address outside memory has the interpreter run the two or
+// three instructions from the first.
 //
 // A block that jumps or branches back to its own start (a loop) is
 // translated twice: once to learn which guest registers it uses, and

@@ -533,6 +533,10 @@ func (g *gen) one() {
 		g.emit32(insU(int64(s.u64()), g.rd(), op))
 	case k < 43: // loads
 		f3 := uint32(s.intn(7))
+		if s.intn(4) == 0 {
+			g.indexedLoad(f3)
+			break
+		}
 		base, off := g.memOperand()
 		g.emit32(insI(off, base, f3, g.rd(), opLoad))
 	case k < 51: // stores
@@ -571,6 +575,34 @@ func (g *gen) one() {
 	default: // compressed
 		g.compressed()
 	}
+}
+
+// indexedLoad appends a table lookup as compilers emit it, a load of
+// width f3 from base + index<<shift + imm computed into the register it
+// loads (andi x, y, 63 mostly first, to stay in the data; the shift
+// sometimes left out; the add's operands either way round).
+func (g *gen) indexedLoad(f3 uint32) {
+	s := g.s
+	x, y := g.rd(), g.reg()
+	if s.intn(4) != 0 {
+		g.emit32(insI(63, y, 7, x, opImm)) // andi x, y, 63
+		y = x
+	}
+	if s.intn(4) != 0 {
+		g.emit32(insI(int64(s.intn(5)), y, 1, x, opImm)) // slli x, y, 0..4
+		y = x
+	}
+	b := []uint32{rS0, rS0, rGP, g.reg()}[s.intn(4)]
+	if s.intn(2) == 0 {
+		g.emit32(insR(0, y, b, 0, x, opOp)) // add x, b, y
+	} else {
+		g.emit32(insR(0, b, y, 0, x, opOp)) // add x, y, b
+	}
+	off := int64(s.intn(64)) * 4
+	if s.intn(4) == 0 {
+		off = g.imm12()
+	}
+	g.emit32(insI(off, x, f3, x, opLoad))
 }
 
 // amo appends one A instruction: LR, SC or an AMO on the data region

@@ -386,12 +386,20 @@ func (t *xlate) emit(pc uint64, ins []rv64.Decoded, tail uint64, regs []uint8, p
 	}
 
 	p := pc
-	for k, d := range ins {
+	for k := 0; k < len(ins); k++ {
+		d := ins[k]
 		t.locked = 0
 		if k == t.end {
 			t.end = partEnd(ins, k)
 			a.aluRI(true, aluSUB, r12, int32(t.end-k))
 			t.exits = append(t.exits, pending{fix: a.jcc(ccL), pc: p, back: int64(t.end - k), dirty: t.dirtyRegs(), budget: true})
+		}
+		if n := t.indexedLoad(p, k, ins); n > 0 {
+			for _, f := range ins[k : k+n] {
+				p += f.Len
+			}
+			k += n - 1
+			continue
 		}
 		last := k == len(ins)-1
 		t.insn(p, k, d, last)
@@ -600,6 +608,28 @@ func (t *xlate) codeCheck(n int, pc uint64, k int, aligned bool) {
 	}
 }
 
+// loadOp emits the load d into dst from the memory offset in rcx.
+func (t *xlate) loadOp(d rv64.Decoded, dst reg) {
+	a := &t.a
+	m := atIdx(r14, rcx, 1, 0)
+	switch d.Op {
+	case rv64.OperLB:
+		a.loadSX8(dst, m)
+	case rv64.OperLH:
+		a.loadSX16(dst, m)
+	case rv64.OperLW:
+		a.loadSX32(dst, m)
+	case rv64.OperLD:
+		a.load(true, dst, m)
+	case rv64.OperLBU:
+		a.loadZX8(dst, m)
+	case rv64.OperLHU:
+		a.loadZX16(dst, m)
+	case rv64.OperLWU:
+		a.load(false, dst, m)
+	}
+}
+
 // insn emits instruction d at pc, the block's k-th.
 func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
 	a := &t.a
@@ -666,24 +696,7 @@ func (t *xlate) insn(pc uint64, k int, d rv64.Decoded, last bool) {
 		if d.Op == rv64.OperLX0 {
 			break
 		}
-		dst := t.put(d.Rd)
-		m := atIdx(r14, rcx, 1, 0)
-		switch d.Op {
-		case rv64.OperLB:
-			a.loadSX8(dst, m)
-		case rv64.OperLH:
-			a.loadSX16(dst, m)
-		case rv64.OperLW:
-			a.loadSX32(dst, m)
-		case rv64.OperLD:
-			a.load(true, dst, m)
-		case rv64.OperLBU:
-			a.loadZX8(dst, m)
-		case rv64.OperLHU:
-			a.loadZX16(dst, m)
-		case rv64.OperLWU:
-			a.load(false, dst, m)
-		}
+		t.loadOp(d, t.put(d.Rd))
 
 	case rv64.OperSB, rv64.OperSH, rv64.OperSW, rv64.OperSD:
 		n := width(d.Op, d.Insn)
