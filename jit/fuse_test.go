@@ -76,3 +76,32 @@ func TestIndexedLoad(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexedLoadRewritten: a store in the same block rewrites the add or
+// the load of a table lookup the engine runs as one load, before they
+// run: the rewritten instructions run, as in the interpreter.
+func TestIndexedLoadRewritten(t *testing.T) {
+	for _, at := range []int64{8, 12} { // the add, the load
+		t.Run(fmt.Sprint("store at +", at), func(t *testing.T) {
+			code := []uint32{
+				sw(rA3, rA4, at),            // +0: rewrites the add or the load
+				insI(2, rA2, 1, rA0, opImm), // +4: slli a0, a2, 2
+				add(rA0, rA1, rA0),          // +8
+				lw(rA0, rA0, 0),             // +12
+				jSelf,                       // +16
+			}
+			m := progMachine(code...)
+			// The new instruction: addi a0, a0, 7 in place of either.
+			m.x[rA1], m.x[rA2], m.x[rA3], m.x[rA4] = dataPtr, 3, uint64(addi(rA0, rA0, 7)), codeAt
+			p := newPair(t, m)
+			p.eng.hotAfter = 0
+			for range 4 {
+				p.both(func(h *rv64.Hart) {
+					h.PC = codeAt
+					h.X[rA0] = 0
+				})
+				p.step(5)
+			}
+		})
+	}
+}
