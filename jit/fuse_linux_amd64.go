@@ -32,7 +32,7 @@ func (t *xlate) indexedLoad(pc uint64, k int, ins []rv64.Decoded) int {
 	}
 	add, ld := ins[k+n-2], ins[k+n-1]
 	x := ld.Rd
-	if x == 0 || ld.Rs1 != x || add.Op != rv64.OperADD || add.Rd != x || !isLoad(ld.Op) || ld.Op == rv64.OperLX0 {
+	if x == 0 || ld.Rs1 != x || add.Op != rv64.OperADD || add.Rd != x || !isLoad(ld.Op) {
 		return 0
 	}
 	b := add.Rs1
@@ -50,25 +50,18 @@ func (t *xlate) indexedLoad(pc uint64, k int, ins []rv64.Decoded) int {
 	} else {
 		y = x // the index is x itself, as the add found it
 	}
-	a := &t.a
 	br, yr := t.get(b), t.get(y)
-	w := width(ld.Op, ld.Insn)
-	if disp := int64(ld.Imm - t.e.base); disp == int64(int32(disp)) {
-		a.lea(rcx, atIdx(br, yr, 1<<shift, int32(disp)))
-	} else {
-		a.lea(rcx, atIdx(br, yr, 1<<shift, int32(int64(ld.Imm))))
-		a.aluRM(true, aluSUB, rcx, at(r13, offBase))
-	}
-	a.aluRM(true, aluCMP, rcx, at(r13, offLim+8*limIndex(w)))
-	t.exits = append(t.exits, pending{fix: a.jcc(ccA), pc: pc, back: int64(t.end - k), count: uint64(n), dirty: t.dirtyRegs()})
+	t.offset(atIdx(br, yr, 1<<shift, 0), ld.Imm, width(ld.Op, ld.Insn))
+	t.exits = append(t.exits, pending{fix: t.a.jcc(ccA), pc: pc, back: int64(t.end - k), count: uint64(n), dirty: t.dirtyRegs()})
 	t.loadOp(ld, t.put(x))
 	return n
 }
 
-// isLoad reports whether o is an integer load.
+// isLoad reports whether o is an integer load into a register other
+// than x0.
 func isLoad(o rv64.Operation) bool {
 	switch o {
-	case rv64.OperLB, rv64.OperLH, rv64.OperLW, rv64.OperLD, rv64.OperLBU, rv64.OperLHU, rv64.OperLWU, rv64.OperLX0:
+	case rv64.OperLB, rv64.OperLH, rv64.OperLW, rv64.OperLD, rv64.OperLBU, rv64.OperLHU, rv64.OperLWU:
 		return true
 	}
 	return false

@@ -560,18 +560,26 @@ func limIndex(n int) int32 {
 // address emits rcx = the memory offset of an access of n bytes at
 // X[rs1]+imm, and the side exit if it is outside memory.
 func (t *xlate) address(d rv64.Decoded, n int, pc uint64, k int) {
+	t.offset(at(t.get(d.Rs1), 0), d.Imm, n)
+	t.sideExit(ccA, pc, k)
+}
+
+// offset emits rcx = the memory offset of an access of n bytes at m's
+// address (its base, and index if any) plus imm, compared with the
+// largest offset such an access may have: outside memory if above.
+func (t *xlate) offset(m mem, imm uint64, n int) {
 	a := &t.a
-	s1 := t.get(d.Rs1)
 	// The base folds into the displacement when that fits (the code
 	// cache is emptied when the base changes).
-	if disp := int64(d.Imm - t.e.base); disp == int64(int32(disp)) {
-		a.lea(rcx, at(s1, int32(disp)))
+	if disp := int64(imm - t.e.base); disp == int64(int32(disp)) {
+		m.disp = int32(disp)
+		a.lea(rcx, m)
 	} else {
-		a.lea(rcx, at(s1, int32(int64(d.Imm))))
+		m.disp = int32(int64(imm))
+		a.lea(rcx, m)
 		a.aluRM(true, aluSUB, rcx, at(r13, offBase))
 	}
 	a.aluRM(true, aluCMP, rcx, at(r13, offLim+8*limIndex(n)))
-	t.sideExit(ccA, pc, k)
 }
 
 // storeAddress emits rcx = the memory offset of a store of n bytes at
