@@ -121,6 +121,10 @@ func (a *asm) arithR(pfx byte, op byte, x, y reg) { a.sseRR(pfx, false, x, y, op
 // movFromX: r = the low 64 (w) or 32 bits of x (movq, movd).
 func (a *asm) movFromX(w bool, r, x reg) { a.sseRR(pfxPD, w, x, r, 0x7e) }
 
+// cvtts2siR: r = the scalar in x truncated to a signed integer (64-bit
+// when w): cvttsd2si with pfxSD, cvttss2si with pfxSS.
+func (a *asm) cvtts2siR(pfx byte, w bool, r, x reg) { a.sseRR(pfx, w, r, x, 0x2c) }
+
 // cvts2s: x = the scalar at m converted to the other precision: cvtsd2ss
 // with pfxSD, cvtss2sd with pfxSS.
 func (a *asm) cvts2s(pfx byte, x reg, m mem) { a.sseRM(pfx, false, x, m, 0x5a) }

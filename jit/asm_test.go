@@ -152,6 +152,8 @@ func TestEncodingsObjdump(t *testing.T) {
 	add("lea rcx,[rbx+r9*4+0x10]", func() { a.lea(rcx, atIdx(rbx, r9, 4, 0x10)) })
 	add("lea rcx,[r10+rsi*8-0x8]", func() { a.lea(rcx, atIdx(r10, rsi, 8, -8)) })
 	add("lea rcx,[r11+r11*1+0x12345]", func() { a.lea(rcx, atIdx(r11, r11, 1, 0x12345)) })
+	add("cvttsd2si rax,xmm0", func() { a.cvtts2siR(pfxSD, true, rax, xmm0) })
+	add("cvttss2si eax,xmm0", func() { a.cvtts2siR(pfxSS, false, rax, xmm0) })
 	add("movq rax,xmm1", func() { a.movFromX(true, rax, xmm1) })
 	add("movd r9d,xmm2", func() { a.movFromX(false, r9, xmm2) })
 	add("subsd xmm1,xmm0", func() { a.arithR(pfxSD, sseSUB, xmm1, xmm0) })

@@ -270,6 +270,20 @@ func (t *xlate) roundInt(pfx byte, fs uint8, rm uint32) {
 	a.bind(less)
 }
 
+// toInt emits rax = f register fs converted to a signed integer of 64
+// (w) or 32 bits, rounded as rm says: to nearest even (by MXCSR), towards
+// zero, or in a directed mode with roundInt first (no flag raised for an
+// inexact result: inexact raises it). Out of range or NaN gives x86's
+// integer indefinite.
+func (t *xlate) toInt(pfx byte, w bool, fs uint8, rm uint32) {
+	if directed(rm) {
+		t.roundInt(pfx, fs, rm)
+		t.a.cvtts2siR(pfx, w, rax, xmm0) // exact
+		return
+	}
+	t.a.cvts2si(pfx, w, rm == rmRTZ, rax, fmem(fs))
+}
+
 // inexact emits the conversion of f register fs, whose value rounds into
 // the 64-bit integers, to an integer, for its flag alone: inexact if fs
 // is not an integer (what a conversion in a directed rounding mode
@@ -326,16 +340,25 @@ func (t *xlate) boxed(pc uint64, k int, fs ...uint8) {
 // are the same).
 func (t *xlate) fpResult(single bool, x reg, rd uint8) {
 	a := &t.a
-	cmpPfx, canon := byte(pfxPD), uint64(0x7ff8000000000000)
+	cmpPfx := byte(pfxPD)
 	if single {
-		cmpPfx, canon = 0, 0x7fc00000
+		cmpPfx = 0
 	}
 	a.ucomis(cmpPfx, x, x)
 	number := a.jcc(ccNP)
-	a.movImm(rax, canon)
-	a.movToX(!single, x, rax)
+	t.canonicalNaN(single, x)
 	a.bind(number)
 	t.fpWrite(single, x, rd)
+}
+
+// canonicalNaN emits x = RISC-V's canonical NaN, single or double.
+func (t *xlate) canonicalNaN(single bool, x reg) {
+	canon := uint64(0x7ff8000000000000)
+	if single {
+		canon = 0x7fc00000
+	}
+	t.a.movImm(rax, canon)
+	t.a.movToX(!single, x, rax)
 }
 
 // fpSingle reports whether o operates on singles (its sources, for a
@@ -419,14 +442,16 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 		a.movsLoad(pfx, xmm2, fmem(rs3))
 		a.fma231(op, !single, xmm2, xmm0, xmm1)
 		// A NaN result with a NaN addend is the interpreter's: infinity
-		// times zero plus a quiet NaN raises invalid.
+		// times zero plus a quiet NaN raises invalid. Any other is the
+		// canonical NaN.
 		a.ucomis(cmpPfx, xmm2, xmm2)
 		number := a.jcc(ccNP)
 		a.movsLoad(pfx, xmm1, fmem(rs3))
 		a.ucomis(cmpPfx, xmm1, xmm1)
 		t.sideExit(ccP, pc, k)
+		t.canonicalNaN(single, xmm2)
 		a.bind(number)
-		t.fpResult(single, xmm2, d.Rd)
+		t.fpWrite(single, xmm2, d.Rd)
 
 	case rv64.FCvtWS, rv64.FCvtLS, rv64.FCvtWD, rv64.FCvtLD:
 		if single {
@@ -434,12 +459,7 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 		}
 		w := o == rv64.FCvtLS || o == rv64.FCvtLD
 		rm := d.Insn.Funct3()
-		if directed(rm) {
-			t.roundInt(pfx, d.Rs1, rm)
-			a.sseRR(pfx, w, rax, xmm0, 0x2c) // cvtts*2si: exact
-		} else {
-			a.cvts2si(pfx, w, rm == rmRTZ, rax, fmem(d.Rs1))
-		}
+		t.toInt(pfx, w, d.Rs1, rm)
 		// The integer indefinite (NaN, out of range, or the lowest
 		// integer itself): the one value that overflows when 1 is
 		// taken from it.
@@ -522,12 +542,10 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 		a.movToX(!single, xmm1, rax)
 		a.ucomis(cmpPfx, xmm1, xmm0)
 		t.sideExit(ccBE, pc, k) // not below the bound
-		if rm := d.Insn.Funct3(); directed(rm) {
-			t.roundInt(pfx, d.Rs1, rm)
-			a.sseRR(pfx, true, rax, xmm0, 0x2c) // cvtts*2si: exact
+		rm := d.Insn.Funct3()
+		t.toInt(pfx, true, d.Rs1, rm)
+		if directed(rm) {
 			t.inexact(pfx, d.Rs1)
-		} else {
-			a.cvts2si(pfx, true, rm == rmRTZ, rax, fmem(d.Rs1))
 		}
 		if d.Rd != 0 {
 			t.putRAX(d.Rd, w)
@@ -560,12 +578,7 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 		a.movsLoad(pfx, xmm0, fmem(d.Rs2))
 		a.ucomis(cmpPfx, xmm0, xmm0)
 		second := a.jcc(ccNP) // rs2 is a number: the result
-		canon := uint64(0x7ff8000000000000)
-		if single {
-			canon = 0x7fc00000
-		}
-		a.movImm(rax, canon)
-		a.movToX(!single, xmm0, rax)
+		t.canonicalNaN(single, xmm0)
 		a.bind(first)
 		a.bind(second)
 		a.movsStore(pfx, fmem(d.Rd), xmm0)
@@ -673,8 +686,8 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 }
 
 // fpWrite emits the write of the scalar in xmm register x to f register
-// rd, NaN-boxed if single: a result checked not to be a NaN (fpResult), or
-// one that cannot be (a conversion from an integer).
+// rd, NaN-boxed if single: a result whose NaN is the canonical one
+// (fpResult), or one that cannot be a NaN (a conversion from an integer).
 func (t *xlate) fpWrite(single bool, x reg, rd uint8) {
 	if single {
 		t.a.movsStore(pfxSS, fmem(rd), x)
