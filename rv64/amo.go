@@ -219,10 +219,10 @@ func (h *Hart) breakReservation(a, n uint64) {
 
 // setWatch makes the watch range the hull of the stores that may touch
 // tohost, those that may touch a write watchpoint (debug.go), both in
-// fixedWatch, and those that may touch the reservation: the stores of up
+// FixedWatch, and those that may touch the reservation: the stores of up
 // to 8 bytes that start in [lo, lo+len).
 func (h *Hart) setWatch() {
-	lo, n := h.fixedWatch()
+	lo, n := h.FixedWatch()
 	if h.resLen != 0 {
 		rlo, rhi := watchStart(h.resAddr), h.resAddr+h.resLen
 		if n == 0 {
@@ -245,10 +245,12 @@ func watchStart(addr uint64) uint64 {
 	return addr - 7
 }
 
-// fixedWatch returns the watch range but for the reservation: the hull of
-// the stores that may touch tohost and those that may touch a write
-// watchpoint.
-func (h *Hart) fixedWatch() (lo, n uint64) {
+// FixedWatch returns the part of the watch range (WatchRange) that is not
+// the LR/SC reservation's: [lo, lo+n) holds every store of up to 8 bytes
+// that may touch tohost or a write watchpoint; n is 0 when there is none.
+// The watch range is this range widened to hold the stores that may touch
+// the reservation, [addr-7, addr+len) ([0, addr+len) below 7).
+func (h *Hart) FixedWatch() (lo, n uint64) {
 	lo, n = h.hostLo, h.hostLen
 	if h.dbg != nil && len(h.dbg.watches) != 0 {
 		hi := lo + n

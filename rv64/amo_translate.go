@@ -30,10 +30,3 @@ const (
 	OperAMOMINUD = Operation(opAMOMINUD)
 	OperAMOMAXUD = Operation(opAMOMAXUD)
 )
-
-// FixedWatch returns the part of the watch range (WatchRange) that is not
-// the LR/SC reservation's: [lo, lo+n) holds every store of up to 8 bytes
-// that may touch tohost or a write watchpoint; n is 0 when there is none.
-// The watch range is this range widened to hold the stores that may touch
-// the reservation, [addr-7, addr+len) ([0, addr+len) below 7).
-func (h *Hart) FixedWatch() (lo, n uint64) { return h.fixedWatch() }
