@@ -74,11 +74,15 @@ func (e *Engine) syncFP() {
 	e.c.fp.mstatus = uintptr(unsafe.Pointer(f.Addr(csr.Mstatus)))
 	e.c.fp.frm = uintptr(unsafe.Pointer(f.Addr(csr.Frm)))
 	e.c.fp.fflags = uintptr(unsafe.Pointer(f.Addr(csr.Fflags)))
-	if e.c.fp.flagTab[mxPE] == 0 {
-		for m := range e.c.fp.flagTab {
-			e.c.fp.flagTab[m] = fflagsOf(uint32(m))
-		}
+}
+
+// newFlagTab returns fpCtx.flagTab: the fflags of each combination of
+// MXCSR's six exception flags.
+func newFlagTab() (tab [64]byte) {
+	for m := range tab {
+		tab[m] = fflagsOf(uint32(m))
 	}
+	return tab
 }
 
 // MXCSR's exception flags (Intel SDM volume 1, 10.2.3); DE, a denormal
