@@ -85,6 +85,9 @@ func (c *cache) clearLookup() {
 // next returns the address the next block will be written at.
 func (c *cache) next() uintptr { return c.code + uintptr(c.used) }
 
+// skip leaves the next n bytes of code unused.
+func (c *cache) skip(n int) { c.used += n }
+
 // room reports whether n more bytes of code fit.
 func (c *cache) room(n int) bool { return c.used+n <= codeSize }
 

@@ -146,8 +146,14 @@ func newPair(t testing.TB, m *machine) *pair {
 	// Every other pair translates a block the first time it starts, so
 	// that random code, which runs a block a few times at most, runs
 	// mostly native; the others keep the engine's tiering.
+	// Two pairs in four check every store against the code table, as
+	// in a program whose code is spread out (hullMax), the others first
+	// against the code's hull.
 	if pairs++; pairs%2 == 0 {
 		eng.hotAfter = 0
+	}
+	if pairs%4 >= 2 {
+		eng.hullMax = 0
 	}
 	t.Cleanup(func() {
 		eng.Close()

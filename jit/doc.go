@@ -40,8 +40,8 @@
 // # Registers
 //
 // enter (enter_linux_amd64.s) pins the hart's integer registers at R15, guest
-// memory at R14, the context (ctx) at R13 and the instructions left in the
-// budget in R12. Within a block, guest registers live in seven host
+// memory at R14, the context (ctx) at R13, the instructions left in the
+// budget in R12 and the hart's code table in RBP. Within a block, guest registers live in seven host
 // registers (RBX, RSI, RDI, R8-R11), loaded when first read and written
 // back when the block leaves, least recently used first when they run
 // out; RAX, RCX and RDX are scratch. x0 is a host register zeroed, not
@@ -74,7 +74,10 @@
 // of it (a branch out, a side exit, a budget that runs out, the jump back
 // not taken) writes them back, and the jump back does not. It writes back
 // the others, takes the first part's budget (returning to Go at the
-// loop's start when it runs out) and goes on past the loads.
+// loop's start when it runs out) and goes on past the loads. The code the
+// jump back goes to starts at a multiple of 32 bytes (the block starts as
+// many bytes later as that takes): where a loop fell in the host's fetch
+// blocks changed its speed by up to 8%.
 //
 // # Exactness
 //
@@ -89,7 +92,15 @@
 // into the watch range (tohost, the LR/SC reservation, watchpoints), a
 // side exit writes back the registers, gives back the budget of the
 // instructions not run and has the interpreter run the instruction, which
-// takes the trap or marks the code stale. An AMO (amo_linux_amd64.go) is
+// takes the trap or marks the code stale. A store looks up the code
+// table entries of the pages it touches (one if its address is known to
+// be aligned, else its first and last byte's). In a block translated
+// while every page with code lies within 16 MiB (rv64.Hart.CodeHull: a
+// static program's code), it first compares its address with that hull,
+// kept in the context, and only a store near code looks into the table,
+// in the cold code; a dynamic program's code spans its libraries too,
+// near the top of memory, and the hull holds the heap, so its stores look
+// into the table at once. An AMO (amo_linux_amd64.go) is
 // a load, the operation and a store with a store's checks, and a
 // misaligned address a side exit too. LR and SC keep the reservation in
 // the engine's context while native code runs, which the engine copies
@@ -99,12 +110,12 @@
 // changes it in native code (an AMO or store into it takes a side exit):
 // the stores of a block translated while it is empty and without an LR do
 // not check it, and the block starts instead with a check that it still
-// is; if not, the block is translated again, its stores checking it. Before it runs native code again the engine asks the hart what code
-// was written (rv64.Hart.CodeWritten), compares the guest code of the
-// blocks there with what they were translated from and drops those that
-// changed. Divisions check for zero
-// and overflow as the M extension defines them; shifts mask their count as
-// RISC-V does, which x86 does too.
+// is; if not, the block is translated again, its stores checking it.
+// Before it runs native code again the engine asks the hart what code was
+// written (rv64.Hart.CodeWritten), compares the guest code of the blocks
+// there with what they were translated from and drops those that changed.
+// Divisions check for zero and overflow as the M extension defines them;
+// shifts mask their count as RISC-V does, which x86 does too.
 //
 // # Chaining
 //

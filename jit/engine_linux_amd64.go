@@ -53,6 +53,7 @@ type Engine struct {
 	cleanup  runtime.Cleanup
 	heat     map[uint64]uint8 // how often each pc started untranslated
 	hotAfter uint8            // the count at which a pc is translated
+	hullMax  uint64           // the largest code hull with which stores compare their address with it first (hullMax)
 	short    int              // native runs in a row that ended in a side exit soon
 	broken   error            // the code cache failed (a host refusal to map or protect): the interpreter runs
 	fma      bool             // the host has FMA3: the fused multiply-adds are translated
@@ -70,7 +71,7 @@ func New(h *rv64.Hart) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{h: h, c: new(ctx), cc: cc, heat: make(map[uint64]uint8), hotAfter: hotAfter, fma: hasFMA(), sse41: hasSSE41()}
+	e := &Engine{h: h, c: new(ctx), cc: cc, heat: make(map[uint64]uint8), hotAfter: hotAfter, hullMax: hullMax, fma: hasFMA(), sse41: hasSSE41()}
 	e.x.e = e
 	e.c.fp.flagTab = newFlagTab()
 	if err := e.flush(); err != nil {
@@ -159,6 +160,19 @@ func (e *Engine) sync() {
 	e.syncND()
 	e.syncFP()
 	e.syncRes()
+}
+
+// syncCode sets ctx's bounds of the stores near code (codeCheck) from the
+// hart's code hull, which translating and interpreting may have widened
+// since sync.
+func (e *Engine) syncCode() {
+	lo, hi := e.h.CodeHull()
+	if lo >= hi {
+		e.c.codeLo, e.c.codeLen = 0, 0
+		return
+	}
+	lo -= min(lo, 7) // a store of 8 bytes that starts 7 before the page touches it
+	e.c.codeLo, e.c.codeLen = lo, hi-lo
 }
 
 // invalidate drops the blocks whose guest code changed in memory offsets
@@ -332,6 +346,7 @@ func (e *Engine) Run(budget uint64) rv64.Exit {
 		e.c.nd.instretEnd = ret + give
 		e.stats.Entries++
 		e.ndEntry()
+		e.syncCode()
 		enter(b.code, e.c)
 		e.leaveRes()
 		e.accrueFlags()
@@ -433,6 +448,14 @@ func (e *Engine) block(pc uint64) *block {
 // side exits.
 const maxInsnCode = 1024
 
+// hullMax is the largest code hull (rv64.Hart.CodeHull) with which a
+// block's stores compare their address with the hull first (codeCheck): a
+// hull this small (a static program's code) holds few of the addresses
+// stores write, a larger one (a dynamic program's, from its code to its
+// libraries' near the stack) many, and every store that falls in it looks
+// into the code table too.
+const hullMax = 16 << 20
+
 // maxOther is how many untranslated instructions in a row the interpreter
 // runs at once.
 const maxOther = 16
@@ -469,10 +492,14 @@ func (e *Engine) translate(pc uint64) *block {
 			d, _ := h.DecodeAt(p)
 			p += d.Len
 		}
+		h.WatchCode(pc, p-pc)
 	} else {
 		x := &e.x
 		_, watching := h.WatchRange()
 		x.watch = watching != 0 || slices.ContainsFunc(ins, isLR)
+		h.WatchCode(pc, p-pc) // before CodeHull: the hull holds the block
+		lo, hi := h.CodeHull()
+		x.hull = hi-lo <= e.hullMax
 		for try := 0; ; try++ {
 			if !e.cc.room(maxInsnCode*len(ins) + 512) {
 				if e.flush() != nil {
@@ -481,6 +508,13 @@ func (e *Engine) translate(pc uint64) *block {
 			}
 			x.a = asm{b: x.a.b[:0], org: e.cc.next()}
 			x.translate(pc, ins, tail)
+			if pad := int(-(x.a.org + uintptr(x.body))) & (loopAlign - 1); x.loop && pad != 0 && e.cc.room(pad+len(x.a.b)) {
+				// The block starts pad bytes on, its loop's body
+				// at a multiple of loopAlign.
+				e.cc.skip(pad)
+				x.a = asm{b: x.a.b[:0], org: e.cc.next()}
+				x.translate(pc, ins, tail)
+			}
 			if e.cc.room(len(x.a.b)) {
 				break
 			}
@@ -515,7 +549,6 @@ func (e *Engine) translate(pc uint64) *block {
 		return nil
 	}
 	b.guest = append([]byte(nil), g...)
-	h.WatchCode(pc, p-pc)
 	e.blocks[pc] = b
 	first, last := e.pageSpan(b)
 	for pn := first; pn <= last; pn++ {

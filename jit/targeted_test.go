@@ -184,6 +184,14 @@ func TestSelfModifyingCode(t *testing.T) {
 			jal(0, -0x2000-12),
 			jSelf,
 		)}, codeAt + 0x2000, 7, iters*7 - 1, codeAt + 0x2000 + 16},
+		{"store from below the code across into its first page", []uint32{
+			one, // rewritten
+			insR(0, rA2, rA1, 4, rA1, opOp),
+			sd(rA1, rS1, -4), // bytes codeAt-4..codeAt+3 (page 0 holds no code), the high word the addi
+			addi(rA4, rA4, -1),
+			bne(rA4, 0, -16),
+			jSelf,
+		}, nil, codeAt, 5, 0, 0},
 		{"fence.i after the store", []uint32{
 			insR(0, rA2, rA1, 4, rA1, opOp),
 			sw(rA1, rS1, 12),
@@ -196,7 +204,7 @@ func TestSelfModifyingCode(t *testing.T) {
 	}
 	for _, c := range cases {
 		for _, chunk := range chunkSizes {
-			t.Run(fmt.Sprintf("%s/chunk%d", c.name, chunk), func(t *testing.T) {
+			forBothCodeChecks(t, fmt.Sprintf("%s/chunk%d", c.name, chunk), func(t *testing.T, hullMax uint64) {
 				m := progMachine(c.code...)
 				for a, b := range c.extra {
 					m.code[a] = b
@@ -207,6 +215,7 @@ func TestSelfModifyingCode(t *testing.T) {
 					m.x[rA1], m.x[rA2] = uint64(one)<<32, uint64(one^hundred)<<32
 				}
 				p := newPair(t, m)
+				p.eng.hullMax = hullMax
 				total, end := c.total, c.end
 				if total == 0 {
 					total, end = iters*c.insns, codeAt+uint64(4*(len(c.code)-1))
@@ -223,13 +232,22 @@ func TestSelfModifyingCode(t *testing.T) {
 	}
 }
 
+// forBothCodeChecks runs test as subtest name twice: with the engine's
+// hullMax (the code's few pages: stores compare their address with the
+// code's hull first) and with 0 (as for code spread out: every store
+// looks into the code table).
+func forBothCodeChecks(t *testing.T, name string, test func(t *testing.T, hullMax uint64)) {
+	t.Run(name+"/hull", func(t *testing.T) { test(t, hullMax) })
+	t.Run(name+"/table", func(t *testing.T) { test(t, 0) })
+}
+
 // TestStoreLastByteOfBlock: a one-byte store rewrites the last byte of a
 // block, the top byte of "addi a3, a3, 1" at the end of a page (where a
 // block ends), flipping its immediate between 1 and 0x61 = 97.
 func TestStoreLastByteOfBlock(t *testing.T) {
 	const iters = 10
 	for _, chunk := range chunkSizes {
-		t.Run(fmt.Sprintf("chunk%d", chunk), func(t *testing.T) {
+		forBothCodeChecks(t, fmt.Sprintf("chunk%d", chunk), func(t *testing.T, hullMax uint64) {
 			m := progMachine(
 				insR(0, rA2, rA1, 4, rA1, opOp), // xor a1, a1, a2
 				sb(rA1, rT3, 0),                 // t3 = codeAt+0xfff
@@ -244,6 +262,7 @@ func TestStoreLastByteOfBlock(t *testing.T) {
 			)
 			m.x[rT3], m.x[rA1], m.x[rA2], m.x[rA4] = codeAt+0xfff, 0, 0x06, iters
 			p := newPair(t, m)
+			p.eng.hullMax = hullMax
 			p.runChunks(iters*7-1, chunk)
 			p.expectX(map[int]uint64{rA3: iters/2*97 + iters/2*1, rA4: 0})
 			p.expectAt(codeAt+0x100c, iters*7-1)

@@ -361,3 +361,42 @@ func TestOnlyCodePagesDecoded(t *testing.T) {
 		}
 	}
 }
+
+// TestCodeHull: CodeHull holds every page with a decode cache, the pages
+// code ran from and those WatchCode named; it stays as wide when a page
+// is dropped, and is empty once the whole cache is.
+func TestCodeHull(t *testing.T) {
+	h := newTestHart(t)
+	if lo, hi := h.CodeHull(); lo != hi {
+		t.Fatalf("a new hart's hull [%#x, %#x), want empty", lo, hi)
+	}
+	prog(t, h, testPC, storeLoop...)
+	h.X[6] = testBase
+	h.Run(30)
+	pc := uint64(testPC-testBase) &^ (1<<pageShift - 1)
+	want := func(lo, hi uint64) {
+		t.Helper()
+		if glo, ghi := h.CodeHull(); glo != lo || ghi != hi {
+			t.Errorf("hull [%#x, %#x), want [%#x, %#x)", glo, ghi, lo, hi)
+		}
+		for pn, p := range h.code {
+			if off := uint64(pn) << pageShift; p != nil && (off < lo || off+1<<pageShift > hi) {
+				t.Errorf("page at %#x has a decode cache, outside the hull", off)
+			}
+		}
+	}
+	want(pc, pc+1<<pageShift)
+	h.WatchCode(testBase+0xa010, 8)
+	want(pc, 0xb000)
+	h.WatchCode(testBase+0xffe, 4) // the last two bytes of page 0, the first two of page 1
+	want(0, 0xb000)
+	h.Invalidate(testBase+0xa000, 1<<pageShift)
+	if codePageOf(h, testBase+0xa000) != nil {
+		t.Fatal("Invalidate of the whole page kept its decode cache")
+	}
+	want(0, 0xb000)
+	h.Close()
+	if lo, hi := h.CodeHull(); lo != hi {
+		t.Errorf("hull [%#x, %#x) after Close, want empty", lo, hi)
+	}
+}

@@ -321,6 +321,12 @@ func (h *Hart) newPage(pn uint64) *codePage {
 	p[pageSlots].op, p[pageSlots+1].op = opEnd, opEnd
 	h.code[pn] = p
 	h.keepCode(pn, p)
+	lo, hi := pn<<pageShift, (pn+1)<<pageShift
+	if h.decHi == 0 {
+		h.decLo, h.decHi = lo, hi
+	} else {
+		h.decLo, h.decHi = min(h.decLo, lo), max(h.decHi, hi)
+	}
 	return p
 }
 

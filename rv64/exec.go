@@ -65,6 +65,7 @@ func (h *Hart) Run(budget uint64) Exit {
 		// them: a page decoded without need would make every store to it
 		// slower.
 		h.code = make([]*codePage, codePages(size))
+		h.decLo, h.decHi = 0, 0
 		h.codeWrite(0, size)
 	}
 

@@ -145,6 +145,7 @@ type Hart struct {
 	dbg *debugState // breakpoints and watchpoints (debug.go), nil if never set
 
 	codeLo, codeHi uint64 // the memory offsets of code written since CodeWritten
+	decLo, decHi   uint64 // memory offsets that hold every page ever given a decode cache (empty if decHi is 0): CodeHull
 
 	_ [hartPad]byte // see hartPad
 }

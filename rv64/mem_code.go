@@ -16,6 +16,7 @@ func (h *Hart) keepCode(pn uint64, p *codePage) {
 // again.
 func (h *Hart) Close() {
 	h.code = nil
+	h.decLo, h.decHi = 0, 0
 	h.codeWrite(0, h.Mem.Size())
 	h.codeLive = nil
 	h.Mem.Close()

@@ -166,10 +166,18 @@ func (h *Hart) WatchCode(addr, n uint64) {
 func (h *Hart) CodeTable() uintptr {
 	if h.code == nil {
 		h.code = make([]*codePage, codePages(h.Mem.Size()))
+		h.decLo, h.decHi = 0, 0
 		h.codeWrite(0, h.Mem.Size())
 	}
 	return uintptr(unsafe.Pointer(&h.code[0]))
 }
+
+// CodeHull returns memory offsets [lo, hi) that hold every page of the
+// decode cache table (CodeTable) whose entry is not nil, or lo == hi if
+// there is none: a store outside [lo-7, hi) needs no look into the table.
+// It only grows, until the hart drops its whole decode cache (which
+// CodeWritten reports).
+func (h *Hart) CodeHull() (lo, hi uint64) { return h.decLo, h.decHi }
 
 // WatchRange returns the range of addresses a store must not start in
 // without taking the interpreter's path: [lo, lo+n) holds every store of
