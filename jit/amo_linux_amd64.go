@@ -21,7 +21,11 @@ import (
 // rv64.Hart.SetReservation after), and the watch range with it: an LR
 // widens the range to hold the stores that may touch what it reserved, as
 // the hart's setWatch does, and an SC narrows it back to what the rest of
-// the range holds (tohost, watchpoints: rv64.Hart.FixedWatch). A block
+// the range holds (tohost, watchpoints: rv64.Hart.FixedWatch). Where that
+// part is empty (no tohost: a Linux program) and memory starts at 7 or
+// above, as when the code was translated (the engine drops it when that
+// changes), an LR sets the range to [a-7, a+n) and an SC empties it,
+// with no look at the fixed part (plainRes). A block
 // with an LR checks the range at every store, so a store after it in the
 // same block breaks the reservation through the interpreter. A misaligned
 // address or one outside memory is a side exit, as is an SC into a page
@@ -67,6 +71,14 @@ func (e *Engine) leaveRes() {
 	}
 }
 
+// fixedWatch reports whether the hart's watch range has a part beside the
+// reservation's (rv64.Hart.FixedWatch): code translated while it had
+// none is dropped when it has (sync).
+func (e *Engine) fixedWatch() bool {
+	_, n := e.h.FixedWatch()
+	return n != 0
+}
+
 // isLR reports whether d is an LR.
 func isLR(d rv64.Decoded) bool { return d.Op == rv64.OperLRW || d.Op == rv64.OperLRD }
 
@@ -83,8 +95,37 @@ func (t *xlate) lr(pc uint64, k int, d rv64.Decoded) {
 	a.testRI(false, s1, int32(n-1))
 	t.sideExit(ccNE, pc, k) // the load misaligned exception
 	t.address(d, n, pc, k)  // d.Imm is 0
-	// rdx, rax = the stores that may touch [a, a+n): [a-7, a+n) ([0,
-	// a+n) below 7), with the fixed part of the range if it is not empty.
+	if t.plainRes() {
+		a.lea(rax, at(rcx, -7))
+		a.store(true, at(r13, offWatchLo), rax)
+		a.storeImm(at(r13, offWatchLen), int32(n+7))
+	} else {
+		t.widenWatch(s1, n)
+	}
+	a.store(true, at(r13, offResAddr), s1)
+	a.storeImm(at(r13, offResLen), int32(n))
+	if d.Rd == 0 {
+		return
+	}
+	m := atIdx(r14, rcx, 1, 0)
+	if n == 8 {
+		a.load(true, t.put(d.Rd), m)
+	} else {
+		a.loadSX32(t.put(d.Rd), m)
+	}
+}
+
+// plainRes reports whether the block is translated for a watch range
+// that is only the reservation's (the fixed part empty: no tohost) and
+// memory that starts at 7 or above: an LR's watch range is then [a-7,
+// a+n), and an SC's empty.
+func (t *xlate) plainRes() bool { return !t.e.fixed && t.e.base >= 7 }
+
+// widenWatch emits the watch range of an LR of n bytes at X[rs1] (in
+// s1): the stores that may touch [a, a+n), [a-7, a+n) ([0, a+n) below
+// 7), with the fixed part of the range if it is not empty.
+func (t *xlate) widenWatch(s1 reg, n int) {
+	a := &t.a
 	a.movImm(rax, 0)
 	a.lea(rdx, at(s1, -7))
 	a.aluRI(true, aluCMP, s1, 7)
@@ -101,17 +142,6 @@ func (t *xlate) lr(pc uint64, k int, d rv64.Decoded) {
 	a.store(true, at(r13, offWatchLen), rax)
 	a.aluRM(true, aluSUB, rdx, at(r13, offBase))
 	a.store(true, at(r13, offWatchLo), rdx)
-	a.store(true, at(r13, offResAddr), s1)
-	a.storeImm(at(r13, offResLen), int32(n))
-	if d.Rd == 0 {
-		return
-	}
-	m := atIdx(r14, rcx, 1, 0)
-	if n == 8 {
-		a.load(true, t.put(d.Rd), m)
-	} else {
-		a.loadSX32(t.put(d.Rd), m)
-	}
 }
 
 // sc emits SC d at pc, the block's k-th: the checks, then the store and
@@ -128,10 +158,13 @@ func (t *xlate) sc(pc uint64, k int, d rv64.Decoded) {
 	t.sideExit(ccNE, pc, k) // the store/AMO misaligned exception
 	t.address(d, n, pc, k)
 	t.codeCheck(n, pc, k, true)
-	a.movRR(true, rax, s1)
-	a.aluRM(true, aluSUB, rax, at(r13, offFixLo))
-	a.aluRM(true, aluCMP, rax, at(r13, offFixLen))
-	t.sideExit(ccB, pc, k) // tohost or a watchpoint
+	plain := t.plainRes()
+	if !plain {
+		a.movRR(true, rax, s1)
+		a.aluRM(true, aluSUB, rax, at(r13, offFixLo))
+		a.aluRM(true, aluCMP, rax, at(r13, offFixLen))
+		t.sideExit(ccB, pc, k) // tohost or a watchpoint
+	}
 	var rd reg
 	if d.Rd != 0 {
 		rd = t.put(d.Rd)
@@ -152,6 +185,10 @@ func (t *xlate) sc(pc uint64, k int, d rv64.Decoded) {
 	}
 	a.bind(done)
 	a.storeImm(at(r13, offResLen), 0)
+	if plain {
+		a.storeImm(at(r13, offWatchLen), 0)
+		return
+	}
 	a.load(true, rax, at(r13, offFixLo))
 	a.aluRM(true, aluSUB, rax, at(r13, offBase))
 	a.store(true, at(r13, offWatchLo), rax)

@@ -285,3 +285,35 @@ func TestLRNearZero(t *testing.T) {
 		}
 	}
 }
+
+// TestToHostAfterTranslation: an LR/SC loop translated while the watch
+// range had no fixed part (its LR then sets the range to the
+// reservation's alone, and its SC empties it) is dropped when tohost
+// is watched afterwards: a store into tohost after the LR, in the same
+// block, exits to the monitor, as in the interpreter.
+func TestToHostAfterTranslation(t *testing.T) {
+	host := uint64(dataPtr + 64)
+	code := []uint32{
+		lrInsn(true, rT0, rA1), // +0
+		sd(rA2, rA3, 0),        // +4: into tohost once it is watched
+		scD(rT1, rA2, rA1),     // +8
+		addi(rT2, rT2, 1),      // +12
+		jal(0, -16),            // +16: to the LR
+	}
+	m := progMachine(code...)
+	m.x[rA1], m.x[rA3], m.x[rA2] = dataPtr, host, 5
+	p := newPair(t, m)
+	p.eng.hotAfter = 0
+	p.runChunks(500, 500)
+	if b := p.eng.blocks[codeAt]; b == nil || b.code == 0 {
+		t.Fatal("the loop was not translated")
+	}
+	flushes := p.eng.Stats().Flushes
+	p.both(func(h *rv64.Hart) { h.WatchToHost(host) })
+	if e := p.step(100); e.Kind != rv64.ExitHost || e.PC != codeAt+8 {
+		t.Errorf("exit %s, want the store into tohost, at pc %#x after it", exitString(e), codeAt+8)
+	}
+	if p.eng.Stats().Flushes == flushes {
+		t.Error("the code translated without tohost was kept")
+	}
+}

@@ -106,7 +106,8 @@
 // the engine's context while native code runs, which the engine copies
 // from the hart before and hands back after: an LR widens the watch range
 // to hold the stores that may touch it, as the hart does, and an SC
-// narrows it back. The watch range is most often empty, and only an LR
+// narrows it back (in code translated while the range had no other part,
+// no tohost, a few stores of constants). The watch range is most often empty, and only an LR
 // changes it in native code (an AMO or store into it takes a side exit):
 // the stores of a block translated while it is empty and without an LR do
 // not check it, and the block starts instead with a check that it still

@@ -47,6 +47,7 @@ type Engine struct {
 	base      uint64              // the memory base the code was translated for
 	key       ndKey               // the record/replay unit the code was translated for
 	clockUsed bool                // code reads the clock: ctx holds its multipliers
+	fixed     bool                // the hart's watch range had a fixed part (tohost, watchpoints) when the code was translated (plainRes)
 
 	exitTail uintptr // the common return to enter
 	stats    Stats
@@ -124,6 +125,7 @@ func (e *Engine) flush() (err error) {
 	e.into = make(map[uint64][]site)
 	e.base = e.h.Mem.Base
 	e.key = e.ndKey()
+	e.fixed = e.fixedWatch()
 	e.stats.Flushes++
 
 	a := asm{org: e.cc.next()}
@@ -154,7 +156,7 @@ func (e *Engine) sync() {
 	if lo, hi, ok := h.CodeWritten(); ok {
 		e.invalidate(lo, hi)
 	}
-	if e.ndKey() != e.key || h.Mem.Base != e.base {
+	if e.ndKey() != e.key || h.Mem.Base != e.base || e.fixedWatch() != e.fixed {
 		e.flush() // an error leaves the cache empty: translate then fails, and the interpreter runs
 	}
 	e.syncND()

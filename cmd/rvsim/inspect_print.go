@@ -139,7 +139,9 @@ func (p *textPrinter) event(e *logfmt.Event) {
 	case logfmt.KindInput:
 		extra = " (" + meaning + ")"
 	}
-	if n := dataBytes(e); n > 0 {
+	if n := dataBytes(e); n == 1 {
+		extra += ", 1 byte written to guest memory"
+	} else if n > 0 {
 		extra += fmt.Sprintf(", %d bytes written to guest memory", n)
 	}
 	fmt.Fprintf(w, "    %-8s %14d %#18x %#18x%s\n", e.Kind, e.Instret, e.PC, e.Value, extra)

@@ -253,7 +253,11 @@ func (f *machineFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.mem, "mem", "256M", "guest memory size: a whole number of 4 KiB pages, in bytes or with a K, M, G or T suffix, up to 128T")
 	fl.Uint64Var(&f.maxInsns, "max-insns", 0, "stop with an error after this many instructions (0: no limit)")
 	fl.DurationVar(&f.timeout, "timeout", 0, "stop with an error after this much wall-clock time, e.g. 30s (0: no limit)")
-	fl.BoolVar(&f.stats, "stats", false, "print instructions, wall and CPU time and MIPS on stderr at the end, and the engine (record: also the events, exits, their modelled cost and the trace's bytes)")
+	stats := "print instructions, wall and CPU time and MIPS on stderr at the end, and the engine"
+	if cmd.Name() == "record" {
+		stats += ", the events, exits, their modelled cost and the trace's bytes"
+	}
+	fl.BoolVar(&f.stats, "stats", false, stats)
 	fl.BoolVar(&f.progress, "progress", false, "show a progress line, redrawn about once a second, when stderr is a terminal")
 	fl.StringVar(&f.fsRoot, "fs", "", "directory whose files the guest may open read-only (default: none)")
 	fl.StringArrayVar(&f.env, "env", nil, "KEY=VALUE for the guest environment (repeatable)")
