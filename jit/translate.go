@@ -46,7 +46,6 @@ const (
 	offPC       = 32
 	offArg      = 40
 	offBase     = 48
-	offCodeTab  = 56
 	offWatchLo  = 64
 	offWatchLen = 72
 	offLim      = 80
