@@ -84,39 +84,39 @@
 // A block subtracts its length from the budget on entry and returns to Go
 // if that leaves less than nothing; the interpreter then runs what is
 // left, so a budget ends at the exact instruction. A block with forward
-// branches inside does so for each part (up to and including a branch,
-// or the rest of the block) as the part starts, so that a branch taken
-// in the middle leaves with the budget right. Every load and store
-// checks its address against memory inline; outside it, and for a store
-// into a page with decoded or translated code (the hart's code table) or
-// into the watch range (tohost, the LR/SC reservation, watchpoints), a
-// side exit writes back the registers, gives back the budget of the
-// instructions not run and has the interpreter run the instruction, which
-// takes the trap or marks the code stale. A store looks up the code
-// table entries of the pages it touches (one if its address is known to
-// be aligned, else its first and last byte's). In a block translated
-// while every page with code lies within 16 MiB (rv64.Hart.CodeHull: a
-// static program's code), it first compares its address with that hull,
-// kept in the context, and only a store near code looks into the table,
-// in the cold code; a dynamic program's code spans its libraries too,
-// near the top of memory, and the hull holds the heap, so its stores look
-// into the table at once. An AMO (amo_linux_amd64.go) is
-// a load, the operation and a store with a store's checks, and a
-// misaligned address a side exit too. LR and SC keep the reservation in
-// the engine's context while native code runs, which the engine copies
-// from the hart before and hands back after: an LR widens the watch range
-// to hold the stores that may touch it, as the hart does, and an SC
-// narrows it back (in code translated while the range had no other part,
-// no tohost, a few stores of constants). The watch range is most often empty, and only an LR
-// changes it in native code (an AMO or store into it takes a side exit):
-// the stores of a block translated while it is empty and without an LR do
-// not check it, and the block starts instead with a check that it still
-// is; if not, the block is translated again, its stores checking it.
-// Before it runs native code again the engine asks the hart what code was
-// written (rv64.Hart.CodeWritten), compares the guest code of the blocks
-// there with what they were translated from and drops those that changed.
-// Divisions check for zero and overflow as the M extension defines them;
-// shifts mask their count as RISC-V does, which x86 does too.
+// branches inside does so for each part (up to and including a branch, or
+// the rest of the block) as the part starts, so that a branch taken in the
+// middle leaves with the budget right. Every load and store checks its
+// address against memory inline; outside it, and for a store into a page
+// with decoded or translated code (the hart's code table) or into the
+// watch range (tohost, the LR/SC reservation, watchpoints), a side exit
+// writes back the registers, gives back the budget of the instructions not
+// run and has the interpreter run the instruction, which takes the trap or
+// marks the code stale. A store looks up the code table entries of the
+// pages it touches (one if its address is known to be aligned, else its
+// first and last byte's). In a block translated while every page with code
+// lies within 16 MiB (rv64.Hart.CodeHull: a static program's code), it
+// first compares its address with that hull, kept in the context, and only
+// a store near code looks into the table, in the cold code; a dynamic
+// program's code spans its libraries too, near the top of memory, and the
+// hull holds the heap, so its stores look into the table at once. An AMO
+// (amo_linux_amd64.go) is a load, the operation and a store with a store's
+// checks, and a misaligned address a side exit too. LR and SC keep the
+// reservation in the engine's context while native code runs, which the
+// engine copies from the hart before and hands back after: an LR widens
+// the watch range to hold the stores that may touch it, as the hart does,
+// and an SC narrows it back (in code translated while the range had no
+// other part, no tohost, a few stores of constants). The watch range is
+// most often empty, and only an LR changes it in native code (an AMO or
+// store into it takes a side exit): the stores of a block translated while
+// it is empty and without an LR do not check it, and the block starts
+// instead with a check that it still is; if not, the block is translated
+// again, its stores checking it. Before it runs native code again the
+// engine asks the hart what code was written (rv64.Hart.CodeWritten),
+// compares the guest code of the blocks there with what they were
+// translated from and drops those that changed. Divisions check for zero
+// and overflow as the M extension defines them; shifts mask their count as
+// RISC-V does, which x86 does too.
 //
 // # Chaining
 //
