@@ -16,21 +16,20 @@ import (
 // range (which holds the LR/SC reservation an AMO must break) is a side
 // exit: the interpreter runs the instruction.
 //
-// LR and SC keep the reservation in ctx while native code runs (the
-// engine copies the hart's in before, and hands it back with
+// LR and SC keep the reservation in ctx while native code runs (the engine
+// copies the hart's in before, and hands it back with
 // rv64.Hart.SetReservation after), and the watch range with it: an LR
 // widens the range to hold the stores that may touch what it reserved, as
 // the hart's setWatch does, and an SC narrows it back to what the rest of
 // the range holds (tohost, watchpoints: rv64.Hart.FixedWatch). Where that
 // part is empty (no tohost: a Linux program) and memory starts at 7 or
 // above, as when the code was translated (the engine drops it when that
-// changes), an LR sets the range to [a-7, a+n) and an SC empties it,
-// with no look at the fixed part (plainRes). A block
-// with an LR checks the range at every store, so a store after it in the
-// same block breaks the reservation through the interpreter. A misaligned
-// address or one outside memory is a side exit, as is an SC into a page
-// with code or into the rest of the watch range, whether or not it would
-// succeed.
+// changes), an LR sets the range to [a-7, a+n) and an SC empties it, with
+// no look at the fixed part (plainRes). A block with an LR checks the
+// range at every store, so a store after it in the same block breaks the
+// reservation through the interpreter. A misaligned address or one outside
+// memory is a side exit, as is an SC into a page with code or into the
+// rest of the watch range, whether or not it would succeed.
 
 // resCtx is the reservation and the fixed part of the watch range, in
 // ctx.
