@@ -629,23 +629,14 @@ func (t *xlate) storeAddress(d rv64.Decoded, n int, pc uint64, k int, aligned bo
 }
 
 // codeCheck emits the side exit of a store of n bytes at memory offset
-// rcx into a page with code; aligned as for storeAddress. It uses RAX and
-// RDX. In a block translated while the code lies in a few pages (hull),
-// only a store near code (within ctx's codeLo and codeLen) looks into the
-// code table, in the cold code (lookCode); elsewhere every store does.
+// rcx into a page with code; aligned as for storeAddress. It uses RAX.
+// In a block translated while the code lies in a few pages (hull), only a
+// store near code (within ctx's codeLo and codeLen) looks into the code
+// table, in the cold code (lookCode); elsewhere every store does.
 func (t *xlate) codeCheck(n int, pc uint64, k int, aligned bool) {
 	a := &t.a
 	if !t.hull {
-		a.movRR(true, rax, rcx)
-		a.shiftI(true, shSHR, rax, 12)
-		a.aluMI(true, aluCMP, atIdx(rbp, rax, 8, 0), 0)
-		t.sideExit(ccNE, pc, k)
-		if n > 1 && !aligned {
-			a.lea(rax, at(rcx, int32(n-1)))
-			a.shiftI(true, shSHR, rax, 12)
-			a.aluMI(true, aluCMP, atIdx(rbp, rax, 8, 0), 0)
-			t.sideExit(ccNE, pc, k)
-		}
+		t.lookTable(n, aligned, func() { t.sideExit(ccNE, pc, k) })
 		return
 	}
 	a.movRR(true, rax, rcx)
@@ -661,21 +652,30 @@ func (t *xlate) codeCheck(n int, pc uint64, k int, aligned bool) {
 // the side exit that follows.
 func (t *xlate) lookCode(x pending) {
 	a := &t.a
+	var hits []int
+	t.lookTable(x.code, x.aligned, func() { hits = append(hits, a.jcc(ccNE)) })
+	a.bindTo(a.jmp(), x.rejoin)
+	for _, h := range hits {
+		a.bind(h)
+	}
+}
+
+// lookTable emits the look into the code table (in RBP) for a store of n
+// bytes at memory offset rcx: the entry of its first byte's page and, if
+// it may cross into the next (more than a byte, its alignment unknown),
+// its last byte's, each compared with nil and followed by hit, which
+// emits the jump taken when it is not. It uses RAX.
+func (t *xlate) lookTable(n int, aligned bool, hit func()) {
+	a := &t.a
 	a.movRR(true, rax, rcx)
 	a.shiftI(true, shSHR, rax, 12)
 	a.aluMI(true, aluCMP, atIdx(rbp, rax, 8, 0), 0)
-	first := a.jcc(ccNE)
-	last := -1
-	if x.code > 1 && !x.aligned {
-		a.lea(rax, at(rcx, int32(x.code-1)))
+	hit()
+	if n > 1 && !aligned {
+		a.lea(rax, at(rcx, int32(n-1)))
 		a.shiftI(true, shSHR, rax, 12)
 		a.aluMI(true, aluCMP, atIdx(rbp, rax, 8, 0), 0)
-		last = a.jcc(ccNE)
-	}
-	a.bindTo(a.jmp(), x.rejoin)
-	a.bind(first)
-	if last >= 0 {
-		a.bind(last)
+		hit()
 	}
 }
 
