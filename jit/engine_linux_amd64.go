@@ -494,12 +494,12 @@ func (e *Engine) translate(pc uint64) *block {
 			d, _ := h.DecodeAt(p)
 			p += d.Len
 		}
-		h.WatchCode(pc, p-pc)
-	} else {
+	}
+	h.WatchCode(pc, p-pc) // before CodeHull, so that the hull holds the block
+	if len(ins) > 0 {
 		x := &e.x
 		_, watching := h.WatchRange()
 		x.watch = watching != 0 || slices.ContainsFunc(ins, isLR)
-		h.WatchCode(pc, p-pc) // before CodeHull: the hull holds the block
 		lo, hi := h.CodeHull()
 		x.hull = hi-lo <= e.hullMax
 		for try := 0; ; try++ {
