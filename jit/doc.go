@@ -14,8 +14,8 @@
 //
 // A block is the code from a pc to the first jump or backward branch
 // (included), the end of its page, 200 instructions, or the first
-// instruction the engine does not translate (F and D arithmetic in a
-// static rounding mode other than to nearest, CSRs other than the
+// instruction the engine does not translate (F and D arithmetic in the
+// static rounding mode to nearest with ties away, CSRs other than the
 // recorded counters and fflags, ECALL, EBREAK, MRET, WFI, illegal
 // words): the block then ends by returning to Go, which has the
 // interpreter run that instruction and those like it that follow. A
@@ -136,13 +136,14 @@
 // FMA3 where the host has it (fp_linux_amd64.go): loads, stores, moves,
 // sign injections, comparisons, minimum and maximum, arithmetic and
 // square roots, conversions between the two precisions and from and to
-// integers, FCLASS (from the bits), rounding to nearest even (dynamic
-// with frm so, or static); conversions to integers in every static mode
-// (towards zero with cvtt, down, up and to nearest with ties away with
-// SSE4.1's rounds), those from integers in every static mode for the
+// integers, FCLASS (from the bits), in each rounding mode x86 has (to
+// nearest even, towards zero, down and up: MXCSR rounds as frm says
+// while the code runs, and is switched around an instruction with
+// another static mode); conversions to integers also to nearest with
+// ties away (with SSE4.1's rounds), those from integers in it for the
 // values they hold exactly; CSR instructions on fflags
-// (fflags_linux_amd64.go). Arithmetic in a static mode other than to
-// nearest is the interpreter's. The f
+// (fflags_linux_amd64.go). Arithmetic in that mode, static or frm's, is
+// the interpreter's. The f
 // registers stay in the hart's state; each instruction loads its operands
 // and stores its result. SSE's results and exception flags are those of
 // IEEE 754 that package softfloat computes for the interpreter; what x86
@@ -153,7 +154,7 @@
 // RISC-V's canonical NaN, and FMIN and FMAX of a NaN, which give the
 // other operand.
 // A block checks once, at its first F or D instruction, that mstatus.FS
-// is Dirty and, if it rounds as frm says, that frm is to nearest even.
+// is Dirty and, if it rounds as frm says, that frm is one of x86's modes.
 // The flags accrue in MXCSR, which enter clears before the code runs, and
 // Go adds them to fflags when it returns; a CSR instruction on fflags
 // reads the CSR file's flags with MXCSR's, and a write clears MXCSR's.

@@ -349,6 +349,7 @@ func (e *Engine) Run(budget uint64) rv64.Exit {
 		e.stats.Entries++
 		e.ndEntry()
 		e.syncCode()
+		e.syncFrm()
 		enter(b.code, e.c)
 		e.leaveRes()
 		e.accrueFlags()

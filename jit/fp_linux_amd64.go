@@ -11,14 +11,16 @@ import (
 
 // The F and D extensions in native code, on SSE (and FMA3 for the fused
 // multiply-adds, where the host has it). The results SSE computes are the
-// ones IEEE 754 defines, as package softfloat's are: rounding to nearest
-// even, tininess detected after rounding, and the same five exception
-// flags, invalid for a signalling operand or an invalid operation. A NaN
-// result is RISC-V's canonical NaN where x86 keeps the first NaN operand
-// or gives its own default NaN: the code writes the canonical one instead
-// (fpResult). FMIN and FMAX of a NaN give the other operand (x86's give
-// the second). What else differs is left to the interpreter, with a side
-// exit:
+// ones IEEE 754 defines, as package softfloat's are: in each rounding
+// mode x86 has, tininess detected after rounding, and the same five
+// exception flags, invalid for a signalling operand or an invalid
+// operation. A NaN result is RISC-V's canonical NaN where x86 keeps the
+// first NaN operand or gives its own default NaN: the code writes the
+// canonical one instead (fpResult). FMIN and FMAX of a NaN give the other
+// operand (x86's give the second). The code runs with MXCSR rounding as
+// frm says (syncFrm), and switches it around an instruction with a static
+// rounding mode (roundAs). What else differs is left to the interpreter,
+// with a side exit:
 //
 //   - a NaN result of a fused multiply-add with a NaN addend: RISC-V
 //     raises invalid for infinity times zero plus a quiet NaN, x86 does
@@ -31,25 +33,26 @@ import (
 //     (checked before the conversion);
 //   - mstatus.FS not Dirty (Off makes the instruction illegal; Initial or
 //     Clean must become Dirty), or, for an instruction that rounds as frm
-//     says, frm not round-to-nearest-even: fpGuard checks both once per
-//     block, at its first F or D instruction (nothing native code runs
-//     changes them).
+//     says, frm to nearest with ties away from zero (rmRMM, which x86
+//     has not) or reserved: fpGuard checks both once per block, at its
+//     first F or D instruction (nothing native code runs changes them).
 //
 // The exception flags accrue in MXCSR while the code runs (enter clears
 // them first), and Go adds them to fflags when the code returns
 // (accrueFlags); a CSR instruction on fflags reads and writes them there
 // (fflags_linux_amd64.go). FCLASS, which x86 has no instruction for,
-// looks at the bits. Static rounding modes other than to nearest for
-// arithmetic end the block and are interpreted; conversions into integers
-// round in any static mode, those from integers only values they hold
-// exactly.
+// looks at the bits. The static mode rmRMM ends the block for
+// arithmetic, which the interpreter then runs; conversions into integers
+// round in it with SSE4.1, those from integers convert in it only values
+// they hold exactly.
 
 // fpCtx is the part of ctx that F and D instructions read.
 type fpCtx struct {
 	mstatus uintptr  // the CSR file's storage of mstatus
 	frm     uintptr  // and of frm
 	fflags  uintptr  // and of fflags
-	mxTmp   uint32   // MXCSR, stored and loaded by a CSR instruction on fflags
+	mxTmp   uint32   // MXCSR, stored and loaded by a CSR instruction on fflags or a static rounding mode
+	mxSave  uint32   // MXCSR before an instruction with a static rounding mode (roundAs)
 	flagTab [64]byte // the fflags of MXCSR's six exception flags (fflagsOf)
 }
 
@@ -58,6 +61,7 @@ var (
 	offFrm     = int32(unsafe.Offsetof(ctx{}.fp) + unsafe.Offsetof(fpCtx{}.frm))
 	offFflags  = int32(unsafe.Offsetof(ctx{}.fp) + unsafe.Offsetof(fpCtx{}.fflags))
 	offMxTmp   = int32(unsafe.Offsetof(ctx{}.fp) + unsafe.Offsetof(fpCtx{}.mxTmp))
+	offMxSave  = int32(unsafe.Offsetof(ctx{}.fp) + unsafe.Offsetof(fpCtx{}.mxSave))
 	offFlagTab = int32(unsafe.Offsetof(ctx{}.fp) + unsafe.Offsetof(fpCtx{}.flagTab))
 	// offF is where the f registers are, from the x registers' R15.
 	offF = int32(unsafe.Offsetof(rv64.Hart{}.F) - unsafe.Offsetof(rv64.Hart{}.X))
@@ -152,6 +156,67 @@ const (
 	rmDyn = 7
 )
 
+// mxRC is MXCSR's rounding control field (Intel SDM volume 1, 10.2.3.3),
+// and mxRound the value in it of each rounding mode x86 has, by rm: to
+// nearest even 0, down 1, up 2, towards zero 3. x86 has no rounding to
+// nearest with ties away from zero (rmRMM).
+const mxRC = 3 << 13
+
+var mxRound = [...]uint32{rmRNE: 0, rmRTZ: 3 << 13, rmRDN: 1 << 13, rmRUP: 2 << 13}
+
+// mxDefault is MXCSR with every exception masked, no flag set and
+// rounding to nearest even: Go's, and the code's while frm is not one of
+// x86's modes (a block that rounds as frm says then leaves at fpGuard).
+const mxDefault = 0x1f80
+
+// syncFrm sets the MXCSR the code runs with: its rounding control is
+// frm's, for the instructions that round as frm says. Only the
+// interpreter writes frm (CSR instructions on frm and fcsr end native
+// code), so it holds while the code runs.
+func (e *Engine) syncFrm() {
+	e.c.mxIn = mxDefault
+	if frm := e.h.CSR.Raw(csr.Frm); frm <= rmRUP {
+		e.c.mxIn |= mxRound[frm]
+	}
+}
+
+// x86Rounds reports whether the rounding mode field rm names a mode x86
+// rounds in: a static one other than rmRMM, or frm's (fpGuard leaves the
+// block while frm is another).
+func x86Rounds(rm uint32) bool { return rm <= rmRUP || rm == rmDyn }
+
+// roundAs emits, before an instruction that rounds as the field rm
+// says, MXCSR's switch to static mode rm (which x86Rounds), and returns
+// the function that emits the switch back, to be called right after that
+// instruction: the flags it raised kept, the rounding control as before.
+// For rmDyn it emits nothing: MXCSR already rounds as frm says. Both
+// switches use RDX alone.
+func (t *xlate) roundAs(rm uint32) (back func()) {
+	if rm == rmDyn {
+		return func() {}
+	}
+	a := &t.a
+	a.stmxcsr(at(r13, offMxSave))
+	a.load(false, rdx, at(r13, offMxSave))
+	a.aluRI(false, aluAND, rdx, ^int32(mxRC))
+	if mxRound[rm] != 0 {
+		a.aluRI(false, aluOR, rdx, int32(mxRound[rm]))
+	}
+	a.store(false, at(r13, offMxTmp), rdx)
+	a.ldmxcsr(at(r13, offMxTmp))
+	return func() {
+		// MXCSR now, its rounding control from the one saved: that one
+		// ^ ((that one ^ now) &^ RC).
+		a.stmxcsr(at(r13, offMxTmp))
+		a.load(false, rdx, at(r13, offMxTmp))
+		a.aluRM(false, aluXOR, rdx, at(r13, offMxSave))
+		a.aluRI(false, aluAND, rdx, ^int32(mxRC))
+		a.aluRM(false, aluXOR, rdx, at(r13, offMxSave))
+		a.store(false, at(r13, offMxTmp), rdx)
+		a.ldmxcsr(at(r13, offMxTmp))
+	}
+}
+
 // fpTranslatable reports whether the engine translates the F or D
 // instruction d.
 func (e *Engine) fpTranslatable(d rv64.Decoded) bool {
@@ -159,19 +224,18 @@ func (e *Engine) fpTranslatable(d rv64.Decoded) bool {
 		return true // FLW, FLD, FSW, FSD
 	}
 	rm := d.Insn.Funct3()
-	nearest := rm == rmRNE || rm == rmDyn
 	switch d.FP {
 	case rv64.FAddS, rv64.FSubS, rv64.FMulS, rv64.FDivS, rv64.FSqrtS,
 		rv64.FAddD, rv64.FSubD, rv64.FMulD, rv64.FDivD, rv64.FSqrtD, rv64.FCvtSD:
-		return nearest
+		return x86Rounds(rm)
 	case rv64.FMaddS, rv64.FMsubS, rv64.FNmsubS, rv64.FNmaddS,
 		rv64.FMaddD, rv64.FMsubD, rv64.FNmsubD, rv64.FNmaddD:
-		return nearest && e.fma
+		return x86Rounds(rm) && e.fma
 	case rv64.FCvtWS, rv64.FCvtLS, rv64.FCvtWD, rv64.FCvtLD,
 		rv64.FCvtWUS, rv64.FCvtLUS, rv64.FCvtWUD, rv64.FCvtLUD:
-		return nearest || rm == rmRTZ || e.sse41 && rm <= rmRMM
+		return x86Rounds(rm) || e.sse41 && rm == rmRMM
 	case rv64.FCvtSW, rv64.FCvtSWU, rv64.FCvtSL, rv64.FCvtSLU, rv64.FCvtDL, rv64.FCvtDLU:
-		return rm <= rmRMM || rm == rmDyn // a static mode other than to nearest: exact values only
+		return rm <= rmRMM || rm == rmDyn // rmRMM: exact values only
 	case rv64.FCvtDW, rv64.FCvtDWU, rv64.FCvtDS, // exact: any rounding mode
 		rv64.FSgnjS, rv64.FSgnjnS, rv64.FSgnjxS, rv64.FEqS, rv64.FLtS, rv64.FLeS, rv64.FMvXW, rv64.FMvWX,
 		rv64.FSgnjD, rv64.FSgnjnD, rv64.FSgnjxD, rv64.FEqD, rv64.FLtD, rv64.FLeD, rv64.FMvXD, rv64.FMvDX,
@@ -274,18 +338,29 @@ func (t *xlate) roundInt(pfx byte, fs uint8, rm uint32) {
 	a.bind(less)
 }
 
+// viaRoundInt reports whether toInt rounds to an integer with roundInt
+// before it converts, in rounding mode rm: in a directed mode, on a host
+// with SSE4.1. The conversion then raises no inexact flag; inexact
+// raises it.
+func (t *xlate) viaRoundInt(rm uint32) bool { return t.e.sse41 && directed(rm) }
+
 // toInt emits rax = f register fs converted to a signed integer of 64
-// (w) or 32 bits, rounded as rm says: to nearest even (by MXCSR), towards
-// zero, or in a directed mode with roundInt first (no flag raised for an
-// inexact result: inexact raises it). Out of range or NaN gives x86's
+// (w) or 32 bits, rounded as rm says: with roundInt first (viaRoundInt),
+// towards zero, as frm says (by MXCSR), or in another static mode by
+// MXCSR switched to it (roundAs). Out of range or NaN gives x86's
 // integer indefinite.
 func (t *xlate) toInt(pfx byte, w bool, fs uint8, rm uint32) {
-	if directed(rm) {
+	switch {
+	case t.viaRoundInt(rm):
 		t.roundInt(pfx, fs, rm)
 		t.a.cvtts2siR(pfx, w, rax, xmm0) // exact
-		return
+	case rm == rmRTZ || rm == rmDyn:
+		t.a.cvts2si(pfx, w, rm == rmRTZ, rax, fmem(fs))
+	default:
+		back := t.roundAs(rm)
+		t.a.cvts2si(pfx, w, false, rax, fmem(fs))
+		back()
 	}
-	t.a.cvts2si(pfx, w, rm == rmRTZ, rax, fmem(fs))
 }
 
 // inexact emits the conversion of f register fs, whose value rounds into
@@ -304,10 +379,11 @@ func usesFrm(d rv64.Decoded) bool {
 
 // fpGuard emits, at the block's first F or D instruction (the k-th, at
 // pc), the side exit taken unless mstatus.FS is Dirty and, if the block
-// has an instruction that rounds as frm says, frm is round to nearest
-// even. Nothing the block's code does changes either, and its code runs
-// in order (a branch taken leaves it), so checking them once is checking
-// them at each instruction.
+// has an instruction that rounds as frm says, frm is a mode x86 rounds
+// in (syncFrm set MXCSR to it): not rmRMM, nor a reserved one. Nothing
+// the block's code does changes either, and its code runs in order (a
+// branch taken leaves it), so checking them once is checking them at
+// each instruction.
 func (t *xlate) fpGuard(pc uint64, k int) {
 	if t.fpGuarded {
 		return
@@ -321,8 +397,8 @@ func (t *xlate) fpGuard(pc uint64, k int) {
 	t.sideExit(ccNE, pc, k)
 	if t.fpFrm {
 		a.load(true, rax, at(r13, offFrm))
-		a.aluMI(true, aluCMP, at(rax, 0), rmRNE)
-		t.sideExit(ccNE, pc, k)
+		a.aluMI(true, aluCMP, at(rax, 0), rmRUP)
+		t.sideExit(ccA, pc, k)
 	}
 }
 
@@ -417,6 +493,7 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 		pfx, cmpPfx = pfxSS, 0
 	}
 	rs3 := uint8(uint32(d.Insn) >> 27)
+	rm := d.Insn.Funct3()
 	switch o {
 	case rv64.FAddS, rv64.FSubS, rv64.FMulS, rv64.FDivS,
 		rv64.FAddD, rv64.FSubD, rv64.FMulD, rv64.FDivD:
@@ -425,13 +502,17 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 		}
 		op := [...]byte{sseADD, sseSUB, sseMUL, sseDIV}[nth(o, rv64.FAddS, rv64.FAddD)]
 		a.movsLoad(pfx, xmm0, fmem(d.Rs1))
+		back := t.roundAs(rm)
 		a.arithM(pfx, op, xmm0, fmem(d.Rs2))
+		back()
 		t.fpResult(single, xmm0, d.Rd)
 	case rv64.FSqrtS, rv64.FSqrtD:
 		if single {
 			t.boxed(pc, k, d.Rs1)
 		}
+		back := t.roundAs(rm)
 		a.arithM(pfx, sseSQRT, xmm0, fmem(d.Rs1))
+		back()
 		t.fpResult(single, xmm0, d.Rd)
 	case rv64.FMaddS, rv64.FMsubS, rv64.FNmsubS, rv64.FNmaddS,
 		rv64.FMaddD, rv64.FMsubD, rv64.FNmsubD, rv64.FNmaddD:
@@ -444,7 +525,9 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 		a.movsLoad(pfx, xmm0, fmem(d.Rs1))
 		a.movsLoad(pfx, xmm1, fmem(d.Rs2))
 		a.movsLoad(pfx, xmm2, fmem(rs3))
+		back := t.roundAs(rm)
 		a.fma231(op, !single, xmm2, xmm0, xmm1)
+		back()
 		// A NaN result with a NaN addend is the interpreter's: infinity
 		// times zero plus a quiet NaN raises invalid. Any other is the
 		// canonical NaN.
@@ -462,14 +545,13 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 			t.boxed(pc, k, d.Rs1)
 		}
 		w := o == rv64.FCvtLS || o == rv64.FCvtLD
-		rm := d.Insn.Funct3()
 		t.toInt(pfx, w, d.Rs1, rm)
 		// The integer indefinite (NaN, out of range, or the lowest
 		// integer itself): the one value that overflows when 1 is
 		// taken from it.
 		a.aluRI(w, aluCMP, rax, 1)
 		t.sideExit(ccO, pc, k)
-		if directed(rm) {
+		if t.viaRoundInt(rm) {
 			t.inexact(pfx, d.Rs1)
 		}
 		if d.Rd != 0 {
@@ -482,10 +564,12 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 		// zero-extended to 64 bits first; an unsigned doubleword of
 		// 2^63 or more is the interpreter's.
 		//
-		// With a static rounding mode other than to nearest, only a
-		// value the result holds exactly (of magnitude below 2^24 for a
-		// single, 2^53 for a double), which every mode rounds alike, is
-		// converted here; any other is the interpreter's.
+		// With a static rounding mode, a value the result holds exactly
+		// (of magnitude below 2^24 for a single, 2^53 for a double),
+		// which every mode rounds alike, is converted as it is (glibc's
+		// floor and ceil convert such values back in their mode); any
+		// other in the mode (roundAs), or by the interpreter in rmRMM,
+		// which x86 has not.
 		src := t.get(d.Rs1)
 		w := true
 		switch o {
@@ -498,24 +582,38 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 			a.test(true, src, src)
 			t.sideExit(ccS, pc, k)
 		}
-		if rm := d.Insn.Funct3(); rm != rmRNE && rm != rmDyn && o != rv64.FCvtDW && o != rv64.FCvtDWU {
-			bits := uint8(53)
-			if single {
-				bits = 24
-			}
-			// rdx = the value + 2^bits, below 2^(bits+1) if exact
-			// (unsigned values are below 2^63 here).
-			if w {
-				a.movRR(true, rdx, src)
-			} else {
-				a.movsxd(rdx, src)
-			}
-			a.movImm(rcx, 1<<bits)
-			a.aluRR(true, aluADD, rdx, rcx)
-			a.shiftI(true, shSHR, rdx, bits+1)
-			t.sideExit(ccNE, pc, k)
+		if rm == rmDyn || o == rv64.FCvtDW || o == rv64.FCvtDWU {
+			a.cvtsi2s(pfx, w, xmm0, src)
+			t.fpWrite(single, xmm0, d.Rd)
+			break
 		}
-		a.cvtsi2s(pfx, w, xmm0, src)
+		bits := uint8(53)
+		if single {
+			bits = 24
+		}
+		// rdx = the value + 2^bits, below 2^(bits+1) if exact
+		// (unsigned values are below 2^63 here).
+		if w {
+			a.movRR(true, rdx, src)
+		} else {
+			a.movsxd(rdx, src)
+		}
+		a.movImm(rcx, 1<<bits)
+		a.aluRR(true, aluADD, rdx, rcx)
+		a.shiftI(true, shSHR, rdx, bits+1)
+		if rm == rmRMM {
+			t.sideExit(ccNE, pc, k)
+			a.cvtsi2s(pfx, w, xmm0, src)
+		} else {
+			notExact := a.jcc(ccNE)
+			a.cvtsi2s(pfx, w, xmm0, src)
+			done := a.jmp()
+			a.bind(notExact)
+			back := t.roundAs(rm)
+			a.cvtsi2s(pfx, w, xmm0, src)
+			back()
+			a.bind(done)
+		}
 		t.fpWrite(single, xmm0, d.Rd)
 	case rv64.FCvtWUS, rv64.FCvtLUS, rv64.FCvtWUD, rv64.FCvtLUD:
 		// To an unsigned integer: the signed conversion, for a source
@@ -546,9 +644,8 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 		a.movToX(!single, xmm1, rax)
 		a.ucomis(cmpPfx, xmm1, xmm0)
 		t.sideExit(ccBE, pc, k) // not below the bound
-		rm := d.Insn.Funct3()
 		t.toInt(pfx, true, d.Rs1, rm)
-		if directed(rm) {
+		if t.viaRoundInt(rm) {
 			t.inexact(pfx, d.Rs1)
 		}
 		if d.Rd != 0 {
@@ -601,7 +698,9 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 			a.storeImm32(fmemHi(d.Rd), -1)
 		}
 	case rv64.FCvtSD:
+		back := t.roundAs(rm)
 		a.cvts2s(pfxSD, xmm0, fmem(d.Rs1))
+		back()
 		t.fpResult(true, xmm0, d.Rd)
 	case rv64.FCvtDS:
 		t.boxed(pc, k, d.Rs1)

@@ -4,6 +4,7 @@ package jit
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/rvsim/rvsim/csr"
@@ -30,7 +31,7 @@ func fpCases() []fpCase {
 	var l []fpCase
 	for fmt, sfx := range []string{".s", ".d"} {
 		f := uint32(fmt)
-		for _, rm := range []uint32{0, 7} {
+		for _, rm := range []uint32{0, 1, 2, 3, 4, 7} {
 			for op, name := range []string{"fadd", "fsub", "fmul", "fdiv"} {
 				l = append(l, fpCase{name: fmt2(name, sfx, rm), insn: fpInsn(uint32(op), f, fa2, fa1, rm, fa0)})
 			}
@@ -40,6 +41,7 @@ func fpCases() []fpCase {
 		}
 		l = append(l,
 			fpCase{name: "fsqrt" + sfx, insn: fpInsn(0x0b, f, 0, fa1, 7, fa0)},
+			fpCase{name: "fsqrt" + sfx + " rdn", insn: fpInsn(0x0b, f, 0, fa1, 2, fa0)},
 			fpCase{name: "fsgnj" + sfx, insn: fpInsn(0x04, f, fa2, fa1, 0, fa0)},
 			fpCase{name: "fsgnjn" + sfx, insn: fpInsn(0x04, f, fa2, fa1, 1, fa0)},
 			fpCase{name: "fsgnjx" + sfx, insn: fpInsn(0x04, f, fa2, fa1, 2, fa0)},
@@ -52,6 +54,7 @@ func fpCases() []fpCase {
 			fpCase{name: "fmv.x" + sfx, insn: fpInsn(0x1c, f, 0, fa1, 0, rA0)},
 			fpCase{name: "fmv" + sfx + ".x", insn: fpInsn(0x1e, f, 0, rA1, 0, fa0), fromX: true},
 			fpCase{name: "fcvt" + sfx + "." + map[uint32]string{0: "d", 1: "s"}[f], insn: fpInsn(0x08, f, 1-f, fa1, 7, fa0)},
+			fpCase{name: "fcvt" + sfx + "." + map[uint32]string{0: "d", 1: "s"}[f] + " rup", insn: fpInsn(0x08, f, 1-f, fa1, 3, fa0)},
 		)
 		for i, to := range []string{"w", "wu", "l", "lu"} {
 			for _, rm := range []uint32{0, 1, 2, 3, 4, 7} {
@@ -75,7 +78,8 @@ var intSpecials = []uint64{0, 1, ^uint64(0), 1 << 63, 1<<63 - 1, 1 << 31, 1<<31 
 // operands (fpSpecials: zeros, infinities, NaNs of each kind, subnormals,
 // singles boxed and not; intSpecials for the conversions from integers),
 // in a block the engine translates, with the exception flags cleared
-// before each: result, flags and every other part of the state must be
+// before each and frm each of the five modes in turn: result, flags and
+// every other part of the state must be
 // the interpreter's. The cases with an unboxed operand take the side
 // exits; the others must have run as native code: the
 // block must be translated exactly for the instructions the engine says
@@ -115,8 +119,9 @@ func testFPEdges(t *testing.T, fma, sse41 bool) {
 						h.PC = codeAt
 						h.X[rA1], h.F[11], h.F[12], h.F[13] = a, a, b, cc
 						h.CSR.Set(csr.Fflags, 0)
+						h.CSR.Set(csr.Frm, uint64(n/2%5))
 					})
-					p.log = append(p.log, fmt.Sprintf("operands %#x %#x %#x", a, b, cc))
+					p.log = append(p.log, fmt.Sprintf("operands %#x %#x %#x, frm %d", a, b, cc, n/2%5))
 					p.step(1 + uint64(n%2))
 					n++
 				}
@@ -140,10 +145,11 @@ func testFPEdges(t *testing.T, fma, sse41 bool) {
 
 // TestFPGuard: an F or D instruction in translated code runs only while
 // mstatus.FS is Dirty, and one with a dynamic rounding mode only while
-// frm is round to nearest even; otherwise the interpreter runs it (FS
-// Off: illegal; Initial or Clean: it becomes Dirty; frm another mode: the
-// result rounds as it says; frm reserved: illegal), as when the state
-// changes between runs of the same translated block.
+// frm is one of x86's modes (to nearest even, towards zero, down, up);
+// otherwise the interpreter runs it (FS Off: illegal; Initial or Clean:
+// it becomes Dirty; frm to nearest with ties away: the result rounds as
+// it says; frm reserved: illegal), as when the state changes between
+// runs of the same translated block.
 func TestFPGuard(t *testing.T) {
 	// fadd.d fa0, fa1, fa2 (dynamic), fsgnj.d fa3, fa1, fa1 (fmv.d), j .
 	code := []uint32{fpInsn(0, 1, 12, 11, 7, 10), fpInsn(0x04, 1, 11, 11, 0, 13), jSelf}
@@ -175,7 +181,12 @@ func TestFPGuard(t *testing.T) {
 						h.CSR.Set(csr.Fflags, 0)
 						h.CSR.Set(csr.Mcause, 0)
 					})
+					before := p.eng.Stats().Interpreted
 					p.step(uint64(len(code)))
+					interpreted := p.eng.Stats().Interpreted != before
+					if want := fs != csr.FSDirty || frm == 4 || frm == 5 || frm == 7; run >= 3 && interpreted != want {
+						t.Errorf("run %d: interpreted %v, want %v", run, interpreted, want)
+					}
 				}
 				if b := p.eng.blocks[codeAt]; b == nil || b.code == 0 {
 					t.Error("the block was not translated")
@@ -293,5 +304,130 @@ func TestFPNaNResults(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestFPRoundingModes runs each F and D instruction that rounds in every
+// rounding mode x86 has, static (to nearest even, towards zero, down, up)
+// and dynamic with frm set to each of them, on operands whose results
+// differ between the modes: results and flags must be the interpreter's,
+// and every instruction must have run in native code (none interpreted).
+// With frm to nearest with ties away (4), which x86 has not, the block's
+// dynamic instruction is the interpreter's.
+func TestFPRoundingModes(t *testing.T) {
+	const fa1, fa2, fa3 = 11, 12, 13
+	one, ulp := uint64(0x3ff0000000000001), uint64(0x3ca0000000000000) // 1+ulp, and half an ulp of 1
+	neg := func(v uint64) uint64 { return v ^ 1<<63 }
+	box := func(v uint64) uint64 { return 0xffffffff00000000 | v }
+	// Doubles: 1+ulp and ulp/2 (the sum is half way), 1/3 and 3 (the
+	// quotient and the square root round), 2.5 and -2.5 (to an integer),
+	// 2^53-ish products; the same negated.
+	dbl := [][3]uint64{{one, ulp, ulp}, {neg(one), neg(ulp), ulp}, {0x3fd5555555555555, 0x4008000000000000, one},
+		{0x4004000000000000, 0xc004000000000000, 0x3ff8000000000000}, {0x4000000000000000, 0x3ff0000000000003, neg(one)},
+		{0x41dfffffffe00000, 0x3fe8000000000000, 0x7fefffffffffffff}, {0xbfe8000000000000, 0x7fefffffffffffff, 0x0010000000000001}}
+	// Singles (boxed): 1+ulp and ulp/2, 1/3 and 3, 2.5 and -2.5.
+	sgl := [][3]uint64{{box(0x3f800001), box(0x33800000), box(0x33800000)}, {box(0xbf800001), box(0xb3800000), box(0x3f800001)},
+		{box(0x3eaaaaab), box(0x40400000), box(0x3f800003)}, {box(0x40200000), box(0xc0200000), box(0x3fc00000)}}
+	// Into integers, values in range that round apart (2.5, 1+ulp, 0.5,
+	// 1/3, 7.75; -2.5, -(1+ulp), -0.75 for the signed ones), and from
+	// them, values a double or a single cannot hold (of 64 bits but below
+	// 2^63 for the unsigned ones): no side exit.
+	toU := [][3]uint64{{0x4004000000000000}, {one}, {0x3fe0000000000000}, {0x3fd5555555555555}, {0x401f000000000000}}
+	toS := append(toU, [3]uint64{0xc004000000000000}, [3]uint64{neg(one)}, [3]uint64{0xbfe8000000000000})
+	toUs := [][3]uint64{{box(0x40200000)}, {box(0x3f800001)}, {box(0x3f000000)}, {box(0x3eaaaaab)}, {box(0x40f80000)}}
+	toSs := append(toUs, [3]uint64{box(0xc0200000)}, [3]uint64{box(0xbf800001)}, [3]uint64{box(0xbf400000)})
+	intsU := []uint64{1<<53 + 1, 1<<24 + 1, 1<<62 + 3, 0x7fffffff, 0xffffffff_80000001 >> 1, 5}
+	ints := append(intsU, -(1<<53+1)&(1<<64-1), 0xffffffff_80000001)
+	type op struct {
+		name   string
+		insn   func(rm, rd uint32) uint32
+		single bool
+		vals   [][3]uint64 // operands in fa1, fa2, fa3 (dbl or sgl if nil)
+		ints   []uint64    // operands in a1 (ints if nil)
+	}
+	ops := []op{}
+	for f, sfx := range []string{".s", ".d"} {
+		fmt := uint32(f)
+		for i, n := range []string{"fadd", "fsub", "fmul", "fdiv"} {
+			ops = append(ops, op{name: n + sfx, single: f == 0, insn: func(rm, rd uint32) uint32 { return fpInsn(uint32(i), fmt, fa2, fa1, rm, rd) }})
+		}
+		ops = append(ops, op{name: "fsqrt" + sfx, single: f == 0, insn: func(rm, rd uint32) uint32 { return fpInsn(0x0b, fmt, 0, fa1, rm, rd) }})
+		for i, n := range []string{"fmadd", "fmsub", "fnmsub", "fnmadd"} {
+			ops = append(ops, op{name: n + sfx, single: f == 0, insn: func(rm, rd uint32) uint32 {
+				return fa3<<27 | insR(fmt, fa2, fa1, rm, rd, []uint32{0x43, 0x47, 0x4b, 0x4f}[i])
+			}})
+		}
+		for i, to := range []string{"w", "wu", "l", "lu"} {
+			from, is := [][][3]uint64{toSs, toS}[f], ints
+			if i%2 == 1 {
+				from = [][][3]uint64{toUs, toU}[f]
+			}
+			if i == 3 {
+				is = intsU
+			}
+			ops = append(ops, op{name: "fcvt." + to + sfx, single: f == 0, vals: from, insn: func(rm, rd uint32) uint32 { return fpInsn(0x18, fmt, uint32(i), fa1, rm, rd) }},
+				op{name: "fcvt" + sfx + "." + to, single: f == 0, ints: is, insn: func(rm, rd uint32) uint32 { return fpInsn(0x1a, fmt, uint32(i), rA1, rm, rd) }})
+		}
+	}
+	ops = append(ops, op{name: "fcvt.s.d", insn: func(rm, rd uint32) uint32 { return fpInsn(0x08, 0, 1, fa1, rm, rd) }})
+	for _, o := range ops {
+		t.Run(o.name, func(t *testing.T) {
+			// The instruction in each mode, into f14-f18 (x10-x14 for a
+			// conversion to an integer), each followed by fsflags x20-x24,
+			// zero: the flags each raised.
+			var code []uint32
+			for i, rm := range []uint32{0, 1, 2, 3, 7} {
+				rd := uint32(14 + i)
+				if strings.HasPrefix(o.name, "fcvt.") && !strings.HasPrefix(o.name, "fcvt.s.") && !strings.HasPrefix(o.name, "fcvt.d.") {
+					rd = uint32(rA0 + i)
+				}
+				code = append(code, o.insn(rm, rd), uint32(csr.Fflags)<<20|1<<12|uint32(20+i)<<7|opSystem)
+			}
+			code = append(code, jSelf)
+			m := progMachine(code...)
+			m.csrs[csr.Mstatus] = csr.FSDirty
+			p := newPair(t, m)
+			p.eng.hotAfter = 0
+			d, _ := p.jh.DecodeAt(codeAt)
+			native := p.eng.fpTranslatable(d)
+			vals, is := dbl, ints
+			if o.single {
+				vals = sgl
+			}
+			if o.vals != nil {
+				vals = o.vals
+			}
+			if o.ints != nil {
+				is = o.ints
+			}
+			for run := 0; run < 3; run++ {
+				for i := range max(len(vals), len(is)) {
+					v := vals[i%len(vals)]
+					for _, frm := range []uint64{0, 1, 2, 3, 4} {
+						p.both(func(h *rv64.Hart) {
+							h.PC = codeAt
+							h.F[fa1], h.F[fa2], h.F[fa3] = v[0], v[1], v[2]
+							h.X[rA1] = is[i%len(is)]
+							h.CSR.Set(csr.Frm, frm)
+							h.CSR.Set(csr.Fflags, 0)
+						})
+						p.log = append(p.log, fmt.Sprintf("operands %#x %#x, frm %d", v, p.ref.X[rA1], frm))
+						before := p.eng.Stats().Interpreted
+						p.step(uint64(len(code)))
+						got := p.eng.Stats().Interpreted - before
+						switch {
+						case run == 0 || !native:
+						case frm <= 3 && got != 0:
+							t.Errorf("frm %d, operands %#x %#x: %d instructions interpreted, want none", frm, v, p.ref.X[rA1], got)
+						case frm == 4 && got == 0:
+							t.Errorf("frm 4: nothing interpreted, want the instruction that rounds as frm says")
+						}
+					}
+				}
+			}
+			if b := p.eng.blocks[codeAt]; (b != nil && b.code != 0) != native {
+				t.Errorf("translated %v, want %v", !native, native)
+			}
+		})
 	}
 }

@@ -616,7 +616,8 @@ func (g *gen) amo() {
 
 // fp appends one F or D instruction: any of their operations on random
 // f registers, with rounding modes mostly dynamic or to nearest (the
-// others, the reserved ones too, now and then), or a load or store.
+// directed ones often, the others, the reserved ones too, now and then),
+// or a load or store.
 func (g *gen) fp() {
 	s := g.s
 	fmt := uint32(s.intn(2)) // 0 S, 1 D
@@ -626,7 +627,7 @@ func (g *gen) fp() {
 		case 0:
 			return uint32(s.intn(8))
 		case 1:
-			return 1 // towards zero
+			return uint32(1 + s.intn(3)) // towards zero, down, up
 		case 2, 3:
 			return 0
 		}

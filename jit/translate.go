@@ -33,7 +33,11 @@ type ctx struct {
 	// F and D instructions raised (enter clears them before the code
 	// runs).
 	mxcsr uint32
-	res   resCtx // for LR and SC (amo_linux_amd64.go)
+	// mxIn is MXCSR as enter sets it before the code runs: every
+	// exception masked, no flag set, and the rounding control of frm
+	// (syncFrm).
+	mxIn uint32
+	res  resCtx // for LR and SC (amo_linux_amd64.go)
 	// codeLo and codeLen bound the stores that may touch a page with
 	// code: [codeLo, codeLo+codeLen) holds the memory offset of every
 	// store of up to 8 bytes into a page of rv64.Hart.CodeHull (codeCheck).
