@@ -75,6 +75,7 @@ func New(h *rv64.Hart) (*Engine, error) {
 	e := &Engine{h: h, c: new(ctx), cc: cc, heat: make(map[uint64]uint8), hotAfter: hotAfter, hullMax: hullMax, fma: hasFMA(), sse41: hasSSE41()}
 	e.x.e = e
 	e.c.fp.flagTab = newFlagTab()
+	e.c.fp.mxStatic = newMxStatic()
 	if err := e.flush(); err != nil {
 		cc.close()
 		return nil, err

@@ -48,12 +48,13 @@ import (
 
 // fpCtx is the part of ctx that F and D instructions read.
 type fpCtx struct {
-	mstatus uintptr  // the CSR file's storage of mstatus
-	frm     uintptr  // and of frm
-	fflags  uintptr  // and of fflags
-	mxTmp   uint32   // MXCSR, stored and loaded by a CSR instruction on fflags or a static rounding mode
-	mxSave  uint32   // MXCSR before an instruction with a static rounding mode (roundAs)
-	flagTab [64]byte // the fflags of MXCSR's six exception flags (fflagsOf)
+	mstatus  uintptr           // the CSR file's storage of mstatus
+	frm      uintptr           // and of frm
+	fflags   uintptr           // and of fflags
+	mxTmp    uint32            // MXCSR, stored and loaded by a CSR instruction on fflags or a static rounding mode
+	mxSave   uint32            // MXCSR before an instruction with a static rounding mode (roundAs)
+	mxStatic [rmRUP + 1]uint32 // by rm, MXCSR for an instruction with that static rounding mode (roundAs)
+	flagTab  [64]byte          // the fflags of MXCSR's six exception flags (fflagsOf)
 }
 
 var (
@@ -62,6 +63,7 @@ var (
 	offFflags  = int32(unsafe.Offsetof(ctx{}.fp) + unsafe.Offsetof(fpCtx{}.fflags))
 	offMxTmp   = int32(unsafe.Offsetof(ctx{}.fp) + unsafe.Offsetof(fpCtx{}.mxTmp))
 	offMxSave  = int32(unsafe.Offsetof(ctx{}.fp) + unsafe.Offsetof(fpCtx{}.mxSave))
+	offMxStat  = int32(unsafe.Offsetof(ctx{}.fp) + unsafe.Offsetof(fpCtx{}.mxStatic))
 	offFlagTab = int32(unsafe.Offsetof(ctx{}.fp) + unsafe.Offsetof(fpCtx{}.flagTab))
 	// offF is where the f registers are, from the x registers' R15.
 	offF = int32(unsafe.Offsetof(rv64.Hart{}.F) - unsafe.Offsetof(rv64.Hart{}.X))
@@ -156,12 +158,10 @@ const (
 	rmDyn = 7
 )
 
-// mxRC is MXCSR's rounding control field (Intel SDM volume 1, 10.2.3.3),
-// and mxRound the value in it of each rounding mode x86 has, by rm: to
+// mxRound is the value in MXCSR's rounding control field (bits 14:13,
+// Intel SDM volume 1, 10.2.3.3) of each rounding mode x86 has, by rm: to
 // nearest even 0, down 1, up 2, towards zero 3. x86 has no rounding to
 // nearest with ties away from zero (rmRMM).
-const mxRC = 3 << 13
-
 var mxRound = [...]uint32{rmRNE: 0, rmRTZ: 3 << 13, rmRDN: 1 << 13, rmRUP: 2 << 13}
 
 // mxDefault is MXCSR with every exception masked, no flag set and
@@ -186,35 +186,35 @@ func (e *Engine) syncFrm() {
 func x86Rounds(rm uint32) bool { return rm <= rmRUP || rm == rmDyn }
 
 // roundAs emits, before an instruction that rounds as the field rm
-// says, MXCSR's switch to static mode rm (which x86Rounds), and returns
-// the function that emits the switch back, to be called right after that
-// instruction: the flags it raised kept, the rounding control as before.
-// For rmDyn it emits nothing: MXCSR already rounds as frm says. Both
-// switches use RDX alone.
+// says, MXCSR's switch to static mode rm (which x86Rounds): MXCSR saved,
+// then ctx's mxStatic[rm] loaded, with no flag set. It returns the
+// function that emits the switch back, to be called right after that
+// instruction: the MXCSR saved with the flags the instruction raised
+// added. For rmDyn it emits nothing: MXCSR already rounds as frm says.
+// The switch back uses RDX.
 func (t *xlate) roundAs(rm uint32) (back func()) {
 	if rm == rmDyn {
 		return func() {}
 	}
 	a := &t.a
 	a.stmxcsr(at(r13, offMxSave))
-	a.load(false, rdx, at(r13, offMxSave))
-	a.aluRI(false, aluAND, rdx, ^int32(mxRC))
-	if mxRound[rm] != 0 {
-		a.aluRI(false, aluOR, rdx, int32(mxRound[rm]))
-	}
-	a.store(false, at(r13, offMxTmp), rdx)
-	a.ldmxcsr(at(r13, offMxTmp))
+	a.ldmxcsr(at(r13, offMxStat+4*int32(rm)))
 	return func() {
-		// MXCSR now, its rounding control from the one saved: that one
-		// ^ ((that one ^ now) &^ RC).
 		a.stmxcsr(at(r13, offMxTmp))
 		a.load(false, rdx, at(r13, offMxTmp))
-		a.aluRM(false, aluXOR, rdx, at(r13, offMxSave))
-		a.aluRI(false, aluAND, rdx, ^int32(mxRC))
-		a.aluRM(false, aluXOR, rdx, at(r13, offMxSave))
+		a.aluRI(false, aluAND, rdx, mxFlags|mxDE)
+		a.aluRM(false, aluOR, rdx, at(r13, offMxSave))
 		a.store(false, at(r13, offMxTmp), rdx)
 		a.ldmxcsr(at(r13, offMxTmp))
 	}
+}
+
+// newMxStatic returns fpCtx.mxStatic.
+func newMxStatic() (m [rmRUP + 1]uint32) {
+	for rm := range m {
+		m[rm] = mxDefault | mxRound[rm]
+	}
+	return m
 }
 
 // fpTranslatable reports whether the engine translates the F or D
