@@ -604,10 +604,16 @@ func (t *xlate) offset(m mem, imm uint64, n int) {
 	a := &t.a
 	// The base folds into the displacement when that fits (the code
 	// cache is emptied when the base changes).
-	if disp := int64(imm - t.e.base); disp == int64(int32(disp)) {
+	switch disp := int64(imm - t.e.base); {
+	case disp == int64(int32(disp)):
 		m.disp = int32(disp)
 		a.lea(rcx, m)
-	} else {
+	case !m.hasIndex:
+		// A base above 2^31 (a Linux program's, like qemu's): the
+		// displacement in RAX, loaded apart from the address's chain.
+		a.movImm(rax, uint64(disp))
+		a.lea(rcx, atIdx(m.base, rax, 1, 0))
+	default:
 		m.disp = int32(int64(imm))
 		a.lea(rcx, m)
 		a.aluRM(true, aluSUB, rcx, at(r13, offBase))
