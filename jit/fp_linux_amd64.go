@@ -617,8 +617,9 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 		t.fpWrite(single, xmm0, d.Rd)
 	case rv64.FCvtWUS, rv64.FCvtLUS, rv64.FCvtWUD, rv64.FCvtLUD:
 		// To an unsigned integer: the signed conversion, for a source
-		// in [0, 2^32-1) or [0, 2^63), whose result rounds into range;
-		// any other (NaN, negative, too large) is the interpreter's,
+		// in [0, 2^32-1) or [0, 2^63), whose result rounds into range
+		// (from above -1 towards zero or up); any other (NaN, negative,
+		// too large) is the interpreter's,
 		// taken before anything is converted, so that no flag is raised
 		// that RISC-V's saturation would not raise.
 		if single {
@@ -637,9 +638,22 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 			bound = 0x41efffffffe00000 // 2^32-1
 		}
 		a.movsLoad(pfx, xmm0, fmem(d.Rs1))
-		a.zeroX(xmm1)
-		a.ucomis(cmpPfx, xmm0, xmm1)
-		t.sideExit(ccB, pc, k) // below 0, or unordered
+		if rm == rmRTZ || rm == rmRUP {
+			// Above -1, which rounds to 0 towards zero or up (a C
+			// cast of a small negative value): inexact, not invalid.
+			minusOne := uint64(0xbff0000000000000)
+			if single {
+				minusOne = 0xbf800000
+			}
+			a.movImm(rax, minusOne)
+			a.movToX(!single, xmm1, rax)
+			a.ucomis(cmpPfx, xmm0, xmm1)
+			t.sideExit(ccBE, pc, k) // -1 or below, or unordered
+		} else {
+			a.zeroX(xmm1)
+			a.ucomis(cmpPfx, xmm0, xmm1)
+			t.sideExit(ccB, pc, k) // below 0, or unordered
+		}
 		a.movImm(rax, bound)
 		a.movToX(!single, xmm1, rax)
 		a.ucomis(cmpPfx, xmm1, xmm0)

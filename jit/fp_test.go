@@ -431,3 +431,49 @@ func TestFPRoundingModes(t *testing.T) {
 		})
 	}
 }
+
+// TestFPToUnsignedNearZero: a conversion to an unsigned integer towards
+// zero or up of a value above -1 (a C cast of a small negative value)
+// gives 0, inexact unless the value is a zero, in native code; from -1
+// or below, or a NaN, the interpreter saturates it to 0 and raises
+// invalid. Results and flags must be the interpreter's.
+func TestFPToUnsignedNearZero(t *testing.T) {
+	const fa1 = 11
+	box := func(v uint64) uint64 { return 0xffffffff00000000 | v }
+	for f, sfx := range []string{".s", ".d"} {
+		ft := uint32(f)
+		// -0.5, -0.999.., -0, the least subnormal negated, -1, -1.5, a NaN.
+		vals := []uint64{0xbfe0000000000000, 0xbfefffffffffffff, 1 << 63, 0x8000000000000001, 0xbff0000000000000, 0xbff8000000000000, 0x7ff8000000000000}
+		if f == 0 {
+			vals = []uint64{box(0xbf000000), box(0xbf7fffff), box(0x80000000), box(0x80000001), box(0xbf800000), box(0xbfc00000), box(0x7fc00000)}
+		}
+		for i, to := range []string{"wu", "lu"} {
+			for _, rm := range []uint32{1, 3} {
+				name := fmt2("fcvt."+to+sfx, "", rm)
+				t.Run(name, func(t *testing.T) {
+					code := []uint32{fpInsn(0x18, ft, uint32(2*i+1), fa1, rm, rA0), uint32(csr.Fflags)<<20 | 1<<12 | rA2<<7 | opSystem, jSelf}
+					m := progMachine(code...)
+					m.csrs[csr.Mstatus] = csr.FSDirty
+					p := newPair(t, m)
+					p.eng.hotAfter = 0
+					for run := 0; run < 2; run++ {
+						for k, v := range vals {
+							p.both(func(h *rv64.Hart) {
+								h.PC = codeAt
+								h.F[fa1] = v
+								h.X[rA0] = 0x5555
+							})
+							p.log = append(p.log, fmt.Sprintf("operand %#x", v))
+							before := p.eng.Stats().Interpreted
+							p.step(uint64(len(code)))
+							interpreted := p.eng.Stats().Interpreted != before
+							if want := k >= 4; run > 0 && interpreted != want {
+								t.Errorf("operand %#x: interpreted %v, want %v", v, interpreted, want)
+							}
+						}
+					}
+				})
+			}
+		}
+	}
+}
