@@ -143,9 +143,8 @@
 // ties away (with SSE4.1's rounds), those from integers in it for the
 // values they hold exactly; CSR instructions on fflags
 // (fflags_linux_amd64.go). Arithmetic in that mode, static or frm's, is
-// the interpreter's. The f
-// registers stay in the hart's state; each instruction loads its operands
-// and stores its result. SSE's results and exception flags are those of
+// the interpreter's. The f registers stay in the hart's state; each
+// instruction loads its operands and stores its result. SSE's results and exception flags are those of
 // IEEE 754 that package softfloat computes for the interpreter; what x86
 // does otherwise is a side exit to the interpreter, taken before the
 // result is written (a single operand not NaN-boxed, a conversion to an
