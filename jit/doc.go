@@ -148,10 +148,11 @@
 // IEEE 754 that package softfloat computes for the interpreter; what x86
 // does otherwise is a side exit to the interpreter, taken before the
 // result is written (a single operand not NaN-boxed, a conversion to an
-// integer out of range, a NaN result of a fused multiply-add with a NaN
-// addend), but for other NaN results, which the code replaces with
-// RISC-V's canonical NaN, and FMIN and FMAX of a NaN, which give the
-// other operand.
+// unsigned integer out of range, a NaN result of a fused multiply-add
+// with a NaN addend), but for other NaN results, which the code replaces
+// with RISC-V's canonical NaN, FMIN and FMAX of a NaN, which give the
+// other operand, and conversions to a signed integer out of range, which
+// saturate.
 // A block checks once, at its first F or D instruction, that mstatus.FS
 // is Dirty and, if it rounds as frm says, that frm is one of x86's modes.
 // The flags accrue in MXCSR, which enter clears before the code runs, and

@@ -26,11 +26,10 @@ import (
 //     raises invalid for infinity times zero plus a quiet NaN, x86 does
 //     not;
 //   - a single operand not NaN-boxed (it reads as the canonical NaN);
-//   - a conversion to a signed integer that gives x86's integer
-//     indefinite (NaN, out of range, or the lowest integer itself), which
-//     RISC-V saturates; a conversion to an unsigned integer of a NaN, a
-//     negative value or one too large, and from one of 2^63 or more
-//     (checked before the conversion);
+//   - a conversion to an unsigned integer of a NaN, a negative value (but
+//     one above -1 towards zero or up) or one too large, and from one of
+//     2^63 or more (checked before the conversion); a conversion to a
+//     signed integer saturates as RISC-V does (saturate);
 //   - mstatus.FS not Dirty (Off makes the instruction illegal; Initial or
 //     Clean must become Dirty), or, for an instruction that rounds as frm
 //     says, frm to nearest with ties away from zero (rmRMM, which x86
@@ -363,6 +362,48 @@ func (t *xlate) toInt(pfx byte, w bool, fs uint8, rm uint32) {
 	}
 }
 
+// saturate emits, after toInt gave x86's integer indefinite (the lowest
+// integer) in rax, RISC-V's result: the greatest integer for a NaN or a
+// positive value, the lowest for a negative one (unprivileged
+// specification, table 11.4). The flags are x86's: invalid for a NaN or a
+// value out of range, as RISC-V raises, and none (but inexact from the
+// conversion) for a value that rounds to the lowest integer itself, which
+// roundInt's path (viaRoundInt) still has to raise.
+func (t *xlate) saturate(pfx byte, w bool, fs uint8, rm uint32) {
+	a := &t.a
+	single, cmpPfx := pfx == pfxSS, byte(pfxPD)
+	if single {
+		cmpPfx = 0
+	}
+	a.movsLoad(pfx, xmm1, fmem(fs))
+	a.ucomis(cmpPfx, xmm1, xmm1)
+	nan := a.jcc(ccP)
+	a.load(!single, rdx, fmem(fs))
+	a.test(!single, rdx, rdx)
+	negative := a.jcc(ccS)
+	a.bind(nan)
+	greatest := uint64(1<<31 - 1)
+	if w {
+		greatest = 1<<63 - 1
+	}
+	a.movImm(rax, greatest)
+	done := a.jmp()
+	a.bind(negative)
+	if t.viaRoundInt(rm) {
+		// xmm0 holds the value roundInt rounded: the lowest integer
+		// exactly, or below it (out of range).
+		lowest := map[[2]bool]uint64{{false, false}: 0xc1e0000000000000, {false, true}: 0xc3e0000000000000,
+			{true, false}: 0xcf000000, {true, true}: 0xdf000000}[[2]bool{single, w}]
+		a.movImm(rdx, lowest)
+		a.movToX(!single, xmm1, rdx)
+		a.ucomis(cmpPfx, xmm0, xmm1)
+		below := a.jcc(ccNE)
+		t.inexact(pfx, fs)
+		a.bind(below)
+	}
+	a.bind(done)
+}
+
 // inexact emits the conversion of f register fs, whose value rounds into
 // the 64-bit integers, to an integer, for its flag alone: inexact if fs
 // is not an integer (what a conversion in a directed rounding mode
@@ -550,10 +591,14 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 		// integer itself): the one value that overflows when 1 is
 		// taken from it.
 		a.aluRI(w, aluCMP, rax, 1)
-		t.sideExit(ccO, pc, k)
+		indefinite := a.jcc(ccO)
 		if t.viaRoundInt(rm) {
 			t.inexact(pfx, d.Rs1)
 		}
+		done := a.jmp()
+		a.bind(indefinite)
+		t.saturate(pfx, w, d.Rs1, rm)
+		a.bind(done)
 		if d.Rd != 0 {
 			t.putRAX(d.Rd, w)
 		}

@@ -477,3 +477,70 @@ func TestFPToUnsignedNearZero(t *testing.T) {
 		}
 	}
 }
+
+// TestFPToSignedSaturates: a conversion to a signed integer of a NaN, an
+// infinity or a value out of range saturates in native code as RISC-V
+// says (the greatest integer for a NaN or a positive value, the lowest
+// for a negative one, invalid raised), and one that rounds to the lowest
+// integer itself gives it, inexact if it was not one: results and flags
+// must be the interpreter's, in every static rounding mode and with frm
+// each of x86's, with and without SSE4.1, and nothing interpreted.
+func TestFPToSignedSaturates(t *testing.T) {
+	const fa1 = 11
+	box := func(v uint64) uint64 { return 0xffffffff00000000 | v }
+	// NaNs (quiet, negative, signalling), infinities, huge values, -2^31
+	// and its neighbours (-2^31-0.5, -2^31+0.5, 2^31-0.5), -2^63, the
+	// double below it, 2^63.
+	dbl := []uint64{0x7ff8000000000000, 0xfff8000000000000, 0x7ff4000000000000, 0x7ff0000000000000, 0xfff0000000000000,
+		0x7e37e43c8800759c, 0xfe37e43c8800759c, 0xc1e0000000000000, 0xc1e0000000100000, 0xc1dfffffffe00000, 0x41dfffffffe00000,
+		0xc3e0000000000000, 0xc3e0000000000001, 0x43e0000000000000}
+	// The same for singles, and -2^31 with its neighbours -2^31-256 and
+	// -2^31+128.
+	sgl := []uint64{box(0x7fc00000), box(0xffc00000), box(0x7fa00000), box(0x7f800000), box(0xff800000),
+		box(0x7f7fffff), box(0xff7fffff), box(0xcf000000), box(0xcf000001), box(0xceffffff), box(0x4effffff),
+		box(0xdf000000), box(0xdf000001), box(0x5f000000)}
+	for _, sse41 := range []bool{true, false} {
+		for f, sfx := range []string{".s", ".d"} {
+			ft := uint32(f)
+			vals := [][]uint64{sgl, dbl}[f]
+			for i, to := range []string{"w", "l"} {
+				t.Run(fmt.Sprintf("fcvt.%s%s sse4.1 %v", to, sfx, sse41), func(t *testing.T) {
+					// In each mode into a0-a5, each followed by fsflags into
+					// x20-x25, zero: the flags each raised.
+					rms := []uint32{0, 1, 2, 3, 7}
+					if sse41 && hasSSE41() {
+						rms = append(rms, 4) // to nearest with ties away: with SSE4.1's rounds only
+					}
+					var code []uint32
+					for j, rm := range rms {
+						code = append(code, fpInsn(0x18, ft, uint32(2*i), fa1, rm, uint32(rA0+j)), uint32(csr.Fflags)<<20|1<<12|uint32(20+j)<<7|opSystem)
+					}
+					code = append(code, jSelf)
+					m := progMachine(code...)
+					m.csrs[csr.Mstatus] = csr.FSDirty
+					p := newPair(t, m)
+					p.eng.hotAfter = 0
+					p.eng.sse41 = sse41 && hasSSE41()
+					for run := 0; run < 2; run++ {
+						for _, v := range vals {
+							for _, frm := range []uint64{0, 1, 2, 3} {
+								p.both(func(h *rv64.Hart) {
+									h.PC = codeAt
+									h.F[fa1] = v
+									h.CSR.Set(csr.Frm, frm)
+									h.CSR.Set(csr.Fflags, 0)
+								})
+								p.log = append(p.log, fmt.Sprintf("operand %#x, frm %d", v, frm))
+								before := p.eng.Stats().Interpreted
+								p.step(uint64(len(code)))
+								if got := p.eng.Stats().Interpreted - before; run > 0 && got != 0 {
+									t.Errorf("operand %#x, frm %d: %d instructions interpreted, want none", v, frm, got)
+								}
+							}
+						}
+					}
+				})
+			}
+		}
+	}
+}
