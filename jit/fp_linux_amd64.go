@@ -392,8 +392,15 @@ func (t *xlate) saturate(pfx byte, w bool, fs uint8, rm uint32) {
 	if t.viaRoundInt(rm) {
 		// xmm0 holds the value roundInt rounded: the lowest integer
 		// exactly, or below it (out of range).
-		lowest := map[[2]bool]uint64{{false, false}: 0xc1e0000000000000, {false, true}: 0xc3e0000000000000,
-			{true, false}: 0xcf000000, {true, true}: 0xdf000000}[[2]bool{single, w}]
+		lowest := uint64(0xc1e0000000000000) // -2^31, a double
+		switch {
+		case single && w:
+			lowest = 0xdf000000 // -2^63
+		case single:
+			lowest = 0xcf000000
+		case w:
+			lowest = 0xc3e0000000000000
+		}
 		a.movImm(rdx, lowest)
 		a.movToX(!single, xmm1, rdx)
 		a.ucomis(cmpPfx, xmm0, xmm1)
