@@ -599,7 +599,8 @@ func (t *xlate) address(d rv64.Decoded, n int, pc uint64, k int) {
 
 // offset emits rcx = the memory offset of an access of n bytes at m's
 // address (its base, and index if any) plus imm, compared with the
-// largest offset such an access may have: outside memory if above.
+// largest offset such an access may have: outside memory if above. It
+// may use RAX.
 func (t *xlate) offset(m mem, imm uint64, n int) {
 	a := &t.a
 	// The base folds into the displacement when that fits (the code
