@@ -39,15 +39,16 @@
 //
 // # Registers
 //
-// enter (enter_linux_amd64.s) pins the hart's integer registers at R15, guest
-// memory at R14, the context (ctx) at R13, the instructions left in the
-// budget in R12 and the hart's code table in RBP. Within a block, guest registers live in seven host
-// registers (RBX, RSI, RDI, R8-R11), loaded when first read and written
-// back when the block leaves, least recently used first when they run
-// out; RAX, RCX and RDX are scratch. x0 is a host register zeroed, not
-// loaded. A conditional branch in the middle of a block writes them back
-// only when taken, in the cold code on its way to the target: not taken,
-// the block goes on with them in host registers.
+// enter (enter_linux_amd64.s) pins the hart's integer registers at R15,
+// guest memory at R14, the context (ctx) at R13, the instructions left in
+// the budget in R12 and the hart's code table in RBP. Within a block,
+// guest registers live in seven host registers (RBX, RSI, RDI, R8-R11),
+// loaded when first read and written back when the block leaves, least
+// recently used first when they run out; RAX, RCX and RDX are scratch.
+// x0 is a host register zeroed, not loaded. A conditional branch in the
+// middle of a block writes them back only when taken, in the cold code on
+// its way to the target: not taken, the block goes on with them in host
+// registers.
 //
 // An operation computes into its destination's host register: at once
 // when the destination is its first source; when it is the second, with
