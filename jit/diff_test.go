@@ -183,6 +183,15 @@ func (p *pair) step(budget uint64) rv64.Exit {
 	return want
 }
 
+// stepInterpreted is step, and returns how many instructions the engine
+// handed to the interpreter meanwhile.
+func (p *pair) stepInterpreted(budget uint64) uint64 {
+	p.t.Helper()
+	before := p.eng.Stats().Interpreted
+	p.step(budget)
+	return p.eng.Stats().Interpreted - before
+}
+
 // fail reports the differences with the steps that led to them.
 func (p *pair) fail(d ...string) {
 	p.t.Helper()
