@@ -175,7 +175,7 @@ const mxDefault = 0x1f80
 func (e *Engine) syncFrm() {
 	e.c.mxIn = mxDefault
 	if frm := e.h.CSR.Raw(csr.Frm); frm <= rmRUP {
-		e.c.mxIn |= mxRound[frm]
+		e.c.mxIn = e.c.fp.mxStatic[frm]
 	}
 }
 
@@ -690,6 +690,7 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 			bound = 0x41efffffffe00000 // 2^32-1
 		}
 		a.movsLoad(pfx, xmm0, fmem(d.Rs1))
+		below := byte(ccB) // below 0, or unordered
 		if rm == rmRTZ || rm == rmRUP {
 			// Above -1, which rounds to 0 towards zero or up (a C
 			// cast of a small negative value): inexact, not invalid.
@@ -699,13 +700,12 @@ func (t *xlate) fp(pc uint64, k int, d rv64.Decoded) {
 			}
 			a.movImm(rax, minusOne)
 			a.movToX(!single, xmm1, rax)
-			a.ucomis(cmpPfx, xmm0, xmm1)
-			t.sideExit(ccBE, pc, k) // -1 or below, or unordered
+			below = ccBE // -1 or below, or unordered
 		} else {
 			a.zeroX(xmm1)
-			a.ucomis(cmpPfx, xmm0, xmm1)
-			t.sideExit(ccB, pc, k) // below 0, or unordered
 		}
+		a.ucomis(cmpPfx, xmm0, xmm1)
+		t.sideExit(below, pc, k)
 		a.movImm(rax, bound)
 		a.movToX(!single, xmm1, rax)
 		a.ucomis(cmpPfx, xmm1, xmm0)
