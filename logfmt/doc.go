@@ -7,14 +7,14 @@
 // skippable frame. zstd -t accepts it and zstd -dc prints the segments'
 // payloads. A trace without its footer is incomplete (a recorder that was
 // killed or ran out of disk) and readable up to its last whole segment.
-// A Writer writes format version 3; a Reader reads versions 1 to 3.
+// A Writer writes format version 4; a Reader reads versions 1 to 4.
 //
 // The files:
 //   - format.go: magic numbers, the format version, the size limits and the
 //     sentinel errors;
 //   - event.go: Event (whose Kind is ndbuf.Kind), RegsHash, and the compact
 //     delta encoding of events inside a segment, reads of cycle, time and
-//     seed in runs, column by column (version 3);
+//     seed in runs, column by column (version 3 on);
 //   - zstdframe.go: the frame walker, which finds where a frame ends in a
 //     stream without decompressing it (RFC 8878);
 //   - writer.go: Header, Footer and Writer; build.go: a segment built

@@ -16,8 +16,12 @@ import (
 // integer registers at the ecall (Event.Regs, RegsHash); version 1 has no
 // such field. Version 3 keeps the reads of cycle, time and seed in runs,
 // field by field (runTag); versions 1 and 2 encode each on its own.
+// Version 4 has version 3's bytes; it says that the monitor which
+// recorded the trace placed large anonymous mappings with room above them
+// (package vmm), a layout a replay must repeat, since the monitor answers
+// mmap itself rather than from the trace.
 const (
-	Version    = 3
+	Version    = 4
 	MinVersion = 1
 	// RegsVersion is the first version whose system call events carry
 	// Event.Regs.
@@ -25,6 +29,9 @@ const (
 	// RunsVersion is the first version whose payloads hold the reads of
 	// cycle, time and seed in runs.
 	RunsVersion = 3
+	// RoomVersion is the first version recorded with room above large
+	// anonymous mappings.
+	RoomVersion = 4
 )
 
 // runTag opens a run of reads of cycle, time and seed in a payload of

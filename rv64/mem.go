@@ -37,7 +37,8 @@ var ErrReserve = errors.New("cannot reserve guest memory")
 // hostMem is a reservation of host address space that holds guest memory.
 type hostMem struct {
 	data    []byte
-	fd      int         // the memory file behind data, or -1 (see mem_linux.go)
+	fd      int         // the memory file behind data, /proc/self/pagemap if pagemap, or -1 (see mem_linux.go)
+	pagemap bool        // data is anonymous memory, its pages told apart by the pagemap in fd
 	table   []*codePage // the decode cache table of the hart that uses the memory
 	tableB  []byte      // the reservation behind table, if outside the Go heap
 	cleanup runtime.Cleanup
@@ -147,9 +148,10 @@ func (m *Memory) Zero(addr, n uint64) {
 
 // Written calls fn, in increasing order, for ranges [off, off+n) of
 // offsets into Data that together hold every byte ever written: a byte
-// outside them reads as zero. The ranges depend only on what was written,
-// never on where the host keeps the pages (in RAM or in swap). Without a
-// way to ask the host, fn gets the whole memory.
+// outside them reads as zero. They never depend on where the host keeps
+// the pages (in RAM or in swap); in anonymous memory (mem_linux.go) they
+// may also hold pages only read, which read zero. Without a way to ask
+// the host, fn gets the whole memory.
 func (m *Memory) Written(fn func(off, n uint64)) {
 	if m.host != nil && m.host.written(fn) {
 		return

@@ -5,33 +5,55 @@ package rv64
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
+	"strings"
+	"sync"
 	"syscall"
 	"unsafe"
 )
 
-// Guest memory on Linux is a memory file (memfd_create(2)) of the guest's
-// size, mapped shared. Two reasons:
+// Guest memory on Linux is one of two reservations, each of which tells
+// which pages were ever written (Written), whatever the host did with
+// them since (in memory or swapped out): the digest and the checkpoints
+// read those pages.
+//
+// Up to anonMax bytes it is anonymous memory (MAP_PRIVATE|MAP_ANONYMOUS|
+// MAP_NORESERVE), the cheapest to fault in: a first write to a page of a
+// memory file also adds it to the file's page cache, and glibc programs
+// that map and grow large blocks spent a third more time in faults.
+// /proc/self/pagemap tells its pages apart: bit 63 (present) or 62
+// (swapped) is set for every page ever touched, read (the shared zero
+// page) or written, and given back by MADV_DONTNEED (Zero) neither. Its 8
+// bytes a page are read each time: 512 KiB for 256 MiB, 2 MiB for anonMax.
+// The mapping is MADV_NOHUGEPAGE: with transparent huge pages "always",
+// a guest that writes a byte every 2 MiB would make all of it resident,
+// and present in the pagemap, as a memory file (shmem huge pages are off
+// by default) does not.
+//
+// Beyond anonMax, where the pagemap cannot be read (no /proc, a kernel
+// that hides the flags), or under strict overcommit
+// (vm.overcommit_memory=2, which charges an anonymous mapping in full,
+// MAP_NORESERVE or not), it is a memory file (memfd_create(2)) of the
+// guest's size, mapped shared:
 //
 //   - It is a reservation, not an allocation: the mapping is outside the Go
 //     heap, and a memfd is never charged to the overcommit limits (the
 //     kernel creates it VM_NORESERVE), so --mem 1T costs nothing until the
 //     guest touches memory, and the garbage collector neither scans nor
 //     paces on it.
-//   - It tells which pages were ever written, whatever the host did with
-//     them since: lseek(2) SEEK_DATA/SEEK_HOLE on tmpfs (mm/filemap.c,
-//     mapping_seek_hole_data) treats a page in memory and a page swapped
-//     out (a swap entry in the file's page cache) alike as data; only a
-//     page never written, or punched out, is a hole. mincore(2), which the
-//     digest used before, reports a swapped-out page as not resident, so
-//     the digest would have skipped a written page under memory pressure.
-//     /proc/self/pagemap would also do (present|swapped bits), but costs 8
-//     bytes read per page: 2 GiB for 1 TiB of guest memory, where
+//   - It tells which pages were ever written: lseek(2) SEEK_DATA/SEEK_HOLE
+//     on tmpfs (mm/filemap.c, mapping_seek_hole_data) treats a page in
+//     memory and a page swapped out (a swap entry in the file's page
+//     cache) alike as data; only a page never written, or punched out, is
+//     a hole. mincore(2) reports a swapped-out page as not resident, so a
+//     digest from it would skip a written page under memory pressure. The
+//     pagemap would cost 2 GiB read for 1 TiB of guest memory, where
 //     SEEK_DATA costs one call per written extent.
 //
-// If memfd_create is not available (an old kernel, a seccomp filter), the
-// memory is an anonymous MAP_NORESERVE mapping, and Written reports the
-// whole memory: slow but exact.
+// If neither is available (an old kernel, a seccomp filter), the memory
+// is an anonymous MAP_NORESERVE mapping, and Written reports the whole
+// memory: slow but exact.
 
 // memfdCreate returns the system call number of memfd_create, which the
 // syscall package does not name on every architecture, or 0.
@@ -53,7 +75,23 @@ func memfdCreate() uintptr {
 	return 0
 }
 
+// anonMax is the largest memory that is anonymous memory rather than a
+// memory file: a digest or a checkpoint reads 8 bytes of its pagemap per
+// page, 2 MiB for 1 GiB (about 2 ms).
+const anonMax = 1 << 30
+
+// strictOvercommit reports whether the host charges every anonymous
+// mapping in full (vm.overcommit_memory is 2).
+var strictOvercommit = sync.OnceValue(func() bool {
+	b, err := os.ReadFile("/proc/sys/vm/overcommit_memory")
+	return err == nil && strings.TrimSpace(string(b)) == "2"
+})
+
 const (
+	madvDontneed    = 4
+	madvNohugepage  = 15
+	pagemapPresent  = 1 << 63
+	pagemapSwapped  = 1 << 62
 	mfdCloexec      = 0x1
 	fallocPunchHole = 0x02
 	fallocKeepSize  = 0x01
@@ -64,6 +102,11 @@ const (
 
 // reserve maps size bytes of zeroed guest memory.
 func reserve(size int) (*hostMem, error) {
+	if size <= anonMax && !noPagemap && !strictOvercommit() {
+		if h := reserveAnon(size); h != nil {
+			return h, nil
+		}
+	}
 	fd, err := newMemfd(size)
 	if err != nil {
 		return nil, err
@@ -82,8 +125,53 @@ func reserve(size int) (*hostMem, error) {
 	return &hostMem{data: data, fd: fd}, nil
 }
 
-// noMemfd makes newMemfd fail over to the anonymous mapping (for tests).
-var noMemfd bool
+// noMemfd makes newMemfd fail over to the anonymous mapping, and
+// noPagemap makes reserve use a memory file at any size (for tests).
+var noMemfd, noPagemap bool
+
+// reserveAnon maps size bytes of anonymous memory whose pages the
+// pagemap tells apart, or returns nil. It checks the pagemap on the first
+// page: present once written, neither present nor swapped once given
+// back.
+func reserveAnon(size int) *hostMem {
+	pm, err := syscall.Open("/proc/self/pagemap", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil
+	}
+	data, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE,
+		syscall.MAP_PRIVATE|syscall.MAP_ANONYMOUS|syscall.MAP_NORESERVE)
+	if err != nil {
+		syscall.Close(pm)
+		return nil
+	}
+	h := &hostMem{data: data, fd: pm, pagemap: true}
+	if _, _, e := syscall.Syscall(syscall.SYS_MADVISE, uintptr(unsafe.Pointer(&data[0])), uintptr(size), madvNohugepage); e != 0 {
+		syscall.Munmap(data)
+		syscall.Close(pm)
+		return nil
+	}
+	var e [1]uint64
+	data[0] = 1
+	ok := h.pagemapRead(0, e[:]) && e[0]&pagemapPresent != 0
+	data[0] = 0
+	_, _, dropped := h.punch(0, uint64(syscall.Getpagesize()))
+	if !ok || !dropped || !h.pagemapRead(0, e[:]) || e[0]&(pagemapPresent|pagemapSwapped) != 0 {
+		syscall.Munmap(data)
+		syscall.Close(pm)
+		return nil
+	}
+	return h
+}
+
+// pagemapRead reads the pagemap entries of the pages of data from page
+// first on into e.
+func (h *hostMem) pagemapRead(first int, e []uint64) bool {
+	ps := syscall.Getpagesize()
+	at := (int64(uintptr(unsafe.Pointer(&h.data[0])))/int64(ps) + int64(first)) * 8
+	b := unsafe.Slice((*byte)(unsafe.Pointer(&e[0])), len(e)*8)
+	n, err := syscall.Pread(h.fd, b, at)
+	return err == nil && n == len(b)
+}
 
 // newMemfd returns a memory file of size bytes, or -1 (and no error) when
 // the system has none to give.
@@ -133,16 +221,26 @@ func (h *hostMem) punch(off, n uint64) (lo, hi uint64, ok bool) {
 	if hi <= lo {
 		return 0, 0, false
 	}
+	if h.pagemap {
+		if _, _, e := syscall.Syscall(syscall.SYS_MADVISE, uintptr(unsafe.Pointer(&h.data[lo])), uintptr(hi-lo), madvDontneed); e != 0 {
+			return 0, 0, false
+		}
+		return lo, hi, true
+	}
 	if syscall.Fallocate(h.fd, fallocPunchHole|fallocKeepSize, int64(lo), int64(hi-lo)) != nil {
 		return 0, 0, false
 	}
 	return lo, hi, true
 }
 
-// written calls fn for the data extents of the memory file.
+// written calls fn for the data extents of the memory file, or the runs
+// of pages the pagemap names.
 func (h *hostMem) written(fn func(off, n uint64)) bool {
 	if h.fd < 0 {
 		return false
+	}
+	if h.pagemap {
+		return h.pagemapWritten(fn)
 	}
 	size := int64(len(h.data))
 	var ranges [][2]int64
@@ -164,6 +262,39 @@ func (h *hostMem) written(fn func(off, n uint64)) bool {
 	}
 	for _, r := range ranges {
 		fn(uint64(r[0]), uint64(r[1]-r[0]))
+	}
+	return true
+}
+
+// pagemapWritten calls fn for the runs of pages present or swapped out.
+// The runs are found first, then fn is called: fn reads memory, and a
+// read of a page never touched maps the zero page.
+func (h *hostMem) pagemapWritten(fn func(off, n uint64)) bool {
+	ps := syscall.Getpagesize()
+	pages := (len(h.data) + ps - 1) / ps // the last may be partial: 4 KiB guest pages, 16 or 64 KiB host pages
+	var e [8192]uint64
+	var ranges [][2]uint64
+	start := -1
+	for p := 0; p < pages; p += len(e) {
+		k := min(len(e), pages-p)
+		if !h.pagemapRead(p, e[:k]) {
+			return false
+		}
+		for i, v := range e[:k] {
+			switch used := v&(pagemapPresent|pagemapSwapped) != 0; {
+			case used && start < 0:
+				start = p + i
+			case !used && start >= 0:
+				ranges = append(ranges, [2]uint64{uint64(start * ps), uint64((p + i - start) * ps)})
+				start = -1
+			}
+		}
+	}
+	if start >= 0 {
+		ranges = append(ranges, [2]uint64{uint64(start * ps), uint64((pages - start) * ps)})
+	}
+	for _, r := range ranges {
+		fn(r[0], min(r[1], uint64(len(h.data))-r[0]))
 	}
 	return true
 }

@@ -1,13 +1,19 @@
 package rv64
 
-import "testing"
+import (
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"unsafe"
+)
 
-// TestMemoryWithoutMemfd: where memfd_create is refused, memory is an
-// anonymous reservation; Written then names the whole memory (the digest
-// scans it all: slow, exact), and Zero clears.
+// TestMemoryWithoutMemfd: where neither the pagemap nor memfd_create can
+// be used, memory is an anonymous reservation; Written then names the
+// whole memory (the digest scans it all: slow, exact), and Zero clears.
 func TestMemoryWithoutMemfd(t *testing.T) {
-	noMemfd = true
-	defer func() { noMemfd = false }()
+	noMemfd, noPagemap = true, true
+	defer func() { noMemfd, noPagemap = false, false }()
 	before := openFDs(t)
 	m, err := NewMemory(0x10000, 1<<30)
 	if err != nil {
@@ -27,4 +33,115 @@ func TestMemoryWithoutMemfd(t *testing.T) {
 		t.Fatal("Zero did not clear")
 	}
 	m.Close()
+}
+
+// fdTarget returns what descriptor fd of this process is.
+func fdTarget(t *testing.T, fd int) string {
+	t.Helper()
+	s, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd))
+	if err != nil {
+		t.Skipf("no /proc/self/fd on this system: %v", err)
+	}
+	return s
+}
+
+// vmFlags returns the VmFlags line of /proc/self/smaps for the mapping
+// that starts at p.
+func vmFlags(t *testing.T, p *byte) string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		t.Skipf("no /proc/self/smaps on this system: %v", err)
+	}
+	start := strconv.FormatUint(uint64(uintptr(unsafe.Pointer(p))), 16) + "-"
+	in := false
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, start) {
+			in = true
+		} else if in && strings.HasPrefix(line, "VmFlags:") {
+			return strings.TrimSpace(strings.TrimPrefix(line, "VmFlags:"))
+		}
+	}
+	t.Fatalf("no mapping at %s in /proc/self/smaps", start)
+	return ""
+}
+
+// writtenPages returns the pages Written names.
+func writtenPages(m *Memory) map[uint64]bool {
+	pages := map[uint64]bool{}
+	m.Written(func(off, n uint64) {
+		for p := off / 4096; p < (off+n+4095)/4096; p++ {
+			pages[p] = true
+		}
+	})
+	return pages
+}
+
+// TestMemoryKinds: memory up to anonMax is anonymous, its written pages
+// named by the pagemap; larger memory, or memory where the pagemap is not
+// to be used, is a memory file. Either way Written names every page
+// written and none given back, so that a digest is the same from both.
+func TestMemoryKinds(t *testing.T) {
+	const size = 64 << 20
+	kinds := map[string]func() (Memory, error){
+		"anonymous": func() (Memory, error) { return NewMemory(0, size) },
+		"memory file": func() (Memory, error) {
+			noPagemap = true
+			defer func() { noPagemap = false }()
+			return NewMemory(0, size)
+		},
+	}
+	var nonZero []map[uint64]bool
+	for _, name := range []string{"anonymous", "memory file"} {
+		m, err := kinds[name]()
+		if err != nil {
+			t.Fatal(err)
+		}
+		target := fdTarget(t, m.host.fd)
+		if want := name == "anonymous"; m.host.pagemap != want || strings.HasSuffix(target, "/pagemap") != want ||
+			strings.Contains(target, memfdName) == want {
+			t.Fatalf("%s memory: pagemap %v, descriptor %s", name, m.host.pagemap, target)
+		}
+		if flags := vmFlags(t, &m.Data[0]); name == "anonymous" && !strings.Contains(" "+flags+" ", " nh ") {
+			t.Errorf("anonymous memory has VmFlags %q, want nh (MADV_NOHUGEPAGE)", flags)
+		}
+		for _, p := range []int{0, 7, 4096, 16383} {
+			m.Data[p*4096+p%4096] = byte(p%255 + 1)
+		}
+		_ = m.Data[9000*4096] // a page only read
+		m.Data[100*4096] = 1
+		m.Zero(100*4096, 4096) // given back
+		pages := writtenPages(&m)
+		nz := map[uint64]bool{}
+		for p := range pages {
+			for _, b := range m.Data[p*4096 : (p+1)*4096] {
+				if b != 0 {
+					nz[p] = true
+					break
+				}
+			}
+		}
+		for _, p := range []uint64{0, 7, 4096, 16383} {
+			if !pages[p] {
+				t.Errorf("%s memory: page %d was written, Written does not name it", name, p)
+			}
+		}
+		if pages[100] || len(pages) > 5 {
+			t.Errorf("%s memory: Written names %d pages (page 100, given back: %v), want the 4 written (and at most the one read)",
+				name, len(pages), pages[100])
+		}
+		nonZero = append(nonZero, nz)
+		m.Close()
+	}
+	if len(nonZero[0]) != 4 || len(nonZero[1]) != 4 {
+		t.Errorf("non-zero pages named: %v (anonymous), %v (memory file), want 4 each", nonZero[0], nonZero[1])
+	}
+	big, err := NewMemory(0, anonMax+4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer big.Close()
+	if target := fdTarget(t, big.host.fd); big.host.pagemap || !strings.Contains(target, memfdName) {
+		t.Errorf("memory of anonMax+4096 bytes: pagemap %v, descriptor %s, want a memory file", big.host.pagemap, target)
+	}
 }

@@ -41,9 +41,9 @@ package vmm
 //     watchHit is cleared: it never outlives the Advance that set it.
 //
 // linux (deep copy: a restored run changes the live one):
-//   - brkStart, brk, mmapLow, mmapTop, maps, interpBase, sigact, sigmask,
-//     sigpending, umask, cwd, killedBy, rlimit: guest-visible; saved
-//     (maps copied).
+//   - brkStart, brk, mmapLow, mmapTop, maps, packed, interpBase, sigact,
+//     sigmask, sigpending, umask, cwd, killedBy, rlimit: guest-visible;
+//     saved (maps copied).
 //   - files, cloexec: saved, copied; a *guestFile shared by dup'ed
 //     descriptors stays shared in the copy. A replay opens no host file
 //     (the trace answers reads), so a guestFile's host reader and writer
@@ -224,7 +224,7 @@ func liveND(h *rv64.Hart, nd []byte) ([]byte, uint64) {
 func (c *Checkpoint) size() uint64 {
 	n := uint64(unsafe.Sizeof(*c)) + uint64(cap(c.hart.ND)) + uint64(len(c.stats.Exits)+len(c.stats.Events))*48
 	if l := c.linux; l != nil {
-		n += uint64(unsafe.Sizeof(*l)) + uint64(cap(l.maps))*16 + uint64(len(l.files))*(uint64(unsafe.Sizeof(guestFile{}))+48) + uint64(len(l.cloexec))*16
+		n += uint64(unsafe.Sizeof(*l)) + uint64(cap(l.maps))*uint64(unsafe.Sizeof(mapping{})) + uint64(len(l.files))*(uint64(unsafe.Sizeof(guestFile{}))+48) + uint64(len(l.cloexec))*16
 	}
 	if s := c.semi; s != nil {
 		n += uint64(unsafe.Sizeof(*s)) + uint64(len(s.files))*(uint64(unsafe.Sizeof(semiFile{}))+uint64(unsafe.Sizeof(guestFile{}))+48)

@@ -173,6 +173,7 @@ type linux struct {
 	mmapLow       uint64 // lowest mapped address; mappings grow down from the stack
 	mmapTop       uint64
 	maps          []mapping // anonymous mappings, sorted by address
+	packed        bool      // no room above large mappings (roomFor): the replay of a trace older than logfmt.RoomVersion
 	files         map[int]*guestFile
 	cloexec       map[int]bool // descriptors with FD_CLOEXEC set
 	root          *os.Root     // files the guest may read; nil for none
@@ -208,7 +209,9 @@ func (m *Machine) outOfMemory(call string, n uint64) {
 		call, n, m.Hart.PC, m.Hart.Mem.Size()))
 }
 
-type mapping struct{ lo, hi uint64 }
+// mapping is a range of mapped guest memory [lo, hi), with room bytes
+// above it that other mappings avoid while they fit elsewhere (roomFor).
+type mapping struct{ lo, hi, room uint64 }
 
 type guestFile struct {
 	f     *os.File // nil for the standard streams and replayed files
@@ -257,6 +260,7 @@ func (m *Machine) setupLinux() error {
 		warned:   map[uint64]bool{},
 		umask:    0o022, // the common default, the same on every host: a replay sees what the recording saw
 		cwd:      "/",
+		packed:   m.rep != nil && m.rep.r.Version() < logfmt.RoomVersion,
 	}
 	for i := range l.rlimit {
 		l.rlimit[i] = [2]uint64{rlimInfinity, rlimInfinity}

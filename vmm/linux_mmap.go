@@ -27,7 +27,8 @@ func fileMapping(flags uint64) bool { return flags&mapAnonymous == 0 }
 
 // sysMmap maps memory, in the checks' order of Linux. Without MAP_FIXED
 // (the address is then a hint, which is not followed), the monitor picks
-// the address: the first hole from the top of the mmap area down. With
+// the address: the first hole from the top of the mmap area down (hole),
+// for a large anonymous mapping with room above it to grow. With
 // MAP_FIXED the mapping replaces whatever was mapped there, as the dynamic
 // linker does when it lays a library out; it must lie in the mmap area,
 // between the heap and the stack (else ENOMEM).
@@ -56,7 +57,7 @@ func (m *Machine) sysMmap(addr, length, prot, flags, fd, off uint64) uint64 {
 	if flags&mapType == 0 {
 		return errno(eINVAL) // neither shared nor private
 	}
-	var start uint64
+	var start, room uint64
 	if flags&(mapFixed|mapFixedNoreplace) != 0 {
 		if addr%PageSize != 0 {
 			return errno(eINVAL)
@@ -72,8 +73,11 @@ func (m *Machine) sysMmap(addr, length, prot, flags, fd, off uint64) uint64 {
 		}
 		start = addr
 	} else {
+		if f == nil {
+			room = m.roomFor(n)
+		}
 		var ok bool
-		if start, ok = m.hole(n); !ok {
+		if start, room, ok = m.hole(n, room); !ok {
 			m.outOfMemory("mmap", n)
 			return errno(eNOMEM)
 		}
@@ -97,17 +101,39 @@ func (m *Machine) sysMmap(addr, length, prot, flags, fd, off uint64) uint64 {
 			return errno(e)
 		}
 	}
-	m.insertMap(mapping{start, start + n})
+	m.insertMap(mapping{lo: start, hi: start + n, room: room})
 	return start
 }
 
-// hole finds n bytes of unmapped memory in the mmap area: the first fit in
-// a hole between mappings from the top down, else below the lowest one.
-func (m *Machine) hole(n uint64) (uint64, bool) {
+// hole finds n bytes of unmapped memory in the mmap area for a mapping
+// that is to have room bytes free above it, and returns their lowest
+// address and the room it got. First the first fit of both from the top
+// down, the mapping at its bottom, leaving other mappings' room alone;
+// else, or for no room, the first fit of the mapping alone at the top of
+// its hole, in anything not mapped.
+func (m *Machine) hole(n, room uint64) (uint64, uint64, bool) {
+	if room+n >= n {
+		if at, ok := m.fit(n+room, true); ok {
+			return at, room, true
+		}
+	}
+	at, ok := m.fit(n, false)
+	return at, 0, ok
+}
+
+// fit finds n bytes of unmapped memory in the mmap area, outside the room
+// of mappings too if rooms is set: the first fit in a hole between
+// mappings from the top down, else below the lowest one. It returns the
+// lowest address of the n bytes.
+func (m *Machine) fit(n uint64, rooms bool) (uint64, bool) {
 	l := m.linux
 	lo := l.mmapTop
 	for i := len(l.maps) - 1; i >= 0; i-- {
-		if lo-l.maps[i].hi >= n {
+		hi := l.maps[i].hi
+		if rooms {
+			hi = min(hi+l.maps[i].room, lo) // a room ends below the next mapping
+		}
+		if lo-hi >= n {
 			break
 		}
 		lo = l.maps[i].lo
@@ -116,6 +142,53 @@ func (m *Machine) hole(n uint64) (uint64, bool) {
 		return 0, false
 	}
 	return lo - n, true
+}
+
+// Room above mappings. glibc's realloc of a block it mapped (128 KiB and
+// more by default) is an mremap, which Linux does by moving page tables,
+// and which the monitor does by copying the bytes when the memory after
+// the mapping is taken: guest memory is one mapping, so the copy costs a
+// page fault and a cleared page for each page copied into, and giving the
+// old pages back. So an anonymous mapping of roomMin bytes or
+// more is placed with three times its size free above it, where it grows
+// in place to four times its size; else with its size free above it; else
+// with none: the rooms of all mappings together stay within 1/roomShare
+// of the memory free below the mappings when the room is given. Rooms are
+// gaps between mappings, so they cost the largest block the guest can
+// still map, or grow brk by, at most that much. Other mappings may take a
+// room when nothing else fits; a room ends with the mapping that grew
+// into it or was given it, or shrinks to what is left free. A replay of a
+// trace older than logfmt.RoomVersion places every mapping at the top of
+// its hole, as it was recorded.
+const (
+	roomMin   = 128 << 10
+	roomShare = 16
+)
+
+// roomFor returns the room to leave above a new anonymous mapping of n
+// bytes.
+func (m *Machine) roomFor(n uint64) uint64 {
+	l := m.linux
+	if l.packed || n < roomMin {
+		return 0
+	}
+	free := uint64(0)
+	if b := pageUp(l.brk); l.mmapLow > b {
+		free = l.mmapLow - b
+	}
+	budget := free / roomShare
+	for _, mp := range l.maps {
+		if mp.room >= budget {
+			return 0
+		}
+		budget -= mp.room
+	}
+	for _, room := range [...]uint64{3 * n, n} {
+		if room <= budget {
+			return room
+		}
+	}
+	return 0
 }
 
 // sysMremap resizes or moves a mapping, as glibc's realloc of a large
@@ -154,19 +227,19 @@ func (m *Machine) sysMremap(old, oldLen, newLen, flags, newAddr uint64) uint64 {
 			return old
 		}
 		if end := old + newN; end > old && end <= l.mmapTop && !m.mapped(old+oldN, end) {
-			m.insertMap(mapping{old + oldN, end})
+			m.insertMap(mapping{lo: old + oldN, hi: end})
 			return old
 		}
 		if flags&mayMove == 0 {
 			return errno(eNOMEM)
 		}
 	}
-	dst := newAddr
+	dst, room := newAddr, uint64(0)
 	if flags&fixed != 0 {
 		m.removeMaps(dst, dst+newN, true)
 	} else {
 		var ok bool
-		if dst, ok = m.hole(newN); !ok {
+		if dst, room, ok = m.hole(newN, m.roomFor(newN)); !ok {
 			m.outOfMemory("mremap", newN)
 			return errno(eNOMEM)
 		}
@@ -180,7 +253,7 @@ func (m *Machine) sysMremap(old, oldLen, newLen, flags, newAddr uint64) uint64 {
 	} else {
 		m.removeMaps(old, old+oldN, true)
 	}
-	m.insertMap(mapping{dst, dst + newN})
+	m.insertMap(mapping{lo: dst, hi: dst + newN, room: room})
 	return dst
 }
 
@@ -205,7 +278,7 @@ func (m *Machine) mapFile(f *guestFile, start, n, off uint64) int {
 	first := min(cnt, maxInput)
 	m.noteWrite(start, first)
 	if m.rec != nil && cnt > first {
-		m.linux.more = mapping{start + first, start + cnt}
+		m.linux.more = mapping{lo: start + first, hi: start + cnt}
 	}
 	return 0
 }
@@ -247,7 +320,7 @@ func (m *Machine) replayMap(addr, length, flags, r uint64) error {
 			ErrDivergence, m.Hart.Instret(), m.Hart.PC, length, r, pageUp(l.brk), l.mmapTop)
 	}
 	m.removeMaps(r, r+n, true)
-	m.insertMap(mapping{r, r + n})
+	m.insertMap(mapping{lo: r, hi: r + n})
 	return nil
 }
 
@@ -294,18 +367,29 @@ func (m *Machine) mapped(lo, hi uint64) bool {
 // insertMap adds mp, which overlaps no mapping, to the sorted list of
 // mappings, merged with the mappings it touches: a guest that maps pages
 // one by one keeps one mapping, so that mmap stays O(1) for it (the first
-// fit search in sysMmap looks at the mappings from the top down).
+// fit search in sysMmap looks at the mappings from the top down). The
+// mapping below gives up the room mp takes; one that mp extends keeps the
+// rest of its room above mp.
 func (m *Machine) insertMap(mp mapping) {
 	l := m.linux
 	i := sort.Search(len(l.maps), func(i int) bool { return l.maps[i].lo >= mp.lo })
+	if i > 0 {
+		below := &l.maps[i-1]
+		if end := below.hi + below.room; end > mp.lo {
+			below.room = mp.lo - below.hi
+			if below.hi == mp.lo && end > mp.hi+mp.room {
+				mp.room = end - mp.hi
+			}
+		}
+	}
 	left := i > 0 && l.maps[i-1].hi == mp.lo
 	right := i < len(l.maps) && l.maps[i].lo == mp.hi
 	switch {
 	case left && right:
-		l.maps[i-1].hi = l.maps[i].hi
+		l.maps[i-1].hi, l.maps[i-1].room = l.maps[i].hi, l.maps[i].room
 		l.maps = append(l.maps[:i], l.maps[i+1:]...)
 	case left:
-		l.maps[i-1].hi = mp.hi
+		l.maps[i-1].hi, l.maps[i-1].room = mp.hi, mp.room
 	case right:
 		l.maps[i].lo = mp.lo
 	default:
@@ -334,6 +418,9 @@ func (m *Machine) sysMunmap(addr, length uint64) uint64 {
 // set.
 func (m *Machine) removeMaps(addr, hi uint64, zero bool) {
 	l := m.linux
+	if hi <= addr {
+		return // nothing: a mapping must not be cut in two at addr
+	}
 	// The mappings [i, j) overlap [addr, hi); what is left of them is at
 	// most a head of the first and a tail of the last.
 	i := sort.Search(len(l.maps), func(i int) bool { return l.maps[i].hi > addr })
@@ -345,11 +432,13 @@ func (m *Machine) removeMaps(addr, hi uint64, zero bool) {
 		if zero {
 			m.zeroGuest(lo, up-lo)
 		}
+		// A tail keeps the mapping's room; a head gets none: mappings
+		// merge, and the room may have been given to what is removed.
 		if mp.lo < lo {
-			rest = append(rest, mapping{mp.lo, lo})
+			rest = append(rest, mapping{lo: mp.lo, hi: lo})
 		}
 		if up < mp.hi {
-			rest = append(rest, mapping{up, mp.hi})
+			rest = append(rest, mapping{lo: up, hi: mp.hi, room: mp.room})
 		}
 	}
 	l.maps = slices.Replace(l.maps, i, j, rest...)

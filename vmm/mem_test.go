@@ -55,7 +55,7 @@ func TestMmapPagesCoalesce(t *testing.T) {
 	if n := len(m.linux.maps); n != 1 {
 		t.Fatalf("10000 adjacent mmaps leave %d mappings, want 1", n)
 	}
-	if got := m.linux.maps[0]; got != (mapping{last, first + PageSize}) {
+	if got := m.linux.maps[0]; got != (mapping{lo: last, hi: first + PageSize}) {
 		t.Fatalf("mapping %#x, want [%#x, %#x)", got, last, first+PageSize)
 	}
 	mid := last + 5000*PageSize
@@ -64,7 +64,7 @@ func TestMmapPagesCoalesce(t *testing.T) {
 	if r := m.sysMunmap(mid, PageSize); r != 0 {
 		t.Fatalf("munmap: %d", int64(r))
 	}
-	if want := []mapping{{last, mid}, {mid + PageSize, first + PageSize}}; !slices.Equal(m.linux.maps, want) {
+	if want := []mapping{{last, mid, 0}, {mid + PageSize, first + PageSize, 0}}; !slices.Equal(m.linux.maps, want) {
 		t.Fatalf("after munmap of one page: %#x, want %#x", m.linux.maps, want)
 	}
 	if a := m.sysMmap(0, PageSize, prot, flags, ^uint64(0), 0); a != mid {
@@ -80,7 +80,7 @@ func TestMmapPagesCoalesce(t *testing.T) {
 	if r := m.sysMunmap(last+PageSize, 9998*PageSize); r != 0 {
 		t.Fatalf("munmap: %d", int64(r))
 	}
-	if want := []mapping{{last, last + PageSize}, {first, first + PageSize}}; !slices.Equal(m.linux.maps, want) {
+	if want := []mapping{{last, last + PageSize, 0}, {first, first + PageSize, 0}}; !slices.Equal(m.linux.maps, want) {
 		t.Fatalf("after munmap of the middle: %#x, want %#x", m.linux.maps, want)
 	}
 	if r := m.sysMunmap(last, first+PageSize-last); r != 0 || len(m.linux.maps) != 0 || m.linux.mmapLow != m.linux.mmapTop {

@@ -291,7 +291,7 @@ func TestMmapFile(t *testing.T) {
 	if r := m.sysMmap(a, PageSize, 3, private|mapFixedNoreplace|mapAnonymous, ^uint64(0), 0); r != errno(eEXIST) {
 		t.Errorf("MAP_FIXED_NOREPLACE over a mapping: %d, want EEXIST", int64(r))
 	}
-	if len(m.linux.maps) != 1 || m.linux.maps[0] != (mapping{a, a + 4*PageSize}) {
+	if len(m.linux.maps) != 1 || m.linux.maps[0] != (mapping{lo: a, hi: a + 4*PageSize}) {
 		t.Errorf("mappings %x, want one of 4 pages at %#x", m.linux.maps, a)
 	}
 	// Outside the mmap area: refused.
