@@ -39,6 +39,7 @@ type hostMem struct {
 	data    []byte
 	fd      int         // the memory file behind data, /proc/self/pagemap if pagemap, or -1 (see mem_linux.go)
 	pagemap bool        // data is anonymous memory, its pages told apart by the pagemap in fd
+	moves   int         // pages moved by mremap (move), up to maxMoves
 	table   []*codePage // the decode cache table of the hart that uses the memory
 	tableB  []byte      // the reservation behind table, if outside the Go heap
 	cleanup runtime.Cleanup
@@ -144,6 +145,21 @@ func (m *Memory) Zero(addr, n uint64) {
 		}
 	}
 	clear(b)
+}
+
+// Move moves the n bytes at src to dst, which do not overlap, and leaves
+// the n bytes at src reading zero, if it can do so without copying them:
+// both ranges inside memory and made of whole host pages of anonymous
+// memory (mem_linux.go), whose pages then change places in the host's page
+// tables. It reports whether it did; if not, nothing changed, unless it
+// returns an error: the host lost the memory at dst (an mremap that failed
+// half way, then an mmap that failed), and the memory must not be used
+// again.
+func (m *Memory) Move(dst, src, n uint64) (bool, error) {
+	if m.host == nil || n == 0 || !m.Contains(dst, n) || !m.Contains(src, n) || dst < src+n && src < dst+n {
+		return false, nil
+	}
+	return m.host.move(dst-m.Base, src-m.Base, n)
 }
 
 // Written calls fn, in increasing order, for ranges [off, off+n) of

@@ -233,6 +233,46 @@ func (h *hostMem) punch(off, n uint64) (lo, hi uint64, ok bool) {
 	return lo, hi, true
 }
 
+// maxMoves bounds the moves of one memory: each splits its mapping into
+// more (at most two more areas in the kernel's list), and a process may
+// have vm.max_map_count of them, 65,530 by default.
+const maxMoves = 4096
+
+// move moves the whole host pages [src, src+n) of anonymous memory to
+// dst with mremap(2), MREMAP_DONTUNMAP (Linux 5.7) keeping the source
+// mapped and empty (it reads zero), and reports whether it did. A kernel
+// that refuses the flags refuses before it changes anything. One that
+// fails once it has cleared the destination (an error the checks before
+// cannot foresee, such as running out of memory for its page tables)
+// leaves a hole there: the destination is mapped again, empty (it held
+// no guest data, which the caller was about to replace); if that fails
+// too, move returns an error, and the memory must not be used again.
+func (h *hostMem) move(dst, src, n uint64) (bool, error) {
+	ps := uint64(syscall.Getpagesize())
+	if !h.pagemap || h.moves >= maxMoves || dst%ps != 0 || src%ps != 0 || n%ps != 0 {
+		return false, nil
+	}
+	const mremapMaymove, mremapFixed, mremapDontunmap = 1, 2, 4
+	base := uintptr(unsafe.Pointer(&h.data[0]))
+	r, _, e := syscall.Syscall6(syscall.SYS_MREMAP, base+uintptr(src), uintptr(n), uintptr(n),
+		mremapMaymove|mremapFixed|mremapDontunmap, base+uintptr(dst), 0)
+	if e == 0 && r == base+uintptr(dst) {
+		h.moves++
+		return true, nil
+	}
+	h.moves = maxMoves // copy from now on
+	if e == syscall.EINVAL {
+		return false, nil // no MREMAP_DONTUNMAP for this mapping, or no moving into it
+	}
+	// The destination may be unmapped now: map it again.
+	if _, _, e := syscall.Syscall6(syscall.SYS_MMAP, base+uintptr(dst), uintptr(n), syscall.PROT_READ|syscall.PROT_WRITE,
+		syscall.MAP_PRIVATE|syscall.MAP_ANONYMOUS|syscall.MAP_NORESERVE|syscall.MAP_FIXED, ^uintptr(0), 0); e != 0 {
+		return false, fmt.Errorf("guest memory at offset %#x, %#x bytes, is unmapped after a failed mremap, and mmap could not map it again: %w", dst, n, e)
+	}
+	syscall.Syscall(syscall.SYS_MADVISE, base+uintptr(dst), uintptr(n), madvNohugepage)
+	return false, nil
+}
+
 // written calls fn for the data extents of the memory file, or the runs
 // of pages the pagemap names.
 func (h *hostMem) written(fn func(off, n uint64)) bool {

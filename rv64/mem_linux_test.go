@@ -1,6 +1,7 @@
 package rv64
 
 import (
+	"bytes"
 	"os"
 	"strconv"
 	"strings"
@@ -143,5 +144,76 @@ func TestMemoryKinds(t *testing.T) {
 	defer big.Close()
 	if target := fdTarget(t, big.host.fd); big.host.pagemap || !strings.Contains(target, memfdName) {
 		t.Errorf("memory of anonMax+4096 bytes: pagemap %v, descriptor %s, want a memory file", big.host.pagemap, target)
+	}
+}
+
+// TestMemoryMove: Move moves whole pages of anonymous memory without
+// copying them: the bytes are at the destination, the source reads zero,
+// is no longer named by Written and can be written again. It refuses, and
+// changes nothing, for a memory file, overlapping ranges, ranges not of
+// whole pages or outside memory, and after maxMoves moves.
+func TestMemoryMove(t *testing.T) {
+	const base, page = 0x10000, 4096
+	m, err := NewMemory(base, 64<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if !m.host.pagemap {
+		t.Skip("no pagemap: memory is a memory file here")
+	}
+	src, dst, n := uint64(16*page), uint64(4096*page), uint64(300*page)
+	for i := range m.Data[src : src+n] {
+		m.Data[src+uint64(i)] = byte(i%253 + 1)
+	}
+	want := append([]byte(nil), m.Data[src:src+n]...)
+	for _, c := range []struct {
+		name        string
+		dst, src, n uint64
+	}{
+		{"overlapping", base + src + page, base + src, n},
+		{"not whole pages", base + dst + 8, base + src, n},
+		{"outside memory", base + 64<<20 - page, base + src, 2 * page},
+		{"empty", base + dst, base + src, 0},
+	} {
+		if moved, err := m.Move(c.dst, c.src, c.n); moved || err != nil {
+			t.Errorf("%s: Move moved (%v, %v)", c.name, moved, err)
+		}
+	}
+	if !bytes.Equal(m.Data[src:src+n], want) {
+		t.Fatal("a refused Move changed the source")
+	}
+	moved, err := m.Move(base+dst, base+src, n)
+	if !moved || err != nil {
+		t.Fatalf("Move: %v, %v", moved, err)
+	}
+	if !bytes.Equal(m.Data[dst:dst+n], want) {
+		t.Error("the bytes moved are not at the destination")
+	}
+	pages := writtenPages(&m)
+	for p := src / page; p < (src+n)/page; p++ {
+		if m.Data[p*page] != 0 || pages[p] {
+			t.Fatalf("source page %d after the move: byte %d, named by Written %v", p, m.Data[p*page], pages[p])
+		}
+	}
+	m.Data[src] = 7 // the source is still mapped
+	if m.Data[src] != 7 || !writtenPages(&m)[src/page] {
+		t.Error("a write to the source after the move did not stick")
+	}
+	m.host.moves = maxMoves
+	if moved, _ := m.Move(base+src+page, base+dst, page); moved {
+		t.Error("Move moved after maxMoves moves")
+	}
+
+	noPagemap = true
+	f, err := NewMemory(base, 64<<20)
+	noPagemap = false
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.Data[src] = 1
+	if moved, err := f.Move(base+dst, base+src, page); moved || err != nil || f.Data[src] != 1 {
+		t.Errorf("a memory file: Move (%v, %v), source byte %d", moved, err, f.Data[src])
 	}
 }

@@ -16,6 +16,9 @@ func (h *hostMem) punch(off, n uint64) (lo, hi uint64, ok bool) { return 0, 0, f
 // written does not know which pages were written here.
 func (h *hostMem) written(fn func(off, n uint64)) bool { return false }
 
+// move never moves pages: a Memory here is a Go slice.
+func (h *hostMem) move(dst, src, n uint64) (bool, error) { return false, nil }
+
 // reserveTable returns a zeroed table of n code page pointers.
 func reserveTable(n int) ([]*codePage, []byte, error) {
 	return make([]*codePage, n), nil, nil

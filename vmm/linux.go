@@ -503,7 +503,9 @@ func (m *Machine) syscall() error {
 	case sysMunmap:
 		r = m.sysMunmap(a0, a1)
 	case sysMremap:
-		r = m.sysMremap(a0, a1, a2, a3, a4)
+		if r = m.sysMremap(a0, a1, a2, a3, a4); m.hostErr != nil {
+			return m.hostErr
+		}
 	case sysMprotect:
 		r = m.sysMprotect(a0, a1, a2)
 	case sysClockGettime:

@@ -247,7 +247,13 @@ func (m *Machine) sysMremap(old, oldLen, newLen, flags, newAddr uint64) uint64 {
 	n := min(oldN, newN)
 	to, _ := m.guestWrite(dst, n)
 	from, _ := m.guest(old, n)
-	copy(to, from)
+	switch moved, err := m.Hart.Mem.Move(dst, old, n); {
+	case err != nil:
+		m.hostErr = fmt.Errorf("mremap at pc %#x: %w", m.Hart.PC, err)
+		return errno(eNOMEM)
+	case !moved:
+		copy(to, from)
+	}
 	if flags&dontUnmap != 0 {
 		m.zeroGuest(old, oldN)
 	} else {

@@ -192,6 +192,8 @@ type Machine struct {
 	exited bool
 	status int
 
+	hostErr error // the host lost guest memory (rv64.Memory.Move): the run ends with it
+
 	warnedHTIF bool // a bad HTIF system call block was reported
 
 	wr           writeCall // the guest write in progress (writes.go)
