@@ -39,7 +39,8 @@ type hostMem struct {
 	data    []byte
 	fd      int         // the memory file behind data, /proc/self/pagemap if pagemap, or -1 (see mem_linux.go)
 	pagemap bool        // data is anonymous memory, its pages told apart by the pagemap in fd
-	moves   int         // pages moved by mremap (move), up to maxMoves
+	moves   int         // moves (move) since the memory areas were last counted
+	noMoves bool        // a move failed: copy from now on
 	table   []*codePage // the decode cache table of the hart that uses the memory
 	tableB  []byte      // the reservation behind table, if outside the Go heap
 	cleanup runtime.Cleanup

@@ -3,10 +3,12 @@
 package rv64
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -233,10 +235,29 @@ func (h *hostMem) punch(off, n uint64) (lo, hi uint64, ok bool) {
 	return lo, hi, true
 }
 
-// maxMoves bounds the moves of one memory: each splits its mapping into
-// more (at most two more areas in the kernel's list), and a process may
-// have vm.max_map_count of them, 65,530 by default.
+// maxMoves is how many moves a memory makes before it counts the
+// process's memory areas again: each move may split its mapping into more
+// (at most two more areas in the kernel's list; the kernel merges them
+// back where it can), and a process may have vm.max_map_count of them,
+// 65,530 by default. Another maxMoves moves are allowed while twice as
+// many areas would still leave a quarter of the limit free.
 const maxMoves = 4096
+
+// roomForMoves reports whether the process may split its memory areas by
+// another maxMoves moves.
+func roomForMoves() bool {
+	limit := 65530
+	if b, err := os.ReadFile("/proc/sys/vm/max_map_count"); err == nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			limit = n
+		}
+	}
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		return false
+	}
+	return bytes.Count(maps, []byte("\n"))+2*maxMoves < limit*3/4
+}
 
 // move moves the whole host pages [src, src+n) of anonymous memory to
 // dst with mremap(2), MREMAP_DONTUNMAP (Linux 5.7) keeping the source
@@ -249,8 +270,14 @@ const maxMoves = 4096
 // too, move returns an error, and the memory must not be used again.
 func (h *hostMem) move(dst, src, n uint64) (bool, error) {
 	ps := uint64(syscall.Getpagesize())
-	if !h.pagemap || h.moves >= maxMoves || dst%ps != 0 || src%ps != 0 || n%ps != 0 {
+	if !h.pagemap || h.noMoves || dst%ps != 0 || src%ps != 0 || n%ps != 0 {
 		return false, nil
+	}
+	if h.moves >= maxMoves {
+		if !roomForMoves() {
+			return false, nil
+		}
+		h.moves = 0
 	}
 	const mremapMaymove, mremapFixed, mremapDontunmap = 1, 2, 4
 	base := uintptr(unsafe.Pointer(&h.data[0]))
@@ -260,7 +287,7 @@ func (h *hostMem) move(dst, src, n uint64) (bool, error) {
 		h.moves++
 		return true, nil
 	}
-	h.moves = maxMoves // copy from now on
+	h.noMoves = true // copy from now on
 	if e == syscall.EINVAL {
 		return false, nil // no MREMAP_DONTUNMAP for this mapping, or no moving into it
 	}

@@ -151,7 +151,8 @@ func TestMemoryKinds(t *testing.T) {
 // copying them: the bytes are at the destination, the source reads zero,
 // is no longer named by Written and can be written again. It refuses, and
 // changes nothing, for a memory file, overlapping ranges, ranges not of
-// whole pages or outside memory, and after maxMoves moves.
+// whole pages or outside memory, and after a move that failed; after
+// maxMoves moves it counts the process's memory areas and goes on.
 func TestMemoryMove(t *testing.T) {
 	const base, page = 0x10000, 4096
 	m, err := NewMemory(base, 64<<20)
@@ -200,9 +201,13 @@ func TestMemoryMove(t *testing.T) {
 	if m.Data[src] != 7 || !writtenPages(&m)[src/page] {
 		t.Error("a write to the source after the move did not stick")
 	}
-	m.host.moves = maxMoves
-	if moved, _ := m.Move(base+src+page, base+dst, page); moved {
-		t.Error("Move moved after maxMoves moves")
+	m.host.moves = maxMoves // the areas are counted again, and there is room
+	if moved, err := m.Move(base+src+page, base+dst, page); !moved || err != nil || m.host.moves != 1 {
+		t.Errorf("after maxMoves moves: Move (%v, %v), %d moves counted", moved, err, m.host.moves)
+	}
+	m.host.noMoves = true
+	if moved, _ := m.Move(base+dst, base+src+page, page); moved {
+		t.Error("Move moved after a failed move")
 	}
 
 	noPagemap = true

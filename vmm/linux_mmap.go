@@ -145,11 +145,12 @@ func (m *Machine) fit(n uint64, rooms bool) (uint64, bool) {
 }
 
 // Room above mappings. glibc's realloc of a block it mapped (128 KiB and
-// more by default) is an mremap, which Linux does by moving page tables,
-// and which the monitor does by copying the bytes when the memory after
-// the mapping is taken: guest memory is one mapping, so the copy costs a
-// page fault and a cleared page for each page copied into, and giving the
-// old pages back. So an anonymous mapping of roomMin bytes or
+// more by default) is an mremap, which Linux does by moving page tables.
+// The monitor must move the mapping when the memory after it is taken: it
+// moves the host pages too where guest memory is anonymous, a few times a
+// run (rv64.Memory.Move), else it copies the bytes, a page fault and a
+// cleared page for each page copied into, and the old pages given back.
+// So that most growth needs neither, an anonymous mapping of roomMin bytes or
 // more is placed with three times its size free above it, where it grows
 // in place to four times its size; else with its size free above it; else
 // with none: the rooms of all mappings together stay within 1/roomShare

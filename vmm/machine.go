@@ -583,6 +583,9 @@ func (m *Machine) exitReason() string {
 // unhandled.
 func (m *Machine) step(ls *loopState, limit uint64) (e rv64.Exit, reason string, err error, end bool) {
 	h := m.Hart
+	if m.hostErr != nil {
+		return e, "", m.hostErr, true // guest memory is not whole: the machine never runs again
+	}
 	done := h.Instret()
 	budget := min(uint64(chunk), limit)
 	if !ls.debugger {

@@ -317,3 +317,48 @@ func TestReplayOlderLayout(t *testing.T) {
 		t.Errorf("replay of the packed recording as version %d: %v, want a divergence", logfmt.Version, err)
 	}
 }
+
+// TestHostErrorEnds: once the host has lost guest memory (a move that
+// failed half way, hostErr), the machine never runs the guest again: not
+// in a run, not in a debugger's Advance, however often it is asked.
+func TestHostErrorEnds(t *testing.T) {
+	lost := errors.New("guest memory lost")
+	m := linuxMachine(t, 64<<20)
+	m.hostErr = lost
+	pc := m.Hart.PC
+	if _, err := m.Run(); !errors.Is(err, lost) {
+		t.Errorf("Run: %v, want %v", err, lost)
+	}
+	var trace bytes.Buffer
+	p, err := LoadFile("../programs/bin/hello.elf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := New(p, Config{Record: &trace, Stdout: io.Discard, Stderr: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rec.Run(); err != nil {
+		t.Fatal(err)
+	}
+	rec.Close()
+	r, err := logfmt.NewReader(bytes.NewReader(trace.Bytes()), "t.zst")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := New(p, Config{MemSize: r.Header().MemSize, Args: r.Header().Args, Env: r.Header().Env, Replay: r,
+		Stdout: io.Discard, Stderr: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	d.hostErr = lost
+	for i := range 3 {
+		if st := d.Advance(^uint64(0)); !errors.Is(st.Err, lost) || d.Hart.Instret() != 0 {
+			t.Fatalf("Advance %d: %+v at instruction %d, want the error at 0", i, st, d.Hart.Instret())
+		}
+	}
+	if m.Hart.PC != pc {
+		t.Errorf("the run moved the pc from %#x to %#x", pc, m.Hart.PC)
+	}
+}
