@@ -90,8 +90,6 @@ var strictOvercommit = sync.OnceValue(func() bool {
 })
 
 const (
-	madvDontneed    = 4
-	madvNohugepage  = 15
 	pagemapPresent  = 1 << 63
 	pagemapSwapped  = 1 << 62
 	mfdCloexec      = 0x1
@@ -147,9 +145,8 @@ func reserveAnon(size int) *hostMem {
 		return nil
 	}
 	h := &hostMem{data: data, fd: pm, pagemap: true}
-	if _, _, e := syscall.Syscall(syscall.SYS_MADVISE, uintptr(unsafe.Pointer(&data[0])), uintptr(size), madvNohugepage); e != 0 {
-		syscall.Munmap(data)
-		syscall.Close(pm)
+	if syscall.Madvise(data, syscall.MADV_NOHUGEPAGE) != nil {
+		freeHost(hostRes{data: data, fd: pm})
 		return nil
 	}
 	var e [1]uint64
@@ -158,8 +155,7 @@ func reserveAnon(size int) *hostMem {
 	data[0] = 0
 	_, _, dropped := h.punch(0, uint64(syscall.Getpagesize()))
 	if !ok || !dropped || !h.pagemapRead(0, e[:]) || e[0]&(pagemapPresent|pagemapSwapped) != 0 {
-		syscall.Munmap(data)
-		syscall.Close(pm)
+		freeHost(hostRes{data: data, fd: pm})
 		return nil
 	}
 	return h
@@ -224,7 +220,7 @@ func (h *hostMem) punch(off, n uint64) (lo, hi uint64, ok bool) {
 		return 0, 0, false
 	}
 	if h.pagemap {
-		if _, _, e := syscall.Syscall(syscall.SYS_MADVISE, uintptr(unsafe.Pointer(&h.data[lo])), uintptr(hi-lo), madvDontneed); e != 0 {
+		if syscall.Madvise(h.data[lo:hi], syscall.MADV_DONTNEED) != nil {
 			return 0, 0, false
 		}
 		return lo, hi, true
@@ -296,7 +292,7 @@ func (h *hostMem) move(dst, src, n uint64) (bool, error) {
 		syscall.MAP_PRIVATE|syscall.MAP_ANONYMOUS|syscall.MAP_NORESERVE|syscall.MAP_FIXED, ^uintptr(0), 0); e != 0 {
 		return false, fmt.Errorf("guest memory at offset %#x, %#x bytes, is unmapped after a failed mremap, and mmap could not map it again: %w", dst, n, e)
 	}
-	syscall.Syscall(syscall.SYS_MADVISE, base+uintptr(dst), uintptr(n), madvNohugepage)
+	syscall.Madvise(h.data[dst:dst+n], syscall.MADV_NOHUGEPAGE)
 	return false, nil
 }
 
