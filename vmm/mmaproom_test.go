@@ -6,27 +6,11 @@ import (
 	"errors"
 	"hash/crc32"
 	"io"
-	"strings"
 	"testing"
+	"time"
 
 	"github.com/rvsim/rvsim/logfmt"
 )
-
-// linuxMachine returns a machine set up for programs/bin/hello.elf, whose
-// system calls a test makes directly.
-func linuxMachine(t *testing.T, mem uint64) *Machine {
-	t.Helper()
-	p, err := LoadFile("../programs/bin/hello.elf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := New(p, Config{MemSize: mem, Stdout: io.Discard, Stderr: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(m.Close)
-	return m
-}
 
 const (
 	protRW      = 3
@@ -62,7 +46,7 @@ func checkGuest(t *testing.T, m *Machine, addr uint64, want []byte) {
 // the same growth moves at once.
 func TestMremapGrowsInPlace(t *testing.T) {
 	const n = 4 << 20
-	m := linuxMachine(t, 256<<20)
+	m := newHello(t, 256<<20)
 	a := m.sysMmap(0, n, protRW, privateAnon, ^uint64(0), 0)
 	if int64(a) < 0 {
 		t.Fatalf("mmap: errno %d", -int64(a))
@@ -84,7 +68,7 @@ func TestMremapGrowsInPlace(t *testing.T) {
 	}
 	checkGuest(t, m, b, want)
 
-	p := linuxMachine(t, 256<<20)
+	p := newHello(t, 256<<20)
 	p.linux.packed = true
 	a = p.sysMmap(0, n, protRW, privateAnon, ^uint64(0), 0)
 	want = fillGuest(t, p, a, n)
@@ -165,7 +149,7 @@ func TestMmapRoomCostsLittle(t *testing.T) {
 		var largest, brk, mapped [2]uint64
 		var free uint64
 		for i, packed := range []bool{false, true} {
-			m := linuxMachine(t, c.mem)
+			m := newHello(t, c.mem)
 			m.linux.packed = packed
 			if i == 0 {
 				free = m.linux.mmapLow - pageUp(m.linux.brk)
@@ -193,7 +177,7 @@ func TestMmapRoomCostsLittle(t *testing.T) {
 		}
 	}
 	// A room goes with its mapping, though mappings merge.
-	m := linuxMachine(t, 256<<20)
+	m := newHello(t, 256<<20)
 	a := mmap(m, 1<<20)
 	b := m.sysMmap(a-4096, 4096, protRW, privateAnon|mapFixed, ^uint64(0), 0)
 	if b != a-4096 || len(m.linux.maps) != 1 || rooms(m) == 0 {
@@ -204,7 +188,7 @@ func TestMmapRoomCostsLittle(t *testing.T) {
 		t.Errorf("the page left below an unmapped 1 MiB mapping has %d bytes of room", r)
 	}
 	// A mapping of too large a share of what is free gets none.
-	m = linuxMachine(t, 64<<20)
+	m = newHello(t, 64<<20)
 	free := m.linux.mmapLow - pageUp(m.linux.brk)
 	big := pageUp(free / 8)
 	if a := mmap(m, big); a+big != m.linux.mmapTop || rooms(m) != 0 {
@@ -217,7 +201,7 @@ func TestMmapRoomCostsLittle(t *testing.T) {
 // number of pages leaves the mapping whole, so that a later mremap of all
 // of it finds it in one piece.
 func TestMremapSameSize(t *testing.T) {
-	m := linuxMachine(t, 64<<20)
+	m := newHello(t, 64<<20)
 	a := m.sysMmap(0, 4*PageSize, protRW, privateAnon, ^uint64(0), 0)
 	if r := m.sysMremap(a, 2*PageSize, 2*PageSize-100, 0, 0); r != a {
 		t.Fatalf("mremap to the same pages: %#x, want %#x", r, a)
@@ -290,20 +274,7 @@ func TestReplayOlderLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	replay := func(data []byte) (Result, error) {
-		r, err := logfmt.NewReader(bytes.NewReader(data), "t.zst")
-		if err != nil {
-			t.Fatal(err)
-		}
-		h := r.Header()
-		m, err := New(p, Config{MemSize: h.MemSize, Args: h.Args, Env: h.Env, Stdin: strings.NewReader(""),
-			Stdout: io.Discard, Stderr: io.Discard, Replay: r})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer m.Close()
-		return m.Run()
-	}
+	replay := func(data []byte) (Result, error) { return replayWithin(t, p, data, time.Minute) }
 	old := relabel(t, trace.Bytes(), logfmt.RoomVersion-1)
 	res, err := replay(old)
 	if err != nil {
@@ -323,35 +294,13 @@ func TestReplayOlderLayout(t *testing.T) {
 // in a run, not in a debugger's Advance, however often it is asked.
 func TestHostErrorEnds(t *testing.T) {
 	lost := errors.New("guest memory lost")
-	m := linuxMachine(t, 64<<20)
+	m := newHello(t, 64<<20)
 	m.hostErr = lost
 	pc := m.Hart.PC
 	if _, err := m.Run(); !errors.Is(err, lost) {
 		t.Errorf("Run: %v, want %v", err, lost)
 	}
-	var trace bytes.Buffer
-	p, err := LoadFile("../programs/bin/hello.elf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, err := New(p, Config{Record: &trace, Stdout: io.Discard, Stderr: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := rec.Run(); err != nil {
-		t.Fatal(err)
-	}
-	rec.Close()
-	r, err := logfmt.NewReader(bytes.NewReader(trace.Bytes()), "t.zst")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := New(p, Config{MemSize: r.Header().MemSize, Args: r.Header().Args, Env: r.Header().Env, Replay: r,
-		Stdout: io.Discard, Stderr: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := replayDbg(t, recordDbg(t, dbgProg("nondet")), nil)
 	d.hostErr = lost
 	for i := range 3 {
 		if st := d.Advance(^uint64(0)); !errors.Is(st.Err, lost) || d.Hart.Instret() != 0 {
