@@ -145,8 +145,9 @@
 // values they hold exactly; CSR instructions on fflags
 // (fflags_linux_amd64.go). Arithmetic in that mode, static or frm's, is
 // the interpreter's. The f registers stay in the hart's state; each
-// instruction loads its operands and stores its result. SSE's results and exception flags are those of
-// IEEE 754 that package softfloat computes for the interpreter; what x86
+// instruction loads its operands and stores its result. SSE's results
+// and exception flags are those of IEEE 754 that package softfloat
+// computes for the interpreter; what x86
 // does otherwise is a side exit to the interpreter, taken before the
 // result is written (a single operand not NaN-boxed, a conversion to an
 // unsigned integer out of range, a NaN result of a fused multiply-add
