@@ -35,9 +35,6 @@ func unmapBuffer(b []byte) { syscall.Munmap(b) }
 // with 4 KiB pages).
 const hugePage = 2 << 20
 
-// madvHugepage is MADV_HUGEPAGE.
-const madvHugepage = 14
-
 // hugePages reports whether the kernel backs memory that asks for it
 // (madvise(MADV_HUGEPAGE)) with transparent huge pages: its setting is
 // "always" or "madvise", not "never", and the file exists.
@@ -80,7 +77,7 @@ func mapSpare(size, n int) ([]byte, [][]byte) {
 	base := uintptr(unsafe.Pointer(&m[0]))
 	skip := int((base+uintptr(head)+hugePage-1)&^(hugePage-1) - base - uintptr(head))
 	r := m[skip : skip+total : skip+total]
-	syscall.Syscall(syscall.SYS_MADVISE, uintptr(unsafe.Pointer(&r[head])), uintptr(rest), madvHugepage) // small pages if refused
+	syscall.Madvise(r[head:], syscall.MADV_HUGEPAGE) // small pages if refused
 	return m, append(carve(r, size, smallHead), carve(r[head:], size, rest/size)...)
 }
 
