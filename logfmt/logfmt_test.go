@@ -403,6 +403,80 @@ func TestWriterSticksToItsError(t *testing.T) {
 	}
 }
 
+// TestHeldWriter checks NewHeldWriter: nothing is written until
+// WriteHeader, or the first segment, writes the header; the trace is then
+// byte for byte NewWriter's. An abandoned Writer writes nothing ever and
+// fails every call; once the header is out, Abandon changes nothing. A
+// header write that fails names the header frame.
+func TestHeldWriter(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	var instret uint64
+	seg := randEvents(rng, 50, &instret)
+	write := func(w *Writer) {
+		t.Helper()
+		if err := w.WriteSegment(seg); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(Footer{Instret: instret}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var want bytes.Buffer
+	w, err := NewWriter(&want, testHeader())
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(w)
+	for _, explicit := range []bool{true, false} {
+		var got bytes.Buffer
+		w, err := NewHeldWriter(&got, testHeader())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Len() != 0 || w.Bytes() != 0 {
+			t.Fatalf("NewHeldWriter wrote %d bytes (Bytes %d), want none", got.Len(), w.Bytes())
+		}
+		if explicit {
+			if err := w.WriteHeader(); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.WriteHeader(); err != nil || uint64(got.Len()) != w.Bytes() || got.Len() == 0 {
+				t.Fatalf("WriteHeader twice: %v, %d bytes written, Bytes %d", err, got.Len(), w.Bytes())
+			}
+			w.Abandon() // the header is out: no effect
+		}
+		write(w)
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("held writer (WriteHeader %v): %d bytes differ from NewWriter's %d", explicit, got.Len(), want.Len())
+		}
+	}
+	var none bytes.Buffer
+	w, err = NewHeldWriter(&none, testHeader())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Abandon()
+	if err := w.WriteSegment(seg); !errors.Is(err, errAbandoned) {
+		t.Errorf("WriteSegment after Abandon: %v, want errAbandoned", err)
+	}
+	if err := w.WriteHeader(); !errors.Is(err, errAbandoned) {
+		t.Errorf("WriteHeader after Abandon: %v, want errAbandoned", err)
+	}
+	if err := w.Close(Footer{Instret: instret}); err == nil {
+		t.Error("Close after Abandon succeeded")
+	}
+	if none.Len() != 0 {
+		t.Errorf("an abandoned Writer wrote %d bytes", none.Len())
+	}
+	w, err = NewHeldWriter(&failWriter{n: 10}, testHeader())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteHeader(); err == nil || !strings.Contains(err.Error(), "writing trace header (frame 0) at offset 0 (10 of its") {
+		t.Errorf("a failed header write: %v, want it to name the header frame", err)
+	}
+}
+
 // zstdCommand returns the path of the Debian zstd command; the test fails
 // without it.
 func zstdCommand(t *testing.T) string {

@@ -45,8 +45,9 @@ type Footer struct {
 // that neither side needs more memory than one segment.
 const maxWindow = 1 << 20
 
-// Writer writes a trace: the header frame at once, then one zstd frame per
-// segment as it is given, then the footer frame. Each frame is written with
+// Writer writes a trace: the header frame at once (NewWriter) or when it
+// is let go (NewHeldWriter), then one zstd frame per segment as it is
+// given, then the footer frame. Each frame is written with
 // one Write call as soon as it is complete; nothing is buffered beyond the
 // segment being written. After a failed write every call fails, so that a
 // partial frame is never followed by more frames.
@@ -61,12 +62,31 @@ type Writer struct {
 	segments uint64
 	instret  uint64 // instret of the last event written
 	closed   bool
-	err      error // sticky write error
+	err      error  // sticky write error
+	head     []byte // the header frame, held until WriteHeader or the next frame (NewHeldWriter)
 }
 
 // NewWriter writes the header frame of a trace to w and returns a Writer
 // for the segments and the footer. h.Version is set to Version.
 func NewWriter(w io.Writer, h Header) (*Writer, error) {
+	tw, err := NewHeldWriter(w, h)
+	if err != nil {
+		return nil, err
+	}
+	if err := tw.WriteHeader(); err != nil {
+		return nil, err
+	}
+	return tw, nil
+}
+
+// headerFrame names the header frame in errors.
+const headerFrame = "header (frame 0)"
+
+// NewHeldWriter is NewWriter that writes nothing yet: it checks and
+// encodes the header frame, and holds it until WriteHeader, or the first
+// other frame, writes it. A recorder that may still fail to start writes
+// nothing to its output until it has started; Abandon drops the header.
+func NewHeldWriter(w io.Writer, h Header) (*Writer, error) {
 	enc, err := zstd.NewWriter(nil, zstd.WithEncoderCRC(true), zstd.WithEncoderConcurrency(1),
 		zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithWindowSize(maxWindow), zstd.WithLowerEncoderMem(true))
 	if err != nil {
@@ -74,23 +94,55 @@ func NewWriter(w io.Writer, h Header) (*Writer, error) {
 	}
 	tw := &Writer{w: w, enc: enc}
 	h.Version = Version
-	if err := tw.meta(magicHeader, headerTag, h, "header (frame 0)"); err != nil {
+	if tw.head, err = tw.metaFrame(magicHeader, headerTag, h, headerFrame); err != nil {
 		return nil, err
 	}
 	return tw, nil
+}
+
+// WriteHeader writes the header frame a NewHeldWriter holds; it does
+// nothing if the header is written.
+func (w *Writer) WriteHeader() error {
+	if w.head == nil {
+		return w.err
+	}
+	p := w.head
+	w.head = nil
+	return w.write(p, headerFrame)
+}
+
+// errAbandoned is the sticky error of an abandoned Writer.
+var errAbandoned = errors.New("the trace was abandoned before its header was written")
+
+// Abandon makes a Writer whose header is held write nothing ever: every
+// later call fails. A Writer whose header is written is left as it is.
+func (w *Writer) Abandon() {
+	if w.head != nil {
+		w.head = nil
+		w.err = errAbandoned
+	}
 }
 
 // meta writes a skippable frame: magic, size, then the payload: tag,
 // version, JSON, CRC-32C of the payload before it. what names the frame
 // for errors.
 func (w *Writer) meta(magic uint32, tag string, v any, what string) error {
+	p, err := w.metaFrame(magic, tag, v, what)
+	if err != nil {
+		return err
+	}
+	return w.write(p, what)
+}
+
+// metaFrame encodes the skippable frame that meta writes.
+func (w *Writer) metaFrame(magic uint32, tag string, v any, what string) ([]byte, error) {
 	js, err := json.Marshal(v)
 	if err != nil {
-		return fmt.Errorf("trace %s: %w", what, err)
+		return nil, fmt.Errorf("trace %s: %w", what, err)
 	}
 	size := len(tag) + 4 + len(js) + 4
 	if size > MaxMeta {
-		return fmt.Errorf("trace %s: %d bytes of metadata exceed the limit of %d", what, size, MaxMeta)
+		return nil, fmt.Errorf("trace %s: %d bytes of metadata exceed the limit of %d", what, size, MaxMeta)
 	}
 	p := make([]byte, 0, 8+size)
 	p = binary.LittleEndian.AppendUint32(p, magic)
@@ -99,13 +151,18 @@ func (w *Writer) meta(magic uint32, tag string, v any, what string) error {
 	p = binary.LittleEndian.AppendUint32(p, Version)
 	p = append(p, js...)
 	p = binary.LittleEndian.AppendUint32(p, crc32.Checksum(p[8:], castagnoli))
-	return w.write(p, what)
+	return p, nil
 }
 
 // write writes one whole frame, which what names for errors (e.g. "segment
 // 2 (frame 3)"); a failure is sticky. The error says which frame could not
 // be written, at which offset, how much of it was, and why.
 func (w *Writer) write(p []byte, what string) error {
+	if w.head != nil {
+		if err := w.WriteHeader(); err != nil {
+			return err
+		}
+	}
 	if w.err != nil {
 		return w.err
 	}

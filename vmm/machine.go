@@ -350,17 +350,17 @@ func newMachine(prog *Program, cfg Config, mem rv64.Memory, choice engineChoice)
 	case KindSemihost:
 		if err := m.setupSemihost(); err != nil {
 			if m.rec != nil {
-				err = withTraceError(err, m.rec.stop())
+				err = withTraceError(err, m.rec.abandon())
 			}
 			return nil, fmt.Errorf("load %s: %w", prog.Path, err)
 		}
 	case KindLinux:
 		if err := m.setupLinux(); err != nil {
 			if m.rec != nil {
-				// The trace is left without a footer either way;
-				// the user learns also that it could not take what
-				// was recorded so far.
-				err = withTraceError(err, m.rec.stop())
+				// Nothing is written (abandon), or the trace is left
+				// without a footer; the user learns also that it
+				// could not take what was recorded so far.
+				err = withTraceError(err, m.rec.abandon())
 			}
 			if errors.Is(err, ErrTraceEnd) || errors.Is(err, ErrDivergence) {
 				// Replaying the start-up input failed: a trace problem
@@ -375,11 +375,21 @@ func newMachine(prog *Program, cfg Config, mem rv64.Memory, choice engineChoice)
 	if err != nil {
 		m.closeFiles()
 		if m.rec != nil {
-			err = withTraceError(err, m.rec.stop())
+			err = withTraceError(err, m.rec.abandon())
 		}
 		return nil, err
 	}
 	m.eng = eng
+	if m.rec != nil {
+		// The machine is built: the trace's header goes out now, so
+		// that a recording that could not start leaves its output as
+		// it was (an existing trace stays whole).
+		if err := m.rec.start(); err != nil {
+			m.closeFiles()
+			m.closeEngine()
+			return nil, fmt.Errorf("%s%w", errorPrefix(m.cfg.TraceName), err)
+		}
+	}
 	m.logLoad()
 	if !eng.waiting {
 		m.engineChosen()

@@ -91,6 +91,7 @@ type recorder struct {
 
 	log     *zap.Logger   // segments written, at debug level
 	written atomic.Uint64 // trace bytes written so far, for progress reports
+	handed  bool          // a batch went to the writer goroutine (handOver)
 }
 
 // batch is what the monitor hands the writer goroutine at once: the raw
@@ -437,6 +438,7 @@ func (r *recorder) handOver() error {
 		return nil
 	}
 	r.full <- r.cur
+	r.handed = true
 	var b *batch
 	select {
 	case b = <-r.free:
@@ -452,15 +454,44 @@ func (r *recorder) handOver() error {
 	return nil
 }
 
-// setupRecord turns on the record/replay unit in record mode and writes the
-// trace header.
+// start writes the trace's header, which the Writer holds until the
+// machine is built (setupRecord), unless a batch handed over during the
+// set-up has made the writer goroutine write it.
+func (r *recorder) start() error {
+	if r.handed {
+		return nil
+	}
+	err := r.w.WriteHeader()
+	r.written.Store(r.w.Bytes())
+	if err != nil {
+		r.stop()
+	}
+	return err
+}
+
+// abandon stops a recording whose machine could not be built. If nothing
+// went to the writer goroutine yet (the set-up records an event or two),
+// the header is still held: the Writer is abandoned, and nothing reaches
+// the trace's output. Else it is stop.
+func (r *recorder) abandon() error {
+	if r.handed {
+		return r.stop()
+	}
+	r.w.Abandon()
+	r.stop()
+	return nil
+}
+
+// setupRecord turns on the record/replay unit in record mode and makes
+// the trace's Writer, which holds the header until the machine is built
+// (recorder.start).
 func (m *Machine) setupRecord(out io.Writer, version string) error {
 	size := m.cfg.NDBuffer
 	if size == 0 {
 		size = DefaultNDBuffer
 	}
 	m.Hart.ND = ndbuf.New(m.Hart.CSR, ndbuf.Record, m.ndBase(), size)
-	w, err := logfmt.NewWriter(out, m.header(version, size))
+	w, err := logfmt.NewHeldWriter(out, m.header(version, size))
 	if err != nil {
 		return fmt.Errorf("%s%w", errorPrefix(m.cfg.TraceName), err)
 	}

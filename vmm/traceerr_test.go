@@ -21,31 +21,48 @@ func (w *failAfter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// countWriter counts the bytes written to it.
+type countWriter struct{ n int }
+
+func (w *countWriter) Write(p []byte) (int, error) {
+	w.n += len(p)
+	return len(p), nil
+}
+
 // A Linux program whose set-up fails after the start-up input was
-// recorded (arguments over 1 MiB): the error says so, and that the trace
-// could not take that input either.
-func TestSetupFailureKeepsTraceError(t *testing.T) {
+// recorded (arguments over 1 MiB): nothing reaches the trace's output,
+// not even the header (an existing trace stays whole), and the error is
+// the set-up's alone, whether or not the output could be written.
+func TestSetupFailureWritesNothing(t *testing.T) {
 	p, err := LoadFile(helloELF)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Record: &failAfter{n: 1}, TraceName: "t.zst", Args: []string{helloELF, strings.Repeat("x", 2<<20)},
-		Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard}
-	_, err = New(p, cfg)
-	if err == nil || !strings.Contains(err.Error(), "more than 1 MiB") {
-		t.Fatalf("error %v, want the arguments refused", err)
+	for _, out := range []io.Writer{&countWriter{}, &failAfter{n: 0}} {
+		cfg := Config{Record: out, TraceName: "t.zst", Args: []string{helloELF, strings.Repeat("x", 2<<20)},
+			Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard}
+		_, err = New(p, cfg)
+		if err == nil || !strings.Contains(err.Error(), "more than 1 MiB") || strings.Contains(err.Error(), "trace") {
+			t.Fatalf("error %v, want the arguments refused and nothing about the trace", err)
+		}
+		if c, ok := out.(*countWriter); ok && c.n != 0 {
+			t.Errorf("a recording whose set-up failed wrote %d bytes to its trace", c.n)
+		}
 	}
-	if !errors.Is(err, errDiskFull) || !strings.Contains(err.Error(), "the trace could not be finished") {
-		t.Fatalf("error %q does not say that the trace's write failed too", err)
+	// Once the machine is built, the header is out.
+	c := &countWriter{}
+	m, err := New(p, Config{Record: c, TraceName: "t.zst", Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if strings.Contains(err.Error(), "\n") {
-		t.Errorf("error %q is not one line", err)
+	defer m.Close()
+	if c.n == 0 {
+		t.Error("a built machine's trace has no header yet")
 	}
-	// The same set-up failure with a trace that can be written says
-	// nothing about the trace.
-	cfg.Record = io.Discard
-	if _, err = New(p, cfg); err == nil || strings.Contains(err.Error(), "trace") {
-		t.Fatalf("error %v, want the arguments refused and nothing about the trace", err)
+	// And a header that cannot be written fails New, naming the trace.
+	if _, err := New(p, Config{Record: &failAfter{n: 0}, TraceName: "t.zst", Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard}); !errors.Is(err, errDiskFull) ||
+		!strings.Contains(err.Error(), "t.zst") || !strings.Contains(err.Error(), "header (frame 0)") {
+		t.Errorf("a header write that fails: %v, want an error naming the trace and its header", err)
 	}
 }
 

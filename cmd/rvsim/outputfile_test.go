@@ -150,10 +150,45 @@ func TestCheckOutputErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := &app{}
-	if err := a.checkOutput(programPath("hello"), prog); !errors.Is(err, errOutputIsProgram) {
+	if _, err := a.checkOutput(programPath("hello"), prog); !errors.Is(err, errOutputIsProgram) {
 		t.Errorf("output = program: %v, want errOutputIsProgram", err)
 	}
-	if err := a.checkOutput(programPath("args"), prog); !errors.Is(err, errOutputNotTrace) {
+	if _, err := a.checkOutput(programPath("args"), prog); !errors.Is(err, errOutputNotTrace) {
 		t.Errorf("output = another ELF: %v, want errOutputNotTrace", err)
+	}
+}
+
+// TestRecordThatCannotStartKeepsTrace: a recording that fails before the
+// guest runs (a program that does not fit --mem, arguments over the 1 MiB
+// limit) leaves an existing trace byte for byte as it was, replayable, and
+// says nothing of replacing it; into a new file it leaves no file.
+func TestRecordThatCannotStartKeepsTrace(t *testing.T) {
+	dir := t.TempDir()
+	prog := programPath("hello")
+	trace := filepath.Join(dir, "t.zst")
+	if r := cli(t, "", "record", "-o", trace, prog); r.status != 0 {
+		t.Fatalf("record: status %d, stderr %q", r.status, r.stderr)
+	}
+	want := mustRead(t, trace)
+	big := strings.Repeat("a", 200_000)
+	for _, args := range [][]string{
+		{"--mem", "4K", prog},
+		{prog, big, big, big, big, big, big},
+	} {
+		for _, out := range []string{trace, filepath.Join(dir, "new.zst")} {
+			r := cli(t, "", append([]string{"record", "-o", out}, args...)...)
+			if r.status != exitSimError || !strings.Contains(r.stderr, "rvsim: load ") || strings.Contains(r.stderr, "replacing") {
+				t.Errorf("record -o %s %.20q: status %d, stderr %q; want %d and the load error alone", out, args, r.status, r.stderr, exitSimError)
+			}
+		}
+		if got := mustRead(t, trace); !bytes.Equal(got, want) {
+			t.Errorf("record %.20q changed the existing trace: %d bytes, was %d", args, len(got), len(want))
+		}
+		if _, err := os.Stat(filepath.Join(dir, "new.zst")); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("record %.20q into a new file left it behind: %v", args, err)
+		}
+	}
+	if r := cli(t, "", "replay", prog, trace); r.status != 0 || !strings.Contains(r.stderr, "replay identical") {
+		t.Errorf("replay of the kept trace: status %d, stderr %q", r.status, r.stderr)
 	}
 }

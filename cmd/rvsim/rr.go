@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"strings"
@@ -47,7 +48,8 @@ rvsim's flags come before the program: everything after it, flags and "--"
 included, is the guest's arguments, as with qemu-riscv64. The trace (-o) may
 not be the program itself, nor an existing file that is not an rvsim trace,
 nor a trace another rvsim is recording into; an existing trace is replaced,
-with a warning.`,
+with a warning, once the program is loaded: a recording that cannot start
+leaves it as it was.`,
 		Args: argCount(1, -1, "rvsim record [flags] PROG.elf [ARGS...]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if ndBuffer == 0 || ndBuffer > vmm.MaxNDBuffer {
@@ -73,18 +75,22 @@ with a warning.`,
 			}
 			defer signal.Stop(sigs)
 			defer catchSIGPIPE()()
-			if err := a.checkOutput(out, prog); err != nil {
+			replacing, err := a.checkOutput(out, prog)
+			if err != nil {
 				return err
 			}
+			_, statErr := os.Lstat(out)
 			f, err := createTrace(out)
 			if err != nil {
 				return fmt.Errorf("record: %w", err)
 			}
 			defer f.Close()
-			cfg.Record, cfg.TraceName, cfg.NDBuffer, cfg.Version = f, out, ndBuffer, Version
+			t := &traceOut{WriteCloser: f, name: out, replacing: replacing, warn: func(s string) { a.log.Warn(s) }}
+			cfg.Record, cfg.TraceName, cfg.NDBuffer, cfg.Version = t, out, ndBuffer, Version
 			cfg.Progress = a.progress(mf.progress, progressRecord)
 			m, err := a.newMachine(prog, cfg, false)
 			if err != nil {
+				t.abandon(errors.Is(statErr, fs.ErrNotExist))
 				return err
 			}
 			done := make(chan struct{})
@@ -277,8 +283,9 @@ var createTrace = openTrace
 // waiting for a reader: with none, the open fails at once. A pipe or FIFO
 // is written through the runtime's poller, so that a stop can put a
 // deadline on a write that waits (see stopTraceWrites). A regular file is
-// locked (lockTrace) before it is emptied: a second recording into a
-// trace being recorded fails, and leaves that one whole.
+// locked (lockTrace), not emptied (heldTrace.commit empties it once the
+// machine is built): a second recording into a trace being recorded
+// fails, and leaves that one whole.
 func openTrace(name string) (io.WriteCloser, error) {
 	if fi, err := os.Stat(name); err == nil && fi.Mode()&os.ModeNamedPipe != 0 {
 		f, err := os.OpenFile(name, os.O_WRONLY|syscall.O_NONBLOCK, 0)
@@ -293,9 +300,7 @@ func openTrace(name string) (io.WriteCloser, error) {
 	}
 	fi, err := f.Stat()
 	if err == nil && fi.Mode().IsRegular() {
-		if err = lockTrace(f); err == nil {
-			err = f.Truncate(0)
-		}
+		err = lockTrace(f)
 	}
 	if err != nil {
 		f.Close()
