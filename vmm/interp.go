@@ -54,7 +54,7 @@ func (m *Machine) loadInterp() (entry, base uint64, err error) {
 		dst, _ := m.guestWrite(s.Vaddr, uint64(len(s.Data)))
 		copy(dst, s.Data)
 	}
-	m.insertMap(mapping{lo: base, hi: base + span})
+	m.insertMap(mapping{lo: base, hi: base + span, file: true})
 	return ip.Entry, base, nil
 }
 

@@ -211,7 +211,24 @@ func (m *Machine) outOfMemory(call string, n uint64) {
 
 // mapping is a range of mapped guest memory [lo, hi), with room bytes
 // above it that other mappings avoid while they fit elsewhere (roomFor).
-type mapping struct{ lo, hi, room uint64 }
+// file marks a mapping of a file's bytes, which merges only with other
+// such mappings (insertMap).
+type mapping struct {
+	lo, hi, room uint64
+	file         bool
+}
+
+// String shows a mapping as [lo, hi), its room and whether it maps a file.
+func (mp mapping) String() string {
+	s := fmt.Sprintf("[%#x, %#x)", mp.lo, mp.hi)
+	if mp.room != 0 {
+		s += fmt.Sprintf(" room %#x", mp.room)
+	}
+	if mp.file {
+		s += " file"
+	}
+	return s
+}
 
 type guestFile struct {
 	f     *os.File // nil for the standard streams and replayed files

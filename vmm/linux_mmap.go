@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sort"
 
+	"go.uber.org/zap"
+
 	"github.com/rvsim/rvsim/logfmt"
 )
 
@@ -101,7 +103,7 @@ func (m *Machine) sysMmap(addr, length, prot, flags, fd, off uint64) uint64 {
 			return errno(e)
 		}
 	}
-	m.insertMap(mapping{lo: start, hi: start + n, room: room})
+	m.insertMap(mapping{lo: start, hi: start + n, room: room, file: f != nil})
 	return start
 }
 
@@ -198,6 +200,8 @@ func (m *Machine) roomFor(n uint64) uint64 {
 // its bytes to a new place, MREMAP_FIXED's address if given; the old
 // place is unmapped, or only cleared with MREMAP_DONTUNMAP. Every mapping
 // is private: an old size of 0 (a copy of a shared mapping) is EINVAL.
+// A mapping of a file grows by pages that read zero, where Linux reads
+// them from the file: the monitor warns.
 func (m *Machine) sysMremap(old, oldLen, newLen, flags, newAddr uint64) uint64 {
 	const mayMove, fixed, dontUnmap = 1, 2, 4
 	l := m.linux
@@ -222,13 +226,22 @@ func (m *Machine) sysMremap(old, oldLen, newLen, flags, newAddr uint64) uint64 {
 	if old+oldN < old || i == len(l.maps) || l.maps[i].lo > old || l.maps[i].hi < old+oldN {
 		return errno(eFAULT)
 	}
+	file := l.maps[i].file
+	grown := func() {
+		if file && newN > oldN {
+			m.log.Warn("mremap grows a mapping of a file: its new pages read zero, not the file's bytes",
+				zap.String("pc", fmt.Sprintf("%#x", m.Hart.PC)), zap.String("at", fmt.Sprintf("%#x", old)),
+				zap.Uint64("old_size", oldLen), zap.Uint64("new_size", newLen))
+		}
+	}
 	if flags&(fixed|dontUnmap) == 0 {
 		if newN <= oldN {
 			m.removeMaps(old+newN, old+oldN, true)
 			return old
 		}
 		if end := old + newN; end > old && end <= l.mmapTop && !m.mapped(old+oldN, end) {
-			m.insertMap(mapping{lo: old + oldN, hi: end})
+			m.insertMap(mapping{lo: old + oldN, hi: end, file: file})
+			grown()
 			return old
 		}
 		if flags&mayMove == 0 {
@@ -260,7 +273,8 @@ func (m *Machine) sysMremap(old, oldLen, newLen, flags, newAddr uint64) uint64 {
 	} else {
 		m.removeMaps(old, old+oldN, true)
 	}
-	m.insertMap(mapping{lo: dst, hi: dst + newN, room: room})
+	m.insertMap(mapping{lo: dst, hi: dst + newN, room: room, file: file})
+	grown()
 	return dst
 }
 
@@ -327,7 +341,7 @@ func (m *Machine) replayMap(addr, length, flags, r uint64) error {
 			ErrDivergence, m.Hart.Instret(), m.Hart.PC, length, r, pageUp(l.brk), l.mmapTop)
 	}
 	m.removeMaps(r, r+n, true)
-	m.insertMap(mapping{lo: r, hi: r + n})
+	m.insertMap(mapping{lo: r, hi: r + n, file: true})
 	return nil
 }
 
@@ -372,7 +386,8 @@ func (m *Machine) mapped(lo, hi uint64) bool {
 }
 
 // insertMap adds mp, which overlaps no mapping, to the sorted list of
-// mappings, merged with the mappings it touches: a guest that maps pages
+// mappings, merged with the mappings it touches that map a file as it
+// does or not as it does: a guest that maps pages
 // one by one keeps one mapping, so that mmap stays O(1) for it (the first
 // fit search in sysMmap looks at the mappings from the top down). The
 // mapping below gives up the room mp takes; one that mp extends keeps the
@@ -389,8 +404,8 @@ func (m *Machine) insertMap(mp mapping) {
 			}
 		}
 	}
-	left := i > 0 && l.maps[i-1].hi == mp.lo
-	right := i < len(l.maps) && l.maps[i].lo == mp.hi
+	left := i > 0 && l.maps[i-1].hi == mp.lo && l.maps[i-1].file == mp.file
+	right := i < len(l.maps) && l.maps[i].lo == mp.hi && l.maps[i].file == mp.file
 	switch {
 	case left && right:
 		l.maps[i-1].hi, l.maps[i-1].room = l.maps[i].hi, l.maps[i].room
@@ -442,10 +457,10 @@ func (m *Machine) removeMaps(addr, hi uint64, zero bool) {
 		// A tail keeps the mapping's room; a head gets none: mappings
 		// merge, and the room may have been given to what is removed.
 		if mp.lo < lo {
-			rest = append(rest, mapping{lo: mp.lo, hi: lo})
+			rest = append(rest, mapping{lo: mp.lo, hi: lo, file: mp.file})
 		}
 		if up < mp.hi {
-			rest = append(rest, mapping{lo: up, hi: mp.hi, room: mp.room})
+			rest = append(rest, mapping{lo: up, hi: mp.hi, room: mp.room, file: mp.file})
 		}
 	}
 	l.maps = slices.Replace(l.maps, i, j, rest...)

@@ -56,7 +56,7 @@ func TestMmapPagesCoalesce(t *testing.T) {
 		t.Fatalf("10000 adjacent mmaps leave %d mappings, want 1", n)
 	}
 	if got := m.linux.maps[0]; got != (mapping{lo: last, hi: first + PageSize}) {
-		t.Fatalf("mapping %#x, want [%#x, %#x)", got, last, first+PageSize)
+		t.Fatalf("mapping %v, want [%#x, %#x)", got, last, first+PageSize)
 	}
 	mid := last + 5000*PageSize
 	b, _ := m.guestWrite(mid, PageSize)
@@ -64,8 +64,8 @@ func TestMmapPagesCoalesce(t *testing.T) {
 	if r := m.sysMunmap(mid, PageSize); r != 0 {
 		t.Fatalf("munmap: %d", int64(r))
 	}
-	if want := []mapping{{last, mid, 0}, {mid + PageSize, first + PageSize, 0}}; !slices.Equal(m.linux.maps, want) {
-		t.Fatalf("after munmap of one page: %#x, want %#x", m.linux.maps, want)
+	if want := []mapping{{lo: last, hi: mid}, {lo: mid + PageSize, hi: first + PageSize}}; !slices.Equal(m.linux.maps, want) {
+		t.Fatalf("after munmap of one page: %v, want %v", m.linux.maps, want)
 	}
 	if a := m.sysMmap(0, PageSize, prot, flags, ^uint64(0), 0); a != mid {
 		t.Fatalf("mmap into the hole at %#x, want %#x", a, mid)
@@ -80,11 +80,11 @@ func TestMmapPagesCoalesce(t *testing.T) {
 	if r := m.sysMunmap(last+PageSize, 9998*PageSize); r != 0 {
 		t.Fatalf("munmap: %d", int64(r))
 	}
-	if want := []mapping{{last, last + PageSize, 0}, {first, first + PageSize, 0}}; !slices.Equal(m.linux.maps, want) {
-		t.Fatalf("after munmap of the middle: %#x, want %#x", m.linux.maps, want)
+	if want := []mapping{{lo: last, hi: last + PageSize}, {lo: first, hi: first + PageSize}}; !slices.Equal(m.linux.maps, want) {
+		t.Fatalf("after munmap of the middle: %v, want %v", m.linux.maps, want)
 	}
 	if r := m.sysMunmap(last, first+PageSize-last); r != 0 || len(m.linux.maps) != 0 || m.linux.mmapLow != m.linux.mmapTop {
-		t.Fatalf("munmap of all: %d, maps %#x, mmapLow %#x (top %#x)", int64(r), m.linux.maps, m.linux.mmapLow, m.linux.mmapTop)
+		t.Fatalf("munmap of all: %d, maps %v, mmapLow %#x (top %#x)", int64(r), m.linux.maps, m.linux.mmapLow, m.linux.mmapTop)
 	}
 }
 
@@ -248,7 +248,7 @@ func TestMmapAboveSv39(t *testing.T) {
 		t.Fatalf("mmap: %#x, want an address above %#x", a, uint64(userEnd))
 	}
 	if r := m.sysMunmap(a, 3*PageSize); r != 0 || len(m.linux.maps) != 0 {
-		t.Fatalf("munmap of %#x: %d, maps %#x", a, int64(r), m.linux.maps)
+		t.Fatalf("munmap of %#x: %d, maps %v", a, int64(r), m.linux.maps)
 	}
 	if r := m.sysMunmap(m.Hart.Mem.End(), PageSize); r != errno(eINVAL) {
 		t.Fatalf("munmap past the end of memory: %d, want EINVAL", int64(r))

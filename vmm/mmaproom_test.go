@@ -6,8 +6,14 @@ import (
 	"errors"
 	"hash/crc32"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/rvsim/rvsim/logfmt"
 )
@@ -181,7 +187,7 @@ func TestMmapRoomCostsLittle(t *testing.T) {
 	a := mmap(m, 1<<20)
 	b := m.sysMmap(a-4096, 4096, protRW, privateAnon|mapFixed, ^uint64(0), 0)
 	if b != a-4096 || len(m.linux.maps) != 1 || rooms(m) == 0 {
-		t.Fatalf("a page mapped below a 1 MiB mapping with room: %#x, maps %#x", b, m.linux.maps)
+		t.Fatalf("a page mapped below a 1 MiB mapping with room: %#x, maps %v", b, m.linux.maps)
 	}
 	m.sysMunmap(a, 1<<20)
 	if r := rooms(m); r != 0 {
@@ -207,7 +213,7 @@ func TestMremapSameSize(t *testing.T) {
 		t.Fatalf("mremap to the same pages: %#x, want %#x", r, a)
 	}
 	if len(m.linux.maps) != 1 {
-		t.Fatalf("after an mremap to the same pages the mapping is %d pieces: %#x", len(m.linux.maps), m.linux.maps)
+		t.Fatalf("after an mremap to the same pages the mapping is %d pieces: %v", len(m.linux.maps), m.linux.maps)
 	}
 	if r := m.sysMremap(a, 4*PageSize, 5*PageSize, mremapMove, 0); int64(r) < 0 {
 		t.Fatalf("mremap of all four pages: errno %d", -int64(r))
@@ -309,5 +315,61 @@ func TestHostErrorEnds(t *testing.T) {
 	}
 	if m.Hart.PC != pc {
 		t.Errorf("the run moved the pc from %#x to %#x", pc, m.Hart.PC)
+	}
+}
+
+// TestMremapFileMapping: a mapping of a file does not merge with an
+// anonymous one beside it (an mremap across both is EFAULT, as with
+// Linux's two areas), keeps its bytes when it moves, and growing it warns
+// that the new pages read zero, not the file's bytes; growing an
+// anonymous mapping does not.
+func TestMremapFileMapping(t *testing.T) {
+	dir := t.TempDir()
+	data := make([]byte, 3*PageSize)
+	for i := range data {
+		data[i] = byte(i*7 + 3)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "data.bin"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	prog, err := LoadFile(helloELF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	core, logs := observer.New(zap.WarnLevel)
+	m, err := New(prog, Config{MemSize: 64 << 20, FSRoot: dir, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard, Log: zap.New(core)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Close)
+	fd := openPath(t, m, "data.bin")
+	if int64(fd) < 0 {
+		t.Fatalf("open: errno %d", -int64(fd))
+	}
+	a := m.sysMmap(0, 2*PageSize, protRW, privateAnon, ^uint64(0), 0)
+	if int64(a) < 0 {
+		t.Fatalf("mmap: errno %d", -int64(a))
+	}
+	if b := m.sysMmap(a, PageSize, 1, mapPrivate|mapFixed, fd, 0); b != a {
+		t.Fatalf("mmap of the file over its first page: %#x, want %#x", b, a)
+	}
+	if r := m.sysMremap(a, 2*PageSize, 4*PageSize, mremapMove, 0); r != errno(eFAULT) {
+		t.Errorf("mremap across the file's and the anonymous mapping: %#x, want EFAULT", r)
+	}
+	if len(logs.All()) != 0 {
+		t.Fatalf("warnings before any growth: %v", logs.All())
+	}
+	c := m.sysMremap(a+PageSize, PageSize, 2*PageSize, mremapMove, 0)
+	if int64(c) < 0 || len(logs.All()) != 0 {
+		t.Fatalf("growing the anonymous mapping: %#x, warnings %v", c, logs.All())
+	}
+	r := m.sysMremap(a, PageSize, 3*PageSize, mremapMove, 0)
+	if int64(r) < 0 {
+		t.Fatalf("growing the file's mapping: errno %d", -int64(r))
+	}
+	checkGuest(t, m, r, data[:PageSize])
+	all := logs.All()
+	if len(all) != 1 || !strings.Contains(all[0].Message, "mremap grows a mapping of a file: its new pages read zero") {
+		t.Errorf("warnings %v, want one that the file's mapping grew with zeros", all)
 	}
 }
