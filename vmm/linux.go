@@ -255,6 +255,31 @@ type guestFile struct {
 	out      int // how w is written: ioUnknown, ioDirect or ioPoll
 }
 
+// linuxStack is the stack of a Linux program in size bytes of memory:
+// the top eighth, at most 8 MiB.
+func linuxStack(size uint64) uint64 { return min(uint64(8<<20), size/8) &^ (PageSize - 1) }
+
+// linuxMem is the least memory, from base, that holds a Linux program
+// whose segments end at end and leaves room for its heap below its stack
+// (setupLinux).
+func linuxMem(base, end uint64) uint64 {
+	span := pageUp(end) - base
+	for s := span + PageSize; ; s += PageSize {
+		if s-linuxStack(s) > span {
+			return s
+		}
+	}
+}
+
+// memHint rounds a memory size that --mem must reach up to whole MiB
+// above 1 MiB, as a hint gives it.
+func memHint(n uint64) uint64 {
+	if n > 1<<20 {
+		return (n + 1<<20 - 1) &^ (1<<20 - 1)
+	}
+	return n
+}
+
 func (m *Machine) setupLinux() error {
 	h := m.Hart
 	h.Priv = csr.PrivU
@@ -268,7 +293,7 @@ func (m *Machine) setupLinux() error {
 	h.CSR.Set(csr.Mstatus, h.CSR.Get(csr.Mstatus)|csr.MstatusTW|csr.FSInitial)
 
 	mem := &h.Mem
-	stackSize := min(uint64(8<<20), mem.Size()/8) &^ (PageSize - 1)
+	stackSize := linuxStack(mem.Size())
 	l := &linux{
 		brkStart: pageUp(m.Prog.High()),
 		mmapTop:  mem.End() - stackSize,
@@ -286,7 +311,8 @@ func (m *Machine) setupLinux() error {
 	l.rlimit[rlimitNofile] = [2]uint64{maxFiles, maxFiles}
 	l.brk, l.mmapLow = l.brkStart, l.mmapTop
 	if l.brkStart >= l.mmapTop {
-		return fmt.Errorf("program ends at %#x, leaving no room for heap and stack below %#x (raise --mem): %w", l.brkStart, mem.End(), ErrLayout)
+		return fmt.Errorf("program ends at %#x, leaving no room for heap and stack below %#x (raise --mem to %s at least): %w",
+			l.brkStart, mem.End(), sizeString(memHint(linuxMem(mem.Base, m.Prog.High()))), ErrLayout)
 	}
 	l.files[0] = &guestFile{r: m.cfg.Stdin, name: "stdin"}
 	l.files[1] = &guestFile{w: m.cfg.Stdout, name: "stdout", oflags: oWronly}

@@ -316,10 +316,10 @@ func newMachine(prog *Program, cfg Config, mem rv64.Memory, choice engineChoice)
 				hint = "; the program has no Linux ABI note and makes no semihosting call: if it is a bare-metal program, it must end through semihosting or a tohost symbol (picolibc: link with --crt0=semihost)"
 			case cfg.Replay == nil && s.Vaddr >= mem.Base:
 				need := pageUp(end - mem.Base)
-				if need > 1<<20 {
-					need = (need + 1<<20 - 1) &^ (1<<20 - 1)
+				if prog.Kind == KindLinux {
+					need = linuxMem(mem.Base, max(end, prog.High())) // and a heap and a stack
 				}
-				hint = "; its segments need --mem " + sizeString(need) + " at least"
+				hint = "; it needs --mem " + sizeString(memHint(need)) + " at least"
 			}
 			return nil, fmt.Errorf("load %s: segment %d [%#x, %#x) does not fit in guest memory [%#x, %#x) (%s): %w%s",
 				prog.Path, i, s.Vaddr, s.Vaddr+s.Memsz, mem.Base, mem.End(), size, ErrLayout, hint)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -319,4 +320,45 @@ func TestNewChecksHeader(t *testing.T) {
 	if !errors.Is(err, rv64.ErrReserve) {
 		t.Fatalf("New with 128 TiB: %v, want rv64.ErrReserve", err)
 	}
+}
+
+// TestMemHintLoads: the --mem that a load error names for a Linux program
+// too small for its memory is the least that loads it: with it the
+// machine is built, with a page less it is not. For a program with a
+// heap of its own in its segments, as for one without.
+func TestMemHintLoads(t *testing.T) {
+	for _, name := range []string{"hello", "crc", "glibc_hello_static"} {
+		prog, err := LoadFile(filepath.Join("..", "programs", "bin", name+".elf"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := Config{MemSize: 4 << 10, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard}
+		_, err = New(prog, cfg)
+		var size string
+		if _, e := fmt.Sscanf(after(fmt.Sprint(err), "it needs --mem "), "%s", &size); e != nil {
+			t.Fatalf("%s in 4K: %v, want a hint naming a --mem", name, err)
+		}
+		need := linuxMem(prog.Low()&^(PageSize-1), prog.High())
+		if got := sizeString(memHint(need)); got != size {
+			t.Errorf("%s: the hint says %q, linuxMem %s", name, size, got)
+		}
+		cfg.MemSize = need
+		m, err := New(prog, cfg)
+		if err != nil {
+			t.Fatalf("%s in %d bytes, the least: %v", name, need, err)
+		}
+		m.Close()
+		cfg.MemSize = need - PageSize
+		if _, err := New(prog, cfg); !errors.Is(err, ErrLayout) {
+			t.Errorf("%s in a page less than the least: %v, want ErrLayout", name, err)
+		}
+	}
+}
+
+// after returns what follows the first sep in s, or "".
+func after(s, sep string) string {
+	if _, a, ok := strings.Cut(s, sep); ok {
+		return a
+	}
+	return ""
 }

@@ -92,7 +92,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"run", "--mem", "1K", programPath("hello")}, `--mem: "1K" is not a whole number of 4K pages from 4K to 128T`},
 		{[]string{"run", "--mem", "8K", programPath("hello")}, `does not fit in guest memory|no room`},
 		// crc's segments end 0x14ea0 above its lowest: 84K (whole 4K pages).
-		{[]string{"run", "--mem", "16K", programPath("crc")}, `segment 1 \[0x14000, 0x24ea0\) does not fit .*: bad program layout; its segments need --mem 84K at least$`},
+		{[]string{"run", "--mem", "16K", programPath("crc")}, `segment 1 \[0x14000, 0x24ea0\) does not fit .*: bad program layout; it needs --mem 100K at least$`},
 		{[]string{"run", "--log-format", "xml", programPath("hello")}, `--log-format "xml"`},
 		{[]string{"run", "--log-level", "loud", programPath("hello")}, `--log-level "loud"`},
 		{[]string{"run", "--env", "NOEQUALS", programPath("hello")}, `--env "NOEQUALS": want KEY=VALUE`},
@@ -110,6 +110,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"record", "--nd-buffer", "2000000", programPath("hello")}, `^rvsim: --nd-buffer 2000000: want 1 to 1048576 entries$`},
 		{[]string{"record", "--nd-buffer", "abc", programPath("hello")}, `^rvsim: --nd-buffer "abc": invalid syntax: want 1 to 1048576 entries$`},
 		{[]string{"frobnicate"}, `^rvsim: unknown command "frobnicate": rvsim --help lists the commands$`},
+		{[]string{"help", "frobnicate"}, `^rvsim: unknown help topic "frobnicate": rvsim --help lists the commands$`},
 		{[]string{"runn", "x"}, `^rvsim: unknown command "runn": did you mean "run"\? \(rvsim --help lists the commands\)$`},
 		{[]string{"r"}, `^rvsim: unknown command "r": did you mean "record", "replay" or "run"\? \(rvsim --help lists the commands\)$`},
 		{[]string{"run", "--bogus", programPath("hello")}, `^rvsim: unknown flag: --bogus \(rvsim run --help lists the flags\)$`},

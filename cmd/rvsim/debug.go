@@ -198,7 +198,7 @@ func (a *app) openReplay(args []string, engine string) (*vmm.Machine, *vmm.Progr
 	}
 	h := r.Header()
 	if prog == nil {
-		if prog, err = findProgram(tracePath, h); err != nil {
+		if prog, err = findProgram("debug", tracePath, h); err != nil {
 			f.Close()
 			return nil, nil, nil, err
 		}

@@ -75,6 +75,9 @@ func (a *app) say(msg string, fields ...zap.Field) {
 		a.report.Info(msg, fields...)
 		return
 	}
+	a.term.Lock()
+	a.endGuestLine()
+	a.term.Unlock()
 	fmt.Fprintln(a.stderr, "rvsim: "+sanitize(msg))
 }
 

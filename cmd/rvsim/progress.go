@@ -97,6 +97,7 @@ func (s logSink) Write(p []byte) (int, error) {
 	s.a.term.Lock()
 	defer s.a.term.Unlock()
 	s.a.eraseShown()
+	s.a.endGuestLine()
 	return s.a.stderr.Write(p)
 }
 
@@ -201,15 +202,35 @@ func (a *app) dieErased(s os.Signal, sigs []os.Signal) {
 // are a terminal, erase the progress line before the guest's bytes, when
 // cfg shows one: the guest's output then starts on a line of its own. The
 // next report draws the line again once the guest has ended its line; a
-// line it leaves unfinished (a prompt) stays as it is.
+// line it leaves unfinished (a prompt) stays as it is. A guest stream on
+// the terminal of rvsim's standard error is watched so even without a
+// progress line: a line of rvsim's own (a warning, the message that ends
+// the run) then starts on a line of its own (endGuestLine).
 func (a *app) progressStreams(cfg *vmm.Config) {
-	if cfg.Progress == nil {
-		return
-	}
 	for _, w := range []*io.Writer{&cfg.Stdout, &cfg.Stderr} {
-		if f, ok := (*w).(*os.File); ok && isTerminal(f) {
+		if f, ok := (*w).(*os.File); ok && isTerminal(f) && (cfg.Progress != nil || sameFile(f, a.stderr)) {
 			*w = progressStream{f: f, a: a}
 		}
+	}
+}
+
+// sameFile reports whether f and w are the same file.
+func sameFile(f *os.File, w io.Writer) bool {
+	g, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err1 := f.Stat()
+	gi, err2 := g.Stat()
+	return err1 == nil && err2 == nil && os.SameFile(fi, gi)
+}
+
+// endGuestLine ends the line the guest left unfinished on the terminal,
+// if it did, before rvsim writes a line of its own there; a.term is held.
+func (a *app) endGuestLine() {
+	if a.guestMidLine {
+		fmt.Fprint(a.stderr, "\n")
+		a.guestMidLine = false
 	}
 }
 

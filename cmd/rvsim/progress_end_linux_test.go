@@ -324,3 +324,25 @@ func TestProgressErasedAfterGDB(t *testing.T) {
 		})
 	}
 }
+
+// TestOwnLineAfterGuestMidLine: a guest that writes lines in pieces to the
+// terminal is stopped (--timeout) most likely in the middle of one; with
+// or without a progress line, rvsim's message starts a line of its own,
+// never glued to the guest's unfinished line.
+func TestOwnLineAfterGuestMidLine(t *testing.T) {
+	for _, progress := range []bool{false, true} {
+		args := []string{"run", "--timeout", "1s"}
+		if progress {
+			args = append(args, "--progress")
+		}
+		r := startOnTerminal(t, append(args, absProgramPath(t, "forever"), "print")...)
+		out := r.wait()
+		i := strings.Index(out, "rvsim: time limit reached")
+		if i < 0 {
+			t.Fatalf("progress %v: no time limit message: %q", progress, r.tail())
+		}
+		if before := strings.TrimSuffix(out[:i], clearLine); !strings.HasSuffix(before, "\n") {
+			t.Errorf("progress %v: rvsim's message does not start a line: %q", progress, out[max(0, i-80):min(len(out), i+40)])
+		}
+	}
+}

@@ -147,6 +147,12 @@ func TestReplayTraceAlone(t *testing.T) {
 		t.Errorf("replay TRACE without the program: status %d", r.status)
 	}
 	oneLine(t, r, regexp.QuoteMeta(fmt.Sprintf(`the recorded program is not found (tried %q and %q); give it: rvsim replay PROG TRACE`, "prog.elf", h.ELFAbs)))
+	// debug says the same, naming itself.
+	r = rvsimIn(t, t.TempDir(), "debug", trace)
+	if r.status != exitSimError {
+		t.Errorf("debug TRACE without the program: status %d", r.status)
+	}
+	oneLine(t, r, `^rvsim: debug ".*": `+regexp.QuoteMeta(fmt.Sprintf(`the recorded program is not found (tried %q and %q); give it: rvsim debug PROG TRACE`, "prog.elf", h.ELFAbs))+`$`)
 	// Given explicitly, it replays.
 	abs := absProgramPath(t, "hello")
 	r = rvsimIn(t, t.TempDir(), "replay", abs, trace)

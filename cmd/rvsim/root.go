@@ -38,7 +38,7 @@ type app struct {
 	status         int
 	term           sync.Mutex // guards progressShown and guestMidLine: the run loop draws the line and writes the guest's output, any goroutine logs
 	progressShown  bool       // a --progress line is on the terminal
-	guestMidLine   bool       // the guest's last write to the terminal did not end a line
+	guestMidLine   bool       // the guest's last write to the terminal (a progressStream) did not end a line
 	args           []string
 }
 
@@ -75,6 +75,24 @@ func buildVersion(bi *debug.BuildInfo, ok bool) string {
 	return v + ")"
 }
 
+// helpCmd is "rvsim help [COMMAND]": a command's help, or rvsim's; a
+// topic that is no command is an error, as "rvsim TOPIC" is.
+func helpCmd(root *cobra.Command) *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		Long:  "Help provides help for any command in the application.\nSimply type rvsim help [path to command] for full details.",
+		RunE: func(c *cobra.Command, args []string) error {
+			cmd, _, err := root.Find(args)
+			if err != nil || cmd == nil {
+				topic := strings.Join(args, " ")
+				return fmt.Errorf("unknown help topic %q: rvsim --help lists the commands", topic)
+			}
+			return cmd.Help()
+		},
+	}
+}
+
 // exitError carries an exit status out of a command without a message.
 type exitError struct{ status int }
 
@@ -100,6 +118,7 @@ func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	pf.StringVar(&a.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	pf.StringVar(&a.logFormat, "log-format", "console", "log format: console or json")
 	root.AddCommand(a.runCmd(), a.recordCmd(), a.replayCmd(), a.inspectCmd(), a.debugCmd())
+	root.SetHelpCommand(helpCmd(root))
 	root.SetFlagErrorFunc(flagError)
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(flagError)
@@ -145,6 +164,9 @@ func (a *app) fatal(err error) {
 			return
 		}
 	}
+	a.term.Lock()
+	a.endGuestLine()
+	a.term.Unlock()
 	fmt.Fprintln(a.stderr, "rvsim: "+msg)
 }
 

@@ -193,7 +193,7 @@ or kills, and as the replay would when gdb ran it to its end.`,
 			}
 			h := r.Header()
 			if prog == nil {
-				if prog, err = findProgram(tracePath, h); err != nil {
+				if prog, err = findProgram("replay", tracePath, h); err != nil {
 					return err
 				}
 			}
