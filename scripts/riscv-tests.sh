@@ -21,9 +21,11 @@ die() {
 	exit 1
 }
 [ $# -ge 1 ] && [ $# -le 3 ] || die "usage: scripts/riscv-tests.sh RISCV_TESTS [RISCV_TEST_ENV [OUTDIR]]"
+[ -d "$1" ] || die "$1: no such directory: give a checkout of github.com/riscv-software-src/riscv-tests"
 tests=$(cd "$1" && pwd)
 [ -f "$tests/isa/Makefile" ] || die "$tests: no isa/Makefile: not a riscv-tests checkout"
 env=${2:-$tests/env}
+[ -d "$env" ] || die "$env: no such directory: give a checkout of github.com/riscv/riscv-test-env"
 [ -f "$env/p/riscv_test.h" ] || die "$env: no p/riscv_test.h: give a riscv-test-env checkout (or check out the env submodule)"
 env=$(cd "$env" && pwd)
 out=${3:-$(mktemp -d -t rvsim-riscv-tests.XXXXXX)}

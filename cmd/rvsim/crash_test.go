@@ -266,9 +266,9 @@ func checkCutShort(t *testing.T, trace, prog string) string {
 		t.Fatalf("inspect says a trace without footer is complete")
 	}
 	n := len(in.Segments)
-	oneLine(t, ir, fmt.Sprintf(`^rvsim: trace \S+ is incomplete: %d whole segments, %d events readable: trace \S+: frame %d \(segment %d\) at offset \d+: .*incomplete trace$`, n, in.TotalEvents, n+1, n))
+	oneLine(t, ir, fmt.Sprintf(`^rvsim: trace \S+ is incomplete: %s, %d event%s readable: trace \S+: frame %d \(segment %d\) at offset \d+: .*incomplete trace$`, wholeSegments(n), in.TotalEvents, plural(uint64(in.TotalEvents)), n+1, n))
 	text := rvsim(t, "", "inspect", trace)
-	if want := fmt.Sprintf("complete         no: %d whole segments (", n); !strings.Contains(text.stdout, want) {
+	if want := fmt.Sprintf("complete         no: %s (", wholeSegments(n)); !strings.Contains(text.stdout, want) {
 		t.Errorf("inspect does not say %q:\n%s", want, text.stdout)
 	}
 
@@ -354,4 +354,9 @@ func TestRecordKilled(t *testing.T) {
 			t.Logf("killed %s: %s", p.name, checkCutShort(t, trace, "ndloop"))
 		})
 	}
+}
+
+// wholeSegments is how inspect counts n whole segments.
+func wholeSegments[T int | uint64](n T) string {
+	return fmt.Sprintf("%d whole segment%s", n, plural(uint64(n)))
 }

@@ -159,7 +159,7 @@ func judgeDetected(base, got runResult, path string, fs []frameSpan, c damageCas
 		}
 		return ""
 	}
-	if want := fmt.Sprintf("complete         no: %d whole segments (", c.frame-1); !strings.Contains(got.stdout, want) {
+	if want := fmt.Sprintf("complete         no: %s (", wholeSegments(c.frame-1)); !strings.Contains(got.stdout, want) {
 		return fmt.Sprintf("inspect does not report %q", want)
 	}
 	return ""

@@ -153,7 +153,7 @@ func inspectTrace(path string, opt inspectOptions, p inspectPrinter) error {
 			in.Problem = err.Error()
 			stop = err
 			if errors.Is(err, logfmt.ErrIncomplete) {
-				stop = fmt.Errorf("trace %s is incomplete: %d whole segments, %d events readable: %w", path, in.Segments, in.TotalEvents, err)
+				stop = fmt.Errorf("trace %s is incomplete: %d whole segment%s, %d event%s readable: %w", path, in.Segments, plural(uint64(in.Segments)), in.TotalEvents, plural(uint64(in.TotalEvents)), err)
 			}
 			break
 		}

@@ -127,6 +127,10 @@ func (p *textPrinter) segment(s segmentInfo, evs []logfmt.Event) {
 	}
 }
 
+// addressCalls are the Linux system calls whose results are addresses,
+// which inspect prints in hexadecimal (errors stay negative decimals).
+var addressCalls = map[string]bool{"mmap": true, "mremap": true, "brk": true}
+
 // event prints one event on one line and, with --data, the memory it
 // wrote below it.
 func (p *textPrinter) event(e *logfmt.Event) {
@@ -135,7 +139,12 @@ func (p *textPrinter) event(e *logfmt.Event) {
 	meaning := p.inputs.meaning(e)
 	switch e.Kind {
 	case logfmt.KindSyscall:
-		extra = fmt.Sprintf(" %s (nr %d) returned %d", vmm.CallName(p.kind, e.Nr), e.Nr, int64(e.Value))
+		name := vmm.CallName(p.kind, e.Nr)
+		ret := fmt.Sprint(int64(e.Value))
+		if addressCalls[name] && int64(e.Value) >= 0 {
+			ret = fmt.Sprintf("%#x", e.Value) // an address, as the value column shows it
+		}
+		extra = fmt.Sprintf(" %s (nr %d) returned %s", name, e.Nr, ret)
 	case logfmt.KindInput:
 		extra = " (" + meaning + ")"
 	}
@@ -198,7 +207,7 @@ func (p *textPrinter) summary(in *inspection) {
 	if in.Complete {
 		fmt.Fprintf(w, "complete         yes\n")
 	} else {
-		fmt.Fprintf(w, "complete         no: %d whole segments (%s)\n", in.Segments, printable(in.Problem))
+		fmt.Fprintf(w, "complete         no: %d whole segment%s (%s)\n", in.Segments, plural(uint64(in.Segments)), printable(in.Problem))
 	}
 	fmt.Fprintf(w, "segments         %d\n", in.Segments)
 	fmt.Fprintf(w, "events           %d (%s)\n", in.TotalEvents, byKey(in.Events))

@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/rvsim/rvsim/logfmt"
+	"github.com/rvsim/rvsim/vmm"
 )
 
 // recordTrace records prog (a programs/bin name) with args and stdin (a
@@ -159,7 +160,7 @@ func TestInspectQuotesTraceStrings(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := rvsim(t, "", "inspect", "--events", cut)
-	if r.status != exitSimError || !strings.Contains(r.stdout, "\ncomplete         no: 1 whole segments (") {
+	if r.status != exitSimError || !strings.Contains(r.stdout, "\ncomplete         no: 1 whole segment (") {
 		t.Errorf("inspect of a cut trace: status %d:\n%s", r.status, r.stdout)
 	}
 	if bad := controlRunes(r.stdout); len(bad) > 0 {
@@ -439,6 +440,32 @@ func TestInspectDynamicInputs(t *testing.T) {
 	for _, note := range []string{"the interpreter's file", "start-up bytes written by the monitor: AT_RANDOM", "more bytes of the file mapping"} {
 		if !strings.Contains(j.stdout, `"note":"`+note) && !strings.Contains(j.stdout, `"note": "`+note) {
 			t.Errorf("inspect --json has no input note %q", note)
+		}
+	}
+}
+
+// TestInspectAddressesInHex: the system calls that return addresses (the
+// mmaps of a dynamic program's libraries, its brk) show them in
+// hexadecimal, as the value column does; errors stay negative decimals.
+func TestInspectAddressesInHex(t *testing.T) {
+	if _, err := os.Stat(vmm.DefaultSysroot); err != nil {
+		t.Fatalf("the sysroot %s is needed (Debian: libc6-dev-riscv64-cross): %v", vmm.DefaultSysroot, err)
+	}
+	trace := filepath.Join(t.TempDir(), "t.zst")
+	if r := rvsim(t, "", "record", "-o", trace, programPath("glibc_hello_dynamic")); r.status != 0 {
+		t.Fatalf("record: status %d: %s", r.status, r.stderr)
+	}
+	r := rvsim(t, "", "inspect", "--events", trace)
+	if r.status != 0 {
+		t.Fatalf("inspect: status %d: %s", r.status, r.stderr)
+	}
+	mmaps := regexp.MustCompile(` mmap \(nr 222\) returned (\S+?),? `).FindAllStringSubmatch(r.stdout, -1)
+	if len(mmaps) == 0 {
+		t.Fatalf("no mmap of a library listed:\n%s", r.stdout)
+	}
+	for _, m := range mmaps {
+		if !regexp.MustCompile(`^0x[0-9a-f]+$`).MatchString(m[1]) {
+			t.Errorf("mmap returned %q, want a hexadecimal address", m[1])
 		}
 	}
 }
