@@ -111,7 +111,7 @@ func (a *app) runMeasured(m *vmm.Machine) (measured, error) {
 
 // endSignals are the signals that end run and replay at once, as any
 // process, with no message (record catches them to finish its trace).
-var endSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
+var endSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
 
 // caughtSignals are the signals of endSignals that rvsim may catch: those
 // not ignored when it started. The Go runtime keeps SIGINT and SIGHUP
@@ -146,6 +146,7 @@ func (a *app) eraseOnSignals(progress func(vmm.ProgressReport)) (restore func())
 	}
 	c := make(chan os.Signal, 1)
 	signal.Notify(c, sigs...)
+	quitTaken.Add(1)
 	done, finished := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(finished)
@@ -162,6 +163,7 @@ func (a *app) eraseOnSignals(progress func(vmm.ProgressReport)) (restore func())
 	}()
 	return func() {
 		signal.Stop(c)
+		quitTaken.Add(-1)
 		close(done)
 		<-finished
 	}
@@ -188,14 +190,10 @@ func (a *app) dieErased(s os.Signal, sigs []os.Signal) {
 	case <-time.After(eraseGrace):
 	}
 	signal.Reset(sigs...)
-	if p, err := os.FindProcess(os.Getpid()); err == nil && p.Signal(s) == nil {
-		time.Sleep(eraseGrace) // the signal ends rvsim before this does
-	}
-	code := exitSimError
 	if n, ok := s.(syscall.Signal); ok {
-		code = 128 + int(n) // as a shell reports a death by signal
+		dieOfSignal(n)
 	}
-	os.Exit(code)
+	os.Exit(exitSimError)
 }
 
 // progressStreams makes the guest's standard output and error, where they

@@ -60,7 +60,7 @@ leaves it as it was.`,
 			if err != nil {
 				return err
 			}
-			// SIGINT, SIGTERM and SIGHUP finish the trace: the current
+			// SIGINT, SIGTERM, SIGHUP and SIGQUIT finish the trace: the current
 			// segment and a footer that marks it interrupted. They are
 			// caught before the trace is created, so that one that arrives
 			// while the machine is being built is not lost (nor kills rvsim
@@ -73,6 +73,8 @@ leaves it as it was.`,
 			if caught := caughtSignals(); len(caught) > 0 { // none would mean every signal
 				signal.Notify(sigs, caught...)
 			}
+			quitTaken.Add(1)
+			defer quitTaken.Add(-1)
 			defer signal.Stop(sigs)
 			defer catchSIGPIPE()()
 			replacing, err := a.checkOutput(out, prog)
