@@ -547,6 +547,8 @@ func TestTruncated(t *testing.T) {
 			t.Fatalf("cut at %d: error %q does not name the file and frame", n, res.err)
 		case len(res.segs) != whole:
 			t.Fatalf("cut at %d: %d segments read, %d whole ones before the cut", n, len(res.segs), whole)
+		case n >= tr.ends[len(tr.ends)-1]+4 && !strings.Contains(res.err.Error(), "(footer)"):
+			t.Fatalf("cut at %d, inside the footer: error %q does not name it", n, res.err)
 		}
 		for i, s := range res.segs {
 			if !sameEvents(s, tr.segs[i]) {

@@ -220,7 +220,11 @@ func (r *Reader) nextPayload() ([]byte, int64, int, error) {
 	case err == io.EOF:
 		return nil, 0, 0, r.fail(at, r.segmentName(), fmt.Errorf("the file ends after %d whole segments, without a footer: %w", r.segment, ErrIncomplete))
 	case err != nil:
-		return nil, 0, 0, r.fail(at, r.segmentName(), err)
+		what := r.segmentName()
+		if m, ok := r.fw.magic(); ok && m == magicFooter {
+			what = "footer" // cut or damaged inside the footer
+		}
+		return nil, 0, 0, r.fail(at, what, err)
 	}
 	switch magic := binary.LittleEndian.Uint32(f); magic {
 	case magicZstd:

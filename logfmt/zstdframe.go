@@ -48,6 +48,15 @@ func (w *frameWalker) need(n, limit int, field string) ([]byte, error) {
 	return w.buf[start : start+n], nil
 }
 
+// magic returns the magic number of the frame being read, if its first 4
+// bytes were read (a frame cut short after them names what it was).
+func (w *frameWalker) magic() (uint32, bool) {
+	if len(w.buf) < 4 {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint32(w.buf), true
+}
+
 // next reads the frame that starts at file offset at. It returns io.EOF
 // if the stream ends cleanly before it; any other error wraps ErrCorrupt
 // (the frame's structure is wrong) or ErrIncomplete (the stream ends or

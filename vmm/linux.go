@@ -450,6 +450,11 @@ func (m *Machine) syscall() error {
 	x := &h.X
 	nr, a0, a1, a2, a3, a4, a5 := x[17], x[10], x[11], x[12], x[13], x[14], x[15]
 	l := m.linux
+	if _, n := h.Reservation(); n != 0 {
+		// Linux clears the LR/SC reservation on every return from a
+		// trap: an SC after the system call fails.
+		h.SetReservation(0, 0)
+	}
 	recorded := recorded(nr, a3)
 	if m.rep != nil && recorded {
 		var before func(uint64) error

@@ -273,6 +273,18 @@ type HostFiler interface {
 	HostFile() *os.File
 }
 
+// seekableDevice reports whether f is a character device other than a
+// terminal (/dev/null, /dev/zero): Linux seeks those (to 0), where a
+// terminal, a pipe or a socket is ESPIPE.
+func seekableDevice(f *os.File) bool {
+	fi, err := f.Stat()
+	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	var buf [termiosLen]byte
+	return hostIoctl(f, tcgets, buf[:]) != nil
+}
+
 // isRegular reports whether f is a regular file (a standard stream
 // redirected from or to one).
 func isRegular(f *os.File) bool {
@@ -401,7 +413,7 @@ func (m *Machine) sysLseek(fd uint64, off int64, whence uint64) uint64 {
 		return errno(eINVAL)
 	}
 	hf := f.hostFile()
-	if hf == nil || f.f == nil && !isRegular(hf) {
+	if hf == nil || f.f == nil && !isRegular(hf) && !seekableDevice(hf) {
 		return errno(eSPIPE) // a stream that is a pipe, terminal or socket, or no host file
 	}
 	if f.isDir {
@@ -525,8 +537,8 @@ func (m *Machine) sysIoctl(fd, req, arg uint64) uint64 {
 // one does, 0 at the end.
 func (m *Machine) sysGetdents64(fd, buf, n uint64) uint64 {
 	f := m.file(fd)
-	if f == nil || f.r == nil {
-		return errno(eBADF)
+	if f == nil || f.r == nil && f.w == nil {
+		return errno(eBADF) // none, or an O_PATH descriptor; any other that is no directory is ENOTDIR
 	}
 	if !f.isDir || f.f == nil {
 		return errno(eNOTDIR)

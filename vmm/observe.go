@@ -2,6 +2,7 @@ package vmm
 
 import (
 	"debug/elf"
+	"errors"
 	"strconv"
 	"time"
 
@@ -86,9 +87,13 @@ func (m *Machine) logEnd(reason string, err error, wall time.Duration) {
 	if !m.log.Core().Enabled(zap.InfoLevel) {
 		return
 	}
+	status := m.status
+	if fe := (*FaultError)(nil); errors.As(err, &fe) {
+		status = fe.Status // the status of a process the fault's signal killed
+	}
 	fields := []zap.Field{zap.String("mode", m.mode()), zap.String("reason", reason),
 		zap.Uint64("instret", m.Hart.Instret()), zap.String("pc", hexa(m.Hart.PC)),
-		zap.Int("status", m.status), zap.Duration("wall", wall)}
+		zap.Int("status", status), zap.Duration("wall", wall)}
 	if err != nil {
 		fields = append(fields, zap.String("error", err.Error()))
 	}

@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
 	"github.com/rvsim/rvsim/logfmt"
 )
 
@@ -60,5 +63,28 @@ func TestReplayStopAtAndProgress(t *testing.T) {
 		if reports[i].Instret < reports[i-1].Instret || reports[i].Elapsed < reports[i-1].Elapsed {
 			t.Errorf("progress went backwards: %+v then %+v", reports[i-1], reports[i])
 		}
+	}
+}
+
+// TestRunEndedFaultStatus: the info line "run ended" of a run a guest
+// fault ends gives the status rvsim exits with (128 + the signal), not 0.
+func TestRunEndedFaultStatus(t *testing.T) {
+	prog, err := LoadFile("../programs/bin/illegal.elf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	core, logs := observer.New(zap.InfoLevel)
+	m, err := New(prog, Config{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard, Log: zap.New(core)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	var fe *FaultError
+	if _, err := m.Run(); !errors.As(err, &fe) {
+		t.Fatalf("run: %v, want a guest fault", err)
+	}
+	ended := logs.FilterMessage("run ended").All()
+	if len(ended) != 1 || ended[0].ContextMap()["status"] != int64(fe.Status) {
+		t.Errorf("run ended: %v, want status %d", ended, fe.Status)
 	}
 }

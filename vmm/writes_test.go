@@ -346,3 +346,58 @@ func TestRaiseSIGPIPE(t *testing.T) {
 		})
 	}
 }
+
+// TestStreamSeekAndDents: as Linux does, lseek of a standard stream that
+// is /dev/null succeeds (at 0), of a pipe is ESPIPE; getdents64 of a
+// stream that is no directory is ENOTDIR, of no descriptor EBADF.
+func TestStreamSeekAndDents(t *testing.T) {
+	prog, err := LoadFile(helloELF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	defer pw.Close()
+	for _, c := range []struct {
+		stdin *os.File
+		want  uint64
+	}{{null, 0}, {pr, errno(eSPIPE)}} {
+		m, err := New(prog, Config{MemSize: 1 << 20, Stdin: c.stdin, Stdout: io.Discard, Stderr: io.Discard})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := m.sysLseek(0, -1, 0); r != c.want {
+			t.Errorf("lseek of stdin %s: %d, want %d", c.stdin.Name(), int64(r), int64(c.want))
+		}
+		if r := m.sysGetdents64(1, m.linux.brkStart, 64); r != errno(eNOTDIR) {
+			t.Errorf("getdents64 of stdout: %d, want ENOTDIR", int64(r))
+		}
+		if r := m.sysGetdents64(99, m.linux.brkStart, 64); r != errno(eBADF) {
+			t.Errorf("getdents64 of no descriptor: %d, want EBADF", int64(r))
+		}
+		m.Close()
+	}
+}
+
+// TestSyscallBreaksReservation: as Linux's return from a trap does, a
+// system call clears the LR/SC reservation, so that an SC after it fails.
+func TestSyscallBreaksReservation(t *testing.T) {
+	m := newHello(t, 1<<20)
+	h := m.Hart
+	h.SetReservation(m.linux.brkStart, 8)
+	h.X[17] = sysGetpid
+	if err := m.syscall(); err != nil {
+		t.Fatal(err)
+	}
+	if a, n := h.Reservation(); n != 0 {
+		t.Errorf("after getpid the reservation is [%#x, +%d), want none", a, n)
+	}
+}
