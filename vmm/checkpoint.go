@@ -331,6 +331,9 @@ func (l *linux) clone() *linux {
 	for fd, f := range l.files {
 		c.files[fd] = cloneFile(f, seen)
 	}
+	for i := range c.maps {
+		c.maps[i].src = cloneFile(c.maps[i].src, seen) // the same file as its descriptors', if any
+	}
 	c.cloexec = maps.Clone(l.cloexec)
 	c.root, c.sysroot, c.warned = nil, nil, nil
 	return &c

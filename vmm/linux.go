@@ -180,6 +180,7 @@ type linux struct {
 	sysroot       *sysroot     // the target's libraries; nil for none
 	interpBase    uint64       // where the interpreter is loaded (AT_BASE), 0 for none
 	more          mapping      // record: the bytes of a file mapping still to record (recordMore)
+	grown         mapping      // the pages an mremap added to a mapping of a file (growFile)
 	warned        map[uint64]bool
 	warnedMany    bool
 	warnedOOM     bool
@@ -211,11 +212,16 @@ func (m *Machine) outOfMemory(call string, n uint64) {
 
 // mapping is a range of mapped guest memory [lo, hi), with room bytes
 // above it that other mappings avoid while they fit elsewhere (roomFor).
-// file marks a mapping of a file's bytes, which merges only with other
-// such mappings (insertMap).
+// file marks a mapping of a file's bytes: of src's from offset off at lo
+// (src is nil for the dynamic linker, which the monitor loads), which
+// merges only with the mapping of the bytes of src before or after those
+// (insertMap). A mapping in the list holds src's host file open (holdFile)
+// for an mremap that grows it (growFile).
 type mapping struct {
 	lo, hi, room uint64
 	file         bool
+	src          *guestFile
+	off          uint64
 }
 
 // String shows a mapping as [lo, hi), its room and whether it maps a file.
@@ -225,7 +231,7 @@ func (mp mapping) String() string {
 		s += fmt.Sprintf(" room %#x", mp.room)
 	}
 	if mp.file {
-		s += " file"
+		s += fmt.Sprintf(" file@%#x", mp.off)
 	}
 	return s
 }
@@ -450,16 +456,11 @@ func (m *Machine) syscall() error {
 	x := &h.X
 	nr, a0, a1, a2, a3, a4, a5 := x[17], x[10], x[11], x[12], x[13], x[14], x[15]
 	l := m.linux
-	if _, n := h.Reservation(); n != 0 {
-		// Linux clears the LR/SC reservation on every return from a
-		// trap: an SC after the system call fails.
-		h.SetReservation(0, 0)
-	}
 	recorded := recorded(nr, a3)
 	if m.rep != nil && recorded {
 		var before func(uint64) error
 		if nr == sysMmap {
-			before = func(r uint64) error { return m.replayMap(a0, a1, a3, r) }
+			before = func(r uint64) error { return m.replayMap(a0, a1, a3, a4, a5, r) }
 		}
 		r, err := m.rep.syscall(m, nr, before)
 		if err != nil {
@@ -628,6 +629,22 @@ func (m *Machine) syscall() error {
 		}
 		if err := m.recordMore(); err != nil {
 			return err
+		}
+	}
+	if g := l.grown; g.lo < g.hi {
+		// An mremap grew a mapping of a file by the file's bytes:
+		// recorded as input events, replayed from them.
+		l.grown = mapping{}
+		switch {
+		case m.rec != nil:
+			if err := m.recordMore(); err != nil {
+				return err
+			}
+		case m.rep != nil:
+			if err := m.rep.replayPieces(m, g.lo, g.lo, g.hi, int64(r) < 0 && int64(r) >= -4095,
+				fmt.Sprintf("an mremap that grew a mapping of a file at %#x", r)); err != nil {
+				return err
+			}
 		}
 	}
 	if isWrite {

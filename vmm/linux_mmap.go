@@ -9,8 +9,6 @@ import (
 	"slices"
 	"sort"
 
-	"go.uber.org/zap"
-
 	"github.com/rvsim/rvsim/logfmt"
 )
 
@@ -103,7 +101,7 @@ func (m *Machine) sysMmap(addr, length, prot, flags, fd, off uint64) uint64 {
 			return errno(e)
 		}
 	}
-	m.insertMap(mapping{lo: start, hi: start + n, room: room, file: f != nil})
+	m.insertMap(mapping{lo: start, hi: start + n, room: room, file: f != nil, src: f, off: off})
 	return start
 }
 
@@ -199,9 +197,8 @@ func (m *Machine) roomFor(n uint64) uint64 {
 // in place when the memory after it is free, else (MREMAP_MAYMOVE) moves
 // its bytes to a new place, MREMAP_FIXED's address if given; the old
 // place is unmapped, or only cleared with MREMAP_DONTUNMAP. Every mapping
-// is private: an old size of 0 (a copy of a shared mapping) is EINVAL.
-// A mapping of a file grows by pages that read zero, where Linux reads
-// them from the file: the monitor warns.
+// is private: an old size of 0 (a copy of a shared mapping) is EINVAL. A
+// mapping of a file grows by the file's next bytes (growFile).
 func (m *Machine) sysMremap(old, oldLen, newLen, flags, newAddr uint64) uint64 {
 	const mayMove, fixed, dontUnmap = 1, 2, 4
 	l := m.linux
@@ -226,22 +223,30 @@ func (m *Machine) sysMremap(old, oldLen, newLen, flags, newAddr uint64) uint64 {
 	if old+oldN < old || i == len(l.maps) || l.maps[i].lo > old || l.maps[i].hi < old+oldN {
 		return errno(eFAULT)
 	}
-	file := l.maps[i].file
-	grown := func() {
-		if file && newN > oldN {
-			m.log.Warn("mremap grows a mapping of a file: its new pages read zero, not the file's bytes",
-				zap.String("pc", fmt.Sprintf("%#x", m.Hart.PC)), zap.String("at", fmt.Sprintf("%#x", old)),
-				zap.Uint64("old_size", oldLen), zap.Uint64("new_size", newLen))
+	// What the pages [old, old+newN) map, as a mapping of its own.
+	whole := mapping{lo: old, hi: old + newN, file: l.maps[i].file, src: l.maps[i].src}
+	if whole.file {
+		whole.off = l.maps[i].off + (old - l.maps[i].lo)
+	}
+	grown := func(at uint64) {
+		if whole.file && newN > oldN {
+			m.growFile(whole.src, whole.off+oldN, at+oldN, at+newN)
 		}
 	}
+	// The mapping's host file stays open while its old place is unmapped
+	// and its new one mapped.
+	m.holdFile(whole.src)
+	defer m.dropFile(whole.src)
 	if flags&(fixed|dontUnmap) == 0 {
 		if newN <= oldN {
 			m.removeMaps(old+newN, old+oldN, true)
 			return old
 		}
 		if end := old + newN; end > old && end <= l.mmapTop && !m.mapped(old+oldN, end) {
-			m.insertMap(mapping{lo: old + oldN, hi: end, file: file})
-			grown()
+			tail := whole
+			tail.lo, tail.off = old+oldN, whole.off+oldN
+			m.insertMap(tail)
+			grown(old)
 			return old
 		}
 		if flags&mayMove == 0 {
@@ -273,8 +278,10 @@ func (m *Machine) sysMremap(old, oldLen, newLen, flags, newAddr uint64) uint64 {
 	} else {
 		m.removeMaps(old, old+oldN, true)
 	}
-	m.insertMap(mapping{lo: dst, hi: dst + newN, room: room, file: file})
-	grown()
+	moved := whole
+	moved.lo, moved.hi, moved.room = dst, dst+newN, room
+	m.insertMap(moved)
+	grown(dst)
 	return dst
 }
 
@@ -329,7 +336,7 @@ func (m *Machine) recordMore() error {
 // writing the bytes the trace holds: a MAP_FIXED mapping first clears
 // what it replaces, and the mapping is made. A recorded address that the
 // monitor could not have given is a divergence.
-func (m *Machine) replayMap(addr, length, flags, r uint64) error {
+func (m *Machine) replayMap(addr, length, flags, fd, off, r uint64) error {
 	if int64(r) < 0 && int64(r) >= -4095 {
 		return nil
 	}
@@ -341,7 +348,7 @@ func (m *Machine) replayMap(addr, length, flags, r uint64) error {
 			ErrDivergence, m.Hart.Instret(), m.Hart.PC, length, r, pageUp(l.brk), l.mmapTop)
 	}
 	m.removeMaps(r, r+n, true)
-	m.insertMap(mapping{lo: r, hi: r + n, file: true})
+	m.insertMap(mapping{lo: r, hi: r + n, file: true, src: m.file(fd), off: off})
 	return nil
 }
 
@@ -353,18 +360,27 @@ func (m *Machine) replayMap(addr, length, flags, r uint64) error {
 // the mapping, with Value the bytes still to come, so that a crafted
 // trace cannot write anything a recording could not have.
 func (p *replayer) replayMore(m *Machine, addr, n uint64) error {
+	failed := int64(addr) < 0 && int64(addr) >= -4095
+	return p.replayPieces(m, addr, addr+maxInput, addr+n, failed, fmt.Sprintf("an mmap of %#x bytes at %#x", n, addr))
+}
+
+// replayPieces applies the input events that carry the bytes of a file
+// mapped at [lo, hi), from next on (recordMore), and stops at the first
+// event that is not an input event of this instruction; failed (the call
+// failed) makes any such event a divergence. call names the system call
+// for errors.
+func (p *replayer) replayPieces(m *Machine, lo, next, hi uint64, failed bool, call string) error {
 	h := m.Hart
-	next := addr + maxInput
 	for {
 		ev, err := p.peek(m)
 		if err != nil || ev == nil || ev.Kind != logfmt.KindInput || ev.Instret != h.Instret() || ev.PC != h.PC {
 			return nil
 		}
-		if int64(addr) < 0 && int64(addr) >= -4095 || len(ev.Writes) != 1 || ev.Writes[0].Addr != next ||
+		if failed || len(ev.Writes) != 1 || ev.Writes[0].Addr != next ||
 			len(ev.Writes[0].Data) == 0 || len(ev.Writes[0].Data) > maxInput ||
-			ev.Writes[0].Addr+uint64(len(ev.Writes[0].Data)) > addr+n || ev.Value > addr+n-ev.Writes[0].Addr-uint64(len(ev.Writes[0].Data)) {
-			return fmt.Errorf("%w: at instruction %d, pc %#x: the trace's input event after an mmap of %#x bytes at %#x is not the next piece of the mapping's bytes",
-				ErrDivergence, h.Instret(), h.PC, n, addr)
+			ev.Writes[0].Addr+uint64(len(ev.Writes[0].Data)) > hi || ev.Value > hi-ev.Writes[0].Addr-uint64(len(ev.Writes[0].Data)) {
+			return fmt.Errorf("%w: at instruction %d, pc %#x: the trace's input event after %s is not the next piece of the mapping's bytes",
+				ErrDivergence, h.Instret(), h.PC, call)
 		}
 		next += uint64(len(ev.Writes[0].Data))
 		if err := p.apply(m, *ev); err != nil {
@@ -404,20 +420,83 @@ func (m *Machine) insertMap(mp mapping) {
 			}
 		}
 	}
-	left := i > 0 && l.maps[i-1].hi == mp.lo && l.maps[i-1].file == mp.file
-	right := i < len(l.maps) && l.maps[i].lo == mp.hi && l.maps[i].file == mp.file
+	left := i > 0 && l.maps[i-1].hi == mp.lo && follows(l.maps[i-1], mp)
+	right := i < len(l.maps) && l.maps[i].lo == mp.hi && follows(mp, l.maps[i])
 	switch {
 	case left && right:
+		m.dropFile(l.maps[i].src)
 		l.maps[i-1].hi, l.maps[i-1].room = l.maps[i].hi, l.maps[i].room
 		l.maps = append(l.maps[:i], l.maps[i+1:]...)
 	case left:
 		l.maps[i-1].hi, l.maps[i-1].room = mp.hi, mp.room
 	case right:
-		l.maps[i].lo = mp.lo
+		l.maps[i].lo, l.maps[i].off = mp.lo, mp.off
 	default:
+		m.holdFile(mp.src)
 		l.maps = slices.Insert(l.maps, i, mp)
 	}
 	l.mmapLow = min(l.mmapLow, mp.lo)
+}
+
+// follows reports whether b, right above a, maps what a does: both no
+// file, or the bytes of the same file right after a's.
+func follows(a, b mapping) bool {
+	return a.file == b.file && a.src == b.src && (!a.file || a.off+(a.hi-a.lo) == b.off)
+}
+
+// holdFile keeps the host file of f open for a mapping of it, as another
+// descriptor of it does (guestFile.dups); dropFile lets it go, closing it
+// with its last holder. A replayed file has no host file: nothing to do.
+func (m *Machine) holdFile(f *guestFile) {
+	if f != nil && f.f != nil {
+		f.dups++
+	}
+}
+
+func (m *Machine) dropFile(f *guestFile) {
+	switch {
+	case f == nil || f.f == nil:
+	case f.dups > 0:
+		f.dups--
+	default:
+		f.f.Close()
+	}
+}
+
+// growFile fills [lo, hi), the pages an mremap added to a mapping of the
+// file src, which map its bytes from offset off, with those bytes, as
+// Linux does, up to the file's end (the rest reads zero). Recording, the
+// bytes become input events at the call (recordMore); replaying, they
+// come from the trace (l.grown: the caller applies them), which has none
+// for a recording that made none. A mapping whose file the monitor does
+// not know (the dynamic linker's) grows by zeros.
+func (m *Machine) growFile(src *guestFile, off, lo, hi uint64) {
+	l := m.linux
+	if src == nil {
+		return
+	}
+	l.grown = mapping{lo: lo, hi: hi}
+	f := src.f
+	if f == nil {
+		return // replayed: the trace holds the bytes
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return
+	}
+	var cnt uint64
+	if size := uint64(fi.Size()); off < size {
+		cnt = min(hi-lo, size-off)
+	}
+	b, _ := m.guestWrite(lo, cnt)
+	got, err := f.ReadAt(b, int64(off))
+	if err != nil && !errors.Is(err, io.EOF) {
+		got = 0
+	}
+	clear(b[got:])
+	if m.rec != nil && got > 0 {
+		l.more = mapping{lo: lo, hi: lo + uint64(got)}
+	}
 }
 
 func (m *Machine) sysMunmap(addr, length uint64) uint64 {
@@ -457,11 +536,18 @@ func (m *Machine) removeMaps(addr, hi uint64, zero bool) {
 		// A tail keeps the mapping's room; a head gets none: mappings
 		// merge, and the room may have been given to what is removed.
 		if mp.lo < lo {
-			rest = append(rest, mapping{lo: mp.lo, hi: lo, file: mp.file})
+			m.holdFile(mp.src)
+			rest = append(rest, mapping{lo: mp.lo, hi: lo, file: mp.file, src: mp.src, off: mp.off})
 		}
 		if up < mp.hi {
-			rest = append(rest, mapping{lo: up, hi: mp.hi, room: mp.room, file: mp.file})
+			m.holdFile(mp.src)
+			tail := mapping{lo: up, hi: mp.hi, room: mp.room, file: mp.file, src: mp.src}
+			if mp.file {
+				tail.off = mp.off + (up - mp.lo)
+			}
+			rest = append(rest, tail)
 		}
+		m.dropFile(mp.src)
 	}
 	l.maps = slices.Replace(l.maps, i, j, rest...)
 	l.mmapLow = l.mmapTop

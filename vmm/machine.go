@@ -422,6 +422,11 @@ func (m *Machine) closeFiles() {
 				f.f.Close()
 			}
 		}
+		for _, mp := range l.maps {
+			if mp.src != nil && mp.src.f != nil {
+				mp.src.f.Close() // a file the guest closed, still mapped
+			}
+		}
 	}
 	m.closeSemihost()
 }

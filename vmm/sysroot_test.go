@@ -292,9 +292,11 @@ func TestMmapFile(t *testing.T) {
 	if r := m.sysMmap(a, PageSize, 3, private|mapFixedNoreplace|mapAnonymous, ^uint64(0), 0); r != errno(eEXIST) {
 		t.Errorf("MAP_FIXED_NOREPLACE over a mapping: %d, want EEXIST", int64(r))
 	}
-	// The file's two pages and the anonymous two stay apart, as Linux's
-	// areas do.
-	if want := []mapping{{lo: a, hi: a + 2*PageSize, file: true}, {lo: a + 2*PageSize, hi: a + 4*PageSize}}; !slices.Equal(m.linux.maps, want) {
+	// The file's first page, its page mapped again from offset 0 and
+	// the anonymous two pages stay apart, as Linux's areas do.
+	f := m.file(fd)
+	if want := []mapping{{lo: a, hi: a + PageSize, file: true, src: f}, {lo: a + PageSize, hi: a + 2*PageSize, file: true, src: f},
+		{lo: a + 2*PageSize, hi: a + 4*PageSize}}; !slices.Equal(m.linux.maps, want) {
 		t.Errorf("mappings %v, want %v", m.linux.maps, want)
 	}
 	// Outside the mmap area: refused.

@@ -386,18 +386,3 @@ func TestStreamSeekAndDents(t *testing.T) {
 		m.Close()
 	}
 }
-
-// TestSyscallBreaksReservation: as Linux's return from a trap does, a
-// system call clears the LR/SC reservation, so that an SC after it fails.
-func TestSyscallBreaksReservation(t *testing.T) {
-	m := newHello(t, 1<<20)
-	h := m.Hart
-	h.SetReservation(m.linux.brkStart, 8)
-	h.X[17] = sysGetpid
-	if err := m.syscall(); err != nil {
-		t.Fatal(err)
-	}
-	if a, n := h.Reservation(); n != 0 {
-		t.Errorf("after getpid the reservation is [%#x, +%d), want none", a, n)
-	}
-}

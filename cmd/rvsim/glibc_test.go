@@ -497,9 +497,15 @@ func needGlibcTools(t *testing.T) {
 // buildGlibc compiles the test program name, static or dynamic (PIE).
 func buildGlibc(t *testing.T, name string, static bool) string {
 	t.Helper()
+	return buildGlibcSource(t, name, glibcSources[name], static)
+}
+
+// buildGlibcSource compiles the C source text as program name.
+func buildGlibcSource(t *testing.T, name, text string, static bool) string {
+	t.Helper()
 	dir := t.TempDir()
 	src := filepath.Join(dir, name+".c")
-	if err := os.WriteFile(src, []byte(glibcSources[name]), 0o644); err != nil {
+	if err := os.WriteFile(src, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, name)

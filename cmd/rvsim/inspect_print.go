@@ -20,11 +20,13 @@ import (
 // the monitor writes before the first instruction; before it, a dynamic
 // program's interpreter file, in pieces whose write address is the offset
 // in the file and whose value is the file's size; and after a file
-// mapping's syscall event, the bytes of the mapping past its first MiB.
+// mapping's syscall event, the bytes of the mapping past its first MiB;
+// at another instruction, the file's bytes an mremap added to a mapping.
 const (
 	inputRandom  = "start-up bytes written by the monitor: AT_RANDOM"
 	inputInterp  = "the interpreter's file, loaded by the monitor: the write's address is the offset in the file, the value its size"
 	inputMapping = "more bytes of the file mapping above: the value is how many are still to come"
+	inputRemap   = "bytes of a file that an mremap added to its mapping: the value is how many are still to come"
 )
 
 // inputs tells input events apart by what came before them.
@@ -44,8 +46,10 @@ func (in *inputs) meaning(e *logfmt.Event) string {
 			m = inputMapping
 		case e.Instret == 0 && e.Value != 0:
 			m = inputInterp
-		default:
+		case e.Instret == 0:
 			m = inputRandom
+		default:
+			m = inputRemap
 		}
 	}
 	in.mapping = e.Kind == logfmt.KindSyscall && vmm.SyscallName(e.Nr) == "mmap" || m == inputMapping
