@@ -43,8 +43,8 @@ func (m *Machine) loadInterp() (entry, base uint64, err error) {
 	}
 	span := pageUp(ip.High()) - ip.Low()
 	if span > l.mmapTop || l.mmapTop-span < l.brkStart {
-		return 0, 0, fmt.Errorf("interpreter %s (%#x bytes) does not fit between the program's end %#x and the stack at %#x (raise --mem): %w",
-			name, span, l.brkStart, l.mmapTop, ErrLayout)
+		return 0, 0, fmt.Errorf("interpreter %s (%#x bytes) does not fit between the program's end %#x and the stack at %#x (raise --mem to %s at least): %w",
+			name, span, l.brkStart, l.mmapTop, sizeString(memHint(linuxMem(m.Hart.Mem.Base, m.Prog.High(), span))), ErrLayout)
 	}
 	base = l.mmapTop - span
 	if err := ip.rebase(base); err != nil {

@@ -215,8 +215,8 @@ func (m *Machine) outOfMemory(call string, n uint64) {
 // file marks a mapping of a file's bytes: of src's from offset off at lo
 // (src is nil for the dynamic linker, which the monitor loads), which
 // merges only with the mapping of the bytes of src before or after those
-// (insertMap). A mapping in the list holds src's host file open (holdFile)
-// for an mremap that grows it (growFile).
+// (insertMap); an mremap that grows it reads the file's next bytes
+// (growFile).
 type mapping struct {
 	lo, hi, room uint64
 	file         bool
@@ -249,6 +249,11 @@ type guestFile struct {
 	// (dup): the host file is closed with the last.
 	oflags uint64
 	dups   int
+	// fi is the file as it was opened, and closed is set once its host
+	// file is closed: a mapping of it then opens it again by rel, if it
+	// is still the same file (mappedFile).
+	fi     os.FileInfo
+	closed bool
 
 	// A directory's listing (getdents64): entries read from the host
 	// but not yet returned, the offset of the next, and whether "." and
@@ -266,12 +271,12 @@ type guestFile struct {
 func linuxStack(size uint64) uint64 { return min(uint64(8<<20), size/8) &^ (PageSize - 1) }
 
 // linuxMem is the least memory, from base, that holds a Linux program
-// whose segments end at end and leaves room for its heap below its stack
-// (setupLinux).
-func linuxMem(base, end uint64) uint64 {
+// whose segments end at end and leaves room below its stack for its heap
+// (setupLinux) and for extra bytes more (its interpreter, loadInterp).
+func linuxMem(base, end, extra uint64) uint64 {
 	span := pageUp(end) - base
-	for s := span + PageSize; ; s += PageSize {
-		if s-linuxStack(s) > span {
+	for s := span + extra + PageSize; ; s += PageSize {
+		if top := s - linuxStack(s); top > span && top-span >= extra {
 			return s
 		}
 	}
@@ -318,7 +323,7 @@ func (m *Machine) setupLinux() error {
 	l.brk, l.mmapLow = l.brkStart, l.mmapTop
 	if l.brkStart >= l.mmapTop {
 		return fmt.Errorf("program ends at %#x, leaving no room for heap and stack below %#x (raise --mem to %s at least): %w",
-			l.brkStart, mem.End(), sizeString(memHint(linuxMem(mem.Base, m.Prog.High()))), ErrLayout)
+			l.brkStart, mem.End(), sizeString(memHint(linuxMem(mem.Base, m.Prog.High(), 0))), ErrLayout)
 	}
 	l.files[0] = &guestFile{r: m.cfg.Stdin, name: "stdin"}
 	l.files[1] = &guestFile{w: m.cfg.Stdout, name: "stdout", oflags: oWronly}

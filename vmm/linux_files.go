@@ -237,7 +237,7 @@ func (m *Machine) sysOpenat(dirfd int32, pathAddr, flags uint64) uint64 {
 		f.Close()
 		return errno(eNOTDIR)
 	}
-	gf := &guestFile{f: f, r: f, name: p, isDir: ofi.IsDir(), rel: hp.rel, sys: hp.sys, oflags: flags & oPath}
+	gf := &guestFile{f: f, r: f, name: p, isDir: ofi.IsDir(), rel: hp.rel, sys: hp.sys, oflags: flags & oPath, fi: ofi}
 	if flags&oPath != 0 {
 		gf.r = nil // a descriptor only to name the file: no reads
 	}
@@ -301,6 +301,7 @@ func (m *Machine) sysClose(fd uint64) uint64 {
 		f.dups-- // another descriptor still holds the file
 	} else if f.f != nil {
 		f.f.Close()
+		f.closed = true // a mapping of it opens it again to grow (mappedFile)
 	}
 	delete(m.linux.files, int(uint32(fd)))
 	delete(m.linux.cloexec, int(uint32(fd)))

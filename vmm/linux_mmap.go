@@ -6,8 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"sort"
+	"syscall"
+
+	"go.uber.org/zap"
 
 	"github.com/rvsim/rvsim/logfmt"
 )
@@ -233,10 +237,6 @@ func (m *Machine) sysMremap(old, oldLen, newLen, flags, newAddr uint64) uint64 {
 			m.growFile(whole.src, whole.off+oldN, at+oldN, at+newN)
 		}
 	}
-	// The mapping's host file stays open while its old place is unmapped
-	// and its new one mapped.
-	m.holdFile(whole.src)
-	defer m.dropFile(whole.src)
 	if flags&(fixed|dontUnmap) == 0 {
 		if newN <= oldN {
 			m.removeMaps(old+newN, old+oldN, true)
@@ -424,7 +424,6 @@ func (m *Machine) insertMap(mp mapping) {
 	right := i < len(l.maps) && l.maps[i].lo == mp.hi && follows(mp, l.maps[i])
 	switch {
 	case left && right:
-		m.dropFile(l.maps[i].src)
 		l.maps[i-1].hi, l.maps[i-1].room = l.maps[i].hi, l.maps[i].room
 		l.maps = append(l.maps[:i], l.maps[i+1:]...)
 	case left:
@@ -432,7 +431,6 @@ func (m *Machine) insertMap(mp mapping) {
 	case right:
 		l.maps[i].lo, l.maps[i].off = mp.lo, mp.off
 	default:
-		m.holdFile(mp.src)
 		l.maps = slices.Insert(l.maps, i, mp)
 	}
 	l.mmapLow = min(l.mmapLow, mp.lo)
@@ -442,25 +440,6 @@ func (m *Machine) insertMap(mp mapping) {
 // file, or the bytes of the same file right after a's.
 func follows(a, b mapping) bool {
 	return a.file == b.file && a.src == b.src && (!a.file || a.off+(a.hi-a.lo) == b.off)
-}
-
-// holdFile keeps the host file of f open for a mapping of it, as another
-// descriptor of it does (guestFile.dups); dropFile lets it go, closing it
-// with its last holder. A replayed file has no host file: nothing to do.
-func (m *Machine) holdFile(f *guestFile) {
-	if f != nil && f.f != nil {
-		f.dups++
-	}
-}
-
-func (m *Machine) dropFile(f *guestFile) {
-	switch {
-	case f == nil || f.f == nil:
-	case f.dups > 0:
-		f.dups--
-	default:
-		f.f.Close()
-	}
 }
 
 // growFile fills [lo, hi), the pages an mremap added to a mapping of the
@@ -476,9 +455,15 @@ func (m *Machine) growFile(src *guestFile, off, lo, hi uint64) {
 		return
 	}
 	l.grown = mapping{lo: lo, hi: hi}
-	f := src.f
-	if f == nil {
+	if src.f == nil {
 		return // replayed: the trace holds the bytes
+	}
+	f := m.mappedFile(src)
+	if f == nil {
+		return
+	}
+	if f != src.f {
+		defer f.Close()
 	}
 	fi, err := f.Stat()
 	if err != nil {
@@ -497,6 +482,42 @@ func (m *Machine) growFile(src *guestFile, off, lo, hi uint64) {
 	if m.rec != nil && got > 0 {
 		l.more = mapping{lo: lo, hi: lo + uint64(got)}
 	}
+}
+
+// mappedFile returns the host file of src, a file the guest mapped: its
+// own while a descriptor holds it, else the same file opened again by its
+// path (a mapping holds no host descriptor, as none holds one under
+// Linux: a guest may map thousands of files it closed), or nil, with a
+// warning, if the path no longer names that file.
+func (m *Machine) mappedFile(src *guestFile) *os.File {
+	if !src.closed {
+		return src.f
+	}
+	l := m.linux
+	root := l.root
+	if src.sys && l.sysroot != nil {
+		root = l.sysroot.root
+	}
+	var f *os.File
+	var err error
+	if root == nil {
+		err = os.ErrNotExist
+	} else {
+		f, err = root.OpenFile(src.rel, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+	}
+	if err == nil {
+		// The same inode, size and modification time: a number freed by
+		// a removed file may name a new one.
+		if fi, e := f.Stat(); e != nil || src.fi == nil || !os.SameFile(fi, src.fi) || fi.Size() != src.fi.Size() || !fi.ModTime().Equal(src.fi.ModTime()) {
+			f.Close()
+			f, err = nil, errors.New("it is another file now")
+		}
+	}
+	if err != nil {
+		m.log.Warn("mremap grows a mapping of a closed file that its path no longer names: the new pages read zero",
+			zap.String("file", src.name), zap.String("pc", fmt.Sprintf("%#x", m.Hart.PC)), zap.Error(err))
+	}
+	return f
 }
 
 func (m *Machine) sysMunmap(addr, length uint64) uint64 {
@@ -536,18 +557,15 @@ func (m *Machine) removeMaps(addr, hi uint64, zero bool) {
 		// A tail keeps the mapping's room; a head gets none: mappings
 		// merge, and the room may have been given to what is removed.
 		if mp.lo < lo {
-			m.holdFile(mp.src)
 			rest = append(rest, mapping{lo: mp.lo, hi: lo, file: mp.file, src: mp.src, off: mp.off})
 		}
 		if up < mp.hi {
-			m.holdFile(mp.src)
 			tail := mapping{lo: up, hi: mp.hi, room: mp.room, file: mp.file, src: mp.src}
 			if mp.file {
 				tail.off = mp.off + (up - mp.lo)
 			}
 			rest = append(rest, tail)
 		}
-		m.dropFile(mp.src)
 	}
 	l.maps = slices.Replace(l.maps, i, j, rest...)
 	l.mmapLow = l.mmapTop

@@ -317,9 +317,12 @@ func newMachine(prog *Program, cfg Config, mem rv64.Memory, choice engineChoice)
 			case cfg.Replay == nil && s.Vaddr >= mem.Base:
 				need := pageUp(end - mem.Base)
 				if prog.Kind == KindLinux {
-					need = linuxMem(mem.Base, max(end, prog.High())) // and a heap and a stack
+					need = linuxMem(mem.Base, max(end, prog.High()), 0) // and a heap and a stack
 				}
 				hint = "; it needs --mem " + sizeString(memHint(need)) + " at least"
+				if prog.Interp != "" {
+					hint += " (and more for its interpreter)"
+				}
 			}
 			return nil, fmt.Errorf("load %s: segment %d [%#x, %#x) does not fit in guest memory [%#x, %#x) (%s): %w%s",
 				prog.Path, i, s.Vaddr, s.Vaddr+s.Memsz, mem.Base, mem.End(), size, ErrLayout, hint)
@@ -422,11 +425,7 @@ func (m *Machine) closeFiles() {
 				f.f.Close()
 			}
 		}
-		for _, mp := range l.maps {
-			if mp.src != nil && mp.src.f != nil {
-				mp.src.f.Close() // a file the guest closed, still mapped
-			}
-		}
+
 	}
 	m.closeSemihost()
 }

@@ -338,7 +338,7 @@ func TestMemHintLoads(t *testing.T) {
 		if _, e := fmt.Sscanf(after(fmt.Sprint(err), "it needs --mem "), "%s", &size); e != nil {
 			t.Fatalf("%s in 4K: %v, want a hint naming a --mem", name, err)
 		}
-		need := linuxMem(prog.Low()&^(PageSize-1), prog.High())
+		need := linuxMem(prog.Low()&^(PageSize-1), prog.High(), 0)
 		if got := sizeString(memHint(need)); got != size {
 			t.Errorf("%s: the hint says %q, linuxMem %s", name, size, got)
 		}
@@ -355,10 +355,56 @@ func TestMemHintLoads(t *testing.T) {
 	}
 }
 
+// TestMemHintLoadsDynamic: for a dynamic program the first hint counts
+// its segments only and says so; the interpreter's names the least that
+// loads it too.
+func TestMemHintLoadsDynamic(t *testing.T) {
+	if _, err := os.Stat(DefaultSysroot); err != nil {
+		t.Fatalf("the sysroot %s is needed (Debian: libc6-dev-riscv64-cross): %v", DefaultSysroot, err)
+	}
+	prog, err := LoadFile(filepath.Join("..", "programs", "bin", "glibc_hello_dynamic.elf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{MemSize: 4 << 10, Sysroot: DefaultSysroot, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard}
+	_, err = New(prog, cfg)
+	var size string
+	if _, e := fmt.Sscanf(after(fmt.Sprint(err), "it needs --mem "), "%s", &size); e != nil || !strings.Contains(fmt.Sprint(err), "(and more for its interpreter)") {
+		t.Fatalf("in 4K: %v, want a hint naming a --mem, and more for the interpreter", err)
+	}
+	cfg.MemSize = hintSize(t, size)
+	_, err = New(prog, cfg)
+	if _, e := fmt.Sscanf(after(fmt.Sprint(err), "raise --mem to "), "%s", &size); e != nil {
+		t.Fatalf("in %s: %v, want the interpreter's hint", size, err)
+	}
+	cfg.MemSize = hintSize(t, size)
+	m, err := New(prog, cfg)
+	if err != nil {
+		t.Fatalf("in %s, the interpreter's hint: %v", size, err)
+	}
+	m.Close()
+}
+
 // after returns what follows the first sep in s, or "".
 func after(s, sep string) string {
 	if _, a, ok := strings.Cut(s, sep); ok {
 		return a
 	}
 	return ""
+}
+
+// hintSize reads a size as sizeString writes it (a number, then K, M, G
+// or T).
+func hintSize(t *testing.T, s string) uint64 {
+	t.Helper()
+	var n uint64
+	var unit string
+	if _, err := fmt.Sscanf(s, "%d%s", &n, &unit); err != nil {
+		t.Fatalf("size %q: %v", s, err)
+	}
+	shift, ok := map[string]uint{"K": 10, "M": 20, "G": 30, "T": 40}[unit]
+	if !ok {
+		t.Fatalf("size %q: unit %q", s, unit)
+	}
+	return n << shift
 }

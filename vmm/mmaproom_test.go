@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
 	"github.com/rvsim/rvsim/logfmt"
 )
 
@@ -318,9 +321,10 @@ func TestHostErrorEnds(t *testing.T) {
 // TestMremapFileMapping: a mapping of a file does not merge with an
 // anonymous one beside it (an mremap across both is EFAULT, as with
 // Linux's two areas); growing it maps the file's next bytes, moved or in
-// place, after its descriptor is closed too (the mapping holds the host
-// file open until it is unmapped); growing an anonymous mapping adds
-// zeros.
+// place, after its descriptor is closed too (the monitor opens the file
+// again by its path: a mapping holds no host descriptor); growing an
+// anonymous mapping adds zeros. Once the path names another file, the
+// new pages read zero, with a warning.
 func TestMremapFileMapping(t *testing.T) {
 	dir := t.TempDir()
 	data := make([]byte, 3*PageSize+100)
@@ -334,7 +338,8 @@ func TestMremapFileMapping(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := New(prog, Config{MemSize: 64 << 20, FSRoot: dir, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard})
+	core, logs := observer.New(zap.WarnLevel)
+	m, err := New(prog, Config{MemSize: 64 << 20, FSRoot: dir, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard, Log: zap.New(core)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,6 +367,9 @@ func TestMremapFileMapping(t *testing.T) {
 	if r := m.sysClose(fd); r != 0 {
 		t.Fatalf("close: %d", int64(r))
 	}
+	if _, err := host.Stat(); !errors.Is(err, os.ErrClosed) {
+		t.Errorf("the host file is open after the guest closed it: %v", err)
+	}
 	r := m.sysMremap(a, PageSize, 4*PageSize, mremapMove, 0)
 	if int64(r) < 0 {
 		t.Fatalf("growing the file's mapping: errno %d", -int64(r))
@@ -375,13 +383,21 @@ func TestMremapFileMapping(t *testing.T) {
 		t.Fatalf("growing in place: %#x, want %#x", g, r)
 	}
 	checkGuest(t, m, r, data[:2*PageSize])
-	if _, err := host.Stat(); err != nil {
-		t.Errorf("the host file is closed while its mapping lives: %v", err)
+	if len(logs.All()) != 0 {
+		t.Errorf("warnings: %v", logs.All())
 	}
-	if u := m.sysMunmap(r, 2*PageSize); u != 0 {
-		t.Fatalf("munmap: %d", int64(u))
+	// Another file at the path: zeros, and a warning.
+	if err := os.Remove(filepath.Join(dir, "data.bin")); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := host.Stat(); !errors.Is(err, os.ErrClosed) {
-		t.Errorf("the host file is open after its last mapping went: %v", err)
+	if err := os.WriteFile(filepath.Join(dir, "data.bin"), bytes.Repeat([]byte{0xee}, len(data)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if g := m.sysMremap(r, 2*PageSize, 3*PageSize, 0, 0); g != r {
+		t.Fatalf("growing in place: %#x, want %#x", g, r)
+	}
+	checkGuest(t, m, r, append(bytes.Clone(data[:2*PageSize]), make([]byte, PageSize)...))
+	if all := logs.All(); len(all) != 1 || !strings.Contains(all[0].Message, "its path no longer names") {
+		t.Errorf("warnings %v, want one that the path names another file", all)
 	}
 }

@@ -294,13 +294,15 @@ func gdbQuote(s string) string {
 
 // runGDB runs gdb with args on rvsim's terminal and returns its exit
 // status (128 + the signal if a signal ended it). While gdb runs, rvsim
-// takes no notice of SIGINT: a Ctrl-C on the terminal reaches gdb too,
-// which interrupts the replay through the protocol. The signal is caught
-// rather than ignored, so that gdb starts with its default action and sets
-// its own.
+// takes no notice of SIGINT and SIGQUIT: a Ctrl-C or Ctrl-\ on the
+// terminal reaches gdb too, which interrupts the replay through the
+// protocol, or quits. The signals are caught rather than ignored, so that
+// gdb starts with their default actions and sets its own.
 func (a *app) runGDB(gdb string, args []string) (int, error) {
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGQUIT)
+	quitTaken.Add(1)
+	defer quitTaken.Add(-1)
 	defer signal.Stop(sigs)
 	done := make(chan struct{})
 	defer close(done)

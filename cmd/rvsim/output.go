@@ -98,6 +98,9 @@ func (a *app) printStats(stats []stat) {
 		a.report.Info("stats", fields...)
 		return
 	}
+	a.term.Lock()
+	a.endGuestLine()
+	a.term.Unlock()
 	for _, s := range stats {
 		fmt.Fprintln(a.stderr, "rvsim: stats: "+sanitize(s.text))
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/rvsim/rvsim/logfmt"
 	"github.com/rvsim/rvsim/vmm"
@@ -105,11 +106,18 @@ func (t *traceOut) Write(p []byte) (int, error) {
 
 // abandon closes a trace file nothing was written to, and removes it if
 // the recording created it (created) and it is still an empty regular
-// file.
+// file: the file a symbolic link named, not the link.
 func (t *traceOut) abandon(created bool) {
 	t.Close()
-	if fi, err := os.Lstat(t.name); err == nil && created && !t.started && fi.Mode().IsRegular() && fi.Size() == 0 {
-		os.Remove(t.name)
+	if !created || t.started {
+		return
+	}
+	p, err := filepath.EvalSymlinks(t.name)
+	if err != nil {
+		return
+	}
+	if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
+		os.Remove(p)
 	}
 }
 

@@ -187,6 +187,22 @@ func TestRecordThatCannotStartKeepsTrace(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, "new.zst")); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("record %.20q into a new file left it behind: %v", args, err)
 		}
+		// Through a link to a file that does not exist: the link stays,
+		// and no file appears.
+		link := filepath.Join(dir, "link.zst")
+		os.Remove(link)
+		if err := os.Symlink("target.zst", link); err != nil {
+			t.Fatal(err)
+		}
+		if r := cli(t, "", append([]string{"record", "-o", link}, args...)...); r.status != exitSimError {
+			t.Errorf("record -o a dangling link: status %d", r.status)
+		}
+		if _, err := os.Lstat(link); err != nil {
+			t.Errorf("the link is gone: %v", err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "target.zst")); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("record %.20q through a dangling link left its target behind: %v", args, err)
+		}
 	}
 	if r := cli(t, "", "replay", prog, trace); r.status != 0 || !strings.Contains(r.stderr, "replay identical") {
 		t.Errorf("replay of the kept trace: status %d, stderr %q", r.status, r.stderr)

@@ -100,7 +100,6 @@ func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.stat
 
 func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, args: args}
-	defer quietQuit()()
 	root := &cobra.Command{
 		Use:           "rvsim",
 		Short:         "RISC-V RV64 simulator with record and replay of non-deterministic instructions",

@@ -81,7 +81,7 @@ leaves it as it was.`,
 			if err != nil {
 				return err
 			}
-			_, statErr := os.Lstat(out)
+			_, statErr := os.Stat(out) // through a link: the file the open may create
 			f, err := createTrace(out)
 			if err != nil {
 				return fmt.Errorf("record: %w", err)

@@ -12,31 +12,21 @@ import (
 // progress line's, which erases it before rvsim dies (endSignals).
 var quitTaken atomic.Int32
 
-// quietQuit makes SIGQUIT end rvsim as the signal's default action does
+// init makes SIGQUIT end rvsim as the signal's default action does
 // (dieOfSignal), without the Go runtime's dump of its goroutines, unless a
-// command's own handler takes it (quitTaken). It returns the function
-// that stops doing so.
-func quietQuit() (stop func()) {
-	if signal.Ignored(syscall.SIGQUIT) {
-		return func() {} // stays ignored, as SIGINT and SIGHUP do (caughtSignals)
-	}
+// command's own handler takes it (quitTaken), from as early as package
+// main starts: only a SIGQUIT in the first millisecond or so, while the
+// packages rvsim imports start, still gets the dump. A SIGQUIT ignored
+// when rvsim started is not kept ignored: the Go runtime keeps only SIGINT
+// and SIGHUP so (caughtSignals), and the dump was its default before.
+func init() {
 	c := make(chan os.Signal, 1)
 	signal.Notify(c, syscall.SIGQUIT)
-	done := make(chan struct{})
 	go func() {
-		for {
-			select {
-			case <-c:
-				if quitTaken.Load() == 0 {
-					dieOfSignal(syscall.SIGQUIT)
-				}
-			case <-done:
-				return
+		for range c {
+			if quitTaken.Load() == 0 {
+				dieOfSignal(syscall.SIGQUIT)
 			}
 		}
 	}()
-	return func() {
-		signal.Stop(c)
-		close(done)
-	}
 }
