@@ -31,7 +31,7 @@ var (
 // refuses the program itself (os.SameFile: another path, a symbolic or
 // hard link count too) and an existing non-empty regular file that is not
 // an rvsim trace (a typo must not destroy a file); it reports whether out
-// is an existing trace, which the recording replaces (heldTrace.commit
+// is an existing trace, which the recording replaces (traceOut.Write
 // warns). It refuses too the file, pipe or socket
 // that rvsim's standard output or error is (-o /dev/stdout into a pipe,
 // or -o F with >F): the program writes its output there as well, and a

@@ -285,8 +285,8 @@ var createTrace = openTrace
 // waiting for a reader: with none, the open fails at once. A pipe or FIFO
 // is written through the runtime's poller, so that a stop can put a
 // deadline on a write that waits (see stopTraceWrites). A regular file is
-// locked (lockTrace), not emptied (heldTrace.commit empties it once the
-// machine is built): a second recording into a trace being recorded
+// locked (lockTrace), not emptied (traceOut.Write empties it at the first
+// write, once the machine is built): a second recording into a trace being recorded
 // fails, and leaves that one whole.
 func openTrace(name string) (io.WriteCloser, error) {
 	if fi, err := os.Stat(name); err == nil && fi.Mode()&os.ModeNamedPipe != 0 {
