@@ -646,7 +646,8 @@ func (m *Machine) syscall() error {
 				return err
 			}
 		case m.rep != nil:
-			if err := m.rep.replayPieces(m, g.lo, g.lo, g.hi, int64(r) < 0 && int64(r) >= -4095,
+			// g is set only when the call succeeded.
+			if err := m.rep.replayPieces(m, g.lo, g.lo, g.hi, false,
 				fmt.Sprintf("an mremap that grew a mapping of a file at %#x", r)); err != nil {
 				return err
 			}

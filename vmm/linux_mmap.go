@@ -289,26 +289,38 @@ func (m *Machine) sysMremap(old, oldLen, newLen, flags, newAddr uint64) uint64 {
 // start+n). When recording, the first maxInput bytes are the system
 // call's memory writes, the rest input events that follow it (more).
 func (m *Machine) mapFile(f *guestFile, start, n, off uint64) int {
-	fi, err := f.f.Stat()
+	cnt, err := m.readMapped(f.f, start, n, off)
 	if err != nil {
 		return hostErrno(err)
 	}
-	var cnt uint64
-	if size := uint64(fi.Size()); off < size {
-		cnt = min(n, size-off)
-	}
-	b, _ := m.guestWrite(start, cnt)
-	got, err := f.f.ReadAt(b, int64(off))
-	if err != nil && !errors.Is(err, io.EOF) {
-		return hostErrno(err)
-	}
-	clear(b[got:]) // the file shrank since the stat
 	first := min(cnt, maxInput)
 	m.noteWrite(start, first)
 	if m.rec != nil && cnt > first {
 		m.linux.more = mapping{lo: start + first, hi: start + cnt}
 	}
 	return 0
+}
+
+// readMapped copies the bytes of the file f from offset off into guest
+// memory at start, at most n, up to the file's end, and returns how many
+// it covered (those the file shrank by since its size was read read
+// zero). On an error what it covered reads zero or is partly written.
+func (m *Machine) readMapped(f *os.File, start, n, off uint64) (uint64, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	var cnt uint64
+	if size := uint64(fi.Size()); off < size {
+		cnt = min(n, size-off)
+	}
+	b, _ := m.guestWrite(start, cnt)
+	got, err := f.ReadAt(b, int64(off))
+	if err != nil && !errors.Is(err, io.EOF) {
+		return 0, err
+	}
+	clear(b[got:]) // the file shrank since the stat
+	return cnt, nil
 }
 
 // recordMore records the rest of a file mapping's bytes (mapFile) as
@@ -465,22 +477,13 @@ func (m *Machine) growFile(src *guestFile, off, lo, hi uint64) {
 	if f != src.f {
 		defer f.Close()
 	}
-	fi, err := f.Stat()
+	cnt, err := m.readMapped(f, lo, hi-lo, off)
 	if err != nil {
+		m.zeroGuest(lo, hi-lo) // new pages, which read zero as the replay's will
 		return
 	}
-	var cnt uint64
-	if size := uint64(fi.Size()); off < size {
-		cnt = min(hi-lo, size-off)
-	}
-	b, _ := m.guestWrite(lo, cnt)
-	got, err := f.ReadAt(b, int64(off))
-	if err != nil && !errors.Is(err, io.EOF) {
-		got = 0
-	}
-	clear(b[got:])
-	if m.rec != nil && got > 0 {
-		l.more = mapping{lo: lo, hi: lo + uint64(got)}
+	if m.rec != nil && cnt > 0 {
+		l.more = mapping{lo: lo, hi: lo + cnt}
 	}
 }
 
