@@ -75,9 +75,7 @@ func (a *app) say(msg string, fields ...zap.Field) {
 		a.report.Info(msg, fields...)
 		return
 	}
-	a.term.Lock()
-	a.endGuestLine()
-	a.term.Unlock()
+	a.ownLine()
 	fmt.Fprintln(a.stderr, "rvsim: "+sanitize(msg))
 }
 
@@ -98,9 +96,7 @@ func (a *app) printStats(stats []stat) {
 		a.report.Info("stats", fields...)
 		return
 	}
-	a.term.Lock()
-	a.endGuestLine()
-	a.term.Unlock()
+	a.ownLine()
 	for _, s := range stats {
 		fmt.Fprintln(a.stderr, "rvsim: stats: "+sanitize(s.text))
 	}

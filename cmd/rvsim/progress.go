@@ -223,8 +223,15 @@ func sameFile(f *os.File, w io.Writer) bool {
 	return err1 == nil && err2 == nil && os.SameFile(fi, gi)
 }
 
-// endGuestLine ends the line the guest left unfinished on the terminal,
-// if it did, before rvsim writes a line of its own there; a.term is held.
+// ownLine ends the line the guest left unfinished on the terminal, if it
+// did, before rvsim writes a line of its own there.
+func (a *app) ownLine() {
+	a.term.Lock()
+	defer a.term.Unlock()
+	a.endGuestLine()
+}
+
+// endGuestLine is ownLine with a.term held.
 func (a *app) endGuestLine() {
 	if a.guestMidLine {
 		fmt.Fprint(a.stderr, "\n")

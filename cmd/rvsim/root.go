@@ -164,9 +164,7 @@ func (a *app) fatal(err error) {
 			return
 		}
 	}
-	a.term.Lock()
-	a.endGuestLine()
-	a.term.Unlock()
+	a.ownLine()
 	fmt.Fprintln(a.stderr, "rvsim: "+msg)
 }
 
