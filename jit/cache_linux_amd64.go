@@ -22,13 +22,13 @@ import (
 // executable.
 const (
 	codeSize  = 32 << 20
-	lookupLen = 1 << 12 // entries of the indirect-jump table (a power of two)
+	lookupLen = 1 << 16 // entries of the indirect-jump table (a power of two)
 	dataSize  = lookupLen * 16
 	osPage    = 4096
 )
 
 // lookupEntry is an entry of the indirect-jump table: the guest pc and the
-// block's code, or a pc that no jump reaches (odd) when empty.
+// block's code, or, when empty, a pc that no jump to it has (clearLookup).
 type lookupEntry struct {
 	pc   uint64
 	code uintptr
@@ -40,6 +40,7 @@ type cache struct {
 	code    uintptr // start of the code
 	used    int     // bytes of code written
 	lookup  []lookupEntry
+	filled  bool // an entry of lookup was set since it was last emptied
 }
 
 // spare is the code cache of a self-check that passed, parked for the
@@ -76,10 +77,26 @@ func newCache() (*cache, error) {
 	return c, nil
 }
 
+// setLookup makes the indirect-jump table send jumps to pc to code.
+func (c *cache) setLookup(pc uint64, code uintptr) {
+	c.lookup[(pc>>1)&(lookupLen-1)] = lookupEntry{pc: pc, code: code}
+	c.filled = true
+}
+
+// clearLookup empties the indirect-jump table. An empty entry holds a pc
+// that no jump to its index can have: 0 in every entry but the first,
+// where a jump to pc 0 looks, and 1 (odd) there. The table's pages are
+// handed back to the kernel, which gives zeros where they are read again:
+// a table that a few jumps use costs a few pages, not its megabyte.
 func (c *cache) clearLookup() {
-	for i := range c.lookup {
-		c.lookup[i] = lookupEntry{pc: 1}
+	if c.filled {
+		b := c.mapping[codeSize : codeSize+dataSize]
+		if syscall.Madvise(b, syscall.MADV_DONTNEED) != nil {
+			clear(c.lookup)
+		}
+		c.filled = false
 	}
+	c.lookup[0].pc = 1
 }
 
 // next returns the address the next block will be written at.

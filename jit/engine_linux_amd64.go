@@ -318,7 +318,7 @@ func (e *Engine) Run(budget uint64) rv64.Exit {
 				if len(e.heat) >= flatPCs {
 					burst = flatBurst
 				}
-				if x, stop := e.interpret(min(burst, left)); stop {
+				if x, stop := e.burst(burst, left); stop {
 					return x
 				}
 				continue
@@ -376,7 +376,7 @@ func (e *Engine) Run(budget uint64) rv64.Exit {
 			} else {
 				e.short = 0
 			}
-			if x, stop := e.interpret(min(n, end-h.CSR.Instret)); stop {
+			if x, stop := e.burst(n, end-h.CSR.Instret); stop {
 				return x
 			}
 		case exitChain:
@@ -391,7 +391,7 @@ func (e *Engine) Run(budget uint64) rv64.Exit {
 			}
 		case exitJALR:
 			if t := e.blocks[h.PC]; t != nil && t.code != 0 {
-				e.cc.lookup[(h.PC>>1)&(lookupLen-1)] = lookupEntry{pc: h.PC, code: t.code}
+				e.cc.setLookup(h.PC, t.code)
 			}
 		}
 	}
@@ -406,13 +406,17 @@ func (e *Engine) setBroken(err error) {
 
 // Tiering: a pc's block is translated once Go has found it untranslated
 // hotAfter times (counted for up to heatLen pcs at once), the interpreter
-// running coldBurst instructions from it each time before, or flatBurst
-// once flatPCs pcs are counted: code that keeps ending bursts at new pcs
-// has no hot spot to find soon, and the interpreter runs faster with a
-// budget that reaches past the end of the page it is in (it then need not
-// mark where the budget ends). Native runs shorter than shortRun
-// instructions that end in a side exit, shortLimit times in a row, hand
-// the interpreter interpBurst instructions.
+// running a burst of coldBurst instructions from it each time before, or
+// flatBurst once flatPCs pcs are counted: code that keeps ending bursts at
+// new pcs has no hot spot to find soon. A burst ends at the first block
+// boundary after its count (rv64.Hart.RunBurst), so bursts end where
+// blocks start (a loop's head, a function's entry, a return address), and
+// the interpreter runs them at its full speed: a burst with an exact end
+// makes its last page of blocks check where it ends, and flat code (a
+// call every few instructions, each site run a few times) ran at half the
+// interpreter's speed in bursts of coldBurst. Native runs shorter than
+// shortRun instructions that end in a side exit, shortLimit times in a
+// row, hand the interpreter a burst of interpBurst instructions.
 const (
 	hotAfter    = 2
 	coldBurst   = 256
@@ -424,14 +428,19 @@ const (
 	interpBurst = 1 << 16
 )
 
-// interpret runs n instructions (n > 0) on the interpreter; stop is true
+// interpret runs n instructions on the interpreter, exactly; stop is true
 // if it exited for something else than its budget.
-func (e *Engine) interpret(n uint64) (rv64.Exit, bool) {
-	if n == 0 {
+func (e *Engine) interpret(n uint64) (rv64.Exit, bool) { return e.burst(n, n) }
+
+// burst runs at least n instructions on the interpreter, or left if fewer,
+// up to the first block boundary after them; stop is true if it exited for
+// something else than its budget.
+func (e *Engine) burst(n, left uint64) (rv64.Exit, bool) {
+	if n == 0 || left == 0 {
 		return rv64.Exit{}, false
 	}
 	before := e.h.CSR.Instret
-	x := e.h.Run(n)
+	x := e.h.RunBurst(n, left)
 	e.stats.Interpreted += e.h.CSR.Instret - before
 	return x, x.Kind != rv64.ExitBudget
 }

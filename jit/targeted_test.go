@@ -1039,6 +1039,31 @@ func TestJalrTargets(t *testing.T) {
 			p.expectAt(codeAt+12, 3)
 		})
 	})
+	t.Run("0 after a flush", func(t *testing.T) {
+		// The indirect-jump table, filled and emptied again, sends
+		// a jump to pc 0 (the pc of its empty entries but the first)
+		// to the fault, not to code at address 0.
+		m := progMachine(addi(rA0, rA0, 1), jalr(rRA, rT0, 0), jSelf)
+		m.priv, m.userExits = csr.PrivU, true
+		m.x[rT0] = codeAt
+		p := newPair(t, m)
+		p.eng.hotAfter = 0
+		p.runChunks(200, 50)
+		at := &p.eng.cc.lookup[(codeAt>>1)&(lookupLen-1)]
+		if !p.eng.cc.filled || at.pc != codeAt {
+			t.Fatalf("the jalr loop set no entry of the indirect-jump table (entry %#x)", *at)
+		}
+		if err := p.eng.flush(); err != nil {
+			t.Fatal(err)
+		}
+		if p.eng.cc.filled || *at != (lookupEntry{}) || p.eng.cc.lookup[0].pc != 1 {
+			t.Fatalf("the table after a flush: filled %v, entries %#x %#x", p.eng.cc.filled, p.eng.cc.lookup[0], *at)
+		}
+		p.runChunks(200, 50)
+		p.both(func(h *rv64.Hart) { h.X[rT0] = 0 })
+		e := p.step(10)
+		expectExit(t, e, rv64.Exit{Kind: rv64.ExitTrap, Cause: rv64.CauseFetchAccess, Tval: 0, PC: 0})
+	})
 	for _, target := range []uint64{memEnd, memBase - 4, 0, 1 << 63} {
 		t.Run(fmt.Sprintf("outside %#x", target), func(t *testing.T) {
 			m := progMachine(addi(rA0, rA0, 1), jalr(rRA, rT0, 0), jSelf)

@@ -441,3 +441,127 @@ func FuzzMixedBlocks(f *testing.F) {
 		}
 	})
 }
+
+// burstProgram loads at addr a loop whose body is a long straight line
+// that crosses into the next page (when addr is near a page end), with a
+// taken branch within the page and adds fused with the branch after them,
+// one taken and one not.
+func burstProgram(t testing.TB, h *Hart, addr uint64) {
+	body := []string{"addi t0, t0, 1"} // loop:
+	for k := range 24 {
+		body = append(body, fmt.Sprintf("addi a%d, a%d, %d", k%8, (k+1)%8, k+1))
+	}
+	body = append(body,
+		"beq zero, zero, .+8", // a taken branch inside the page
+		"ebreak",              // skipped
+		"auipc s3, 0",
+		"sw t0, 0(s1)",
+		"lw s4, 0(s1)",
+		"addi t2, t0, 0", // an add and a branch run as one slot: taken
+		"bne t2, zero, .+8",
+		"ebreak",          // skipped
+		"addw t3, t0, t2", // and not taken
+		"beq t3, zero, .+8",
+		fmt.Sprintf("j .-%d", 4*(24+11)),
+	)
+	prog(t, h, addr, body...)
+	h.PC = addr
+	h.X[9] = testBase + 0x8000 // s1: data
+}
+
+// TestRunBurst: RunBurst(n, budget) runs at least n instructions (budget
+// if fewer, and never more), on to the first block boundary: the target of
+// a taken branch or jump, or the start of a page (within a page of the
+// budget's end, blocks may also end before a branch or jump). It ends in
+// the state the same count of single steps gives.
+func TestRunBurst(t *testing.T) {
+	for _, addr := range []uint64{testPC, testPC + 0x1000 - 40} { // the second crosses a page
+		ref := newTestHart(t)
+		burstProgram(t, ref, addr)
+		var states []*expected
+		for n := 0; n <= 200; n++ {
+			s := snapshot(ref)
+			s.Exit = Exit{Kind: ExitBudget, PC: ref.PC}
+			states = append(states, s)
+			if got := ref.Run(1); got.Kind != ExitBudget {
+				t.Fatalf("step %d: exit %s at %#x", n, got.Kind.testName(), got.PC)
+			}
+		}
+		// target reports whether the instruction at step k starts a
+		// block: the one before it went elsewhere than the next
+		// instruction, or it starts a page. control reports whether it
+		// is a branch or jump.
+		word := func(pc uint64) uint32 {
+			b, _ := ref.Mem.Slice(pc, 4)
+			return le.Uint32(b)
+		}
+		target := func(k int) bool {
+			prev, pc := states[k-1].PC, states[k].PC
+			return pc != prev+4 || pc&0xfff == 0
+		}
+		control := func(k int) bool {
+			op := word(states[k].PC) & 0x7f
+			return op == 0x63 || op == 0x6f || op == 0x67
+		}
+		stops := 0
+		for n := 0; n <= 120; n++ {
+			for _, budget := range []int{n, n + 3, 1 << 20} {
+				h := newTestHart(t)
+				burstProgram(t, h, addr)
+				x := h.RunBurst(uint64(n), uint64(budget))
+				k := int(h.CSR.Instret)
+				if x.Kind != ExitBudget || k < n || k > budget || k >= len(states) {
+					t.Fatalf("start %#x, RunBurst(%d, %d): exit %s after %d instructions", addr, n, budget, x.Kind.testName(), k)
+				}
+				for _, d := range states[k].diff(h, x) {
+					t.Errorf("start %#x, RunBurst(%d, %d) ran %d: %s", addr, n, budget, k, d)
+				}
+				if k > n && k < budget && !target(k) && !control(k) {
+					t.Errorf("start %#x, RunBurst(%d, %d) stopped at %d, pc %#x, not a block boundary", addr, n, budget, k, h.PC)
+				}
+				if budget < 1<<20 {
+					continue // near the budget's end, blocks end before branches too, not always
+				}
+				for j := max(n, 1); j < k; j++ {
+					if target(j) {
+						t.Errorf("start %#x, RunBurst(%d, %d) ran %d, past the block boundary at %d", addr, n, budget, k, j)
+					}
+				}
+				if k > n && !target(k) {
+					t.Errorf("start %#x, RunBurst(%d, %d) stopped at %d, pc %#x, not the target of a jump nor a page's start", addr, n, budget, k, h.PC)
+				}
+				if k > n {
+					stops++
+				}
+			}
+		}
+		if stops == 0 {
+			t.Errorf("start %#x: no burst ran past its count: the test does not test what it says", addr)
+		}
+	}
+}
+
+// TestRunBurstLoop: a burst in a loop within one page (whose blocks run
+// without returning to Run's loop) stops within an iteration of its count.
+func TestRunBurstLoop(t *testing.T) {
+	h := newTestHart(t)
+	prog(t, h, testPC,
+		"addi a0, a0, 1",
+		"addi a1, a1, 2",
+		"j .-8",
+	)
+	h.PC = testPC
+	for _, n := range []uint64{1, 10, 1000, 5000} {
+		before := h.CSR.Instret
+		if x := h.RunBurst(n, 1<<24); x.Kind != ExitBudget {
+			t.Fatalf("RunBurst(%d): exit %s", n, x.Kind.testName())
+		}
+		ran := h.CSR.Instret - before
+		if ran < n || ran >= n+3 || h.PC != testPC {
+			t.Errorf("RunBurst(%d) in a 3-instruction loop ran %d, stopped at %#x; want %d to %d, at the loop's head %#x", n, ran, h.PC, n, n+2, testPC)
+		}
+	}
+	if h.X[10] == 0 || h.X[11] != 2*h.X[10] {
+		t.Errorf("a0 %d, a1 %d: the loop did not run as written", h.X[10], h.X[11])
+	}
+}

@@ -39,11 +39,24 @@ const (
 // that the compiler keeps its state in registers; Run does everything that
 // calls out (page lookup and decoding, the budget's limit, CSRs, MRET,
 // WFI, A, F and D, stores into code, traps) and enters block again.
-func (h *Hart) Run(budget uint64) Exit {
+func (h *Hart) Run(budget uint64) Exit { return h.run(budget, budget) }
+
+// RunBurst runs like Run(budget), but may also stop at the first block
+// boundary (the target of a jump, or the start of a page) once n
+// instructions have retired: a burst of at least n instructions (budget if
+// fewer) whose end is not exact, so that its blocks never check where it
+// ends. A tiered engine runs cold code so, and finds it stopped where
+// blocks start.
+func (h *Hart) RunBurst(n, budget uint64) Exit { return h.run(budget, min(n, budget)) }
+
+// run is Run whose loop ends at the first block boundary once soft
+// (<= budget) instructions have retired.
+func (h *Hart) run(budget, soft uint64) Exit {
 	if h.dbg != nil {
 		if e, stop := h.enter(&budget); stop {
 			return e
 		}
+		soft = budget
 	}
 	pc := h.PC
 	ret := h.CSR.Instret
@@ -54,6 +67,16 @@ func (h *Hart) Run(budget uint64) Exit {
 	h.near = 0
 	if h.end > pageSlots {
 		h.near = h.end - pageSlots // a block runs at most pageSlots instructions
+	}
+	h.soft = h.end
+	if soft < budget {
+		// Blocks return at jumps from the soft end on, as near the
+		// budget's end, and the loop ends there.
+		h.soft = ret + soft
+		if h.soft < ret {
+			h.soft = h.end
+		}
+		h.near = min(h.near, h.soft)
 	}
 	base := h.Mem.Base
 	size := uint64(len(h.Mem.Data))
@@ -76,7 +99,7 @@ func (h *Hart) Run(budget uint64) Exit {
 		r2   uint64    // (r2+i)>>1 is the instret of slot i (r2+i is always even)
 		why  uint64
 	)
-	for ret < h.end {
+	for ret < h.soft {
 		off := pc - base
 		if off > size-2 {
 			cause, tval = CauseFetchAccess, pc
@@ -109,7 +132,7 @@ func (h *Hart) Run(budget uint64) Exit {
 			continue
 		case bkJump:
 			ret = (r2+i)>>1 + 1
-			if t := pc - pgLo; t < 1<<pageShift {
+			if t := pc - pgLo; t < 1<<pageShift && ret < h.soft {
 				// The target is in this page, near the budget's end.
 				i = t >> 1
 				r2 = ret<<1 - i

@@ -137,7 +137,8 @@ type Hart struct {
 	code     []*codePage          // decode cache, one entry per page of Mem
 	codeLive map[uint64]*codePage // the pages in code, for the collector (keepCode)
 	end      uint64               // the instret at which the current Run's budget ends
-	near     uint64               // end less a page of slots: blocks from here on check end
+	soft     uint64               // the instret from which the loop stops at a block boundary: end, or a burst's soft end
+	near     uint64               // end less a page of slots, or soft if sooner: blocks from here on check end
 
 	stop   *slot // the slot limit turned into opEnd, or nil
 	stopOp op    // its real op

@@ -40,7 +40,7 @@ import (
 // overhead program, with arguments that run each for about a second.
 var defaultPrograms = []string{
 	"bench:450", "sort:400000", "crc:300", "matmul:120", "nbody:500000", "interp:8000000", "strings:60000",
-	"glibc_libm_static:300000", "glibc_lockfree_static:6000000", "ndloop:3000000",
+	"glibc_libm_static:300000", "glibc_lockfree_static:6000000", "flat:2000", "ndloop:3000000",
 }
 
 var quickPrograms = []string{"bench:2", "ndloop:20000"}
