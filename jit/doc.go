@@ -28,14 +28,18 @@
 // middle of a block starts a block of its own.
 //
 // Code that runs once costs more to translate than to interpret: the
-// first two times Go finds no translation at a pc, the interpreter runs
-// 256 instructions from there, and the third time the block is
-// translated. Once 4,096 pcs have been counted so, the code has no hot
-// spot soon found (thousands of functions, each run a few times), and the
-// interpreter runs 4,096 instructions at a time, which it does faster.
-// Native code that keeps leaving after a few instructions (a
-// store into a page that holds code, which the interpreter must make) has
-// the interpreter run the next 65,536 instructions instead.
+// first two times Go finds no translation at a pc, the interpreter runs a
+// burst of at least 256 instructions from there, and the third time the
+// block is translated. A burst ends at the first block boundary after its
+// count (rv64.Hart.RunBurst: a jump's target or a page's start), so it
+// ends where blocks start, and the interpreter runs it at full speed (a
+// budget with an exact end has the blocks near it find where it ends).
+// Once 4,096 pcs have been counted so, the code has no hot spot soon
+// found (thousands of functions, each run a few times), and bursts are of
+// 4,096 instructions. Native code that keeps leaving after a few
+// instructions (a store into a page that holds code, which the
+// interpreter must make) has the interpreter run a burst of 65,536
+// instructions instead.
 //
 // # Registers
 //
@@ -125,7 +129,11 @@
 // target's code once it is translated and back to a stub when the target
 // is dropped; the stub returns to Go with the target's pc, and Go
 // translates it. An indirect jump (JALR) looks its target up in a table
-// of 4096 entries and returns to Go on a miss. Code is written through a
+// of 65,536 entries (indexed by pc bits 16:1: a return to any of
+// thousands of call sites stays in native code) and returns to Go on a
+// miss, which fills the entry. The table's pages are handed back to the
+// kernel when the cache is emptied, so a program that jumps to a few
+// targets touches a few of its pages. Code is written through a
 // second, writable mapping of the code's memory file, so no page is ever
 // writable and executable at once, and writing or patching costs no
 // system call (without a memory file, pages are made writable for the

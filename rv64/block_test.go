@@ -389,8 +389,8 @@ func TestRunMixedDoesNotAllocate(t *testing.T) {
 // instructions, and 32-bit ones where two parcels make one) from two pages
 // of a small memory, with the registers pointing into it so that loads,
 // stores and AMOs hit code, and checks that Run with the decode cache, in
-// chunks of several sizes, ends in the state of a simpler path: single
-// steps that decode every instruction anew.
+// chunks of several sizes, and RunBurst, end in the state of a simpler
+// path: single steps that decode every instruction anew.
 func FuzzMixedBlocks(f *testing.F) {
 	f.Add([]byte{0x05, 0x05, 0x93, 0x85, 0x15, 0x00, 0xfd, 0x16, 0xfd, 0xfe}, uint64(0), uint8(40))
 	f.Add([]byte{0x2f, 0xa5, 0xc5, 0x08, 0x23, 0xa0, 0xe7, 0x00, 0xf5, 0xb7}, uint64(0x1ff0), uint8(60))
@@ -436,6 +436,20 @@ func FuzzMixedBlocks(f *testing.F) {
 				}
 				for _, d := range want.diff(h, last) {
 					t.Errorf("budget %d in chunks of %d: %s", n, chunk, d)
+				}
+			}
+			// A burst of at least k, at most n: the state of the
+			// count it ran.
+			for _, k := range []int{1, n / 2} {
+				h := newTestHart(t)
+				setup(h)
+				x := h.RunBurst(uint64(k), uint64(n))
+				got := int(h.CSR.Instret)
+				if x.Kind != ExitBudget || got < min(k, n) || got > n {
+					t.Fatalf("RunBurst(%d, %d): exit %s at %#x after %d instructions", k, n, x.Kind.testName(), x.PC, got)
+				}
+				for _, d := range states[got].diff(h, x) {
+					t.Errorf("RunBurst(%d, %d), %d run: %s", k, n, got, d)
 				}
 			}
 		}
