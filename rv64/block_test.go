@@ -24,16 +24,27 @@ func straightProgram(t testing.TB, h *Hart, addr uint64) {
 		"addi s2, s2, 1",
 		"mret",
 	)
-	var body []string
-	body = append(body, "addi t0, t0, 1") // loop:
+	straightLoop(t, h, addr, true)
+}
+
+// straightLoop loads at addr straightProgram's loop, without its csrr of
+// instret and its ecall unless trapping.
+func straightLoop(t testing.TB, h *Hart, addr uint64, trapping bool) {
+	body := []string{"addi t0, t0, 1"} // loop:
 	for k := range 24 {
 		body = append(body, fmt.Sprintf("addi a%d, a%d, %d", k%8, (k+1)%8, k+1))
 	}
+	if trapping {
+		body = append(body, "csrr a7, instret")
+	}
 	body = append(body,
-		"csrr a7, instret",
 		"beq zero, zero, .+8", // a taken branch inside the page
 		"ebreak",              // skipped
-		"ecall",               // a trap in the middle of the line
+	)
+	if trapping {
+		body = append(body, "ecall") // a trap in the middle of the line
+	}
+	body = append(body,
 		"auipc s3, 0",
 		"sw t0, 0(s1)",
 		"lw s4, 0(s1)",
@@ -42,11 +53,27 @@ func straightProgram(t testing.TB, h *Hart, addr uint64) {
 		"ebreak",          // skipped
 		"addw t3, t0, t2", // and not taken
 		"beq t3, zero, .+8",
-		fmt.Sprintf("j .-%d", 4*(24+13)),
 	)
+	body = append(body, fmt.Sprintf("j .-%d", 4*len(body)))
 	prog(t, h, addr, body...)
 	h.PC = addr
 	h.X[9] = testBase + 0x8000 // s1: data
+}
+
+// stepStates returns the states of h (with a budget exit) after 0, 1, ...
+// n single steps, which it runs.
+func stepStates(t *testing.T, h *Hart, n int) []*expected {
+	t.Helper()
+	var states []*expected
+	for k := 0; k <= n; k++ {
+		s := snapshot(h)
+		s.Exit = Exit{Kind: ExitBudget, PC: h.PC}
+		states = append(states, s)
+		if got := h.Run(1); got.Kind != ExitBudget {
+			t.Fatalf("step %d: exit %s at %#x", k, got.Kind.testName(), got.PC)
+		}
+	}
+	return states
 }
 
 // TestBudgetAnywhere: for every budget up to several loop iterations, Run
@@ -58,16 +85,7 @@ func TestBudgetAnywhere(t *testing.T) {
 		// The reference: one instruction per Run.
 		ref := newTestHart(t)
 		straightProgram(t, ref, addr)
-		var states []*expected
-		for n := 0; n <= 120; n++ {
-			e := Exit{Kind: ExitBudget, PC: ref.PC}
-			s := snapshot(ref)
-			s.Exit = e
-			states = append(states, s)
-			if got := ref.Run(1); got.Kind != ExitBudget {
-				t.Fatalf("step %d: exit %s at %#x", n, got.Kind.testName(), got.PC)
-			}
-		}
+		states := stepStates(t, ref, 120)
 		for n, want := range states {
 			for _, chunk := range []int{n, 3, 7, 31, 1 << 20} {
 				h := newTestHart(t)
@@ -456,51 +474,17 @@ func FuzzMixedBlocks(f *testing.F) {
 	})
 }
 
-// burstProgram loads at addr a loop whose body is a long straight line
-// that crosses into the next page (when addr is near a page end), with a
-// taken branch within the page and adds fused with the branch after them,
-// one taken and one not.
-func burstProgram(t testing.TB, h *Hart, addr uint64) {
-	body := []string{"addi t0, t0, 1"} // loop:
-	for k := range 24 {
-		body = append(body, fmt.Sprintf("addi a%d, a%d, %d", k%8, (k+1)%8, k+1))
-	}
-	body = append(body,
-		"beq zero, zero, .+8", // a taken branch inside the page
-		"ebreak",              // skipped
-		"auipc s3, 0",
-		"sw t0, 0(s1)",
-		"lw s4, 0(s1)",
-		"addi t2, t0, 0", // an add and a branch run as one slot: taken
-		"bne t2, zero, .+8",
-		"ebreak",          // skipped
-		"addw t3, t0, t2", // and not taken
-		"beq t3, zero, .+8",
-		fmt.Sprintf("j .-%d", 4*(24+11)),
-	)
-	prog(t, h, addr, body...)
-	h.PC = addr
-	h.X[9] = testBase + 0x8000 // s1: data
-}
-
-// TestRunBurst: RunBurst(n, budget) runs at least n instructions (budget
-// if fewer, and never more), on to the first block boundary: the target of
+// TestRunBurst: RunBurst(n, budget) on straightProgram's loop without its
+// traps runs at least n instructions (budget if fewer, and never more), on
+// to the first block boundary: the target of
 // a taken branch or jump, or the start of a page (within a page of the
 // budget's end, blocks may also end before a branch or jump). It ends in
 // the state the same count of single steps gives.
 func TestRunBurst(t *testing.T) {
 	for _, addr := range []uint64{testPC, testPC + 0x1000 - 40} { // the second crosses a page
 		ref := newTestHart(t)
-		burstProgram(t, ref, addr)
-		var states []*expected
-		for n := 0; n <= 200; n++ {
-			s := snapshot(ref)
-			s.Exit = Exit{Kind: ExitBudget, PC: ref.PC}
-			states = append(states, s)
-			if got := ref.Run(1); got.Kind != ExitBudget {
-				t.Fatalf("step %d: exit %s at %#x", n, got.Kind.testName(), got.PC)
-			}
-		}
+		straightLoop(t, ref, addr, false)
+		states := stepStates(t, ref, 200)
 		// target reports whether the instruction at step k starts a
 		// block: the one before it went elsewhere than the next
 		// instruction, or it starts a page. control reports whether it
@@ -521,7 +505,7 @@ func TestRunBurst(t *testing.T) {
 		for n := 0; n <= 120; n++ {
 			for _, budget := range []int{n, n + 3, 1 << 20} {
 				h := newTestHart(t)
-				burstProgram(t, h, addr)
+				straightLoop(t, h, addr, false)
 				x := h.RunBurst(uint64(n), uint64(budget))
 				k := int(h.CSR.Instret)
 				if x.Kind != ExitBudget || k < n || k > budget || k >= len(states) {
