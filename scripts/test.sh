@@ -19,6 +19,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   exit 1
 fi
 
+echo "scripts/test.sh: gofmt, and go vet for linux/amd64, linux/arm64, darwin/arm64 and windows/amd64"
 unformatted=$(gofmt -l .)
 if [ -n "$unformatted" ]; then
   echo "gofmt would change:" >&2
@@ -44,6 +45,7 @@ engine_pkgs=(./vmm/... ./cmd/... ./timetravel/...)
 engines=(interp)
 if [ "$(go env GOOS)/$(go env GOARCH)" = linux/amd64 ]; then engines+=(jit); fi
 mapfile -t other_pkgs < <(go list ./... | grep -v -e '/vmm$' -e '/vmm/' -e '/cmd/' -e '/timetravel$' -e '/timetravel/')
+echo "scripts/test.sh: the packages that do not run programs"
 go test -count=1 "${other_pkgs[@]}"
 for engine in "${engines[@]}"; do
   echo "scripts/test.sh: RVSIM_ENGINE=$engine ${engine_pkgs[*]}"
