@@ -224,6 +224,16 @@ type mapping struct {
 	off          uint64
 }
 
+// part returns the mapping of [lo, hi) (lo >= mp.lo) that mp's pages
+// would be: the same file, from the offset of lo's byte, and no room.
+func (mp mapping) part(lo, hi uint64) mapping {
+	p := mapping{lo: lo, hi: hi, file: mp.file, src: mp.src}
+	if mp.file {
+		p.off = mp.off + (lo - mp.lo)
+	}
+	return p
+}
+
 // String shows a mapping as [lo, hi), its room and whether it maps a file.
 func (mp mapping) String() string {
 	s := fmt.Sprintf("[%#x, %#x)", mp.lo, mp.hi)
@@ -429,6 +439,10 @@ func pageUp(a uint64) uint64 { return (a + PageSize - 1) &^ (PageSize - 1) }
 
 // errno encodes a Linux error as a system call return value.
 func errno(e int) uint64 { return uint64(-int64(e)) }
+
+// isErrno reports whether r, a system call's result, is an error: -4095
+// to -1, as Linux returns them.
+func isErrno(r uint64) bool { return int64(r) < 0 && int64(r) >= -4095 }
 
 // recordedSyscalls are the system calls whose results come from the host:
 // record mode writes their results and the guest memory they fill into

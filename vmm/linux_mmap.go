@@ -228,10 +228,7 @@ func (m *Machine) sysMremap(old, oldLen, newLen, flags, newAddr uint64) uint64 {
 		return errno(eFAULT)
 	}
 	// What the pages [old, old+newN) map, as a mapping of its own.
-	whole := mapping{lo: old, hi: old + newN, file: l.maps[i].file, src: l.maps[i].src}
-	if whole.file {
-		whole.off = l.maps[i].off + (old - l.maps[i].lo)
-	}
+	whole := l.maps[i].part(old, old+newN)
 	grown := func(at uint64) {
 		if whole.file && newN > oldN {
 			m.growFile(whole.src, whole.off+oldN, at+oldN, at+newN)
@@ -243,9 +240,7 @@ func (m *Machine) sysMremap(old, oldLen, newLen, flags, newAddr uint64) uint64 {
 			return old
 		}
 		if end := old + newN; end > old && end <= l.mmapTop && !m.mapped(old+oldN, end) {
-			tail := whole
-			tail.lo, tail.off = old+oldN, whole.off+oldN
-			m.insertMap(tail)
+			m.insertMap(whole.part(old+oldN, end))
 			grown(old)
 			return old
 		}
@@ -349,7 +344,7 @@ func (m *Machine) recordMore() error {
 // what it replaces, and the mapping is made. A recorded address that the
 // monitor could not have given is a divergence.
 func (m *Machine) replayMap(addr, length, flags, fd, off, r uint64) error {
-	if int64(r) < 0 && int64(r) >= -4095 {
+	if isErrno(r) {
 		return nil
 	}
 	l := m.linux
@@ -372,8 +367,7 @@ func (m *Machine) replayMap(addr, length, flags, fd, off, r uint64) error {
 // the mapping, with Value the bytes still to come, so that a crafted
 // trace cannot write anything a recording could not have.
 func (p *replayer) replayMore(m *Machine, addr, n uint64) error {
-	failed := int64(addr) < 0 && int64(addr) >= -4095
-	return p.replayPieces(m, addr, addr+maxInput, addr+n, failed, fmt.Sprintf("an mmap of %#x bytes at %#x", n, addr))
+	return p.replayPieces(m, addr, addr+maxInput, addr+n, isErrno(addr), fmt.Sprintf("an mmap of %#x bytes at %#x", n, addr))
 }
 
 // replayPieces applies the input events that carry the bytes of a file
@@ -560,13 +554,11 @@ func (m *Machine) removeMaps(addr, hi uint64, zero bool) {
 		// A tail keeps the mapping's room; a head gets none: mappings
 		// merge, and the room may have been given to what is removed.
 		if mp.lo < lo {
-			rest = append(rest, mapping{lo: mp.lo, hi: lo, file: mp.file, src: mp.src, off: mp.off})
+			rest = append(rest, mp.part(mp.lo, lo))
 		}
 		if up < mp.hi {
-			tail := mapping{lo: up, hi: mp.hi, room: mp.room, file: mp.file, src: mp.src}
-			if mp.file {
-				tail.off = mp.off + (up - mp.lo)
-			}
+			tail := mp.part(up, mp.hi)
+			tail.room = mp.room
 			rest = append(rest, tail)
 		}
 	}

@@ -425,7 +425,6 @@ func (m *Machine) closeFiles() {
 				f.f.Close()
 			}
 		}
-
 	}
 	m.closeSemihost()
 }
